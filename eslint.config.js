@@ -1,0 +1,42 @@
+// Lint rules for Sotto. Beyond the recommended sets, the rules below keep the
+// architecture honest: crypto stays pure and deterministic, and nothing in src/
+// reads the wall clock or Math.random behind the injected clock and RNG.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'Inject a clock ({ now }) instead.' },
+        { object: 'Math', property: 'random', message: 'Inject randomBytes instead.' },
+      ],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['src/crypto/**/*.ts'],
+    ignores: ['src/crypto/primitives/node.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'crypto', 'os'], message: 'src/crypto is pure and runs in browsers: no Node built-ins (only primitives/node.ts).' },
+          { group: ['libp2p', '@libp2p/*', 'level', 'classic-level', 'browser-level', '**/node/**', '**/app/**'], message: 'src/crypto never imports the network, storage or app layers.' },
+        ],
+      }],
+    },
+  },
+);

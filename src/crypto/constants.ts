@@ -1,0 +1,125 @@
+/**
+ * Every label, size and limit of Sotto's cryptographic protocol, in one place.
+ * docs/PROTOCOL.md quotes these values; change them only together with the spec
+ * and its version.
+ */
+import { utf8 } from './bytes.ts';
+
+// ---------------------------------------------------------------------------
+// Versions
+// ---------------------------------------------------------------------------
+
+/** The spec version; it appears in every domain-separation label ("sotto/v1/..."). */
+export const SPEC_VERSION = 1;
+/** Wire format version byte of envelopes and prekey bundles. */
+export const WIRE_VERSION = 1;
+/** Storage schema version byte of persisted crypto records (separate from the wire). */
+export const STORAGE_VERSION = 1;
+
+// ---------------------------------------------------------------------------
+// Domain-separation labels (HKDF info strings, signature contexts)
+// ---------------------------------------------------------------------------
+
+/** Signature context for the X25519 identity key certified by the Ed25519 identity key. */
+export const LABEL_IDENTITY_CERT = utf8('sotto/v1/identity-x25519');
+/** Signature context for a signed X25519 prekey. */
+export const LABEL_SIGNED_PREKEY = utf8('sotto/v1/signed-prekey');
+/** Signature context for a signed ML-KEM-768 prekey. */
+export const LABEL_KEM_PREKEY = utf8('sotto/v1/kem-prekey');
+/** HKDF info of the PQXDH-style session agreement. */
+export const LABEL_PQXDH = 'sotto/v1/pqxdh/x25519-mlkem768-sha256';
+/** HKDF info of the root-key step of the Double Ratchet (KDF_RK). */
+export const LABEL_RATCHET = 'sotto/v1/ratchet';
+/** HKDF info that expands a message-key seed into the AEAD key. */
+export const LABEL_MESSAGE_KEY = 'sotto/v1/message-key';
+/** Prefix of the associated data that binds both identities to every message. */
+export const LABEL_ASSOCIATED_DATA = utf8('sotto/v1/ad');
+/** Prefix hashed into each party's safety-number fingerprint. */
+export const LABEL_SAFETY_NUMBER = utf8('sotto/v1/safety-number');
+/** Prefix of the QR payload that carries a safety number. */
+export const SAFETY_NUMBER_QR_PREFIX = 'sotto-sn:1:';
+
+// ---------------------------------------------------------------------------
+// Sizes (bytes)
+// ---------------------------------------------------------------------------
+
+export const X25519_KEY_BYTES = 32;
+export const ED25519_KEY_BYTES = 32;
+export const ED25519_SIGNATURE_BYTES = 64;
+export const MLKEM768_PUBLIC_KEY_BYTES = 1184;
+export const MLKEM768_SECRET_KEY_BYTES = 2400;
+export const MLKEM768_CIPHERTEXT_BYTES = 1088;
+export const MLKEM768_SEED_BYTES = 64;
+export const MLKEM768_ENCAPS_RANDOM_BYTES = 32;
+export const SYMMETRIC_KEY_BYTES = 32;
+/** XChaCha20-Poly1305 nonce; random per message, shared by header and body (different keys). */
+export const NONCE_BYTES = 24;
+export const AEAD_TAG_BYTES = 16;
+/** Header plaintext: ratchet public key (32) || previous chain length (u32) || counter (u32). */
+export const HEADER_PLAINTEXT_BYTES = X25519_KEY_BYTES + 4 + 4;
+export const HEADER_CIPHERTEXT_BYTES = HEADER_PLAINTEXT_BYTES + AEAD_TAG_BYTES;
+/** The first 32 bytes of the PQXDH key material: 0xFF * 32, as in X3DH/PQXDH for X25519. */
+export const PQXDH_PREFIX = new Uint8Array(32).fill(0xff);
+/** Safety number: 30 digits per party, from 30 fingerprint bytes in six 5-byte chunks. */
+export const SAFETY_NUMBER_DIGITS_PER_PARTY = 30;
+/** SHA-512 iterations per safety-number fingerprint (as Signal: slows down targeted collisions). */
+export const SAFETY_NUMBER_ITERATIONS = 5200;
+/** Bytes of each party's fingerprint carried in the QR payload. */
+export const SAFETY_NUMBER_QR_FINGERPRINT_BYTES = 32;
+
+// ---------------------------------------------------------------------------
+// Limits, each with the trade-off it makes
+// ---------------------------------------------------------------------------
+
+/**
+ * Largest plaintext one message may carry. Chat text and receipts are far
+ * smaller; attachments are split above this layer. Bounds decoder allocation.
+ */
+export const MAX_PLAINTEXT_BYTES = 64 * 1024;
+/**
+ * Plaintexts are padded to a multiple of this, hiding exact lengths from the
+ * peers that store mail (Signal pads to 160). Costs at most 63 bytes a message.
+ */
+export const PADDING_BLOCK_BYTES = 64;
+/**
+ * Largest counter jump accepted in one chain, including the previous-chain gap
+ * (pn - Nr) checked before a DH step. Matches libsignal's 25,000: a device
+ * offline for a long time can receive a long burst; beyond this the work to
+ * advance the chain becomes a denial-of-service lever.
+ */
+export const MAX_SKIP = 25_000;
+/**
+ * Skipped message keys kept per receiving chain. libsignal keeps 2,000. When a
+ * jump skips more, only the newest keys are kept (older ones are more likely
+ * lost than late); the chain itself still advances by the full jump.
+ */
+export const MAX_SKIPPED_KEYS_PER_CHAIN = 2_000;
+/**
+ * Skipped message keys kept per session across all chains; oldest evicted
+ * first. Bounds the stored state (about 80 bytes a key, so ~400 KB).
+ */
+export const MAX_SKIPPED_KEYS_TOTAL = 5_000;
+/**
+ * Previous receiving chains whose skipped keys are kept (libsignal keeps 5).
+ * This is also skipped-key expiry by DH steps: keys from a chain more than
+ * this many DH steps old are dropped. Each kept chain costs one extra header
+ * trial decryption for a message that fits no current chain.
+ */
+export const MAX_PREVIOUS_RECEIVING_CHAINS = 5;
+/**
+ * Skipped keys older than this are dropped. Longer than the mailbox TTL (14
+ * days) so that mail delayed in mailboxes still decrypts; shorter keeps
+ * compromise of stored state from exposing very old late messages.
+ */
+export const SKIPPED_KEY_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * Sessions kept per contact besides the active one. Old sessions stay to
+ * decrypt late messages after a session reset or a simultaneous start.
+ */
+export const MAX_ARCHIVED_SESSIONS = 4;
+/** Largest message counter the header's u32 can carry. */
+export const MAX_CHAIN_COUNTER = 0xffff_ffff;
+/** One-time prekeys a device keeps available at most (bounds its stored prekeys). */
+export const MAX_ONE_TIME_PREKEYS = 500;
+/** Signed / KEM prekeys kept after rotation, so that in-flight first messages still decrypt. */
+export const MAX_RETAINED_SIGNED_PREKEYS = 3;

@@ -1,0 +1,51 @@
+/**
+ * The primitive operations Sotto's protocol is built from, behind one
+ * interface so that each runtime can supply its fastest correct
+ * implementation: `nodePrimitives` (node:crypto) in Node, `noblePrimitives`
+ * (@noble, pure JS) anywhere. Tests prove the implementations agree byte for
+ * byte and against Wycheproof.
+ *
+ * Asymmetric operations return promises so that an implementation backed by
+ * WebCrypto (asynchronous only) fits; symmetric ones are synchronous.
+ * Implementations perform the raw operation only: key validation policy
+ * (canonical encodings, low-order points, all-zero outputs) lives in
+ * ../keys.ts and applies the same way whatever the implementation.
+ */
+import type { Bytes } from '../bytes.ts';
+
+/** An ML-KEM-768 key pair. */
+export interface KemKeyPair {
+  readonly publicKey: Bytes;
+  readonly secretKey: Bytes;
+}
+
+/** The primitives a Sotto crypto context needs. */
+export interface Primitives {
+  /** Short name for reports ("node", "noble"). */
+  readonly name: string;
+  /** X25519 public key of a 32-byte private key (clamped per RFC 7748). */
+  x25519PublicKey(privateKey: Bytes): Promise<Bytes>;
+  /** Raw X25519: 32-byte output; may throw on an all-zero result. */
+  x25519(privateKey: Bytes, publicKey: Bytes): Promise<Bytes>;
+  /** Ed25519 public key of a 32-byte seed. */
+  ed25519PublicKey(seed: Bytes): Promise<Bytes>;
+  /** RFC 8032 Ed25519 signature (deterministic). */
+  ed25519Sign(seed: Bytes, message: Bytes): Promise<Bytes>;
+  /** RFC 8032 verification, cofactorless, rejecting non-canonical S and encodings. */
+  ed25519Verify(signature: Bytes, message: Bytes, publicKey: Bytes): Promise<boolean>;
+  hmacSha256(key: Bytes, data: Bytes): Bytes;
+  /** HKDF-SHA256 (RFC 5869); an empty salt means 32 zero bytes. */
+  hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes;
+  sha256(data: Bytes): Bytes;
+  sha512(data: Bytes): Bytes;
+  /** XChaCha20-Poly1305 encryption: ciphertext || 16-byte tag. */
+  aeadSeal(key: Bytes, nonce: Bytes, plaintext: Bytes, associatedData: Bytes): Bytes;
+  /** XChaCha20-Poly1305 decryption; `undefined` when authentication fails. */
+  aeadOpen(key: Bytes, nonce: Bytes, ciphertext: Bytes, associatedData: Bytes): Bytes | undefined;
+  /** ML-KEM-768 key generation from a 64-byte seed (d || z, FIPS 203). */
+  kemKeygen(seed: Bytes): KemKeyPair;
+  /** ML-KEM-768 encapsulation with explicit 32-byte randomness; throws on a malformed key. */
+  kemEncapsulate(publicKey: Bytes, randomness: Bytes): { cipherText: Bytes; sharedSecret: Bytes };
+  /** ML-KEM-768 decapsulation (implicit rejection: a wrong ciphertext yields an unrelated secret). */
+  kemDecapsulate(cipherText: Bytes, secretKey: Bytes): Bytes;
+}
