@@ -9,7 +9,8 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import type { Primitives } from './types.ts';
+import { verifyCofactorless } from './ed25519-policy.ts';
+import { assertAeadSizes, assertHkdfLength, type Primitives } from './types.ts';
 
 /** Runs `f` and returns its result as a promise, turning a throw into a rejection. */
 async function later<T>(f: () => T): Promise<T> {
@@ -23,20 +24,20 @@ export const noblePrimitives: Primitives = {
   x25519: (privateKey, publicKey) => later(() => x25519.getSharedSecret(privateKey, publicKey)),
   ed25519PublicKey: (seed) => later(() => ed25519.getPublicKey(seed)),
   ed25519Sign: (seed, message) => later(() => ed25519.sign(message, seed)),
-  ed25519Verify: (signature, message, publicKey) =>
-    later(() => {
-      try {
-        return ed25519.verify(signature, message, publicKey, { zip215: false });
-      } catch {
-        return false;
-      }
-    }),
+  ed25519Verify: (signature, message, publicKey) => later(() => verifyCofactorless(signature, message, publicKey)),
   hmacSha256: (key, data) => hmac(sha256, key, data),
-  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  hkdfSha256: (ikm, salt, info, length) => {
+    assertHkdfLength(length);
+    return hkdf(sha256, ikm, salt, info, length);
+  },
   sha256: (data) => sha256(data),
   sha512: (data) => sha512(data),
-  aeadSeal: (key, nonce, plaintext, ad) => xchacha20poly1305(key, nonce, ad).encrypt(plaintext),
+  aeadSeal: (key, nonce, plaintext, ad) => {
+    assertAeadSizes(key, nonce);
+    return xchacha20poly1305(key, nonce, ad).encrypt(plaintext);
+  },
   aeadOpen: (key, nonce, ciphertext, ad) => {
+    assertAeadSizes(key, nonce);
     try {
       return xchacha20poly1305(key, nonce, ad).decrypt(ciphertext);
     } catch {

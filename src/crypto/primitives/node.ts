@@ -22,14 +22,14 @@ import {
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { Bytes } from '../bytes.ts';
-import type { Primitives } from './types.ts';
+import { acceptablePublicKey } from './ed25519-policy.ts';
+import { assertAeadSizes, assertHkdfLength, type Primitives } from './types.ts';
 
 // DER prefixes that wrap a raw 32-byte key as PKCS#8 / SPKI (RFC 8410).
 const X25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
 const X25519_SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00);
 const ED25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 const ED25519_SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
-const HKDF_SHA256_MAX_OUTPUT = 255 * 32;
 // "expand 32-byte k" as little-endian words.
 const SIGMA = Uint32Array.of(0x61707865, 0x3320646e, 0x79622d32, 0x6b206574);
 
@@ -64,8 +64,7 @@ function words(bytes: Bytes): Uint32Array {
 
 /** XChaCha20 = ChaCha20 keyed with HChaCha20(key, nonce[0:16]), nonce 0^4 || nonce[16:24]. */
 function xchachaSubkey(key: Bytes, nonce: Bytes): { subkey: Buffer; iv: Buffer } {
-  if (key.length !== 32) throw new RangeError(`aead: expected a 32-byte key, got ${key.length}`);
-  if (nonce.length !== 24) throw new RangeError(`aead: expected a 24-byte nonce, got ${nonce.length}`);
+  assertAeadSizes(key, nonce);
   const out = new Uint32Array(8);
   hchacha(SIGMA, words(key), words(nonce.subarray(0, 16)), out);
   const subkey = Buffer.allocUnsafe(32);
@@ -73,13 +72,6 @@ function xchachaSubkey(key: Bytes, nonce: Bytes): { subkey: Buffer; iv: Buffer }
   const iv = Buffer.alloc(12);
   iv.set(nonce.subarray(16, 24), 4);
   return { subkey, iv };
-}
-
-/** True when the 255-bit little-endian y (sign bit masked) is below p = 2^255 - 19. */
-function isCanonicalY(encoded: Bytes): boolean {
-  if ((encoded[31]! & 0x7f) !== 0x7f) return true;
-  for (let i = 30; i >= 1; i--) if (encoded[i] !== 0xff) return true;
-  return encoded[0]! < 0xed;
 }
 
 async function later<T>(f: () => T): Promise<T> {
@@ -96,10 +88,8 @@ export const nodePrimitives: Primitives = {
   ed25519Sign: (seed, message) => later(() => new Uint8Array(sign(null, message, privateKey(ED25519_PKCS8_PREFIX, seed)))),
   ed25519Verify: (signature, message, pub) =>
     later(() => {
-      if (signature.length !== 64 || pub.length !== 32) return false;
-      // RFC 8032 strict decoding rejects a y coordinate >= p; OpenSSL reduces it.
-      // Checking here gives node and @noble (zip215: false) one policy.
-      if (!isCanonicalY(pub)) return false;
+      // OpenSSL verifies cofactorlessly; the shared policy adds the key checks it lacks.
+      if (!acceptablePublicKey(signature, pub)) return false;
       try {
         return verify(null, message, publicKey(ED25519_SPKI_PREFIX, pub), signature);
       } catch {
@@ -108,9 +98,7 @@ export const nodePrimitives: Primitives = {
     }),
   hmacSha256: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
   hkdfSha256: (ikm, salt, info, length) => {
-    if (!Number.isInteger(length) || length < 0 || length > HKDF_SHA256_MAX_OUTPUT) {
-      throw new RangeError(`hkdf: output length ${length} outside 0..${HKDF_SHA256_MAX_OUTPUT}`);
-    }
+    assertHkdfLength(length);
     return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
   },
   sha256: (data) => new Uint8Array(hash('sha256', data, 'buffer')),
@@ -127,8 +115,8 @@ export const nodePrimitives: Primitives = {
     return out;
   },
   aeadOpen: (key, nonce, ciphertext, ad) => {
-    if (ciphertext.length < 16) return undefined;
     const { subkey, iv } = xchachaSubkey(key, nonce);
+    if (ciphertext.length < 16) return undefined;
     const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: 16 });
     decipher.setAAD(ad, { plaintextLength: ciphertext.length - 16 });
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));

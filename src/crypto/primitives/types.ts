@@ -31,16 +31,16 @@ export interface Primitives {
   ed25519PublicKey(seed: Bytes): Promise<Bytes>;
   /** RFC 8032 Ed25519 signature (deterministic). */
   ed25519Sign(seed: Bytes, message: Bytes): Promise<Bytes>;
-  /** RFC 8032 verification, cofactorless, rejecting non-canonical S and encodings. */
+  /** Ed25519 verification under Sotto's one policy (./ed25519-policy.ts): cofactorless, canonical, no small-order keys. */
   ed25519Verify(signature: Bytes, message: Bytes, publicKey: Bytes): Promise<boolean>;
   hmacSha256(key: Bytes, data: Bytes): Bytes;
-  /** HKDF-SHA256 (RFC 5869); an empty salt means 32 zero bytes. */
+  /** HKDF-SHA256 (RFC 5869); an empty salt means 32 zero bytes; RangeError unless 1 <= length <= 8160. */
   hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes;
   sha256(data: Bytes): Bytes;
   sha512(data: Bytes): Bytes;
   /** XChaCha20-Poly1305 encryption: ciphertext || 16-byte tag. */
   aeadSeal(key: Bytes, nonce: Bytes, plaintext: Bytes, associatedData: Bytes): Bytes;
-  /** XChaCha20-Poly1305 decryption; `undefined` when authentication fails. */
+  /** XChaCha20-Poly1305 decryption; `undefined` when authentication fails; RangeError for a wrong key or nonce size. */
   aeadOpen(key: Bytes, nonce: Bytes, ciphertext: Bytes, associatedData: Bytes): Bytes | undefined;
   /** ML-KEM-768 key generation from a 64-byte seed (d || z, FIPS 203). */
   kemKeygen(seed: Bytes): KemKeyPair;
@@ -48,4 +48,20 @@ export interface Primitives {
   kemEncapsulate(publicKey: Bytes, randomness: Bytes): { cipherText: Bytes; sharedSecret: Bytes };
   /** ML-KEM-768 decapsulation (implicit rejection: a wrong ciphertext yields an unrelated secret). */
   kemDecapsulate(cipherText: Bytes, secretKey: Bytes): Bytes;
+}
+
+/** Largest HKDF-SHA256 output (255 blocks of 32 bytes, RFC 5869). */
+export const HKDF_SHA256_MAX_OUTPUT = 255 * 32;
+
+/** Throws RangeError unless 1 <= length <= HKDF_SHA256_MAX_OUTPUT (the same for every implementation). */
+export function assertHkdfLength(length: number): void {
+  if (!Number.isInteger(length) || length < 1 || length > HKDF_SHA256_MAX_OUTPUT) {
+    throw new RangeError(`hkdf: output length ${length} outside 1..${HKDF_SHA256_MAX_OUTPUT}`);
+  }
+}
+
+/** Throws RangeError unless the key is 32 bytes and the nonce 24 (a programming error, not a forgery). */
+export function assertAeadSizes(key: Bytes, nonce: Bytes): void {
+  if (key.length !== 32) throw new RangeError(`aead: expected a 32-byte key, got ${key.length}`);
+  if (nonce.length !== 24) throw new RangeError(`aead: expected a 24-byte nonce, got ${nonce.length}`);
 }
