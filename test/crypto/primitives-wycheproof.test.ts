@@ -14,7 +14,7 @@
  *
  * Every suite counts the cases it ran, by category, and compares the counts
  * with what the file holds, so a loader that drops cases cannot pass.
- * chacha20_poly1305_test.json is not run: see test/vectors/README.md.
+ * ChaCha20-Poly1305 (12-byte nonce) is reached only through XChaCha: see test/vectors/README.md.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
