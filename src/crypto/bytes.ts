@@ -171,6 +171,7 @@ export class Reader {
   private readonly view: DataView;
 
   constructor(private readonly input: Bytes, private readonly what: string) {
+    if (!(input instanceof Uint8Array)) throw new DecodeError(what, 'input is not a byte array');
     this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   }
 

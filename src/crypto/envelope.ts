@@ -103,7 +103,7 @@ export function encodeEnvelope(envelope: Envelope): Bytes {
  */
 export function decodeEnvelope(bytes: Bytes): Envelope {
   const what = 'envelope';
-  if (!(bytes instanceof Uint8Array)) throw new DecodeError(what, 'not a byte array');
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError(what, 'input is not a byte array');
   if (bytes.length > MAX_ENVELOPE_BYTES) throw new DecodeError(what, `${bytes.length} bytes exceeds ${MAX_ENVELOPE_BYTES}`);
   const r = new Reader(bytes, what);
   readVersion(r, what, WIRE_VERSION);

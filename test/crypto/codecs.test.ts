@@ -122,3 +122,18 @@ describe('codecs round-trip and reject corruption', () => {
     assert.equal(await bob.receive(message), 'message type');
   });
 });
+
+test('decoders given something other than bytes throw DecodeError, not TypeError', async () => {
+  const decoders: [string, Decoder][] = [
+    ['envelope', decodeEnvelope],
+    ['bundle', decodeBundle],
+    ['identity', decodeIdentityPublic],
+    ['prekeys', decodePrekeyState],
+    ['session record', decodeSessionRecord],
+  ];
+  for (const [what, decode] of decoders) {
+    for (const junk of ['text', 42, null, undefined, [1, 2, 3], { length: 3 }]) {
+      assert.equal(await rejectionOf(decode, junk as unknown as Bytes), 'DecodeError', `${what} of ${JSON.stringify(junk)}`);
+    }
+  }
+});
