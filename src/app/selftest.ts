@@ -3,10 +3,9 @@
  * portable (@noble) primitives agree, then runs a complete session between
  * two fresh identities in memory. Nothing touches the disk or the network.
  */
-import { randomBytes } from 'node:crypto';
 import type { CryptoContext } from '../crypto/context.ts';
 import { noblePrimitives } from '../crypto/primitives/noble.ts';
-import { nodePrimitives } from '../crypto/primitives/node.ts';
+import { nodePrimitives, nodeRandomBytes } from '../crypto/primitives/node.ts';
 import { equalBytes } from '../crypto/bytes.ts';
 import { generateIdentity } from '../crypto/identity.ts';
 import { createPrekeyState, issueBundle } from '../crypto/prekeys.ts';
@@ -22,7 +21,7 @@ export interface SelftestStep {
 
 /** A context with the runtime's fast primitives and its CSPRNG. */
 export function nodeContext(now: () => number): CryptoContext {
-  return { primitives: nodePrimitives, randomBytes: (n) => new Uint8Array(randomBytes(n)), now };
+  return { primitives: nodePrimitives, randomBytes: nodeRandomBytes, now };
 }
 
 /** Runs the self-test; `now` is the clock (injected like everywhere else). */

@@ -1,0 +1,432 @@
+/**
+ * `npm run bench -- crypto [--json] [--quick]`: Sotto's crypto core against
+ * @signalapp/libsignal-client doing the same work, side by side, on one
+ * thread. Each message is one encrypt plus one decrypt of a random 100-byte
+ * plaintext, checked against what was sent. Both sides keep their session
+ * records (and, for setup, prekeys) only as bytes and decode / encode them
+ * around every call, as libsignal's store interface forces it to.
+ *
+ * Cases: burst (A→B only, after one round trip), ping-pong (strict
+ * alternation: a DH ratchet step per message), setup (fresh prekeys, bundle,
+ * first message). A second Sotto contender with the pure-JS noblePrimitives
+ * (the browser path) is reported for ping-pong and setup, for information.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import {
+  createPrekeyState,
+  decodePrekeyState,
+  decodeSessionRecord,
+  decryptMessage,
+  encodePrekeyState,
+  encodeSessionRecord,
+  encryptMessage,
+  equalBytes,
+  generateIdentity,
+  issueBundle,
+  noblePrimitives,
+  startSession,
+  type Bytes,
+  type CryptoContext,
+  type IdentityKeyPair,
+  type PrekeyBundle,
+  type PrekeyState,
+  type Primitives,
+  type SessionRecord,
+} from '../src/crypto/index.ts';
+import { ENVELOPE_TYPE_PREKEY } from '../src/crypto/envelope.ts';
+import { nodePrimitives, nodeRandomBytes } from '../src/crypto/primitives/node.ts';
+import { createLibsignalContender } from './libsignal.ts';
+import { DEFAULT_PLAN, measureInterleaved, msPerOp, QUICK_PLAN, roundTo, textTable, type Measurement, type Operation, type TimingPlan } from './stats.ts';
+
+/** Plaintext bytes as libsignal's API wants them (backed by an ArrayBuffer). */
+export type Plaintext = Uint8Array<ArrayBuffer>;
+
+/** The last message of a conversation as it went over the wire. */
+export interface LastMessage {
+  readonly bytes: number;
+  /** True for a message that still carries the session-agreement header (PREKEY / PreKeySignalMessage). */
+  readonly prekey: boolean;
+}
+
+/** An established two-party session, driven the same way for every implementation. */
+export interface Conversation {
+  /** A encrypts for B, B decrypts; resolves to what B decrypted. */
+  aToB(plaintext: Plaintext): Promise<Uint8Array>;
+  /** B encrypts for A, A decrypts; resolves to what A decrypted. */
+  bToA(plaintext: Plaintext): Promise<Uint8Array>;
+  lastMessage(): LastMessage;
+  /** Bytes of A's stored session record with B. */
+  recordBytes(): number;
+}
+
+/** One implementation under test. Identity keys are made once, when it is created. */
+export interface Contender {
+  readonly label: string;
+  /** Alice has processed a fresh bundle of Bob's; nothing has been sent yet. */
+  startConversation(): Promise<Conversation>;
+  /**
+   * One whole session setup: Bob creates fresh prekeys (signed, ML-KEM, one
+   * one-time) and publishes them, Alice starts a session from the bundle and
+   * encrypts `plaintext`, Bob decrypts it. Resolves to what Bob decrypted.
+   */
+  setup(plaintext: Plaintext): Promise<Uint8Array>;
+}
+
+const PLAINTEXT_BYTES = 100;
+/** Distinct random plaintexts, used in turn (both contenders see the same ones). */
+const PLAINTEXT_POOL_SIZE = 256;
+/** Bob publishes one one-time prekey per setup, like the libsignal side. */
+const ONE_TIME_PREKEYS = 1;
+/** Offset of the envelope type byte: it follows the version byte. */
+const ENVELOPE_TYPE_OFFSET = 1;
+/** What decryptMessage gets for a MESSAGE envelope: such envelopes never use prekeys. */
+const NO_PREKEYS: PrekeyState = { nextId: 0, signed: [], kem: [], oneTime: [] };
+const BURST_TARGET = 3;
+const PINGPONG_TARGET = 1;
+const SETUP_TARGET = 1;
+const RATE_DECIMALS = 1;
+const MS_DECIMALS = 3;
+const SPEEDUP_DECIMALS = 2;
+const PERCENT = 100;
+
+function isPrekeyEnvelope(envelope: Bytes): boolean {
+  return envelope[ENVELOPE_TYPE_OFFSET] === ENVELOPE_TYPE_PREKEY;
+}
+
+/** One Sotto device. Session records and prekeys live only as bytes, like libsignal's stores. */
+class SottoDevice {
+  readonly #records = new Map<string, Bytes>();
+  #prekeys: Bytes | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly ctx: CryptoContext,
+    readonly identity: IdentityKeyPair,
+  ) {}
+
+  /** Forgets every session and prekey (a fresh start with the same identity). */
+  reset(): void {
+    this.#records.clear();
+    this.#prekeys = undefined;
+  }
+
+  #load(remote: string): SessionRecord | undefined {
+    const bytes = this.#records.get(remote);
+    return bytes ? decodeSessionRecord(bytes) : undefined;
+  }
+
+  #save(remote: string, record: SessionRecord): void {
+    this.#records.set(remote, encodeSessionRecord(record));
+  }
+
+  /** Creates fresh prekeys with one one-time prekey, issues a bundle from them and stores the state. */
+  async publishBundle(): Promise<PrekeyBundle> {
+    const issued = issueBundle(this.identity, await createPrekeyState(this.ctx, this.identity, { oneTimePrekeys: ONE_TIME_PREKEYS }));
+    this.#prekeys = encodePrekeyState(issued.state);
+    return issued.bundle;
+  }
+
+  /** Starts a session with `remote` from its bundle. */
+  async startSession(remote: string, bundle: PrekeyBundle): Promise<void> {
+    this.#save(remote, await startSession(this.ctx, this.identity, bundle, this.#load(remote)));
+  }
+
+  /** Encrypts for `remote` on the stored session. */
+  encrypt(remote: string, plaintext: Bytes): Bytes {
+    const out = encryptMessage(this.ctx, this.#load(remote), plaintext);
+    this.#save(remote, out.record);
+    return out.envelope;
+  }
+
+  /** Decrypts from `remote`; loads the prekey state only for a PREKEY envelope, as libsignal does. */
+  async decrypt(remote: string, envelope: Bytes): Promise<Bytes> {
+    const stored = isPrekeyEnvelope(envelope) ? this.#prekeys : undefined;
+    const prekeys = stored ? decodePrekeyState(stored) : NO_PREKEYS;
+    const out = await decryptMessage(this.ctx, { identity: this.identity, prekeys, record: this.#load(remote) }, envelope);
+    this.#save(remote, out.record);
+    if (out.prekeys !== prekeys) this.#prekeys = encodePrekeyState(out.prekeys);
+    return out.plaintext;
+  }
+
+  /** Size of the stored record for `remote` (0 when none). */
+  recordBytes(remote: string): number {
+    return this.#records.get(remote)?.length ?? 0;
+  }
+}
+
+function sottoConversation(alice: SottoDevice, bob: SottoDevice): Conversation {
+  let last: Bytes = new Uint8Array(0);
+  const deliver = (from: SottoDevice, to: SottoDevice, plaintext: Plaintext): Promise<Bytes> => {
+    last = from.encrypt(to.name, plaintext);
+    return to.decrypt(from.name, last);
+  };
+  return {
+    aToB: (plaintext) => deliver(alice, bob, plaintext),
+    bToA: (plaintext) => deliver(bob, alice, plaintext),
+    lastMessage: () => ({ bytes: last.length, prekey: isPrekeyEnvelope(last) }),
+    recordBytes: () => alice.recordBytes(bob.name),
+  };
+}
+
+/** Sotto with the given primitives, a real CSPRNG and the wall clock. */
+export async function createSottoContender(label: string, primitives: Primitives): Promise<Contender> {
+  const ctx: CryptoContext = { primitives, randomBytes: nodeRandomBytes, now: Date.now };
+  const aliceIdentity = await generateIdentity(ctx);
+  const bobIdentity = await generateIdentity(ctx);
+  const setupAlice = new SottoDevice('alice', ctx, aliceIdentity);
+  const setupBob = new SottoDevice('bob', ctx, bobIdentity);
+  return {
+    label,
+    async startConversation() {
+      const alice = new SottoDevice('alice', ctx, aliceIdentity);
+      const bob = new SottoDevice('bob', ctx, bobIdentity);
+      await alice.startSession(bob.name, await bob.publishBundle());
+      return sottoConversation(alice, bob);
+    },
+    async setup(plaintext) {
+      setupAlice.reset();
+      setupBob.reset();
+      await setupAlice.startSession(setupBob.name, await setupBob.publishBundle());
+      return setupBob.decrypt(setupAlice.name, setupAlice.encrypt(setupBob.name, plaintext));
+    },
+  };
+}
+
+/** The random plaintexts, handed out in turn. */
+class PlaintextPool {
+  readonly #pool: Plaintext[] = Array.from({ length: PLAINTEXT_POOL_SIZE }, () => new Uint8Array(randomBytes(PLAINTEXT_BYTES)));
+  #next = 0;
+
+  next(): Plaintext {
+    const plaintext = this.#pool[this.#next]!;
+    this.#next = (this.#next + 1) % this.#pool.length;
+    return plaintext;
+  }
+}
+
+/** Throws unless the receiver got exactly what was sent. */
+function check(label: string, sent: Uint8Array, received: Uint8Array): void {
+  if (!equalBytes(sent, received)) throw new Error(`${label}: decrypted plaintext differs from the one sent`);
+}
+
+/** A conversation after one round trip, so that no more prekey messages are sent. */
+async function establish(contender: Contender, pool: PlaintextPool): Promise<Conversation> {
+  const conversation = await contender.startConversation();
+  for (const send of [conversation.aToB, conversation.bToA]) {
+    const plaintext = pool.next();
+    check(`${contender.label} round trip`, plaintext, await send(plaintext));
+  }
+  return conversation;
+}
+
+/** Message and record size at the end of a run. */
+interface Sizes {
+  readonly envelopeBytes: number;
+  readonly recordBytes: number;
+}
+
+/** What a case measures for one contender, and how to read the sizes afterwards. */
+interface Workload {
+  readonly run: Operation;
+  readonly sizes?: () => Sizes;
+}
+
+function sizesOf(conversation: Conversation): () => Sizes {
+  return () => ({ envelopeBytes: conversation.lastMessage().bytes, recordBytes: conversation.recordBytes() });
+}
+
+async function burstWorkload(contender: Contender, pool: PlaintextPool): Promise<Workload> {
+  const conversation = await establish(contender, pool);
+  const run = async (): Promise<void> => {
+    const plaintext = pool.next();
+    check(`${contender.label} burst`, plaintext, await conversation.aToB(plaintext));
+    if (conversation.lastMessage().prekey) throw new Error(`${contender.label} burst: still sending prekey messages after a round trip`);
+  };
+  return { run, sizes: sizesOf(conversation) };
+}
+
+async function pingPongWorkload(contender: Contender, pool: PlaintextPool): Promise<Workload> {
+  const conversation = await establish(contender, pool);
+  let aliceTurn = true;
+  const run = async (): Promise<void> => {
+    const plaintext = pool.next();
+    const send = aliceTurn ? conversation.aToB : conversation.bToA;
+    aliceTurn = !aliceTurn;
+    check(`${contender.label} ping-pong`, plaintext, await send(plaintext));
+  };
+  return { run, sizes: sizesOf(conversation) };
+}
+
+async function setupWorkload(contender: Contender, pool: PlaintextPool): Promise<Workload> {
+  const run = async (): Promise<void> => {
+    const plaintext = pool.next();
+    check(`${contender.label} setup`, plaintext, await contender.setup(plaintext));
+  };
+  return { run };
+}
+
+type CaseName = 'burst' | 'pingpong' | 'setup';
+type Unit = 'msg/s' | 'ms';
+
+interface CaseSpec {
+  readonly name: CaseName;
+  readonly unit: Unit;
+  /** Required Sotto / libsignal speedup. */
+  readonly target: number;
+  /** Also measure Sotto with noblePrimitives (for information). */
+  readonly withNoble: boolean;
+  readonly workload: (contender: Contender, pool: PlaintextPool) => Promise<Workload>;
+}
+
+const CASES: readonly CaseSpec[] = [
+  { name: 'burst', unit: 'msg/s', target: BURST_TARGET, withNoble: false, workload: burstWorkload },
+  { name: 'pingpong', unit: 'msg/s', target: PINGPONG_TARGET, withNoble: true, workload: pingPongWorkload },
+  { name: 'setup', unit: 'ms', target: SETUP_TARGET, withNoble: true, workload: setupWorkload },
+];
+
+/** One line of the report. `target` and `met` are absent on the informational noble rows. */
+interface ResultRow {
+  readonly case: string;
+  readonly unit: Unit;
+  readonly sotto: number;
+  readonly libsignal: number;
+  /** Sotto faster by this factor (msg/s: sotto / libsignal; ms: libsignal / sotto). */
+  readonly speedup: number;
+  readonly target?: number;
+  readonly met?: boolean;
+  /** Round-to-round spread (max / min - 1) of the Sotto and of the libsignal rounds. */
+  readonly spread: { readonly sotto: number; readonly libsignal: number };
+}
+
+function spreadOf(m: Measurement): number {
+  return m.max / m.min - 1;
+}
+
+function resultRow(name: string, unit: Unit, sotto: Measurement, libsignal: Measurement, target?: number): ResultRow {
+  const value = (rate: number): number => (unit === 'ms' ? roundTo(msPerOp(rate), MS_DECIMALS) : roundTo(rate, RATE_DECIMALS));
+  // Both units give the same factor: libsignal_ms / sotto_ms = sotto_rate / libsignal_rate.
+  const speedup = roundTo(sotto.median / libsignal.median, SPEEDUP_DECIMALS);
+  const row = {
+    case: name,
+    unit,
+    sotto: value(sotto.median),
+    libsignal: value(libsignal.median),
+    speedup,
+    spread: { sotto: spreadOf(sotto), libsignal: spreadOf(libsignal) },
+  };
+  return target === undefined ? row : { ...row, target, met: speedup >= target };
+}
+
+/** Sizes seen at the end of a case, keyed like "burst sotto". */
+type SizeLog = Map<string, Sizes>;
+
+interface Results {
+  readonly rows: ResultRow[];
+  readonly noble: ResultRow[];
+  readonly sizes: SizeLog;
+}
+
+/** Measures every case, the contenders of a case in interleaved rounds. */
+async function measureAll(plan: TimingPlan, progress: (line: string) => void): Promise<Results> {
+  const pool = new PlaintextPool();
+  const sotto = await createSottoContender('sotto', nodePrimitives);
+  const sottoNoble = await createSottoContender('sotto-noble', noblePrimitives);
+  const libsignal = createLibsignalContender();
+  const results: Results = { rows: [], noble: [], sizes: new Map() };
+  for (const spec of CASES) {
+    progress(`measuring ${spec.name}...`);
+    const contenders = spec.withNoble ? [sotto, libsignal, sottoNoble] : [sotto, libsignal];
+    const workloads: Workload[] = [];
+    for (const contender of contenders) workloads.push(await spec.workload(contender, pool));
+    const [sottoRate, libRate, nobleRate] = await measureInterleaved(
+      workloads.map((w) => w.run),
+      plan,
+    );
+    results.rows.push(resultRow(spec.name, spec.unit, sottoRate!, libRate!, spec.target));
+    if (nobleRate) results.noble.push(resultRow(`${spec.name}-noble`, spec.unit, nobleRate, libRate!));
+    workloads.forEach((w, i) => {
+      if (w.sizes) results.sizes.set(`${spec.name} ${contenders[i]!.label}`, w.sizes());
+    });
+  }
+  return results;
+}
+
+function libsignalVersion(): string {
+  const entry = import.meta.resolve('@signalapp/libsignal-client');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', entry), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+function formatValue(value: number, unit: Unit): string {
+  const decimals = unit === 'ms' ? MS_DECIMALS : RATE_DECIMALS;
+  return value.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+}
+
+function percent(fraction: number): string {
+  return `${(fraction * PERCENT).toFixed(0)}%`;
+}
+
+const TABLE_HEADER = ['case', 'unit', 'Sotto', 'libsignal', 'speedup', 'target', 'verdict'];
+
+function tableCells(r: ResultRow): string[] {
+  return [
+    r.case,
+    r.unit,
+    formatValue(r.sotto, r.unit),
+    formatValue(r.libsignal, r.unit),
+    `${r.speedup.toFixed(SPEEDUP_DECIMALS)}x`,
+    r.target === undefined ? '-' : `>= ${r.target}x`,
+    r.met === undefined ? 'info only' : r.met ? 'met' : 'NOT MET',
+  ];
+}
+
+function humanReport(plan: TimingPlan, { rows, noble, sizes }: Results): string {
+  const cpus = os.cpus();
+  const spread = [...rows, ...noble].map((r) => `${r.case} ${percent(r.spread.sotto)} / ${percent(r.spread.libsignal)}`);
+  const sizeLines = [...sizes].map(([key, s]) => `  ${key}: last message ${s.envelopeBytes} B, A's session record ${s.recordBytes} B`);
+  return [
+    `Sotto crypto core vs @signalapp/libsignal-client ${libsignalVersion()}`,
+    `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores; node ${process.version} (${process.platform}-${process.arch}); one thread`,
+    `method: ${PLAINTEXT_BYTES}-byte random plaintexts; a message = encrypt + decrypt, checked against what was sent;`,
+    '        both sides keep session records (and prekeys in setup) as bytes and decode/encode them on every call;',
+    `        warm-up ${plan.warmupMs} ms, then the median of ${plan.rounds} interleaved rounds of >= ${plan.roundMs} ms per side`,
+    '',
+    textTable(TABLE_HEADER, rows.map(tableCells)),
+    '',
+    'Sotto with noblePrimitives (pure JS, the browser path; for information, not part of the verdict):',
+    textTable(TABLE_HEADER, noble.map(tableCells)),
+    '',
+    `round-to-round spread (max/min - 1), Sotto / libsignal: ${spread.join('; ')}`,
+    'sizes at the end of each run:',
+    ...sizeLines,
+  ].join('\n');
+}
+
+function jsonLines({ rows, noble }: Results): string {
+  return [...rows, ...noble]
+    .map((r) => {
+      const extra = r.target === undefined ? { primitives: 'noble' } : { target: r.target, met: r.met };
+      return JSON.stringify({ bench: 'crypto', case: r.case, unit: r.unit, sotto: r.sotto, libsignal: r.libsignal, speedup: r.speedup, ...extra });
+    })
+    .join('\n');
+}
+
+const USAGE = 'usage: npm run bench -- crypto [--json] [--quick]';
+const FLAGS = new Set(['--json', '--quick']);
+
+/** Runs the crypto benchmark with its command-line `args`; resolves to the process exit code. */
+export async function runCryptoBench(args: readonly string[]): Promise<number> {
+  const unknown = args.filter((a) => !FLAGS.has(a));
+  if (unknown.length > 0) {
+    console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
+    return 1;
+  }
+  const json = args.includes('--json');
+  const plan = args.includes('--quick') ? QUICK_PLAN : DEFAULT_PLAN;
+  const progress = json ? () => {} : (line: string) => console.error(line);
+  const results = await measureAll(plan, progress);
+  console.log(json ? jsonLines(results) : humanReport(plan, results));
+  return 0;
+}

@@ -1,0 +1,30 @@
+/**
+ * Benchmark entry point: `npm run bench -- <name> [options]`. Dispatches on
+ * the first argument; an unknown or missing name prints the list of
+ * benchmarks and exits with status 1.
+ */
+import { runCryptoBench } from './crypto.ts';
+
+/** A benchmark: what it measures, and how to run it with its own arguments (resolves to the exit code). */
+interface Benchmark {
+  readonly description: string;
+  readonly run: (args: readonly string[]) => Promise<number>;
+}
+
+const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
+  crypto: {
+    description: 'Sotto crypto core vs @signalapp/libsignal-client: burst, ping-pong, session setup [--json] [--quick]',
+    run: runCryptoBench,
+  },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const benchmark = name === undefined ? undefined : BENCHMARKS[name];
+if (benchmark) {
+  process.exitCode = await benchmark.run(args);
+} else {
+  if (name !== undefined) console.error(`unknown benchmark "${name}"`);
+  console.error('usage: npm run bench -- <name> [options]\nbenchmarks:');
+  for (const [key, b] of Object.entries(BENCHMARKS)) console.error(`  ${key.padEnd(8)} ${b.description}`);
+  process.exitCode = 1;
+}
