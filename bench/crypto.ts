@@ -16,6 +16,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import {
   createPrekeyState,
+  decodeEnvelope,
   decodePrekeyState,
   decodeSessionRecord,
   decryptMessage,
@@ -35,7 +36,6 @@ import {
   type Primitives,
   type SessionRecord,
 } from '../src/crypto/index.ts';
-import { ENVELOPE_TYPE_PREKEY } from '../src/crypto/envelope.ts';
 import { nodePrimitives, nodeRandomBytes } from '../src/crypto/primitives/node.ts';
 import { createLibsignalContender } from './libsignal.ts';
 import { DEFAULT_PLAN, measureInterleaved, msPerOp, QUICK_PLAN, roundTo, textTable, type Measurement, type Operation, type TimingPlan } from './stats.ts';
@@ -79,10 +79,6 @@ const PLAINTEXT_BYTES = 100;
 const PLAINTEXT_POOL_SIZE = 256;
 /** Bob publishes one one-time prekey per setup, like the libsignal side. */
 const ONE_TIME_PREKEYS = 1;
-/** Offset of the envelope type byte: it follows the version byte. */
-const ENVELOPE_TYPE_OFFSET = 1;
-/** What decryptMessage gets for a MESSAGE envelope: such envelopes never use prekeys. */
-const NO_PREKEYS: PrekeyState = { nextId: 0, signed: [], kem: [], oneTime: [] };
 const BURST_TARGET = 3;
 const PINGPONG_TARGET = 1;
 const SETUP_TARGET = 1;
@@ -92,7 +88,7 @@ const SPEEDUP_DECIMALS = 2;
 const PERCENT = 100;
 
 function isPrekeyEnvelope(envelope: Bytes): boolean {
-  return envelope[ENVELOPE_TYPE_OFFSET] === ENVELOPE_TYPE_PREKEY;
+  return decodeEnvelope(envelope).type === 'prekey';
 }
 
 /** One Sotto device. Session records and prekeys live only as bytes, like libsignal's stores. */
@@ -140,13 +136,15 @@ class SottoDevice {
     return out.envelope;
   }
 
-  /** Decrypts from `remote`; loads the prekey state only for a PREKEY envelope, as libsignal does. */
+  /** Decrypts from `remote`; the prekey state is loaded only when a PREKEY envelope opens a session, as libsignal does. */
   async decrypt(remote: string, envelope: Bytes): Promise<Bytes> {
-    const stored = isPrekeyEnvelope(envelope) ? this.#prekeys : undefined;
-    const prekeys = stored ? decodePrekeyState(stored) : NO_PREKEYS;
-    const out = await decryptMessage(this.ctx, { identity: this.identity, prekeys, record: this.#load(remote) }, envelope);
+    const loadPrekeys = (): PrekeyState => {
+      if (!this.#prekeys) throw new Error(`${this.name} has published no prekeys`);
+      return decodePrekeyState(this.#prekeys);
+    };
+    const out = await decryptMessage(this.ctx, { identity: this.identity, prekeys: loadPrekeys, record: this.#load(remote) }, envelope);
     this.#save(remote, out.record);
-    if (out.prekeys !== prekeys) this.#prekeys = encodePrekeyState(out.prekeys);
+    if (out.prekeys) this.#prekeys = encodePrekeyState(out.prekeys);
     return out.plaintext;
   }
 

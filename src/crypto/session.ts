@@ -49,8 +49,11 @@ export interface SessionRecord {
 export interface DecryptResult {
   readonly record: SessionRecord;
   readonly plaintext: Bytes;
-  /** The prekey state after the call (a one-time prekey removed if this message used one). */
-  readonly prekeys: PrekeyState;
+  /**
+   * The new prekey state when this message used (and so removed) a one-time
+   * prekey; undefined when the prekeys did not change.
+   */
+  readonly prekeys: PrekeyState | undefined;
   /** The sender's identity, as bound into the session. */
   readonly remoteIdentity: IdentityPublic;
   /** True when this message created a new session. */
@@ -118,7 +121,8 @@ function insertIncoming(ours: IdentityKeyPair, record: SessionRecord | undefined
 /** Inputs of {@link decryptMessage}: our identity and prekeys, and the record of the sender (if any). */
 export interface DecryptInput {
   readonly identity: IdentityKeyPair;
-  readonly prekeys: PrekeyState;
+  /** Our prekeys, or a loader called only when a PREKEY envelope opens a new session. */
+  readonly prekeys: PrekeyState | (() => PrekeyState | Promise<PrekeyState>);
   readonly record: SessionRecord | undefined;
 }
 
@@ -132,7 +136,7 @@ export interface DecryptInput {
  */
 export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, envelopeBytes: Bytes): Promise<DecryptResult> {
   const envelope = decodeEnvelope(envelopeBytes);
-  const { record, prekeys } = input;
+  const { record } = input;
 
   if (envelope.type === 'prekey') {
     const header = envelope.prekey;
@@ -140,8 +144,9 @@ export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, en
     const index = record ? record.sessions.findIndex((s) => equalBytes(s.id, header.baseKey)) : -1;
     if (record && index >= 0) {
       const done = await decryptOn(ctx, record, index, envelope.message);
-      return { record: done.record, plaintext: done.plaintext, prekeys, remoteIdentity: done.session.remoteIdentity, newSession: false };
+      return { record: done.record, plaintext: done.plaintext, prekeys: undefined, remoteIdentity: done.session.remoteIdentity, newSession: false };
     }
+    const prekeys = typeof input.prekeys === 'function' ? await input.prekeys() : input.prekeys;
     const signed = prekeys.signed.find((k) => k.id === header.signedPrekeyId);
     if (!signed) throw new UnknownPrekeyError('signed', header.signedPrekeyId);
     const kem = prekeys.kem.find((k) => k.id === header.kemPrekeyId);
@@ -154,7 +159,7 @@ export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, en
     return {
       record: insertIncoming(input.identity, record, fresh),
       plaintext,
-      prekeys: oneTime ? consumeOneTimePrekey(prekeys, oneTime.id) : prekeys,
+      prekeys: oneTime ? consumeOneTimePrekey(prekeys, oneTime.id) : undefined,
       remoteIdentity: header.identity,
       newSession: true,
     };
@@ -164,7 +169,7 @@ export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, en
   for (let i = 0; i < record.sessions.length; i++) {
     try {
       const done = await decryptOn(ctx, record, i, envelope.message);
-      return { record: done.record, plaintext: done.plaintext, prekeys, remoteIdentity: done.session.remoteIdentity, newSession: false };
+      return { record: done.record, plaintext: done.plaintext, prekeys: undefined, remoteIdentity: done.session.remoteIdentity, newSession: false };
     } catch (err) {
       if (!(err instanceof HeaderDecryptError)) throw err;
     }

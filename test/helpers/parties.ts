@@ -33,7 +33,7 @@ export class Party {
   async receive(envelope: Uint8Array): Promise<string> {
     const out = await decryptMessage(this.ctx, { identity: this.identity, prekeys: this.prekeys, record: this.record }, envelope);
     this.record = out.record;
-    this.prekeys = out.prekeys;
+    if (out.prekeys) this.prekeys = out.prekeys;
     return untext.decode(out.plaintext);
   }
 }
