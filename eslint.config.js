@@ -37,11 +37,11 @@ export default tseslint.config(
   },
   {
     files: ['src/crypto/**/*.ts'],
-    ignores: ['src/crypto/primitives/node.ts'],
+    ignores: ['src/crypto/primitives/node.ts', 'src/crypto/primitives/sodium.ts', 'src/crypto/primitives/node-best.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['node:*', 'fs', 'path', 'crypto', 'os'], message: 'src/crypto is pure and runs in browsers: no Node built-ins (only primitives/node.ts).' },
+          { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'sodium-native'], message: 'src/crypto is pure and runs in browsers: no Node built-ins (only primitives/node.ts, sodium.ts and node-best.ts).' },
           { group: ['libp2p', '@libp2p/*', 'level', 'classic-level', 'browser-level', '**/node/**', '**/app/**'], message: 'src/crypto never imports the network, storage or app layers.' },
         ],
       }],

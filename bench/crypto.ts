@@ -36,7 +36,8 @@ import {
   type Primitives,
   type SessionRecord,
 } from '../src/crypto/index.ts';
-import { nodePrimitives, nodeRandomBytes } from '../src/crypto/primitives/node.ts';
+import { nodeRandomBytes } from '../src/crypto/primitives/node.ts';
+import { loadNodePrimitives } from '../src/crypto/primitives/node-best.ts';
 import { createLibsignalContender } from './libsignal.ts';
 import { DEFAULT_PLAN, measureInterleaved, msPerOp, QUICK_PLAN, roundTo, textTable, type Measurement, type Operation, type TimingPlan } from './stats.ts';
 
@@ -321,6 +322,8 @@ function resultRow(name: string, unit: Unit, sotto: Measurement, libsignal: Meas
 type SizeLog = Map<string, Sizes>;
 
 interface Results {
+  /** Name of the primitives behind the Sotto rows (e.g. "sodium+liboqs"). */
+  readonly primitives: string;
   readonly rows: ResultRow[];
   readonly noble: ResultRow[];
   readonly sizes: SizeLog;
@@ -329,10 +332,11 @@ interface Results {
 /** Measures every case, the contenders of a case in interleaved rounds. */
 async function measureAll(plan: TimingPlan, progress: (line: string) => void): Promise<Results> {
   const pool = new PlaintextPool();
-  const sotto = await createSottoContender('sotto', nodePrimitives);
+  const primitives = await loadNodePrimitives();
+  const sotto = await createSottoContender('sotto', primitives);
   const sottoNoble = await createSottoContender('sotto-noble', noblePrimitives);
   const libsignal = createLibsignalContender();
-  const results: Results = { rows: [], noble: [], sizes: new Map() };
+  const results: Results = { primitives: primitives.name, rows: [], noble: [], sizes: new Map() };
   for (const spec of CASES) {
     progress(`measuring ${spec.name}...`);
     const contenders = spec.withNoble ? [sotto, libsignal, sottoNoble] : [sotto, libsignal];
@@ -380,13 +384,14 @@ function tableCells(r: ResultRow): string[] {
   ];
 }
 
-function humanReport(plan: TimingPlan, { rows, noble, sizes }: Results): string {
+function humanReport(plan: TimingPlan, { primitives, rows, noble, sizes }: Results): string {
   const cpus = os.cpus();
   const spread = [...rows, ...noble].map((r) => `${r.case} ${percent(r.spread.sotto)} / ${percent(r.spread.libsignal)}`);
   const sizeLines = [...sizes].map(([key, s]) => `  ${key}: last message ${s.envelopeBytes} B, A's session record ${s.recordBytes} B`);
   return [
     `Sotto crypto core vs @signalapp/libsignal-client ${libsignalVersion()}`,
     `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores; node ${process.version} (${process.platform}-${process.arch}); one thread`,
+    `Sotto primitives: ${primitives} (what a Node process loads: loadNodePrimitives)`,
     `method: ${PLAINTEXT_BYTES}-byte random plaintexts; a message = encrypt + decrypt, checked against what was sent;`,
     '        both sides keep session records (and prekeys in setup) as bytes and decode/encode them on every call;',
     `        warm-up ${plan.warmupMs} ms, then the median of ${plan.rounds} interleaved rounds of >= ${plan.roundMs} ms per side`,
@@ -402,10 +407,10 @@ function humanReport(plan: TimingPlan, { rows, noble, sizes }: Results): string 
   ].join('\n');
 }
 
-function jsonLines({ rows, noble }: Results): string {
+function jsonLines({ primitives, rows, noble }: Results): string {
   return [...rows, ...noble]
     .map((r) => {
-      const extra = r.target === undefined ? { primitives: 'noble' } : { target: r.target, met: r.met };
+      const extra = r.target === undefined ? { primitives: 'noble' } : { target: r.target, met: r.met, primitives };
       return JSON.stringify({ bench: 'crypto', case: r.case, unit: r.unit, sotto: r.sotto, libsignal: r.libsignal, speedup: r.speedup, ...extra });
     })
     .join('\n');

@@ -1,11 +1,11 @@
 /**
- * `sotto selftest`: checks on this machine that the fast (node:crypto) and
- * portable (@noble) primitives agree, then runs a complete session between
- * two fresh identities in memory. Nothing touches the disk or the network.
+ * `sotto selftest`: checks on this machine that the fast primitives in use
+ * (libsodium + liboqs, or their fallbacks) agree with the portable @noble
+ * ones, then runs a complete session between two fresh identities in memory.
+ * Nothing touches the disk or the network.
  */
-import type { CryptoContext } from '../crypto/context.ts';
 import { noblePrimitives } from '../crypto/primitives/noble.ts';
-import { nodePrimitives, nodeRandomBytes } from '../crypto/primitives/node.ts';
+import { nodeCryptoContext } from './context.ts';
 import { equalBytes } from '../crypto/bytes.ts';
 import { generateIdentity } from '../crypto/identity.ts';
 import { createPrekeyState, issueBundle } from '../crypto/prekeys.ts';
@@ -19,19 +19,19 @@ export interface SelftestStep {
   readonly detail: string;
 }
 
-/** A context with the runtime's fast primitives and its CSPRNG. */
-export function nodeContext(now: () => number): CryptoContext {
-  return { primitives: nodePrimitives, randomBytes: nodeRandomBytes, now };
-}
-
 /** Runs the self-test; `now` is the clock (injected like everywhere else). */
 export async function runSelftest(now: () => number): Promise<SelftestStep[]> {
   const steps: SelftestStep[] = [];
-  const ctx = nodeContext(now);
+  const ctx = await nodeCryptoContext(now);
+  const p = ctx.primitives;
   const priv = ctx.randomBytes(32);
   const pub = await noblePrimitives.x25519PublicKey(ctx.randomBytes(32));
-  const same = equalBytes(await nodePrimitives.x25519(priv, pub), await noblePrimitives.x25519(priv, pub));
-  steps.push({ name: 'x25519 node:crypto = @noble', ok: same, detail: same ? 'identical output' : 'OUTPUTS DIFFER' });
+  const same = equalBytes(await p.x25519(priv, pub), await noblePrimitives.x25519(priv, pub));
+  steps.push({ name: `x25519 ${p.name} = @noble`, ok: same, detail: same ? 'identical output' : 'OUTPUTS DIFFER' });
+  const seed = ctx.randomBytes(64);
+  const m = ctx.randomBytes(32);
+  const kemSame = equalBytes(p.kemEncapsulate(p.kemKeygen(seed).publicKey, m).cipherText, noblePrimitives.kemEncapsulate(noblePrimitives.kemKeygen(seed).publicKey, m).cipherText);
+  steps.push({ name: `ML-KEM-768 ${p.name} = @noble`, ok: kemSame, detail: kemSame ? 'identical output' : 'OUTPUTS DIFFER' });
 
   const alice = await generateIdentity(ctx);
   const bob = await generateIdentity(ctx);

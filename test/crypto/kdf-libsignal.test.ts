@@ -17,14 +17,12 @@ import { fromHex, toHex } from '../../src/crypto/bytes.ts';
 import { LABEL_MESSAGE_KEY, LABEL_PQXDH, LABEL_RATCHET } from '../../src/crypto/constants.ts';
 import { agreementKdf, chainStep, messageKeyMaterial } from '../../src/crypto/kdf.ts';
 import { responderDhOutputs } from '../../src/crypto/pqxdh.ts';
-import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
-import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { webCryptoPrimitives } from '../../src/crypto/primitives/webcrypto.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { testContext } from '../helpers/context.ts';
 import { libsignalVector } from '../helpers/vectors.ts';
+import { ALL_PRIMITIVES } from '../helpers/implementations.ts';
 
-const IMPLEMENTATIONS: readonly Primitives[] = [nodePrimitives, noblePrimitives, webCryptoPrimitives];
+const IMPLEMENTATIONS: readonly Primitives[] = ALL_PRIMITIVES;
 
 /** libsignal's HKDF info strings (rust/protocol/src/ratchet/keys.rs, ratchet.rs). */
 const LIBSIGNAL_MESSAGE_KEYS = 'WhisperMessageKeys';

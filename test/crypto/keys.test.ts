@@ -16,13 +16,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { assertValidX25519PublicKey, dh } from '../../src/crypto/keys.ts';
-import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { webCryptoPrimitives } from '../../src/crypto/primitives/webcrypto.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { seededRandom, testContext } from '../helpers/context.ts';
+import { ALL_PRIMITIVES } from '../helpers/implementations.ts';
 
-const IMPLEMENTATIONS: readonly Primitives[] = [nodePrimitives, noblePrimitives, webCryptoPrimitives];
+const IMPLEMENTATIONS: readonly Primitives[] = ALL_PRIMITIVES;
 const P = 2n ** 255n - 19n;
 const BIT_255 = 2n ** 255n;
 

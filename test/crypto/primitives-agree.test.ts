@@ -17,7 +17,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { concatBytes, fromHex } from '../../src/crypto/bytes.ts';
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { webCryptoPrimitives } from '../../src/crypto/primitives/webcrypto.ts';
+import { ALL_PRIMITIVES } from '../helpers/implementations.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { seededRandom } from '../helpers/context.ts';
 
@@ -293,18 +293,18 @@ describe('nodePrimitives and noblePrimitives agree on edge cases', () => {
 
     /** Every implementation's answer (WebCrypto included), keyed by name. */
     async function answers(sig: Uint8Array, key: Uint8Array): Promise<Record<string, boolean>> {
-      const all = [...IMPLEMENTATIONS, webCryptoPrimitives];
+      const all = ALL_PRIMITIVES;
       const results = await Promise.all(all.map((p) => p.ed25519Verify(sig, message, key)));
       return Object.fromEntries(all.map((p, i) => [p.name, results[i]!]));
     }
     /** Sotto's policy (cofactorless, no small-order keys) rejects all of these, in every implementation. */
-    const REJECTED_EVERYWHERE = { node: false, noble: false, webcrypto: false };
+    const REJECTED_EVERYWHERE = Object.fromEntries(ALL_PRIMITIVES.map((p) => [p.name, false]));
 
     test('an honest signature verifies in every implementation', async () => {
       const R = Point.BASE.multiply(77n).toBytes();
       const k = challenge(R, signer.pointBytes, message);
       const sig = concatBytes(R, scalarBytes((77n + k * signer.scalar) % L));
-      assert.deepEqual(await answers(sig, signer.pointBytes), { node: true, noble: true, webcrypto: true });
+      assert.deepEqual(await answers(sig, signer.pointBytes), Object.fromEntries(ALL_PRIMITIVES.map((p) => [p.name, true])));
     });
 
     test('order-8 point used by these cases', () => {
@@ -359,5 +359,47 @@ describe('the shared Ed25519 key policy', () => {
     }
     const normal = ed25519.getPublicKey(fromHex('07'.repeat(32)));
     assert.ok(!isSmallOrderEncoding(normal));
+  });
+});
+
+describe('every shipped implementation agrees with @noble', () => {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  /** The outputs of one implementation on one round's inputs. */
+  async function outputs(p: Primitives, round: number): Promise<string[]> {
+    const r = seededRandom(`all-agree:${round}`);
+    const [a, b, seed, key, nonce] = [r(32), r(32), r(32), r(32), r(24)];
+    const message = r(1 + (round % 300));
+    const bPub = await p.x25519PublicKey(b);
+    const sig = await p.ed25519Sign(seed, message);
+    const pub = await p.ed25519PublicKey(seed);
+    const sealed = p.aeadSeal(key, nonce, message, r(round % 50));
+    const kem = p.kemKeygen(r(64));
+    const enc = p.kemEncapsulate(kem.publicKey, r(32));
+    const tampered = sig.slice();
+    tampered[round % 64]! ^= 1;
+    return [
+      hex(await p.x25519PublicKey(a)),
+      hex(await p.x25519(a, bPub)),
+      hex(pub),
+      hex(sig),
+      String(await p.ed25519Verify(sig, message, pub)),
+      String(await p.ed25519Verify(tampered, message, pub)),
+      hex(p.hmacSha256(key, message)),
+      hex(p.hkdfSha256(message, key, nonce, 1 + (round % 100))),
+      hex(p.sha256(message)),
+      hex(p.sha512(message)),
+      hex(sealed),
+      hex(p.aeadOpen(key, nonce, sealed, r(0)) ?? new Uint8Array(0)),
+      hex(kem.publicKey),
+      hex(enc.cipherText),
+      hex(enc.sharedSecret),
+      hex(p.kemDecapsulate(enc.cipherText, kem.secretKey)),
+    ];
+  }
+  test('node:crypto, WebCrypto and libsodium+liboqs give @noble\'s bytes on 60 random rounds', async () => {
+    for (let round = 0; round < 60; round++) {
+      const reference = await outputs(noblePrimitives, round);
+      for (const p of ALL_PRIMITIVES) assert.deepEqual(await outputs(p, round), reference, `${p.name}, round ${round}`);
+    }
   });
 });

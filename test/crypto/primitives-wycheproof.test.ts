@@ -23,9 +23,9 @@ import { concatBytes, fromHex, toHex } from '../../src/crypto/bytes.ts';
 import { dh } from '../../src/crypto/keys.ts';
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { webCryptoPrimitives } from '../../src/crypto/primitives/webcrypto.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { seededRandom, testContext } from '../helpers/context.ts';
+import { ALL_PRIMITIVES } from '../helpers/implementations.ts';
 import {
   wycheproofCases,
   ZERO_32_HEX,
@@ -39,7 +39,7 @@ import {
   type XdhTest,
 } from '../helpers/vectors.ts';
 
-const IMPLEMENTATIONS: readonly Primitives[] = [nodePrimitives, noblePrimitives, webCryptoPrimitives];
+const IMPLEMENTATIONS: readonly Primitives[] = ALL_PRIMITIVES;
 
 /** Counts occurrences of each key. */
 function tally(keys: Iterable<string>): Record<string, number> {

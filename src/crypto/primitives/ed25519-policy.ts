@@ -6,12 +6,13 @@
  *   equal R byte for byte (so R must be canonical), with S < L;
  * - the public key A must be a canonical encoding (y < p, no "negative zero"
  *   x) and must not be one of the eight points of small order, for which a
- *   signature can be forged for any message.
+ *   signature can be forged for any message; R must not be of small order.
  *
  * OpenSSL (node:crypto, and WebCrypto in Node) and BoringSSL verify
- * cofactorlessly but accept small-order and some non-canonical keys; @noble
- * verifies with the cofactored equation. The checks here, plus a
- * cofactorless verifier on @noble's point arithmetic, make them agree.
+ * cofactorlessly but accept small-order and some non-canonical keys; libsodium
+ * verifies cofactorlessly with all of these checks; @noble verifies with the
+ * cofactored equation. The checks here, plus a cofactorless verifier on
+ * @noble's point arithmetic, make them all agree.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
@@ -41,9 +42,20 @@ export function isSmallOrderEncoding(encoded: Bytes): boolean {
   return SMALL_ORDER_Y.some((bad) => equalBytes(bad, y));
 }
 
-/** The checks every implementation runs before its own verification. */
-export function acceptablePublicKey(signature: Bytes, publicKey: Bytes): boolean {
-  return signature.length === 64 && publicKey.length === 32 && isCanonicalY(publicKey) && !isSmallOrderEncoding(publicKey);
+/**
+ * The checks every implementation runs before its own verification: sizes,
+ * a canonical public key that is not of small order, and an R that is not of
+ * small order (libsodium rejects those; a mixed-order key could otherwise
+ * make such a signature pass a plain cofactorless check).
+ */
+export function passesSignaturePolicy(signature: Bytes, publicKey: Bytes): boolean {
+  return (
+    signature.length === 64 &&
+    publicKey.length === 32 &&
+    isCanonicalY(publicKey) &&
+    !isSmallOrderEncoding(publicKey) &&
+    !isSmallOrderEncoding(signature.subarray(0, 32))
+  );
 }
 
 function bytesToNumberLE(bytes: Bytes): bigint {
@@ -54,7 +66,7 @@ function bytesToNumberLE(bytes: Bytes): bigint {
 
 /** Cofactorless RFC 8032 verification on @noble's point arithmetic, with the policy above. */
 export function verifyCofactorless(signature: Bytes, message: Bytes, publicKey: Bytes): boolean {
-  if (!acceptablePublicKey(signature, publicKey)) return false;
+  if (!passesSignaturePolicy(signature, publicKey)) return false;
   const L = ed25519.Point.Fn.ORDER;
   const s = bytesToNumberLE(signature.subarray(32));
   if (s >= L) return false;

@@ -20,7 +20,7 @@ import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createP
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { Bytes } from '../bytes.ts';
-import { acceptablePublicKey } from './ed25519-policy.ts';
+import { passesSignaturePolicy } from './ed25519-policy.ts';
 import { assertAeadSizes, assertHkdfLength, type Primitives } from './types.ts';
 
 // DER prefixes that wrap a raw 32-byte private key as PKCS#8 (RFC 8410).
@@ -145,7 +145,7 @@ export const nodePrimitives: Primitives = {
   ed25519Verify: (signature, message, pub) =>
     later(() => {
       // OpenSSL verifies cofactorlessly; the shared policy adds the key checks it lacks.
-      if (!acceptablePublicKey(signature, pub)) return false;
+      if (!passesSignaturePolicy(signature, pub)) return false;
       try {
         return verify(null, message, ed25519PublicKeyObject(pub), signature);
       } catch {

@@ -9,8 +9,9 @@
  */
 import type { Bytes } from '../bytes.ts';
 import { equalBytes, fromHex } from '../bytes.ts';
+import { loadLiboqsKem } from './kem-liboqs.ts';
 import { noblePrimitives } from './noble.ts';
-import { acceptablePublicKey } from './ed25519-policy.ts';
+import { passesSignaturePolicy } from './ed25519-policy.ts';
 import type { Primitives } from './types.ts';
 
 // DER prefixes that wrap a raw 32-byte private key as PKCS#8 (RFC 8410).
@@ -76,7 +77,7 @@ export const webCryptoPrimitives: Primitives = {
     return new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key, buf(message)));
   },
   ed25519Verify: async (signature, message, publicKey) => {
-    if (!acceptablePublicKey(signature, publicKey)) return false;
+    if (!passesSignaturePolicy(signature, publicKey)) return false;
     try {
       const key = await subtle().importKey('raw', buf(publicKey), { name: 'Ed25519' }, false, ['verify']);
       return await subtle().verify({ name: 'Ed25519' }, key, buf(signature), buf(message));
@@ -89,9 +90,17 @@ export const webCryptoPrimitives: Primitives = {
 /**
  * The fastest correct primitives this runtime offers without Node built-ins:
  * WebCrypto's X25519 and Ed25519 when they exist and pass a known-answer
- * check (RFC 7748 vector, an Ed25519 round trip against @noble), else @noble.
+ * check (RFC 7748 vector, an Ed25519 round trip against @noble), else @noble;
+ * ML-KEM-768 from liboqs (WebAssembly) when it loads and passes its own
+ * check, else @noble.
  */
 export async function detectPrimitives(): Promise<Primitives> {
+  const kem = await loadLiboqsKem();
+  const base = await detectCurvePrimitives();
+  return kem ? { ...base, ...kem, name: `${base.name}+liboqs` } : base;
+}
+
+async function detectCurvePrimitives(): Promise<Primitives> {
   try {
     const shared = await webCryptoPrimitives.x25519(PROBE_PRIVATE, PROBE_PUBLIC);
     if (!equalBytes(shared, PROBE_SHARED)) return noblePrimitives;
