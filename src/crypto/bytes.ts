@@ -85,14 +85,32 @@ export function u32be(value: number): Bytes {
  * Appends fields to a growing buffer. Writers are used only on data Sotto
  * produced itself; arguments out of range are programming errors (RangeError).
  */
+/** Initial size of the scratch buffer Writers share (grown when a record needs more). */
+const WRITER_SCRATCH_BYTES = 16 * 1024;
+/**
+ * One buffer lent to one Writer at a time (encoding is synchronous): typed
+ * arrays above 64 bytes are costly to allocate in V8, and every message
+ * encodes a record and an envelope. `finish()` copies the result out and
+ * returns the buffer; a Writer that finds it lent allocates its own.
+ */
+let scratch: Uint8Array | undefined = new Uint8Array(WRITER_SCRATCH_BYTES);
+
 export class Writer {
   private buf: Uint8Array;
   private view: DataView;
   private len = 0;
+  private borrowed: boolean;
 
   constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(initialCapacity);
-    this.view = new DataView(this.buf.buffer);
+    if (scratch && scratch.length >= initialCapacity) {
+      this.buf = scratch;
+      scratch = undefined;
+      this.borrowed = true;
+    } else {
+      this.buf = new Uint8Array(initialCapacity);
+      this.borrowed = false;
+    }
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   private reserve(n: number): void {
@@ -101,8 +119,17 @@ export class Writer {
     while (cap < this.len + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
+    this.release();
     this.buf = next;
     this.view = new DataView(next.buffer);
+  }
+
+  /** Hands the shared scratch buffer back (wiped), if this Writer holds it. */
+  private release(): void {
+    if (!this.borrowed) return;
+    this.buf.fill(0, 0, this.len);
+    scratch = this.buf;
+    this.borrowed = false;
   }
 
   u8(value: number): this {
@@ -156,9 +183,11 @@ export class Writer {
     return this;
   }
 
-  /** Everything written so far, as a new array. */
+  /** Everything written so far, as a new array. The Writer must not be used afterwards. */
   finish(): Bytes {
-    return this.buf.slice(0, this.len);
+    const out = this.buf.slice(0, this.len);
+    this.release();
+    return out;
   }
 }
 

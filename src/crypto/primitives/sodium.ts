@@ -49,18 +49,26 @@ function sodiumPrimitives(sodium: Sodium): Primitives {
     sodium.crypto_hash_sha256(out, data);
     return out;
   };
+  // Scratch space for HMAC's padded blocks, reused across calls (all synchronous):
+  // typed arrays above 64 bytes are costly to allocate in V8, and HMAC runs
+  // several times per message. Wiped after every use.
+  let innerScratch = new Uint8Array(SHA256_BLOCK_BYTES + 256);
+  const outerScratch = new Uint8Array(SHA256_BLOCK_BYTES + SHA256_BYTES);
   const hmac = (key: Bytes, data: Bytes): Uint8Array => {
     const k = key.length > SHA256_BLOCK_BYTES ? sha256(key) : key;
-    const inner = new Uint8Array(SHA256_BLOCK_BYTES + data.length);
-    const outer = new Uint8Array(SHA256_BLOCK_BYTES + SHA256_BYTES);
+    if (innerScratch.length < SHA256_BLOCK_BYTES + data.length) innerScratch = new Uint8Array(SHA256_BLOCK_BYTES + data.length);
+    const inner = innerScratch.subarray(0, SHA256_BLOCK_BYTES + data.length);
     for (let i = 0; i < SHA256_BLOCK_BYTES; i++) {
       const b = i < k.length ? k[i]! : 0;
       inner[i] = b ^ IPAD;
-      outer[i] = b ^ OPAD;
+      outerScratch[i] = b ^ OPAD;
     }
     inner.set(data, SHA256_BLOCK_BYTES);
-    sodium.crypto_hash_sha256(outer.subarray(SHA256_BLOCK_BYTES), inner);
-    return sha256(outer);
+    sodium.crypto_hash_sha256(outerScratch.subarray(SHA256_BLOCK_BYTES), inner);
+    const out = sha256(outerScratch);
+    inner.fill(0);
+    outerScratch.fill(0);
+    return out;
   };
   const x25519 = (privateKey: Bytes, publicKey: Bytes): Uint8Array => {
     if (privateKey.length !== 32 || publicKey.length !== 32) throw new RangeError('x25519: expected 32-byte keys');
@@ -100,12 +108,12 @@ function sodiumPrimitives(sodium: Sodium): Primitives {
       const prk = hmac(salt.length > 0 ? salt : new Uint8Array(SHA256_BYTES), ikm);
       const out = new Uint8Array(length);
       let block: Uint8Array = new Uint8Array(0);
+      const input = new Uint8Array(SHA256_BYTES + info.length + 1);
       for (let i = 0, offset = 0; offset < length; i++, offset += SHA256_BYTES) {
-        const input = new Uint8Array(block.length + info.length + 1);
         input.set(block, 0);
         input.set(info, block.length);
-        input[input.length - 1] = i + 1;
-        block = hmac(prk, input);
+        input[block.length + info.length] = i + 1;
+        block = hmac(prk, input.subarray(0, block.length + info.length + 1));
         out.set(block.subarray(0, Math.min(SHA256_BYTES, length - offset)), offset);
       }
       return out;
