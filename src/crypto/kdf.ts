@@ -16,6 +16,17 @@ import { concatBytes, utf8, type Bytes } from './bytes.ts';
 import { LABEL_MESSAGE_KEY, LABEL_RATCHET, PQXDH_PREFIX, SYMMETRIC_KEY_BYTES } from './constants.ts';
 import type { Primitives } from './primitives/types.ts';
 
+/** Encoded labels, computed once: encoding on every message would cost more than the hash. */
+const encodedLabels = new Map<string, Bytes>();
+function labelBytes(label: string): Bytes {
+  let bytes = encodedLabels.get(label);
+  if (!bytes) {
+    bytes = utf8(label);
+    encodedLabels.set(label, bytes);
+  }
+  return bytes;
+}
+
 const MESSAGE_KEY_SEED_INPUT = Uint8Array.of(0x01);
 const CHAIN_KEY_INPUT = Uint8Array.of(0x02);
 const EMPTY = new Uint8Array(0);
@@ -41,7 +52,7 @@ export function nextChainKey(p: Primitives, chainKey: Bytes): Bytes {
  * the AEAD key; libsignal uses 80 bytes under "WhisperMessageKeys".
  */
 export function messageKeyMaterial(p: Primitives, seed: Bytes, label: string = LABEL_MESSAGE_KEY, length: number = SYMMETRIC_KEY_BYTES): Bytes {
-  return p.hkdfSha256(seed, EMPTY, utf8(label), length);
+  return p.hkdfSha256(seed, EMPTY, labelBytes(label), length);
 }
 
 /** Output of KDF_RK in the header-encryption variant. */
@@ -53,7 +64,7 @@ export interface RootStep {
 
 /** KDF_RK: mixes a DH output into the root key. */
 export function rootStep(p: Primitives, rootKey: Bytes, dhOutput: Bytes, label: string = LABEL_RATCHET): RootStep {
-  const okm = p.hkdfSha256(dhOutput, rootKey, utf8(label), 3 * SYMMETRIC_KEY_BYTES);
+  const okm = p.hkdfSha256(dhOutput, rootKey, labelBytes(label), 3 * SYMMETRIC_KEY_BYTES);
   return {
     rootKey: okm.slice(0, 32),
     chainKey: okm.slice(32, 64),
@@ -68,5 +79,5 @@ export function rootStep(p: Primitives, rootKey: Bytes, dhOutput: Bytes, label: 
  */
 export function agreementKdf(p: Primitives, label: string, dhOutputs: readonly Bytes[], kemSecret: Bytes | undefined, length: number): Bytes {
   const ikm = concatBytes(PQXDH_PREFIX, ...dhOutputs, ...(kemSecret ? [kemSecret] : []));
-  return p.hkdfSha256(ikm, EMPTY, utf8(label), length);
+  return p.hkdfSha256(ikm, EMPTY, labelBytes(label), length);
 }

@@ -14,7 +14,7 @@
  * - Skipped keys are grouped by chain (header key) and bounded per chain, in
  *   total, by age, and by the number of DH steps since their chain.
  */
-import { concatBytes, equalBytes, Reader, Writer, type Bytes } from './bytes.ts';
+import { equalBytes, Reader, Writer, type Bytes } from './bytes.ts';
 import {
   MAX_CHAIN_COUNTER,
   MAX_PLAINTEXT_BYTES,
@@ -167,9 +167,21 @@ function openHeader(p: Primitives, headerKey: Bytes | null, message: RatchetMess
   return header;
 }
 
-/** The body's associated data: session AD || nonce || encrypted header. */
+/**
+ * Where the body's associated data is assembled. It is public data, consumed
+ * at once by the (synchronous) AEAD call, and assembling it in place avoids
+ * two large allocations a message.
+ */
+let bodyAdScratch = new Uint8Array(0);
+
+/** The body's associated data: session AD || nonce || encrypted header (a view valid until the next call). */
 function bodyAd(ad: Bytes, nonce: Bytes, headerCiphertext: Bytes): Bytes {
-  return concatBytes(ad, nonce, headerCiphertext);
+  const length = ad.length + nonce.length + headerCiphertext.length;
+  if (bodyAdScratch.length < length) bodyAdScratch = new Uint8Array(length);
+  bodyAdScratch.set(ad, 0);
+  bodyAdScratch.set(nonce, ad.length);
+  bodyAdScratch.set(headerCiphertext, ad.length + nonce.length);
+  return bodyAdScratch.subarray(0, length);
 }
 
 function openBody(p: Primitives, seed: Bytes, message: RatchetMessage, ad: Bytes): Bytes {
