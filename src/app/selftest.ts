@@ -12,6 +12,9 @@ import { createPrekeyState, issueBundle } from '../crypto/prekeys.ts';
 import { decryptMessage, encryptMessage, startSession } from '../crypto/session.ts';
 import { safetyNumber } from '../crypto/safety-number.ts';
 
+/** Sotto needs Node 22 or newer (libp2p 3). */
+const MIN_NODE_MAJOR = 22;
+
 /** One line of the self-test report. */
 export interface SelftestStep {
   readonly name: string;
@@ -22,6 +25,8 @@ export interface SelftestStep {
 /** Runs the self-test; `now` is the clock (injected like everywhere else). */
 export async function runSelftest(now: () => number): Promise<SelftestStep[]> {
   const steps: SelftestStep[] = [];
+  const major = Number(process.versions.node.split('.')[0]);
+  steps.push({ name: 'runtime', ok: major >= MIN_NODE_MAJOR, detail: `Node ${process.version}` });
   const ctx = await nodeCryptoContext(now);
   const p = ctx.primitives;
   const priv = ctx.randomBytes(32);

@@ -1,0 +1,10 @@
+import { createSottoContender } from '../bench/crypto.ts';
+import { loadNodePrimitives } from '../src/crypto/primitives/node-best.ts';
+const c = await createSottoContender('sotto', await loadNodePrimitives());
+const pt = new Uint8Array(100).fill(7);
+const conv = await c.startConversation();
+await conv.aToB(pt); await conv.bToA(pt);
+const N = 60000;
+const t = performance.now();
+for (let i = 0; i < N; i++) await conv.aToB(pt);
+console.log('burst msg/s', N / (performance.now() - t) * 1000);
