@@ -10,21 +10,18 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { verifyCofactorless } from './ed25519-policy.ts';
-import { assertAeadSizes, assertHkdfLength, type Primitives } from './types.ts';
+import { assertAeadSizes, assertHkdfLength, settle, type Primitives } from './types.ts';
 
 /** Runs `f` and returns its result as a promise, turning a throw into a rejection. */
-async function later<T>(f: () => T): Promise<T> {
-  return f();
-}
 
 /** The @noble implementation of {@link Primitives}. */
 export const noblePrimitives: Primitives = {
   name: 'noble',
-  x25519PublicKey: (privateKey) => later(() => x25519.getPublicKey(privateKey)),
-  x25519: (privateKey, publicKey) => later(() => x25519.getSharedSecret(privateKey, publicKey)),
-  ed25519PublicKey: (seed) => later(() => ed25519.getPublicKey(seed)),
-  ed25519Sign: (seed, message) => later(() => ed25519.sign(message, seed)),
-  ed25519Verify: (signature, message, publicKey) => later(() => verifyCofactorless(signature, message, publicKey)),
+  x25519PublicKey: (privateKey) => settle(() => x25519.getPublicKey(privateKey)),
+  x25519: (privateKey, publicKey) => settle(() => x25519.getSharedSecret(privateKey, publicKey)),
+  ed25519PublicKey: (seed) => settle(() => ed25519.getPublicKey(seed)),
+  ed25519Sign: (seed, message) => settle(() => ed25519.sign(message, seed)),
+  ed25519Verify: (signature, message, publicKey) => settle(() => verifyCofactorless(signature, message, publicKey)),
   hmacSha256: (key, data) => hmac(sha256, key, data),
   hkdfSha256: (ikm, salt, info, length) => {
     assertHkdfLength(length);

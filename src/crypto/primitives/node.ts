@@ -21,11 +21,8 @@ import { hchacha } from '@noble/ciphers/chacha.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { Bytes } from '../bytes.ts';
 import { passesSignaturePolicy } from './ed25519-policy.ts';
-import { assertAeadSizes, assertHkdfLength, type Primitives } from './types.ts';
+import { assertAeadSizes, assertHkdfLength, ED25519_PKCS8_PREFIX, settle, X25519_PKCS8_PREFIX, type Primitives } from './types.ts';
 
-// DER prefixes that wrap a raw 32-byte private key as PKCS#8 (RFC 8410).
-const X25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
-const ED25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 // "expand 32-byte k" as little-endian words.
 const SIGMA = Uint32Array.of(0x61707865, 0x3320646e, 0x79622d32, 0x6b206574);
 const SHA256_BYTES = 32;
@@ -131,19 +128,16 @@ export function nodeRandomBytes(length: number): Uint8Array {
   return out;
 }
 
-async function later<T>(f: () => T): Promise<T> {
-  return f();
-}
 
 /** The node:crypto implementation of {@link Primitives}. */
 export const nodePrimitives: Primitives = {
   name: 'node',
-  x25519PublicKey: (key) => later(() => rawPublic(importPrivate(X25519_PKCS8_PREFIX, key))),
-  x25519: (priv, pub) => later(() => new Uint8Array(diffieHellman({ privateKey: importPrivate(X25519_PKCS8_PREFIX, priv), publicKey: importPublic('X25519', pub) }))),
-  ed25519PublicKey: (seed) => later(() => rawPublic(importPrivate(ED25519_PKCS8_PREFIX, seed))),
-  ed25519Sign: (seed, message) => later(() => new Uint8Array(sign(null, message, importPrivate(ED25519_PKCS8_PREFIX, seed)))),
+  x25519PublicKey: (key) => settle(() => rawPublic(importPrivate(X25519_PKCS8_PREFIX, key))),
+  x25519: (priv, pub) => settle(() => new Uint8Array(diffieHellman({ privateKey: importPrivate(X25519_PKCS8_PREFIX, priv), publicKey: importPublic('X25519', pub) }))),
+  ed25519PublicKey: (seed) => settle(() => rawPublic(importPrivate(ED25519_PKCS8_PREFIX, seed))),
+  ed25519Sign: (seed, message) => settle(() => new Uint8Array(sign(null, message, importPrivate(ED25519_PKCS8_PREFIX, seed)))),
   ed25519Verify: (signature, message, pub) =>
-    later(() => {
+    settle(() => {
       // OpenSSL verifies cofactorlessly; the shared policy adds the key checks it lacks.
       if (!passesSignaturePolicy(signature, pub)) return false;
       try {

@@ -13,7 +13,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type * as SodiumNative from 'sodium-native';
 import type { Bytes } from '../bytes.ts';
 import { passesSignaturePolicy } from './ed25519-policy.ts';
-import { assertAeadSizes, assertHkdfLength, type Primitives } from './types.ts';
+import { assertAeadSizes, assertHkdfLength, settle, type Primitives } from './types.ts';
 
 type Sodium = typeof SodiumNative;
 
@@ -25,9 +25,6 @@ const AEAD_TAG_BYTES = 16;
 const IPAD = 0x36;
 const OPAD = 0x5c;
 
-async function later<T>(f: () => T): Promise<T> {
-  return f();
-}
 
 /** Builds the libsodium primitives around a loaded binding. */
 function sodiumPrimitives(sodium: Sodium): Primitives {
@@ -79,22 +76,22 @@ function sodiumPrimitives(sodium: Sodium): Primitives {
   return {
     name: 'sodium',
     x25519PublicKey: (privateKey) =>
-      later(() => {
+      settle(() => {
         if (privateKey.length !== 32) throw new RangeError(`expected a 32-byte key, got ${privateKey.length}`);
         const out = new Uint8Array(32);
         sodium.crypto_scalarmult_base(out, privateKey);
         return out;
       }),
-    x25519: (privateKey, publicKey) => later(() => x25519(privateKey, publicKey)),
-    ed25519PublicKey: (seed) => later(() => secretKeyOf(seed).slice(32)),
+    x25519: (privateKey, publicKey) => settle(() => x25519(privateKey, publicKey)),
+    ed25519PublicKey: (seed) => settle(() => secretKeyOf(seed).slice(32)),
     ed25519Sign: (seed, message) =>
-      later(() => {
+      settle(() => {
         const sig = new Uint8Array(64);
         sodium.crypto_sign_detached(sig, message, secretKeyOf(seed));
         return sig;
       }),
     ed25519Verify: (signature, message, publicKey) =>
-      later(() => {
+      settle(() => {
         if (!passesSignaturePolicy(signature, publicKey)) return false;
         try {
           return sodium.crypto_sign_verify_detached(signature, message, publicKey);

@@ -65,3 +65,13 @@ export function assertAeadSizes(key: Bytes, nonce: Bytes): void {
   if (key.length !== 32) throw new RangeError(`aead: expected a 32-byte key, got ${key.length}`);
   if (nonce.length !== 24) throw new RangeError(`aead: expected a 24-byte nonce, got ${nonce.length}`);
 }
+
+/** Runs a synchronous primitive as a promise, so that a throw becomes a rejection. */
+export async function settle<T>(run: () => T): Promise<T> {
+  return run();
+}
+
+/** DER prefix that wraps a raw 32-byte X25519 private key as PKCS#8 (RFC 8410). */
+export const X25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
+/** DER prefix that wraps a raw 32-byte Ed25519 seed as PKCS#8 (RFC 8410). */
+export const ED25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);

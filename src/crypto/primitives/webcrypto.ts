@@ -12,11 +12,8 @@ import { equalBytes, fromHex } from '../bytes.ts';
 import { loadLiboqsKem } from './kem-liboqs.ts';
 import { noblePrimitives } from './noble.ts';
 import { passesSignaturePolicy } from './ed25519-policy.ts';
-import type { Primitives } from './types.ts';
+import { ED25519_PKCS8_PREFIX, X25519_PKCS8_PREFIX, type Primitives } from './types.ts';
 
-// DER prefixes that wrap a raw 32-byte private key as PKCS#8 (RFC 8410).
-const X25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20);
-const ED25519_PKCS8_PREFIX = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20);
 const X25519_BITS = 256;
 
 // RFC 7748 section 6.1: Alice's private key, Bob's public key, their shared secret.
