@@ -243,10 +243,10 @@ export class Reader {
     return hi * 2 ** 32 + lo;
   }
 
-  /** A copy of the next `length` bytes. */
+  /** A copy of the next `length` bytes (a plain Uint8Array even when the input is a Node Buffer). */
   fixed(length: number, field: string): Bytes {
     this.need(length, field);
-    const out = this.input.slice(this.offset, this.offset + length);
+    const out = new Uint8Array(this.input.subarray(this.offset, this.offset + length));
     this.offset += length;
     return out;
   }
@@ -262,7 +262,7 @@ export class Reader {
 
   /** A copy of everything left. */
   rest(): Bytes {
-    const out = this.input.slice(this.offset);
+    const out = new Uint8Array(this.input.subarray(this.offset));
     this.offset = this.input.length;
     return out;
   }

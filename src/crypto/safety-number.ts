@@ -49,6 +49,11 @@ function fingerprintDigits(fingerprint: Bytes): string {
   return digits;
 }
 
+/** One identity's 30 digits: its half of every safety number it is part of. */
+export function identityDigits(primitives: Primitives, signingKey: Bytes): string {
+  return fingerprintDigits(identityFingerprint(primitives, signingKey));
+}
+
 /**
  * Computes the safety number of two identity keys; the result is the same
  * whichever key is passed first.

@@ -403,3 +403,31 @@ describe('every shipped implementation agrees with @noble', () => {
     }
   });
 });
+
+describe('primitives never change their inputs', () => {
+  test('verifying, signing, DH and AEAD leave Node Buffer and Uint8Array inputs as they were', async () => {
+    for (const p of ALL_PRIMITIVES) {
+      const r = seededRandom(`inputs:${p.name}`);
+      const seed = Buffer.from(r(32));
+      const message = Buffer.from(r(40));
+      const pub = Buffer.from(await p.ed25519PublicKey(seed));
+      const sig = Buffer.from(await p.ed25519Sign(seed, message));
+      sig[31]! |= 0x80; // a set top bit, which the small-order check masks on a copy
+      const before = [seed, message, pub, sig].map((b) => Buffer.from(b).toString('hex'));
+      await p.ed25519Verify(sig, message, pub);
+      await p.ed25519Verify(sig.subarray(0, 64), message.subarray(0), pub.subarray(0));
+      assert.deepEqual([seed, message, pub, sig].map((b) => Buffer.from(b).toString('hex')), before, p.name);
+    }
+  });
+
+  test('decoders return plain Uint8Arrays that do not alias a Buffer input', async () => {
+    const { Reader } = await import('../../src/crypto/bytes.ts');
+    const input = Buffer.from([1, 2, 3, 4, 5, 6]);
+    const r = new Reader(input, 'test');
+    const a = r.fixed(3, 'a');
+    const rest = r.rest();
+    input.fill(0);
+    assert.deepEqual([...a, ...rest], [1, 2, 3, 4, 5, 6]);
+    assert.equal(Object.getPrototypeOf(a), Uint8Array.prototype);
+  });
+});

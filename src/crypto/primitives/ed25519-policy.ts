@@ -37,7 +37,8 @@ export function isCanonicalY(encoded: Bytes): boolean {
 
 /** True when the encoding is that of a small-order point, whatever its sign bit. */
 export function isSmallOrderEncoding(encoded: Bytes): boolean {
-  const y = encoded.slice();
+  // A copy, never a view: masking must not touch the caller's bytes (a Node Buffer's slice() is a view).
+  const y = new Uint8Array(encoded);
   y[31]! &= 0x7f;
   return SMALL_ORDER_Y.some((bad) => equalBytes(bad, y));
 }
