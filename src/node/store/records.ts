@@ -1,0 +1,158 @@
+/**
+ * The application records Sotto stores (contacts, messages, outbox entries,
+ * seen envelopes) and their storage encoding: UTF-8 JSON with every field
+ * checked on the way back in. Crypto records (identity, prekeys, sessions)
+ * use the binary codecs of src/crypto. Storage schema version 1; see
+ * docs/PROTOCOL.md, "Local store".
+ */
+import { StoreCorruptError } from '../errors.ts';
+
+/** Who a message came from or went to, as the user named them. */
+export interface ContactRecord {
+  readonly name: string;
+  readonly peerId: string;
+  readonly addedAt: number;
+  /** True once the user compared safety numbers (`sotto verify`). */
+  readonly verified: boolean;
+  /** False for a peer that wrote to us before the user added it. */
+  readonly added: boolean;
+}
+
+/** State of a message as its sender sees it (incoming messages are 'received' or 'read'). */
+export type MessageStatus = 'queued' | 'delivered' | 'read' | 'failed' | 'received';
+
+/** One message of a conversation. */
+export interface MessageRecord {
+  /** 128-bit random id, hex. */
+  readonly id: string;
+  readonly peerId: string;
+  readonly direction: 'in' | 'out';
+  readonly text: string;
+  /** When it was written (sender's clock for incoming messages), ms. */
+  readonly timestamp: number;
+  readonly status: MessageStatus;
+  /** Local order: the store's sequence number when it was stored. */
+  readonly seq: number;
+}
+
+/** What an outbox entry carries. */
+export type OutboxKind = 'text' | 'receipt';
+
+/** A message waiting for the recipient's ack. */
+export interface OutboxEntry {
+  readonly seq: number;
+  readonly peerId: string;
+  readonly kind: OutboxKind;
+  /** The message id for text, so its status can follow. */
+  readonly messageId: string | null;
+  /** The application payload, until a session exists to encrypt it (base64). */
+  readonly payload: string | null;
+  /** The encrypted envelope, once there is one (base64); then it never changes. */
+  readonly envelope: string | null;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly createdAt: number;
+  readonly lastError: string | null;
+}
+
+/** An envelope this device already processed (for idempotent re-delivery). */
+export interface SeenRecord {
+  readonly at: number;
+  readonly messageId: string | null;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Encodes a record as UTF-8 JSON. */
+export function encodeJson(value: object): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+function parse(key: string, bytes: Uint8Array): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new StoreCorruptError(key, 'not UTF-8 JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StoreCorruptError(key, 'not an object');
+  return value as Record<string, unknown>;
+}
+
+function field<T>(key: string, o: Record<string, unknown>, name: string, check: (v: unknown) => v is T): T {
+  const v = o[name];
+  if (!check(v)) throw new StoreCorruptError(key, `field ${name}`);
+  return v;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (v: unknown): v is T =>
+    typeof v === 'string' && (values as string[]).includes(v);
+
+/** Decodes a stored contact. */
+export function decodeContact(key: string, bytes: Uint8Array): ContactRecord {
+  const o = parse(key, bytes);
+  return {
+    name: field(key, o, 'name', isString),
+    peerId: field(key, o, 'peerId', isString),
+    addedAt: field(key, o, 'addedAt', isCount),
+    verified: field(key, o, 'verified', isBool),
+    added: field(key, o, 'added', isBool),
+  };
+}
+
+/** Decodes a stored message. */
+export function decodeMessage(key: string, bytes: Uint8Array): MessageRecord {
+  const o = parse(key, bytes);
+  return {
+    id: field(key, o, 'id', isString),
+    peerId: field(key, o, 'peerId', isString),
+    direction: field(key, o, 'direction', oneOf('in', 'out')),
+    text: field(key, o, 'text', isString),
+    timestamp: field(key, o, 'timestamp', isCount),
+    status: field(key, o, 'status', oneOf('queued', 'delivered', 'read', 'failed', 'received')),
+    seq: field(key, o, 'seq', isCount),
+  };
+}
+
+/** Decodes a stored outbox entry. */
+export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
+  const o = parse(key, bytes);
+  const entry: OutboxEntry = {
+    seq: field(key, o, 'seq', isCount),
+    peerId: field(key, o, 'peerId', isString),
+    kind: field(key, o, 'kind', oneOf('text', 'receipt')),
+    messageId: field(key, o, 'messageId', isNullableString),
+    payload: field(key, o, 'payload', isNullableString),
+    envelope: field(key, o, 'envelope', isNullableString),
+    attempts: field(key, o, 'attempts', isCount),
+    nextAttemptAt: field(key, o, 'nextAttemptAt', isCount),
+    createdAt: field(key, o, 'createdAt', isCount),
+    lastError: field(key, o, 'lastError', isNullableString),
+  };
+  if ((entry.payload === null) === (entry.envelope === null)) throw new StoreCorruptError(key, 'needs exactly one of payload and envelope');
+  return entry;
+}
+
+/** Decodes a seen-envelope marker. */
+export function decodeSeen(key: string, bytes: Uint8Array): SeenRecord {
+  const o = parse(key, bytes);
+  return { at: field(key, o, 'at', isCount), messageId: field(key, o, 'messageId', isNullableString) };
+}
+
+/** Decodes a small JSON object of named numbers (schema, counters). */
+export function decodeNumbers(key: string, bytes: Uint8Array, names: readonly string[]): Record<string, number> {
+  const o = parse(key, bytes);
+  return Object.fromEntries(names.map((n) => [n, field(key, o, n, isCount)]));
+}
+
+/** Decodes a profile ({ name }). */
+export function decodeProfile(key: string, bytes: Uint8Array): { name: string } {
+  return { name: field(key, parse(key, bytes), 'name', isString) };
+}

@@ -1,0 +1,296 @@
+/**
+ * Sotto's local store: identity, prekeys, contacts, sessions, messages,
+ * outbox and seen envelopes over one key-value backend, with atomic
+ * multi-record transactions and group commit.
+ *
+ * Reads go straight to the backend. Writes are collected in a {@link Tx}
+ * and committed with {@link SottoStore.commit}: all operations of one Tx land
+ * together or not at all (a ratchet state and the message that advanced it
+ * are always in one Tx). Commits are queued and written in order; while one
+ * write is on its way to disk, the next Txs gather and go out as one batch,
+ * so many messages arriving or leaving together cost one synced write.
+ *
+ * Key layout (docs/PROTOCOL.md, "Local store"):
+ *   meta:schema, meta:identity, meta:prekeys, meta:profile, meta:seq
+ *   contact:<name>            peer:<peerId> → name
+ *   session:<peerId>
+ *   msg:<peerId>:<seq, 16 digits>     msgid:<peerId>:<message id> → seq
+ *   outbox:<seq, 16 digits>
+ *   seen:<peerId>:<SHA-256 of the envelope, hex>
+ */
+import type { CryptoContext } from '../../crypto/context.ts';
+import type { IdentityKeyPair } from '../../crypto/identity.ts';
+import { decodeIdentityKeyPair, encodeIdentityKeyPair } from '../../crypto/identity.ts';
+import { decodePrekeyState, encodePrekeyState, type PrekeyState } from '../../crypto/prekeys.ts';
+import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-codec.ts';
+import type { SessionRecord } from '../../crypto/session.ts';
+import { SchemaVersionError, StoreCorruptError } from '../errors.ts';
+import { plainValues, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
+import {
+  decodeContact,
+  decodeMessage,
+  decodeNumbers,
+  decodeOutbox,
+  decodeProfile,
+  decodeSeen,
+  encodeJson,
+  type ContactRecord,
+  type MessageRecord,
+  type OutboxEntry,
+  type SeenRecord,
+} from './records.ts';
+
+/** The storage schema this code reads and writes. */
+export const STORE_SCHEMA_VERSION = 1;
+/** Width of zero-padded sequence numbers in keys (ordered as strings). */
+const SEQ_DIGITS = 16;
+
+const KEY = {
+  schema: 'meta:schema',
+  identity: 'meta:identity',
+  prekeys: 'meta:prekeys',
+  profile: 'meta:profile',
+  seq: 'meta:seq',
+  contact: (name: string) => `contact:${name}`,
+  peer: (peerId: string) => `peer:${peerId}`,
+  session: (peerId: string) => `session:${peerId}`,
+  message: (peerId: string, seq: number) => `msg:${peerId}:${pad(seq)}`,
+  messageId: (peerId: string, id: string) => `msgid:${peerId}:${id}`,
+  outbox: (seq: number) => `outbox:${pad(seq)}`,
+  seen: (peerId: string, hash: string) => `seen:${peerId}:${hash}`,
+} as const;
+
+function pad(seq: number): string {
+  return String(seq).padStart(SEQ_DIGITS, '0');
+}
+
+/** The key range of everything that starts with `prefix`. */
+function prefixRange(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
+}
+
+/** Writes to apply together. Build one per logical change and hand it to {@link SottoStore.commit}. */
+export class Tx {
+  readonly ops: { key: string; value: Uint8Array | null }[] = [];
+
+  private put(key: string, value: Uint8Array): this {
+    this.ops.push({ key, value });
+    return this;
+  }
+
+  private del(key: string): this {
+    this.ops.push({ key, value: null });
+    return this;
+  }
+
+  putSchema(): this {
+    return this.put(KEY.schema, encodeJson({ version: STORE_SCHEMA_VERSION }));
+  }
+  putIdentity(identity: IdentityKeyPair): this {
+    return this.put(KEY.identity, encodeIdentityKeyPair(identity));
+  }
+  putPrekeys(state: PrekeyState): this {
+    return this.put(KEY.prekeys, encodePrekeyState(state));
+  }
+  putProfile(profile: { name: string }): this {
+    return this.put(KEY.profile, encodeJson(profile));
+  }
+  putSeq(next: number): this {
+    return this.put(KEY.seq, encodeJson({ next }));
+  }
+  putContact(contact: ContactRecord): this {
+    return this.put(KEY.contact(contact.name), encodeJson(contact)).put(KEY.peer(contact.peerId), new TextEncoder().encode(contact.name));
+  }
+  deleteContact(contact: ContactRecord): this {
+    return this.del(KEY.contact(contact.name)).del(KEY.peer(contact.peerId));
+  }
+  putSession(peerId: string, record: SessionRecord): this {
+    return this.put(KEY.session(peerId), encodeSessionRecord(record));
+  }
+  deleteSession(peerId: string): this {
+    return this.del(KEY.session(peerId));
+  }
+  putMessage(message: MessageRecord): this {
+    return this.put(KEY.message(message.peerId, message.seq), encodeJson(message)).put(KEY.messageId(message.peerId, message.id), encodeJson({ seq: message.seq }));
+  }
+  putOutbox(entry: OutboxEntry): this {
+    return this.put(KEY.outbox(entry.seq), encodeJson(entry));
+  }
+  deleteOutbox(seq: number): this {
+    return this.del(KEY.outbox(seq));
+  }
+  putSeen(peerId: string, hash: string, record: SeenRecord): this {
+    return this.put(KEY.seen(peerId, hash), encodeJson(record));
+  }
+  deleteSeen(peerId: string, hash: string): this {
+    return this.del(KEY.seen(peerId, hash));
+  }
+}
+
+interface PendingCommit {
+  readonly tx: Tx;
+  readonly sync: boolean;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Typed access to the local store. */
+export class SottoStore {
+  private readonly queue: PendingCommit[] = [];
+  private writing: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly backend: KvBackend,
+    private readonly values: ValueCodec = plainValues,
+  ) {}
+
+  /**
+   * Checks the schema version, writing it into an empty store. Throws
+   * SchemaVersionError for a store written by an unknown version.
+   */
+  async open(): Promise<this> {
+    const raw = await this.read(KEY.schema);
+    if (!raw) {
+      await this.commit(new Tx().putSchema(), { sync: true });
+      return this;
+    }
+    const { version } = decodeNumbers(KEY.schema, raw, ['version']);
+    if (version !== STORE_SCHEMA_VERSION) throw new SchemaVersionError(version!, STORE_SCHEMA_VERSION);
+    return this;
+  }
+
+  private async read(key: string): Promise<Uint8Array | undefined> {
+    const stored = await this.backend.get(key);
+    return stored === undefined ? undefined : this.values.decode(key, stored);
+  }
+
+  private async *range(prefix: string, options: { limit?: number; reverse?: boolean } = {}): AsyncGenerator<[string, Uint8Array]> {
+    for await (const [key, stored] of this.backend.entries({ ...prefixRange(prefix), ...options })) yield [key, await this.values.decode(key, stored)];
+  }
+
+  async getIdentity(ctx: CryptoContext): Promise<IdentityKeyPair | undefined> {
+    const raw = await this.read(KEY.identity);
+    return raw ? decodeIdentityKeyPair(ctx, raw) : undefined;
+  }
+
+  async getPrekeys(): Promise<PrekeyState | undefined> {
+    const raw = await this.read(KEY.prekeys);
+    return raw ? decodePrekeyState(raw) : undefined;
+  }
+
+  async getProfile(): Promise<{ name: string } | undefined> {
+    const raw = await this.read(KEY.profile);
+    return raw ? decodeProfile(KEY.profile, raw) : undefined;
+  }
+
+  /** The next free sequence number (persist the advanced value with Tx.putSeq). */
+  async getSeq(): Promise<number> {
+    const raw = await this.read(KEY.seq);
+    return raw ? decodeNumbers(KEY.seq, raw, ['next'])['next']! : 1;
+  }
+
+  async getContact(name: string): Promise<ContactRecord | undefined> {
+    const raw = await this.read(KEY.contact(name));
+    return raw ? decodeContact(KEY.contact(name), raw) : undefined;
+  }
+
+  async getContactByPeer(peerId: string): Promise<ContactRecord | undefined> {
+    const raw = await this.read(KEY.peer(peerId));
+    return raw ? this.getContact(new TextDecoder().decode(raw)) : undefined;
+  }
+
+  async listContacts(): Promise<ContactRecord[]> {
+    const out: ContactRecord[] = [];
+    for await (const [key, raw] of this.range('contact:')) out.push(decodeContact(key, raw));
+    return out;
+  }
+
+  async getSession(peerId: string): Promise<SessionRecord | undefined> {
+    const raw = await this.read(KEY.session(peerId));
+    if (!raw) return undefined;
+    try {
+      return decodeSessionRecord(raw);
+    } catch (err) {
+      throw new StoreCorruptError(KEY.session(peerId), err instanceof Error ? err.message : 'undecodable');
+    }
+  }
+
+  /** A conversation, oldest first. */
+  async listMessages(peerId: string): Promise<MessageRecord[]> {
+    const out: MessageRecord[] = [];
+    for await (const [key, raw] of this.range(`msg:${peerId}:`)) out.push(decodeMessage(key, raw));
+    return out;
+  }
+
+  async getMessage(peerId: string, id: string): Promise<MessageRecord | undefined> {
+    const index = await this.read(KEY.messageId(peerId, id));
+    if (!index) return undefined;
+    const { seq } = decodeNumbers(KEY.messageId(peerId, id), index, ['seq']);
+    const raw = await this.read(KEY.message(peerId, seq!));
+    return raw ? decodeMessage(KEY.message(peerId, seq!), raw) : undefined;
+  }
+
+  async listOutbox(): Promise<OutboxEntry[]> {
+    const out: OutboxEntry[] = [];
+    for await (const [key, raw] of this.range('outbox:')) out.push(decodeOutbox(key, raw));
+    return out;
+  }
+
+  async getSeen(peerId: string, hash: string): Promise<SeenRecord | undefined> {
+    const raw = await this.read(KEY.seen(peerId, hash));
+    return raw ? decodeSeen(KEY.seen(peerId, hash), raw) : undefined;
+  }
+
+  /** Seen markers older than `before` (ms), for pruning. */
+  async listSeenBefore(before: number, limit: number): Promise<{ peerId: string; hash: string }[]> {
+    const out: { peerId: string; hash: string }[] = [];
+    for await (const [key, raw] of this.range('seen:')) {
+      if (decodeSeen(key, raw).at < before) {
+        const [, peerId, hash] = key.split(':') as [string, string, string];
+        out.push({ peerId, hash });
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes `tx` atomically, after every earlier commit. Txs that queue up
+   * while a write is in progress are written together in the next batch
+   * (synced if any of them asked for it). Resolves once `tx` is written.
+   * After a failed write every later commit fails too: the caller's view of
+   * the store can no longer be trusted, and the process should restart.
+   */
+  commit(tx: Tx, options: { sync: boolean }): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ tx, sync: options.sync, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0, this.queue.length);
+      try {
+        const ops: KvOperation[] = [];
+        for (const { tx } of group) {
+          for (const op of tx.ops) ops.push(op.value ? { type: 'put', key: op.key, value: await this.values.encode(op.key, op.value) } : { type: 'del', key: op.key });
+        }
+        await this.backend.batch(ops, { sync: group.some((c) => c.sync) });
+        for (const c of group) c.resolve();
+      } catch (err) {
+        this.failure = err;
+        for (const c of [...group, ...this.queue.splice(0, this.queue.length)]) c.reject(err);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  /** Waits for queued commits, then closes the backend. */
+  async close(): Promise<void> {
+    await this.writing;
+    await this.backend.close();
+  }
+}
