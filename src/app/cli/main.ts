@@ -1,16 +1,136 @@
 /**
- * The `sotto` command. Thin: it parses arguments, calls the library and
- * prints. Errors go to stderr as "sotto: <what went wrong>" plus a hint.
+ * The `sotto` command. Thin: it parses arguments, calls the library through
+ * a SottoApi (the running node's control socket, or the database directly),
+ * and prints. Output rules (a contract scripts rely on; see README):
+ * - human output on stdout, one fact per line; `--json` prints exactly one
+ *   JSON value on stdout;
+ * - errors: "sotto: <what went wrong>" and "hint: <what to do>" on stderr,
+ *   exit status 1.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { runSelftest } from '../selftest.ts';
 import { SOTTO_VERSION } from '../version.ts';
+import { ensureHome, resolveHome, HOME_ENV, type HomePaths } from '../home.ts';
+import { initHome } from '../init.ts';
+import { withApi } from '../local.ts';
+import { runNode } from '../run-node.ts';
+import { reportError } from './errors.ts';
+
+/** The wall clock: read here, at the edge, and injected everywhere else. */
+const wallClock = (): number => Date.now();
+
+/** How long `sotto send` waits for the recipient's ack by default. */
+const DEFAULT_SEND_WAIT_SECONDS = 10;
+const MS_PER_SECOND = 1000;
 
 const program = new Command()
   .name('sotto')
   .description('Sotto: a peer-to-peer messenger with no server anywhere.')
   .version(SOTTO_VERSION)
-  .showHelpAfterError('(run "sotto --help" for usage)');
+  .option('--home <dir>', `the Sotto home folder (default: $${HOME_ENV}, else ~/.sotto)`)
+  .showHelpAfterError('(run "sotto --help" for usage)')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ sotto init --name alice
+  $ sotto start --listen /ip4/0.0.0.0/tcp/4001
+  $ sotto contacts add bob 12D3KooW...
+  $ sotto send bob "hello"
+  $ sotto history bob --json`,
+  );
+
+function home(): HomePaths {
+  return resolveHome(program.opts<{ home?: string }>().home);
+}
+
+function print(value: unknown, json: boolean | undefined, human: () => string[]): void {
+  if (json) console.log(JSON.stringify(value));
+  else for (const line of human()) console.log(line);
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+program
+  .command('init')
+  .description('create this home\'s identity (never overwrites one); prints the peer id')
+  .option('--name <name>', 'your name, as contacts will see it', '')
+  .addHelpText('after', '\nExample:\n  $ sotto init --name alice\n  12D3KooW...')
+  .action(async (options: { name: string }) => {
+    const paths = home();
+    await ensureHome(paths);
+    console.log(await initHome(paths, options.name, wallClock));
+  });
+
+program
+  .command('id')
+  .description('show this identity: peer id, name, addresses of the running node, safety-number digits')
+  .option('--json', 'print {"peerId","name","addresses","safetyNumber"}')
+  .action(async (options: { json?: boolean }) => {
+    const info = await withApi(home(), wallClock, (api) => api.id());
+    print(info, options.json, () => [`peer id: ${info.peerId}`, `name: ${info.name}`, ...info.addresses.map((a) => `address: ${a}`), `safety number (your half): ${info.safetyNumber}`]);
+  });
+
+program
+  .command('start')
+  .description('run the node in the foreground: print "listening <multiaddr>" lines, then "ready"; Ctrl-C stops it')
+  .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect, [])
+  .option('--bootstrap <multiaddr>', 'a peer to join the network through, with /p2p/PEERID (repeatable)', collect, [])
+  .option('--mdns', 'discover peers on the local network (mDNS)')
+  .option('--relay', 'relay connections for browser peers (circuit relay v2)')
+  .option('--mailbox', 'hold mail for offline peers (store-and-forward)')
+  .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')
+  .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...')
+  .action(async (options: { listen: string[]; bootstrap: string[]; mdns?: boolean; relay?: boolean; mailbox?: boolean; swarmKey?: string }) => {
+    await runNode(home(), { ...options, clock: wallClock }, (line) => console.log(line));
+  });
+
+const contacts = program.command('contacts').description('manage contacts');
+
+contacts
+  .command('add')
+  .description('add a contact by peer id')
+  .argument('<name>', 'the name you give them')
+  .argument('<peerId>', 'their peer id (from "sotto id")')
+  .option('--accept-new-key', 'accept that a known contact now has another identity key')
+  .addHelpText('after', '\nExample:\n  $ sotto contacts add bob 12D3KooW...')
+  .action(async (name: string, peerId: string, options: { acceptNewKey?: boolean }) => {
+    const contact = await withApi(home(), wallClock, (api) => api.addContact(name, peerId, options.acceptNewKey ?? false));
+    console.log(`added ${contact.name} ${contact.peerId}`);
+  });
+
+contacts
+  .command('list')
+  .description('list contacts (and peers that wrote to you before you added them)')
+  .option('--json', 'print [{"name","peerId","verified","added"}]')
+  .action(async (options: { json?: boolean }) => {
+    const list = await withApi(home(), wallClock, (api) => api.listContacts());
+    print(list, options.json, () => list.map((c) => `${c.name}\t${c.peerId}${c.added ? '' : '\t(not added: wrote to you first)'}${c.verified ? '\tverified' : ''}`));
+  });
+
+program
+  .command('send')
+  .description('send a message; prints "delivered" once the recipient acked it, else "queued: <reason>"')
+  .argument('<name>', 'the contact')
+  .argument('<text>', 'the message')
+  .option('--json', 'print {"id","status","reason"}')
+  .addOption(new Option('--wait <seconds>', 'how long to wait for delivery').default(DEFAULT_SEND_WAIT_SECONDS).argParser(Number))
+  .addHelpText('after', '\nExample:\n  $ sotto send bob "see you at eight"\n  delivered')
+  .action(async (name: string, text: string, options: { json?: boolean; wait: number }) => {
+    if (!Number.isFinite(options.wait) || options.wait < 0) throw new RangeError('--wait takes a number of seconds');
+    const result = await withApi(home(), wallClock, (api) => api.send(name, text, options.wait * MS_PER_SECOND));
+    print(result, options.json, () => [result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${result.reason ?? 'not acknowledged yet'}`]);
+  });
+
+program
+  .command('history')
+  .description('show a conversation, oldest first (marks received messages read)')
+  .argument('<name>', 'the contact')
+  .option('--json', 'print [{"id","direction","text","timestamp","status"}]')
+  .action(async (name: string, options: { json?: boolean }) => {
+    const lines = await withApi(home(), wallClock, (api) => api.history(name));
+    print(lines, options.json, () => lines.map((m) => `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${m.status}]`));
+  });
 
 program
   .command('selftest')
@@ -18,26 +138,19 @@ program
   .option('--json', 'print one JSON object per check')
   .addHelpText('after', '\nExample:\n  $ sotto selftest\n')
   .action(async (options: { json?: boolean }) => {
-    // The clock is read here, at the edge, and injected into the library.
-    const steps = await runSelftest(() => Date.now());
+    const steps = await runSelftest(wallClock);
     for (const step of steps) {
       if (options.json) console.log(JSON.stringify(step));
       else console.log(`${step.ok ? 'ok  ' : 'FAIL'}  ${step.name}: ${step.detail}`);
     }
-    if (steps.some((s) => !s.ok)) {
-      console.error('sotto: the self-test failed\nhint: report it with the output above');
-      process.exitCode = 1;
-    }
+    if (steps.some((s) => !s.ok)) throw new Error('the self-test failed');
   });
 
 program.action(() => {
-  console.log(`Sotto ${SOTTO_VERSION}`);
-  console.log('Status: the end-to-end encryption core is in place; the network node and chat come next.');
-  console.log('Run "sotto selftest" to check the cryptography on this machine.\n');
   program.outputHelp();
 });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`sotto: ${err instanceof Error ? err.message : String(err)}\nhint: run "sotto --help"`);
+  reportError(err, (line) => console.error(line));
   process.exitCode = 1;
 });

@@ -1,0 +1,63 @@
+/**
+ * What the `sotto` commands can ask of a home, whether a node runs on it
+ * (then through its control socket) or not (then on the database directly).
+ * Both implementations answer with the same plain JSON-able values.
+ */
+import type { Primitives } from '../crypto/primitives/types.ts';
+import { formatSafetyNumber, identityDigits } from '../crypto/safety-number.ts';
+import type { Messenger, SendResult } from '../node/messenger.ts';
+import type { ContactRecord, MessageRecord } from '../node/store/records.ts';
+
+/** `sotto id`. */
+export interface IdInfo {
+  readonly peerId: string;
+  readonly name: string;
+  /** Listening addresses of the running node (empty when none runs). */
+  readonly addresses: string[];
+  /** This identity's half of every safety number: 30 digits. */
+  readonly safetyNumber: string;
+}
+
+/** One line of `sotto history --json`. */
+export interface HistoryLine {
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  readonly text: string;
+  readonly timestamp: number;
+  readonly status: string;
+}
+
+/** One line of `sotto contacts list --json`. */
+export interface ContactLine {
+  readonly name: string;
+  readonly peerId: string;
+  readonly verified: boolean;
+  readonly added: boolean;
+}
+
+/** The operations of the `sotto` commands on one home. */
+export interface SottoApi {
+  id(): Promise<IdInfo>;
+  addContact(name: string, peerId: string, acceptNewKey: boolean): Promise<ContactLine>;
+  listContacts(): Promise<ContactLine[]>;
+  send(name: string, text: string, waitMs: number): Promise<SendResult>;
+  history(name: string): Promise<HistoryLine[]>;
+}
+
+const contactLine = (c: ContactRecord): ContactLine => ({ name: c.name, peerId: c.peerId, verified: c.verified, added: c.added });
+const historyLine = (m: MessageRecord): HistoryLine => ({ id: m.id, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status });
+
+/** The API over a messenger in this process. */
+export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[]): SottoApi {
+  return {
+    id: async () => ({ peerId: messenger.peerId, name: (await messenger.profile()).name, addresses: addresses(), safetyNumber: formatSafetyNumber(identityDigits(primitives, messenger.identity.public.signingKey)) }),
+    addContact: async (name, peerId, acceptNewKey) => contactLine(await messenger.addContact(name, peerId, { acceptNewKey })),
+    listContacts: async () => (await messenger.contacts()).map(contactLine),
+    send: (name, text, waitMs) => messenger.send(name, text, { waitMs }),
+    history: async (name) => {
+      const lines = (await messenger.history(name)).map(historyLine);
+      await messenger.markRead(name);
+      return lines;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * The commands' side of the control socket (see ./protocol.ts): a SottoApi
+ * whose every call is one request to the node running on the home.
+ */
+import { connect } from 'node:net';
+import type { SottoApi } from '../api.ts';
+import { CONTROL_TIMEOUT_MS, MAX_CONTROL_LINE_BYTES, RemoteError, type ControlMethod, type WireError } from './protocol.ts';
+
+function call(path: string, method: ControlMethod, params: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    let buffer = '';
+    const timer = setTimeout(() => socket.destroy(new Error('the node did not answer in time')), CONTROL_TIMEOUT_MS);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(JSON.stringify({ method, params }) + '\n'));
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      if (buffer.length > MAX_CONTROL_LINE_BYTES) socket.destroy(new Error('the node sent too much'));
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      try {
+        const response = JSON.parse(buffer) as { result?: unknown; error?: WireError };
+        if (response.error) reject(new RemoteError(response.error.name, response.error.message, response.error.data));
+        else resolve(response.result);
+      } catch {
+        reject(new Error('the node sent a malformed answer'));
+      }
+    });
+  });
+}
+
+/** True when a node answers on the control socket at `path`. */
+export async function nodeIsRunning(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    // No socket file, or one left by a node that is gone: nothing answers.
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** The API of the node running at `path`. */
+export function controlClient(path: string): SottoApi {
+  return {
+    id: () => call(path, 'id', []) as ReturnType<SottoApi['id']>,
+    addContact: (name, peerId, acceptNewKey) => call(path, 'addContact', [name, peerId, acceptNewKey]) as ReturnType<SottoApi['addContact']>,
+    listContacts: () => call(path, 'listContacts', []) as ReturnType<SottoApi['listContacts']>,
+    send: (name, text, waitMs) => call(path, 'send', [name, text, waitMs]) as ReturnType<SottoApi['send']>,
+    history: (name) => call(path, 'history', [name]) as ReturnType<SottoApi['history']>,
+  };
+}

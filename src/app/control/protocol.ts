@@ -1,0 +1,45 @@
+/**
+ * The local control protocol between `sotto` commands and the node running
+ * on the same home: one JSON request per connection over a Unix socket in the
+ * home folder (mode 0600 in a 0700 folder: only this user can open it), one
+ * JSON response, each a single line.
+ *
+ *   request  {"method": "send", "params": [...]}
+ *   response {"result": ...} | {"error": {"name": ..., "message": ..., "data": {...}}}
+ */
+import type { SottoApi } from '../api.ts';
+
+/** The methods a client may call: those of SottoApi. */
+export const CONTROL_METHODS = ['id', 'addContact', 'listContacts', 'send', 'history'] as const satisfies readonly (keyof SottoApi)[];
+export type ControlMethod = (typeof CONTROL_METHODS)[number];
+
+/** Largest request or response line, in bytes. A history can be long; messages are at most 60 KiB each. */
+export const MAX_CONTROL_LINE_BYTES = 64 * 1024 * 1024;
+/** How long a client waits for the node to answer (a send may wait for delivery first). */
+export const CONTROL_TIMEOUT_MS = 60_000;
+
+/** An error as it crosses the socket: its name, message and data fields. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly data?: Record<string, unknown>;
+}
+
+/** An error raised in the node, re-thrown in the client under the same name. */
+export class RemoteError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly data: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The wire form of any thrown value. */
+export function toWireError(err: unknown): WireError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(err)) if (['string', 'number', 'boolean'].includes(typeof value)) data[key] = value;
+  return { name: err.name, message: err.message, data };
+}

@@ -1,0 +1,63 @@
+/**
+ * The node's side of the control socket (see ./protocol.ts).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { chmod, unlink } from 'node:fs/promises';
+import type { SottoApi } from '../api.ts';
+import { CONTROL_METHODS, MAX_CONTROL_LINE_BYTES, toWireError, type ControlMethod } from './protocol.ts';
+
+/** Socket permissions: only the owner may connect. */
+const SOCKET_MODE = 0o600;
+
+function answer(socket: Socket, value: object): void {
+  socket.end(JSON.stringify(value) + '\n');
+}
+
+async function handle(api: SottoApi, socket: Socket, line: string): Promise<void> {
+  let request: { method?: unknown; params?: unknown };
+  try {
+    request = JSON.parse(line) as typeof request;
+  } catch {
+    return answer(socket, { error: { name: 'ControlProtocolError', message: 'the request is not JSON' } });
+  }
+  const method = request.method as ControlMethod;
+  if (!CONTROL_METHODS.includes(method) || !Array.isArray(request.params)) {
+    return answer(socket, { error: { name: 'ControlProtocolError', message: `unknown method ${String(request.method)}` } });
+  }
+  try {
+    const result = await (api[method] as (...args: unknown[]) => Promise<unknown>)(...request.params);
+    answer(socket, { result });
+  } catch (err) {
+    answer(socket, { error: toWireError(err) });
+  }
+}
+
+/** Listens on `path` (replacing a stale socket file) and serves `api`. */
+export async function startControlServer(path: string, api: SottoApi): Promise<Server> {
+  await unlink(path).catch(() => {});
+  const server = createServer((socket) => {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      if (buffer.length > MAX_CONTROL_LINE_BYTES) return socket.destroy();
+      const end = buffer.indexOf('\n');
+      if (end < 0) return;
+      socket.removeAllListeners('data');
+      void handle(api, socket, buffer.slice(0, end));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  await chmod(path, SOCKET_MODE);
+  return server;
+}
+
+/** Stops listening and removes the socket file. */
+export async function stopControlServer(server: Server, path: string): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await unlink(path).catch(() => {});
+}

@@ -1,0 +1,38 @@
+/**
+ * Runs a command against a home: through the control socket of the node
+ * running on it, or, when none runs, on its database directly (opened for the
+ * command and closed after it). The clock and timers are created here, at
+ * the edge, and injected into the library.
+ */
+import { existsSync } from 'node:fs';
+import type { Scheduler } from '../node/core.ts';
+import { NotInitialisedError } from '../node/errors.ts';
+import { Messenger } from '../node/messenger.ts';
+import { openLevelStore } from '../node/store/level.ts';
+import { messengerApi, type SottoApi } from './api.ts';
+import { nodeCryptoContext } from './context.ts';
+import { controlClient, nodeIsRunning } from './control/client.ts';
+import type { HomePaths } from './home.ts';
+
+/** Real timers. */
+export const realScheduler: Scheduler = {
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Calls `run` with the API of `home`; `clock` is used when the database is
+ * opened here. Throws NotInitialisedError for a home without an identity.
+ */
+export async function withApi<T>(home: HomePaths, clock: () => number, run: (api: SottoApi) => Promise<T>): Promise<T> {
+  if (await nodeIsRunning(home.socket)) return run(controlClient(home.socket));
+  if (!existsSync(home.database)) throw new NotInitialisedError();
+  const ctx = await nodeCryptoContext(clock);
+  const store = await openLevelStore(home.database);
+  try {
+    const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler });
+    return await run(messengerApi(messenger, ctx.primitives, () => []));
+  } finally {
+    await store.close();
+  }
+}

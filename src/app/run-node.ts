@@ -1,0 +1,116 @@
+/**
+ * `sotto start`: runs this home's node in the foreground. It holds the
+ * database, serves the control socket for the other commands, prints
+ * "listening <multiaddr>" for each address and then "ready", and shuts down
+ * cleanly on SIGINT or SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { SottoError } from '../crypto/errors.ts';
+import { NotInitialisedError } from '../node/errors.ts';
+import { createNode, type SottoNode } from '../node/libp2p.ts';
+import { libp2pNetwork } from '../node/libp2p-network.ts';
+import { Messenger } from '../node/messenger.ts';
+import { openLevelStore } from '../node/store/level.ts';
+import { messengerApi } from './api.ts';
+import { nodeCryptoContext } from './context.ts';
+import { nodeIsRunning } from './control/client.ts';
+import { startControlServer, stopControlServer } from './control/server.ts';
+import type { HomePaths } from './home.ts';
+import { realScheduler } from './local.ts';
+
+/** Where a node listens when no --listen is given: every interface, free TCP and WebSocket ports. */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
+
+/** Options of `sotto start`. */
+export interface StartOptions {
+  readonly listen: readonly string[];
+  readonly bootstrap: readonly string[];
+  readonly mdns?: boolean;
+  readonly relay?: boolean;
+  readonly mailbox?: boolean;
+  readonly swarmKey?: string;
+  readonly clock: () => number;
+}
+
+/** A node already runs on this home. */
+export class NodeAlreadyRunningError extends SottoError {
+  override readonly name = 'NodeAlreadyRunningError';
+  constructor() {
+    super('a node is already running on this home');
+  }
+}
+
+/** A listen address is taken by another program. */
+export class PortInUseError extends SottoError {
+  override readonly name = 'PortInUseError';
+  constructor(readonly address: string) {
+    super(`cannot listen on ${address}: the port is already in use`);
+  }
+}
+
+/** A --listen or --bootstrap value is not a usable multiaddr. */
+export class InvalidMultiaddrError extends SottoError {
+  override readonly name = 'InvalidMultiaddrError';
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** A feature of a later version was asked for. */
+export class NotAvailableError extends SottoError {
+  override readonly name = 'NotAvailableError';
+  constructor(readonly feature: string) {
+    super(`${feature} is not available in this version of Sotto`);
+  }
+}
+
+async function startNode(config: Parameters<typeof createNode>[0]): Promise<SottoNode> {
+  try {
+    return await createNode(config);
+  } catch (err) {
+    const text = err instanceof Error ? `${err.message} ${String((err as { code?: unknown }).code ?? '')}` : String(err);
+    if (/EADDRINUSE/.test(text)) throw new PortInUseError(config.listen.join(', '));
+    if (err instanceof TypeError || err instanceof RangeError) throw new InvalidMultiaddrError(err.message);
+    throw err;
+  }
+}
+
+/** Runs the node until a signal stops it. `print` receives each stdout line. */
+export async function runNode(home: HomePaths, options: StartOptions, print: (line: string) => void): Promise<void> {
+  if (options.mailbox) throw new NotAvailableError('--mailbox (store-and-forward mailboxes)');
+  if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
+  if (!existsSync(home.database)) throw new NotInitialisedError();
+  const ctx = await nodeCryptoContext(options.clock);
+  const store = await openLevelStore(home.database);
+  let node: SottoNode | undefined;
+  let messenger: Messenger | undefined;
+  try {
+    const identity = await store.getIdentity(ctx);
+    if (!identity) throw new NotInitialisedError();
+    const swarmKey = options.swarmKey ? new Uint8Array(await readFile(options.swarmKey)) : undefined;
+    node = await startNode({
+      identity,
+      listen: options.listen.length > 0 ? options.listen : DEFAULT_LISTEN,
+      bootstrap: options.bootstrap,
+      mdns: options.mdns ?? false,
+      relay: options.relay ?? false,
+      ...(swarmKey ? { swarmKey } : {}),
+    });
+    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node) });
+    await messenger.start();
+    const running = node;
+    const server = await startControlServer(home.socket, messengerApi(messenger, ctx.primitives, () => running.addresses()));
+    for (const address of node.addresses()) print(`listening ${address}`);
+    print('ready');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await stopControlServer(server, home.socket);
+  } finally {
+    await messenger?.stop().catch(() => {});
+    await node?.stop().catch(() => {});
+    await store.close();
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The sending side: one courier per contact delivers that contact's outbox
+ * over /sotto/msg/1.0.0. An entry leaves the outbox only when the recipient
+ * acked it (after its durable write); until then it is retried with
+ * exponential backoff and jitter, across restarts (the outbox is on disk).
+ *
+ * A round: encrypt entries still waiting for a session (fetching the
+ * contact's live bundle first if there is none), open a stream, send every
+ * entry (up to MSG_WINDOW in flight), and settle each by its ack. Envelopes
+ * are encrypted once and stored, so a retry resends the same bytes and the
+ * receiver recognises a copy.
+ */
+import { fromBase64, toBase64 } from './base64.ts';
+import { encryptMessage, startSession } from '../crypto/session.ts';
+import { ACK_TIMEOUT_MS, DIAL_TIMEOUT_MS, MAX_MSG_FRAME_BYTES, MSG_PROTOCOL, MSG_WINDOW, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from './constants.ts';
+import type { Core } from './core.ts';
+import type { FramedStream } from './network.ts';
+import { fetchBundle } from './prekey-service.ts';
+import type { OutboxEntry } from './store/records.ts';
+import { Tx } from './store/store.ts';
+import { decodeMsgFrame, encodeDeliver, type AckStatus } from './wire.ts';
+
+/** Why entries are still waiting, in words for `sotto send`. */
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0]!.slice(0, 200);
+  return String(err);
+}
+
+/** Delivers the outbox entries of one contact. */
+export class Courier {
+  private active: Promise<void> | undefined;
+  private again = false;
+  private forced = false;
+  private timer: unknown;
+  private stream: FramedStream | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly core: Core,
+    readonly peerId: string,
+  ) {}
+
+  /**
+   * Starts a delivery round now (or right after the current one). Entries
+   * still backing off wait for their time unless `force` (the contact just
+   * connected, so waiting makes no sense).
+   */
+  kick(force = false): void {
+    if (this.stopped) return;
+    this.forced ||= force;
+    if (this.active) {
+      this.again = true;
+      return;
+    }
+    this.core.scheduler.clearTimeout(this.timer);
+    const forced = this.forced;
+    this.forced = false;
+    this.active = this.run(forced).finally(() => {
+      this.active = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      } else {
+        this.scheduleNext();
+      }
+    });
+  }
+
+  /** Stops retrying and closes the stream; waits for a round in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.core.scheduler.clearTimeout(this.timer);
+    await this.active?.catch(() => {});
+    await this.stream?.close().catch(() => {});
+    this.stream = undefined;
+  }
+
+  private scheduleNext(): void {
+    const entries = this.core.outboxOf(this.peerId);
+    if (entries.length === 0 || this.stopped) return;
+    const next = Math.min(...entries.map((e) => e.nextAttemptAt));
+    this.timer = this.core.scheduler.setTimeout(() => this.kick(), Math.max(0, next - this.core.ctx.now()));
+  }
+
+  private async run(forced: boolean): Promise<void> {
+    const network = this.core.network;
+    const entries = this.core.outboxOf(this.peerId);
+    if (!network || entries.length === 0) return;
+    if (!forced && !entries.some((e) => e.nextAttemptAt <= this.core.ctx.now())) return;
+    try {
+      const ready = await this.encryptWaiting(entries);
+      try {
+        await this.deliver(ready);
+      } catch (err) {
+        // A stream kept from an earlier round may have died quietly: one more try on a new one.
+        if (!this.reused) throw err;
+        await this.stream?.close().catch(() => {});
+        this.stream = undefined;
+        await this.deliver(this.core.outboxOf(this.peerId));
+      }
+    } catch (err) {
+      await this.stream?.close().catch(() => {});
+      this.stream = undefined;
+      await this.postpone(this.core.outboxOf(this.peerId), describe(err));
+    }
+  }
+
+  /** Encrypts entries that wait for a session, starting one from a live bundle if needed. */
+  private async encryptWaiting(entries: OutboxEntry[]): Promise<OutboxEntry[]> {
+    if (entries.every((e) => e.envelope !== null)) return entries;
+    const core = this.core;
+    let record = await core.locks.run(this.peerId, () => core.session(this.peerId));
+    const bundle = record ? undefined : await fetchBundle(core, this.peerId);
+    return core.locks.run(this.peerId, async () => {
+      record = await core.session(this.peerId);
+      if (!record && bundle) record = await startSession(core.ctx, core.identity, bundle);
+      const tx = new Tx();
+      const updated = core.outboxOf(this.peerId).map((entry) => {
+        if (entry.envelope !== null || entry.payload === null) return entry;
+        const out = encryptMessage(core.ctx, record, fromBase64(entry.payload));
+        record = out.record;
+        const next: OutboxEntry = { ...entry, payload: null, envelope: toBase64(out.envelope) };
+        tx.putOutbox(next);
+        return next;
+      });
+      tx.putSession(this.peerId, record!);
+      await core.store.commit(tx, { sync: true });
+      core.setSession(this.peerId, record);
+      for (const entry of updated) core.setOutboxEntry(entry);
+      return updated;
+    });
+  }
+
+  /** True when the current round uses a stream opened by an earlier one. */
+  private reused = false;
+
+  private async openStream(): Promise<FramedStream> {
+    this.reused = this.stream !== undefined;
+    if (this.stream) return this.stream;
+    this.stream = await this.core.network!.open(this.peerId, MSG_PROTOCOL, MAX_MSG_FRAME_BYTES, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+    return this.stream;
+  }
+
+  /** Sends `entries` in order with up to MSG_WINDOW unacked, and settles each by its ack. */
+  private async deliver(entries: OutboxEntry[]): Promise<void> {
+    const stream = await this.openStream();
+    const waiting = new Map<number, OutboxEntry>();
+    let nextFrame = 0;
+    let sent = 0;
+    let windowOpen: (() => void) | undefined;
+    const settled: { entry: OutboxEntry; status: AckStatus }[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): void => {
+      const batch = settled.splice(0, settled.length);
+      if (batch.length > 0) flushing = flushing.then(() => this.settle(batch));
+    };
+
+    const writer = (async () => {
+      for (const entry of entries) {
+        while (waiting.size >= MSG_WINDOW) await new Promise<void>((resolve) => (windowOpen = resolve));
+        const seq = nextFrame++;
+        waiting.set(seq, entry);
+        sent++;
+        await stream.write(encodeDeliver(seq, fromBase64(entry.envelope!)));
+      }
+    })();
+    const reader = (async () => {
+      let received = 0;
+      while (received < entries.length) {
+        const frame = decodeMsgFrame(await stream.read({ signal: AbortSignal.timeout(ACK_TIMEOUT_MS) }));
+        if (frame.type !== 'ack') throw new Error('unexpected frame from the recipient');
+        const entry = waiting.get(frame.seq);
+        if (!entry) throw new Error('ack for a frame that was not sent');
+        waiting.delete(frame.seq);
+        received++;
+        settled.push({ entry, status: frame.status });
+        // Settle acks in groups: each group is one store write.
+        if (settled.length >= MSG_WINDOW / 4 || received === sent) flush();
+        windowOpen?.();
+        windowOpen = undefined;
+      }
+    })();
+    try {
+      await Promise.all([writer, reader]);
+    } finally {
+      flush();
+      await flushing;
+    }
+  }
+
+  /** Applies acks: delivered or failed entries leave the outbox; 'retry' ones back off. */
+  private async settle(batch: { entry: OutboxEntry; status: AckStatus }[]): Promise<void> {
+    const core = this.core;
+    const tx = new Tx();
+    const statuses: { id: string; status: 'delivered' | 'failed' }[] = [];
+    const retry: OutboxEntry[] = [];
+    for (const { entry, status } of batch) {
+      if (status === 'retry') {
+        retry.push(entry);
+        continue;
+      }
+      tx.deleteOutbox(entry.seq);
+      if (entry.messageId) {
+        const message = await core.store.getMessage(this.peerId, entry.messageId);
+        const next = status === 'rejected' ? 'failed' : 'delivered';
+        if (message && message.status === 'queued') {
+          tx.putMessage({ ...message, status: next });
+          statuses.push({ id: message.id, status: next });
+        }
+      }
+    }
+    await core.store.commit(tx, { sync: false });
+    for (const { entry, status } of batch) if (status !== 'retry') core.removeOutboxEntry(entry);
+    for (const s of statuses) core.emit('status', { peerId: this.peerId, ...s, ...(s.status === 'failed' ? { reason: 'the recipient could not decrypt it' } : {}) });
+    if (retry.length > 0) await this.postpone(retry, 'the recipient asked to retry later');
+  }
+
+  /** Records a failed attempt and the next time to try, with exponential backoff and jitter. */
+  private async postpone(entries: OutboxEntry[], reason: string): Promise<void> {
+    if (entries.length === 0) return;
+    const core = this.core;
+    const now = core.ctx.now();
+    const jitter = 1 + RETRY_JITTER * (core.ctx.randomBytes(1)[0]! / 255);
+    const tx = new Tx();
+    const updated = entries.map((entry) => {
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 30)) * jitter;
+      const next: OutboxEntry = { ...entry, attempts: entry.attempts + 1, nextAttemptAt: Math.round(now + delay), lastError: reason };
+      tx.putOutbox(next);
+      return next;
+    });
+    await core.store.commit(tx, { sync: false });
+    for (const entry of updated) core.setOutboxEntry(entry);
+    core.emit('undelivered', { peerId: this.peerId, ids: updated.flatMap((e) => (e.messageId ? [e.messageId] : [])), reason });
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The receiving side of /sotto/msg/1.0.0. Envelopes are decrypted one after
+ * another per contact (under its lock); each decrypt's new session state,
+ * the message, and the envelope's "seen" mark go into one transaction.
+ * Transactions that arrive together are written in one synced batch (group
+ * commit in the store), and each envelope is acked only once its
+ * transaction is on disk. A re-delivered envelope (same bytes) is recognised
+ * by its hash and acked again without touching the session, and a message id
+ * seen before is never stored twice: the application sees each message once.
+ */
+import { decodeEnvelope } from '../crypto/envelope.ts';
+import { SottoError } from '../crypto/errors.ts';
+import { equalBytes, toHex } from '../crypto/bytes.ts';
+import { decryptMessage } from '../crypto/session.ts';
+import { MSG_PROTOCOL, STREAM_IDLE_TIMEOUT_MS } from './constants.ts';
+import { ProtocolError } from './errors.ts';
+import type { Core } from './core.ts';
+import type { FramedStream } from './network.ts';
+import { decodePayload } from './payload.ts';
+import { signingKeyOfPeerId } from './peer-id.ts';
+import type { ContactRecord, MessageRecord, MessageStatus } from './store/records.ts';
+import { Tx } from './store/store.ts';
+import { decodeMsgFrame, encodeAck, type AckStatus } from './wire.ts';
+
+/** Status order: a receipt only ever moves a message forward. */
+const STATUS_RANK: Record<MessageStatus, number> = { failed: 0, queued: 1, received: 1, delivered: 2, read: 3 };
+
+/** Envelopes whose transaction is on its way to disk, by peer and hash: a copy waits for it. */
+const inFlight = new WeakMap<Core, Map<string, Promise<AckStatus>>>();
+
+function pending(core: Core): Map<string, Promise<AckStatus>> {
+  let map = inFlight.get(core);
+  if (!map) inFlight.set(core, (map = new Map()));
+  return map;
+}
+
+/** The contact record of a peer, creating an "unknown sender" contact in `tx` when there is none. */
+async function senderContact(core: Core, peerId: string, tx: Tx): Promise<ContactRecord> {
+  const known = await core.store.getContactByPeer(peerId);
+  if (known) return known;
+  const contact: ContactRecord = { name: peerId, peerId, addedAt: core.ctx.now(), verified: false, added: false };
+  tx.putContact(contact);
+  return contact;
+}
+
+/**
+ * Decrypts and stores one envelope from `peerId`; resolves, once the result
+ * is durable, to the ack to send. Never throws for bad input: anything the
+ * peer sent wrong is 'rejected'.
+ */
+export function receiveEnvelope(core: Core, peerId: string, envelope: Uint8Array): Promise<AckStatus> {
+  const hash = toHex(core.ctx.primitives.sha256(envelope));
+  const key = `${peerId} ${hash}`;
+  const inProgress = pending(core).get(key);
+  if (inProgress) return inProgress.then((status) => (status === 'stored' ? 'duplicate' : status));
+  const work = core.locks.run(peerId, () => decryptAndStore(core, peerId, envelope, hash));
+  pending(core).set(key, work);
+  void work.finally(() => pending(core).delete(key)).catch(() => {});
+  return work;
+}
+
+async function decryptAndStore(core: Core, peerId: string, envelope: Uint8Array, hash: string): Promise<AckStatus> {
+  if (await core.store.getSeen(peerId, hash)) return 'duplicate';
+  const record = await core.session(peerId);
+  let result;
+  try {
+    result = await decryptMessage(core.ctx, { identity: core.identity, prekeys: () => core.prekeys, record }, envelope);
+    // A first message carries the sender's identity: it must be the key inside the peer id Noise authenticated.
+    if (!equalBytes(result.remoteIdentity.signingKey, signingKeyOfPeerId(peerId))) {
+      core.emit('identity-warning', { peerId, reason: 'a message carried an identity key that is not this peer\'s' });
+      return 'rejected';
+    }
+  } catch (err) {
+    if (err instanceof SottoError && err.name === 'IdentityMismatchError') core.emit('identity-warning', { peerId, reason: 'the sender presented a different identity key' });
+    if (err instanceof SottoError) return 'rejected';
+    throw err;
+  }
+  const tx = new Tx().putSession(peerId, result.record).putSeen(peerId, hash, { at: core.ctx.now(), messageId: null });
+  if (result.prekeys) tx.putPrekeys(result.prekeys);
+  const stored: MessageRecord[] = [];
+  const statusChanges: { id: string; status: MessageStatus }[] = [];
+  let payload;
+  try {
+    payload = decodePayload(result.plaintext);
+  } catch {
+    payload = undefined;
+  }
+  if (payload?.type === 'text') {
+    const contact = await senderContact(core, peerId, tx);
+    if (!(await core.store.getMessage(contact.peerId, payload.id))) {
+      const message: MessageRecord = { id: payload.id, peerId, direction: 'in', text: payload.text, timestamp: payload.sentAt, status: 'received', seq: core.allocateSeq(tx) };
+      tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id });
+      stored.push(message);
+    }
+  } else if (payload?.type === 'receipt') {
+    for (const id of payload.ids) {
+      const message = await core.store.getMessage(peerId, id);
+      if (!message || message.direction !== 'out' || STATUS_RANK[payload.kind] <= STATUS_RANK[message.status]) continue;
+      tx.putMessage({ ...message, status: payload.kind });
+      statusChanges.push({ id, status: payload.kind });
+    }
+  }
+  // The new state is what later envelopes decrypt against, before this one is on disk:
+  // commits are written in order, and a failed write stops the store for good.
+  core.setSession(peerId, result.record);
+  if (result.prekeys) core.prekeys = result.prekeys;
+  await core.store.commit(tx, { sync: true });
+  for (const message of stored) core.emit('message', message);
+  for (const change of statusChanges) core.emit('status', { peerId, ...change });
+  return payload ? 'stored' : 'rejected';
+}
+
+/**
+ * Serves one inbound /sotto/msg stream from `peerId`: reads DELIVER frames as
+ * they come, and answers each with an ACK once its envelope is durable.
+ * Acks may overtake one another; each names its frame's sequence number.
+ */
+export async function serveMsgStream(core: Core, stream: FramedStream, peerId: string): Promise<void> {
+  let writing: Promise<void> = Promise.resolve();
+  const ack = (seq: number, status: AckStatus): void => {
+    writing = writing.then(() => stream.write(encodeAck(seq, status))).catch((err: unknown) => stream.abort(err instanceof Error ? err : new Error(String(err))));
+  };
+  const inflight = new Set<Promise<void>>();
+  try {
+    for (;;) {
+      let frame;
+      try {
+        frame = decodeMsgFrame(await stream.read({ signal: AbortSignal.timeout(STREAM_IDLE_TIMEOUT_MS) }));
+      } catch (err) {
+        if (err instanceof SottoError && err.name === 'DecodeError') throw err;
+        break; // the stream ended, timed out or broke
+      }
+      if (frame.type !== 'deliver') throw new ProtocolError(MSG_PROTOCOL, 'unexpected frame on the receiving side');
+      const { seq, envelope } = frame;
+      // Malformed envelopes are refused at once, without waiting for the contact's lock.
+      try {
+        decodeEnvelope(envelope);
+      } catch {
+        ack(seq, 'rejected');
+        continue;
+      }
+      const job = receiveEnvelope(core, peerId, envelope).then(
+        (status) => ack(seq, status),
+        () => ack(seq, 'retry'),
+      );
+      inflight.add(job);
+      void job.finally(() => inflight.delete(job));
+    }
+    await Promise.all(inflight);
+    await writing;
+    await stream.close().catch(() => {});
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+}

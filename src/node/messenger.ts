@@ -1,0 +1,319 @@
+/**
+ * The messenger service: contacts, sending, history and receipts, on top of
+ * the crypto core, the store and (when a node runs) the network.
+ *
+ * - A session starts with the first message, from the contact's live bundle.
+ * - send() encrypts at once when a session exists and writes the new session
+ *   state, the message and its outbox entry in one transaction; the courier
+ *   then delivers it and keeps retrying until the recipient acks.
+ * - Incoming messages are stored once (dedup by message id) and reach the
+ *   application once, through the 'message' event.
+ * - Receipts: the recipient's ack marks a message delivered; reading a
+ *   conversation (markRead) sends a read receipt, itself an encrypted message.
+ * - A known contact presenting another identity key is refused with
+ *   ContactIdentityChangedError until the user accepts the new key.
+ *
+ * Without a network (a `sotto` command while no node runs on the home) the
+ * same calls work on the store: messages wait in the outbox for `sotto start`.
+ */
+import { generateIdentity, type IdentityKeyPair } from '../crypto/identity.ts';
+import { createPrekeyState } from '../crypto/prekeys.ts';
+import { encryptMessage } from '../crypto/session.ts';
+import type { CryptoContext } from '../crypto/context.ts';
+import { toBase64 } from './base64.ts';
+import { MAX_CONTACT_NAME_LENGTH, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MAX_MSG_FRAME_BYTES, MAX_PREKEYS_FRAME_BYTES, MSG_PROTOCOL, ONE_TIME_PREKEY_TARGET, PREKEYS_PROTOCOL, SEEN_ENVELOPE_TTL_MS } from './constants.ts';
+import { Core, type MessengerEvents, type Scheduler } from './core.ts';
+import { Courier } from './courier.ts';
+import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidContactNameError, InvalidMessageError, NotInitialisedError, UnknownContactError } from './errors.ts';
+import { serveMsgStream } from './inbox.ts';
+import type { Network } from './network.ts';
+import { encodePayload, type Payload } from './payload.ts';
+import { parsePeerId, peerIdOfIdentity } from './peer-id.ts';
+import { replenishPrekeys, servePrekeys } from './prekey-service.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, OutboxKind } from './store/records.ts';
+import { Tx, type SottoStore } from './store/store.ts';
+
+/** How often processed-envelope marks older than SEEN_ENVELOPE_TTL_MS are swept. */
+const SEEN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+/** Seen marks deleted per sweep step (bounds one write). */
+const SEEN_SWEEP_BATCH = 1000;
+
+/** What `send` reports. */
+export interface SendResult {
+  readonly id: string;
+  readonly status: MessageStatus;
+  /** Why the message is still queued (or failed). */
+  readonly reason?: string;
+}
+
+/** Options of {@link Messenger.open}. */
+export interface MessengerOptions {
+  readonly ctx: CryptoContext;
+  readonly store: SottoStore;
+  readonly scheduler: Scheduler;
+  /** The network, when a node runs; without it messages wait in the outbox. */
+  readonly network?: Network;
+}
+
+const encoder = new TextEncoder();
+
+/** Checks a contact name: 1-64 characters, no control characters, no surrounding spaces. */
+export function validateContactName(name: string): void {
+  if (name.length === 0) throw new InvalidContactNameError(name, 'it is empty');
+  if (name.length > MAX_CONTACT_NAME_LENGTH) throw new InvalidContactNameError(name, `it is longer than ${MAX_CONTACT_NAME_LENGTH} characters`);
+  if (name.trim() !== name) throw new InvalidContactNameError(name, 'it starts or ends with a space');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidContactNameError(name, 'it contains control characters');
+}
+
+/** The messenger of one Sotto home. */
+export class Messenger {
+  private readonly couriers = new Map<string, Courier>();
+  private unsubscribe: (() => void) | undefined;
+  private sweepTimer: unknown;
+
+  private constructor(private readonly core: Core) {}
+
+  /**
+   * Creates this home's identity, prekeys and profile. Throws
+   * AlreadyInitialisedError if there is one: an identity is never overwritten.
+   */
+  static async initialise(store: SottoStore, ctx: CryptoContext, profile: { name: string }): Promise<{ peerId: string; identity: IdentityKeyPair }> {
+    const existing = await store.getIdentity(ctx);
+    if (existing) throw new AlreadyInitialisedError(peerIdOfIdentity(existing.public));
+    const identity = await generateIdentity(ctx);
+    const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: ONE_TIME_PREKEY_TARGET });
+    await store.commit(new Tx().putIdentity(identity).putPrekeys(prekeys).putProfile(profile), { sync: true });
+    return { peerId: peerIdOfIdentity(identity.public), identity };
+  }
+
+  /** Opens the messenger of an initialised store. Throws NotInitialisedError otherwise. */
+  static async open(options: MessengerOptions): Promise<Messenger> {
+    const { ctx, store } = options;
+    const identity = await store.getIdentity(ctx);
+    const prekeys = await store.getPrekeys();
+    if (!identity || !prekeys) throw new NotInitialisedError();
+    const core = new Core(ctx, store, options.scheduler, identity, peerIdOfIdentity(identity.public), prekeys, await store.getSeq(), options.network);
+    await core.loadOutbox();
+    return new Messenger(core);
+  }
+
+  get peerId(): string {
+    return this.core.peerId;
+  }
+
+  get identity(): IdentityKeyPair {
+    return this.core.identity;
+  }
+
+  /** Listens to messenger events; returns the function that stops listening. */
+  on<K extends keyof MessengerEvents>(event: K, listener: (value: MessengerEvents[K]) => void): () => void {
+    return this.core.on(event, listener);
+  }
+
+  /** Serves Sotto's protocols on the network and starts delivering the outbox. */
+  async start(): Promise<void> {
+    const network = this.core.network;
+    if (!network) return;
+    await network.handle(MSG_PROTOCOL, MAX_MSG_FRAME_BYTES, (stream, peerId) => serveMsgStream(this.core, stream, peerId));
+    await network.handle(PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, (stream) => servePrekeys(this.core, stream));
+    this.unsubscribe = network.onPeerConnected((peerId) => {
+      if (this.core.outboxOf(peerId).length > 0) this.courier(peerId).kick(true);
+    });
+    for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
+    void replenishPrekeys(this.core).catch(() => {});
+    this.scheduleSweep(0);
+  }
+
+  /** Stops delivering; waits for rounds in progress. The store stays open. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.core.scheduler.clearTimeout(this.sweepTimer);
+    await Promise.all([...this.couriers.values()].map((c) => c.stop()));
+    this.couriers.clear();
+  }
+
+  private courier(peerId: string): Courier {
+    let courier = this.couriers.get(peerId);
+    if (!courier) this.couriers.set(peerId, (courier = new Courier(this.core, peerId)));
+    return courier;
+  }
+
+  private scheduleSweep(delay: number): void {
+    this.sweepTimer = this.core.scheduler.setTimeout(() => {
+      void this.sweepSeen()
+        .catch(() => {})
+        .finally(() => this.scheduleSweep(SEEN_SWEEP_INTERVAL_MS));
+    }, delay);
+  }
+
+  /** Deletes processed-envelope marks older than their TTL. */
+  async sweepSeen(): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const stale = await this.core.store.listSeenBefore(this.core.ctx.now() - SEEN_ENVELOPE_TTL_MS, SEEN_SWEEP_BATCH);
+      if (stale.length === 0) return removed;
+      const tx = new Tx();
+      for (const { peerId, hash } of stale) tx.deleteSeen(peerId, hash);
+      await this.core.store.commit(tx, { sync: false });
+      removed += stale.length;
+    }
+  }
+
+  /** This home's profile name. */
+  async profile(): Promise<{ name: string }> {
+    return (await this.core.store.getProfile()) ?? { name: '' };
+  }
+
+  /**
+   * Adds a contact, or confirms one. A name already bound to another peer id
+   * is an identity change: refused unless `acceptNewKey`. A peer that wrote
+   * before it was added gets its name (its messages follow).
+   */
+  async addContact(name: string, peerIdText: string, options: { acceptNewKey?: boolean } = {}): Promise<ContactRecord> {
+    validateContactName(name);
+    const peerId = parsePeerId(peerIdText).toString();
+    const store = this.core.store;
+    const byName = await store.getContact(name);
+    const byPeer = await store.getContactByPeer(peerId);
+    const tx = new Tx();
+    if (byName && byName.peerId === peerId) {
+      if (byName.added) return byName;
+    } else if (byName && !options.acceptNewKey) {
+      throw new ContactIdentityChangedError(name, byName.peerId, peerId);
+    } else if (byName) {
+      tx.deleteContact(byName);
+    }
+    if (byPeer && byPeer.name !== name) {
+      if (byPeer.added) throw new DuplicatePeerError(peerId, byPeer.name);
+      tx.deleteContact(byPeer);
+    }
+    const contact: ContactRecord = { name, peerId, addedAt: this.core.ctx.now(), verified: false, added: true };
+    await store.commit(tx.putContact(contact), { sync: true });
+    return contact;
+  }
+
+  /** All contacts, including peers that wrote before they were added. */
+  async contacts(): Promise<ContactRecord[]> {
+    return this.core.store.listContacts();
+  }
+
+  private async contact(name: string): Promise<ContactRecord> {
+    const contact = await this.core.store.getContact(name);
+    if (!contact) throw new UnknownContactError(name);
+    return contact;
+  }
+
+  /** Queues `payload` for `peerId`, encrypted now if a session exists; returns the entry once durable. */
+  private async enqueue(peerId: string, kind: OutboxKind, payload: Payload, message?: (seq: number) => MessageRecord): Promise<OutboxEntry> {
+    const core = this.core;
+    const bytes = encodePayload(payload);
+    const entry = await core.locks.run(peerId, async () => {
+      const tx = new Tx();
+      const record = await core.session(peerId);
+      const now = core.ctx.now();
+      const encrypted = record ? encryptMessage(core.ctx, record, bytes) : undefined;
+      const seq = core.allocateSeq(tx);
+      const entry: OutboxEntry = {
+        seq,
+        peerId,
+        kind,
+        messageId: payload.type === 'text' ? payload.id : null,
+        payload: encrypted ? null : toBase64(bytes),
+        envelope: encrypted ? toBase64(encrypted.envelope) : null,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        lastError: core.network ? null : 'no node is running on this home',
+      };
+      if (encrypted) tx.putSession(peerId, encrypted.record);
+      if (message) tx.putMessage(message(seq));
+      tx.putOutbox(entry);
+      if (encrypted) core.setSession(peerId, encrypted.record);
+      await core.store.commit(tx, { sync: true });
+      core.setOutboxEntry(entry);
+      return entry;
+    });
+    if (core.network) this.courier(peerId).kick();
+    return entry;
+  }
+
+  /**
+   * Sends a text to a contact. Resolves once it is durably queued, or, with
+   * `waitMs`, once it is delivered, failed, or the wait is over (then
+   * 'queued' with the reason). Throws UnknownContactError, InvalidMessageError.
+   */
+  async send(name: string, text: string, options: { waitMs?: number } = {}): Promise<SendResult> {
+    const contact = await this.contact(name);
+    const length = encoder.encode(text).length;
+    if (length === 0) throw new InvalidMessageError('it is empty');
+    if (length > MAX_TEXT_BYTES) throw new InvalidMessageError(`it is ${length} bytes; the limit is ${MAX_TEXT_BYTES}`);
+    const id = this.core.newMessageId();
+    const sentAt = this.core.ctx.now();
+    const outcome = this.waitFor(contact.peerId, id, options.waitMs ?? 0);
+    await this.enqueue(contact.peerId, 'text', { type: 'text', id, sentAt, text }, (seq) => ({ id, peerId: contact.peerId, direction: 'out', text, timestamp: sentAt, status: 'queued', seq }));
+    if (!this.core.network) {
+      outcome.cancel();
+      return { id, status: 'queued', reason: 'no node is running on this home; it will be sent when one starts' };
+    }
+    return outcome.result;
+  }
+
+  /** Resolves with the first delivery outcome of message `id`, or 'queued' after `waitMs`. */
+  private waitFor(peerId: string, id: string, waitMs: number): { result: Promise<SendResult>; cancel: () => void } {
+    let cancel = (): void => {};
+    const result = new Promise<SendResult>((resolve) => {
+      if (waitMs <= 0) {
+        resolve({ id, status: 'queued', reason: 'not waiting for delivery' });
+        return;
+      }
+      let lastReason = 'the contact has not acknowledged it yet';
+      const done = (r: SendResult): void => {
+        offStatus();
+        offUndelivered();
+        this.core.scheduler.clearTimeout(timer);
+        resolve(r);
+      };
+      const offStatus = this.core.on('status', (e) => {
+        if (e.peerId === peerId && e.id === id) done({ id, status: e.status, ...(e.reason ? { reason: e.reason } : {}) });
+      });
+      const offUndelivered = this.core.on('undelivered', (e) => {
+        if (e.peerId !== peerId || !e.ids.includes(id)) return;
+        lastReason = e.reason;
+        done({ id, status: 'queued', reason: e.reason });
+      });
+      const timer = this.core.scheduler.setTimeout(() => done({ id, status: 'queued', reason: lastReason }), waitMs);
+      cancel = () => done({ id, status: 'queued', reason: lastReason });
+    });
+    return { result, cancel };
+  }
+
+  /** A conversation, oldest first. Throws UnknownContactError. */
+  async history(name: string): Promise<MessageRecord[]> {
+    const contact = await this.contact(name);
+    return this.core.store.listMessages(contact.peerId);
+  }
+
+  /**
+   * Marks a conversation's received messages read and sends the contact a
+   * read receipt for them. Resolves to how many were marked.
+   */
+  async markRead(name: string): Promise<number> {
+    const contact = await this.contact(name);
+    const unread = (await this.core.store.listMessages(contact.peerId)).filter((m) => m.direction === 'in' && m.status === 'received');
+    if (unread.length === 0) return 0;
+    const tx = new Tx();
+    for (const m of unread) tx.putMessage({ ...m, status: 'read' });
+    await this.core.store.commit(tx, { sync: false });
+    for (let i = 0; i < unread.length; i += MAX_RECEIPT_IDS) {
+      const ids = unread.slice(i, i + MAX_RECEIPT_IDS).map((m) => m.id);
+      await this.enqueue(contact.peerId, 'receipt', { type: 'receipt', kind: 'read', ids });
+    }
+    return unread.length;
+  }
+
+  /** Number of entries waiting in the outbox. */
+  outboxSize(): number {
+    return this.core.outboxPeers().reduce((n, p) => n + this.core.outboxOf(p).length, 0);
+  }
+}

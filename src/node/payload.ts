@@ -1,0 +1,75 @@
+/**
+ * The application payload inside every encrypted message (docs/PROTOCOL.md,
+ * "Payload"): a text with its id and send time, or a receipt for earlier
+ * messages. The ratchet authenticates it; this decoder still checks every
+ * length and refuses what it does not know.
+ *
+ *   u8 version (1) || u8 type
+ *   type 1 (text):    id (16) || u64 sentAt || u32 length || UTF-8 text
+ *   type 2 (receipt): u8 kind (1 delivered, 2 read) || u16 count || count × id (16)
+ */
+import { Reader, Writer, toHex, fromHex } from '../crypto/bytes.ts';
+import { DecodeError } from '../crypto/errors.ts';
+import { readVersion } from '../crypto/version.ts';
+import { FRAME_VERSION, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from './constants.ts';
+
+const TYPE_TEXT = 1;
+const TYPE_RECEIPT = 2;
+const RECEIPT_KINDS = { delivered: 1, read: 2 } as const;
+
+/** A decoded payload. Message ids are lower-case hex. */
+export type Payload =
+  | { readonly type: 'text'; readonly id: string; readonly sentAt: number; readonly text: string }
+  | { readonly type: 'receipt'; readonly kind: 'delivered' | 'read'; readonly ids: readonly string[] };
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Encodes a payload. Throws RangeError for a text or receipt over the limits. */
+export function encodePayload(p: Payload): Uint8Array {
+  const w = new Writer(64);
+  w.u8(FRAME_VERSION);
+  if (p.type === 'text') {
+    const text = utf8.encode(p.text);
+    if (text.length > MAX_TEXT_BYTES) throw new RangeError(`text of ${text.length} bytes exceeds ${MAX_TEXT_BYTES}`);
+    w.u8(TYPE_TEXT).fixed(fromHex(p.id), MESSAGE_ID_BYTES).u64(p.sentAt).varBytes(text);
+  } else {
+    if (p.ids.length === 0 || p.ids.length > MAX_RECEIPT_IDS) throw new RangeError(`a receipt carries 1..${MAX_RECEIPT_IDS} ids`);
+    w.u8(TYPE_RECEIPT).u8(RECEIPT_KINDS[p.kind]).u16(p.ids.length);
+    for (const id of p.ids) w.fixed(fromHex(id), MESSAGE_ID_BYTES);
+  }
+  return w.finish();
+}
+
+/** Decodes a payload; throws DecodeError, VersionTooOldError or VersionTooNewError. */
+export function decodePayload(bytes: Uint8Array): Payload {
+  const what = 'payload';
+  const r = new Reader(bytes, what);
+  readVersion(r, what, FRAME_VERSION);
+  const type = r.u8('type');
+  if (type === TYPE_TEXT) {
+    const id = toHex(r.fixed(MESSAGE_ID_BYTES, 'message id'));
+    const sentAt = r.u64('sent at');
+    const raw = r.varBytes('text', MAX_TEXT_BYTES);
+    r.end();
+    let text: string;
+    try {
+      text = strictUtf8.decode(raw);
+    } catch {
+      throw new DecodeError(what, 'text is not UTF-8');
+    }
+    return { type: 'text', id, sentAt, text };
+  }
+  if (type === TYPE_RECEIPT) {
+    const kindByte = r.u8('receipt kind');
+    const kind = kindByte === RECEIPT_KINDS.delivered ? 'delivered' : kindByte === RECEIPT_KINDS.read ? 'read' : undefined;
+    if (!kind) throw new DecodeError(what, `unknown receipt kind ${kindByte}`);
+    const count = r.u16('receipt count');
+    if (count === 0 || count > MAX_RECEIPT_IDS) throw new DecodeError(what, `receipt count ${count}`);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(toHex(r.fixed(MESSAGE_ID_BYTES, 'receipt id')));
+    r.end();
+    return { type: 'receipt', kind, ids };
+  }
+  throw new DecodeError(what, `unknown type ${type}`);
+}

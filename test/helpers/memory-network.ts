@@ -1,0 +1,140 @@
+/**
+ * An in-memory Network for messenger tests: peers by peer id, framed stream
+ * pairs, peers that go offline and come back, and optional frame loss on
+ * the way. No sockets, deterministic scheduling (everything is promises).
+ */
+import type { FramedStream, Network, StreamHandler } from '../../src/node/network.ts';
+
+class StreamEnd implements FramedStream {
+  private readonly frames: Uint8Array[] = [];
+  private readonly waiters: { resolve: (f: Uint8Array) => void; reject: (e: Error) => void }[] = [];
+  private ended: Error | undefined;
+  peer!: StreamEnd;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  deliver(frame: Uint8Array): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(frame);
+    else this.frames.push(frame);
+  }
+
+  end(err: Error): void {
+    if (this.ended) return;
+    this.ended = err;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+
+  read(options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const frame = this.frames.shift();
+    if (frame) return Promise.resolve(frame);
+    if (this.ended) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject };
+      this.waiters.push(waiter);
+      options.signal?.addEventListener('abort', () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error('read timed out'));
+      });
+    });
+  }
+
+  async write(frame: Uint8Array): Promise<void> {
+    if (this.ended) throw this.ended;
+    if (frame.length > this.maxFrameBytes) throw new Error('frame too large');
+    const copy = frame.slice();
+    queueMicrotask(() => this.peer.deliver(copy));
+  }
+
+  async close(): Promise<void> {
+    const closed = new Error('stream closed');
+    queueMicrotask(() => this.peer.end(closed));
+    this.end(closed);
+  }
+
+  abort(err: Error): void {
+    this.end(err);
+    this.peer.end(err);
+  }
+}
+
+function streamPair(maxFrameBytes: number): [StreamEnd, StreamEnd] {
+  const a = new StreamEnd(maxFrameBytes);
+  const b = new StreamEnd(maxFrameBytes);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+/** A set of in-memory peers. */
+export class MemoryHub {
+  private readonly handlers = new Map<string, Map<string, StreamHandler>>();
+  private readonly online = new Set<string>();
+  private readonly connectListeners = new Map<string, Set<(peerId: string) => void>>();
+  private readonly openStreams = new Map<string, Set<StreamEnd>>();
+  /** Streams opened so far, by protocol (for assertions). */
+  readonly opened: string[] = [];
+
+  /** The Network of `peerId` (online at once). */
+  network(peerId: string): Network {
+    this.online.add(peerId);
+    return this.networkOf(peerId, this);
+  }
+
+  private networkOf(peerId: string, hub: MemoryHub): Network {
+    return {
+      peerId,
+      async handle(protocol, _max, handler) {
+        let map = hub.handlers.get(peerId);
+        if (!map) hub.handlers.set(peerId, (map = new Map()));
+        map.set(protocol, handler);
+      },
+      async open(remote, protocol, maxFrameBytes) {
+        if (!hub.online.has(peerId)) throw new Error('this node is offline');
+        const handler = hub.handlers.get(remote)?.get(protocol);
+        if (!hub.online.has(remote) || !handler) throw new Error(`peer ${remote.slice(0, 12)} is unreachable`);
+        const [mine, theirs] = streamPair(maxFrameBytes);
+        hub.track(peerId, mine);
+        hub.track(remote, theirs);
+        hub.opened.push(protocol);
+        void handler(theirs, peerId).catch(() => {});
+        return mine;
+      },
+      onPeerConnected(listener) {
+        let set = hub.connectListeners.get(peerId);
+        if (!set) hub.connectListeners.set(peerId, (set = new Set()));
+        set.add(listener);
+        return () => set.delete(listener);
+      },
+    };
+  }
+
+  private track(peerId: string, end: StreamEnd): void {
+    let set = this.openStreams.get(peerId);
+    if (!set) this.openStreams.set(peerId, (set = new Set()));
+    set.add(end);
+  }
+
+  /** Takes a peer off the network: its streams break, nobody can reach it. */
+  goOffline(peerId: string): void {
+    this.online.delete(peerId);
+    for (const end of this.openStreams.get(peerId) ?? []) end.abort(new Error('connection lost'));
+    this.openStreams.delete(peerId);
+  }
+
+  /** Brings a peer back; every other online peer hears that it connected. */
+  goOnline(peerId: string): void {
+    this.online.add(peerId);
+    for (const [listener, set] of this.connectListeners) {
+      if (listener !== peerId && this.online.has(listener)) for (const l of set) l(peerId);
+    }
+  }
+
+  /** Forgets a peer's handlers (a stopped process). */
+  remove(peerId: string): void {
+    this.goOffline(peerId);
+    this.handlers.delete(peerId);
+    this.connectListeners.delete(peerId);
+  }
+}
