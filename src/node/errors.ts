@@ -87,3 +87,97 @@ export class ProtocolError extends SottoError {
     super(`${protocol}: ${reason}`);
   }
 }
+
+// The libp2p node and framed streams.
+/**
+ * A frame is larger than the stream's limit. Inbound, the length prefix
+ * alone is enough to refuse it: nothing of that size is ever allocated, and
+ * the stream is aborted (it cannot be resynchronised). Outbound, nothing is
+ * sent. `size` is undefined when even the length prefix is longer than any
+ * allowed length.
+ */
+export class FrameTooLargeError extends SottoError {
+  override readonly name = 'FrameTooLargeError';
+  constructor(readonly size: number | undefined, readonly limit: number, readonly direction: 'inbound' | 'outbound') {
+    super(`${direction} frame of ${size ?? 'more than ' + limit} bytes exceeds the limit of ${limit}`);
+  }
+}
+
+/** No whole frame arrived (read), or the transport did not take one (write), in time. */
+export class FrameTimeoutError extends SottoError {
+  override readonly name = 'FrameTimeoutError';
+  constructor(readonly operation: 'read' | 'write', readonly timeoutMs: number) {
+    super(`frame ${operation} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The stream cannot deliver or take another frame.
+ * - `ended`: the remote closed its side cleanly, between two frames;
+ * - `truncated`: the remote closed in the middle of a frame;
+ * - `reset`: the stream or its connection was reset or aborted;
+ * - `closed`: this side already closed the stream for writing.
+ */
+export class StreamClosedError extends SottoError {
+  override readonly name = 'StreamClosedError';
+  constructor(readonly reason: 'ended' | 'truncated' | 'reset' | 'closed', options?: { cause?: unknown }) {
+    super(`stream ${reason}`, options);
+  }
+}
+
+/** A string is not the canonical text form of an Ed25519 peer id. */
+export class InvalidPeerIdError extends SottoError {
+  override readonly name = 'InvalidPeerIdError';
+  constructor(readonly peerId: string, readonly reason: 'malformed' | 'not-ed25519' | 'non-canonical') {
+    super(`invalid peer id ${JSON.stringify(peerId.length > 80 ? peerId.slice(0, 80) + '…' : peerId)}: ${reason}`);
+  }
+}
+
+/** A swarm key is not in the libp2p "/key/swarm/psk/1.0.0/" base16 format with a 32-byte key. */
+export class InvalidSwarmKeyError extends SottoError {
+  override readonly name = 'InvalidSwarmKeyError';
+  constructor(readonly reason: string) {
+    super(`invalid swarm key: ${reason}`);
+  }
+}
+
+/**
+ * The libp2p key derived from the identity's Ed25519 seed does not have the
+ * identity's public key: the stored identity is corrupt, or two Ed25519
+ * implementations disagree. The node refuses to start under a peer id that
+ * does not name its identity.
+ */
+export class IdentityKeyMismatchError extends SottoError {
+  override readonly name = 'IdentityKeyMismatchError';
+  constructor() {
+    super('the libp2p key derived from the identity seed does not match the identity public key');
+  }
+}
+
+/** A DHT lookup did not find the peer (no answer with its addresses, or out of time). */
+export class PeerNotFoundError extends SottoError {
+  override readonly name = 'PeerNotFoundError';
+  constructor(readonly peerId: string, readonly reason: 'not-found' | 'timeout', options?: { cause?: unknown }) {
+    super(`peer ${peerId} not found (${reason})`, options);
+  }
+}
+
+/**
+ * No connection (or no stream on `protocol`) could be opened to the peer.
+ * - `unreachable`: every attempt failed (see `cause` for the last failure);
+ * - `timeout`: out of time;
+ * - `protocol`: connected, but the peer does not speak the protocol;
+ * - `self`: the peer id is this node's own.
+ */
+export class DialFailedError extends SottoError {
+  override readonly name = 'DialFailedError';
+  constructor(
+    readonly target: string,
+    readonly protocol: string | undefined,
+    readonly reason: 'unreachable' | 'timeout' | 'protocol' | 'self',
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot reach ${target}${protocol === undefined ? '' : ' on ' + protocol} (${reason} after ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
+  }
+}

@@ -49,8 +49,8 @@ import {
   MDNS_SERVICE_TAG,
   USER_AGENT,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
-} from './node-constants.ts';
-import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from './node-errors.ts';
+} from './constants.ts';
+import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from './errors.ts';
 import { libp2pKeyOfIdentity, peerIdFromText } from './peer-id.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);

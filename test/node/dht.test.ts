@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { generateIdentity } from '../../src/crypto/identity.ts';
 import { framed } from '../../src/node/frames.ts';
 import { createNode, type NodeConfig, type SottoNode } from '../../src/node/libp2p.ts';
-import { BUNDLE_RECORD_NAMESPACE, KAD_PROTOCOL } from '../../src/node/node-constants.ts';
+import { BUNDLE_RECORD_NAMESPACE, KAD_PROTOCOL } from '../../src/node/constants.ts';
 import { testContext } from '../helpers/context.ts';
 
 const TCP = '/ip4/127.0.0.1/tcp/0';

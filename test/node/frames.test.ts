@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import type { Stream } from '@libp2p/interface';
 import { streamPair } from '@libp2p/utils';
 import { encodeFrame, framed, varintLength, writeVarint } from '../../src/node/frames.ts';
-import { FRAME_MIN_READ_HIGH_WATER_BYTES, MAX_FRAME_BYTES_LIMIT } from '../../src/node/node-constants.ts';
-import { FrameTimeoutError, FrameTooLargeError, StreamClosedError } from '../../src/node/node-errors.ts';
+import { FRAME_MIN_READ_HIGH_WATER_BYTES, MAX_FRAME_BYTES_LIMIT } from '../../src/node/constants.ts';
+import { FrameTimeoutError, FrameTooLargeError, StreamClosedError } from '../../src/node/errors.ts';
 
 const MAX = 1024;
 
