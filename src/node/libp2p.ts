@@ -24,7 +24,6 @@ import { noise } from '@libp2p/noise';
 import { ping, type Ping } from '@libp2p/ping';
 import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
-import { webRTC } from '@libp2p/webrtc';
 import { webSockets, type WebSocketsComponents } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
@@ -90,6 +89,13 @@ export interface NodeConfig {
    * connect over TCP or WebSockets. Throws InvalidSwarmKeyError if malformed.
    */
   readonly swarmKey?: Uint8Array;
+  /**
+   * Load the WebRTC transport (browser peers dial this node directly; it
+   * listens on `/webrtc` when it has relays). Default: true when `relays` are
+   * given. The module and its native library cost ~50 MB of memory, so a node
+   * that only serves TCP/WebSocket peers and relays does without.
+   */
+  readonly webrtc?: boolean;
   /** Only query the DHT, never answer (for short-lived or badly connected nodes). Default false: a DHT server. */
   readonly dhtClientMode?: boolean;
   /** DHT record validators by namespace (e.g. BUNDLE_RECORD_NAMESPACE); records of other namespaces are refused. */
@@ -208,8 +214,10 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   const psk = config.swarmKey === undefined ? undefined : checkSwarmKey(config.swarmKey);
   const privateKey = await libp2pKeyOfIdentity(config.identity);
 
+  const useWebrtc = config.webrtc ?? relays.length > 0;
   const listenAddrs = [...listen.map(String), ...relays.map((ma) => `${ma.toString()}/p2p-circuit`)];
-  if (relays.length > 0) listenAddrs.push('/webrtc');
+  if (useWebrtc && relays.length > 0) listenAddrs.push('/webrtc');
+  const webrtcTransports = useWebrtc ? [(await import('@libp2p/webrtc')).webRTC()] : [];
 
   // Set once the node exists; mDNS only reports peers after start.
   const mdnsHook: { onPeer?: (peer: PeerInfo) => void } = {};
@@ -217,7 +225,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     privateKey,
     nodeInfo: { name: USER_AGENT, userAgent: USER_AGENT },
     addresses: { listen: listenAddrs },
-    transports: [tcp(), webSocketsWithErrorListener(), webRTC(), circuitRelayTransport()],
+    transports: [tcp(), webSocketsWithErrorListener(), ...webrtcTransports, circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES } })],
     connectionManager: {
