@@ -58,6 +58,13 @@ test('kill -9 of the receiver mid-burst: every message arrives exactly once', { 
   // The session survived: both directions still decrypt.
   assert.equal((await b.send('a', 'still there?', 10_000)).status, 'delivered');
   assert.equal((await a.send('b', 'yes', 10_000)).status, 'delivered');
+  // The sender restarts too (a clean stop this time) and the conversation goes on.
   assert.equal(await nodeA.stop(), 0);
+  const nodeA2 = await startNode(homeA, ['--listen', `/ip4/127.0.0.1/tcp/${portA}`, '--bootstrap', nodeB.addresses[0]!]);
+  nodes.push(nodeA2);
+  assert.equal((await a.send('b', 'back again', 10_000)).status, 'delivered');
+  assert.equal((await b.send('a', 'welcome back', 10_000)).status, 'delivered');
+  assert.equal((await b.history('a')).filter((m) => m.direction === 'in').length, MESSAGES + 2);
+  assert.equal(await nodeA2.stop(), 0);
   assert.equal(await nodeB.stop(), 0);
 });
