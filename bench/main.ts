@@ -16,6 +16,11 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'Sotto crypto core vs @signalapp/libsignal-client: burst, ping-pong, session setup [--json] [--quick]',
     run: runCryptoBench,
   },
+  transport: {
+    description: 'Sotto messenger vs bare libp2p streams between two processes: latency, burst; sotto start RSS and time to ready [--json] [--quick]',
+    // Loaded on demand: it pulls in libp2p and level, which the crypto benchmark does not need.
+    run: async (args) => (await import('./transport.ts')).runTransportBench(args),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);
@@ -25,6 +30,6 @@ if (benchmark) {
 } else {
   if (name !== undefined) console.error(`unknown benchmark "${name}"`);
   console.error('usage: npm run bench -- <name> [options]\nbenchmarks:');
-  for (const [key, b] of Object.entries(BENCHMARKS)) console.error(`  ${key.padEnd(8)} ${b.description}`);
+  for (const [key, b] of Object.entries(BENCHMARKS)) console.error(`  ${key.padEnd(10)} ${b.description}`);
   process.exitCode = 1;
 }

@@ -119,3 +119,14 @@ export function textTable(header: readonly string[], lines: readonly (readonly s
       .trimEnd();
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
 }
+
+/**
+ * The `p`-quantile (0 < p ≤ 1) of a non-empty list by the nearest-rank
+ * method: the smallest sample with at least p of all samples at or below it.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of an empty list');
+  if (!(p > 0 && p <= 1)) throw new RangeError('percentile: p must be in (0, 1]');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(p * sorted.length) - 1]!;
+}

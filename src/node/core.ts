@@ -16,7 +16,7 @@ import type { PrekeyState } from '../crypto/prekeys.ts';
 import type { SessionRecord } from '../crypto/session.ts';
 import { KeyedMutex } from './mutex.ts';
 import type { Network } from './network.ts';
-import type { MessageRecord, MessageStatus, OutboxEntry } from './store/records.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry } from './store/records.ts';
 import type { SottoStore, Tx } from './store/store.ts';
 
 /** Timers, injected so that tests control time. */
@@ -47,6 +47,17 @@ export class Core {
   readonly locks = new KeyedMutex();
   private readonly sessions = new Map<string, SessionRecord | undefined>();
   private readonly outbox = new Map<string, Map<number, OutboxEntry>>();
+  /** Contacts by peer id and by name, as stored (filled on first use). */
+  private readonly contactsByPeer = new Map<string, ContactRecord | null>();
+  private readonly contactsByName = new Map<string, ContactRecord | null>();
+  /** Outgoing messages still queued, so acks settle them without a read. */
+  private readonly queuedMessages = new Map<string, MessageRecord>();
+  /**
+   * Per contact, the first 52 bits of every stored message id: lets the inbox
+   * deduplicate by id without reading the store for each message (a hit is
+   * confirmed by a read). Loaded from the id index on first use.
+   */
+  private readonly knownIds = new Map<string, Set<number>>();
   private readonly listeners = new Map<keyof MessengerEvents, Set<Listener<never>>>();
 
   constructor(
@@ -106,6 +117,72 @@ export class Core {
     map?.delete(entry.seq);
     if (map?.size === 0) this.outbox.delete(entry.peerId);
   }
+
+  /** A contact by peer id (cached). */
+  async contactByPeer(peerId: string): Promise<ContactRecord | undefined> {
+    if (!this.contactsByPeer.has(peerId)) this.contactsByPeer.set(peerId, (await this.store.getContactByPeer(peerId)) ?? null);
+    return this.contactsByPeer.get(peerId) ?? undefined;
+  }
+
+  /** A contact by name (cached). */
+  async contactByName(name: string): Promise<ContactRecord | undefined> {
+    if (!this.contactsByName.has(name)) this.contactsByName.set(name, (await this.store.getContact(name)) ?? null);
+    return this.contactsByName.get(name) ?? undefined;
+  }
+
+  /** Records contact changes in the cache (after their Tx is committed). */
+  contactsChanged(removed: readonly ContactRecord[], added: readonly ContactRecord[]): void {
+    for (const c of removed) {
+      this.contactsByPeer.set(c.peerId, null);
+      this.contactsByName.set(c.name, null);
+    }
+    for (const c of added) {
+      this.contactsByPeer.set(c.peerId, c);
+      this.contactsByName.set(c.name, c);
+    }
+  }
+
+  /** Remembers an outgoing message while it is queued. */
+  trackQueued(message: MessageRecord): void {
+    this.queuedMessages.set(message.id, message);
+  }
+
+  /** A queued outgoing message (from memory, else the store); forgets it when `release`. */
+  async queuedMessage(peerId: string, id: string, release: boolean): Promise<MessageRecord | undefined> {
+    const message = this.queuedMessages.get(id) ?? (await this.store.getMessage(peerId, id));
+    if (release) this.queuedMessages.delete(id);
+    return message;
+  }
+
+  private static idPrefix(id: string): number {
+    return parseInt(id.slice(0, 13), 16);
+  }
+
+  /** True when a message with this id from this contact is stored (or being stored). */
+  async hasMessage(peerId: string, id: string): Promise<boolean> {
+    if (this.pendingIds.has(`${peerId} ${id}`)) return true;
+    let known = this.knownIds.get(peerId);
+    if (!known) {
+      const loaded = new Set((await this.store.listMessageIds(peerId)).map(Core.idPrefix));
+      known = this.knownIds.get(peerId) ?? loaded;
+      this.knownIds.set(peerId, known);
+    }
+    if (!known.has(Core.idPrefix(id))) return false;
+    return (await this.store.getMessage(peerId, id)) !== undefined;
+  }
+
+  /** Notes a message id as stored; call when its Tx is queued (before it is durable). */
+  noteMessage(peerId: string, id: string): void {
+    this.knownIds.get(peerId)?.add(Core.idPrefix(id));
+    this.pendingIds.add(`${peerId} ${id}`);
+  }
+
+  /** The message's Tx is durable: the store answers for it from now on. */
+  messageDurable(peerId: string, id: string): void {
+    this.pendingIds.delete(`${peerId} ${id}`);
+  }
+
+  private readonly pendingIds = new Set<string>();
 
   /** A fresh random message id (128 bits, hex). */
   newMessageId(): string {

@@ -20,6 +20,9 @@ import type { OutboxEntry } from './store/records.ts';
 import { Tx } from './store/store.ts';
 import { decodeMsgFrame, encodeDeliver, type AckStatus } from './wire.ts';
 
+/** Most DELIVER frames gathered into one transport write. */
+const FRAMES_PER_WRITE = 64;
+
 /** Why entries are still waiting, in words for `sotto send`. */
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message.split('\n')[0]!.slice(0, 200);
@@ -156,12 +159,19 @@ export class Courier {
     };
 
     const writer = (async () => {
-      for (const entry of entries) {
+      let next = 0;
+      while (next < entries.length) {
         while (waiting.size >= MSG_WINDOW) await new Promise<void>((resolve) => (windowOpen = resolve));
-        const seq = nextFrame++;
-        waiting.set(seq, entry);
-        sent++;
-        await stream.write(encodeDeliver(seq, fromBase64(entry.envelope!)));
+        // Every frame the window allows now, in one transport write.
+        const frames: Uint8Array[] = [];
+        while (next < entries.length && waiting.size < MSG_WINDOW && frames.length < FRAMES_PER_WRITE) {
+          const entry = entries[next++]!;
+          const seq = nextFrame++;
+          waiting.set(seq, entry);
+          sent++;
+          frames.push(encodeDeliver(seq, fromBase64(entry.envelope!)));
+        }
+        await stream.writeMany(frames);
       }
     })();
     const reader = (async () => {
@@ -201,7 +211,7 @@ export class Courier {
       }
       tx.deleteOutbox(entry.seq);
       if (entry.messageId) {
-        const message = await core.store.getMessage(this.peerId, entry.messageId);
+        const message = await core.queuedMessage(this.peerId, entry.messageId, true);
         const next = status === 'rejected' ? 'failed' : 'delivered';
         if (message && message.status === 'queued') {
           tx.putMessage({ ...message, status: next });

@@ -54,6 +54,8 @@ export interface FramedStream {
    * (`closed` or `reset`), FrameTimeoutError, or the signal's reason.
    */
   write(frame: Uint8Array, options?: FrameOptions): Promise<void>;
+  /** Sends several frames in one transport write (fewer syscalls and Noise records); same errors as write. */
+  writeMany(frames: readonly Uint8Array[], options?: FrameOptions): Promise<void>;
   /** Closes this side for writing once queued data is sent; reading stays possible. Never rejects. */
   close(options?: { signal?: AbortSignal }): Promise<void>;
   /** Resets the stream at once in both directions. */
@@ -175,14 +177,20 @@ export function framed(stream: Stream, init: FramedInit): FramedStream {
       }
     },
 
-    async write(frame: Uint8Array, options: FrameOptions = {}): Promise<void> {
-      if (!(frame instanceof Uint8Array)) throw new TypeError('framed: a frame must be a Uint8Array');
-      if (frame.length > maxFrameBytes) throw new FrameTooLargeError(frame.length, maxFrameBytes, 'outbound');
+    write(frame: Uint8Array, options: FrameOptions = {}): Promise<void> {
+      return this.writeMany([frame], options);
+    },
+
+    async writeMany(frames: readonly Uint8Array[], options: FrameOptions = {}): Promise<void> {
+      for (const frame of frames) {
+        if (!(frame instanceof Uint8Array)) throw new TypeError('framed: a frame must be a Uint8Array');
+        if (frame.length > maxFrameBytes) throw new FrameTooLargeError(frame.length, maxFrameBytes, 'outbound');
+      }
       options.signal?.throwIfAborted();
       const timeoutMs = checkTimeout(options.timeoutMs ?? writeTimeoutMs, 'timeoutMs');
       if (failure !== undefined) throw failure;
       if (stream.writeStatus !== 'writable') throw new StreamClosedError(stream.status === 'open' || stream.status === 'closing' ? 'closed' : 'reset');
-      const bytes = encodeFrame(frame);
+      const bytes = frames.length === 1 ? encodeFrame(frames[0]!) : concatFrames(frames);
       let accepted: boolean;
       try {
         accepted = stream.send(bytes);
@@ -240,6 +248,20 @@ export function writeVarint(out: Uint8Array, value: number): number {
   }
   out[i++] = value;
   return i;
+}
+
+/** Several frames, each with its length prefix, in one buffer. */
+function concatFrames(frames: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const frame of frames) length += varintLength(frame.length) + frame.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const frame of frames) {
+    at += writeVarint(out.subarray(at), frame.length);
+    out.set(frame, at);
+    at += frame.length;
+  }
+  return out;
 }
 
 /** One frame's bytes (length prefix and body), for tests and for callers that batch writes. */

@@ -15,6 +15,7 @@ import { decryptMessage } from '../crypto/session.ts';
 import { MSG_PROTOCOL, STREAM_IDLE_TIMEOUT_MS } from './constants.ts';
 import { ProtocolError } from './errors.ts';
 import type { Core } from './core.ts';
+import { nextTurn } from './mutex.ts';
 import type { FramedStream } from './network.ts';
 import { decodePayload } from './payload.ts';
 import { signingKeyOfPeerId } from './peer-id.ts';
@@ -35,49 +36,75 @@ function pending(core: Core): Map<string, Promise<AckStatus>> {
 }
 
 /** The contact record of a peer, creating an "unknown sender" contact in `tx` when there is none. */
-async function senderContact(core: Core, peerId: string, tx: Tx): Promise<ContactRecord> {
-  const known = await core.store.getContactByPeer(peerId);
+async function senderContact(core: Core, peerId: string, tx: Tx, created: ContactRecord[]): Promise<ContactRecord> {
+  const known = await core.contactByPeer(peerId);
   if (known) return known;
   const contact: ContactRecord = { name: peerId, peerId, addedAt: core.ctx.now(), verified: false, added: false };
   tx.putContact(contact);
+  created.push(contact);
   return contact;
 }
+
+/** What decrypting one envelope produced: the ack, the write that makes it true, and what to announce after. */
+interface Processed {
+  readonly status: AckStatus;
+  readonly durable: Promise<void>;
+  readonly announce: () => void;
+}
+
+const settled = (status: AckStatus): Processed => ({ status, durable: Promise.resolve(), announce: () => {} });
 
 /**
  * Decrypts and stores one envelope from `peerId`; resolves, once the result
  * is durable, to the ack to send. Never throws for bad input: anything the
- * peer sent wrong is 'rejected'.
+ * peer sent wrong is 'rejected'. The contact's lock covers decryption and
+ * queuing the write; the write itself is awaited outside the lock, so the
+ * writes of envelopes that arrive together share one synced batch.
  */
 export function receiveEnvelope(core: Core, peerId: string, envelope: Uint8Array): Promise<AckStatus> {
   const hash = toHex(core.ctx.primitives.sha256(envelope));
   const key = `${peerId} ${hash}`;
   const inProgress = pending(core).get(key);
   if (inProgress) return inProgress.then((status) => (status === 'stored' ? 'duplicate' : status));
-  const work = core.locks.run(peerId, () => decryptAndStore(core, peerId, envelope, hash));
+  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash)).then(async (processed) => {
+    await processed.durable;
+    processed.announce();
+    return processed.status;
+  });
   pending(core).set(key, work);
   void work.finally(() => pending(core).delete(key)).catch(() => {});
   return work;
 }
 
-async function decryptAndStore(core: Core, peerId: string, envelope: Uint8Array, hash: string): Promise<AckStatus> {
-  if (await core.store.getSeen(peerId, hash)) return 'duplicate';
+async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array, hash: string): Promise<Processed> {
+  // Copies are rare and cannot decrypt twice, so the seen mark is read only when
+  // decryption fails, or for an envelope that opens a session (where a replayed
+  // first message could otherwise be taken for a new session).
+  const opensSession = decodeEnvelope(envelope).type === 'prekey';
+  if (opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate');
   const record = await core.session(peerId);
   let result;
   try {
-    result = await decryptMessage(core.ctx, { identity: core.identity, prekeys: () => core.prekeys, record }, envelope);
+    try {
+      result = await decryptMessage(core.ctx, { identity: core.identity, prekeys: () => core.prekeys, record }, envelope);
+    } catch (err) {
+      if (!opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate');
+      throw err;
+    }
     // A first message carries the sender's identity: it must be the key inside the peer id Noise authenticated.
     if (!equalBytes(result.remoteIdentity.signingKey, signingKeyOfPeerId(peerId))) {
-      core.emit('identity-warning', { peerId, reason: 'a message carried an identity key that is not this peer\'s' });
-      return 'rejected';
+      core.emit('identity-warning', { peerId, reason: "a message carried an identity key that is not this peer's" });
+      return settled('rejected');
     }
   } catch (err) {
     if (err instanceof SottoError && err.name === 'IdentityMismatchError') core.emit('identity-warning', { peerId, reason: 'the sender presented a different identity key' });
-    if (err instanceof SottoError) return 'rejected';
+    if (err instanceof SottoError) return settled('rejected');
     throw err;
   }
   const tx = new Tx().putSession(peerId, result.record).putSeen(peerId, hash, { at: core.ctx.now(), messageId: null });
   if (result.prekeys) tx.putPrekeys(result.prekeys);
   const stored: MessageRecord[] = [];
+  const createdContacts: ContactRecord[] = [];
   const statusChanges: { id: string; status: MessageStatus }[] = [];
   let payload;
   try {
@@ -86,10 +113,11 @@ async function decryptAndStore(core: Core, peerId: string, envelope: Uint8Array,
     payload = undefined;
   }
   if (payload?.type === 'text') {
-    const contact = await senderContact(core, peerId, tx);
-    if (!(await core.store.getMessage(contact.peerId, payload.id))) {
+    await senderContact(core, peerId, tx, createdContacts);
+    if (!(await core.hasMessage(peerId, payload.id))) {
       const message: MessageRecord = { id: payload.id, peerId, direction: 'in', text: payload.text, timestamp: payload.sentAt, status: 'received', seq: core.allocateSeq(tx) };
       tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id });
+      core.noteMessage(peerId, payload.id);
       stored.push(message);
     }
   } else if (payload?.type === 'receipt') {
@@ -104,10 +132,19 @@ async function decryptAndStore(core: Core, peerId: string, envelope: Uint8Array,
   // commits are written in order, and a failed write stops the store for good.
   core.setSession(peerId, result.record);
   if (result.prekeys) core.prekeys = result.prekeys;
-  await core.store.commit(tx, { sync: true });
-  for (const message of stored) core.emit('message', message);
-  for (const change of statusChanges) core.emit('status', { peerId, ...change });
-  return payload ? 'stored' : 'rejected';
+  core.contactsChanged([], createdContacts);
+  const durable = core.store.commit(tx, { sync: true });
+  return {
+    status: payload ? 'stored' : 'rejected',
+    durable,
+    announce: () => {
+      for (const message of stored) {
+        core.messageDurable(peerId, message.id);
+        core.emit('message', message);
+      }
+      for (const change of statusChanges) core.emit('status', { peerId, ...change });
+    },
+  };
 }
 
 /**
@@ -117,8 +154,21 @@ async function decryptAndStore(core: Core, peerId: string, envelope: Uint8Array,
  */
 export async function serveMsgStream(core: Core, stream: FramedStream, peerId: string): Promise<void> {
   let writing: Promise<void> = Promise.resolve();
+  let batch: Uint8Array[] | undefined;
+  // Acks that become ready together (one group commit) leave in one write.
   const ack = (seq: number, status: AckStatus): void => {
-    writing = writing.then(() => stream.write(encodeAck(seq, status))).catch((err: unknown) => stream.abort(err instanceof Error ? err : new Error(String(err))));
+    if (batch) {
+      batch.push(encodeAck(seq, status));
+      return;
+    }
+    const frames = (batch = [encodeAck(seq, status)]);
+    writing = writing
+      .then(nextTurn)
+      .then(() => {
+        batch = undefined;
+        return stream.writeMany(frames);
+      })
+      .catch((err: unknown) => stream.abort(err instanceof Error ? err : new Error(String(err))));
   };
   const inflight = new Set<Promise<void>>();
   try {

@@ -190,6 +190,7 @@ export class Messenger {
     }
     const contact: ContactRecord = { name, peerId, addedAt: this.core.ctx.now(), verified: false, added: true };
     await store.commit(tx.putContact(contact), { sync: true });
+    this.core.contactsChanged([byName, byPeer].filter((c): c is ContactRecord => c !== undefined), [contact]);
     return contact;
   }
 
@@ -199,20 +200,25 @@ export class Messenger {
   }
 
   private async contact(name: string): Promise<ContactRecord> {
-    const contact = await this.core.store.getContact(name);
+    const contact = await this.core.contactByName(name);
     if (!contact) throw new UnknownContactError(name);
     return contact;
   }
 
-  /** Queues `payload` for `peerId`, encrypted now if a session exists; returns the entry once durable. */
+  /**
+   * Queues `payload` for `peerId`, encrypted now if a session exists; resolves
+   * to the entry once durable. The contact's lock covers encryption and
+   * queuing the write; the synced write is awaited outside it, so messages
+   * sent together share one batch.
+   */
   private async enqueue(peerId: string, kind: OutboxKind, payload: Payload, message?: (seq: number) => MessageRecord): Promise<OutboxEntry> {
     const core = this.core;
     const bytes = encodePayload(payload);
-    const entry = await core.locks.run(peerId, async () => {
+    const { entry, record, durable } = await core.locks.run(peerId, async () => {
       const tx = new Tx();
-      const record = await core.session(peerId);
+      const session = await core.session(peerId);
       const now = core.ctx.now();
-      const encrypted = record ? encryptMessage(core.ctx, record, bytes) : undefined;
+      const encrypted = session ? encryptMessage(core.ctx, session, bytes) : undefined;
       const seq = core.allocateSeq(tx);
       const entry: OutboxEntry = {
         seq,
@@ -227,13 +233,16 @@ export class Messenger {
         lastError: core.network ? null : 'no node is running on this home',
       };
       if (encrypted) tx.putSession(peerId, encrypted.record);
-      if (message) tx.putMessage(message(seq));
+      const record = message?.(seq);
+      if (record) tx.putMessage(record);
       tx.putOutbox(entry);
+      // Later messages encrypt against this state at once; writes land in order.
       if (encrypted) core.setSession(peerId, encrypted.record);
-      await core.store.commit(tx, { sync: true });
-      core.setOutboxEntry(entry);
-      return entry;
+      return { entry, record, durable: core.store.commit(tx, { sync: true }) };
     });
+    await durable;
+    if (record) core.trackQueued(record);
+    core.setOutboxEntry(entry);
     if (core.network) this.courier(peerId).kick();
     return entry;
   }

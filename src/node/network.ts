@@ -12,6 +12,8 @@ export interface FramedStream {
   read(options?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** Sends one frame (waits for the transport when it pushes back). */
   write(frame: Uint8Array, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Sends several frames in one transport write. */
+  writeMany(frames: readonly Uint8Array[], options?: { signal?: AbortSignal }): Promise<void>;
   /** Closes gracefully. */
   close(): Promise<void>;
   /** Closes at once with an error. */

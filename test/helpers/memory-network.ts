@@ -47,6 +47,10 @@ class StreamEnd implements FramedStream {
     queueMicrotask(() => this.peer.deliver(copy));
   }
 
+  async writeMany(frames: readonly Uint8Array[]): Promise<void> {
+    for (const frame of frames) await this.write(frame);
+  }
+
   async close(): Promise<void> {
     const closed = new Error('stream closed');
     queueMicrotask(() => this.peer.end(closed));

@@ -231,6 +231,14 @@ export class SottoStore {
     return raw ? decodeMessage(KEY.message(peerId, seq!), raw) : undefined;
   }
 
+  /** Ids of every message stored for a contact (from the id index). */
+  async listMessageIds(peerId: string): Promise<string[]> {
+    const prefix = `msgid:${peerId}:`;
+    const out: string[] = [];
+    for await (const [key] of this.backend.entries(prefixRange(prefix))) out.push(key.slice(prefix.length));
+    return out;
+  }
+
   async listOutbox(): Promise<OutboxEntry[]> {
     const out: OutboxEntry[] = [];
     for await (const [key, raw] of this.range('outbox:')) out.push(decodeOutbox(key, raw));
@@ -274,10 +282,17 @@ export class SottoStore {
     while (this.queue.length > 0) {
       const group = this.queue.splice(0, this.queue.length);
       try {
-        const ops: KvOperation[] = [];
+        // Within one atomic batch only the last write of a key matters (a session
+        // record or the sequence counter is rewritten by every Tx of a busy group).
+        const last = new Map<string, Uint8Array | null>();
         for (const { tx } of group) {
-          for (const op of tx.ops) ops.push(op.value ? { type: 'put', key: op.key, value: await this.values.encode(op.key, op.value) } : { type: 'del', key: op.key });
+          for (const op of tx.ops) {
+            last.delete(op.key);
+            last.set(op.key, op.value);
+          }
         }
+        const ops: KvOperation[] = [];
+        for (const [key, value] of last) ops.push(value ? { type: 'put', key, value: await this.values.encode(key, value) } : { type: 'del', key });
         await this.backend.batch(ops, { sync: group.some((c) => c.sync) });
         for (const c of group) c.resolve();
       } catch (err) {
