@@ -24,7 +24,11 @@ export interface HistoryLine {
   readonly direction: 'in' | 'out';
   readonly text: string;
   readonly timestamp: number;
+  /** queued, stored, delivered, read, failed (outgoing); received, read (incoming). */
   readonly status: string;
+  /** For 'stored': how many mailboxes hold it, and until when (ms). */
+  readonly mailboxes?: number;
+  readonly storedUntil?: number;
 }
 
 /** One line of `sotto contacts list --json`. */
@@ -45,7 +49,14 @@ export interface SottoApi {
 }
 
 const contactLine = (c: ContactRecord): ContactLine => ({ name: c.name, peerId: c.peerId, verified: c.verified, added: c.added });
-const historyLine = (m: MessageRecord): HistoryLine => ({ id: m.id, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status });
+const historyLine = (m: MessageRecord): HistoryLine => ({
+  id: m.id,
+  direction: m.direction,
+  text: m.text,
+  timestamp: m.timestamp,
+  status: m.status,
+  ...(m.status === 'stored' && m.custody ? { mailboxes: m.custody.mailboxes, storedUntil: m.custody.until } : {}),
+});
 
 /** The API over a messenger in this process. */
 export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[]): SottoApi {

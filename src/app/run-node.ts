@@ -10,6 +10,8 @@ import { SottoError } from '../crypto/errors.ts';
 import { NotInitialisedError } from '../node/errors.ts';
 import { createNode, type SottoNode } from '../node/libp2p.ts';
 import { libp2pNetwork } from '../node/libp2p-network.ts';
+import { bundleRecordDhtHooks } from '../node/bundle-record.ts';
+import { MailboxService } from '../node/mailbox/service.ts';
 import { Messenger } from '../node/messenger.ts';
 import { openLevelStore } from '../node/store/level.ts';
 import { messengerApi } from './api.ts';
@@ -57,14 +59,6 @@ export class InvalidMultiaddrError extends SottoError {
   }
 }
 
-/** A feature of a later version was asked for. */
-export class NotAvailableError extends SottoError {
-  override readonly name = 'NotAvailableError';
-  constructor(readonly feature: string) {
-    super(`${feature} is not available in this version of Sotto`);
-  }
-}
-
 async function startNode(config: Parameters<typeof createNode>[0]): Promise<SottoNode> {
   try {
     return await createNode(config);
@@ -78,7 +72,6 @@ async function startNode(config: Parameters<typeof createNode>[0]): Promise<Sott
 
 /** Runs the node until a signal stops it. `print` receives each stdout line. */
 export async function runNode(home: HomePaths, options: StartOptions, print: (line: string) => void): Promise<void> {
-  if (options.mailbox) throw new NotAvailableError('--mailbox (store-and-forward mailboxes)');
   if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(options.clock);
@@ -89,15 +82,19 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
     const identity = await store.getIdentity(ctx);
     if (!identity) throw new NotInitialisedError();
     const swarmKey = options.swarmKey ? new Uint8Array(await readFile(options.swarmKey)) : undefined;
+    const hooks = bundleRecordDhtHooks(ctx);
     node = await startNode({
       identity,
       listen: options.listen.length > 0 ? options.listen : DEFAULT_LISTEN,
       bootstrap: options.bootstrap,
       mdns: options.mdns ?? false,
       relay: options.relay ?? false,
+      dhtValidators: hooks.validators,
+      dhtSelectors: hooks.selectors,
       ...(swarmKey ? { swarmKey } : {}),
     });
-    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node) });
+    const mailbox = options.mailbox ? await MailboxService.open({ ctx, store, identity, scheduler: realScheduler }) : undefined;
+    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
     const running = node;
     const server = await startControlServer(home.socket, messengerApi(messenger, ctx.primitives, () => running.addresses()));

@@ -214,3 +214,55 @@ export const BOOTSTRAP_RETRY_INTERVAL_MS = 15_000;
  * whole LAN.
  */
 export const MDNS_DIAL_BELOW_CONNECTIONS = 32;
+
+// ---------------------------------------------------------------------------
+// Mailboxes (store-and-forward) and published bundles
+// ---------------------------------------------------------------------------
+
+/** Deposit, fetch and acknowledge mail held for offline peers. */
+export const MAILBOX_PROTOCOL = `${PROTOCOL_PREFIX}/mailbox/1.0.0`;
+/** Prefix hashed with a recipient's peer id into its mailbox key: H(label || peer id). */
+export const LABEL_MAILBOX = 'sotto/v1/mailbox';
+/** Signature context of a custody receipt. */
+export const LABEL_CUSTODY = 'sotto/v1/custody';
+/** Signature context of a bundle record published in the DHT. */
+export const LABEL_BUNDLE_RECORD = 'sotto/v1/bundle-record';
+/** Mailboxes a sender places each message with (the k closest to the mailbox key). */
+export const MAILBOX_REPLICAS = 3;
+/** How long a mailbox keeps mail (the recipient has this long to come back). */
+export const MAILBOX_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+/** Largest sealed item a mailbox accepts: a sealed maximum-size envelope. */
+export const MAILBOX_MAX_ITEM_BYTES = 68 * 1024;
+/**
+ * Items and bytes a mailbox holds for one recipient. A returning peer may
+ * find a long backlog (the simulation drains 10,000 messages); beyond this a
+ * flood cannot grow one recipient's box further.
+ */
+export const MAILBOX_MAX_ITEMS_PER_RECIPIENT = 20_000;
+export const MAILBOX_MAX_BYTES_PER_RECIPIENT = 64 * 1024 * 1024;
+/** Deposits and bytes one depositing peer may make per window (kept in memory). */
+export const MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR = 20_000;
+export const MAILBOX_MAX_BYTES_PER_DEPOSITOR = 64 * 1024 * 1024;
+export const MAILBOX_DEPOSITOR_WINDOW_MS = 60 * 60 * 1000;
+/** Default bound on everything a mailbox holds, on disk. */
+export const MAILBOX_DEFAULT_MAX_TOTAL_BYTES = 1024 * 1024 * 1024;
+/** How often a mailbox sweeps expired mail. */
+export const MAILBOX_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Largest /sotto/mailbox frame: a batch of fetched items. */
+export const MAX_MAILBOX_FRAME_BYTES = 1024 * 1024;
+/** Items a fetcher asks for per request. */
+export const MAILBOX_FETCH_BATCH = 1000;
+/** How often a running node fetches its mail from its mailboxes. */
+export const MAILBOX_POLL_INTERVAL_MS = 60_000;
+/** Time allowed for one mailbox exchange. */
+export const MAILBOX_TIMEOUT_MS = 15_000;
+/** Mailbox candidates asked of the DHT before choosing the k closest that answer. */
+export const MAILBOX_CANDIDATES = 20;
+/** A bundle record older than this is stale and refused by every node. */
+export const BUNDLE_RECORD_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+/** How far in the future a record's time may be (clock skew between peers). */
+export const BUNDLE_RECORD_MAX_SKEW_MS = 10 * 60 * 1000;
+/** How often a node publishes its bundle record again. */
+export const BUNDLE_REPUBLISH_INTERVAL_MS = 6 * 60 * 60 * 1000;
+/** Largest bundle record (a bundle is about 1.6 KB). */
+export const MAX_BUNDLE_RECORD_BYTES = 4 * 1024;

@@ -12,11 +12,16 @@
  */
 import { fromBase64, toBase64 } from './base64.ts';
 import { encryptMessage, startSession } from '../crypto/session.ts';
-import { ACK_TIMEOUT_MS, DIAL_TIMEOUT_MS, MAX_MSG_FRAME_BYTES, MSG_PROTOCOL, MSG_WINDOW, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from './constants.ts';
+import { ACK_TIMEOUT_MS, DIAL_TIMEOUT_MS, MAILBOX_REPLICAS, MAX_MSG_FRAME_BYTES, MSG_PROTOCOL, MSG_WINDOW, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from './constants.ts';
 import type { Core } from './core.ts';
 import type { FramedStream } from './network.ts';
+import type { PrekeyBundle } from '../crypto/bundle.ts';
+import { seal } from '../crypto/sealed.ts';
+import { publishedBundle } from './bundle-publisher.ts';
+import { depositOn, MailboxRefusedError, withClosestMailboxes } from './mailbox/client.ts';
+import { mailboxKeyOf } from './mailbox/keys.ts';
 import { fetchBundle } from './prekey-service.ts';
-import type { OutboxEntry } from './store/records.ts';
+import type { Custody, MessageRecord, OutboxEntry } from './store/records.ts';
 import { Tx } from './store/store.ts';
 import { decodeMsgFrame, encodeDeliver, type AckStatus } from './wire.ts';
 
@@ -90,21 +95,31 @@ export class Courier {
     const entries = this.core.outboxOf(this.peerId);
     if (!network || entries.length === 0) return;
     if (!forced && !entries.some((e) => e.nextAttemptAt <= this.core.ctx.now())) return;
+    // This round answers for the entries it started with; later ones get their own round.
+    const round = new Set(entries.map((e) => e.seq));
+    const current = (): OutboxEntry[] => this.core.outboxOf(this.peerId).filter((e) => round.has(e.seq));
     try {
       const ready = await this.encryptWaiting(entries);
       try {
-        await this.deliver(ready);
+        try {
+          await this.deliver(ready);
+        } catch (err) {
+          // A stream kept from an earlier round may have died quietly: one more try on a new one.
+          if (!this.reused) throw err;
+          await this.stream?.close().catch(() => {});
+          this.stream = undefined;
+          await this.deliver(current());
+        }
       } catch (err) {
-        // A stream kept from an earlier round may have died quietly: one more try on a new one.
-        if (!this.reused) throw err;
+        // The contact is not reachable: its mailboxes hold the mail until it comes back.
         await this.stream?.close().catch(() => {});
         this.stream = undefined;
-        await this.deliver(this.core.outboxOf(this.peerId));
+        await this.place(current(), describe(err));
       }
     } catch (err) {
       await this.stream?.close().catch(() => {});
       this.stream = undefined;
-      await this.postpone(this.core.outboxOf(this.peerId), describe(err));
+      await this.postpone(current(), describe(err));
     }
   }
 
@@ -113,12 +128,12 @@ export class Courier {
     if (entries.every((e) => e.envelope !== null)) return entries;
     const core = this.core;
     let record = await core.locks.run(this.peerId, () => core.session(this.peerId));
-    const bundle = record ? undefined : await fetchBundle(core, this.peerId);
+    const bundle = record ? undefined : await this.bundle();
     return core.locks.run(this.peerId, async () => {
       record = await core.session(this.peerId);
       if (!record && bundle) record = await startSession(core.ctx, core.identity, bundle);
       const tx = new Tx();
-      const updated = core.outboxOf(this.peerId).map((entry) => {
+      const updated = core.outboxOf(this.peerId).filter((e) => entries.some((x) => x.seq === e.seq)).map((entry) => {
         if (entry.envelope !== null || entry.payload === null) return entry;
         const out = encryptMessage(core.ctx, record, fromBase64(entry.payload));
         record = out.record;
@@ -136,6 +151,86 @@ export class Courier {
 
   /** True when the current round uses a stream opened by an earlier one. */
   private reused = false;
+
+  /** The contact's live bundle, or, when it is unreachable, its newest valid bundle record in the DHT. */
+  private async bundle(): Promise<PrekeyBundle> {
+    try {
+      return await fetchBundle(this.core, this.peerId);
+    } catch (err) {
+      const published = await publishedBundle(this.core, this.peerId);
+      if (!published) throw err;
+      return published;
+    }
+  }
+
+  /**
+   * Deposits entries with the contact's mailboxes (the k closest to its
+   * mailbox key). An entry held by k mailboxes leaves the outbox, its message
+   * 'stored'; one held by fewer stays, to be placed again or delivered
+   * directly, whichever comes first.
+   */
+  private async place(entries: OutboxEntry[], directFailure: string): Promise<void> {
+    const core = this.core;
+    const session = await core.locks.run(this.peerId, () => core.session(this.peerId));
+    const pendingEntries = entries.filter((e) => e.envelope !== null && e.custody.length < MAILBOX_REPLICAS);
+    if (!session || pendingEntries.length === 0) throw new Error(directFailure);
+    const recipientDhKey = session.sessions[0]!.remoteIdentity.dhKey;
+    const mailboxKey = mailboxKeyOf(core.ctx.primitives, this.peerId);
+    const sender = new TextEncoder().encode(core.peerId);
+    const custody = new Map(pendingEntries.map((e) => [e.seq, [...e.custody]]));
+    let lastRefusal: string | undefined;
+    await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (mailbox, stream) => {
+      for (const entry of pendingEntries) {
+        const held = custody.get(entry.seq)!;
+        if (held.some((c) => c.mailbox === mailbox)) continue;
+        try {
+          const sealed = await seal(core.ctx, recipientDhKey, sender, fromBase64(entry.envelope!));
+          const receipt = await depositOn(core, mailbox, stream, mailboxKey, sealed);
+          held.push({ mailbox, expiresAt: receipt.expiresAt });
+        } catch (err) {
+          lastRefusal = describe(err);
+          if (!(err instanceof MailboxRefusedError)) return; // the stream broke: next mailbox
+        }
+      }
+    });
+    const tx = new Tx();
+    const updated: OutboxEntry[] = [];
+    const done: OutboxEntry[] = [];
+    const statuses: { id: string; custody: Custody }[] = [];
+    for (const entry of pendingEntries) {
+      const held = custody.get(entry.seq)!;
+      if (held.length === entry.custody.length) continue;
+      const next: OutboxEntry = { ...entry, custody: held };
+      const state: Custody = { mailboxes: held.length, until: Math.min(...held.map((c) => c.expiresAt)) };
+      if (held.length >= MAILBOX_REPLICAS) {
+        tx.deleteOutbox(entry.seq);
+        done.push(entry);
+      } else {
+        tx.putOutbox(next);
+        updated.push(next);
+      }
+      if (entry.messageId) {
+        const message = await core.queuedMessage(this.peerId, entry.messageId, held.length >= MAILBOX_REPLICAS);
+        if (message && (message.status === 'queued' || message.status === 'stored')) {
+          const stored: MessageRecord = { ...message, status: 'stored', custody: state };
+          tx.putMessage(stored);
+          if (held.length < MAILBOX_REPLICAS) core.trackQueued(stored);
+          statuses.push({ id: message.id, custody: state });
+        }
+      }
+    }
+    await core.store.commit(tx, { sync: false });
+    for (const entry of done) core.removeOutboxEntry(entry);
+    for (const entry of updated) core.setOutboxEntry(entry);
+    for (const { id, custody: state } of statuses) {
+      core.emit('status', { peerId: this.peerId, id, status: 'stored', reason: `held by ${state.mailboxes} mailbox${state.mailboxes === 1 ? '' : 'es'} until ${new Date(state.until).toISOString()}` });
+    }
+    const stillWaiting = this.core.outboxOf(this.peerId).filter((e) => entries.some((x) => x.seq === e.seq));
+    if (stillWaiting.length > 0) {
+      const placed = Math.min(...stillWaiting.map((e) => e.custody.length));
+      await this.postpone(stillWaiting, `${directFailure}; held by ${placed} of ${MAILBOX_REPLICAS} mailboxes${lastRefusal ? ` (${lastRefusal})` : ''}`);
+    }
+  }
 
   private async openStream(): Promise<FramedStream> {
     this.reused = this.stream !== undefined;
@@ -213,7 +308,7 @@ export class Courier {
       if (entry.messageId) {
         const message = await core.queuedMessage(this.peerId, entry.messageId, true);
         const next = status === 'rejected' ? 'failed' : 'delivered';
-        if (message && message.status === 'queued') {
+        if (message && (message.status === 'queued' || message.status === 'stored')) {
           tx.putMessage({ ...message, status: next });
           statuses.push({ id: message.id, status: next });
         }

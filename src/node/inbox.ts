@@ -24,12 +24,12 @@ import { Tx } from './store/store.ts';
 import { decodeMsgFrame, encodeAck, type AckStatus } from './wire.ts';
 
 /** Status order: a receipt only ever moves a message forward. */
-const STATUS_RANK: Record<MessageStatus, number> = { failed: 0, queued: 1, received: 1, delivered: 2, read: 3 };
+const STATUS_RANK: Record<MessageStatus, number> = { failed: 0, queued: 1, received: 1, stored: 2, delivered: 3, read: 4 };
 
 /** Envelopes whose transaction is on its way to disk, by peer and hash: a copy waits for it. */
-const inFlight = new WeakMap<Core, Map<string, Promise<AckStatus>>>();
+const inFlight = new WeakMap<Core, Map<string, Promise<Received>>>();
 
-function pending(core: Core): Map<string, Promise<AckStatus>> {
+function pending(core: Core): Map<string, Promise<Received>> {
   let map = inFlight.get(core);
   if (!map) inFlight.set(core, (map = new Map()));
   return map;
@@ -48,11 +48,19 @@ async function senderContact(core: Core, peerId: string, tx: Tx, created: Contac
 /** What decrypting one envelope produced: the ack, the write that makes it true, and what to announce after. */
 interface Processed {
   readonly status: AckStatus;
+  readonly stored: readonly MessageRecord[];
   readonly durable: Promise<void>;
   readonly announce: () => void;
 }
 
-const settled = (status: AckStatus): Processed => ({ status, durable: Promise.resolve(), announce: () => {} });
+/** The outcome of one received envelope, once durable. */
+export interface Received {
+  readonly status: AckStatus;
+  /** New incoming messages it carried (none for a copy, a receipt or a rejection). */
+  readonly stored: readonly MessageRecord[];
+}
+
+const settled = (status: AckStatus): Processed => ({ status, stored: [], durable: Promise.resolve(), announce: () => {} });
 
 /**
  * Decrypts and stores one envelope from `peerId`; resolves, once the result
@@ -62,14 +70,19 @@ const settled = (status: AckStatus): Processed => ({ status, durable: Promise.re
  * writes of envelopes that arrive together share one synced batch.
  */
 export function receiveEnvelope(core: Core, peerId: string, envelope: Uint8Array): Promise<AckStatus> {
+  return receiveEnvelopeDetailed(core, peerId, envelope).then((r) => r.status);
+}
+
+/** {@link receiveEnvelope}, also telling which messages it stored. */
+export function receiveEnvelopeDetailed(core: Core, peerId: string, envelope: Uint8Array): Promise<Received> {
   const hash = toHex(core.ctx.primitives.sha256(envelope));
   const key = `${peerId} ${hash}`;
   const inProgress = pending(core).get(key);
-  if (inProgress) return inProgress.then((status) => (status === 'stored' ? 'duplicate' : status));
-  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash)).then(async (processed) => {
+  if (inProgress) return inProgress.then((r) => ({ status: r.status === 'stored' ? 'duplicate' : r.status, stored: [] }));
+  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash)).then(async (processed): Promise<Received> => {
     await processed.durable;
     processed.announce();
-    return processed.status;
+    return { status: processed.status, stored: processed.stored };
   });
   pending(core).set(key, work);
   void work.finally(() => pending(core).delete(key)).catch(() => {});
@@ -136,6 +149,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   const durable = core.store.commit(tx, { sync: true });
   return {
     status: payload ? 'stored' : 'rejected',
+    stored,
     durable,
     announce: () => {
       for (const message of stored) {

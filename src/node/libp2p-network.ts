@@ -19,5 +19,28 @@ export function libp2pNetwork(node: SottoNode): Network {
       node.libp2p.addEventListener('peer:connect', onConnect);
       return () => node.libp2p.removeEventListener('peer:connect', onConnect);
     },
+    closestPeers: async (key, count, { signal }) => {
+      const found: string[] = [];
+      for await (const event of node.libp2p.services.dht.getClosestPeers(key, { signal })) {
+        if (event.name !== 'FINAL_PEER') continue;
+        const id = event.peer.id.toString();
+        if (id !== node.peerId && !found.includes(id)) found.push(id);
+      }
+      return found.slice(0, count);
+    },
+    putRecord: async (key, value, { signal }) => {
+      let stored = 0;
+      for await (const event of node.libp2p.services.dht.put(key, value, { signal })) if (event.name === 'PEER_RESPONSE') stored++;
+      return stored;
+    },
+    getRecords: async (key, { signal }) => {
+      const values: Uint8Array[] = [];
+      try {
+        for await (const event of node.libp2p.services.dht.get(key, { signal })) if (event.name === 'VALUE') values.push(event.value);
+      } catch {
+        // No peer had a value, or the query ran out of time: what was found stands.
+      }
+      return values;
+    },
   };
 }

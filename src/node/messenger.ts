@@ -21,11 +21,31 @@ import { createPrekeyState } from '../crypto/prekeys.ts';
 import { encryptMessage } from '../crypto/session.ts';
 import type { CryptoContext } from '../crypto/context.ts';
 import { toBase64 } from './base64.ts';
-import { MAX_CONTACT_NAME_LENGTH, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MAX_MSG_FRAME_BYTES, MAX_PREKEYS_FRAME_BYTES, MSG_PROTOCOL, ONE_TIME_PREKEY_TARGET, PREKEYS_PROTOCOL, SEEN_ENVELOPE_TTL_MS } from './constants.ts';
+import {
+  BUNDLE_REPUBLISH_INTERVAL_MS,
+  MAILBOX_POLL_INTERVAL_MS,
+  MAILBOX_PROTOCOL,
+  MAILBOX_REPLICAS,
+  MAX_CONTACT_NAME_LENGTH,
+  MAX_MAILBOX_FRAME_BYTES,
+  MAX_MSG_FRAME_BYTES,
+  MAX_PREKEYS_FRAME_BYTES,
+  MAX_RECEIPT_IDS,
+  MAX_TEXT_BYTES,
+  MSG_PROTOCOL,
+  ONE_TIME_PREKEY_TARGET,
+  PREKEYS_PROTOCOL,
+  SEEN_ENVELOPE_TTL_MS,
+} from './constants.ts';
 import { Core, type MessengerEvents, type Scheduler } from './core.ts';
 import { Courier } from './courier.ts';
 import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidContactNameError, InvalidMessageError, NotInitialisedError, UnknownContactError } from './errors.ts';
-import { serveMsgStream } from './inbox.ts';
+import { receiveEnvelopeDetailed, serveMsgStream } from './inbox.ts';
+import { openSealed } from '../crypto/sealed.ts';
+import { publishBundle } from './bundle-publisher.ts';
+import { fetchAllOn, withClosestMailboxes } from './mailbox/client.ts';
+import { mailboxKeyOf } from './mailbox/keys.ts';
+import type { MailboxService } from './mailbox/service.ts';
 import type { Network } from './network.ts';
 import { encodePayload, type Payload } from './payload.ts';
 import { parsePeerId, peerIdOfIdentity } from './peer-id.ts';
@@ -53,6 +73,8 @@ export interface MessengerOptions {
   readonly scheduler: Scheduler;
   /** The network, when a node runs; without it messages wait in the outbox. */
   readonly network?: Network;
+  /** This node's mailbox, when it holds mail for others (`sotto start --mailbox`). */
+  readonly mailbox?: MailboxService;
 }
 
 const encoder = new TextEncoder();
@@ -71,8 +93,15 @@ export class Messenger {
   private readonly couriers = new Map<string, Courier>();
   private unsubscribe: (() => void) | undefined;
   private sweepTimer: unknown;
+  private pollTimer: unknown;
+  private publishTimer: unknown;
+  private fetching: Promise<number> | undefined;
+  private stopped = false;
 
-  private constructor(private readonly core: Core) {}
+  private constructor(
+    private readonly core: Core,
+    private readonly mailbox: MailboxService | undefined,
+  ) {}
 
   /**
    * Creates this home's identity, prekeys and profile. Throws
@@ -95,7 +124,7 @@ export class Messenger {
     if (!identity || !prekeys) throw new NotInitialisedError();
     const core = new Core(ctx, store, options.scheduler, identity, peerIdOfIdentity(identity.public), prekeys, await store.getSeq(), options.network);
     await core.loadOutbox();
-    return new Messenger(core);
+    return new Messenger(core, options.mailbox);
   }
 
   get peerId(): string {
@@ -117,18 +146,27 @@ export class Messenger {
     if (!network) return;
     await network.handle(MSG_PROTOCOL, MAX_MSG_FRAME_BYTES, (stream, peerId) => serveMsgStream(this.core, stream, peerId));
     await network.handle(PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, (stream) => servePrekeys(this.core, stream));
+    const mailbox = this.mailbox;
+    if (mailbox) await network.handle(MAILBOX_PROTOCOL, MAX_MAILBOX_FRAME_BYTES, (stream, peerId) => mailbox.serve(stream, peerId));
     this.unsubscribe = network.onPeerConnected((peerId) => {
       if (this.core.outboxOf(peerId).length > 0) this.courier(peerId).kick(true);
     });
     for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
     void replenishPrekeys(this.core).catch(() => {});
     this.scheduleSweep(0);
+    this.schedulePoll(0);
+    this.schedulePublish(0);
   }
 
   /** Stops delivering; waits for rounds in progress. The store stays open. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     this.core.scheduler.clearTimeout(this.sweepTimer);
+    this.core.scheduler.clearTimeout(this.pollTimer);
+    this.core.scheduler.clearTimeout(this.publishTimer);
+    this.mailbox?.close();
+    await this.fetching?.catch(() => 0);
     await Promise.all([...this.couriers.values()].map((c) => c.stop()));
     this.couriers.clear();
   }
@@ -145,6 +183,77 @@ export class Messenger {
         .catch(() => {})
         .finally(() => this.scheduleSweep(SEEN_SWEEP_INTERVAL_MS));
     }, delay);
+  }
+
+  private schedulePoll(delay: number): void {
+    if (this.stopped) return;
+    this.pollTimer = this.core.scheduler.setTimeout(() => {
+      void this.fetchMail()
+        .catch(() => 0)
+        .finally(() => this.schedulePoll(MAILBOX_POLL_INTERVAL_MS));
+    }, delay);
+  }
+
+  private schedulePublish(delay: number): void {
+    if (this.stopped) return;
+    this.publishTimer = this.core.scheduler.setTimeout(() => {
+      void publishBundle(this.core)
+        .catch(() => 0)
+        .finally(() => this.schedulePublish(BUNDLE_REPUBLISH_INTERVAL_MS));
+    }, delay);
+  }
+
+  /**
+   * Fetches this node's mail from its mailboxes (the k closest to its
+   * mailbox key): each item is unsealed, decrypted and stored durably before
+   * the mailbox is told to delete it; every new message is confirmed to its
+   * sender with a 'delivered' receipt. Resolves to the number of items
+   * received. One fetch runs at a time.
+   */
+  fetchMail(): Promise<number> {
+    this.fetching ??= this.fetchMailNow().finally(() => {
+      this.fetching = undefined;
+    });
+    return this.fetching;
+  }
+
+  private async fetchMailNow(): Promise<number> {
+    const core = this.core;
+    if (!core.network) return 0;
+    const delivered = new Map<string, string[]>();
+    let received = 0;
+    const mailboxKey = mailboxKeyOf(core.ctx.primitives, core.peerId);
+    await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
+      try {
+        received += await fetchAllOn(stream, async (items) => {
+          await Promise.all(
+            items.map(async ({ item }) => {
+              let opened;
+              try {
+                opened = await openSealed(core.ctx, core.identity, item);
+              } catch {
+                return; // not ours, or damaged: nothing to keep, the mailbox may delete it
+              }
+              let sender: string;
+              try {
+                sender = parsePeerId(new TextDecoder().decode(opened.sender));
+              } catch {
+                return;
+              }
+              const result = await receiveEnvelopeDetailed(core, sender, opened.envelope);
+              if (result.status === 'retry') throw new Error('could not store fetched mail');
+              if (result.stored.length > 0) delivered.set(sender, [...(delivered.get(sender) ?? []), ...result.stored.map((m) => m.id)]);
+            }),
+          );
+        });
+      } catch {
+        // This mailbox failed midway; what was acknowledged is stored, the rest stays there.
+      }
+    });
+    for (const [sender, ids] of delivered) {
+      for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) await this.enqueue(sender, 'receipt', { type: 'receipt', kind: 'delivered', ids: ids.slice(i, i + MAX_RECEIPT_IDS) });
+    }
+    return received;
   }
 
   /** Deletes processed-envelope marks older than their TTL. */
@@ -231,6 +340,7 @@ export class Messenger {
         nextAttemptAt: now,
         createdAt: now,
         lastError: core.network ? null : 'no node is running on this home',
+        custody: [],
       };
       if (encrypted) tx.putSession(peerId, encrypted.record);
       const record = message?.(seq);

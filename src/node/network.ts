@@ -33,4 +33,10 @@ export interface Network {
   open(peerId: string, protocol: string, maxFrameBytes: number, options: { signal: AbortSignal }): Promise<FramedStream>;
   /** Calls `listener` whenever a connection to a peer opens; returns an unsubscribe function. */
   onPeerConnected(listener: (peerId: string) => void): () => void;
+  /** Up to `count` peers closest to `key` in the DHT, closest first, without this node. */
+  closestPeers(key: Uint8Array, count: number, options: { signal: AbortSignal }): Promise<string[]>;
+  /** Publishes a DHT record; resolves to how many peers stored it. */
+  putRecord(key: Uint8Array, value: Uint8Array, options: { signal: AbortSignal }): Promise<number>;
+  /** Every value the DHT returns for `key` (each already checked by the DHT's validator). */
+  getRecords(key: Uint8Array, options: { signal: AbortSignal }): Promise<Uint8Array[]>;
 }

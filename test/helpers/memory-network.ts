@@ -3,6 +3,7 @@
  * pairs, peers that go offline and come back, and optional frame loss on
  * the way. No sockets, deterministic scheduling (everything is promises).
  */
+import { createHash } from 'node:crypto';
 import type { FramedStream, Network, StreamHandler } from '../../src/node/network.ts';
 
 class StreamEnd implements FramedStream {
@@ -111,7 +112,36 @@ export class MemoryHub {
         set.add(listener);
         return () => set.delete(listener);
       },
+      async closestPeers(key, count) {
+        if (!hub.online.has(peerId)) throw new Error('this node is offline');
+        const target = hub.hash(key);
+        const distance = (id: string): string => {
+          const h = hub.hash(new TextEncoder().encode(id));
+          return Array.from(h, (b, i) => (b ^ target[i]!).toString(16).padStart(2, '0')).join('');
+        };
+        return [...hub.online].filter((id) => id !== peerId).sort((a, b) => (distance(a) < distance(b) ? -1 : 1)).slice(0, count);
+      },
+      async putRecord(key, value) {
+        if (!hub.online.has(peerId)) throw new Error('this node is offline');
+        const id = Buffer.from(key).toString('hex');
+        if (hub.validateRecord && !(await hub.validateRecord(key, value))) return 0;
+        hub.records.set(id, [...(hub.records.get(id) ?? []), value.slice()]);
+        return 1;
+      },
+      async getRecords(key) {
+        if (!hub.online.has(peerId)) throw new Error('this node is offline');
+        return [...(hub.records.get(Buffer.from(key).toString('hex')) ?? [])];
+      },
     };
+  }
+
+  /** DHT records, by key (hex): every value put, as a DHT holds copies from several peers. */
+  readonly records = new Map<string, Uint8Array[]>();
+  /** A validator like the DHT's: records it refuses are not stored. */
+  validateRecord: ((key: Uint8Array, value: Uint8Array) => Promise<boolean>) | undefined;
+
+  private hash(bytes: Uint8Array): Uint8Array {
+    return new Uint8Array(createHash('sha256').update(bytes).digest());
   }
 
   private track(peerId: string, end: StreamEnd): void {

@@ -13,7 +13,7 @@ interface Timer {
 }
 
 /** Lets every pending microtask and macrotask chain run (a few event-loop turns). */
-export async function settle(turns = 20): Promise<void> {
+export async function settle(turns = 50): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
 }
 

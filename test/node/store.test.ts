@@ -65,7 +65,7 @@ for (const [name, make] of BACKENDS) {
         .putContact({ name: 'bob', peerId: 'peer-b', addedAt: 1, verified: false, added: true })
         .putSession('peer-b', alice.record!)
         .putMessage(message('peer-b', 7, 'hello'))
-        .putOutbox({ seq: 7, peerId: 'peer-b', kind: 'text', messageId: message('peer-b', 7, '').id, payload: null, envelope: 'AAEC', attempts: 0, nextAttemptAt: 5, createdAt: 5, lastError: null })
+        .putOutbox({ seq: 7, peerId: 'peer-b', kind: 'text', messageId: message('peer-b', 7, '').id, payload: null, envelope: 'AAEC', attempts: 0, nextAttemptAt: 5, createdAt: 5, lastError: null, custody: [] })
         .putSeen('peer-b', 'ab'.repeat(32), { at: 9, messageId: null })
         .putSeq(8);
       await store.commit(tx, { sync: true });
@@ -88,7 +88,7 @@ for (const [name, make] of BACKENDS) {
       const tx = new Tx();
       for (const seq of [12, 3, 100, 45]) tx.putMessage(message('p1', seq, `m${seq}`));
       tx.putMessage(message('p10', 1, 'other contact'));
-      for (const seq of [9, 2]) tx.putOutbox({ seq, peerId: 'p1', kind: 'receipt', messageId: null, payload: 'AA==', envelope: null, attempts: 0, nextAttemptAt: 0, createdAt: 0, lastError: null });
+      for (const seq of [9, 2]) tx.putOutbox({ seq, peerId: 'p1', kind: 'receipt', messageId: null, payload: 'AA==', envelope: null, attempts: 0, nextAttemptAt: 0, createdAt: 0, lastError: null, custody: [] });
       await store.commit(tx, { sync: false });
       assert.deepEqual((await store.listMessages('p1')).map((m) => m.text), ['m3', 'm12', 'm45', 'm100']);
       assert.deepEqual((await store.listMessages('p10')).map((m) => m.text), ['other contact']);

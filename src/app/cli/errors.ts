@@ -17,7 +17,6 @@ const HINTS: Record<string, string> = {
   DatabaseLockedError: 'another sotto process uses this home; stop it, or use "sotto start" there and run commands against it',
   PortInUseError: 'choose another port: --listen /ip4/0.0.0.0/tcp/PORT (0 picks a free one)',
   NodeAlreadyRunningError: 'use that node: the other commands talk to it; or stop it with Ctrl-C',
-  NotAvailableError: 'see README.md for what this version can do',
   InvalidMultiaddrError: 'a multiaddr looks like /ip4/192.0.2.1/tcp/4001 (with /p2p/PEERID for --bootstrap)',
   SchemaVersionError: 'this home was written by a newer Sotto; upgrade Sotto',
 };

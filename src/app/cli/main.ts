@@ -78,7 +78,7 @@ program
   .option('--bootstrap <multiaddr>', 'a peer to join the network through, with /p2p/PEERID (repeatable)', collect, [])
   .option('--mdns', 'discover peers on the local network (mDNS)')
   .option('--relay', 'relay connections for browser peers (circuit relay v2)')
-  .option('--mailbox', 'hold mail for offline peers (store-and-forward)')
+  .option('--mailbox', 'hold mail for offline peers (store-and-forward, 14 days)')
   .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')
   .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...')
   .action(async (options: { listen: string[]; bootstrap: string[]; mdns?: boolean; relay?: boolean; mailbox?: boolean; swarmKey?: string }) => {
@@ -110,7 +110,7 @@ contacts
 
 program
   .command('send')
-  .description('send a message; prints "delivered" once the recipient acked it, else "queued: <reason>"')
+  .description('send a message; prints "delivered" once the recipient acked it, "stored: <mailboxes>" when mailboxes hold it for an offline recipient, else "queued: <reason>"')
   .argument('<name>', 'the contact')
   .argument('<text>', 'the message')
   .option('--json', 'print {"id","status","reason"}')
@@ -129,7 +129,8 @@ program
   .option('--json', 'print [{"id","direction","text","timestamp","status"}]')
   .action(async (name: string, options: { json?: boolean }) => {
     const lines = await withApi(home(), wallClock, (api) => api.history(name));
-    print(lines, options.json, () => lines.map((m) => `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${m.status}]`));
+    const state = (m: (typeof lines)[number]): string => (m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.status);
+    print(lines, options.json, () => lines.map((m) => `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${state(m)}]`));
   });
 
 program

@@ -19,7 +19,15 @@ export interface ContactRecord {
 }
 
 /** State of a message as its sender sees it (incoming messages are 'received' or 'read'). */
-export type MessageStatus = 'queued' | 'delivered' | 'read' | 'failed' | 'received';
+export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'failed' | 'received';
+
+/** Mailboxes that hold an outgoing message for an offline recipient. */
+export interface Custody {
+  /** How many mailboxes signed a custody receipt. */
+  readonly mailboxes: number;
+  /** When the first of them lets it expire, ms. */
+  readonly until: number;
+}
 
 /** One message of a conversation. */
 export interface MessageRecord {
@@ -33,6 +41,8 @@ export interface MessageRecord {
   readonly status: MessageStatus;
   /** Local order: the store's sequence number when it was stored. */
   readonly seq: number;
+  /** For a 'stored' message: who holds it, until when. */
+  readonly custody?: Custody;
 }
 
 /** What an outbox entry carries. */
@@ -53,6 +63,8 @@ export interface OutboxEntry {
   readonly nextAttemptAt: number;
   readonly createdAt: number;
   readonly lastError: string | null;
+  /** Mailboxes that hold this entry (signed receipts), with their expiry. */
+  readonly custody: readonly { readonly mailbox: string; readonly expiresAt: number }[];
 }
 
 /** An envelope this device already processed (for idempotent re-delivery). */
@@ -116,9 +128,26 @@ export function decodeMessage(key: string, bytes: Uint8Array): MessageRecord {
     direction: field(key, o, 'direction', oneOf('in', 'out')),
     text: field(key, o, 'text', isString),
     timestamp: field(key, o, 'timestamp', isCount),
-    status: field(key, o, 'status', oneOf('queued', 'delivered', 'read', 'failed', 'received')),
+    status: field(key, o, 'status', oneOf('queued', 'stored', 'delivered', 'read', 'failed', 'received')),
     seq: field(key, o, 'seq', isCount),
+    ...(o['custody'] === undefined ? {} : { custody: decodeCustody(key, o['custody']) }),
   };
+}
+
+function decodeCustody(key: string, value: unknown): Custody {
+  if (typeof value !== 'object' || value === null) throw new StoreCorruptError(key, 'field custody');
+  const o = value as Record<string, unknown>;
+  return { mailboxes: field(key, o, 'mailboxes', isCount), until: field(key, o, 'until', isCount) };
+}
+
+function decodeCustodyList(key: string, value: unknown): { mailbox: string; expiresAt: number }[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new StoreCorruptError(key, 'field custody');
+  return value.map((v: unknown) => {
+    if (typeof v !== 'object' || v === null) throw new StoreCorruptError(key, 'field custody');
+    const o = v as Record<string, unknown>;
+    return { mailbox: field(key, o, 'mailbox', isString), expiresAt: field(key, o, 'expiresAt', isCount) };
+  });
 }
 
 /** Decodes a stored outbox entry. */
@@ -135,6 +164,7 @@ export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
     nextAttemptAt: field(key, o, 'nextAttemptAt', isCount),
     createdAt: field(key, o, 'createdAt', isCount),
     lastError: field(key, o, 'lastError', isNullableString),
+    custody: decodeCustodyList(key, o['custody']),
   };
   if ((entry.payload === null) === (entry.envelope === null)) throw new StoreCorruptError(key, 'needs exactly one of payload and envelope');
   return entry;

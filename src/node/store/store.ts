@@ -26,6 +26,7 @@ import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-c
 import type { SessionRecord } from '../../crypto/session.ts';
 import { SchemaVersionError, StoreCorruptError } from '../errors.ts';
 import { plainValues, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
+import { decodeHeldMail, encodeHeldMail, type HeldMail } from './held-mail.ts';
 import {
   decodeContact,
   decodeMessage,
@@ -58,6 +59,8 @@ const KEY = {
   messageId: (peerId: string, id: string) => `msgid:${peerId}:${id}`,
   outbox: (seq: number) => `outbox:${pad(seq)}`,
   seen: (peerId: string, hash: string) => `seen:${peerId}:${hash}`,
+  mail: (mailboxKey: string, id: string) => `mbox:${mailboxKey}:${id}`,
+  mailExpiry: (expiresAt: number, mailboxKey: string, id: string) => `mboxexp:${pad(expiresAt)}:${mailboxKey}:${id}`,
 } as const;
 
 function pad(seq: number): string {
@@ -124,6 +127,13 @@ export class Tx {
   }
   deleteSeen(peerId: string, hash: string): this {
     return this.del(KEY.seen(peerId, hash));
+  }
+  /** Mail held for another peer (this node as a mailbox). */
+  putMail(mailboxKey: string, id: string, held: HeldMail): this {
+    return this.put(KEY.mail(mailboxKey, id), encodeHeldMail(held)).put(KEY.mailExpiry(held.expiresAt, mailboxKey, id), new Uint8Array(0));
+  }
+  deleteMail(mailboxKey: string, id: string, expiresAt: number): this {
+    return this.del(KEY.mail(mailboxKey, id)).del(KEY.mailExpiry(expiresAt, mailboxKey, id));
   }
 }
 
@@ -236,6 +246,38 @@ export class SottoStore {
     const prefix = `msgid:${peerId}:`;
     const out: string[] = [];
     for await (const [key] of this.backend.entries(prefixRange(prefix))) out.push(key.slice(prefix.length));
+    return out;
+  }
+
+  async getMail(mailboxKey: string, id: string): Promise<HeldMail | undefined> {
+    const raw = await this.read(KEY.mail(mailboxKey, id));
+    return raw ? decodeHeldMail(KEY.mail(mailboxKey, id), raw) : undefined;
+  }
+
+  /** Mail held under one mailbox key, up to `limit` items. */
+  async listMail(mailboxKey: string, limit: number): Promise<{ id: string; held: HeldMail }[]> {
+    const prefix = `mbox:${mailboxKey}:`;
+    const out: { id: string; held: HeldMail }[] = [];
+    for await (const [key, raw] of this.range(prefix, { limit })) out.push({ id: key.slice(prefix.length), held: decodeHeldMail(key, raw) });
+    return out;
+  }
+
+  /** Every held item's key, id, size and expiry (to rebuild a mailbox's counters at start). */
+  async *scanMail(): AsyncGenerator<{ mailboxKey: string; id: string; bytes: number; expiresAt: number }> {
+    for await (const [key, raw] of this.range('mbox:')) {
+      const [, mailboxKey, id] = key.split(':') as [string, string, string];
+      const held = decodeHeldMail(key, raw);
+      yield { mailboxKey, id, bytes: held.item.length, expiresAt: held.expiresAt };
+    }
+  }
+
+  /** Held items that expired before `now`, oldest first. */
+  async listExpiredMail(now: number, limit: number): Promise<{ mailboxKey: string; id: string; expiresAt: number }[]> {
+    const out: { mailboxKey: string; id: string; expiresAt: number }[] = [];
+    for await (const [key] of this.backend.entries({ gte: 'mboxexp:', lt: `mboxexp:${pad(now)}`, limit })) {
+      const [, expiresAt, mailboxKey, id] = key.split(':') as [string, string, string, string];
+      out.push({ mailboxKey, id, expiresAt: Number(expiresAt) });
+    }
     return out;
   }
 

@@ -1,0 +1,23 @@
+/**
+ * Mailbox keys: a recipient's mail is filed under
+ * H("sotto/v1/mailbox" || recipient peer id bytes) (SHA-256). A depositor
+ * names only this key, so a mailbox learns whose mail it holds only when the
+ * recipient comes to fetch it; the recipient proves it is the recipient by
+ * the peer id of its own Noise-authenticated connection, which hashes to it.
+ */
+import { concatBytes, toHex, type Bytes } from '../../crypto/bytes.ts';
+import type { Primitives } from '../../crypto/primitives/types.ts';
+import { LABEL_MAILBOX } from '../constants.ts';
+import { peerIdFromText } from '../peer-id.ts';
+
+const label = new TextEncoder().encode(LABEL_MAILBOX);
+
+/** The mailbox key of `peerId` (32 bytes). Throws InvalidPeerIdError. */
+export function mailboxKeyOf(primitives: Primitives, peerId: string): Bytes {
+  return primitives.sha256(concatBytes(label, peerIdFromText(peerId).toMultihash().bytes));
+}
+
+/** The mailbox key as it appears in store keys (hex). */
+export function mailboxKeyHex(primitives: Primitives, peerId: string): string {
+  return toHex(mailboxKeyOf(primitives, peerId));
+}

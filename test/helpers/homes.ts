@@ -1,0 +1,68 @@
+/**
+ * Sotto homes on an in-memory network: each has its own store (which
+ * survives restarts of its messenger), can run a mailbox, and can go offline
+ * and come back.
+ */
+import { Messenger } from '../../src/node/messenger.ts';
+import { MailboxService } from '../../src/node/mailbox/service.ts';
+import { memoryBackend, type KvBackend } from '../../src/node/store/backend.ts';
+import { SottoStore } from '../../src/node/store/store.ts';
+import { peerIdOfIdentity } from '../../src/node/peer-id.ts';
+import type { MessageRecord } from '../../src/node/store/records.ts';
+import { testContext, type TestClock } from './context.ts';
+import type { MemoryHub } from './memory-network.ts';
+import type { ManualScheduler } from './scheduler.ts';
+
+/** One Sotto home in memory. */
+export class Home {
+  readonly backend: KvBackend = memoryBackend();
+  readonly store: SottoStore;
+  messenger!: Messenger;
+  mailbox: MailboxService | undefined;
+  readonly received: MessageRecord[] = [];
+  peerId = '';
+  private starts = 0;
+
+  constructor(
+    readonly name: string,
+    readonly hub: MemoryHub,
+    readonly clock: TestClock,
+    readonly scheduler: ManualScheduler,
+    readonly options: { mailbox?: boolean } = {},
+  ) {
+    this.store = new SottoStore(this.backend);
+  }
+
+  /** Creates the identity and starts the messenger online. */
+  async init(): Promise<this> {
+    await this.store.open();
+    this.peerId = (await Messenger.initialise(this.store, testContext(`init:${this.name}`, { clock: this.clock }), { name: this.name })).peerId;
+    return this.start();
+  }
+
+  /** (Re)starts the messenger on the same store, online. */
+  async start(): Promise<this> {
+    const ctx = testContext(`run:${this.name}:${++this.starts}`, { clock: this.clock });
+    const identity = (await this.store.getIdentity(ctx))!;
+    this.peerId = peerIdOfIdentity(identity.public);
+    this.mailbox = this.options.mailbox ? await MailboxService.open({ ctx, store: this.store, identity, scheduler: this.scheduler }) : undefined;
+    this.messenger = await Messenger.open({ ctx, store: this.store, scheduler: this.scheduler, network: this.hub.network(this.peerId), ...(this.mailbox ? { mailbox: this.mailbox } : {}) });
+    this.messenger.on('message', (m) => this.received.push(m));
+    await this.messenger.start();
+    this.hub.goOnline(this.peerId);
+    return this;
+  }
+
+  /** Stops the messenger and takes the home off the network. */
+  async stop(): Promise<void> {
+    await this.messenger.stop();
+    this.hub.remove(this.peerId);
+  }
+
+  /** Every stored byte of this home's database, as text (to look for plaintext). */
+  async rawDump(): Promise<string> {
+    let out = '';
+    for await (const [key, value] of this.backend.entries({ gte: '', lt: '\uffff' })) out += `${key}=${Buffer.from(value).toString('latin1')}\n`;
+    return out;
+  }
+}

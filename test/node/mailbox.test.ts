@@ -1,0 +1,168 @@
+/**
+ * Store-and-forward over an in-memory network: mail for an offline contact
+ * held by its mailboxes, first contact through a published bundle record,
+ * copies from several mailboxes, quotas, expiry, and who may fetch.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toHex } from '../../src/crypto/bytes.ts';
+import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../../src/node/bundle-record.ts';
+import { BUNDLE_RECORD_MAX_AGE_MS, MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR, MAILBOX_REPLICAS, MAILBOX_TTL_MS } from '../../src/node/constants.ts';
+import { mailboxKeyOf } from '../../src/node/mailbox/keys.ts';
+import { decodeMailboxFrame } from '../../src/node/mailbox/wire.ts';
+import { issueBundle } from '../../src/crypto/prekeys.ts';
+import { testClock, testContext } from '../helpers/context.ts';
+import { Home } from '../helpers/homes.ts';
+import { MemoryHub } from '../helpers/memory-network.ts';
+import { ManualScheduler, settle } from '../helpers/scheduler.ts';
+
+async function network(mailboxes = MAILBOX_REPLICAS) {
+  const hub = new MemoryHub();
+  const clock = testClock();
+  const scheduler = new ManualScheduler(clock);
+  const boxes: Home[] = [];
+  for (let i = 0; i < mailboxes; i++) boxes.push(await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init());
+  const alice = await new Home('alice', hub, clock, scheduler).init();
+  const bob = await new Home('bob', hub, clock, scheduler).init();
+  await alice.messenger.addContact('bob', bob.peerId);
+  await bob.messenger.addContact('alice', alice.peerId);
+  return { hub, clock, scheduler, boxes, alice, bob };
+}
+
+describe('mailboxes', () => {
+  test('A writes to offline B and goes offline; B comes back and reads it; mailboxes hold no plaintext', async () => {
+    const { boxes, alice, bob, scheduler } = await network();
+    await alice.messenger.send('bob', 'hello, to start the session', { waitMs: 5_000 });
+    await bob.stop();
+    const secret = 'meet at the old bridge at nine';
+    const result = await alice.messenger.send('bob', secret, { waitMs: 5_000 });
+    assert.equal(result.status, 'stored');
+    assert.match(result.reason!, /held by 3 mailboxes until/);
+    const [, sent] = await alice.messenger.history('bob');
+    assert.deepEqual(sent!.custody?.mailboxes, MAILBOX_REPLICAS);
+    assert.equal(alice.messenger.outboxSize(), 0, 'held by k mailboxes: it left the outbox');
+    await alice.stop();
+    for (const box of boxes) {
+      assert.equal(box.mailbox!.usage().items, 1);
+      const dump = await box.rawDump();
+      assert.ok(!dump.includes(secret), 'no plaintext in a mailbox database');
+      assert.ok(!dump.includes(alice.peerId), 'no sender identity in a mailbox database');
+    }
+    await bob.start();
+    assert.equal(await bob.messenger.fetchMail(), MAILBOX_REPLICAS, 'one copy from each mailbox');
+    assert.deepEqual(bob.received.map((m) => m.text), ['hello, to start the session', secret]);
+    for (const box of boxes) assert.equal(box.mailbox!.usage().items, 0, 'fetched mail is deleted');
+    // Alice comes back: Bob's 'delivered' receipt reaches her.
+    await alice.start();
+    await alice.messenger.fetchMail();
+    await scheduler.advance(1);
+    assert.equal((await alice.messenger.history('bob'))[1]!.status, 'delivered');
+  });
+
+  test('a first message to a contact that was never online at the same time as the sender', async () => {
+    const { hub, clock, scheduler, boxes } = await network();
+    const carol = await new Home('carol', hub, clock, scheduler).init();
+    await scheduler.advance(1); // carol publishes her bundle record
+    await carol.stop();
+    const dave = await new Home('dave', hub, clock, scheduler).init();
+    await dave.messenger.addContact('carol', carol.peerId);
+    const result = await dave.messenger.send('carol', 'we have never met online', { waitMs: 5_000 });
+    assert.equal(result.status, 'stored');
+    await dave.stop();
+    await carol.start();
+    await carol.messenger.fetchMail();
+    assert.deepEqual(carol.received.map((m) => [m.text, m.peerId]), [['we have never met online', dave.peerId]]);
+    assert.ok(boxes.every((b) => b.mailbox!.usage().items === 0));
+    // And the session works both ways once both are online.
+    await dave.start();
+    await carol.messenger.addContact('dave', dave.peerId);
+    const hello = await carol.messenger.send('dave', 'hello dave', { waitMs: 5_000 });
+    assert.equal(hello.status, 'delivered', hello.reason);
+  });
+
+  test('the same envelope from three mailboxes, out of order: the app sees it once, no ratchet desync', async () => {
+    const { alice, bob } = await network();
+    await alice.messenger.send('bob', 'start', { waitMs: 5_000 });
+    await bob.stop();
+    for (let i = 0; i < 5; i++) assert.equal((await alice.messenger.send('bob', `offline ${i}`, { waitMs: 5_000 })).status, 'stored');
+    await bob.start();
+    await bob.messenger.fetchMail();
+    // Mailboxes hand out mail in their own order; each message arrives once.
+    assert.deepEqual(bob.received.map((m) => m.text).sort(), ['offline 0', 'offline 1', 'offline 2', 'offline 3', 'offline 4', 'start']);
+    assert.equal((await bob.messenger.history('alice')).length, 6);
+    assert.equal((await bob.messenger.send('alice', 'got them all', { waitMs: 5_000 })).status, 'delivered');
+    assert.equal((await alice.messenger.send('bob', 'and this one', { waitMs: 5_000 })).status, 'delivered');
+    assert.equal(bob.received.at(-1)!.text, 'and this one');
+  });
+
+  test('a depositor over its quota is refused with a clear error; nothing else is lost', async () => {
+    const { boxes, alice } = await network(1);
+    const box = boxes[0]!.mailbox!;
+    const key = mailboxKeyOf(testContext('x').primitives, alice.peerId);
+    const keyOf = (i: number): Uint8Array => Uint8Array.from(key, (b, j) => (j < 3 ? (i >> (8 * j)) & 0xff : b));
+    // A flood spread over many recipients: the depositor's allowance ends it.
+    for (let i = 0; i < MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR; i++) {
+      const answer = decodeMailboxFrame(await box.deposit('flooder', keyOf(i), Uint8Array.of(1, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff)));
+      assert.equal(answer.type, 'receipt');
+    }
+    const refused = decodeMailboxFrame(await box.deposit('flooder', key, Uint8Array.of(9, 9, 9)));
+    assert.deepEqual(refused, { type: 'refused', reason: 'depositor-quota' });
+    // Another depositor still gets in, and nothing held was dropped.
+    assert.equal(decodeMailboxFrame(await box.deposit('honest', key, Uint8Array.of(7))).type, 'receipt');
+    assert.equal(box.usage().items, MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR + 1);
+  });
+
+  test('through the messenger, a refused deposit is a clear reason and the message stays queued', async () => {
+    const { boxes, alice, bob } = await network(1);
+    await alice.messenger.send('bob', 'start', { waitMs: 5_000 });
+    await bob.stop();
+    assert.equal((await alice.messenger.send('bob', 'held before the flood', { waitMs: 5_000 })).status, 'stored');
+    const box = boxes[0]!.mailbox!;
+    const other = mailboxKeyOf(testContext('x').primitives, boxes[0]!.peerId);
+    for (let i = 1; i < MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR; i++) await box.deposit(alice.peerId, other, Uint8Array.of(2, i & 0xff, i >> 8));
+    const result = await alice.messenger.send('bob', 'over the quota', { waitMs: 5_000 });
+    assert.equal(result.status, 'queued');
+    assert.match(result.reason!, /refused the deposit: depositor-quota/);
+    assert.equal(alice.messenger.outboxSize(), 2, 'nothing lost: both waiting messages are still queued');
+    const [, held] = await alice.messenger.history('bob');
+    assert.equal(held!.status, 'stored', 'the message held earlier is still held');
+  });
+
+  test('expired mail is gone; a stranger can neither fetch nor delete another peer\'s mail', async () => {
+    const { boxes, alice, bob, hub, clock, scheduler } = await network(1);
+    await alice.messenger.send('bob', 'start', { waitMs: 5_000 });
+    await bob.stop();
+    await alice.messenger.send('bob', 'held', { waitMs: 5_000 });
+    const box = boxes[0]!.mailbox!;
+    assert.equal(box.usage().items, 1);
+    const eve = await new Home('eve', hub, clock, scheduler).init();
+    const fetched = decodeMailboxFrame(await box.fetch(eve.peerId, 100));
+    assert.deepEqual(fetched, { type: 'items', more: false, items: [] }, 'a stranger fetches only its own (empty) mailbox');
+    const [held] = await boxes[0]!.store.listMail(toHex(mailboxKeyOf(testContext('x').primitives, bob.peerId)), 10);
+    const deleted = decodeMailboxFrame(await box.acknowledge(eve.peerId, [Buffer.from(held!.id, 'hex')]));
+    assert.deepEqual(deleted, { type: 'acked', deleted: 0 });
+    assert.equal(box.usage().items, 1);
+    clock.advance(MAILBOX_TTL_MS + 1);
+    assert.equal(await box.sweep(), 1);
+    assert.equal(box.usage().items, 0);
+  });
+
+  test('a forged or stale bundle record is refused by every node', async () => {
+    const { alice, bob } = await network(0);
+    const ctx = testContext('records');
+    const now = ctx.now();
+    const bundle = issueBundle(bob.messenger.identity, (await bob.store.getPrekeys())!, { oneTime: false }).bundle;
+    const good = await encodeBundleRecord(ctx, bob.messenger.identity, bundle, now);
+    await validateBundleRecord(ctx, bundleRecordKey(bob.peerId), good, now);
+    // Signed by Alice but filed under Bob's key.
+    const forged = await encodeBundleRecord(ctx, alice.messenger.identity, issueBundle(alice.messenger.identity, (await alice.store.getPrekeys())!, { oneTime: false }).bundle, now);
+    await assert.rejects(validateBundleRecord(ctx, bundleRecordKey(bob.peerId), forged, now), { name: 'InvalidBundleRecordError', reason: 'other-identity' });
+    const tampered = good.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    await assert.rejects(validateBundleRecord(ctx, bundleRecordKey(bob.peerId), tampered, now), { name: 'InvalidBundleRecordError', reason: 'bad-signature' });
+    await assert.rejects(validateBundleRecord(ctx, bundleRecordKey(bob.peerId), good, now + BUNDLE_RECORD_MAX_AGE_MS + 1), { name: 'InvalidBundleRecordError', reason: 'stale' });
+    await assert.rejects(validateBundleRecord(ctx, bundleRecordKey(bob.peerId), await encodeBundleRecord(ctx, bob.messenger.identity, bundle, now + 3_600_000), now), { name: 'InvalidBundleRecordError', reason: 'future' });
+    await assert.rejects(validateBundleRecord(ctx, new TextEncoder().encode('/other/x'), good, now), { name: 'InvalidBundleRecordError', reason: 'wrong-key' });
+    await settle();
+  });
+});
