@@ -254,6 +254,8 @@ export const MAX_MAILBOX_FRAME_BYTES = 1024 * 1024;
 export const MAILBOX_FETCH_BATCH = 1000;
 /** How often a running node fetches its mail from its mailboxes. */
 export const MAILBOX_POLL_INTERVAL_MS = 60_000;
+/** First quick retry of a fetch or a publication that reached too few peers (the DHT is still filling after start). */
+export const MAILBOX_RETRY_MS = 2_000;
 /** Time allowed for one mailbox exchange. */
 export const MAILBOX_TIMEOUT_MS = 15_000;
 /** Mailbox candidates asked of the DHT before choosing the k closest that answer. */

@@ -24,6 +24,7 @@ import { toBase64 } from './base64.ts';
 import {
   BUNDLE_REPUBLISH_INTERVAL_MS,
   MAILBOX_POLL_INTERVAL_MS,
+  MAILBOX_RETRY_MS,
   MAILBOX_PROTOCOL,
   MAILBOX_REPLICAS,
   MAX_CONTACT_NAME_LENGTH,
@@ -97,6 +98,8 @@ export class Messenger {
   private publishTimer: unknown;
   private fetching: Promise<number> | undefined;
   private stopped = false;
+  /** Mailboxes the last fetch could talk to. */
+  private mailboxesReached = 0;
 
   private constructor(
     private readonly core: Core,
@@ -185,21 +188,34 @@ export class Messenger {
     }, delay);
   }
 
-  private schedulePoll(delay: number): void {
+  /**
+   * Fetches mail now and then every MAILBOX_POLL_INTERVAL_MS. Right after
+   * start the DHT may not know any mailbox yet: while a fetch reaches fewer
+   * than k mailboxes, the next comes sooner (MAILBOX_RETRY_MS, doubling).
+   */
+  private schedulePoll(delay: number, retry = MAILBOX_RETRY_MS): void {
     if (this.stopped) return;
+    this.core.scheduler.clearTimeout(this.pollTimer);
     this.pollTimer = this.core.scheduler.setTimeout(() => {
       void this.fetchMail()
         .catch(() => 0)
-        .finally(() => this.schedulePoll(MAILBOX_POLL_INTERVAL_MS));
+        .finally(() => {
+          const short = this.mailboxesReached < MAILBOX_REPLICAS && retry < MAILBOX_POLL_INTERVAL_MS;
+          this.schedulePoll(short ? retry : MAILBOX_POLL_INTERVAL_MS, short ? retry * 2 : MAILBOX_RETRY_MS);
+        });
     }, delay);
   }
 
-  private schedulePublish(delay: number): void {
+  /** Publishes the bundle record now and then every BUNDLE_REPUBLISH_INTERVAL_MS (sooner while no peer stored it). */
+  private schedulePublish(delay: number, retry = MAILBOX_RETRY_MS): void {
     if (this.stopped) return;
     this.publishTimer = this.core.scheduler.setTimeout(() => {
       void publishBundle(this.core)
         .catch(() => 0)
-        .finally(() => this.schedulePublish(BUNDLE_REPUBLISH_INTERVAL_MS));
+        .then((stored) => {
+          const short = stored === 0 && retry < BUNDLE_REPUBLISH_INTERVAL_MS;
+          this.schedulePublish(short ? retry : BUNDLE_REPUBLISH_INTERVAL_MS, short ? Math.min(retry * 2, MAILBOX_POLL_INTERVAL_MS) : MAILBOX_RETRY_MS);
+        });
     }, delay);
   }
 
@@ -223,7 +239,7 @@ export class Messenger {
     const delivered = new Map<string, string[]>();
     let received = 0;
     const mailboxKey = mailboxKeyOf(core.ctx.primitives, core.peerId);
-    await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
+    this.mailboxesReached = await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
       try {
         received += await fetchAllOn(stream, async (items) => {
           await Promise.all(
