@@ -30,7 +30,7 @@ export function libp2pNetwork(node: SottoNode): Network {
     },
     putRecord: async (key, value, { signal }) => {
       let stored = 0;
-      for await (const event of node.libp2p.services.dht.put(key, value, { signal })) if (event.name === 'PEER_RESPONSE') stored++;
+      for await (const event of node.libp2p.services.dht.put(key, value, { signal })) if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') stored++;
       return stored;
     },
     getRecords: async (key, { signal }) => {
