@@ -39,6 +39,8 @@ export class Courier {
   private active: Promise<void> | undefined;
   private again = false;
   private forced = false;
+  /** Sealed items of entries being placed with mailboxes, by outbox seq. */
+  private readonly sealed = new Map<number, Uint8Array>();
   private timer: unknown;
   private stream: FramedStream | undefined;
   private stopped = false;
@@ -178,14 +180,20 @@ export class Courier {
     const mailboxKey = mailboxKeyOf(core.ctx.primitives, this.peerId);
     const sender = new TextEncoder().encode(core.peerId);
     const custody = new Map(pendingEntries.map((e) => [e.seq, [...e.custody]]));
+    // One sealed item per entry, the same bytes for every mailbox: the recipient
+    // recognises the copies by their item id without opening them.
+    const sealedItem = async (entry: OutboxEntry): Promise<Uint8Array> => {
+      let item = this.sealed.get(entry.seq);
+      if (!item) this.sealed.set(entry.seq, (item = await seal(core.ctx, recipientDhKey, sender, fromBase64(entry.envelope!))));
+      return item;
+    };
     let lastRefusal: string | undefined;
     await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (mailbox, stream) => {
       for (const entry of pendingEntries) {
         const held = custody.get(entry.seq)!;
         if (held.some((c) => c.mailbox === mailbox)) continue;
         try {
-          const sealed = await seal(core.ctx, recipientDhKey, sender, fromBase64(entry.envelope!));
-          const receipt = await depositOn(core, mailbox, stream, mailboxKey, sealed);
+          const receipt = await depositOn(core, mailbox, stream, mailboxKey, await sealedItem(entry));
           held.push({ mailbox, expiresAt: receipt.expiresAt });
         } catch (err) {
           lastRefusal = describe(err);
@@ -220,7 +228,10 @@ export class Courier {
       }
     }
     await core.store.commit(tx, { sync: false });
-    for (const entry of done) core.removeOutboxEntry(entry);
+    for (const entry of done) {
+      core.removeOutboxEntry(entry);
+      this.sealed.delete(entry.seq);
+    }
     for (const entry of updated) core.setOutboxEntry(entry);
     for (const { id, custody: state } of statuses) {
       core.emit('status', { peerId: this.peerId, id, status: 'stored', reason: `held by ${state.mailboxes} mailbox${state.mailboxes === 1 ? '' : 'es'} until ${new Date(state.until).toISOString()}` });

@@ -16,6 +16,7 @@
  * Without a network (a `sotto` command while no node runs on the home) the
  * same calls work on the store: messages wait in the outbox for `sotto start`.
  */
+import { toHex } from '../crypto/bytes.ts';
 import { generateIdentity, type IdentityKeyPair } from '../crypto/identity.ts';
 import { createPrekeyState } from '../crypto/prekeys.ts';
 import { encryptMessage } from '../crypto/session.ts';
@@ -237,13 +238,17 @@ export class Messenger {
     const core = this.core;
     if (!core.network) return 0;
     const delivered = new Map<string, string[]>();
+    // Items handled in this fetch, by id: the same sealed item held by another mailbox is a copy.
+    const handled = new Set<string>();
     let received = 0;
     const mailboxKey = mailboxKeyOf(core.ctx.primitives, core.peerId);
     this.mailboxesReached = await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
       try {
         received += await fetchAllOn(stream, async (items) => {
           await Promise.all(
-            items.map(async ({ item }) => {
+            items.map(async ({ id, item }) => {
+              const idHex = toHex(id);
+              if (handled.has(idHex)) return;
               let opened;
               try {
                 opened = await openSealed(core.ctx, core.identity, item);
@@ -258,6 +263,7 @@ export class Messenger {
               }
               const result = await receiveEnvelopeDetailed(core, sender, opened.envelope);
               if (result.status === 'retry') throw new Error('could not store fetched mail');
+              handled.add(idHex);
               if (result.stored.length > 0) delivered.set(sender, [...(delivered.get(sender) ?? []), ...result.stored.map((m) => m.id)]);
             }),
           );
