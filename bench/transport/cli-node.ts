@@ -11,6 +11,9 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** The home is encrypted at rest, as by default: start time includes unlocking it (scrypt). */
+const PASSPHRASE_ENV = { ...process.env, SOTTO_PASSPHRASE: 'benchmark passphrase' };
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,7 +71,7 @@ export interface StartMeasurement {
 /** Runs `sotto --home HOME ...args` to completion; rejects on a non-zero exit. */
 function runSotto(home: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -100,7 +103,7 @@ export async function processMemory(pid: number): Promise<ProcessMemory | undefi
  */
 async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T>): Promise<{ readyMs: number; value: T }> {
   const start = performance.now();
-  const child = spawn(process.execPath, [BIN, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0'], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
   try {

@@ -4,16 +4,30 @@
  */
 import { AlreadyInitialisedError } from '../node/errors.ts';
 import { Messenger } from '../node/messenger.ts';
-import { openLevelStore } from '../node/store/level.ts';
+import { openLevelStore, probeLevelStore } from '../node/store/level.ts';
+import { peerIdOfIdentity } from '../node/peer-id.ts';
 import { nodeCryptoContext } from './context.ts';
 import { controlClient, nodeIsRunning } from './control/client.ts';
 import type { HomePaths } from './home.ts';
+import { newPassphrase, PASSPHRASE_ENV } from './passphrase.ts';
 
-/** Creates the identity; resolves to its peer id. */
-export async function initHome(home: HomePaths, name: string, clock: () => number): Promise<string> {
+/**
+ * Creates the identity, encrypted at rest with a new passphrase unless
+ * `encrypt` is false (--no-passphrase); resolves to its peer id.
+ */
+export async function initHome(home: HomePaths, name: string, clock: () => number, encrypt: boolean): Promise<string> {
   if (await nodeIsRunning(home.socket)) throw new AlreadyInitialisedError((await controlClient(home.socket).id()).peerId);
   const ctx = await nodeCryptoContext(clock);
-  const store = await openLevelStore(home.database);
+  // An initialised home is refused before any passphrase is asked for.
+  const probe = await probeLevelStore(home.database);
+  if (probe.initialised && probe.encrypted) throw new AlreadyInitialisedError();
+  if (probe.initialised) {
+    const plain = await openLevelStore(home.database, ctx);
+    const existing = await plain.getIdentity(ctx).finally(() => plain.close());
+    throw new AlreadyInitialisedError(existing ? peerIdOfIdentity(existing.public) : undefined);
+  }
+  const unlock = encrypt ? { create: 'encrypted' as const, passphrase: newPassphrase(PASSPHRASE_ENV) } : { create: 'plain' as const };
+  const store = await openLevelStore(home.database, ctx, unlock);
   try {
     return (await Messenger.initialise(store, ctx, { name })).peerId;
   } finally {

@@ -13,6 +13,7 @@ import { messengerApi, type SottoApi } from './api.ts';
 import { nodeCryptoContext } from './context.ts';
 import { controlClient, nodeIsRunning } from './control/client.ts';
 import type { HomePaths } from './home.ts';
+import { existingPassphrase } from './passphrase.ts';
 
 /** Real timers. */
 export const realScheduler: Scheduler = {
@@ -28,7 +29,7 @@ export async function withApi<T>(home: HomePaths, clock: () => number, run: (api
   if (await nodeIsRunning(home.socket)) return run(controlClient(home.socket));
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(clock);
-  const store = await openLevelStore(home.database);
+  const store = await openLevelStore(home.database, ctx, { passphrase: existingPassphrase() });
   try {
     const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler });
     return await run(messengerApi(messenger, ctx.primitives, () => []));

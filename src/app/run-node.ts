@@ -19,6 +19,7 @@ import { nodeCryptoContext } from './context.ts';
 import { nodeIsRunning } from './control/client.ts';
 import { startControlServer, stopControlServer } from './control/server.ts';
 import type { HomePaths } from './home.ts';
+import { existingPassphrase } from './passphrase.ts';
 import { realScheduler } from './local.ts';
 
 /** Where a node listens when no --listen is given: every interface, free TCP and WebSocket ports. */
@@ -75,7 +76,7 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
   if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(options.clock);
-  const store = await openLevelStore(home.database);
+  const store = await openLevelStore(home.database, ctx, { passphrase: existingPassphrase() });
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
   try {

@@ -32,8 +32,8 @@ export class NotInitialisedError extends SottoError {
 /** This home already has an identity, and it is never overwritten. */
 export class AlreadyInitialisedError extends SottoError {
   override readonly name = 'AlreadyInitialisedError';
-  constructor(readonly peerId: string) {
-    super(`this home already has an identity (${peerId})`);
+  constructor(readonly peerId?: string) {
+    super(peerId ? `this home already has an identity (${peerId})` : 'this home already has an identity');
   }
 }
 

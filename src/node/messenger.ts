@@ -285,7 +285,7 @@ export class Messenger {
       const stale = await this.core.store.listSeenBefore(this.core.ctx.now() - SEEN_ENVELOPE_TTL_MS, SEEN_SWEEP_BATCH);
       if (stale.length === 0) return removed;
       const tx = new Tx();
-      for (const { peerId, hash } of stale) tx.deleteSeen(peerId, hash);
+      for (const key of stale) tx.deleteRaw(key);
       await this.core.store.commit(tx, { sync: false });
       removed += stale.length;
     }

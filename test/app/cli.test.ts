@@ -5,6 +5,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { eventually, freePort, sotto, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -98,6 +100,28 @@ test('the CLI contract between two homes, with and without running nodes', { tim
   const afterStop = await sotto(homeB, ['history', 'alice', '--json']);
   assert.equal(afterStop.code, 0, afterStop.stderr);
   const queued = await sotto(homeA, ['send', 'bob', 'bob is away', '--wait', '1']);
-  assert.match(queued.stdout, /^queued: /);
+  assert.match(queued.stdout, /^(queued|stored): /);
   assert.equal(await nodeA.stop(), 0);
+
+  // The home is encrypted at rest: its files hold no text and no contact's peer id.
+  const files = await readAll(join(homeA, 'db'));
+  assert.ok(files.length > 0);
+  for (const secret of ['hello bob', 'hi alice', 'written while no node ran', peerB]) assert.ok(!files.includes(secret), `"${secret}" is not in the files`);
+  // A wrong passphrase is a clear error; a new one works and the old one no longer does.
+  assertError(await sotto(homeA, ['history', 'bob'], { SOTTO_PASSPHRASE: 'not the passphrase' }), /wrong passphrase/);
+  const changed = await sotto(homeA, ['passphrase'], { SOTTO_NEW_PASSPHRASE: 'a brand new passphrase' });
+  assert.equal(changed.stdout.trim(), 'passphrase changed', changed.stderr);
+  assertError(await sotto(homeA, ['history', 'bob']), /wrong passphrase/);
+  const withNew = await sotto(homeA, ['history', 'bob', '--json'], { SOTTO_PASSPHRASE: 'a brand new passphrase' });
+  assert.equal(withNew.code, 0, withNew.stderr);
+  assert.ok((JSON.parse(withNew.stdout) as { text: string }[]).some((m) => m.text === 'hello bob'));
 });
+
+/** Every byte of every file under `dir`, as text. */
+async function readAll(dir: string): Promise<string> {
+  let out = '';
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out += (await readFile(join(entry.parentPath, entry.name))).toString('latin1');
+  }
+  return out;
+}

@@ -23,8 +23,8 @@ const KILL_AFTER = 300;
 test('kill -9 of the receiver mid-burst: every message arrives exactly once', { timeout: 240_000 }, async () => {
   const homeA = await tempHome('crash-a', cleanup);
   const homeB = await tempHome('crash-b', cleanup);
-  const peerA = (await sotto(homeA, ['init', '--name', 'sender'])).stdout.trim();
-  const peerB = (await sotto(homeB, ['init', '--name', 'receiver'])).stdout.trim();
+  const peerA = (await sotto(homeA, ['init', '--name', 'sender', '--no-passphrase'])).stdout.trim();
+  const peerB = (await sotto(homeB, ['init', '--name', 'receiver', '--no-passphrase'])).stdout.trim();
   await sotto(homeA, ['contacts', 'add', 'b', peerB]);
   await sotto(homeB, ['contacts', 'add', 'a', peerA]);
   const [portA, portB] = [await freePort(), await freePort()];

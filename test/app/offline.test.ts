@@ -36,9 +36,9 @@ async function readAll(dir: string): Promise<string> {
 
 test('A writes to an offline B through a mailbox peer; B reads it after A left', { timeout: 180_000 }, async () => {
   const [homeM, homeA, homeB] = [await tempHome('off-m', cleanup), await tempHome('off-a', cleanup), await tempHome('off-b', cleanup)];
-  await sotto(homeM, ['init', '--name', 'mailbox']);
-  const peerA = (await sotto(homeA, ['init', '--name', 'alice'])).stdout.trim();
-  const peerB = (await sotto(homeB, ['init', '--name', 'bob'])).stdout.trim();
+  await sotto(homeM, ['init', '--name', 'mailbox', '--no-passphrase']);
+  const peerA = (await sotto(homeA, ['init', '--name', 'alice', '--no-passphrase'])).stdout.trim();
+  const peerB = (await sotto(homeB, ['init', '--name', 'bob', '--no-passphrase'])).stdout.trim();
   await sotto(homeA, ['contacts', 'add', 'bob', peerB]);
   await sotto(homeB, ['contacts', 'add', 'alice', peerA]);
 

@@ -14,6 +14,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sotto.js');
 /** How long a node may take from spawn to "ready". */
 const START_TIMEOUT_MS = 30_000;
+/** The passphrase every test home is encrypted with (given as $SOTTO_PASSPHRASE). */
+export const TEST_PASSPHRASE = 'correct horse battery staple';
+const TEST_ENV = { SOTTO_PASSPHRASE: TEST_PASSPHRASE };
 
 /** The outcome of one command. */
 export interface CommandResult {
@@ -25,7 +28,7 @@ export interface CommandResult {
 /** Runs `sotto --home HOME ...args` to completion. */
 export function sotto(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -48,9 +51,9 @@ export interface RunningNode {
 }
 
 /** Starts `sotto --home HOME start ...args` and waits for "ready". */
-export function startNode(home: string, args: readonly string[]): Promise<RunningNode> {
+export function startNode(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningNode> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--home', home, 'start', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--home', home, 'start', ...args], { cwd: ROOT, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -16,9 +16,13 @@ const HINTS: Record<string, string> = {
   InvalidMessageError: 'a message needs 1 to 61,440 bytes of text',
   DatabaseLockedError: 'another sotto process uses this home; stop it, or use "sotto start" there and run commands against it',
   PortInUseError: 'choose another port: --listen /ip4/0.0.0.0/tcp/PORT (0 picks a free one)',
-  NodeAlreadyRunningError: 'use that node: the other commands talk to it; or stop it with Ctrl-C',
+  NodeAlreadyRunningError: 'the other commands talk to the running node; stop it first (Ctrl-C) for "start" or "passphrase"',
   InvalidMultiaddrError: 'a multiaddr looks like /ip4/192.0.2.1/tcp/4001 (with /p2p/PEERID for --bootstrap)',
   SchemaVersionError: 'this home was written by a newer Sotto; upgrade Sotto',
+  WrongPassphraseError: 'try again; the passphrase was set with "sotto init" or changed with "sotto passphrase"',
+  PassphraseRequiredError: 'type it when asked (run from a terminal), or set SOTTO_PASSPHRASE for unattended use',
+  WeakPassphraseError: 'choose a longer passphrase, the same both times',
+  NotEncryptedError: 'to encrypt it, export it ("sotto export") and import it into a new home created with a passphrase',
 };
 
 /** Prints an error in the CLI's format. */

@@ -12,8 +12,12 @@ import { runSelftest } from '../selftest.ts';
 import { SOTTO_VERSION } from '../version.ts';
 import { ensureHome, resolveHome, HOME_ENV, type HomePaths } from '../home.ts';
 import { initHome } from '../init.ts';
+import { existingPassphrase, newPassphrase, NEW_PASSPHRASE_ENV, PASSPHRASE_ENV } from '../passphrase.ts';
+import { nodeIsRunning } from '../control/client.ts';
+import { nodeCryptoContext } from '../context.ts';
+import { changePassphrase } from '../../node/store/level.ts';
 import { withApi } from '../local.ts';
-import { runNode } from '../run-node.ts';
+import { NodeAlreadyRunningError, runNode } from '../run-node.ts';
 import { reportError } from './errors.ts';
 
 /** The wall clock: read here, at the edge, and injected everywhere else. */
@@ -55,11 +59,14 @@ program
   .command('init')
   .description('create this home\'s identity (never overwrites one); prints the peer id')
   .option('--name <name>', 'your name, as contacts will see it', '')
-  .addHelpText('after', '\nExample:\n  $ sotto init --name alice\n  12D3KooW...')
-  .action(async (options: { name: string }) => {
+  .option('--no-passphrase', 'do not encrypt this home at rest (anyone who reads its files reads your messages)')
+  .addHelpText('after', `\nThe home is encrypted at rest with a passphrase you type (or $${PASSPHRASE_ENV}).\n\nExample:\n  $ sotto init --name alice\n  new passphrase:\n  repeat it:\n  12D3KooW...`)
+  .action(async (options: { name: string; passphrase: boolean }) => {
     const paths = home();
     await ensureHome(paths);
-    console.log(await initHome(paths, options.name, wallClock));
+    const peerId = await initHome(paths, options.name, wallClock, options.passphrase);
+    if (!options.passphrase) console.error('sotto: this home is NOT encrypted at rest (--no-passphrase)');
+    console.log(peerId);
   });
 
 program
@@ -131,6 +138,18 @@ program
     const lines = await withApi(home(), wallClock, (api) => api.history(name));
     const state = (m: (typeof lines)[number]): string => (m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.status);
     print(lines, options.json, () => lines.map((m) => `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${state(m)}]`));
+  });
+
+program
+  .command('passphrase')
+  .description('change the passphrase that encrypts this home (nothing else is re-encrypted); the node must be stopped')
+  .addHelpText('after', `\nReads the current passphrase from $${PASSPHRASE_ENV} and the new one from $${NEW_PASSPHRASE_ENV}, else asks for both.\n\nExample:\n  $ sotto passphrase\n  passphrase:\n  new passphrase:\n  repeat it:\n  passphrase changed`)
+  .action(async () => {
+    const paths = home();
+    if (await nodeIsRunning(paths.socket)) throw new NodeAlreadyRunningError();
+    const ctx = await nodeCryptoContext(wallClock);
+    await changePassphrase(paths.database, ctx, existingPassphrase(), newPassphrase(NEW_PASSPHRASE_ENV));
+    console.log('passphrase changed');
   });
 
 program

@@ -1,13 +1,16 @@
 /**
  * Opens the on-disk store of a Sotto home: a `level` database (classic-level
  * in Node, browser-level in a browser, where `location` is the IndexedDB
- * name). Only one process may hold it; a second one gets
+ * name), unlocked with the home's passphrase when it is encrypted at rest
+ * (./at-rest.ts). Only one process may hold it; a second one gets
  * {@link DatabaseLockedError} instead of a generic I/O error.
  */
 import { Level } from 'level';
+import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
-import { levelBackend, plainValues, type ValueCodec } from './backend.ts';
-import { SottoStore } from './store.ts';
+import { atRestCodecs, createKeyring, decodeKeyring, encodeKeyring, KEYRING_KEY, PassphraseRequiredError, rewrapKeyring, unlockKeyring } from './at-rest.ts';
+import { levelBackend, type KvBackend } from './backend.ts';
+import { SottoStore, Tx } from './store.ts';
 
 /** Another process (usually a running `sotto start`) holds the database. */
 export class DatabaseLockedError extends SottoError {
@@ -17,8 +20,45 @@ export class DatabaseLockedError extends SottoError {
   }
 }
 
-/** Opens (creating if needed) the store at `location` and checks its schema. */
-export async function openLevelStore(location: string, values: ValueCodec = plainValues): Promise<SottoStore> {
+/** How to unlock (or set up) a home's encryption at rest. */
+export interface Unlock {
+  /** Asked only when needed: the passphrase of an encrypted home, or the one to encrypt a new home with. */
+  readonly passphrase?: () => Promise<string>;
+  /** For a home without a keyring yet: encrypt it (needs `passphrase`) or keep it in clear by choice. */
+  readonly create?: 'encrypted' | 'plain';
+}
+
+/**
+ * Wraps `backend` in a store unlocked per its keyring. Throws
+ * PassphraseRequiredError, WrongPassphraseError (nothing is changed), and
+ * the store's open errors.
+ */
+export async function unlockStore(backend: KvBackend, ctx: CryptoContext | undefined, unlock: Unlock): Promise<SottoStore> {
+  const raw = await backend.get(KEYRING_KEY);
+  if (raw) {
+    const keyring = decodeKeyring(raw);
+    if (keyring.kdf === 'none') return new SottoStore(backend).open();
+    if (!unlock.passphrase || !ctx) throw new PassphraseRequiredError();
+    const { values, names } = atRestCodecs(ctx, await unlockKeyring(ctx, keyring, await unlock.passphrase()));
+    return new SottoStore(backend, values, names).open();
+  }
+  const initialised = (await backend.get('meta:identity')) !== undefined;
+  if (initialised || !unlock.create) return new SottoStore(backend).open();
+  if (unlock.create === 'plain') {
+    const store = new SottoStore(backend);
+    await store.commit(new Tx().putRaw(KEYRING_KEY, encodeKeyring({ version: 1, kdf: 'none' })), { sync: true });
+    return store.open();
+  }
+  if (!unlock.passphrase || !ctx) throw new PassphraseRequiredError();
+  const { keyring, dataKey } = await createKeyring(ctx, await unlock.passphrase());
+  const { values, names } = atRestCodecs(ctx, dataKey);
+  const store = new SottoStore(backend, values, names);
+  await store.commit(new Tx().putRaw(KEYRING_KEY, encodeKeyring(keyring)), { sync: true });
+  return store.open();
+}
+
+/** Whether the database at `location` holds an identity, and whether it is encrypted, without writing anything. */
+export async function probeLevelStore(location: string): Promise<{ initialised: boolean; encrypted: boolean }> {
   const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
   try {
     await db.open();
@@ -27,11 +67,64 @@ export async function openLevelStore(location: string, values: ValueCodec = plai
     if (code === 'LEVEL_LOCKED') throw new DatabaseLockedError(location);
     throw err;
   }
-  const store = new SottoStore(levelBackend(db as never), values);
   try {
-    return await store.open();
+    const keyring = await db.get(KEYRING_KEY);
+    return { initialised: (await db.get('meta:identity')) !== undefined, encrypted: keyring !== undefined && decodeKeyring(keyring).kdf !== 'none' };
+  } finally {
+    await db.close();
+  }
+}
+
+/** Opens (creating if needed) the store at `location`, unlocked (`ctx` is needed for an encrypted home). */
+export async function openLevelStore(location: string, ctx?: CryptoContext, unlock: Unlock = {}): Promise<SottoStore> {
+  const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  try {
+    await db.open();
+  } catch (err) {
+    const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (code === 'LEVEL_LOCKED') throw new DatabaseLockedError(location);
+    throw err;
+  }
+  try {
+    return await unlockStore(levelBackend(db as never), ctx, unlock);
   } catch (err) {
     await db.close();
     throw err;
+  }
+}
+
+/** The home is kept in clear (created with --no-passphrase): there is no passphrase to change. */
+export class NotEncryptedError extends SottoError {
+  override readonly name = 'NotEncryptedError';
+  constructor() {
+    super('this home is not encrypted at rest (it was created with --no-passphrase)');
+  }
+}
+
+/**
+ * Changes the passphrase of the encrypted home at `location`: the data key is
+ * unwrapped with the old passphrase and wrapped with the new one; no other
+ * value is touched. Throws NotEncryptedError, WrongPassphraseError
+ * (nothing changed), DatabaseLockedError.
+ */
+export async function changePassphrase(location: string, ctx: CryptoContext, oldPassphrase: () => Promise<string>, nextPassphrase: () => Promise<string>): Promise<void> {
+  const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  try {
+    await db.open();
+  } catch (err) {
+    const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (code === 'LEVEL_LOCKED') throw new DatabaseLockedError(location);
+    throw err;
+  }
+  try {
+    const raw = await db.get(KEYRING_KEY);
+    const keyring = raw ? decodeKeyring(raw) : undefined;
+    if (!keyring || keyring.kdf === 'none') throw new NotEncryptedError();
+    // Checked before the new passphrase is asked for.
+    await unlockKeyring(ctx, keyring, await oldPassphrase());
+    const next = await rewrapKeyring(ctx, keyring, await oldPassphrase(), await nextPassphrase());
+    await db.put(KEYRING_KEY, encodeKeyring(next), { sync: true } as object);
+  } finally {
+    await db.close();
   }
 }

@@ -25,7 +25,7 @@ import { decodePrekeyState, encodePrekeyState, type PrekeyState } from '../../cr
 import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-codec.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
 import { SchemaVersionError, StoreCorruptError } from '../errors.ts';
-import { plainValues, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
+import { plainNames, plainValues, type KeyNames, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
 import { decodeHeldMail, encodeHeldMail, type HeldMail } from './held-mail.ts';
 import {
   decodeContact,
@@ -74,7 +74,8 @@ function prefixRange(prefix: string): { gte: string; lt: string } {
 
 /** Writes to apply together. Build one per logical change and hand it to {@link SottoStore.commit}. */
 export class Tx {
-  readonly ops: { key: string; value: Uint8Array | null }[] = [];
+  /** Writes by logical key; `raw` ones bypass key naming and the value codec. */
+  readonly ops: { key: string; value: Uint8Array | null; raw?: boolean }[] = [];
 
   private put(key: string, value: Uint8Array): this {
     this.ops.push({ key, value });
@@ -83,6 +84,18 @@ export class Tx {
 
   private del(key: string): this {
     this.ops.push({ key, value: null });
+    return this;
+  }
+
+  /** Writes `value` under exactly `key`, unencrypted (the keyring that unlocks everything else). */
+  putRaw(key: string, value: Uint8Array): this {
+    this.ops.push({ key, value, raw: true });
+    return this;
+  }
+
+  /** Deletes exactly `key` (a physical key returned by a listing). */
+  deleteRaw(key: string): this {
+    this.ops.push({ key, value: null, raw: true });
     return this;
   }
 
@@ -153,6 +166,7 @@ export class SottoStore {
   constructor(
     private readonly backend: KvBackend,
     private readonly values: ValueCodec = plainValues,
+    private readonly names: KeyNames = plainNames,
   ) {}
 
   /**
@@ -171,12 +185,14 @@ export class SottoStore {
   }
 
   private async read(key: string): Promise<Uint8Array | undefined> {
-    const stored = await this.backend.get(key);
-    return stored === undefined ? undefined : this.values.decode(key, stored);
+    const physical = this.names.physical(key);
+    const stored = await this.backend.get(physical);
+    return stored === undefined ? undefined : this.values.decode(physical, stored);
   }
 
+  /** Entries under a logical prefix; yields physical keys. */
   private async *range(prefix: string, options: { limit?: number; reverse?: boolean } = {}): AsyncGenerator<[string, Uint8Array]> {
-    for await (const [key, stored] of this.backend.entries({ ...prefixRange(prefix), ...options })) yield [key, await this.values.decode(key, stored)];
+    for await (const [key, stored] of this.backend.entries({ ...prefixRange(this.names.physical(prefix)), ...options })) yield [key, await this.values.decode(key, stored)];
   }
 
   async getIdentity(ctx: CryptoContext): Promise<IdentityKeyPair | undefined> {
@@ -243,7 +259,7 @@ export class SottoStore {
 
   /** Ids of every message stored for a contact (from the id index). */
   async listMessageIds(peerId: string): Promise<string[]> {
-    const prefix = `msgid:${peerId}:`;
+    const prefix = this.names.physical(`msgid:${peerId}:`);
     const out: string[] = [];
     for await (const [key] of this.backend.entries(prefixRange(prefix))) out.push(key.slice(prefix.length));
     return out;
@@ -292,17 +308,21 @@ export class SottoStore {
     return raw ? decodeSeen(KEY.seen(peerId, hash), raw) : undefined;
   }
 
-  /** Seen markers older than `before` (ms), for pruning. */
-  async listSeenBefore(before: number, limit: number): Promise<{ peerId: string; hash: string }[]> {
-    const out: { peerId: string; hash: string }[] = [];
+  /** Keys (physical: delete them with Tx.deleteRaw) of seen markers older than `before` (ms). */
+  async listSeenBefore(before: number, limit: number): Promise<string[]> {
+    const out: string[] = [];
     for await (const [key, raw] of this.range('seen:')) {
       if (decodeSeen(key, raw).at < before) {
-        const [, peerId, hash] = key.split(':') as [string, string, string];
-        out.push({ peerId, hash });
+        out.push(key);
         if (out.length >= limit) break;
       }
     }
     return out;
+  }
+
+  /** A value stored raw (not through the value codec), e.g. the keyring. */
+  async getRaw(key: string): Promise<Uint8Array | undefined> {
+    return this.backend.get(key);
   }
 
   /**
@@ -326,15 +346,16 @@ export class SottoStore {
       try {
         // Within one atomic batch only the last write of a key matters (a session
         // record or the sequence counter is rewritten by every Tx of a busy group).
-        const last = new Map<string, Uint8Array | null>();
+        const last = new Map<string, { value: Uint8Array | null; raw: boolean }>();
         for (const { tx } of group) {
           for (const op of tx.ops) {
-            last.delete(op.key);
-            last.set(op.key, op.value);
+            const key = op.raw ? op.key : this.names.physical(op.key);
+            last.delete(key);
+            last.set(key, { value: op.value, raw: op.raw ?? false });
           }
         }
         const ops: KvOperation[] = [];
-        for (const [key, value] of last) ops.push(value ? { type: 'put', key, value: await this.values.encode(key, value) } : { type: 'del', key });
+        for (const [key, { value, raw }] of last) ops.push(value ? { type: 'put', key, value: raw ? value : await this.values.encode(key, value) } : { type: 'del', key });
         await this.backend.batch(ops, { sync: group.some((c) => c.sync) });
         for (const c of group) c.resolve();
       } catch (err) {
