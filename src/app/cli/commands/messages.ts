@@ -1,0 +1,35 @@
+/** `sotto send` and `sotto history`. */
+import { Option, type Command } from 'commander';
+import { withApi } from '../../local.ts';
+import { MS_PER_SECOND, print, type Cli } from '../cli.ts';
+
+/** How long `sotto send` waits for the recipient's ack by default. */
+const DEFAULT_SEND_WAIT_SECONDS = 10;
+
+export function registerMessages(program: Command, cli: Cli): void {
+  program
+    .command('send')
+    .description('send a message; prints "delivered" once the recipient acked it, "stored: <mailboxes>" when mailboxes hold it for an offline recipient, else "queued: <reason>"')
+    .argument('<name>', 'the contact')
+    .argument('<text>', 'the message')
+    .option('--json', 'print {"id","status","reason"}')
+    .addOption(new Option('--wait <seconds>', 'how long to wait for delivery').default(DEFAULT_SEND_WAIT_SECONDS).argParser(Number))
+    .addHelpText('after', '\nExamples:\n  $ sotto send bob "see you at eight"\n  delivered\n  $ sotto send carol "hi" --wait 0 --json\n  {"id":"...","status":"queued","reason":"not acknowledged yet"}')
+    .action(async (name: string, text: string, options: { json?: boolean; wait: number }) => {
+      if (!Number.isFinite(options.wait) || options.wait < 0) throw new RangeError('--wait takes a number of seconds');
+      const result = await withApi(cli.home(), cli.clock, (api) => api.send(name, text, options.wait * MS_PER_SECOND));
+      print(cli, result, options.json, () => [result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${result.reason ?? 'not acknowledged yet'}`]);
+    });
+
+  program
+    .command('history')
+    .description('show a conversation, oldest first (marks received messages read)')
+    .argument('<name>', 'the contact')
+    .option('--json', 'print [{"id","direction","text","timestamp","status"}]')
+    .addHelpText('after', '\nExample:\n  $ sotto history bob\n  2026-11-24T08:00:00.000Z > see you at eight  [read]\n  2026-11-24T08:01:12.000Z < great  [received]')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const lines = await withApi(cli.home(), cli.clock, (api) => api.history(name));
+      const state = (m: (typeof lines)[number]): string => (m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.status);
+      print(cli, lines, options.json, () => lines.map((m) => `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${state(m)}]`));
+    });
+}

@@ -1,0 +1,20 @@
+/** `sotto start`: run the node in the foreground. */
+import type { Command } from 'commander';
+import { runNode } from '../../run-node.ts';
+import { collect, type Cli } from '../cli.ts';
+
+export function registerStart(program: Command, cli: Cli): void {
+  program
+    .command('start')
+    .description('run the node in the foreground: print "listening <multiaddr>" lines, then "ready"; Ctrl-C stops it')
+    .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect, [])
+    .option('--bootstrap <multiaddr>', 'a peer to join the network through, with /p2p/PEERID (repeatable)', collect, [])
+    .option('--mdns', 'discover peers on the local network (mDNS)')
+    .option('--relay', 'relay connections for browser peers (circuit relay v2)')
+    .option('--mailbox', 'hold mail for offline peers (store-and-forward, 14 days)')
+    .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')
+    .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  $ sotto start --mdns --mailbox')
+    .action(async (options: { listen: string[]; bootstrap: string[]; mdns?: boolean; relay?: boolean; mailbox?: boolean; swarmKey?: string }) => {
+      await runNode(cli.home(), { ...options, clock: cli.clock }, (line) => cli.out(line));
+    });
+}
