@@ -5,7 +5,9 @@
  * cleanly on SIGINT or SIGTERM.
  */
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import type { CryptoContext } from '../crypto/context.ts';
 import { SottoError } from '../crypto/errors.ts';
 import { NotInitialisedError } from '../node/errors.ts';
 import { createNode, type SottoNode } from '../node/libp2p.ts';
@@ -14,7 +16,8 @@ import { bundleRecordDhtHooks } from '../node/bundle-record.ts';
 import { MailboxService } from '../node/mailbox/service.ts';
 import { Messenger } from '../node/messenger.ts';
 import { openLevelStore } from '../node/store/level.ts';
-import { messengerApi } from './api.ts';
+import type { SottoStore } from '../node/store/store.ts';
+import { messengerApi, type SottoApi } from './api.ts';
 import { nodeCryptoContext } from './context.ts';
 import { nodeIsRunning } from './control/client.ts';
 import { startControlServer, stopControlServer } from './control/server.ts';
@@ -71,14 +74,39 @@ async function startNode(config: Parameters<typeof createNode>[0]): Promise<Sott
   }
 }
 
-/** Runs the node until a signal stops it. `print` receives each stdout line. */
-export async function runNode(home: HomePaths, options: StartOptions, print: (line: string) => void): Promise<void> {
+/** A node running on a home in this process: its parts and how to stop it. */
+export interface RunningHome {
+  readonly ctx: CryptoContext;
+  readonly store: SottoStore;
+  readonly node: SottoNode;
+  readonly messenger: Messenger;
+  readonly mailbox: MailboxService | undefined;
+  /** The API served on the control socket. */
+  readonly api: SottoApi;
+  /** Stops serving, delivering and listening, and closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens `home`, starts its node and messenger and serves the control socket.
+ * Throws NodeAlreadyRunningError, NotInitialisedError, the store's unlock
+ * errors, PortInUseError or InvalidMultiaddrError; nothing is left running
+ * when it throws.
+ */
+export async function startHome(home: HomePaths, options: StartOptions): Promise<RunningHome> {
   if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(options.clock);
   const store = await openLevelStore(home.database, ctx, { passphrase: existingPassphrase() });
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
+  let server: Server | undefined;
+  const stop = async (): Promise<void> => {
+    if (server) await stopControlServer(server, home.socket).catch(() => {});
+    await messenger?.stop().catch(() => {});
+    await node?.stop().catch(() => {});
+    await store.close();
+  };
   try {
     const identity = await store.getIdentity(ctx);
     if (!identity) throw new NotInitialisedError();
@@ -98,17 +126,26 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
     messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
     const running = node;
-    const server = await startControlServer(home.socket, messengerApi(messenger, ctx.primitives, () => running.addresses()));
-    for (const address of node.addresses()) print(`listening ${address}`);
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses());
+    server = await startControlServer(home.socket, api);
+    return { ctx, store, node, messenger, mailbox, api, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs the node until a signal stops it. `print` receives each stdout line. */
+export async function runNode(home: HomePaths, options: StartOptions, print: (line: string) => void): Promise<void> {
+  const running = await startHome(home, options);
+  try {
+    for (const address of running.node.addresses()) print(`listening ${address}`);
     print('ready');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    await stopControlServer(server, home.socket);
   } finally {
-    await messenger?.stop().catch(() => {});
-    await node?.stop().catch(() => {});
-    await store.close();
+    await running.stop();
   }
 }
