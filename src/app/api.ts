@@ -37,6 +37,12 @@ export interface ContactLine {
   readonly peerId: string;
   readonly verified: boolean;
   readonly added: boolean;
+  /** Connected to this node right now (always false without a running node). */
+  readonly online: boolean;
+  /** Received messages not read yet. */
+  readonly unread: number;
+  /** When the user accepted a new identity key for this name, until they verify it again. */
+  readonly keyChangedAt?: number;
 }
 
 /** The operations of the `sotto` commands on one home. */
@@ -48,7 +54,15 @@ export interface SottoApi {
   history(name: string): Promise<HistoryLine[]>;
 }
 
-const contactLine = (c: ContactRecord): ContactLine => ({ name: c.name, peerId: c.peerId, verified: c.verified, added: c.added });
+const contactLine = (c: ContactRecord, online: boolean, unread: number): ContactLine => ({
+  name: c.name,
+  peerId: c.peerId,
+  verified: c.verified,
+  added: c.added,
+  online,
+  unread,
+  ...(c.keyChangedAt === undefined ? {} : { keyChangedAt: c.keyChangedAt }),
+});
 const historyLine = (m: MessageRecord): HistoryLine => ({
   id: m.id,
   direction: m.direction,
@@ -58,12 +72,17 @@ const historyLine = (m: MessageRecord): HistoryLine => ({
   ...(m.status === 'stored' && m.custody ? { mailboxes: m.custody.mailboxes, storedUntil: m.custody.until } : {}),
 });
 
-/** The API over a messenger in this process. */
-export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[]): SottoApi {
+/**
+ * The API over a messenger in this process. `addresses` lists the running
+ * node's addresses and `isOnline` tells whether a peer is connected (both
+ * empty/false when no node runs).
+ */
+export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[], isOnline: (peerId: string) => boolean = () => false): SottoApi {
+  const line = async (c: ContactRecord): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId));
   return {
     id: async () => ({ peerId: messenger.peerId, name: (await messenger.profile()).name, addresses: addresses(), safetyNumber: formatSafetyNumber(identityDigits(primitives, messenger.identity.public.signingKey)) }),
-    addContact: async (name, peerId, acceptNewKey) => contactLine(await messenger.addContact(name, peerId, { acceptNewKey })),
-    listContacts: async () => (await messenger.contacts()).map(contactLine),
+    addContact: async (name, peerId, acceptNewKey) => line(await messenger.addContact(name, peerId, { acceptNewKey })),
+    listContacts: async () => Promise.all((await messenger.contacts()).map(line)),
     send: (name, text, waitMs) => messenger.send(name, text, { waitMs }),
     history: async (name) => {
       const lines = (await messenger.history(name)).map(historyLine);

@@ -126,7 +126,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
     const running = node;
-    const api = messengerApi(messenger, ctx.primitives, () => running.addresses());
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
     server = await startControlServer(home.socket, api);
     return { ctx, store, node, messenger, mailbox, api, stop };
   } catch (err) {

@@ -164,6 +164,8 @@ export interface SottoNode {
   readonly peerId: string;
   /** Where other peers can reach this node: full multiaddrs ending in /p2p/<peer id>. */
   addresses(): string[];
+  /** True while at least one connection to `peerId` is open (false for a malformed id). */
+  isConnected(peerId: string): boolean;
   /**
    * Dials one multiaddr (with or without /p2p/) and returns the remote peer
    * id. Throws DialFailedError (`unreachable`, `timeout`), TypeError for a
@@ -403,6 +405,13 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     libp2p,
     peerId: selfText,
     addresses: () => libp2p.getMultiaddrs().map(String),
+    isConnected: (peerId) => {
+      try {
+        return libp2p.getConnections(peerIdFromText(peerId)).length > 0;
+      } catch {
+        return false;
+      }
+    },
     connect,
     findPeer,
     dialProtocol,

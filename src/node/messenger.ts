@@ -319,7 +319,9 @@ export class Messenger {
       if (byPeer.added) throw new DuplicatePeerError(peerId, byPeer.name);
       tx.deleteContact(byPeer);
     }
-    const contact: ContactRecord = { name, peerId, addedAt: this.core.ctx.now(), verified: false, added: true };
+    const now = this.core.ctx.now();
+    const keyChanged = byName !== undefined && byName.peerId !== peerId && byName.added;
+    const contact: ContactRecord = { name, peerId, addedAt: now, verified: false, added: true, ...(keyChanged ? { keyChangedAt: now } : {}) };
     await store.commit(tx.putContact(contact), { sync: true });
     this.core.contactsChanged([byName, byPeer].filter((c): c is ContactRecord => c !== undefined), [contact]);
     return contact;
@@ -433,6 +435,13 @@ export class Messenger {
   async history(name: string): Promise<MessageRecord[]> {
     const contact = await this.contact(name);
     return this.core.store.listMessages(contact.peerId);
+  }
+
+  /** How many messages from `peerId` were received and not read yet. */
+  async unreadCount(peerId: string): Promise<number> {
+    let count = 0;
+    for (const m of await this.core.store.listMessages(peerId)) if (m.direction === 'in' && m.status === 'received') count++;
+    return count;
   }
 
   /**

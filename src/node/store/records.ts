@@ -16,6 +16,8 @@ export interface ContactRecord {
   readonly verified: boolean;
   /** False for a peer that wrote to us before the user added it. */
   readonly added: boolean;
+  /** When the user accepted a new identity key for this name (cleared by verifying). */
+  readonly keyChangedAt?: number;
 }
 
 /** State of a message as its sender sees it (incoming messages are 'received' or 'read'). */
@@ -116,6 +118,7 @@ export function decodeContact(key: string, bytes: Uint8Array): ContactRecord {
     addedAt: field(key, o, 'addedAt', isCount),
     verified: field(key, o, 'verified', isBool),
     added: field(key, o, 'added', isBool),
+    ...(o['keyChangedAt'] === undefined ? {} : { keyChangedAt: field(key, o, 'keyChangedAt', isCount) }),
   };
 }
 
