@@ -4,6 +4,16 @@
 // stay external and load from node_modules. Runs on `npm ci` (prepare).
 import { build } from 'esbuild';
 
+// ink imports React's developer tools (not installed) only when DEV=true;
+// the bundle gets an empty module in its place.
+const withoutDevtools = {
+  name: 'without-react-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'sotto-empty' }));
+    b.onLoad({ filter: /.*/, namespace: 'sotto-empty' }, () => ({ contents: 'export default {};', loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: ['src/app/cli/main.ts'],
   outfile: 'dist/sotto.mjs',
@@ -15,6 +25,9 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
   external: ['sodium-native', 'classic-level', 'node-datachannel', '@libp2p/webrtc', '@oqs/liboqs-js'],
+  plugins: [withoutDevtools],
+  // React's production build (no development checks) in the bundle.
+  define: { 'process.env.NODE_ENV': '"production"' },
   // Bundled CommonJS dependencies call require(); give the ES module one.
   banner: { js: "import { createRequire as __sottoRequire } from 'node:module'; const require = __sottoRequire(import.meta.url);" },
 });

@@ -13,6 +13,7 @@ import { SOTTO_VERSION } from '../version.ts';
 import { HOME_ENV } from '../home.ts';
 import { createCli } from './cli.ts';
 import { reportError } from './errors.ts';
+import { registerChat } from './commands/chat.ts';
 import { registerContacts } from './commands/contacts.ts';
 import { registerId } from './commands/id.ts';
 import { registerInit } from './commands/init.ts';
@@ -46,10 +47,7 @@ registerContacts(program, cli);
 registerMessages(program, cli);
 registerPassphrase(program, cli);
 registerSelftest(program, cli);
-
-program.action(() => {
-  program.outputHelp();
-});
+registerChat(program, cli);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   reportError(err, (line) => console.error(line));

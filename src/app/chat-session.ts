@@ -1,0 +1,59 @@
+/**
+ * `sotto chat` and the first run (`sotto` with no command on a terminal):
+ * create an identity if the home has none, start the node with LAN discovery
+ * (or attach to the node already running on the home), and open the chat.
+ * When the chat started the node, leaving the chat stops it.
+ */
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { controlClient, nodeIsRunning } from './control/client.ts';
+import { ensureHome, type HomePaths } from './home.ts';
+import { initHome } from './init.ts';
+import { promptLine } from './prompt.ts';
+import { startHome, type StartOptions } from './run-node.ts';
+
+/** Options of the chat's node when the chat starts it. */
+export type ChatNodeOptions = StartOptions;
+
+/** Opens the chat on `home` (attaching to its running node, else starting one here). */
+export async function openChat(home: HomePaths, options: ChatNodeOptions, say: (line: string) => void): Promise<void> {
+  const { runChat } = await import('./chat/run.tsx');
+  const { inProcessBackend, remoteBackend } = await import('./chat/backends.ts');
+  if (await nodeIsRunning(home.socket)) {
+    say('sotto: a node runs on this home; the chat attaches to it');
+    return runChat(remoteBackend(controlClient(home.socket)));
+  }
+  say(`sotto: starting the node${options.mdns ? ' (looking for peers on the local network)' : ''}…`);
+  const running = await startHome(home, options);
+  try {
+    await runChat(inProcessBackend(running));
+  } finally {
+    say('sotto: stopping the node…');
+    await running.stop();
+  }
+}
+
+/** The name offered at first run: the login name, when there is one. */
+function defaultName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * First run: creates an identity in `home` when it has none (asking for a
+ * name and a passphrase), then opens the chat with LAN discovery on.
+ */
+export async function firstRun(home: HomePaths, options: ChatNodeOptions, say: (line: string) => void): Promise<void> {
+  if (!existsSync(home.database) && !(await nodeIsRunning(home.socket))) {
+    say(`Welcome to Sotto. This creates your identity in ${home.root}.`);
+    const name = await promptLine('Your name, as contacts will see it:', defaultName());
+    say('Choose a passphrase: it encrypts everything Sotto keeps on this disk, and cannot be recovered.');
+    await ensureHome(home);
+    const peerId = await initHome(home, name, options.clock, true);
+    say(`Your peer id is ${peerId}`);
+  }
+  await openChat(home, options, say);
+}

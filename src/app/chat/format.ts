@@ -1,0 +1,99 @@
+/**
+ * Pure text layout of the chat: how a message's state reads, how a contact
+ * reads in the list, and how a conversation wraps into the lines of a pane.
+ * No terminal and no React here, so it is tested as plain functions.
+ */
+import type { ContactLine, HistoryLine } from '../api.ts';
+
+/** The state of a message as the chat shows it. */
+export function messageState(m: HistoryLine): string {
+  if (m.direction === 'in') return '';
+  switch (m.status) {
+    case 'queued':
+      return 'queued';
+    case 'stored':
+      return `stored (${m.mailboxes ?? 0} mailboxes)`;
+    case 'delivered':
+      return 'delivered';
+    case 'read':
+      return 'read';
+    case 'failed':
+      return 'failed';
+    default:
+      return m.status;
+  }
+}
+
+/** A contact in the list: online dot, name, verified mark, unread count, warning. */
+export function contactLabel(c: ContactLine, width: number): string {
+  const dot = c.online ? '●' : '○';
+  const marks = `${c.verified ? ' ✓' : ''}${c.keyChangedAt !== undefined ? ' !' : ''}${c.unread > 0 ? ` (${c.unread})` : ''}`;
+  const room = Math.max(1, width - 2 - marks.length);
+  const name = c.name.length > room ? `${c.name.slice(0, room - 1)}…` : c.name;
+  return `${dot} ${name}${marks}`;
+}
+
+/** HH:MM of a timestamp, in the local time zone. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Splits `text` into lines of at most `width` characters, at spaces where possible. */
+export function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let line = '';
+    for (const word of paragraph.split(' ')) {
+      let rest = word;
+      while (rest.length > width) {
+        if (line) out.push(line);
+        line = '';
+        out.push(rest.slice(0, width));
+        rest = rest.slice(width);
+      }
+      if (!line) line = rest;
+      else if (line.length + 1 + rest.length <= width) line += ` ${rest}`;
+      else {
+        out.push(line);
+        line = rest;
+      }
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** One displayed line of a conversation. */
+export interface ConversationLine {
+  readonly text: string;
+  readonly direction: 'in' | 'out' | 'note';
+}
+
+/**
+ * The last `height` lines of a conversation wrapped to `width`: each message
+ * as "HH:MM > text" (sent) or "HH:MM < text" (received), then, for sent
+ * messages, its state right-aligned on the last line when it fits, else on
+ * a line of its own.
+ */
+export function conversationLines(messages: readonly HistoryLine[], width: number, height: number): ConversationLine[] {
+  const lines: ConversationLine[] = [];
+  const prefixWidth = 8; // "HH:MM > "
+  const bodyWidth = Math.max(1, width - prefixWidth);
+  for (const m of messages) {
+    const arrow = m.direction === 'in' ? '<' : '>';
+    const body = wrap(m.text, bodyWidth);
+    const state = messageState(m);
+    body.forEach((part, i) => {
+      const prefix = i === 0 ? `${clockTime(m.timestamp)} ${arrow} ` : ' '.repeat(prefixWidth);
+      lines.push({ text: prefix + part, direction: m.direction });
+    });
+    if (state) {
+      const last = lines[lines.length - 1]!;
+      const gap = width - last.text.length - state.length;
+      if (gap >= 2) lines[lines.length - 1] = { ...last, text: last.text + ' '.repeat(gap) + state };
+      else lines.push({ text: ' '.repeat(Math.max(0, width - state.length)) + state, direction: m.direction });
+    }
+  }
+  return lines.slice(Math.max(0, lines.length - height));
+}

@@ -1,0 +1,133 @@
+/**
+ * The chat drawn with ink: a header, the contact list on the left (online
+ * dot, verified mark, unread count), the open conversation on the right with
+ * each message's state, an information area, and the input line. Laid out
+ * for any terminal from 80×24 up; the layout itself is ./format.ts.
+ */
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import TextInput from 'ink-text-input';
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { ChatController, ChatState } from './controller.ts';
+import { contactLabel, conversationLines } from './format.ts';
+
+/** Width of the contact list, in columns (borders included). */
+const CONTACTS_WIDTH = 24;
+/** The smallest terminal the layout is made for. */
+const MIN_COLUMNS = 80;
+const MIN_ROWS = 24;
+/** Rows used by everything but the panes: header, input, footer, pane borders, and one spare (ink redraws in place only while the output is shorter than the terminal). */
+const FIXED_ROWS = 6;
+
+/** Props of {@link ChatScreen}: a state and the terminal size. */
+export interface ChatScreenProps {
+  readonly state: ChatState;
+  readonly columns: number;
+  readonly rows: number;
+  readonly input: React.ReactNode;
+}
+
+function shortId(peerId: string): string {
+  return `${peerId.slice(0, 8)}…${peerId.slice(-6)}`;
+}
+
+/** The whole screen for one state (pure: no hooks, so it renders to a string in tests). */
+export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): React.JSX.Element {
+  const width = Math.max(columns, MIN_COLUMNS) - 1;
+  const notice = state.notice;
+  const paneRows = Math.max(3, Math.max(rows, MIN_ROWS) - FIXED_ROWS - notice.length);
+  const convWidth = width - CONTACTS_WIDTH - 2;
+  const open = state.contacts.find((c) => c.name === state.selected);
+  const warning = open ? (state.warnings.get(open.peerId) ?? (open.keyChangedAt !== undefined ? `accepted a new identity key on ${new Date(open.keyChangedAt).toLocaleString()}` : undefined)) : undefined;
+  const titleRows = 1 + (warning ? 1 : 0);
+  const lines = conversationLines(state.messages, convWidth, paneRows - titleRows);
+  const online = state.contacts.filter((c) => c.online).length;
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text>
+        <Text bold>Sotto</Text> · {state.self.name || 'you'} ({shortId(state.self.peerId)}) · {online} contact{online === 1 ? '' : 's'} online
+      </Text>
+      <Box>
+        <Box flexDirection="column" width={CONTACTS_WIDTH} height={paneRows + 2} borderStyle="single" paddingX={0}>
+          {state.contacts.length === 0 ? <Text dimColor>no contacts yet</Text> : null}
+          {state.contacts.slice(0, paneRows).map((c) => (
+            <Text key={c.peerId} inverse={c.name === state.selected} color={c.keyChangedAt !== undefined || state.warnings.has(c.peerId) ? 'yellow' : undefined}>
+              {contactLabel(c, CONTACTS_WIDTH - 2)}
+            </Text>
+          ))}
+        </Box>
+        <Box flexDirection="column" width={convWidth + 2} height={paneRows + 2} borderStyle="single">
+          {open ? (
+            <Text bold>
+              {open.name} · {open.online ? 'online' : 'offline'} · {open.verified ? 'verified ✓' : 'not verified (/verify)'}
+              {open.added ? '' : ' · wrote to you first (/add NAME PEERID)'}
+            </Text>
+          ) : (
+            <Text dimColor>Add a contact: /add INVITE (your own: /invite)</Text>
+          )}
+          {warning ? (
+            <Text color="yellow" wrap="truncate-end">
+              ⚠ {open?.name}&apos;s identity key changed: {warning}. Compare safety numbers: /verify
+            </Text>
+          ) : null}
+          {lines.map((line, i) => (
+            <Text key={i} color={line.direction === 'in' ? 'cyan' : undefined} wrap="truncate-end">
+              {line.text}
+            </Text>
+          ))}
+        </Box>
+      </Box>
+      {notice.map((line, i) => (
+        <Text key={i} color={state.noticeIsError ? 'red' : 'green'} wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
+      <Box>
+        <Text>{open ? `${open.name}> ` : '> '}</Text>
+        {input}
+      </Box>
+      <Text dimColor>Enter send · ↑/↓ contact · /help · Ctrl-C quit</Text>
+    </Box>
+  );
+}
+
+function useTerminalSize(): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const read = (): { columns: number; rows: number } => ({ columns: stdout.columns || MIN_COLUMNS, rows: stdout.rows || MIN_ROWS });
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = (): void => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  });
+  return size;
+}
+
+/** The interactive chat on `controller`; unmounts when the user quits. */
+export function ChatApp({ controller }: { readonly controller: ChatController }): React.JSX.Element {
+  const state = useSyncExternalStore(controller.subscribe, controller.getState);
+  const { columns, rows } = useTerminalSize();
+  const { exit } = useApp();
+  const [value, setValue] = useState('');
+  useInput((_input, key) => {
+    if (key.upArrow) controller.move(-1);
+    if (key.downArrow) controller.move(1);
+  });
+  useEffect(() => {
+    if (state.quit) exit();
+  }, [state.quit, exit]);
+  const submit = (line: string): void => {
+    setValue('');
+    void controller.submit(line);
+  };
+  // Pasted text arrives as one chunk, Enter included: each full line is sent.
+  const change = (next: string): void => {
+    const parts = next.split(/\r\n?|\n/);
+    const rest = parts.pop() ?? '';
+    for (const line of parts) submit(line);
+    setValue(rest);
+  };
+  const input = <TextInput value={value} onChange={change} onSubmit={submit} />;
+  return <ChatScreen state={state} columns={columns} rows={rows} input={input} />;
+}
