@@ -147,6 +147,11 @@ export class Core {
     this.queuedMessages.set(message.id, message);
   }
 
+  /** Replaces the remembered copy of a queued message that changed state (a receipt overtook its ack). */
+  updateQueued(message: MessageRecord): void {
+    if (this.queuedMessages.has(message.id)) this.queuedMessages.set(message.id, message);
+  }
+
   /** A queued outgoing message (from memory, else the store); forgets it when `release`. */
   async queuedMessage(peerId: string, id: string, release: boolean): Promise<MessageRecord | undefined> {
     const message = this.queuedMessages.get(id) ?? (await this.store.getMessage(peerId, id));

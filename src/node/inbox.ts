@@ -135,9 +135,12 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     }
   } else if (payload?.type === 'receipt') {
     for (const id of payload.ids) {
-      const message = await core.store.getMessage(peerId, id);
+      const message = await core.queuedMessage(peerId, id, false);
       if (!message || message.direction !== 'out' || STATUS_RANK[payload.kind] <= STATUS_RANK[message.status]) continue;
-      tx.putMessage({ ...message, status: payload.kind });
+      const updated: MessageRecord = { ...message, status: payload.kind };
+      tx.putMessage(updated);
+      // The ack of this message may still be on its way: it must not move it back.
+      core.updateQueued(updated);
       statusChanges.push({ id, status: payload.kind });
     }
   }

@@ -150,6 +150,11 @@ export class MemoryHub {
     set.add(end);
   }
 
+  /** True while `peerId` is on the network. */
+  isOnline(peerId: string): boolean {
+    return this.online.has(peerId);
+  }
+
   /** Takes a peer off the network: its streams break, nobody can reach it. */
   goOffline(peerId: string): void {
     this.online.delete(peerId);

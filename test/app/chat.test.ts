@@ -1,0 +1,200 @@
+/**
+ * The interactive chat without a terminal: what typed lines mean, how the
+ * conversation lays out, and the controller and screen on real messengers
+ * over an in-memory network (unread counts, online state, message states,
+ * identity warnings, an 80×24 screen).
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createElement } from 'react';
+import { renderToString } from 'ink';
+import { messengerApi, type HistoryLine } from '../../src/app/api.ts';
+import { parseChatInput } from '../../src/app/chat/commands.ts';
+import { ChatController, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
+import { contactLabel, conversationLines, wrap } from '../../src/app/chat/format.ts';
+import { ChatScreen } from '../../src/app/chat/view.tsx';
+import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
+import { testClock } from '../helpers/context.ts';
+import { Home } from '../helpers/homes.ts';
+import { MemoryHub } from '../helpers/memory-network.ts';
+import { ManualScheduler, settle } from '../helpers/scheduler.ts';
+
+const PEER = '12D3KooWKrFgK5KWvGUAbJf5JmFA14zqVpa1BkVGPjdXYdeP4NBE';
+
+describe('chat input', () => {
+  test('plain text is a message; // escapes a leading slash; blank lines do nothing', () => {
+    assert.deepEqual(parseChatInput('hello there'), { kind: 'send', text: 'hello there' });
+    assert.deepEqual(parseChatInput('//shrug'), { kind: 'send', text: '/shrug' });
+    assert.deepEqual(parseChatInput('   '), { kind: 'none' });
+  });
+
+  test('slash commands and their arguments', () => {
+    assert.deepEqual(parseChatInput(`/add bob ${PEER}`), { kind: 'add', target: PEER, name: 'bob' });
+    assert.deepEqual(parseChatInput('/add sotto1:abc'), { kind: 'add', target: 'sotto1:abc' });
+    assert.deepEqual(parseChatInput('/add sotto1:abc Robert'), { kind: 'add', target: 'sotto1:abc', name: 'Robert' });
+    assert.deepEqual(parseChatInput('/verify'), { kind: 'verify', confirm: false });
+    assert.deepEqual(parseChatInput('/verify yes'), { kind: 'verify', confirm: true });
+    assert.deepEqual(parseChatInput('/invite'), { kind: 'invite' });
+    assert.deepEqual(parseChatInput('/quit'), { kind: 'quit' });
+    assert.equal(parseChatInput('/add').kind, 'error');
+    assert.equal(parseChatInput('/verify maybe').kind, 'error');
+    assert.deepEqual(parseChatInput('/frobnicate'), { kind: 'error', message: 'unknown command /frobnicate (try /help)' });
+  });
+});
+
+describe('chat layout', () => {
+  const msg = (over: Partial<HistoryLine>): HistoryLine => ({ id: 'x', direction: 'out', text: 'hi', timestamp: 0, status: 'delivered', ...over });
+
+  test('wrap keeps every line within the width and loses no word', () => {
+    const text = 'the quick brown fox jumps over the lazy dog ' + 'x'.repeat(30);
+    const lines = wrap(text, 12);
+    assert.ok(lines.every((l) => l.length <= 12));
+    assert.equal(lines.join('').replace(/ /g, ''), text.replace(/ /g, ''));
+  });
+
+  test('a sent message shows its state, right-aligned; the pane keeps the newest lines', () => {
+    const lines = conversationLines(
+      [msg({ text: 'first', status: 'read' }), msg({ text: 'second', status: 'stored', mailboxes: 3 }), msg({ direction: 'in', text: 'third', status: 'received' })],
+      40,
+      2,
+    );
+    assert.equal(lines.length, 2);
+    assert.match(lines[0]!.text, /> second +stored \(3 mailboxes\)$/);
+    assert.equal(lines[0]!.text.length, 40);
+    assert.match(lines[1]!.text, /< third$/);
+  });
+
+  test('a contact label fits its column and shows online, verified, warning and unread', () => {
+    const label = contactLabel({ name: 'a very long contact name indeed', peerId: PEER, verified: true, added: true, online: true, unread: 12, keyChangedAt: 1 }, 22);
+    assert.ok(label.length <= 22, label);
+    assert.match(label, /^● a very/);
+    assert.match(label, / ✓ ! \(12\)$/);
+    assert.equal(contactLabel({ name: 'bob', peerId: PEER, verified: false, added: true, online: false, unread: 0 }, 22), '○ bob');
+  });
+});
+
+/** A chat backend on a home of the in-memory network. */
+function backendOf(home: Home, hub: MemoryHub): ChatBackend {
+  return {
+    api: messengerApi(home.messenger, nodePrimitives, () => [], (peerId) => hub.isOnline(peerId)),
+    watch(listener: (e: ChatEvent) => void) {
+      const offs = [
+        home.messenger.on('message', () => listener({ kind: 'changed' })),
+        home.messenger.on('status', () => listener({ kind: 'changed' })),
+        home.messenger.on('identity-warning', (w) => listener({ kind: 'identity-warning', peerId: w.peerId, reason: w.reason })),
+      ];
+      return () => offs.forEach((off) => off());
+    },
+  };
+}
+
+async function chatOf(home: Home, hub: MemoryHub): Promise<ChatController> {
+  const controller = new ChatController(backendOf(home, hub), { name: home.name, peerId: home.peerId });
+  await controller.start();
+  return controller;
+}
+
+/** Lets due timers fire, then waits until the controllers' refreshes and the network have settled. */
+async function quiet(scheduler: ManualScheduler, ...controllers: ChatController[]): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await scheduler.advance(0);
+    await settle();
+    await Promise.all(controllers.map((c) => c.refresh()));
+  }
+}
+
+describe('chat controller and screen', () => {
+  test('unread counts, opening a conversation, message states through read, online state', async () => {
+    const hub = new MemoryHub();
+    const clock = testClock();
+    const scheduler = new ManualScheduler(clock);
+    const alice = await new Home('alice', hub, clock, scheduler).init();
+    const bob = await new Home('bob', hub, clock, scheduler).init();
+    const carol = await new Home('carol', hub, clock, scheduler).init();
+    const aliceChat = await chatOf(alice, hub);
+    const bobChat = await chatOf(bob, hub);
+
+    await aliceChat.submit(`/add bob ${bob.peerId}`);
+    await bobChat.submit(`/add alice ${alice.peerId}`);
+    await bobChat.submit(`/add carol ${carol.peerId}`);
+    await carol.messenger.addContact('bob', bob.peerId);
+    assert.equal(aliceChat.getState().selected, 'bob');
+    bobChat.move(-1);
+    await quiet(scheduler, bobChat);
+    assert.equal(bobChat.getState().selected, 'alice');
+
+    await aliceChat.submit('hello bob');
+    await carol.messenger.send('bob', 'psst, carol here');
+    await quiet(scheduler, aliceChat, bobChat);
+
+    // Bob has alice open: her message is read at once; carol's waits, counted.
+    const bobState = bobChat.getState();
+    assert.deepEqual(bobState.messages.map((m) => [m.direction, m.text]), [['in', 'hello bob']]);
+    assert.deepEqual(bobState.contacts.map((c) => [c.name, c.unread, c.online]), [['alice', 0, true], ['carol', 1, true]]);
+    assert.equal(aliceChat.getState().messages[0]!.status, 'read');
+
+    bobChat.move(1);
+    await quiet(scheduler, bobChat);
+    assert.equal(bobChat.getState().selected, 'carol');
+    assert.equal(bobChat.getState().contacts.find((c) => c.name === 'carol')!.unread, 0);
+    assert.deepEqual(bobChat.getState().messages.map((m) => m.text), ['psst, carol here']);
+
+    // Alice sends while bob is away: the message stays queued and says so.
+    await bob.stop();
+    await aliceChat.submit('are you there?');
+    await quiet(scheduler, aliceChat);
+    const state = aliceChat.getState();
+    assert.equal(state.contacts[0]!.online, false);
+    assert.deepEqual(state.messages.map((m) => [m.text, m.status]), [['hello bob', 'read'], ['are you there?', 'queued']]);
+
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
+    const rows = screen.split('\n');
+    assert.ok(rows.length <= 24, `${rows.length} rows`);
+    assert.ok(rows.every((r) => [...r].length <= 80), 'a row is wider than 80 columns');
+    assert.match(screen, /○ bob/);
+    assert.match(screen, /bob · offline · not verified/);
+    assert.match(screen, /> hello bob +read/);
+    assert.match(screen, /> are you there\? +queued/);
+    aliceChat.stop();
+    bobChat.stop();
+  });
+
+  test('a contact whose identity key changed is flagged in the list and the conversation', async () => {
+    const hub = new MemoryHub();
+    const clock = testClock();
+    const scheduler = new ManualScheduler(clock);
+    const alice = await new Home('alice', hub, clock, scheduler).init();
+    const bob = await new Home('bob', hub, clock, scheduler).init();
+    const mallory = await new Home('mallory', hub, clock, scheduler).init();
+    const chat = await chatOf(alice, hub);
+    await chat.submit(`/add bob ${bob.peerId}`);
+    // Bob's name now points at another key: refused in the chat, accepted on purpose.
+    await chat.submit(`/add bob ${mallory.peerId}`);
+    assert.equal(chat.getState().noticeIsError, true);
+    assert.match(chat.getState().notice.join(' '), /identity/);
+    await alice.messenger.addContact('bob', mallory.peerId, { acceptNewKey: true });
+    await quiet(scheduler, chat);
+    const state = chat.getState();
+    assert.equal(typeof state.contacts[0]!.keyChangedAt, 'number');
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
+    assert.match(screen, /● bob !/);
+    assert.match(screen, /⚠ bob's identity key changed/);
+    chat.stop();
+  });
+
+  test('help and unknown commands answer in the information area', async () => {
+    const hub = new MemoryHub();
+    const clock = testClock();
+    const alice = await new Home('alice', hub, clock, new ManualScheduler(clock)).init();
+    const chat = await chatOf(alice, hub);
+    await chat.submit('/help');
+    assert.match(chat.getState().notice.join('\n'), /\/add INVITE/);
+    await chat.submit('/nope');
+    assert.equal(chat.getState().noticeIsError, true);
+    await chat.submit('hello?');
+    assert.match(chat.getState().notice[0]!, /No conversation open/);
+    await chat.submit('/quit');
+    assert.equal(chat.getState().quit, true);
+    chat.stop();
+  });
+});
