@@ -9,6 +9,7 @@ import { userInfo } from 'node:os';
 import { controlClient, nodeIsRunning } from './control/client.ts';
 import { ensureHome, type HomePaths } from './home.ts';
 import { initHome } from './init.ts';
+import { newPassphrase, PASSPHRASE_ENV } from './passphrase.ts';
 import { promptLine } from './prompt.ts';
 import { startHome, type StartOptions } from './run-node.ts';
 
@@ -52,8 +53,12 @@ export async function firstRun(home: HomePaths, options: ChatNodeOptions, say: (
     const name = await promptLine('Your name, as contacts will see it:', defaultName());
     say('Choose a passphrase: it encrypts everything Sotto keeps on this disk, and cannot be recovered.');
     await ensureHome(home);
-    const peerId = await initHome(home, name, options.clock, true);
+    // Asked once: the same passphrase then opens the home for the node.
+    const chosen = newPassphrase(PASSPHRASE_ENV)();
+    const passphrase = (): Promise<string> => chosen;
+    const peerId = await initHome(home, name, options.clock, true, passphrase);
     say(`Your peer id is ${peerId}`);
+    return openChat(home, { ...options, passphrase }, say);
   }
   await openChat(home, options, say);
 }

@@ -12,10 +12,11 @@ import type { HomePaths } from './home.ts';
 import { newPassphrase, PASSPHRASE_ENV } from './passphrase.ts';
 
 /**
- * Creates the identity, encrypted at rest with a new passphrase unless
- * `encrypt` is false (--no-passphrase); resolves to its peer id.
+ * Creates the identity, encrypted at rest with a new passphrase (from
+ * `passphrase`, by default $SOTTO_PASSPHRASE or typed twice) unless `encrypt`
+ * is false (--no-passphrase); resolves to its peer id.
  */
-export async function initHome(home: HomePaths, name: string, clock: () => number, encrypt: boolean): Promise<string> {
+export async function initHome(home: HomePaths, name: string, clock: () => number, encrypt: boolean, passphrase: () => Promise<string> = newPassphrase(PASSPHRASE_ENV)): Promise<string> {
   if (await nodeIsRunning(home.socket)) throw new AlreadyInitialisedError((await controlClient(home.socket).id()).peerId);
   const ctx = await nodeCryptoContext(clock);
   // An initialised home is refused before any passphrase is asked for.
@@ -26,7 +27,7 @@ export async function initHome(home: HomePaths, name: string, clock: () => numbe
     const existing = await plain.getIdentity(ctx).finally(() => plain.close());
     throw new AlreadyInitialisedError(existing ? peerIdOfIdentity(existing.public) : undefined);
   }
-  const unlock = encrypt ? { create: 'encrypted' as const, passphrase: newPassphrase(PASSPHRASE_ENV) } : { create: 'plain' as const };
+  const unlock = encrypt ? { create: 'encrypted' as const, passphrase } : { create: 'plain' as const };
   const store = await openLevelStore(home.database, ctx, unlock);
   try {
     return (await Messenger.initialise(store, ctx, { name })).peerId;

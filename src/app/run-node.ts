@@ -37,6 +37,8 @@ export interface StartOptions {
   readonly mailbox?: boolean;
   readonly swarmKey?: string;
   readonly clock: () => number;
+  /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
+  readonly passphrase?: () => Promise<string>;
 }
 
 /** A node already runs on this home. */
@@ -97,7 +99,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(options.clock);
-  const store = await openLevelStore(home.database, ctx, { passphrase: existingPassphrase() });
+  const store = await openLevelStore(home.database, ctx, { passphrase: options.passphrase ?? existingPassphrase() });
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
   let server: Server | undefined;

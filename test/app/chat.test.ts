@@ -13,6 +13,7 @@ import { parseChatInput } from '../../src/app/chat/commands.ts';
 import { ChatController, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
 import { contactLabel, conversationLines, wrap } from '../../src/app/chat/format.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
+import { editLine } from '../../src/app/chat/line-input.tsx';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testClock } from '../helpers/context.ts';
 import { Home } from '../helpers/homes.ts';
@@ -39,6 +40,30 @@ describe('chat input', () => {
     assert.equal(parseChatInput('/add').kind, 'error');
     assert.equal(parseChatInput('/verify maybe').kind, 'error');
     assert.deepEqual(parseChatInput('/frobnicate'), { kind: 'error', message: 'unknown command /frobnicate (try /help)' });
+  });
+});
+
+describe('chat input line', () => {
+  const type = (keys: [string, Record<string, boolean>?][]): { text: string; cursor: number; submitted: string[] } => {
+    let line = { text: '', cursor: 0 };
+    const submitted: string[] = [];
+    for (const [input, key] of keys) {
+      const next = editLine(line, input, key ?? {});
+      line = next.line;
+      submitted.push(...next.submitted);
+    }
+    return { ...line, submitted };
+  };
+
+  test('typing, moving, erasing and Enter', () => {
+    assert.deepEqual(type([['helo'], ['', { leftArrow: true }], ['l'], ['', { end: true }], ['!'], ['', { return: true }]]), { text: '', cursor: 0, submitted: ['hello!'] });
+    assert.deepEqual(type([['abc'], ['', { delete: true }], ['', { home: true }], ['', { backspace: true }]]), { text: 'ab', cursor: 0, submitted: [] });
+    assert.deepEqual(type([['secret'], ['u', { ctrl: true }]]), { text: '', cursor: 0, submitted: [] });
+  });
+
+  test('a chunk with line breaks (a paste, or keys faster than a redraw) submits each full line', () => {
+    assert.deepEqual(type([['/help\r']]), { text: '', cursor: 0, submitted: ['/help'] });
+    assert.deepEqual(type([['one\ntwo\r\nthr']]), { text: 'thr', cursor: 3, submitted: ['one', 'two'] });
   });
 });
 

@@ -5,10 +5,10 @@
  * for any terminal from 80×24 up; the layout itself is ./format.ts.
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
-import TextInput from 'ink-text-input';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { ChatController, ChatState } from './controller.ts';
 import { contactLabel, conversationLines } from './format.ts';
+import { LineInput } from './line-input.tsx';
 
 /** Width of the contact list, in columns (borders included). */
 const CONTACTS_WIDTH = 24;
@@ -109,7 +109,6 @@ export function ChatApp({ controller }: { readonly controller: ChatController })
   const state = useSyncExternalStore(controller.subscribe, controller.getState);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
-  const [value, setValue] = useState('');
   useInput((_input, key) => {
     if (key.upArrow) controller.move(-1);
     if (key.downArrow) controller.move(1);
@@ -117,17 +116,6 @@ export function ChatApp({ controller }: { readonly controller: ChatController })
   useEffect(() => {
     if (state.quit) exit();
   }, [state.quit, exit]);
-  const submit = (line: string): void => {
-    setValue('');
-    void controller.submit(line);
-  };
-  // Pasted text arrives as one chunk, Enter included: each full line is sent.
-  const change = (next: string): void => {
-    const parts = next.split(/\r\n?|\n/);
-    const rest = parts.pop() ?? '';
-    for (const line of parts) submit(line);
-    setValue(rest);
-  };
-  const input = <TextInput value={value} onChange={change} onSubmit={submit} />;
+  const input = <LineInput onSubmit={(line) => void controller.submit(line)} />;
   return <ChatScreen state={state} columns={columns} rows={rows} input={input} />;
 }
