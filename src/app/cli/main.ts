@@ -13,6 +13,7 @@ import { SOTTO_VERSION } from '../version.ts';
 import { HOME_ENV } from '../home.ts';
 import { createCli } from './cli.ts';
 import { reportError } from './errors.ts';
+import { registerBackup } from './commands/backup.ts';
 import { registerChat } from './commands/chat.ts';
 import { registerContacts } from './commands/contacts.ts';
 import { registerId } from './commands/id.ts';
@@ -46,6 +47,7 @@ registerStart(program, cli);
 registerContacts(program, cli);
 registerMessages(program, cli);
 registerPassphrase(program, cli);
+registerBackup(program, cli);
 registerSelftest(program, cli);
 registerChat(program, cli);
 

@@ -308,6 +308,14 @@ export class SottoStore {
     return raw ? decodeSeen(KEY.seen(peerId, hash), raw) : undefined;
   }
 
+  /** A contact's seen-envelope markers, by envelope hash (for `sotto export`). */
+  async listSeen(peerId: string): Promise<{ hash: string; record: SeenRecord }[]> {
+    const prefix = this.names.physical(`seen:${peerId}:`);
+    const out: { hash: string; record: SeenRecord }[] = [];
+    for await (const [key, raw] of this.range(`seen:${peerId}:`)) out.push({ hash: key.slice(prefix.length), record: decodeSeen(key, raw) });
+    return out;
+  }
+
   /** Keys (physical: delete them with Tx.deleteRaw) of seen markers older than `before` (ms). */
   async listSeenBefore(before: number, limit: number): Promise<string[]> {
     const out: string[] = [];

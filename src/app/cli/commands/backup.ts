@@ -1,0 +1,48 @@
+/** `sotto export FILE` and `sotto import FILE`: an encrypted archive of this home, and a home restored from one. */
+import type { Command } from 'commander';
+import { BACKUP_PASSPHRASE_ENV, exportHome, importHome } from '../../backup.ts';
+import { PASSPHRASE_ENV } from '../../passphrase.ts';
+import { print, type Cli } from '../cli.ts';
+
+/** Printed on stderr by both commands: the one rule a restored identity must keep. */
+const ONE_MACHINE_WARNING = [
+  'sotto: run this identity on ONE machine only. Its sessions (ratchet states) would fork if two',
+  'sotto: copies ran: messages that reach one copy cannot be decrypted by the other. Stop the old',
+  'sotto: machine for good before the restored one starts.',
+];
+
+export function registerBackup(program: Command, cli: Cli): void {
+  program
+    .command('export')
+    .description('write an encrypted archive of this home (identity, contacts, sessions, history); the node must be stopped')
+    .argument('<file>', 'the archive to write (mode 0600; never overwritten without --force)')
+    .option('--force', 'replace the file if it exists')
+    .option('--json', 'print {"file","bytes","contacts","sessions","messages"}')
+    .addHelpText(
+      'after',
+      `\nThe archive has its own passphrase: $${BACKUP_PASSPHRASE_ENV}, else asked for twice. The home's passphrase comes from $${PASSPHRASE_ENV}, else it is asked for.\nThe archive holds your private keys: keep it as safe as the home. Mail this node holds for others as a mailbox is not included.\n\nExamples:\n  $ sotto export ~/alice.sottobak\n  passphrase:\n  new archive passphrase:\n  repeat it:\n  exported 3 contacts, 2 sessions, 120 messages to /home/alice/alice.sottobak\n  $ SOTTO_BACKUP_PASSPHRASE=... sotto export backup.sottobak --force --json`,
+    )
+    .action(async (file: string, options: { force?: boolean; json?: boolean }) => {
+      const summary = await exportHome(cli.home(), file, { force: options.force ?? false, clock: cli.clock });
+      print(cli, summary, options.json, () => [`exported ${summary.contacts} contacts, ${summary.sessions} sessions, ${summary.messages} messages to ${summary.file}`]);
+      for (const line of ONE_MACHINE_WARNING) cli.err(line);
+    });
+
+  program
+    .command('import')
+    .description('restore an archive made by "sotto export" into a home without an identity; prints the peer id')
+    .argument('<file>', 'the archive to read')
+    .option('--no-passphrase', 'do not encrypt the new home at rest (anyone who reads its files reads your messages)')
+    .option('--json', 'print {"peerId","createdAt","contacts","sessions","messages"}')
+    .addHelpText(
+      'after',
+      `\nThe archive's passphrase comes from $${BACKUP_PASSPHRASE_ENV}, else it is asked for; the new home is encrypted with a new passphrase ($${PASSPHRASE_ENV}, else asked for twice). Nothing is written unless the whole archive authenticates and decodes.\nRun the restored identity on one machine only: stop the old one for good.\n\nExamples:\n  $ sotto --home ~/.sotto import ~/alice.sottobak\n  archive passphrase:\n  new passphrase:\n  repeat it:\n  12D3KooW...\n  $ sotto --home /tmp/restored import backup.sottobak --no-passphrase`,
+    )
+    .action(async (file: string, options: { passphrase: boolean; json?: boolean }) => {
+      const summary = await importHome(cli.home(), file, { encrypt: options.passphrase, clock: cli.clock });
+      print(cli, summary, options.json, () => [summary.peerId]);
+      cli.err(`sotto: restored ${summary.contacts} contacts, ${summary.sessions} sessions, ${summary.messages} messages from an archive made ${new Date(summary.createdAt).toISOString()}`);
+      if (!options.passphrase) cli.err('sotto: this home is NOT encrypted at rest (--no-passphrase)');
+      for (const line of ONE_MACHINE_WARNING) cli.err(line);
+    });
+}
