@@ -11,6 +11,11 @@ const run = promisify(execFile);
 /** How long a screen may take to show what a test waits for. */
 export const SCREEN_TIMEOUT_MS = 30_000;
 const POLL_MS = 150;
+/**
+ * Variables a person's terminal does not have but a CI runner's environment
+ * does: with CI set, ink draws nothing until the app exits.
+ */
+const TERMINAL_UNSET = ['CI', 'CONTINUOUS_INTEGRATION'];
 
 /** A network namespace with its loopback up; `remove` deletes it. */
 export async function createNamespace(name: string): Promise<{ name: string; remove: () => Promise<void> }> {
@@ -38,7 +43,7 @@ export class Terminals {
   async open(command: string, env: Record<string, string>, unset: readonly string[] = []): Promise<string> {
     const target = `:${this.windows}`;
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const clear = unset.map((name) => `unset ${name}; `).join('');
+    const clear = [...TERMINAL_UNSET, ...unset].map((name) => `unset ${name}; `).join('');
     const shell = `${clear}cd ${JSON.stringify(this.cwd)} && ${command}; echo "exited $?"; sleep 600`;
     const tmux = ['netns', 'exec', this.namespace, 'tmux', '-L', this.socket];
     if (this.windows === 0) await run('ip', [...tmux, 'new-session', '-d', '-x', '80', '-y', '24', ...envArgs, shell]);
