@@ -7,6 +7,7 @@ import type { Primitives } from '../crypto/primitives/types.ts';
 import { formatSafetyNumber, identityDigits } from '../crypto/safety-number.ts';
 import type { Messenger, SendResult } from '../node/messenger.ts';
 import type { ContactRecord, MessageRecord } from '../node/store/records.ts';
+import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 
 /** `sotto id`. */
 export interface IdInfo {
@@ -52,6 +53,14 @@ export interface SottoApi {
   listContacts(): Promise<ContactLine[]>;
   send(name: string, text: string, waitMs: number): Promise<SendResult>;
   history(name: string): Promise<HistoryLine[]>;
+  /** This identity's signed invite, with `addresses` (null: the running node's). */
+  invite(addresses: string[] | null): Promise<InviteLine>;
+  /** Adds (unverified) the contact an invite names, as `name` (null: the invite's name). */
+  addInvite(invite: string, name: string | null, acceptNewKey: boolean): Promise<ContactLine>;
+  /** The safety number with a contact. */
+  safetyNumber(name: string): Promise<SafetyNumberLine>;
+  /** Marks a contact verified or not; with `peerId`, only while it still has that identity. */
+  setVerified(name: string, peerId: string | null, verified: boolean): Promise<ContactLine>;
 }
 
 const contactLine = (c: ContactRecord, online: boolean, unread: number): ContactLine => ({
@@ -89,5 +98,6 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       await messenger.markRead(name);
       return lines;
     },
+    ...inviteMethods(messenger, primitives, addresses, line),
   };
 }

@@ -20,6 +20,10 @@ import type { SottoStore } from '../node/store/store.ts';
 import { messengerApi, type SottoApi } from './api.ts';
 import { nodeCryptoContext } from './context.ts';
 import { nodeIsRunning } from './control/client.ts';
+import { nodeControlApi } from './control/node-control.ts';
+import { collectNodeStatus, type NodeStatus } from './node-status.ts';
+import { startupFeedback } from './startup-feedback.ts';
+import type { ProgressOutput } from './status-line.ts';
 import { startControlServer, stopControlServer } from './control/server.ts';
 import type { HomePaths } from './home.ts';
 import { existingPassphrase } from './passphrase.ts';
@@ -39,6 +43,10 @@ export interface StartOptions {
   readonly clock: () => number;
   /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
   readonly passphrase?: () => Promise<string>;
+  /** Called by runNode once the control socket serves, with the listening addresses. */
+  readonly onReady?: (addresses: string[]) => void;
+  /** Where runNode shows progress (connecting, fetching mail); none without. */
+  readonly progress?: ProgressOutput;
 }
 
 /** A node already runs on this home. */
@@ -85,8 +93,10 @@ export interface RunningHome {
   readonly mailbox: MailboxService | undefined;
   /** The API served on the control socket. */
   readonly api: SottoApi;
-  /** Stops serving, delivering and listening, and closes the database. */
+  /** Stops serving, delivering and listening, and closes the database (once, however often called). */
   stop(): Promise<void>;
+  /** Resolves once the node has stopped and closed its database, also when `sotto stop` asked for it. */
+  readonly stopped: Promise<void>;
 }
 
 /**
@@ -100,15 +110,26 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(options.clock);
   const store = await openLevelStore(home.database, ctx, { passphrase: options.passphrase ?? existingPassphrase() });
+  const startedAt = options.clock();
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
   let server: Server | undefined;
-  const stop = async (): Promise<void> => {
-    if (server) await stopControlServer(server, home.socket).catch(() => {});
-    await messenger?.stop().catch(() => {});
-    await node?.stop().catch(() => {});
-    await store.close();
-  };
+  const { promise: stopped, resolve: closed } = Promise.withResolvers<void>();
+  let stopping: Promise<void> | undefined;
+  // The control socket stops taking requests first but is awaited last: a
+  // `shutdown` request is answered once the database is closed.
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      const closing = server ? stopControlServer(server, home.socket).catch(() => {}) : undefined;
+      try {
+        await messenger?.stop().catch(() => {});
+        await node?.stop().catch(() => {});
+        await store.close();
+      } finally {
+        closed();
+        await closing;
+      }
+    })());
   try {
     const identity = await store.getIdentity(ctx);
     if (!identity) throw new NotInitialisedError();
@@ -128,26 +149,42 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
     const running = node;
+    const started = messenger;
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
-    server = await startControlServer(home.socket, api);
-    return { ctx, store, node, messenger, mailbox, api, stop };
+    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock });
+    const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
+    server = await startControlServer(home.socket, { ...api, ...control });
+    return { ctx, store, node, messenger, mailbox, api, stop, stopped };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** Runs the node until a signal stops it. `print` receives each stdout line. */
+/**
+ * Runs the node until a signal or `sotto stop` stops it. `print` receives
+ * each stdout line; progress goes to `options.progress`.
+ */
 export async function runNode(home: HomePaths, options: StartOptions, print: (line: string) => void): Promise<void> {
   const running = await startHome(home, options);
+  let stopFeedback = (): void => {};
   try {
     for (const address of running.node.addresses()) print(`listening ${address}`);
     print('ready');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    options.onReady?.(running.node.addresses());
+    if (options.progress) {
+      const expectPeers = options.bootstrap.length > 0 || options.mdns === true;
+      stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, options.progress, { now: options.clock, scheduler: realScheduler });
+    }
+    await Promise.race([
+      running.stopped,
+      new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      }),
+    ]);
   } finally {
+    stopFeedback();
     await running.stop();
   }
 }

@@ -268,3 +268,34 @@ export const BUNDLE_RECORD_MAX_SKEW_MS = 10 * 60 * 1000;
 export const BUNDLE_REPUBLISH_INTERVAL_MS = 6 * 60 * 60 * 1000;
 /** Largest bundle record (a bundle is about 1.6 KB). */
 export const MAX_BUNDLE_RECORD_BYTES = 4 * 1024;
+
+// ---------------------------------------------------------------------------
+// Invites (docs/PROTOCOL.md, "Invites")
+// ---------------------------------------------------------------------------
+
+/**
+ * Text prefix of an invite. Upper case, like the base32 that follows, so a
+ * QR code holds the whole invite in alphanumeric mode (5.5 bits a character
+ * instead of 8: a smaller code that fits a terminal).
+ */
+export const INVITE_PREFIX = 'SOTTO:';
+/** Version byte of the invite body. */
+export const INVITE_VERSION = 1;
+/** Signature context of an invite. */
+export const LABEL_INVITE = 'sotto/v1/invite';
+/**
+ * Most addresses in an invite. A node on every interface lists a handful
+ * (IPv4/IPv6, TCP/WebSocket, a relay); each one costs QR modules.
+ */
+export const MAX_INVITE_ADDRESSES = 8;
+/** Longest address in an invite, in bytes of its binary multiaddr (a relayed address with both peer ids is about 80). */
+export const MAX_INVITE_ADDRESS_BYTES = 128;
+/** Longest name in an invite, in UTF-8 bytes (one length byte; a 64-character name of 1 to 3-byte characters fits). */
+export const MAX_INVITE_NAME_BYTES = 255;
+/**
+ * Largest invite body and signature, in bytes: version, key, time, the
+ * longest name, the most and longest addresses, the signature (1,394).
+ */
+export const MAX_INVITE_BYTES = 1 + 32 + 8 + 1 + MAX_INVITE_NAME_BYTES + 1 + MAX_INVITE_ADDRESSES * (1 + MAX_INVITE_ADDRESS_BYTES) + 64;
+/** Longest invite text: the prefix and the base32 of MAX_INVITE_BYTES (2,237). Longer input is refused before decoding. */
+export const MAX_INVITE_TEXT_LENGTH = INVITE_PREFIX.length + Math.ceil((MAX_INVITE_BYTES * 8) / 5);

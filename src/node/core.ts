@@ -35,6 +35,27 @@ export interface MessengerEvents {
   'identity-warning': { readonly peerId: string; readonly reason: string };
   /** A delivery attempt failed; the messages stay queued. */
   undelivered: { readonly peerId: string; readonly ids: readonly string[]; readonly reason: string };
+  /**
+   * Progress of a mail fetch that found mail (see MailProgress): emitted when
+   * a batch arrives and as each item is handled, then once with `finished`.
+   */
+  'mail-progress': MailProgress;
+}
+
+/**
+ * How far a mail fetch got. Mailboxes do not say how much they hold, so
+ * `total` counts the distinct items received so far (copies of one item from
+ * several mailboxes count once) and `more` says a mailbox has more to send.
+ */
+export interface MailProgress {
+  /** Distinct items handled (stored, or dropped as not ours or a copy). */
+  readonly fetched: number;
+  /** Distinct items received so far. */
+  readonly total: number;
+  /** The mailbox being drained announced more items than received so far. */
+  readonly more: boolean;
+  /** The fetch is over (true once, on the last event). */
+  readonly finished: boolean;
 }
 
 type Listener<K extends keyof MessengerEvents> = (event: MessengerEvents[K]) => void;

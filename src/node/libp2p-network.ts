@@ -3,9 +3,11 @@
  * framed streams over libp2p streams, the remote peer id that Noise
  * authenticated, and libp2p's peer:connect events.
  */
+import { multiaddr } from '@multiformats/multiaddr';
 import { framed } from './frames.ts';
 import type { SottoNode } from './libp2p.ts';
 import type { Network } from './network.ts';
+import { peerIdFromText } from './peer-id.ts';
 
 /** Adapts `node` for the messenger. Read timeouts come from the messenger's own signals. */
 export function libp2pNetwork(node: SottoNode): Network {
@@ -14,6 +16,10 @@ export function libp2pNetwork(node: SottoNode): Network {
     handle: (protocol, maxFrameBytes, handler) =>
       node.handle(protocol, (stream, remotePeerId) => handler(framed(stream, { maxFrameBytes, readTimeoutMs: Infinity }), remotePeerId)),
     open: async (peerId, protocol, maxFrameBytes, { signal }) => framed(await node.dialProtocol(peerId, protocol, { signal }), { maxFrameBytes, readTimeoutMs: Infinity }),
+    rememberAddresses: async (peerId, addresses) => {
+      // Merged, not replaced: what identify and the DHT taught the peer store stays.
+      await node.libp2p.peerStore.merge(peerIdFromText(peerId), { multiaddrs: addresses.map((a) => multiaddr(a)) });
+    },
     onPeerConnected: (listener) => {
       const onConnect = (event: CustomEvent<{ toString(): string }>): void => listener(event.detail.toString());
       node.libp2p.addEventListener('peer:connect', onConnect);

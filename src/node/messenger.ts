@@ -41,12 +41,14 @@ import {
 } from './constants.ts';
 import { Core, type MessengerEvents, type Scheduler } from './core.ts';
 import { Courier } from './courier.ts';
+import { checkContactAddresses, sameAddresses } from './contact-addresses.ts';
 import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidContactNameError, InvalidMessageError, NotInitialisedError, UnknownContactError } from './errors.ts';
 import { receiveEnvelopeDetailed, serveMsgStream } from './inbox.ts';
 import { openSealed } from '../crypto/sealed.ts';
 import { publishBundle } from './bundle-publisher.ts';
 import { fetchAllOn, withClosestMailboxes } from './mailbox/client.ts';
 import { mailboxKeyOf } from './mailbox/keys.ts';
+import { MailProgressTracker } from './mail-progress.ts';
 import type { MailboxService } from './mailbox/service.ts';
 import type { Network } from './network.ts';
 import { encodePayload, type Payload } from './payload.ts';
@@ -101,6 +103,8 @@ export class Messenger {
   private stopped = false;
   /** Mailboxes the last fetch could talk to. */
   private mailboxesReached = 0;
+  /** When the last fetch ended (ms). */
+  private lastFetchAt: number | undefined;
 
   private constructor(
     private readonly core: Core,
@@ -139,6 +143,11 @@ export class Messenger {
     return this.core.identity;
   }
 
+  /** The messenger's clock (injected), in ms since the epoch. */
+  now(): number {
+    return this.core.ctx.now();
+  }
+
   /** Listens to messenger events; returns the function that stops listening. */
   on<K extends keyof MessengerEvents>(event: K, listener: (value: MessengerEvents[K]) => void): () => void {
     return this.core.on(event, listener);
@@ -155,6 +164,8 @@ export class Messenger {
     this.unsubscribe = network.onPeerConnected((peerId) => {
       if (this.core.outboxOf(peerId).length > 0) this.courier(peerId).kick(true);
     });
+    // Before the first dials: addresses from invites let them skip the DHT.
+    await Promise.all((await this.core.store.listContacts()).map((c) => this.rememberAddresses(c)));
     for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
     void replenishPrekeys(this.core).catch(() => {});
     this.scheduleSweep(0);
@@ -241,30 +252,17 @@ export class Messenger {
     // Items handled in this fetch, by id: the same sealed item held by another mailbox is a copy.
     const handled = new Set<string>();
     let received = 0;
+    const progress = new MailProgressTracker((p) => core.emit('mail-progress', p));
     const mailboxKey = mailboxKeyOf(core.ctx.primitives, core.peerId);
     this.mailboxesReached = await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
       try {
-        received += await fetchAllOn(stream, async (items) => {
+        received += await fetchAllOn(stream, async (items, more) => {
+          progress.received(items.map(({ id }) => toHex(id)), more);
           await Promise.all(
             items.map(async ({ id, item }) => {
               const idHex = toHex(id);
-              if (handled.has(idHex)) return;
-              let opened;
-              try {
-                opened = await openSealed(core.ctx, core.identity, item);
-              } catch {
-                return; // not ours, or damaged: nothing to keep, the mailbox may delete it
-              }
-              let sender: string;
-              try {
-                sender = parsePeerId(new TextDecoder().decode(opened.sender));
-              } catch {
-                return;
-              }
-              const result = await receiveEnvelopeDetailed(core, sender, opened.envelope);
-              if (result.status === 'retry') throw new Error('could not store fetched mail');
-              handled.add(idHex);
-              if (result.stored.length > 0) delivered.set(sender, [...(delivered.get(sender) ?? []), ...result.stored.map((m) => m.id)]);
+              await this.receiveFetched(idHex, item, handled, delivered);
+              progress.handled(idHex);
             }),
           );
         });
@@ -272,10 +270,44 @@ export class Messenger {
         // This mailbox failed midway; what was acknowledged is stored, the rest stays there.
       }
     });
+    this.lastFetchAt = core.ctx.now();
+    progress.finish();
     for (const [sender, ids] of delivered) {
       for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) await this.enqueue(sender, 'receipt', { type: 'receipt', kind: 'delivered', ids: ids.slice(i, i + MAX_RECEIPT_IDS) });
     }
     return received;
+  }
+
+  /**
+   * Handles one fetched item: unseals, decrypts and stores it, noting new
+   * messages in `delivered` for the receipt. Returns quietly for a copy
+   * (`handled`), an item that is not ours or is damaged; throws when the
+   * store could not take it (the mailbox keeps it).
+   */
+  private async receiveFetched(idHex: string, item: Uint8Array, handled: Set<string>, delivered: Map<string, string[]>): Promise<void> {
+    const core = this.core;
+    if (handled.has(idHex)) return;
+    let opened;
+    try {
+      opened = await openSealed(core.ctx, core.identity, item);
+    } catch {
+      return; // not ours, or damaged: nothing to keep, the mailbox may delete it
+    }
+    let sender: string;
+    try {
+      sender = parsePeerId(new TextDecoder().decode(opened.sender));
+    } catch {
+      return;
+    }
+    const result = await receiveEnvelopeDetailed(core, sender, opened.envelope);
+    if (result.status === 'retry') throw new Error('could not store fetched mail');
+    handled.add(idHex);
+    if (result.stored.length > 0) delivered.set(sender, [...(delivered.get(sender) ?? []), ...result.stored.map((m) => m.id)]);
+  }
+
+  /** What the last mail fetch reached, and when it ended (undefined before the first). */
+  lastMailFetch(): { readonly mailboxesReached: number; readonly at: number } | undefined {
+    return this.lastFetchAt === undefined ? undefined : { mailboxesReached: this.mailboxesReached, at: this.lastFetchAt };
   }
 
   /** Deletes processed-envelope marks older than their TTL. */
@@ -298,18 +330,22 @@ export class Messenger {
 
   /**
    * Adds a contact, or confirms one. A name already bound to another peer id
-   * is an identity change: refused unless `acceptNewKey`. A peer that wrote
-   * before it was added gets its name (its messages follow).
+   * is an identity change: refused unless `acceptNewKey`; the new key starts
+   * unverified. A peer that wrote before it was added gets its name (its
+   * messages follow). `addresses` (from an invite) are kept with the contact
+   * and given to the network; RangeError when they are not multiaddrs.
    */
-  async addContact(name: string, peerIdText: string, options: { acceptNewKey?: boolean } = {}): Promise<ContactRecord> {
+  async addContact(name: string, peerIdText: string, options: { acceptNewKey?: boolean; addresses?: readonly string[] } = {}): Promise<ContactRecord> {
     validateContactName(name);
     const peerId = parsePeerId(peerIdText).toString();
+    const addresses = options.addresses === undefined ? undefined : checkContactAddresses(options.addresses);
     const store = this.core.store;
     const byName = await store.getContact(name);
     const byPeer = await store.getContactByPeer(peerId);
     const tx = new Tx();
     if (byName && byName.peerId === peerId) {
-      if (byName.added) return byName;
+      if (byName.added && (addresses === undefined || sameAddresses(addresses, byName.addresses))) return byName;
+      if (byName.added) return this.updateContact(byName, { ...byName, addresses: addresses! });
     } else if (byName && !options.acceptNewKey) {
       throw new ContactIdentityChangedError(name, byName.peerId, peerId);
     } else if (byName) {
@@ -321,10 +357,40 @@ export class Messenger {
     }
     const now = this.core.ctx.now();
     const keyChanged = byName !== undefined && byName.peerId !== peerId && byName.added;
-    const contact: ContactRecord = { name, peerId, addedAt: now, verified: false, added: true, ...(keyChanged ? { keyChangedAt: now } : {}) };
+    const contact: ContactRecord = { name, peerId, addedAt: now, verified: false, added: true, ...(keyChanged ? { keyChangedAt: now } : {}), ...(addresses ? { addresses } : {}) };
     await store.commit(tx.putContact(contact), { sync: true });
     this.core.contactsChanged([byName, byPeer].filter((c): c is ContactRecord => c !== undefined), [contact]);
+    await this.rememberAddresses(contact);
     return contact;
+  }
+
+  /**
+   * Marks a contact verified (its safety number was compared on both
+   * devices) or not verified. With `peerId`, only while the contact still
+   * has that identity (the one whose number was compared); otherwise
+   * ContactIdentityChangedError. Verifying clears the key-change mark.
+   * Throws UnknownContactError.
+   */
+  async setVerified(name: string, verified: boolean, peerId?: string): Promise<ContactRecord> {
+    const contact = await this.contact(name);
+    if (peerId !== undefined && contact.peerId !== peerId) throw new ContactIdentityChangedError(name, peerId, contact.peerId);
+    const updated: ContactRecord = { ...contact, verified };
+    if (verified) delete (updated as { keyChangedAt?: number }).keyChangedAt;
+    return this.updateContact(contact, updated);
+  }
+
+  /** Replaces a contact's record (same name and peer id). */
+  private async updateContact(old: ContactRecord, updated: ContactRecord): Promise<ContactRecord> {
+    await this.core.store.commit(new Tx().putContact(updated), { sync: true });
+    this.core.contactsChanged([old], [updated]);
+    await this.rememberAddresses(updated);
+    return updated;
+  }
+
+  /** Gives the network a contact's invite addresses (a failure only costs a DHT lookup later). */
+  private async rememberAddresses(contact: ContactRecord): Promise<void> {
+    if (!contact.addresses?.length) return;
+    await this.core.network?.rememberAddresses?.(contact.peerId, contact.addresses).catch(() => {});
   }
 
   /** All contacts, including peers that wrote before they were added. */

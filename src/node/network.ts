@@ -31,6 +31,12 @@ export interface Network {
   handle(protocol: string, maxFrameBytes: number, handler: StreamHandler): Promise<void>;
   /** Opens a stream to a peer (existing connection, known addresses, or a DHT lookup). */
   open(peerId: string, protocol: string, maxFrameBytes: number, options: { signal: AbortSignal }): Promise<FramedStream>;
+  /**
+   * Remembers addresses of a peer (from an invite) for later dials; optional
+   * (a network without a peer store finds peers by id alone). Rejects on a
+   * malformed peer id or address.
+   */
+  rememberAddresses?(peerId: string, addresses: readonly string[]): Promise<void>;
   /** Calls `listener` whenever a connection to a peer opens; returns an unsubscribe function. */
   onPeerConnected(listener: (peerId: string) => void): () => void;
   /** Up to `count` peers closest to `key` in the DHT, closest first, without this node. */

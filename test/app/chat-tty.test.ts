@@ -3,7 +3,8 @@
  * network namespace of the test's own, since the first run turns on mDNS:
  * alice runs README's `npm start`, bob runs `sotto` with no command; both
  * create identities at the prompts, find each other on the (namespace's)
- * LAN, add each other, chat, and leave with /quit and Ctrl-C.
+ * LAN, add each other from invites, compare safety numbers, chat, and leave
+ * with /quit and Ctrl-C.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,13 @@ import { createNamespace, Terminals } from '../helpers/terminal.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PASSPHRASE = 'a long and private passphrase';
+
+/** The 60 digits of the safety number the chat shows under "Safety number with …:". */
+function safetyNumberOn(screen: string): string {
+  const lines = screen.split('\n');
+  const at = lines.findIndex((line) => /Safety number with/.test(line));
+  return (lines[at + 1] ?? '').replace(/[^0-9]/g, '');
+}
 
 describe('first run and chat in a terminal', { timeout: 180_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -31,7 +39,7 @@ describe('first run and chat in a terminal', { timeout: 180_000 }, () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  test('npm start creates an identity, opens the chat, and two people chat over LAN discovery', async () => {
+  test('npm start creates an identity, opens the chat, and two people add each other by invite, verify and chat over LAN discovery', async () => {
     const aliceHome = await tempHome('tty-alice', cleanup);
     const bobHome = await tempHome('tty-bob', cleanup);
 
@@ -52,14 +60,28 @@ describe('first run and chat in a terminal', { timeout: 180_000 }, () => {
     const bobScreen = await terminals.waitFor(bob, /Sotto · bob /);
     assert.doesNotMatch(bobScreen, new RegExp(PASSPHRASE), 'the passphrase was echoed');
 
-    // The other commands reach each running chat's node through its control socket.
-    const aliceId = JSON.parse((await sotto(aliceHome, ['id', '--json'])).stdout) as { peerId: string };
-    const bobId = JSON.parse((await sotto(bobHome, ['id', '--json'])).stdout) as { peerId: string };
+    // The other commands reach each running chat's node through its control
+    // socket: each prints an invite, and the other adds it in the chat.
+    const invite = async (home: string): Promise<string> => (JSON.parse((await sotto(home, ['invite', '--json', '--no-qr'])).stdout) as { invite: string }).invite;
+    const aliceInvite = await invite(aliceHome);
+    const bobInvite = await invite(bobHome);
+    assert.match(aliceInvite, /^SOTTO:[A-Z2-7]+$/);
 
-    await terminals.type(alice, `/add bob ${bobId.peerId}`);
+    await terminals.type(alice, `/add ${bobInvite}`);
     await terminals.waitFor(alice, /bob · (online|offline) · not verified/);
-    await terminals.type(bob, `/add alice ${aliceId.peerId}`);
+    await terminals.type(bob, `/add ${aliceInvite}`);
     await terminals.waitFor(bob, /alice · (online|offline) · not verified/);
+
+    // Both see the same safety number; alice confirms it and bob shows as verified.
+    await terminals.type(alice, '/verify');
+    const aliceNumber = safetyNumberOn(await terminals.waitFor(alice, /Safety number with bob:\n.*\d{5}/));
+    await terminals.type(bob, '/verify');
+    const bobNumber = safetyNumberOn(await terminals.waitFor(bob, /Safety number with alice:\n.*\d{5}/));
+    assert.equal(aliceNumber.length, 60);
+    assert.equal(aliceNumber, bobNumber);
+    await terminals.type(alice, '/verify yes');
+    await terminals.waitFor(alice, /bob · (online|offline) · verified ✓/);
+    await terminals.waitFor(alice, /bob ✓/);
 
     await terminals.type(alice, 'hello bob, it is alice');
     await terminals.waitFor(bob, /< hello bob, it is alice/);

@@ -114,3 +114,45 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The pid in the "started in the background (pid N)" notice of `sotto start --detach`, if any. */
+export function detachedPid(result: CommandResult): number | undefined {
+  const match = /started in the background \(pid (\d+)\)/.exec(result.stderr + result.stdout);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** How long after a prompt sottoOnTerminal types its answer. */
+const TYPING_DELAY_MS = 200;
+
+/** True when util-linux `script` is there to give a command a terminal. */
+export async function haveScript(): Promise<boolean> {
+  const { spawnSync } = await import('node:child_process');
+  return spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Runs `sotto --home HOME ...args` on a pseudo-terminal (util-linux
+ * `script`), typing `typed` and Enter once `prompt` shows up. Everything the
+ * command writes (stdout and stderr, terminal codes included) comes back in
+ * `stdout`. Env values set to undefined are removed.
+ */
+export function sottoOnTerminal(home: string, args: readonly string[], answer: { prompt: RegExp; typed: string }, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, BIN, '--home', home, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let typed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (!typed && answer.prompt.test(stdout)) {
+        typed = true;
+        // As a person would: after the prompt, not in the same instant.
+        setTimeout(() => child.stdin.write(`${answer.typed}\r`), TYPING_DELAY_MS);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+  });
+}

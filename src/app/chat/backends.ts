@@ -4,6 +4,7 @@
  * (the chat asks its control socket again every CHAT_POLL_MS).
  */
 import type { SottoApi } from '../api.ts';
+import { chatInviteHooks } from '../chat-invites.ts';
 import type { RunningHome } from '../run-node.ts';
 import type { ChatBackend, ChatEvent } from './controller.ts';
 
@@ -16,6 +17,7 @@ export const CHAT_IDLE_REFRESH_MS = 5000;
 export function inProcessBackend(running: RunningHome): ChatBackend {
   return {
     api: running.api,
+    ...chatInviteHooks(running.api),
     watch(listener) {
       const changed = (): void => listener({ kind: 'changed' });
       const offs = [
@@ -42,6 +44,7 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
 export function remoteBackend(api: SottoApi): ChatBackend {
   return {
     api,
+    ...chatInviteHooks(api),
     watch(listener) {
       const timer = setInterval(() => listener({ kind: 'changed' }), CHAT_POLL_MS);
       return () => clearInterval(timer);

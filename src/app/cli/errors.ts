@@ -20,6 +20,7 @@ const HINTS: Record<string, string> = {
   NodeNotRunningError: 'start one with "sotto start --detach" (or "sotto start" in a terminal of its own)',
   NodeStartFailedError: 'the reason is at the end of node.log in the home; "sotto start" in the foreground shows it too',
   NodeStartTimeoutError: 'see node.log in the home; a slow disk or a long network wait can delay the start, try again',
+  StartInterruptedError: 'run "sotto start --detach" again to start it',
   InvalidMultiaddrError: 'a multiaddr looks like /ip4/192.0.2.1/tcp/4001 (with /p2p/PEERID for --bootstrap)',
   SchemaVersionError: 'this home was written by a newer Sotto; upgrade Sotto',
   WrongPassphraseError: 'try again; the passphrase was set with "sotto init" or changed with "sotto passphrase"',

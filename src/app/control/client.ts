@@ -34,6 +34,13 @@ function call(path: string, method: ControlMethod, params: unknown[]): Promise<u
   });
 }
 
+/**
+ * One request to the node at the control socket `path`: resolves to its
+ * result; rejects with the node's error (a RemoteError of the same name), or
+ * a socket error when no node answers.
+ */
+export const callNode = call;
+
 /** True when a node answers on the control socket at `path`. */
 export async function nodeIsRunning(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -55,5 +62,9 @@ export function controlClient(path: string): SottoApi {
     listContacts: () => call(path, 'listContacts', []) as ReturnType<SottoApi['listContacts']>,
     send: (name, text, waitMs) => call(path, 'send', [name, text, waitMs]) as ReturnType<SottoApi['send']>,
     history: (name) => call(path, 'history', [name]) as ReturnType<SottoApi['history']>,
+    invite: (addresses) => call(path, 'invite', [addresses]) as ReturnType<SottoApi['invite']>,
+    addInvite: (invite, name, acceptNewKey) => call(path, 'addInvite', [invite, name, acceptNewKey]) as ReturnType<SottoApi['addInvite']>,
+    safetyNumber: (name) => call(path, 'safetyNumber', [name]) as ReturnType<SottoApi['safetyNumber']>,
+    setVerified: (name, peerId, verified) => call(path, 'setVerified', [name, peerId, verified]) as ReturnType<SottoApi['setVerified']>,
   };
 }

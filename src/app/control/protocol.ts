@@ -8,9 +8,13 @@
  *   response {"result": ...} | {"error": {"name": ..., "message": ..., "data": {...}}}
  */
 import type { SottoApi } from '../api.ts';
+import type { NodeControlApi } from './node-control.ts';
 
-/** The methods a client may call: those of SottoApi. */
-export const CONTROL_METHODS = ['id', 'addContact', 'listContacts', 'send', 'history'] as const satisfies readonly (keyof SottoApi)[];
+/** What the node serves: the commands' SottoApi and its own NodeControlApi (status, shutdown). */
+export type ControlApi = SottoApi & NodeControlApi;
+
+/** The methods a client may call: those of ControlApi. */
+export const CONTROL_METHODS = ['id', 'addContact', 'listContacts', 'send', 'history', 'invite', 'addInvite', 'safetyNumber', 'setVerified', 'status', 'shutdown'] as const satisfies readonly (keyof ControlApi)[];
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 /** Largest request or response line, in bytes. A history can be long; messages are at most 60 KiB each. */

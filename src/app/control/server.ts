@@ -3,8 +3,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, unlink } from 'node:fs/promises';
-import type { SottoApi } from '../api.ts';
-import { CONTROL_METHODS, MAX_CONTROL_LINE_BYTES, toWireError, type ControlMethod } from './protocol.ts';
+import { CONTROL_METHODS, MAX_CONTROL_LINE_BYTES, toWireError, type ControlApi, type ControlMethod } from './protocol.ts';
 
 /** Socket permissions: only the owner may connect. */
 const SOCKET_MODE = 0o600;
@@ -13,7 +12,7 @@ function answer(socket: Socket, value: object): void {
   socket.end(JSON.stringify(value) + '\n');
 }
 
-async function handle(api: SottoApi, socket: Socket, line: string): Promise<void> {
+async function handle(api: ControlApi, socket: Socket, line: string): Promise<void> {
   let request: { method?: unknown; params?: unknown };
   try {
     request = JSON.parse(line) as typeof request;
@@ -33,7 +32,7 @@ async function handle(api: SottoApi, socket: Socket, line: string): Promise<void
 }
 
 /** Listens on `path` (replacing a stale socket file) and serves `api`. */
-export async function startControlServer(path: string, api: SottoApi): Promise<Server> {
+export async function startControlServer(path: string, api: ControlApi): Promise<Server> {
   await unlink(path).catch(() => {});
   const server = createServer((socket) => {
     let buffer = '';

@@ -87,10 +87,10 @@ export async function depositOn(core: Core, mailbox: string, stream: FramedStrea
 /**
  * Fetches everything a mailbox holds for this node, batch by batch: each
  * batch goes to `store` (which resolves once the items are durably handled)
- * and is then acknowledged, so the mailbox deletes it. Resolves to the
- * number of items received.
+ * with whether the mailbox has more, and is then acknowledged, so the mailbox
+ * deletes it. Resolves to the number of items received.
  */
-export async function fetchAllOn(stream: FramedStream, store: (items: readonly MailItem[]) => Promise<void>): Promise<number> {
+export async function fetchAllOn(stream: FramedStream, store: (items: readonly MailItem[], more: boolean) => Promise<void>): Promise<number> {
   let received = 0;
   for (;;) {
     const signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
@@ -98,7 +98,7 @@ export async function fetchAllOn(stream: FramedStream, store: (items: readonly M
     const answer = decodeMailboxFrame(await stream.read({ signal }));
     if (answer.type !== 'items') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${answer.type} frame`);
     if (answer.items.length === 0) return received;
-    await store(answer.items);
+    await store(answer.items, answer.more);
     received += answer.items.length;
     await stream.write(encodeMailboxFrame({ type: 'ack', ids: answer.items.map((i) => i.id) }), { signal });
     const acked = decodeMailboxFrame(await stream.read({ signal }));

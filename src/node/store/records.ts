@@ -18,6 +18,8 @@ export interface ContactRecord {
   readonly added: boolean;
   /** When the user accepted a new identity key for this name (cleared by verifying). */
   readonly keyChangedAt?: number;
+  /** Where the contact's node listened, from the invite it was added with (multiaddrs; hints for dialling). */
+  readonly addresses?: readonly string[];
 }
 
 /** State of a message as its sender sees it (incoming messages are 'received' or 'read'). */
@@ -104,6 +106,7 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const oneOf =
   <T extends string>(...values: T[]) =>
   (v: unknown): v is T =>
@@ -119,6 +122,7 @@ export function decodeContact(key: string, bytes: Uint8Array): ContactRecord {
     verified: field(key, o, 'verified', isBool),
     added: field(key, o, 'added', isBool),
     ...(o['keyChangedAt'] === undefined ? {} : { keyChangedAt: field(key, o, 'keyChangedAt', isCount) }),
+    ...(o['addresses'] === undefined ? {} : { addresses: field(key, o, 'addresses', isStringList) }),
   };
 }
 

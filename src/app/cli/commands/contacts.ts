@@ -1,20 +1,33 @@
 /** `sotto contacts add|list`. */
 import type { Command } from 'commander';
+import { SottoError } from '../../../crypto/errors.ts';
 import { withApi } from '../../local.ts';
 import { print, type Cli } from '../cli.ts';
+
+/** `contacts add` needs NAME and PEERID, or --invite (and at most a NAME). */
+export class ContactsAddUsageError extends SottoError {
+  override readonly name = 'ContactsAddUsageError';
+  constructor() {
+    super('contacts add takes NAME PEERID, or --invite INVITE [NAME]');
+  }
+}
 
 export function registerContacts(program: Command, cli: Cli): void {
   const contacts = program.command('contacts').description('manage contacts');
 
   contacts
     .command('add')
-    .description('add a contact by peer id')
-    .argument('<name>', 'the name you give them')
-    .argument('<peerId>', 'their peer id (from "sotto id")')
+    .description('add a contact by peer id, or from their invite (--invite)')
+    .argument('[name]', 'the name you give them (with --invite: the name in the invite unless given)')
+    .argument('[peerId]', 'their peer id (from "sotto id"); not with --invite')
+    .option('--invite <invite>', 'their invite (from "sotto invite"): adds them, unverified, with the addresses it lists')
     .option('--accept-new-key', 'accept that a known contact now has another identity key')
-    .addHelpText('after', '\nExample:\n  $ sotto contacts add bob 12D3KooW...\n  added bob 12D3KooW...')
-    .action(async (name: string, peerId: string, options: { acceptNewKey?: boolean }) => {
-      const contact = await withApi(cli.home(), cli.clock, (api) => api.addContact(name, peerId, options.acceptNewKey ?? false));
+    .addHelpText('after', '\nExamples:\n  $ sotto contacts add bob 12D3KooW...\n  added bob 12D3KooW...\n  $ sotto contacts add --invite SOTTO:AEAAK...\n  added carol 12D3KooW...')
+    .action(async (name: string | undefined, peerId: string | undefined, options: { invite?: string; acceptNewKey?: boolean }) => {
+      const accept = options.acceptNewKey ?? false;
+      const invite = options.invite;
+      if (invite === undefined ? name === undefined || peerId === undefined : peerId !== undefined) throw new ContactsAddUsageError();
+      const contact = await withApi(cli.home(), cli.clock, (api) => (invite === undefined ? api.addContact(name!, peerId!, accept) : api.addInvite(invite, name ?? null, accept)));
       cli.out(`added ${contact.name} ${contact.peerId}`);
     });
 

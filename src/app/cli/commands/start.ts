@@ -1,10 +1,10 @@
-/** `sotto start`: run the node in the foreground. */
+/** `sotto start`: run the node in the foreground, or in the background with --detach (./background.ts). */
 import type { Command } from 'commander';
-import { runNode } from '../../run-node.ts';
 import { collect, type Cli } from '../cli.ts';
+import { detachOptions, startCommand, type StartCommandOptions } from './background.ts';
 
 export function registerStart(program: Command, cli: Cli): void {
-  program
+  const start = program
     .command('start')
     .description('run the node in the foreground: print "listening <multiaddr>" lines, then "ready"; Ctrl-C stops it')
     .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect, [])
@@ -13,8 +13,9 @@ export function registerStart(program: Command, cli: Cli): void {
     .option('--relay', 'relay connections for browser peers (circuit relay v2)')
     .option('--mailbox', 'hold mail for offline peers (store-and-forward, 14 days)')
     .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')
-    .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  $ sotto start --mdns --mailbox')
-    .action(async (options: { listen: string[]; bootstrap: string[]; mdns?: boolean; relay?: boolean; mailbox?: boolean; swarmKey?: string }) => {
-      await runNode(cli.home(), { ...options, clock: cli.clock }, (line) => cli.out(line));
+    .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  $ sotto start --mdns --mailbox\n  $ sotto start --detach && sotto status')
+    .action(async (options: StartCommandOptions) => {
+      await startCommand(cli, options);
     });
+  for (const option of detachOptions()) start.addOption(option);
 }

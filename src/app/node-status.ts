@@ -1,0 +1,88 @@
+/**
+ * `sotto status`: what a running node reports about itself (counts and
+ * addresses only; no contact, message or key), and its human form.
+ */
+import type { SingleKadDHT } from '@libp2p/kad-dht';
+import type { SottoNode } from '../node/libp2p.ts';
+import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
+import type { Messenger } from '../node/messenger.ts';
+import { formatDuration } from './progress.ts';
+
+/** The state of a running node, as `sotto status --json` prints it. */
+export interface NodeStatus {
+  readonly running: true;
+  /** The node's process id. */
+  readonly pid: number;
+  readonly peerId: string;
+  /** When the node started (ms since the epoch) and how long ago. */
+  readonly startedAt: number;
+  readonly uptimeMs: number;
+  /** Listening addresses, each ending in /p2p/<peer id>. */
+  readonly addresses: string[];
+  /** Peers with an open connection. */
+  readonly peers: number;
+  /** Peers in the DHT routing table. */
+  readonly dhtPeers: number;
+  /** Entries waiting in the outbox (messages and receipts not yet acknowledged). */
+  readonly outbox: number;
+  /** Mailboxes the last mail fetch reached, and when it ended (null before the first). */
+  readonly mailboxesReached: number | null;
+  readonly lastMailFetchAt: number | null;
+  /** What this node holds for others (null unless started with --mailbox). */
+  readonly mailbox: MailboxUsage | null;
+}
+
+/** `sotto status --json` when no node runs on the home. */
+export interface NotRunningStatus {
+  readonly running: false;
+}
+
+/** The parts a status is read from. */
+export interface StatusSource {
+  readonly node: SottoNode;
+  readonly messenger: Messenger;
+  readonly mailbox: MailboxService | undefined;
+  readonly startedAt: number;
+  readonly pid: number;
+  readonly now: () => number;
+}
+
+/** Peers in the DHT routing table (0 if this kad-dht does not expose one). */
+function routingTableSize(node: SottoNode): number {
+  const dht = node.libp2p.services.dht as Partial<SingleKadDHT>;
+  return dht.routingTable?.size ?? 0;
+}
+
+/** Reads the status of a running node. */
+export function collectNodeStatus(source: StatusSource): NodeStatus {
+  const { node, messenger, mailbox } = source;
+  const lastFetch = messenger.lastMailFetch();
+  return {
+    running: true,
+    pid: source.pid,
+    peerId: node.peerId,
+    startedAt: source.startedAt,
+    uptimeMs: Math.max(0, source.now() - source.startedAt),
+    addresses: node.addresses(),
+    peers: node.libp2p.getPeers().length,
+    dhtPeers: routingTableSize(node),
+    outbox: messenger.outboxSize(),
+    mailboxesReached: lastFetch?.mailboxesReached ?? null,
+    lastMailFetchAt: lastFetch?.at ?? null,
+    mailbox: mailbox?.usage() ?? null,
+  };
+}
+
+/** The human lines of a status, one fact per line; `now` dates the last fetch. */
+export function formatNodeStatus(status: NodeStatus, now: number): string[] {
+  const lines = [`running: pid ${status.pid}, up ${formatDuration(status.uptimeMs)}`, `peer id: ${status.peerId}`];
+  for (const address of status.addresses) lines.push(`listening: ${address}`);
+  lines.push(`peers connected: ${status.peers}`, `dht routing table: ${status.dhtPeers} peers`, `outbox: ${status.outbox} waiting`);
+  lines.push(
+    status.lastMailFetchAt === null
+      ? 'mailboxes reached: no fetch yet'
+      : `mailboxes reached: ${status.mailboxesReached} at the last fetch, ${formatDuration(Math.max(0, now - status.lastMailFetchAt))} ago`,
+  );
+  if (status.mailbox) lines.push(`mailbox: holding ${status.mailbox.items} items (${status.mailbox.bytes} bytes) for ${status.mailbox.recipients} peers`);
+  return lines;
+}
