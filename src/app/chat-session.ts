@@ -27,7 +27,7 @@ export async function openChat(home: HomePaths, options: ChatNodeOptions, say: (
   say(`sotto: starting the node${options.mdns ? ' (looking for peers on the local network)' : ''}…`);
   const running = await startHome(home, options);
   try {
-    await runChat(inProcessBackend(running));
+    await runChat(inProcessBackend(running, options.mdns === true || options.bootstrap.length > 0));
   } finally {
     say('sotto: stopping the node…');
     await running.stop();

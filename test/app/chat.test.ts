@@ -13,6 +13,10 @@ import { parseChatInput } from '../../src/app/chat/commands.ts';
 import { ChatController, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
 import { contactLabel, conversationLines, wrap } from '../../src/app/chat/format.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
+import { CHAT_PROGRESS_LINGER_MS, chatProgressOutput } from '../../src/app/chat/backends.ts';
+import { watchMail } from '../../src/app/startup-feedback.ts';
+import { PROGRESS_DELAY_MS, StatusLine } from '../../src/app/status-line.ts';
+import type { MailProgress } from '../../src/node/core.ts';
 import { editLine } from '../../src/app/chat/line-input.tsx';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testClock } from '../helpers/context.ts';
@@ -220,6 +224,47 @@ describe('chat controller and screen', () => {
     assert.match(chat.getState().notice[0]!, /No conversation open/);
     await chat.submit('/quit');
     assert.equal(chat.getState().quit, true);
+    chat.stop();
+  });
+
+  test('slow work shows in the footer: a mail fetch with a bar and counts, its total for a while, then the help line again', async () => {
+    const hub = new MemoryHub();
+    const clock = testClock();
+    const scheduler = new ManualScheduler(clock);
+    const alice = await new Home('alice', hub, clock, scheduler).init();
+    // A backend whose node reports mail progress the way the in-process one does.
+    const mail = new Set<(p: MailProgress) => void>();
+    const base = backendOf(alice, hub);
+    const backend: ChatBackend = {
+      ...base,
+      watch(listener) {
+        const output = chatProgressOutput((line) => listener({ kind: 'progress', line }), scheduler);
+        const stop = watchMail({ on: (_event, l) => (mail.add(l), () => mail.delete(l)) }, new StatusLine(output, { now: clock.now, scheduler }), { now: clock.now, scheduler });
+        const off = base.watch(listener);
+        return () => (stop(), off());
+      },
+    };
+    const chat = new ChatController(backend, { name: alice.name, peerId: alice.peerId });
+    await chat.start();
+    const emit = (p: MailProgress): void => mail.forEach((l) => l(p));
+    const footer = (): string => {
+      const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+      return screen.split('\n').at(-1)!;
+    };
+
+    emit({ fetched: 0, total: 40, more: true, finished: false });
+    assert.equal(chat.getState().progress, '', 'quick work shows nothing');
+    assert.match(footer(), /Enter send/);
+    await scheduler.advance(PROGRESS_DELAY_MS);
+    assert.match(footer(), /^fetching mail ▕░+▏ 0\/40\+$/);
+    emit({ fetched: 20, total: 40, more: false, finished: false });
+    await scheduler.advance(PROGRESS_DELAY_MS);
+    assert.match(footer(), /^fetching mail ▕█+░+▏ 20\/40$/);
+    emit({ fetched: 40, total: 40, more: false, finished: true });
+    assert.equal(footer(), 'fetched 40 items of mail in 2.0s');
+    await scheduler.advance(CHAT_PROGRESS_LINGER_MS);
+    assert.equal(chat.getState().progress, '');
+    assert.match(footer(), /Enter send/);
     chat.stop();
   });
 });

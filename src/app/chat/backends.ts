@@ -4,17 +4,47 @@
  * (the chat asks its control socket again every CHAT_POLL_MS).
  */
 import type { SottoApi } from '../api.ts';
+import type { Scheduler } from '../../node/core.ts';
 import { chatInviteHooks } from '../chat-invites.ts';
+import { realScheduler } from '../local.ts';
 import type { RunningHome } from '../run-node.ts';
+import { startupFeedback } from '../startup-feedback.ts';
+import type { ProgressOutput } from '../status-line.ts';
 import type { ChatBackend, ChatEvent } from './controller.ts';
 
 /** How often a chat attached to a background node asks it for news (ms). */
 export const CHAT_POLL_MS = 1000;
+/** How long the chat keeps the last line of finished slow work (connected, mail fetched), ms. */
+export const CHAT_PROGRESS_LINGER_MS = 5000;
 /** How often a chat on an in-process node refreshes anyway (online state, mailboxes), ms. */
 export const CHAT_IDLE_REFRESH_MS = 5000;
 
-/** The chat on a node running in this process. */
-export function inProcessBackend(running: RunningHome): ChatBackend {
+/** What a status line writes on a terminal besides its text (./status-line.ts): return, erase line, newline. */
+const REDRAW_SEQUENCES = ['\r', '\x1b[2K', '\n'];
+
+/**
+ * A status-line output that hands the chat the line it would draw on a
+ * terminal: each write redraws the whole line, so its text is the line.
+ */
+export function chatProgressOutput(show: (line: string) => void, scheduler: Scheduler = realScheduler): ProgressOutput {
+  let linger: unknown;
+  return {
+    tty: true,
+    write: (text) => {
+      scheduler.clearTimeout(linger);
+      show(REDRAW_SEQUENCES.reduce((line, sequence) => line.replaceAll(sequence, ''), text));
+      // A final line ("fetched 40 items of mail in 2s") stays a while, then goes.
+      if (text.endsWith('\n')) linger = scheduler.setTimeout(() => show(''), CHAT_PROGRESS_LINGER_MS);
+    },
+  };
+}
+
+/**
+ * The chat on a node running in this process. With `expectPeers` (bootstrap
+ * peers or LAN discovery) it shows "connecting to the network…" until the
+ * first peer connects; a slow mail fetch shows a bar with counts.
+ */
+export function inProcessBackend(running: RunningHome, expectPeers = false): ChatBackend {
   return {
     api: running.api,
     ...chatInviteHooks(running.api),
@@ -30,7 +60,10 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
       libp2p.addEventListener('peer:connect', changed);
       libp2p.addEventListener('peer:disconnect', changed);
       const timer = setInterval(changed, CHAT_IDLE_REFRESH_MS);
+      const output = chatProgressOutput((line) => listener({ kind: 'progress', line }));
+      const stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, output, { now: running.ctx.now, scheduler: realScheduler });
       return () => {
+        stopFeedback();
         for (const off of offs) off();
         libp2p.removeEventListener('peer:connect', changed);
         libp2p.removeEventListener('peer:disconnect', changed);

@@ -9,7 +9,11 @@ import type { ContactLine, HistoryLine, SottoApi } from '../api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
 
 /** Something the backend saw happen. */
-export type ChatEvent = { readonly kind: 'changed' } | { readonly kind: 'identity-warning'; readonly peerId: string; readonly reason: string };
+export type ChatEvent =
+  | { readonly kind: 'changed' }
+  | { readonly kind: 'identity-warning'; readonly peerId: string; readonly reason: string }
+  /** Slow work of the node (connecting, fetching mail): the line to show, '' for none. */
+  | { readonly kind: 'progress'; readonly line: string };
 
 /** What the chat runs on. */
 export interface ChatBackend {
@@ -37,6 +41,8 @@ export interface ChatState {
   readonly noticeIsError: boolean;
   /** Identity warnings seen in this session, by peer id. */
   readonly warnings: ReadonlyMap<string, string>;
+  /** What the node is busy with (connecting, fetching mail), '' when nothing slow is going on. */
+  readonly progress: string;
   /** True once the user asked to leave. */
   readonly quit: boolean;
 }
@@ -53,7 +59,7 @@ export class ChatController {
     private readonly backend: ChatBackend,
     self: { name: string; peerId: string },
   ) {
-    this.state = { self, contacts: [], selected: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, warnings: new Map(), quit: false };
+    this.state = { self, contacts: [], selected: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, warnings: new Map(), progress: '', quit: false };
   }
 
   /** The current state (a new object after every change). */
@@ -68,6 +74,7 @@ export class ChatController {
   /** Starts following the backend and loads the first state. */
   async start(): Promise<void> {
     this.unwatch = this.backend.watch((event) => {
+      if (event.kind === 'progress') return this.set({ progress: event.line });
       if (event.kind === 'identity-warning') {
         const warnings = new Map(this.state.warnings);
         warnings.set(event.peerId, event.reason);

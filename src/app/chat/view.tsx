@@ -85,7 +85,13 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
         <Text>{open ? `${open.name}> ` : '> '}</Text>
         {input}
       </Box>
-      <Text dimColor>Enter send · ↑/↓ contact · /help · Ctrl-C quit</Text>
+      {state.progress ? (
+        <Text color="yellow" wrap="truncate-end">
+          {state.progress}
+        </Text>
+      ) : (
+        <Text dimColor>Enter send · ↑/↓ contact · /help · Ctrl-C quit</Text>
+      )}
     </Box>
   );
 }
