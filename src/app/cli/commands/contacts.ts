@@ -13,7 +13,10 @@ export class ContactsAddUsageError extends SottoError {
 }
 
 export function registerContacts(program: Command, cli: Cli): void {
-  const contacts = program.command('contacts').description('manage contacts');
+  const contacts = program
+    .command('contacts')
+    .description('manage contacts: add (by peer id or invite), list')
+    .addHelpText('after', '\nExamples:\n  $ sotto contacts add --invite SOTTO:AEAAK...\n  $ sotto contacts add bob 12D3KooW...\n  $ sotto contacts list --json');
 
   contacts
     .command('add')
