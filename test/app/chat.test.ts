@@ -10,7 +10,8 @@ import { createElement } from 'react';
 import { renderToString } from 'ink';
 import { messengerApi, type HistoryLine } from '../../src/app/api.ts';
 import { parseChatInput } from '../../src/app/chat/commands.ts';
-import { ChatController, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
+import { ChatController, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
+import { chatInviteHooks } from '../../src/app/chat-invites.ts';
 import { contactLabel, conversationLines, wrap } from '../../src/app/chat/format.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { CHAT_PROGRESS_LINGER_MS, chatProgressOutput } from '../../src/app/chat/backends.ts';
@@ -266,5 +267,34 @@ describe('chat controller and screen', () => {
     assert.equal(chat.getState().progress, '');
     assert.match(footer(), /Enter send/);
     chat.stop();
+  });
+
+  test('/invite shows the whole invite on an 80-column screen, and /add with it adds the contact', async () => {
+    const hub = new MemoryHub();
+    const clock = testClock();
+    const scheduler = new ManualScheduler(clock);
+    const alice = await new Home('alice', hub, clock, scheduler).init();
+    const bob = await new Home('bob', hub, clock, scheduler).init();
+    const chatOn = async (home: Home): Promise<ChatController> => {
+      const base = backendOf(home, hub);
+      const chat = new ChatController({ ...base, ...chatInviteHooks(base.api) }, { name: home.name, peerId: home.peerId });
+      await chat.start();
+      return chat;
+    };
+    const aliceChat = await chatOn(alice);
+    const bobChat = await chatOn(bob);
+    await aliceChat.submit('/invite');
+    const [, ...lines] = aliceChat.getState().notice;
+    const invite = lines.join('');
+    assert.match(invite, /^SOTTO:[A-Z2-7]+$/);
+    assert.ok(lines.length > 1 && lines.every((line) => line.length <= INVITE_NOTICE_WIDTH));
+    const screen = renderToString(createElement(ChatScreen, { state: aliceChat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+    assert.equal(screen.split('\n').filter((line) => lines.includes(line)).join(''), invite, 'the screen shows every character of the invite');
+
+    await bobChat.submit(`/add ${invite}`);
+    assert.deepEqual([bobChat.getState().selected, bobChat.getState().notice], ['alice', ['Added alice.']]);
+    assert.equal(bobChat.getState().contacts[0]?.peerId, alice.peerId);
+    aliceChat.stop();
+    bobChat.stop();
   });
 });

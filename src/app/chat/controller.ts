@@ -8,6 +8,9 @@
 import type { ContactLine, HistoryLine, SottoApi } from '../api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
 
+/** Characters of an invite per line of the information area: it fits 80 columns whole, where one line would be cut. */
+export const INVITE_NOTICE_WIDTH = 76;
+
 /** Something the backend saw happen. */
 export type ChatEvent =
   | { readonly kind: 'changed' }
@@ -178,7 +181,10 @@ export class ChatController {
 
   private async showInvite(): Promise<void> {
     if (!this.backend.invite) return this.set({ notice: [`Your peer id: ${this.state.self.peerId}`], noticeIsError: false });
-    this.set({ notice: ['Your invite (give it to your contact; they type /add INVITE):', await this.backend.invite()], noticeIsError: false });
+    const invite = await this.backend.invite();
+    const lines = [];
+    for (let at = 0; at < invite.length; at += INVITE_NOTICE_WIDTH) lines.push(invite.slice(at, at + INVITE_NOTICE_WIDTH));
+    this.set({ notice: ['Your invite (they type /add and it, as one line; "sotto invite" prints it on one line, with a QR code):', ...lines], noticeIsError: false });
   }
 
   private async verify(confirm: boolean): Promise<void> {

@@ -59,7 +59,7 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
           {open ? (
             <Text bold>
               {open.name} · {open.online ? 'online' : 'offline'} · {open.verified ? 'verified ✓' : 'not verified (/verify)'}
-              {open.added ? '' : ' · wrote to you first (/add NAME PEERID)'}
+              {open.added ? '' : ' · wrote to you first (/add their INVITE, or /add NAME PEERID)'}
             </Text>
           ) : (
             <Text dimColor>Add a contact: /add INVITE (your own: /invite)</Text>
