@@ -1,0 +1,164 @@
+/**
+ * Observation points, all outside src/:
+ *
+ * - {@link instrumentNetwork} wraps the Network a Messenger runs on (the
+ *   one libp2pNetwork builds): times every closestPeers lookup (mailbox
+ *   placement and fetch) and every open (dial by peer id), and watches
+ *   mailbox streams the node opens for DEPOSIT frames answered by a signed
+ *   RECEIPT: each is a custody record.
+ * - {@link watchOutbox} looks at the transactions a store commits: an
+ *   outbox entry carries its envelope and message id, which later tells
+ *   which message a sealed item in a mailbox is.
+ */
+import { toHex } from '../src/crypto/bytes.ts';
+import type { Primitives } from '../src/crypto/primitives/types.ts';
+import { MAILBOX_PROTOCOL } from '../src/node/constants.ts';
+import { decodeMailboxFrame } from '../src/node/mailbox/wire.ts';
+import type { FramedStream, Network } from '../src/node/network.ts';
+import type { SottoStore } from '../src/node/store/store.ts';
+import { wallNow } from './clock.ts';
+import type { Recorder } from './recorder.ts';
+
+/** Frame type bytes of /sotto/mailbox (after the version byte). */
+const DEPOSIT = 1;
+const RECEIPT = 2;
+const ITEMS = 5;
+
+/** What a wrapped network reports besides the recorder. */
+export interface NetworkHooks {
+  /** Mailbox peers, to count how many a closest-peers answer held. */
+  isMailbox(peerId: string): boolean;
+  /** Called with the items of every ITEMS frame read on a mailbox stream. */
+  onItems?(mailbox: string, count: number): void;
+  /** Called when a mailbox stream opened by this node closes, with its lifetime in ms and where a fetch spent it. */
+  onMailboxStream?(mailbox: string, ms: number, items: number, phases: FetchPhases): void;
+}
+
+/** Where the time of a fetch on one mailbox stream went, ms. */
+export interface FetchPhases {
+  /** FETCH sent until its ITEMS arrived: the mailbox reading its store, and the transfer. */
+  fetchWait: number;
+  /** ITEMS arrived until their ACK left: the fetcher unsealing, decrypting and writing them. */
+  processing: number;
+  /** ACK sent until ACKED arrived: the mailbox deleting them. */
+  ackWait: number;
+  batches: number;
+}
+
+const FETCH = 4;
+const ACK = 6;
+const ACKED = 7;
+
+function watchMailboxStream(stream: FramedStream, depositor: string, mailbox: string, recorder: Recorder, hooks: NetworkHooks): FramedStream {
+  let pending: { mailboxKey: Uint8Array; item: Uint8Array } | undefined;
+  const opened = wallNow();
+  let items = 0;
+  let closed = false;
+  const phases: FetchPhases = { fetchWait: 0, processing: 0, ackWait: 0, batches: 0 };
+  let last = { type: 0, at: 0 };
+  const mark = (type: number): void => {
+    const now = wallNow();
+    if (type === ITEMS && last.type === FETCH) {
+      phases.fetchWait += now - last.at;
+      phases.batches++;
+    } else if (type === ACK && last.type === ITEMS) phases.processing += now - last.at;
+    else if (type === ACKED && last.type === ACK) phases.ackWait += now - last.at;
+    last = { type, at: now };
+  };
+  const done = (): void => {
+    if (closed) return;
+    closed = true;
+    hooks.onMailboxStream?.(mailbox, wallNow() - opened, items, phases);
+  };
+  return {
+    read: async (options) => {
+      const frame = await stream.read(options);
+      mark(frame[1]!);
+      if (pending && frame[1] === RECEIPT) {
+        recorder.custody.push({ depositor, mailbox, mailboxKey: toHex(pending.mailboxKey), item: pending.item, at: wallNow() });
+      }
+      pending = undefined;
+      if (frame[1] === ITEMS && frame.length >= 5) {
+        // u8 version, u8 type, u8 more, u16 count
+        const count = (frame[3]! << 8) | frame[4]!;
+        items += count;
+        hooks.onItems?.(mailbox, count);
+      }
+      return frame;
+    },
+    write: async (frame, options) => {
+      mark(frame[1]!);
+      pending = undefined;
+      if (frame[1] === DEPOSIT) {
+        const decoded = decodeMailboxFrame(frame);
+        if (decoded.type === 'deposit') pending = { mailboxKey: decoded.mailboxKey.slice(), item: decoded.item.slice() };
+      }
+      return stream.write(frame, options);
+    },
+    writeMany: (frames, options) => stream.writeMany(frames, options),
+    close: async () => {
+      done();
+      return stream.close();
+    },
+    abort: (err) => {
+      done();
+      stream.abort(err);
+    },
+  };
+}
+
+/** `network` with every lookup, dial and custody receipt recorded. `name` is the node's. */
+export function instrumentNetwork(network: Network, name: string, recorder: Recorder, hooks: NetworkHooks): Network {
+  return {
+    // Everything else (handle, onPeerConnected, records, rememberAddresses, ...) as it is.
+    ...network,
+    open: async (peerId, protocol, max, options) => {
+      const start = wallNow();
+      try {
+        const stream = await network.open(peerId, protocol, max, options);
+        recorder.dials.push({ protocol, phase: recorder.phase, ms: wallNow() - start, ok: true });
+        return protocol === MAILBOX_PROTOCOL ? watchMailboxStream(stream, name, peerId, recorder, hooks) : stream;
+      } catch (err) {
+        recorder.dials.push({ protocol, phase: recorder.phase, ms: wallNow() - start, ok: false });
+        throw err;
+      }
+    },
+    closestPeers: async (key, count, options) => {
+      const start = wallNow();
+      const online = recorder.online;
+      try {
+        const peers = await network.closestPeers(key, count, options);
+        recorder.lookups.push({ kind: 'closest-traffic', phase: recorder.phase, ms: wallNow() - start, ok: peers.length > 0, found: peers.length, mailboxes: peers.filter((p) => hooks.isMailbox(p)).length, online });
+        return peers;
+      } catch (err) {
+        recorder.lookups.push({ kind: 'closest-traffic', phase: recorder.phase, ms: wallNow() - start, ok: false, found: 0, online });
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Records, for every outbox entry `store` commits with an envelope, the
+ * envelope's SHA-256 → its message id. Wraps the store's commit (public);
+ * the transaction's ops are a public field.
+ */
+export function watchOutbox(store: SottoStore, primitives: Primitives, recorder: Recorder): void {
+  const commit = store.commit.bind(store);
+  const decoder = new TextDecoder();
+  store.commit = (tx, options) => {
+    for (const op of tx.ops) {
+      if (op.value === null || !op.key.startsWith('outbox:')) continue;
+      try {
+        const entry = JSON.parse(decoder.decode(op.value)) as { envelope?: string | null; messageId?: string | null };
+        if (typeof entry.envelope === 'string') {
+          const hash = toHex(primitives.sha256(new Uint8Array(Buffer.from(entry.envelope, 'base64'))));
+          if (!recorder.envelopes.has(hash)) recorder.envelopes.set(hash, entry.messageId ?? null);
+        }
+      } catch (err) {
+        recorder.error('reading an outbox entry', err);
+      }
+    }
+    return commit(tx, options);
+  };
+}
