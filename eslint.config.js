@@ -36,6 +36,15 @@ export default tseslint.config(
     },
   },
   {
+    // The browser app runs in a page; its entry is the edge that creates the clock.
+    files: ['src/app/web/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ['src/app/web/main.ts'],
+    rules: { 'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Inject randomBytes instead.' }] },
+  },
+  {
     files: ['src/crypto/**/*.ts'],
     ignores: ['src/crypto/primitives/node.ts', 'src/crypto/primitives/sodium.ts', 'src/crypto/primitives/node-best.ts'],
     rules: {

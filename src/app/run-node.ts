@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import type { CryptoContext } from '../crypto/context.ts';
 import { SottoError } from '../crypto/errors.ts';
 import { NotInitialisedError } from '../node/errors.ts';
@@ -27,7 +26,9 @@ import type { ProgressOutput } from './status-line.ts';
 import { startControlServer, stopControlServer } from './control/server.ts';
 import type { HomePaths } from './home.ts';
 import { existingPassphrase } from './passphrase.ts';
+import { readSwarmKey } from './swarm-key.ts';
 import { realScheduler } from './local.ts';
+import { startWebServer, type WebServer } from './web-server.ts';
 
 /** Where a node listens when no --listen is given: every interface, free TCP and WebSocket ports. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
@@ -40,6 +41,8 @@ export interface StartOptions {
   readonly relay?: boolean;
   readonly mailbox?: boolean;
   readonly swarmKey?: string;
+  /** Serve the browser app on 127.0.0.1:PORT (0: any free port); implies `relay`. */
+  readonly web?: number;
   readonly clock: () => number;
   /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
   readonly passphrase?: () => Promise<string>;
@@ -91,6 +94,8 @@ export interface RunningHome {
   readonly node: SottoNode;
   readonly messenger: Messenger;
   readonly mailbox: MailboxService | undefined;
+  /** The browser app server (`--web`). */
+  readonly web: WebServer | undefined;
   /** The API served on the control socket. */
   readonly api: SottoApi;
   /** Stops serving, delivering and listening, and closes the database (once, however often called). */
@@ -114,6 +119,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
   let server: Server | undefined;
+  let web: WebServer | undefined;
   const { promise: stopped, resolve: closed } = Promise.withResolvers<void>();
   let stopping: Promise<void> | undefined;
   // The control socket stops taking requests first but is awaited last: a
@@ -122,6 +128,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     (stopping ??= (async () => {
       const closing = server ? stopControlServer(server, home.socket).catch(() => {}) : undefined;
       try {
+        await web?.close().catch(() => {});
         await messenger?.stop().catch(() => {});
         await node?.stop().catch(() => {});
         await store.close();
@@ -133,14 +140,14 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   try {
     const identity = await store.getIdentity(ctx);
     if (!identity) throw new NotInitialisedError();
-    const swarmKey = options.swarmKey ? new Uint8Array(await readFile(options.swarmKey)) : undefined;
+    const swarmKey = options.swarmKey ? await readSwarmKey(options.swarmKey) : undefined;
     const hooks = bundleRecordDhtHooks(ctx);
     node = await startNode({
       identity,
       listen: options.listen.length > 0 ? options.listen : DEFAULT_LISTEN,
       bootstrap: options.bootstrap,
       mdns: options.mdns ?? false,
-      relay: options.relay ?? false,
+      relay: (options.relay ?? false) || options.web !== undefined,
       dhtValidators: hooks.validators,
       dhtSelectors: hooks.selectors,
       ...(swarmKey ? { swarmKey } : {}),
@@ -153,8 +160,9 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
     const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock });
     const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
+    if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses() });
     server = await startControlServer(home.socket, { ...api, ...control });
-    return { ctx, store, node, messenger, mailbox, api, stop, stopped };
+    return { ctx, store, node, messenger, mailbox, web, api, stop, stopped };
   } catch (err) {
     await stop();
     throw err;
@@ -170,6 +178,7 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
   let stopFeedback = (): void => {};
   try {
     for (const address of running.node.addresses()) print(`listening ${address}`);
+    if (running.web) print(`web ${running.web.url}`);
     print('ready');
     options.onReady?.(running.node.addresses());
     if (options.progress) {

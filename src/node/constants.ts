@@ -88,6 +88,15 @@ export const BUNDLE_RECORD_NAMESPACE = 'sotto-bundle';
 
 /** mDNS service name, so that Sotto nodes on a LAN find each other and not every libp2p node there. */
 export const MDNS_SERVICE_TAG = '_sotto._udp.local';
+/**
+ * With a swarm key, the mDNS service name is `_sotto-<tag>._udp.local` where
+ * tag is the hex of the first MDNS_PRIVATE_TAG_BYTES of
+ * SHA-256(LABEL_MDNS_PRIVATE_TAG || key): nodes of one private network look
+ * only for each other, and a node without the key does not recognise them.
+ */
+export const LABEL_MDNS_PRIVATE_TAG = 'sotto/v1/mdns-tag';
+/** Bytes of the private mDNS tag (64 bits: no accidental collision between networks). */
+export const MDNS_PRIVATE_TAG_BYTES = 8;
 
 /**
  * What identify tells every peer about this program. Just the name: the
@@ -299,3 +308,22 @@ export const MAX_INVITE_NAME_BYTES = 255;
 export const MAX_INVITE_BYTES = 1 + 32 + 8 + 1 + MAX_INVITE_NAME_BYTES + 1 + MAX_INVITE_ADDRESSES * (1 + MAX_INVITE_ADDRESS_BYTES) + 64;
 /** Longest invite text: the prefix and the base32 of MAX_INVITE_BYTES (2,237). Longer input is refused before decoding. */
 export const MAX_INVITE_TEXT_LENGTH = INVITE_PREFIX.length + Math.ceil((MAX_INVITE_BYTES * 8) / 5);
+
+// ---------------------------------------------------------------------------
+// Browser peers (docs/WEB.md)
+// ---------------------------------------------------------------------------
+
+/**
+ * Port `sotto start --web` serves the browser app on when none is given.
+ * Fixed, not random: a browser keeps a page's IndexedDB per origin, port
+ * included, so the same port is what brings a browser identity back.
+ */
+export const WEB_DEFAULT_PORT = 7420;
+/** Address the browser app is served on: this machine only. */
+export const WEB_HOST = '127.0.0.1';
+/** Version of the /config.json document the page reads. */
+export const WEB_CONFIG_VERSION = 1;
+/** Most relay addresses /config.json hands a page (each is dialled at start). */
+export const WEB_MAX_RELAYS = 4;
+/** Largest file the app server reads into memory at start (the built app's files are far smaller). */
+export const WEB_MAX_FILE_BYTES = 8 * 1024 * 1024;

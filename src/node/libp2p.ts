@@ -19,7 +19,7 @@ import { identify, type Identify } from '@libp2p/identify';
 import { FaultTolerance, KEEP_ALIVE, type Connection, type PeerInfo, type Stream, type StreamHandlerOptions, type Transport } from '@libp2p/interface';
 import { kadDHT, passthroughMapper, type KadDHT, type Selectors, type Validators } from '@libp2p/kad-dht';
 import { logger } from '@libp2p/logger';
-import { mdns, type MulticastDNSComponents } from '@libp2p/mdns';
+import type { MulticastDNSComponents } from '@libp2p/mdns';
 import { noise } from '@libp2p/noise';
 import { ping, type Ping } from '@libp2p/ping';
 import { preSharedKey } from '@libp2p/pnet';
@@ -27,6 +27,7 @@ import { tcp } from '@libp2p/tcp';
 import { webSockets, type WebSocketsComponents } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p';
 import { SottoError } from '../crypto/errors.ts';
 import type { IdentityKeyPair } from '../crypto/identity.ts';
@@ -45,6 +46,8 @@ import {
   MAX_CONNECTIONS,
   MAX_INCOMING_PENDING_CONNECTIONS,
   MDNS_DIAL_BELOW_CONNECTIONS,
+  LABEL_MDNS_PRIVATE_TAG,
+  MDNS_PRIVATE_TAG_BYTES,
   MDNS_SERVICE_TAG,
   USER_AGENT,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
@@ -72,8 +75,13 @@ export interface NodeConfig {
    * and dials them again whenever it has no connection at all.
    */
   readonly bootstrap: readonly string[];
-  /** Discover and dial Sotto peers on the local network by mDNS (multicast on every interface). Default false. */
+  /** Discover and dial Sotto peers on the local network by mDNS (multicast on every interface; Node only). Default false. */
   readonly mdns?: boolean;
+  /**
+   * Load the TCP transport. Default true; a browser node passes false (a
+   * page cannot open TCP sockets: it dials WebSockets and WebRTC only).
+   */
+  readonly tcp?: boolean;
   /** Run a circuit-relay v2 server, so that browsers and peers behind NAT can be reached through this node. Default false. */
   readonly relay?: boolean;
   /**
@@ -220,6 +228,9 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   const listenAddrs = [...listen.map(String), ...relays.map((ma) => `${ma.toString()}/p2p-circuit`)];
   if (useWebrtc && relays.length > 0) listenAddrs.push('/webrtc');
   const webrtcTransports = useWebrtc ? [(await import('@libp2p/webrtc')).webRTC()] : [];
+  const tcpTransports = config.tcp === false ? [] : [tcp()];
+  // Loaded only when asked for: it needs Node's dgram, which a browser build does not have.
+  const mdns = config.mdns === true ? (await import('@libp2p/mdns')).mdns : undefined;
 
   // Set once the node exists; mDNS only reports peers after start.
   const mdnsHook: { onPeer?: (peer: PeerInfo) => void } = {};
@@ -227,7 +238,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     privateKey,
     nodeInfo: { name: USER_AGENT, userAgent: USER_AGENT },
     addresses: { listen: listenAddrs },
-    transports: [tcp(), webSocketsWithErrorListener(), ...webrtcTransports, circuitRelayTransport()],
+    transports: [...tcpTransports, webSocketsWithErrorListener(), ...webrtcTransports, circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES } })],
     connectionManager: {
@@ -238,9 +249,9 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     // With relays, an unreachable relay must not stop the node from starting;
     // the plain listen addresses are checked after start instead.
     transportManager: { faultTolerance: relays.length > 0 ? FaultTolerance.NO_FATAL : FaultTolerance.FATAL_ALL },
-    peerDiscovery: config.mdns === true
+    peerDiscovery: mdns !== undefined
       ? [(components: MulticastDNSComponents) => {
-          const discovery = mdns({ serviceTag: MDNS_SERVICE_TAG })(components);
+          const discovery = mdns({ serviceTag: psk === undefined ? MDNS_SERVICE_TAG : mdnsServiceTag(psk) })(components);
           discovery.addEventListener('peer', (evt) => mdnsHook.onPeer?.(evt.detail));
           return discovery;
         }]
@@ -313,7 +324,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   const bootstrapTimer = bootstrapById.size === 0 ? undefined : setInterval(() => {
     if (libp2p.getConnections().length === 0) void bootstrap();
   }, BOOTSTRAP_RETRY_INTERVAL_MS);
-  bootstrapTimer?.unref();
+  // Node's timers can let the process exit; a browser's are plain numbers.
+  (bootstrapTimer as { unref?: () => void } | undefined)?.unref?.();
   if (bootstrapById.size > 0) void bootstrap();
 
   mdnsHook.onPeer = (peer) => {
@@ -474,6 +486,20 @@ export function checkSwarmKey(swarmKey: Uint8Array): Uint8Array {
   if (lines[1] !== SWARM_KEY_ENCODING) throw new InvalidSwarmKeyError(`second line must be ${SWARM_KEY_ENCODING}`);
   if (!new RegExp(`^[0-9a-fA-F]{${SWARM_KEY_BYTES * 2}}$`).test(lines[2]!)) throw new InvalidSwarmKeyError(`key must be ${SWARM_KEY_BYTES * 2} hex digits`);
   return swarmKey;
+}
+
+/**
+ * The mDNS service name of the private network of `swarmKey` (a checked
+ * key file): derived from the key's 32 bytes, so that any spelling of the
+ * same key (case, line ends) gives the same name.
+ */
+export function mdnsServiceTag(swarmKey: Uint8Array): string {
+  checkSwarmKey(swarmKey);
+  const hex = new TextDecoder().decode(swarmKey).split(/\r?\n/)[2]!.toLowerCase();
+  const key = Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16));
+  const digest = sha256(new Uint8Array([...new TextEncoder().encode(LABEL_MDNS_PRIVATE_TAG), ...key]));
+  const tag = Array.from(digest.subarray(0, MDNS_PRIVATE_TAG_BYTES), (b) => b.toString(16).padStart(2, '0')).join('');
+  return `_sotto-${tag}._udp.local`;
 }
 
 /**

@@ -50,10 +50,15 @@ export interface RunningNode {
   kill(): Promise<void>;
 }
 
-/** Starts `sotto --home HOME start ...args` and waits for "ready". */
-export function startNode(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningNode> {
+/**
+ * Starts `sotto --home HOME start ...args` and waits for "ready"; inside
+ * the network namespace `namespace` when one is given (`ip netns exec`).
+ */
+export function startNode(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, namespace?: string): Promise<RunningNode> {
+  const command = [process.execPath, BIN, '--home', home, 'start', ...args];
+  if (namespace !== undefined) command.unshift('ip', 'netns', 'exec', namespace);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--home', home, 'start', ...args], { cwd: ROOT, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -15,6 +15,8 @@ const HINTS: Record<string, string> = {
   DuplicatePeerError: 'that peer is already in "sotto contacts list" under another name',
   InvalidMessageError: 'a message needs 1 to 61,440 bytes of text',
   DatabaseLockedError: 'another sotto process uses this home; stop it, or use "sotto start" there and run commands against it',
+  SwarmKeyFileError: 'give the file written by "sotto swarm-key new FILE" (the same file on every node of the network)',
+  InvalidSwarmKeyError: 'a swarm key file has three lines: /key/swarm/psk/1.0.0/, /base16/ and 64 hex digits; make one with "sotto swarm-key new FILE"',
   PortInUseError: 'choose another port: --listen /ip4/0.0.0.0/tcp/PORT (0 picks a free one)',
   NodeAlreadyRunningError: 'the other commands talk to the running node; stop it first ("sotto stop", or Ctrl-C) for "start", "passphrase" or "export"',
   NodeNotRunningError: 'start one with "sotto start --detach" (or "sotto start" in a terminal of its own)',
@@ -40,6 +42,10 @@ const HINTS: Record<string, string> = {
   InvalidInviteAddressError: 'give a multiaddr such as /ip4/192.0.2.1/tcp/4001 (at most 8, without another peer\'s /p2p/ id)',
   ContactsAddUsageError: 'with --invite, NAME is optional (the invite names them) and there is no PEERID',
   ConfirmationRequiredError: 'compare the numbers on both devices, then run "sotto verify NAME --yes" (or run it in a terminal to be asked)',
+  WebAppNotBuiltError: 'build it with "npm run build:web" (npm ci builds it too)',
+  NoWebSocketAddressError: 'add a WebSocket address such as --listen /ip4/0.0.0.0/tcp/0/ws, or leave out --listen',
+  WebPortUnavailableError: 'another program uses that port: choose another with --web PORT (a browser keeps one identity per port)',
+  InvalidWebPortError: 'give a port such as --web 7420, or --web alone for the default',
   VerificationDeclinedError: 'if the numbers differ, you may not be talking to who you think: compare again in person or on a call',
 };
 

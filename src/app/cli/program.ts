@@ -18,6 +18,7 @@ import { registerMessages } from './commands/messages.ts';
 import { registerPassphrase } from './commands/passphrase.ts';
 import { registerSelftest } from './commands/selftest.ts';
 import { registerStart } from './commands/start.ts';
+import { registerSwarmKey } from './commands/swarm-key.ts';
 import { registerVerify } from './commands/verify.ts';
 
 /** Builds the `sotto` program with every command. */
@@ -57,6 +58,7 @@ Examples:
   registerPassphrase(program, cli);
   registerBackup(program, cli);
   registerSelftest(program, cli);
+  registerSwarmKey(program, cli);
   registerChat(program, cli);
   return program;
 }

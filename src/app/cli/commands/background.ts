@@ -7,8 +7,10 @@ import { nodeIsRunning } from '../../control/client.ts';
 import { nodeControlClient, stopNode } from '../../control/node-control.ts';
 import { backgroundReport, BACKGROUND_FLAG, PASSPHRASE_STDIN_FLAG, startDetached, stdinPassphrase } from '../../detach.ts';
 import { realScheduler } from '../../local.ts';
+import { withLanDefaults } from '../../lan.ts';
 import { formatNodeStatus, type NotRunningStatus } from '../../node-status.ts';
 import { runNode } from '../../run-node.ts';
+import { parseWebPort } from '../../web-server.ts';
 import { StatusLine, type ProgressOutput } from '../../status-line.ts';
 import { print, type Cli } from '../cli.ts';
 
@@ -23,6 +25,10 @@ export interface StartCommandOptions {
   readonly relay?: boolean;
   readonly mailbox?: boolean;
   readonly swarmKey?: string;
+  /** --lan: mDNS, and a mailbox unless --no-mailbox (../../lan.ts). */
+  readonly lan?: boolean;
+  /** `--web` alone is true; `--web PORT` the port's text. */
+  readonly web?: boolean | string;
   readonly detach?: boolean;
   readonly passphraseStdin?: boolean;
   readonly background?: boolean;
@@ -53,7 +59,7 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
     cli.err(`started in the background (pid ${node.pid}); log: ${node.log}; stop it with "sotto stop"`);
     return;
   }
-  const { listen, bootstrap, mdns, relay, mailbox, swarmKey } = options;
+  const { listen, bootstrap, mdns, relay, mailbox, swarmKey } = withLanDefaults(options);
   try {
     await runNode(
       home,
@@ -64,6 +70,7 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
         ...(relay === undefined ? {} : { relay }),
         ...(mailbox === undefined ? {} : { mailbox }),
         ...(swarmKey === undefined ? {} : { swarmKey }),
+        ...(options.web === undefined ? {} : { web: parseWebPort(options.web) }),
         clock: cli.clock,
         progress: stderrProgress(),
         ...(options.passphraseStdin ? { passphrase: stdinPassphrase() } : {}),

@@ -1,6 +1,7 @@
 /** `sotto start`: run the node in the foreground, or in the background with --detach (./background.ts). */
 import type { Command } from 'commander';
 import { collect, type Cli } from '../cli.ts';
+import { WEB_DEFAULT_PORT } from '../../../node/constants.ts';
 import { detachOptions, startCommand, type StartCommandOptions } from './background.ts';
 
 export function registerStart(program: Command, cli: Cli): void {
@@ -10,10 +11,13 @@ export function registerStart(program: Command, cli: Cli): void {
     .option('--listen <multiaddr>', 'address to listen on (repeatable)', collect, [])
     .option('--bootstrap <multiaddr>', 'a peer to join the network through, with /p2p/PEERID (repeatable)', collect, [])
     .option('--mdns', 'discover peers on the local network (mDNS)')
+    .option('--lan', 'a local network without internet: mDNS discovery, no bootstrap needed, and a mailbox for LAN peers (unless --no-mailbox)')
     .option('--relay', 'relay connections for browser peers (circuit relay v2)')
+    .option('--web [port]', `serve the browser app on 127.0.0.1 (port ${WEB_DEFAULT_PORT} unless given) and relay browsers; prints "web <url>"`)
     .option('--mailbox', 'hold mail for offline peers (store-and-forward, 14 days)')
+    .option('--no-mailbox', 'with --lan: do not hold mail for others')
     .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')
-    .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  $ sotto start --mdns --mailbox\n  $ sotto start --detach && sotto status')
+    .addHelpText('after', '\nExamples:\n  $ sotto start --listen /ip4/127.0.0.1/tcp/4001\n  $ sotto --home ~/.sotto-b start --bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  $ sotto start --mdns --mailbox\n  $ sotto start --lan --swarm-key team.key\n  $ sotto start --relay --mailbox --web\n  $ sotto start --detach && sotto status')
     .action(async (options: StartCommandOptions) => {
       await startCommand(cli, options);
     });

@@ -1,0 +1,34 @@
+/**
+ * A few lines of DOM building for the page: elements are made with
+ * textContent, never innerHTML, so no name or message can inject markup.
+ */
+
+/** Attributes of {@link h}: strings, or booleans for presence. Keys starting with "on" are listeners. */
+export type Attrs = Record<string, string | boolean | number | undefined | ((event: Event) => void)>;
+/** A child: an element, text, or nothing. */
+export type Child = Node | string | null | undefined | false;
+
+/** Creates `<tag ...attrs>children</tag>`. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(key.slice(2).toLowerCase(), value);
+    else if (key === 'value' && 'value' in el) (el as HTMLInputElement).value = String(value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child);
+  return el;
+}
+
+/** Replaces the children of `parent`. */
+export function replaceChildren(parent: Element, ...children: Child[]): void {
+  parent.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+}
+
+/** The element with `data-testid="id"` under `root`; throws TypeError when absent (a page bug). */
+export function byTestId<T extends HTMLElement>(root: ParentNode, id: string): T {
+  const el = root.querySelector<T>(`[data-testid="${id}"]`);
+  if (!el) throw new TypeError(`no element with data-testid ${id}`);
+  return el;
+}

@@ -1,0 +1,192 @@
+/**
+ * A full Sotto peer in a web page: the identity and everything else in
+ * IndexedDB (browser-level) under the same encryption at rest as a desktop
+ * home, the same messenger, and a libp2p node that dials the desktop node
+ * that served the page (WebSockets), reserves a relay slot on it and listens
+ * for WebRTC through it, so other browsers reach this one directly.
+ *
+ * Nothing here is a copy of desktop code: the store, messenger, node and API
+ * are the ones `sotto start` runs; only their configuration differs.
+ */
+import type { CryptoContext } from '../../crypto/context.ts';
+import { SottoError } from '../../crypto/errors.ts';
+import { detectPrimitives } from '../../crypto/primitives/webcrypto.ts';
+import { bundleRecordDhtHooks } from '../../node/bundle-record.ts';
+import { WEB_CONFIG_VERSION, WEB_MAX_RELAYS } from '../../node/constants.ts';
+import type { Scheduler } from '../../node/core.ts';
+import { createNode, type SottoNode } from '../../node/libp2p.ts';
+import { libp2pNetwork } from '../../node/libp2p-network.ts';
+import { Messenger } from '../../node/messenger.ts';
+import { openLevelStore, probeLevelStore } from '../../node/store/level.ts';
+import type { SottoStore } from '../../node/store/store.ts';
+import { messengerApi, type SottoApi } from '../api.ts';
+
+/** Shortest passphrase the page accepts for a new identity (as `sotto init`). */
+export const MIN_PASSPHRASE_LENGTH = 8;
+/** Largest chunk crypto.getRandomValues fills at once (the Web Crypto limit). */
+const RANDOM_CHUNK_BYTES = 65_536;
+/** Prefix of the IndexedDB database of a profile. */
+const DB_PREFIX = 'sotto-';
+
+/** /config.json is missing, unreadable or of another version. */
+export class WebConfigError extends SottoError {
+  override readonly name = 'WebConfigError';
+  constructor(readonly reason: string) {
+    super(`cannot read the node's /config.json: ${reason}`);
+  }
+}
+
+/** Another tab already runs this profile's identity. */
+export class ProfileInUseError extends SottoError {
+  override readonly name = 'ProfileInUseError';
+  constructor(readonly profile: string) {
+    super(`the profile "${profile}" is open in another tab`);
+  }
+}
+
+/** A new passphrase is too short or was not typed the same twice. */
+export class WeakWebPassphraseError extends SottoError {
+  override readonly name = 'WeakWebPassphraseError';
+  constructor(readonly reason: 'short' | 'mismatch') {
+    super(reason === 'short' ? `a passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters` : 'the two passphrases differ');
+  }
+}
+
+/** Where the page's node connects: read from the desktop node that served it. */
+export interface PageConfig {
+  readonly relays: readonly string[];
+}
+
+/** Reads and checks /config.json. Throws WebConfigError. */
+export async function fetchPageConfig(fetchImpl: typeof fetch = fetch): Promise<PageConfig> {
+  let body: unknown;
+  try {
+    const response = await fetchImpl('/config.json', { cache: 'no-store' });
+    if (!response.ok) throw new WebConfigError(`HTTP ${response.status}`);
+    body = await response.json();
+  } catch (err) {
+    if (err instanceof WebConfigError) throw err;
+    throw new WebConfigError(err instanceof Error ? err.message : 'unreachable');
+  }
+  const config = body as { version?: unknown; relays?: unknown };
+  if (config.version !== WEB_CONFIG_VERSION) throw new WebConfigError(`version ${String(config.version)}`);
+  if (!Array.isArray(config.relays) || config.relays.some((r) => typeof r !== 'string') || config.relays.length > WEB_MAX_RELAYS) throw new WebConfigError('bad relays');
+  return { relays: config.relays as string[] };
+}
+
+/** The browser's CSPRNG, in chunks the Web Crypto API accepts. */
+export function browserRandomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i += RANDOM_CHUNK_BYTES) crypto.getRandomValues(out.subarray(i, Math.min(length, i + RANDOM_CHUNK_BYTES)));
+  return out;
+}
+
+/** The page's crypto context: WebCrypto curves when they pass their checks, @noble otherwise. */
+export async function browserCryptoContext(now: () => number): Promise<CryptoContext> {
+  return { primitives: await detectPrimitives(), randomBytes: browserRandomBytes, now };
+}
+
+/** The page's timers. */
+export const browserScheduler: Scheduler = {
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** The IndexedDB name of a profile. */
+export function databaseName(profile: string): string {
+  return `${DB_PREFIX}${profile}`;
+}
+
+/**
+ * Holds the profile's Web Lock for as long as the page lives, so that one
+ * identity never runs in two tabs at once (its sessions would fork). Throws
+ * ProfileInUseError when another tab holds it.
+ */
+export async function lockProfile(profile: string): Promise<void> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return; // An old browser: nothing to lock with; one tab per profile is then up to the person.
+  const { promise: acquired, resolve } = Promise.withResolvers<boolean>();
+  void locks.request(`sotto:${databaseName(profile)}`, { ifAvailable: true }, (lock) => {
+    resolve(lock !== null);
+    // Never settles: released when the page goes away.
+    return lock === null ? undefined : new Promise<void>(() => {});
+  });
+  if (!(await acquired)) throw new ProfileInUseError(profile);
+}
+
+/** Whether the profile has an identity yet (nothing is written). */
+export async function profileState(profile: string): Promise<{ initialised: boolean }> {
+  const { initialised } = await probeLevelStore(databaseName(profile));
+  return { initialised };
+}
+
+/** A running browser peer. */
+export interface BrowserPeer {
+  readonly ctx: CryptoContext;
+  readonly store: SottoStore;
+  readonly node: SottoNode;
+  readonly messenger: Messenger;
+  readonly api: SottoApi;
+  stop(): Promise<void>;
+}
+
+/** How to open the profile. */
+export interface OpenPeerOptions {
+  readonly profile: string;
+  readonly passphrase: string;
+  /** For a profile without an identity: create one with this name. */
+  readonly create?: { readonly name: string };
+  readonly config: PageConfig;
+  readonly now: () => number;
+}
+
+/**
+ * Unlocks (or creates) the profile and starts its node and messenger.
+ * Throws WrongPassphraseError, WeakWebPassphraseError, InvalidContactNameError,
+ * AlreadyInitialisedError, or the node's start errors; nothing is left open
+ * when it throws.
+ */
+export async function openBrowserPeer(options: OpenPeerOptions): Promise<BrowserPeer> {
+  if (options.create && options.passphrase.length < MIN_PASSPHRASE_LENGTH) throw new WeakWebPassphraseError('short');
+  const ctx = await browserCryptoContext(options.now);
+  const store = await openLevelStore(databaseName(options.profile), ctx, {
+    passphrase: async () => options.passphrase,
+    ...(options.create ? { create: 'encrypted' as const } : {}),
+  });
+  let node: SottoNode | undefined;
+  let messenger: Messenger | undefined;
+  const stop = async (): Promise<void> => {
+    await messenger?.stop().catch(() => {});
+    await node?.stop().catch(() => {});
+    await store.close();
+  };
+  try {
+    if (options.create && !(await store.getIdentity(ctx))) await Messenger.initialise(store, ctx, { name: options.create.name });
+    const identity = await store.getIdentity(ctx);
+    if (!identity) throw new WebConfigError('the profile has no identity');
+    const hooks = bundleRecordDhtHooks(ctx);
+    node = await createNode({
+      identity,
+      listen: [],
+      bootstrap: options.config.relays,
+      relays: options.config.relays,
+      tcp: false,
+      webrtc: true,
+      // A page is reachable only through its relay: it asks the DHT, never answers.
+      dhtClientMode: true,
+      dhtValidators: hooks.validators,
+      dhtSelectors: hooks.selectors,
+      // The node that served the page is on this machine or the LAN: addresses browsers refuse by default.
+      allowPrivateDials: true,
+      guardProcess: false,
+    });
+    messenger = await Messenger.open({ ctx, store, scheduler: browserScheduler, network: libp2pNetwork(node) });
+    await messenger.start();
+    const running = node;
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
+    return { ctx, store, node, messenger, api, stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+}

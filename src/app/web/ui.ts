@@ -1,0 +1,314 @@
+/**
+ * The page once the profile is unlocked: your identity (peer id, invite and
+ * its QR code), contacts with online and verified state, one conversation
+ * with each message's state, adding a contact by invite, and verification by
+ * safety number. It redraws from the messenger's events; every element a
+ * person uses carries a stable data-testid (docs/WEB.md lists them).
+ *
+ * Below 700 px wide the page shows the list or the conversation, not both.
+ */
+import QRCode from 'qrcode';
+import type { ContactLine } from '../api.ts';
+import type { MessageRecord } from '../../node/store/records.ts';
+import { h, replaceChildren, type Child } from './dom.ts';
+import type { BrowserPeer } from './peer.ts';
+
+/** How often online dots and the peer count are refreshed without an event (ms). */
+const PRESENCE_REFRESH_MS = 3_000;
+/** Characters of a peer id shown in the header (the whole id is under "You"). */
+const SHORT_ID_CHARS = 12;
+
+async function qrDataUrl(text: string): Promise<string> {
+  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'L', margin: 1 });
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
+
+function describeState(m: MessageRecord): string {
+  if (m.status === 'stored' && m.custody) return `stored (${m.custody.mailboxes} mailbox${m.custody.mailboxes === 1 ? '' : 'es'})`;
+  return m.status;
+}
+
+function timeOf(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Mounts the chat UI for `peer` into `root`; returns a function that stops its timers. */
+export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: string): () => void {
+  const { api, messenger, node } = peer;
+  let contacts: ContactLine[] = [];
+  let selected: string | undefined;
+  let history: MessageRecord[] = [];
+  let warning: string | undefined;
+  let lastInvite = '';
+
+  const status = h('span', { class: 'status', 'data-testid': 'status' }, 'connecting…');
+  const peerId = h('code', { class: 'peer-id', 'data-testid': 'peer-id' }, messenger.peerId);
+  const invite = h('textarea', { class: 'invite', 'data-testid': 'invite', readonly: true, rows: 4, 'aria-label': 'your invite' });
+  const inviteQr = h('img', { class: 'qr', 'data-testid': 'invite-qr', alt: 'QR code of your invite' });
+  const copy = h('button', { type: 'button', class: 'secondary', onclick: () => void navigator.clipboard?.writeText(invite.value).catch(() => {}) }, 'Copy invite');
+
+  const addInvite = h('textarea', { 'data-testid': 'add-contact-invite', rows: 3, placeholder: 'SOTTO:…', 'aria-label': 'their invite' });
+  const addName = h('input', { 'data-testid': 'add-contact-name', placeholder: 'name (optional)', 'aria-label': 'name', maxlength: 64 });
+  const addError = h('p', { class: 'error', 'data-testid': 'add-contact-error', role: 'alert' });
+  const addForm = h(
+    'form',
+    {
+      class: 'add',
+      onsubmit: (event) => {
+        event.preventDefault();
+        addError.textContent = '';
+        const name = addName.value.trim();
+        api
+          .addInvite(addInvite.value.trim(), name === '' ? null : name, false)
+          .then((line) => {
+            addInvite.value = '';
+            addName.value = '';
+            selected = line.name;
+            refresh();
+          })
+          .catch((err: unknown) => (addError.textContent = errorText(err)));
+      },
+    },
+    h('label', {}, 'Add a contact by invite', addInvite),
+    addName,
+    h('button', { type: 'submit', 'data-testid': 'add-contact-submit' }, 'Add'),
+    addError,
+  );
+  const contactList = h('ul', { class: 'contacts', 'data-testid': 'contacts' });
+
+  const chatTitle = h('h2', { 'data-testid': 'chat-title' });
+  const verifyButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'verify', onclick: () => void toggleSafety() }, 'Verify');
+  const safety = h('section', { class: 'safety', hidden: true, 'data-testid': 'safety' });
+  const warningBox = h('p', { class: 'warning', hidden: true, role: 'alert', 'data-testid': 'identity-warning' });
+  const messages = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
+  const composer = h('textarea', { 'data-testid': 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'message', disabled: true });
+  const send = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
+  const sendError = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
+  const back = h('button', { type: 'button', class: 'back secondary', 'aria-label': 'back to contacts', onclick: () => showList() }, '←');
+
+  const doSend = (): void => {
+    const text = composer.value;
+    if (!selected || text.trim() === '') return;
+    sendError.textContent = '';
+    const to = selected;
+    api
+      .send(to, text, 0)
+      .then(() => {
+        composer.value = '';
+        refresh();
+      })
+      .catch((err: unknown) => (sendError.textContent = errorText(err)));
+  };
+  composer.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault();
+      doSend();
+    }
+  });
+
+  const layout = h(
+    'main',
+    { class: 'layout', 'data-view': 'list' },
+    h(
+      'aside',
+      { class: 'side' },
+      h('details', { class: 'identity', open: true }, h('summary', {}, 'You: ', h('strong', {}, profileName)), h('p', { class: 'label' }, 'Peer id'), peerId, h('p', { class: 'label' }, 'Invite: give it to a contact'), invite, h('div', { class: 'row' }, copy), inviteQr),
+      addForm,
+      h('h2', { class: 'label' }, 'Contacts'),
+      contactList,
+    ),
+    h(
+      'section',
+      { class: 'chat' },
+      h('header', { class: 'chat-head' }, back, chatTitle, verifyButton),
+      warningBox,
+      safety,
+      messages,
+      h(
+        'form',
+        {
+          class: 'composer',
+          onsubmit: (event) => {
+            event.preventDefault();
+            doSend();
+          },
+        },
+        composer,
+        send,
+      ),
+      sendError,
+    ),
+  );
+  replaceChildren(root, h('header', { class: 'bar' }, h('span', { class: 'brand' }, 'Sotto'), h('span', { class: 'me' }, `${profileName} · ${messenger.peerId.slice(0, SHORT_ID_CHARS)}…`), status), layout);
+
+  function showList(): void {
+    layout.dataset['view'] = 'list';
+  }
+
+  async function toggleSafety(): Promise<void> {
+    if (!selected) return;
+    if (!safety.hidden) {
+      safety.hidden = true;
+      return;
+    }
+    const name = selected;
+    const line = await api.safetyNumber(name);
+    const groups = line.safetyNumber.split(/\s+/);
+    const mark = h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'mark-verified',
+        onclick: () => {
+          void api
+            .setVerified(name, line.peerId, !line.verified)
+            .then(() => {
+              safety.hidden = true;
+              refresh();
+            })
+            .catch((err: unknown) => (warning = errorText(err)));
+        },
+      },
+      line.verified ? 'Mark as not verified' : 'Numbers match: mark verified',
+    );
+    replaceChildren(
+      safety,
+      h('p', {}, `Compare this number with ${name}, in person or on a call. If it matches on both devices, nobody sits between you.`),
+      h('code', { class: 'safety-number', 'data-testid': 'safety-number' }, ...groups.flatMap((g, i) => [g, i % 4 === 3 ? h('br') : ' '])),
+      h('img', { class: 'qr', alt: 'QR code of the safety number', src: await qrDataUrl(line.qrPayload) }),
+      mark,
+    );
+    safety.hidden = false;
+  }
+
+  function contactItem(c: ContactLine): HTMLElement {
+    const badges: Child[] = [
+      h('span', { class: c.online ? 'dot online' : 'dot', title: c.online ? 'online' : 'offline' }),
+      h('span', { class: 'name' }, c.name),
+      c.verified ? h('span', { class: 'verified', title: 'verified' }, '✓') : null,
+      c.keyChangedAt !== undefined ? h('span', { class: 'changed', title: 'identity key changed' }, '!') : null,
+      c.unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread' }, String(c.unread)) : null,
+    ];
+    return h(
+      'li',
+      {},
+      h(
+        'button',
+        {
+          type: 'button',
+          class: c.name === selected ? 'contact selected' : 'contact',
+          'data-testid': 'contact',
+          'data-online': String(c.online),
+          'data-verified': String(c.verified),
+          onclick: () => {
+            selected = c.name;
+            safety.hidden = true;
+            layout.dataset['view'] = 'chat';
+            refresh();
+          },
+        },
+        ...badges,
+      ),
+    );
+  }
+
+  function messageItem(m: MessageRecord): HTMLElement {
+    return h(
+      'li',
+      { class: `message ${m.direction}`, 'data-testid': 'message', 'data-direction': m.direction, 'data-state': m.status },
+      h('span', { class: 'text', 'data-testid': 'message-text' }, m.text),
+      h('span', { class: 'meta' }, h('time', {}, timeOf(m.timestamp)), ' ', h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(m))),
+    );
+  }
+
+  async function redraw(): Promise<void> {
+    contacts = await api.listContacts();
+    if (selected && !contacts.some((c) => c.name === selected)) selected = undefined;
+    const current = contacts.find((c) => c.name === selected);
+    if (current) {
+      if (current.unread > 0 && document.visibilityState === 'visible') {
+        await messenger.markRead(current.name);
+        contacts = await api.listContacts();
+      }
+      history = await messenger.history(current.name);
+    } else {
+      history = [];
+    }
+    replaceChildren(contactList, ...(contacts.length === 0 ? [h('li', { class: 'empty' }, 'No contacts yet: add one with their invite.')] : contacts.map(contactItem)));
+    const now = contacts.find((c) => c.name === selected);
+    replaceChildren(chatTitle, now ? `${now.name}${now.online ? ' · online' : ''}${now.verified ? ' · verified ✓' : ' · not verified'}` : 'Choose a contact');
+    verifyButton.disabled = !now;
+    composer.disabled = !now;
+    send.disabled = !now;
+    const stick = messages.scrollTop + messages.clientHeight >= messages.scrollHeight - 8;
+    replaceChildren(messages, ...history.map(messageItem));
+    if (stick) messages.scrollTop = messages.scrollHeight;
+    const changed = now?.keyChangedAt !== undefined ? `${now.name}'s identity key changed: compare safety numbers again.` : undefined;
+    const text = warning ?? changed;
+    warningBox.hidden = text === undefined;
+    warningBox.textContent = text ?? '';
+    const peers = node.libp2p.getConnections().length;
+    status.textContent = peers > 0 ? `online · ${peers} peer${peers === 1 ? '' : 's'}` : 'connecting…';
+    status.dataset['online'] = String(peers > 0);
+  }
+
+  async function redrawInvite(): Promise<void> {
+    const line = await api.invite(null);
+    if (line.invite === lastInvite) return;
+    lastInvite = line.invite;
+    invite.value = line.invite;
+    invite.dataset['addresses'] = String(line.addresses.length);
+    inviteQr.src = await qrDataUrl(line.invite);
+  }
+
+  // One redraw at a time; a request during one runs once it is done.
+  let drawing: Promise<void> | undefined;
+  let again = false;
+  function refresh(): void {
+    if (drawing) {
+      again = true;
+      return;
+    }
+    drawing = redraw()
+      .catch(() => {})
+      .finally(() => {
+        drawing = undefined;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
+  }
+
+  const offs = [
+    messenger.on('message', () => refresh()),
+    messenger.on('status', () => refresh()),
+    messenger.on('identity-warning', (e) => {
+      warning = `A peer claimed a known contact's name with another identity key (${e.reason}). Nothing from it was accepted.`;
+      refresh();
+    }),
+  ];
+  const onSelf = (): void => void redrawInvite().catch(() => {});
+  const onPeers = (): void => refresh();
+  node.libp2p.addEventListener('self:peer:update', onSelf);
+  node.libp2p.addEventListener('peer:connect', onPeers);
+  node.libp2p.addEventListener('peer:disconnect', onPeers);
+  document.addEventListener('visibilitychange', onPeers);
+  const timer = setInterval(refresh, PRESENCE_REFRESH_MS);
+  onSelf();
+  refresh();
+
+  return () => {
+    clearInterval(timer);
+    for (const off of offs) off();
+    node.libp2p.removeEventListener('self:peer:update', onSelf);
+    node.libp2p.removeEventListener('peer:connect', onPeers);
+    node.libp2p.removeEventListener('peer:disconnect', onPeers);
+    document.removeEventListener('visibilitychange', onPeers);
+  };
+}
