@@ -52,6 +52,10 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const inviteQr = h('img', { class: 'qr', 'data-testid': 'invite-qr', alt: 'QR code of your invite' });
   const copy = h('button', { type: 'button', class: 'secondary', onclick: () => void navigator.clipboard?.writeText(invite.value).catch(() => {}) }, 'Copy invite');
 
+  const identity = h('details', { class: 'identity', open: true }, h('summary', {}, 'You: ', h('strong', {}, profileName)), h('p', { class: 'label' }, 'Peer id'), peerId, h('p', { class: 'label' }, 'Invite: give it to a contact'), invite, h('div', { class: 'row' }, copy), inviteQr);
+  // Open on a first visit (the invite is what a new person needs); folded once there are contacts.
+  let identityFolded = false;
+
   const addInvite = h('textarea', { 'data-testid': 'add-contact-invite', rows: 3, placeholder: 'SOTTO:…', 'aria-label': 'their invite' });
   const addName = h('input', { 'data-testid': 'add-contact-name', placeholder: 'name (optional)', 'aria-label': 'name', maxlength: 64 });
   const addError = h('p', { class: 'error', 'data-testid': 'add-contact-error', role: 'alert' });
@@ -89,7 +93,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const composer = h('textarea', { 'data-testid': 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'message', disabled: true });
   const send = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
   const sendError = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
-  const back = h('button', { type: 'button', class: 'back secondary', 'aria-label': 'back to contacts', onclick: () => showList() }, '←');
+  const back = h('button', { type: 'button', class: 'back secondary', 'data-testid': 'back', 'aria-label': 'back to contacts', onclick: () => showList() }, '←');
 
   const doSend = (): void => {
     const text = composer.value;
@@ -117,10 +121,10 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     h(
       'aside',
       { class: 'side' },
-      h('details', { class: 'identity', open: true }, h('summary', {}, 'You: ', h('strong', {}, profileName)), h('p', { class: 'label' }, 'Peer id'), peerId, h('p', { class: 'label' }, 'Invite: give it to a contact'), invite, h('div', { class: 'row' }, copy), inviteQr),
-      addForm,
       h('h2', { class: 'label' }, 'Contacts'),
       contactList,
+      addForm,
+      identity,
     ),
     h(
       'section',
@@ -186,9 +190,22 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     safety.hidden = false;
   }
 
+  /** How this page reaches a contact now: 'webrtc' (browser to browser), 'relayed', 'direct' (WebSockets to a desktop node) or 'none'. */
+  function connectionOf(peerId: string): string {
+    let best = 'none';
+    for (const conn of node.libp2p.getConnections()) {
+      if (conn.remotePeer.toString() !== peerId || conn.status !== 'open') continue;
+      const address = conn.remoteAddr.toString();
+      const kind = address.includes('/webrtc') ? 'webrtc' : address.includes('/p2p-circuit') ? 'relayed' : 'direct';
+      if (best === 'none' || (best === 'relayed' && kind !== 'relayed')) best = kind;
+    }
+    return best;
+  }
+
   function contactItem(c: ContactLine): HTMLElement {
+    const connection = connectionOf(c.peerId);
     const badges: Child[] = [
-      h('span', { class: c.online ? 'dot online' : 'dot', title: c.online ? 'online' : 'offline' }),
+      h('span', { class: c.online ? 'dot online' : 'dot', title: c.online ? `online (${connection})` : 'offline' }),
       h('span', { class: 'name' }, c.name),
       c.verified ? h('span', { class: 'verified', title: 'verified' }, '✓') : null,
       c.keyChangedAt !== undefined ? h('span', { class: 'changed', title: 'identity key changed' }, '!') : null,
@@ -204,6 +221,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
           class: c.name === selected ? 'contact selected' : 'contact',
           'data-testid': 'contact',
           'data-online': String(c.online),
+          'data-connection': connection,
           'data-verified': String(c.verified),
           onclick: () => {
             selected = c.name;
@@ -238,6 +256,10 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       history = await messenger.history(current.name);
     } else {
       history = [];
+    }
+    if (!identityFolded && contacts.length > 0) {
+      identityFolded = true;
+      identity.open = false;
     }
     replaceChildren(contactList, ...(contacts.length === 0 ? [h('li', { class: 'empty' }, 'No contacts yet: add one with their invite.')] : contacts.map(contactItem)));
     const now = contacts.find((c) => c.name === selected);

@@ -1,0 +1,224 @@
+/**
+ * Real browsers for tests: Debian's headless Chromium, driven by
+ * playwright-core, and `sotto start --web` nodes, all inside a network
+ * namespace of the test's own. Chromium gathers no ICE candidates without a
+ * default route, so the namespace gets a veth pair (both ends inside it) and
+ * a default route through it; nothing in it has a link to the host or
+ * anywhere else, so every packet stays inside.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
+import { decodeInvite } from '../../src/node/invite.ts';
+import { createNamespace } from './terminal.ts';
+import { TEST_PASSPHRASE } from './cli.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'sotto.js');
+/** Debian's Chromium. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** How long a page may take to show what a test waits for. */
+export const PAGE_TIMEOUT_MS = 30_000;
+/** How long a node may take from spawn to "ready". */
+const START_TIMEOUT_MS = 30_000;
+/** The namespace's private link: both ends of the veth pair, inside it. */
+const VETH = { a: 'sotto0', b: 'sotto1', addressA: '10.231.0.1/24', addressB: '10.231.0.2/24' };
+
+/** Newest modification time of the files under `dir` (ms). */
+async function newest(dir: string): Promise<number> {
+  let latest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
+  }
+  return latest;
+}
+
+/**
+ * Builds the browser app (dist/web) unless it is newer than every source
+ * file and package.json, so the tests never run a stale page.
+ */
+export async function ensureWebAppBuilt(): Promise<void> {
+  const built = await stat(join(ROOT, 'dist/web/index.html')).then((s) => s.mtimeMs, () => 0);
+  const sources = Math.max(await newest(join(ROOT, 'src')), (await stat(join(ROOT, 'package.json'))).mtimeMs);
+  if (built >= sources) return;
+  await run(process.execPath, [join(ROOT, 'scripts/build-web.mjs')], { cwd: ROOT });
+}
+
+/** True when the browser tests can run here: Chromium is installed and namespaces can be made (root). */
+export function canRunBrowsers(): boolean {
+  return existsSync(CHROMIUM) && process.getuid?.() === 0;
+}
+
+/**
+ * A namespace with loopback up and a default route through a veth pair whose
+ * two ends both live in it. `remove` deletes it with everything in it.
+ */
+export async function createRoutedNamespace(name: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const ns = await createNamespace(name);
+  const ip = (...args: string[]): Promise<unknown> => run('ip', ['-n', name, ...args]);
+  await ip('link', 'add', VETH.a, 'type', 'veth', 'peer', 'name', VETH.b);
+  await ip('addr', 'add', VETH.addressA, 'dev', VETH.a);
+  await ip('addr', 'add', VETH.addressB, 'dev', VETH.b);
+  await ip('link', 'set', VETH.a, 'up');
+  await ip('link', 'set', VETH.b, 'up');
+  await ip('route', 'add', 'default', 'dev', VETH.a);
+  return ns;
+}
+
+/** Launches headless Chromium inside `namespace` (through `ip netns exec`). */
+export async function launchChromium(namespace: string): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sotto-chromium-'));
+  const wrapper = join(dir, 'chromium');
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${namespace} ${CHROMIUM} "$@"\n`);
+  await chmod(wrapper, 0o755);
+  const browser = await chromium.launch({
+    executablePath: wrapper,
+    headless: true,
+    // Host candidates as plain addresses: mDNS names need a resolver the namespace does not have.
+    args: ['--disable-features=WebRtcHideLocalIpsWithMdns', '--disable-gpu', '--no-first-run'],
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close().catch(() => {});
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A `sotto start` running inside a namespace. */
+export interface NamespacedNode {
+  readonly process: ChildProcess;
+  readonly addresses: string[];
+  /** The "web <url>" it printed. */
+  readonly web: string | undefined;
+  readonly output: () => string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `sotto --home HOME start ...args` inside `namespace` and waits for "ready". */
+export function startNodeIn(namespace: string, home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<NamespacedNode> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, BIN, '--home', home, 'start', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, SOTTO_PASSPHRASE: TEST_PASSPHRASE, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node did not get ready: ${out} ${err}`));
+    }, START_TIMEOUT_MS);
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!/^ready$/m.test(out)) return;
+      clearTimeout(timer);
+      resolve({
+        process: child,
+        addresses: [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1]!),
+        web: /^web (\S+)$/m.exec(out)?.[1],
+        output: () => out + err,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code} before ready: ${out} ${err}`));
+    });
+  });
+}
+
+/** A profile's page URL. */
+export function profileUrl(web: string, profile: string): string {
+  return `${web}?profile=${encodeURIComponent(profile)}`;
+}
+
+/**
+ * Opens the page of `profile` in `context` and gets past the first screen:
+ * creates the identity (name and passphrase twice) or unlocks it. Resolves
+ * once the chat shows the peer id.
+ */
+export async function openProfile(context: BrowserContext, web: string, profile: string, setup: { name?: string; passphrase?: string } = {}): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS);
+  await page.goto(profileUrl(web, profile));
+  await unlockPage(page, setup);
+  return page;
+}
+
+/** Fills the first screen of `page` (create or unlock) and waits for the chat. */
+export async function unlockPage(page: Page, setup: { name?: string; passphrase?: string } = {}): Promise<void> {
+  const passphrase = setup.passphrase ?? TEST_PASSPHRASE;
+  await page.getByTestId('passphrase').waitFor();
+  if (await page.getByTestId('setup-name').count()) {
+    await page.getByTestId('setup-name').fill(setup.name ?? 'someone');
+    await page.getByTestId('passphrase-confirm').fill(passphrase);
+  }
+  await page.getByTestId('passphrase').fill(passphrase);
+  await page.getByTestId('unlock-submit').click();
+  await page.getByTestId('peer-id').waitFor({ state: 'attached' });
+}
+
+/**
+ * The page's invite once it carries an address that other browsers can dial
+ * (a relayed WebRTC one), checked by decoding it.
+ */
+export async function reachableInvite(page: Page): Promise<string> {
+  const end = performance.now() + PAGE_TIMEOUT_MS;
+  for (;;) {
+    const text = await page.getByTestId('invite').inputValue();
+    if (text !== '') {
+      const invite = await decodeInvite(noblePrimitives, text);
+      if (invite.addresses.some((a) => a.includes('/p2p-circuit/webrtc'))) return text;
+    }
+    if (performance.now() > end) throw new Error(`no relayed WebRTC address in the invite: ${text}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Adds a contact from an invite through the page's form; waits for it in the list. */
+export async function addContact(page: Page, invite: string, name: string): Promise<void> {
+  await page.getByTestId('add-contact-invite').fill(invite);
+  await page.getByTestId('add-contact-name').fill(name);
+  await page.getByTestId('add-contact-submit').click();
+  await page.getByTestId('contact').filter({ hasText: name }).waitFor();
+}
+
+/**
+ * Opens the conversation with `name`, on a wide page (list and conversation
+ * side by side) or a narrow one (the list behind a back button).
+ */
+export async function openConversation(page: Page, name: string): Promise<void> {
+  const composer = page.getByTestId('composer');
+  if ((await page.getByTestId('chat-title').textContent())?.startsWith(name) && (await composer.isVisible()) && (await composer.isEnabled())) return;
+  const back = page.getByTestId('back');
+  if (await back.isVisible()) await back.click();
+  await page.getByTestId('contact').filter({ hasText: name }).click();
+  await page.getByTestId('chat-title').filter({ hasText: new RegExp(`^${name}\\b`) }).waitFor();
+}
+
+/** Opens the conversation with `name` and sends `text` with the send button. */
+export async function sendFromPage(page: Page, name: string, text: string): Promise<void> {
+  await openConversation(page, name);
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('send').click();
+}
+
+/** Waits for the message `text` in the open conversation to show `state` (a regular expression on its state text). */
+export async function waitForMessage(page: Page, text: string, state: RegExp): Promise<void> {
+  const message = page.getByTestId('message').filter({ hasText: text });
+  await message.getByTestId('message-state').filter({ hasText: state }).waitFor();
+}
