@@ -7,6 +7,7 @@
  *   request  {"method": "send", "params": [...]}
  *   response {"result": ...} | {"error": {"name": ..., "message": ..., "data": {...}}}
  */
+import { SottoError } from '../../crypto/errors.ts';
 import type { SottoApi } from '../api.ts';
 import type { NodeControlApi } from './node-control.ts';
 
@@ -46,4 +47,36 @@ export function toWireError(err: unknown): WireError {
   const data: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(err)) if (['string', 'number', 'boolean'].includes(typeof value)) data[key] = value;
   return { name: err.name, message: err.message, data };
+}
+
+/** A request line that is not a JSON object naming a known method with a params array. */
+export class ControlProtocolError extends SottoError {
+  override readonly name = 'ControlProtocolError';
+  constructor(readonly reason: 'not-json' | 'not-object' | 'unknown-method' | 'params') {
+    super(reason === 'not-json' ? 'the request is not JSON' : reason === 'not-object' ? 'the request is not a JSON object' : reason === 'unknown-method' ? 'unknown method' : 'params must be an array');
+  }
+}
+
+/** A parsed request: a method of CONTROL_METHODS and its arguments. */
+export interface ControlRequest {
+  readonly method: ControlMethod;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * Parses one request line. Throws ControlProtocolError (and nothing else)
+ * for anything but {"method": <a CONTROL_METHODS name>, "params": [...]}.
+ */
+export function parseControlRequest(line: string): ControlRequest {
+  let request: unknown;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    throw new ControlProtocolError('not-json');
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new ControlProtocolError('not-object');
+  const { method, params } = request as { method?: unknown; params?: unknown };
+  if (typeof method !== 'string' || !(CONTROL_METHODS as readonly string[]).includes(method)) throw new ControlProtocolError('unknown-method');
+  if (!Array.isArray(params)) throw new ControlProtocolError('params');
+  return { method: method as ControlMethod, params };
 }

@@ -3,7 +3,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmod, unlink } from 'node:fs/promises';
-import { CONTROL_METHODS, MAX_CONTROL_LINE_BYTES, toWireError, type ControlApi, type ControlMethod } from './protocol.ts';
+import { MAX_CONTROL_LINE_BYTES, parseControlRequest, toWireError, type ControlApi, type ControlRequest } from './protocol.ts';
 
 /** Socket permissions: only the owner may connect. */
 const SOCKET_MODE = 0o600;
@@ -13,18 +13,14 @@ function answer(socket: Socket, value: object): void {
 }
 
 async function handle(api: ControlApi, socket: Socket, line: string): Promise<void> {
-  let request: { method?: unknown; params?: unknown };
+  let request: ControlRequest;
   try {
-    request = JSON.parse(line) as typeof request;
-  } catch {
-    return answer(socket, { error: { name: 'ControlProtocolError', message: 'the request is not JSON' } });
-  }
-  const method = request.method as ControlMethod;
-  if (!CONTROL_METHODS.includes(method) || !Array.isArray(request.params)) {
-    return answer(socket, { error: { name: 'ControlProtocolError', message: `unknown method ${String(request.method)}` } });
+    request = parseControlRequest(line);
+  } catch (err) {
+    return answer(socket, { error: toWireError(err) });
   }
   try {
-    const result = await (api[method] as (...args: unknown[]) => Promise<unknown>)(...request.params);
+    const result = await (api[request.method] as (...args: unknown[]) => Promise<unknown>)(...request.params);
     answer(socket, { result });
   } catch (err) {
     answer(socket, { error: toWireError(err) });
