@@ -28,7 +28,7 @@ import type { HomePaths } from './home.ts';
 import { existingPassphrase } from './passphrase.ts';
 import { readSwarmKey } from './swarm-key.ts';
 import { realScheduler } from './local.ts';
-import { startWebServer, type WebServer } from './web-server.ts';
+import { startWebServer, WebPrivateNetworkError, type WebServer } from './web-server.ts';
 
 /** Where a node listens when no --listen is given: every interface, free TCP and WebSocket ports. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
@@ -113,6 +113,7 @@ export interface RunningHome {
 export async function startHome(home: HomePaths, options: StartOptions): Promise<RunningHome> {
   if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
   if (!existsSync(home.database)) throw new NotInitialisedError();
+  if (options.web !== undefined && options.swarmKey) throw new WebPrivateNetworkError();
   const ctx = await nodeCryptoContext(options.clock);
   const store = await openLevelStore(home.database, ctx, { passphrase: options.passphrase ?? existingPassphrase() });
   const startedAt = options.clock();

@@ -44,6 +44,17 @@ export class NoWebSocketAddressError extends SottoError {
   }
 }
 
+/**
+ * `--web` with `--swarm-key`: the page has no way to hold the network's
+ * pre-shared key, so it could not connect to this node (docs/WEB.md).
+ */
+export class WebPrivateNetworkError extends SottoError {
+  override readonly name = 'WebPrivateNetworkError';
+  constructor() {
+    super('--web cannot be used with --swarm-key: browser peers cannot join a private (pnet) network');
+  }
+}
+
 /** `--web PORT` is not a port number. */
 export class InvalidWebPortError extends SottoError {
   override readonly name = 'InvalidWebPortError';

@@ -46,6 +46,7 @@ const HINTS: Record<string, string> = {
   NoWebSocketAddressError: 'add a WebSocket address such as --listen /ip4/0.0.0.0/tcp/0/ws, or leave out --listen',
   WebPortUnavailableError: 'another program uses that port: choose another with --web PORT (a browser keeps one identity per port)',
   InvalidWebPortError: 'give a port such as --web 7420, or --web alone for the default',
+  WebPrivateNetworkError: 'serve browsers from a node of an open network, or leave out --web (docs/WEB.md, "Private networks")',
   VerificationDeclinedError: 'if the numbers differ, you may not be talking to who you think: compare again in person or on a call',
 };
 
