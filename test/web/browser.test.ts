@@ -22,6 +22,7 @@ import {
   openConversation,
   openProfile,
   PAGE_TIMEOUT_MS,
+  profileUrl,
   reachableInvite,
   sendFromPage,
   startNodeIn,
@@ -153,6 +154,17 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     assert.deepEqual(await alice.getByTestId('message-text').allTextContents(), ['hi bob, straight from my browser', 'hi alice, got it over WebRTC']);
     await waitForMessage(alice, 'hi bob, straight from my browser', /read/);
     await alice.locator('[data-testid="contact"][data-verified="true"]').filter({ hasText: 'bob' }).waitFor();
+  });
+
+  test('one identity runs in one tab: a second tab of the same profile is refused', async () => {
+    const second = await aliceContext.newPage();
+    try {
+      await second.goto(profileUrl(web, 'alice'));
+      await second.getByTestId('fatal-error').filter({ hasText: 'the profile "alice" is open in another tab' }).waitFor();
+      assert.equal(await second.getByTestId('passphrase').count(), 0);
+    } finally {
+      await second.close();
+    }
   });
 
   test('a browser whose tab was closed gets its mail from the mailbox when it opens again', async () => {
