@@ -5,13 +5,21 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'vite';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP = join(ROOT, 'src/app/web');
 const OUT = join(ROOT, 'dist/web');
 /** Budget for the whole app, gzipped: a first visit on a slow mobile link stays within a few seconds. */
 const BUDGET_GZIP_BYTES = 500 * 1024;
+
+// Vite is a devDependency: an install without them (npm ci --omit=dev) skips the page.
+let build;
+try {
+  ({ build } = await import('vite'));
+} catch {
+  console.log('web app: not built (vite is not installed; it comes with the devDependencies)');
+  process.exit(0);
+}
 
 await build({
   configFile: false,
