@@ -156,6 +156,16 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     await alice.locator('[data-testid="contact"][data-verified="true"]').filter({ hasText: 'bob' }).waitFor();
   });
 
+  test("the page's IndexedDB holds no message text, contact name or contact peer id in clear", async () => {
+    const stored = await alice.evaluate<{ count: number; keys: string; values: string }>(readIndexedDbScript('sotto-alice'));
+    assert.ok(stored.count > 10, `only ${stored.count} records`);
+    const everything = `${stored.keys}\n${stored.values}`;
+    for (const secret of ['hi bob, straight from my browser', 'hi alice, got it over WebRTC', 'hello from the terminal', bobPeerId, 'desk']) {
+      assert.ok(!everything.includes(secret), `${JSON.stringify(secret)} is stored in clear`);
+    }
+    assert.match(stored.values, /"kdf":"argon2id"/, 'the keyring (the one record in clear) says how the data key is wrapped');
+  });
+
   test('one identity runs in one tab: a second tab of the same profile is refused', async () => {
     const second = await aliceContext.newPage();
     try {
@@ -181,6 +191,34 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     await waitForMessage(alice, 'sent while your tab was closed', /delivered|read/);
   });
 });
+
+/**
+ * Page script (a string: the test runner's transform must not touch code that
+ * runs in the page) that reads every record of a browser-level database raw:
+ * its count, and its keys and values as text, byte for byte (windows-1252
+ * keeps ASCII as it is).
+ */
+function readIndexedDbScript(name: string): string {
+  return `(async () => {
+    const name = ${JSON.stringify(name)};
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('level-js-' + name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const read = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const store = db.transaction(name, 'readonly').objectStore(name);
+    const keys = await read(store.getAllKeys());
+    const values = await read(store.getAll());
+    db.close();
+    const bytes = new TextDecoder('latin1');
+    const text = (v) => (typeof v === 'string' ? v : bytes.decode(v));
+    return { count: keys.length, keys: keys.map(text).join('\\n'), values: values.map(text).join('\\n') };
+  })()`;
+}
 
 async function assertEventually(check: () => Promise<boolean>, what: string): Promise<void> {
   const end = performance.now() + PAGE_TIMEOUT_MS;
