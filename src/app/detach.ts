@@ -75,12 +75,14 @@ export class StartInterruptedError extends SottoError {
 }
 
 /** What the detached child tells the foreground over IPC. */
-type ChildReport = { readonly type: 'ready'; readonly pid: number; readonly addresses: string[] } | { readonly type: 'error'; readonly error: WireError };
+type ChildReport = { readonly type: 'ready'; readonly pid: number; readonly addresses: string[]; readonly web?: string } | { readonly type: 'error'; readonly error: WireError };
 
 /** A node started in the background. */
 export interface DetachedNode {
   readonly pid: number;
   readonly addresses: string[];
+  /** The browser app's URL (`--web`). */
+  readonly web?: string;
   /** Its log file. */
   readonly log: string;
 }
@@ -139,7 +141,7 @@ export async function startDetached(home: HomePaths, options: DetachOptions): Pr
   }
   if (child.connected) child.disconnect();
   child.unref();
-  return { pid: ready.pid, addresses: ready.addresses, log };
+  return { pid: ready.pid, addresses: ready.addresses, ...(ready.web === undefined ? {} : { web: ready.web }), log };
 }
 
 /**
@@ -147,7 +149,7 @@ export async function startDetached(home: HomePaths, options: DetachOptions): Pr
  * Ctrl-C while waiting stops the child too (it is in a process group of its
  * own, so the terminal's SIGINT does not reach it).
  */
-function waitForReport(child: ChildProcess, log: string, options: DetachOptions): Promise<{ pid: number; addresses: string[] }> {
+function waitForReport(child: ChildProcess, log: string, options: DetachOptions): Promise<{ pid: number; addresses: string[]; web?: string }> {
   const startedAt = options.now();
   return new Promise((resolve, reject) => {
     let failure: Error | undefined;
@@ -177,7 +179,7 @@ function waitForReport(child: ChildProcess, log: string, options: DetachOptions)
     child.on('message', (message: ChildReport) => {
       if (message.type === 'ready') {
         done();
-        resolve({ pid: message.pid, addresses: message.addresses });
+        resolve({ pid: message.pid, addresses: message.addresses, ...(message.web === undefined ? {} : { web: message.web }) });
         return;
       }
       // Wait for the exit, so that nothing runs when the error is reported.
@@ -202,8 +204,8 @@ function waitForReport(child: ChildProcess, log: string, options: DetachOptions)
  * over IPC and close the channel (no-ops when there is none).
  */
 export const backgroundReport = {
-  ready(addresses: string[]): Promise<void> {
-    return report({ type: 'ready', pid: process.pid, addresses });
+  ready(addresses: string[], web?: string): Promise<void> {
+    return report({ type: 'ready', pid: process.pid, addresses, ...(web === undefined ? {} : { web }) });
   },
   failed(err: unknown): Promise<void> {
     return report({ type: 'error', error: toWireError(err) });

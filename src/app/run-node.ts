@@ -46,8 +46,8 @@ export interface StartOptions {
   readonly clock: () => number;
   /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
   readonly passphrase?: () => Promise<string>;
-  /** Called by runNode once the control socket serves, with the listening addresses. */
-  readonly onReady?: (addresses: string[]) => void;
+  /** Called by runNode once the control socket serves, with the listening addresses and the browser app URL (`web`). */
+  readonly onReady?: (addresses: string[], web?: string) => void;
   /** Where runNode shows progress (connecting, fetching mail); none without. */
   readonly progress?: ProgressOutput;
 }
@@ -181,7 +181,7 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
     for (const address of running.node.addresses()) print(`listening ${address}`);
     if (running.web) print(`web ${running.web.url}`);
     print('ready');
-    options.onReady?.(running.node.addresses());
+    options.onReady?.(running.node.addresses(), running.web?.url);
     if (options.progress) {
       const expectPeers = options.bootstrap.length > 0 || options.mdns === true;
       stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, options.progress, { now: options.clock, scheduler: realScheduler });

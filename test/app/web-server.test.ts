@@ -145,3 +145,23 @@ test('sotto start --web refuses a private network (--swarm-key): a page could no
     for (const c of cleanup) await c();
   }
 });
+
+test('sotto start --detach --web prints the web line too, and the detached node serves the page', async () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    const home = await tempHome('web-detach', cleanup);
+    await sotto(home, ['init', '--name', 'desk', '--no-passphrase']);
+    const started = await sotto(home, ['start', '--detach', '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--web', '0']);
+    cleanup.unshift(async () => void (await sotto(home, ['stop'])));
+    assert.equal(started.code, 0, started.stderr);
+    const lines = started.stdout.trim().split('\n');
+    assert.match(lines.at(-2)!, /^web http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.equal(lines.at(-1), 'ready');
+    const url = lines.at(-2)!.slice('web '.length);
+    const config = (await (await fetch(new URL('/config.json', url))).json()) as { relays: string[] };
+    const listening = lines.filter((l) => l.startsWith('listening ')).map((l) => l.slice('listening '.length));
+    assert.deepEqual(config.relays, listening);
+  } finally {
+    for (const c of cleanup) await c();
+  }
+});

@@ -55,6 +55,7 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
     const line = process.stderr.isTTY ? new StatusLine(stderrProgress(), deps) : undefined;
     const node = await startDetached(home, { argv: process.argv.slice(2), ...(line ? { line } : {}), now: cli.clock });
     for (const address of node.addresses) cli.out(`listening ${address}`);
+    if (node.web) cli.out(`web ${node.web}`);
     cli.out('ready');
     cli.err(`started in the background (pid ${node.pid}); log: ${node.log}; stop it with "sotto stop"`);
     return;
@@ -74,7 +75,7 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
         clock: cli.clock,
         progress: stderrProgress(),
         ...(options.passphraseStdin ? { passphrase: stdinPassphrase() } : {}),
-        ...(options.background ? { onReady: (addresses: string[]) => void backgroundReport.ready(addresses) } : {}),
+        ...(options.background ? { onReady: (addresses: string[], web?: string) => void backgroundReport.ready(addresses, web) } : {}),
       },
       (line) => cli.out(line),
     );
