@@ -74,7 +74,20 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
 
   test('sotto start --web prints the app URL beside its listening lines and the page finds the node', async () => {
     assert.match(desk.output(), /^listening \/ip4\/127\.0\.0\.1\/tcp\/\d+\/ws\/p2p\/\S+\nweb http:\/\/127\.0\.0\.1:7420\/\nready$/m);
-    alice = await openProfile(aliceContext, web, 'alice', { name: 'alice' });
+    alice = await aliceContext.newPage();
+    alice.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    await alice.goto(profileUrl(web, 'alice'));
+    // A new identity needs a passphrase of 8 characters or more, typed the same twice.
+    await alice.getByTestId('setup-name').fill('alice');
+    await alice.getByTestId('passphrase').fill('short');
+    await alice.getByTestId('passphrase-confirm').fill('short');
+    await alice.getByTestId('unlock-submit').click();
+    await alice.getByTestId('unlock-error').filter({ hasText: 'at least 8 characters' }).waitFor();
+    await alice.getByTestId('passphrase').fill('long enough passphrase');
+    await alice.getByTestId('passphrase-confirm').fill('long enough but different');
+    await alice.getByTestId('unlock-submit').click();
+    await alice.getByTestId('unlock-error').filter({ hasText: 'the two passphrases differ' }).waitFor();
+    await unlockPage(alice, { name: 'alice' });
     alicePeerId = (await alice.getByTestId('peer-id').textContent())!;
     assert.match(alicePeerId, /^12D3KooW/);
     await alice.getByTestId('status').filter({ hasText: /online/ }).waitFor();

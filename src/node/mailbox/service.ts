@@ -66,6 +66,8 @@ export class MailboxService {
   private readonly perDepositor = new Map<string, { since: number; items: number; bytes: number }>();
   private totalBytes = 0;
   private totalItems = 0;
+  /** The newest storedAt given out: deposits get strictly increasing times, so deposit order is total. */
+  private lastStoredAt = 0;
   private sweepTimer: unknown;
   private readonly maxTotalBytes: number;
   private readonly ttlMs: number;
@@ -78,7 +80,19 @@ export class MailboxService {
   /** Opens the mailbox: rebuilds its counters from the store and starts sweeping. */
   static async open(options: MailboxOptions): Promise<MailboxService> {
     const service = new MailboxService(options);
-    for await (const { mailboxKey, bytes } of options.store.scanMail()) service.count(mailboxKey, 1, bytes);
+    // A store written before the deposit-order index gets its entries now.
+    const ordered = await options.store.mailOrderIds();
+    const repair = new Tx();
+    let repaired = 0;
+    for await (const { mailboxKey, id, bytes, storedAt } of options.store.scanMail()) {
+      service.count(mailboxKey, 1, bytes);
+      service.lastStoredAt = Math.max(service.lastStoredAt, storedAt);
+      if (!ordered.has(`${mailboxKey}:${id}`)) {
+        repair.putMailOrder(mailboxKey, id, storedAt);
+        repaired++;
+      }
+    }
+    if (repaired > 0) await options.store.commit(repair, { sync: true });
     service.scheduleSweep(0);
     return service;
   }
@@ -120,8 +134,10 @@ export class MailboxService {
       const sizes: { key: string; bytes: number }[] = [];
       for (const { mailboxKey, id, expiresAt } of expired) {
         const held = await this.options.store.getMail(mailboxKey, id);
-        tx.deleteMail(mailboxKey, id, expiresAt);
-        if (held) sizes.push({ key: mailboxKey, bytes: held.item.length });
+        if (held) {
+          tx.deleteMail(mailboxKey, id, held);
+          sizes.push({ key: mailboxKey, bytes: held.item.length });
+        } else tx.deleteMailExpiry(mailboxKey, id, expiresAt);
       }
       await this.options.store.commit(tx, { sync: false });
       for (const { key, bytes } of sizes) this.count(key, -1, -bytes);
@@ -157,12 +173,15 @@ export class MailboxService {
       if (reason) return encodeMailboxFrame({ type: 'refused', reason });
       const now = ctx.now();
       expiresAt = now + this.ttlMs;
+      // Never equal to an earlier deposit's: fetches list by (storedAt, id), and ids are random.
+      const storedAt = Math.max(now, this.lastStoredAt + 1);
+      this.lastStoredAt = storedAt;
       const allowance = this.perDepositor.get(depositor)!;
       allowance.items++;
       allowance.bytes += item.length;
       this.count(key, 1, item.length);
       try {
-        await store.commit(new Tx().putMail(key, idHex, { storedAt: now, expiresAt, item }), { sync: true });
+        await store.commit(new Tx().putMail(key, idHex, { storedAt, expiresAt, item }), { sync: true });
       } catch (err) {
         this.count(key, -1, -item.length);
         throw err;
@@ -200,7 +219,7 @@ export class MailboxService {
     for (const id of ids) {
       const held = await store.getMail(key, toHex(id));
       if (!held) continue;
-      tx.deleteMail(key, toHex(id), held.expiresAt);
+      tx.deleteMail(key, toHex(id), held);
       deleted++;
       bytes += held.item.length;
     }

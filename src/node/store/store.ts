@@ -61,6 +61,7 @@ const KEY = {
   seen: (peerId: string, hash: string) => `seen:${peerId}:${hash}`,
   mail: (mailboxKey: string, id: string) => `mbox:${mailboxKey}:${id}`,
   mailExpiry: (expiresAt: number, mailboxKey: string, id: string) => `mboxexp:${pad(expiresAt)}:${mailboxKey}:${id}`,
+  mailOrder: (mailboxKey: string, storedAt: number, id: string) => `mboxord:${mailboxKey}:${pad(storedAt)}:${id}`,
 } as const;
 
 function pad(seq: number): string {
@@ -143,10 +144,21 @@ export class Tx {
   }
   /** Mail held for another peer (this node as a mailbox). */
   putMail(mailboxKey: string, id: string, held: HeldMail): this {
-    return this.put(KEY.mail(mailboxKey, id), encodeHeldMail(held)).put(KEY.mailExpiry(held.expiresAt, mailboxKey, id), new Uint8Array(0));
+    return this.put(KEY.mail(mailboxKey, id), encodeHeldMail(held))
+      .put(KEY.mailExpiry(held.expiresAt, mailboxKey, id), new Uint8Array(0))
+      .putMailOrder(mailboxKey, id, held.storedAt);
   }
-  deleteMail(mailboxKey: string, id: string, expiresAt: number): this {
-    return this.del(KEY.mail(mailboxKey, id)).del(KEY.mailExpiry(expiresAt, mailboxKey, id));
+  /** The deposit-order entry of a held item (putMail writes it; also used to repair a store written without it). */
+  putMailOrder(mailboxKey: string, id: string, storedAt: number): this {
+    return this.put(KEY.mailOrder(mailboxKey, storedAt, id), new Uint8Array(0));
+  }
+  /** Deletes a held item and its index entries (`held`: its times, as stored). */
+  deleteMail(mailboxKey: string, id: string, held: Pick<HeldMail, 'storedAt' | 'expiresAt'>): this {
+    return this.del(KEY.mail(mailboxKey, id)).del(KEY.mailExpiry(held.expiresAt, mailboxKey, id)).del(KEY.mailOrder(mailboxKey, held.storedAt, id));
+  }
+  /** Deletes the expiry entry of an item that is gone already. */
+  deleteMailExpiry(mailboxKey: string, id: string, expiresAt: number): this {
+    return this.del(KEY.mailExpiry(expiresAt, mailboxKey, id));
   }
 }
 
@@ -270,20 +282,39 @@ export class SottoStore {
     return raw ? decodeHeldMail(KEY.mail(mailboxKey, id), raw) : undefined;
   }
 
-  /** Mail held under one mailbox key, up to `limit` items. */
+  /**
+   * Mail held under one mailbox key, up to `limit` items, in deposit order
+   * (storedAt, then id): a sender's long backlog comes back in the order it
+   * was sent, which the recipient's ratchet needs (it keeps a bounded number
+   * of skipped keys).
+   */
   async listMail(mailboxKey: string, limit: number): Promise<{ id: string; held: HeldMail }[]> {
-    const prefix = `mbox:${mailboxKey}:`;
+    const prefix = `mboxord:${mailboxKey}:`;
     const out: { id: string; held: HeldMail }[] = [];
-    for await (const [key, raw] of this.range(prefix, { limit })) out.push({ id: key.slice(prefix.length), held: decodeHeldMail(key, raw) });
+    for await (const [key] of this.range(prefix, { limit })) {
+      const id = key.slice(key.lastIndexOf(':') + 1);
+      const held = await this.getMail(mailboxKey, id);
+      if (held) out.push({ id, held });
+    }
     return out;
   }
 
+  /** Keys ("<mailbox key>:<id>") of the held items that have a deposit-order entry. */
+  async mailOrderIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for await (const [key] of this.range('mboxord:')) {
+      const [, mailboxKey, , id] = key.split(':') as [string, string, string, string];
+      ids.add(`${mailboxKey}:${id}`);
+    }
+    return ids;
+  }
+
   /** Every held item's key, id, size and expiry (to rebuild a mailbox's counters at start). */
-  async *scanMail(): AsyncGenerator<{ mailboxKey: string; id: string; bytes: number; expiresAt: number }> {
+  async *scanMail(): AsyncGenerator<{ mailboxKey: string; id: string; bytes: number; storedAt: number; expiresAt: number }> {
     for await (const [key, raw] of this.range('mbox:')) {
       const [, mailboxKey, id] = key.split(':') as [string, string, string];
       const held = decodeHeldMail(key, raw);
-      yield { mailboxKey, id, bytes: held.item.length, expiresAt: held.expiresAt };
+      yield { mailboxKey, id, bytes: held.item.length, storedAt: held.storedAt, expiresAt: held.expiresAt };
     }
   }
 
