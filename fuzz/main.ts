@@ -9,15 +9,19 @@
  *   --seed S      the seed (default "1"); a failure prints the command that replays it
  *   --only NAME   run one decoder (repeatable, or comma-separated)
  *   --json        one JSON object per decoder instead of the table
+ *   --fault-rounds N  rounds of the kill -9 run after the decoders (./faults.ts;
+ *                 default 10, 0 for none; none with --only)
  */
 import { formatFailure, runTarget, type TargetReport } from './engine.ts';
 import { allocateCases, fuzzTargets } from './targets.ts';
+import { DEFAULT_FAULT_ROUNDS, DEFAULT_KILLS_PER_ROUND, FAULT_MESSAGES, runFaults } from './faults.ts';
 
-const USAGE = 'usage: npm run fuzz -- [--cases N] [--seed S] [--only NAME[,NAME…]] [--json]';
+const USAGE = 'usage: npm run fuzz -- [--cases N] [--seed S] [--only NAME[,NAME…]] [--json] [--fault-rounds N]';
 const DEFAULT_CASES = 120_000;
 
-function parseArgs(argv: readonly string[]): { cases: number; seed: string; only: string[]; json: boolean } {
+function parseArgs(argv: readonly string[]): { cases: number; seed: string; only: string[]; json: boolean; faultRounds: number } {
   let cases = DEFAULT_CASES;
+  let faultRounds = DEFAULT_FAULT_ROUNDS;
   let seed = '1';
   const only: string[] = [];
   let json = false;
@@ -34,9 +38,13 @@ function parseArgs(argv: readonly string[]): { cases: number; seed: string; only
     } else if (arg === '--seed') seed = value();
     else if (arg === '--only') only.push(...value().split(','));
     else if (arg === '--json') json = true;
+    else if (arg === '--fault-rounds') {
+      faultRounds = Number(value());
+      if (!Number.isSafeInteger(faultRounds) || faultRounds < 0) throw new Error(`--fault-rounds must be 0 or more\n${USAGE}`);
+    }
     else throw new Error(`unknown option ${arg}\n${USAGE}`);
   }
-  return { cases, seed, only, json };
+  return { cases, seed, only, json, faultRounds };
 }
 
 function row(r: TargetReport): string {
@@ -70,7 +78,12 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   if (!options.json) console.log(`total: ${total} cases in ${seconds.toFixed(1)} s, ${failures.length} failure${failures.length === 1 ? '' : 's'}`);
   for (const failure of failures) console.error(formatFailure(failure));
-  process.exitCode = failures.length > 0 ? 1 : 0;
+  let failedRounds = 0;
+  if (options.faultRounds > 0 && options.only.length === 0) {
+    console.log(`kill -9 faults: ${options.faultRounds} rounds of ${FAULT_MESSAGES} messages, ${DEFAULT_KILLS_PER_ROUND} kills each`);
+    failedRounds = await runFaults({ rounds: options.faultRounds, messages: FAULT_MESSAGES, killsPerRound: DEFAULT_KILLS_PER_ROUND, seed: options.seed, print: (line) => console.log(line) });
+  }
+  process.exitCode = failures.length > 0 || failedRounds > 0 ? 1 : 0;
 }
 
 main().catch((err: unknown) => {

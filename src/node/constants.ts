@@ -327,3 +327,22 @@ export const WEB_CONFIG_VERSION = 1;
 export const WEB_MAX_RELAYS = 4;
 /** Largest file the app server reads into memory at start (the built app's files are far smaller). */
 export const WEB_MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------
+// Streams a remote peer may hold open on this node
+// ---------------------------------------------------------------------------
+
+/**
+ * Inbound /sotto/msg streams one connection may hold open at once. A sender
+ * pipelines its whole window over one stream; the rest covers restarts and
+ * retries that overlap. libp2p resets a stream over the limit as it arrives.
+ */
+export const MAX_INBOUND_MSG_STREAMS = 32;
+/** Inbound /sotto/prekeys streams per connection: one fetch at a time is the norm. */
+export const MAX_INBOUND_PREKEYS_STREAMS = 8;
+/**
+ * Inbound /sotto/mailbox streams per connection. Each stream has at most one
+ * request being served (deposit, fetch or ack, answered before the next is
+ * read), so this also bounds a peer's pending deposits per connection.
+ */
+export const MAX_INBOUND_MAILBOX_STREAMS = 32;

@@ -4,17 +4,27 @@
  * authenticated, and libp2p's peer:connect events.
  */
 import { multiaddr } from '@multiformats/multiaddr';
+import { MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from './constants.ts';
 import { framed } from './frames.ts';
 import type { SottoNode } from './libp2p.ts';
 import type { Network } from './network.ts';
 import { peerIdFromText } from './peer-id.ts';
+
+/** Inbound streams per connection for each of Sotto's protocols (the smallest for any other). */
+const INBOUND_STREAM_LIMITS: Readonly<Record<string, number>> = {
+  [MSG_PROTOCOL]: MAX_INBOUND_MSG_STREAMS,
+  [PREKEYS_PROTOCOL]: MAX_INBOUND_PREKEYS_STREAMS,
+  [MAILBOX_PROTOCOL]: MAX_INBOUND_MAILBOX_STREAMS,
+};
 
 /** Adapts `node` for the messenger. Read timeouts come from the messenger's own signals. */
 export function libp2pNetwork(node: SottoNode): Network {
   return {
     peerId: node.peerId,
     handle: (protocol, maxFrameBytes, handler) =>
-      node.handle(protocol, (stream, remotePeerId) => handler(framed(stream, { maxFrameBytes, readTimeoutMs: Infinity }), remotePeerId)),
+      node.handle(protocol, (stream, remotePeerId) => handler(framed(stream, { maxFrameBytes, readTimeoutMs: Infinity }), remotePeerId), {
+        maxInboundStreams: INBOUND_STREAM_LIMITS[protocol] ?? MAX_INBOUND_PREKEYS_STREAMS,
+      }),
     open: async (peerId, protocol, maxFrameBytes, { signal }) => framed(await node.dialProtocol(peerId, protocol, { signal }), { maxFrameBytes, readTimeoutMs: Infinity }),
     rememberAddresses: async (peerId, addresses) => {
       // Merged, not replaced: what identify and the DHT taught the peer store stays.
