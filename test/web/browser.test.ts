@@ -133,6 +133,8 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     await alice.locator('[data-testid="contact"][data-connection="webrtc"]').filter({ hasText: 'bob' }).waitFor({ state: 'attached' });
     await bob.locator('[data-testid="contact"][data-connection="webrtc"]').filter({ hasText: 'alice' }).waitFor({ state: 'attached' });
     await waitForMessage(alice, 'hi bob, straight from my browser', /read/);
+    // Bob's page is 360 px wide: nothing sticks out sideways.
+    assert.equal(await bob.evaluate('document.documentElement.scrollWidth'), 360);
     if (UPDATE_SCREENSHOT) {
       await writeFile(SCREENSHOT, await alice.screenshot());
       await writeFile(SCREENSHOT_NARROW, await bob.screenshot());
