@@ -21,6 +21,10 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     // Loaded on demand: it pulls in libp2p and level, which the crypto benchmark does not need.
     run: async (args) => (await import('./transport.ts')).runTransportBench(args),
   },
+  drain: {
+    description: 'a returning node drains 10,000 queued messages from 3 mailboxes (libp2p on loopback): time vs the 3 s target, breakdown [--json] [--quick] [--messages N]',
+    run: async (args) => (await import('./drain.ts')).runDrainBench(args),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);
