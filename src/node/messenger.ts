@@ -16,7 +16,7 @@
  * Without a network (a `sotto` command while no node runs on the home) the
  * same calls work on the store: messages wait in the outbox for `sotto start`.
  */
-import { toHex } from '../crypto/bytes.ts';
+import { fromHex, toHex } from '../crypto/bytes.ts';
 import { generateIdentity, type IdentityKeyPair } from '../crypto/identity.ts';
 import { createPrekeyState } from '../crypto/prekeys.ts';
 import { encryptMessage } from '../crypto/session.ts';
@@ -46,7 +46,7 @@ import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerErro
 import { receiveEnvelopeDetailed, serveMsgStream } from './inbox.ts';
 import { openSealed } from '../crypto/sealed.ts';
 import { publishBundle } from './bundle-publisher.ts';
-import { fetchAllOn, withClosestMailboxes } from './mailbox/client.ts';
+import { acknowledgeOn, fetchAllOn, withClosestMailboxes } from './mailbox/client.ts';
 import { mailboxKeyOf } from './mailbox/keys.ts';
 import { MailProgressTracker } from './mail-progress.ts';
 import type { MailboxService } from './mailbox/service.ts';
@@ -235,8 +235,11 @@ export class Messenger {
    * Fetches this node's mail from its mailboxes (the k closest to its
    * mailbox key): each item is unsealed, decrypted and stored durably before
    * the mailbox is told to delete it; every new message is confirmed to its
-   * sender with a 'delivered' receipt. Resolves to the number of items
-   * received. One fetch runs at a time.
+   * sender with a 'delivered' receipt. The mailboxes are visited one after
+   * another; a later one is first told to delete the items an earlier one
+   * delivered (the same sealed bytes, so the same ids), so copies are never
+   * downloaded. Resolves to the number of items downloaded. One fetch runs
+   * at a time.
    */
   fetchMail(): Promise<number> {
     this.fetching ??= this.fetchMailNow().finally(() => {
@@ -251,17 +254,20 @@ export class Messenger {
     const delivered = new Map<string, string[]>();
     // Items handled in this fetch, by id: the same sealed item held by another mailbox is a copy.
     const handled = new Set<string>();
+    const senders = new Map<string, string | undefined>();
     let received = 0;
     const progress = new MailProgressTracker((p) => core.emit('mail-progress', p));
     const mailboxKey = mailboxKeyOf(core.ctx.primitives, core.peerId);
     this.mailboxesReached = await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
       try {
+        // Copies of what an earlier mailbox delivered: deleted here without being downloaded.
+        await acknowledgeOn(stream, [...handled].map(fromHex));
         received += await fetchAllOn(stream, async (items, more) => {
           progress.received(items.map(({ id }) => toHex(id)), more);
           await Promise.all(
             items.map(async ({ id, item }) => {
               const idHex = toHex(id);
-              await this.receiveFetched(idHex, item, handled, delivered);
+              await this.receiveFetched(idHex, item, handled, delivered, senders);
               progress.handled(idHex);
             }),
           );
@@ -284,7 +290,7 @@ export class Messenger {
    * (`handled`), an item that is not ours or is damaged; throws when the
    * store could not take it (the mailbox keeps it).
    */
-  private async receiveFetched(idHex: string, item: Uint8Array, handled: Set<string>, delivered: Map<string, string[]>): Promise<void> {
+  private async receiveFetched(idHex: string, item: Uint8Array, handled: Set<string>, delivered: Map<string, string[]>, senders: Map<string, string | undefined>): Promise<void> {
     const core = this.core;
     if (handled.has(idHex)) return;
     let opened;
@@ -293,12 +299,19 @@ export class Messenger {
     } catch {
       return; // not ours, or damaged: nothing to keep, the mailbox may delete it
     }
-    let sender: string;
-    try {
-      sender = parsePeerId(new TextDecoder().decode(opened.sender));
-    } catch {
-      return;
+    // A backlog comes from few senders: each claimed peer id is parsed once per fetch.
+    const claimed = new TextDecoder().decode(opened.sender);
+    if (!senders.has(claimed)) {
+      let parsed: string | undefined;
+      try {
+        parsed = parsePeerId(claimed);
+      } catch {
+        parsed = undefined;
+      }
+      senders.set(claimed, parsed);
     }
+    const sender = senders.get(claimed);
+    if (sender === undefined) return;
     const result = await receiveEnvelopeDetailed(core, sender, opened.envelope);
     if (result.status === 'retry') throw new Error('could not store fetched mail');
     handled.add(idHex);

@@ -55,6 +55,22 @@ function message(peerId: string, seq: number, text: string): MessageRecord {
 
 for (const [name, make] of BACKENDS) {
   describe(`store contract: ${name}`, () => {
+    test('held mail: listed in deposit order, read many at once, gone with its index entries', async () => {
+      const store = await new SottoStore(await make()).open();
+      const box = 'cd'.repeat(32);
+      const ids = ['ff', '01', '80'].map((b) => b.repeat(32));
+      const tx = new Tx();
+      ids.forEach((id, i) => tx.putMail(box, id, { storedAt: 10 + i, expiresAt: 100, item: Uint8Array.of(i + 1) }));
+      await store.commit(tx, { sync: true });
+      assert.deepEqual((await store.listMail(box, 10)).map((m) => m.id), ids, 'deposit order, not id order');
+      const many = await store.getMailMany(box, [ids[2]!, 'ee'.repeat(32), ids[0]!]);
+      assert.deepEqual(many.map((m) => m?.item[0]), [3, undefined, 1]);
+      assert.deepEqual(await store.getMailMany(box, []), []);
+      await store.commit(new Tx().deleteMail(box, ids[1]!, { storedAt: 11, expiresAt: 100 }), { sync: true });
+      assert.deepEqual((await store.listMail(box, 10)).map((m) => m.id), [ids[0], ids[2]]);
+      assert.equal((await store.mailOrderIds()).size, 2);
+    });
+
     test('records round-trip: identity, prekeys, contacts, sessions, messages, outbox, seen', async () => {
       const store = await new SottoStore(await make()).open();
       const { alice } = await pair();

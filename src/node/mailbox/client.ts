@@ -85,22 +85,48 @@ export async function depositOn(core: Core, mailbox: string, stream: FramedStrea
 }
 
 /**
+ * Acknowledges `ids` on an open mailbox stream, so the mailbox deletes them
+ * (items this node already stored from another mailbox: their copies here
+ * need not be downloaded). Every ACK frame is sent at once, then every ACKED
+ * read. Resolves to how many the mailbox deleted.
+ */
+export async function acknowledgeOn(stream: FramedStream, ids: readonly Bytes[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
+  const frames: Bytes[] = [];
+  for (let i = 0; i < ids.length; i += MAILBOX_FETCH_BATCH) frames.push(encodeMailboxFrame({ type: 'ack', ids: ids.slice(i, i + MAILBOX_FETCH_BATCH) }));
+  await stream.writeMany(frames, { signal });
+  let deleted = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const acked = decodeMailboxFrame(await stream.read({ signal }));
+    if (acked.type !== 'acked') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${acked.type} frame`);
+    deleted += acked.deleted;
+  }
+  return deleted;
+}
+
+/**
  * Fetches everything a mailbox holds for this node, batch by batch: each
  * batch goes to `store` (which resolves once the items are durably handled)
  * with whether the mailbox has more, and is then acknowledged, so the mailbox
- * deletes it. Resolves to the number of items received.
+ * deletes it. The acknowledgement and the next FETCH leave together (the
+ * mailbox answers in order: it deletes, then lists what is left). Resolves to
+ * the number of items received.
  */
 export async function fetchAllOn(stream: FramedStream, store: (items: readonly MailItem[], more: boolean) => Promise<void>): Promise<number> {
   let received = 0;
+  const fetch = encodeMailboxFrame({ type: 'fetch', max: MAILBOX_FETCH_BATCH });
+  let signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
+  await stream.write(fetch, { signal });
   for (;;) {
-    const signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
-    await stream.write(encodeMailboxFrame({ type: 'fetch', max: MAILBOX_FETCH_BATCH }), { signal });
     const answer = decodeMailboxFrame(await stream.read({ signal }));
     if (answer.type !== 'items') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${answer.type} frame`);
     if (answer.items.length === 0) return received;
     await store(answer.items, answer.more);
     received += answer.items.length;
-    await stream.write(encodeMailboxFrame({ type: 'ack', ids: answer.items.map((i) => i.id) }), { signal });
+    signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
+    const ack = encodeMailboxFrame({ type: 'ack', ids: answer.items.map((i) => i.id) });
+    await stream.writeMany(answer.more ? [ack, fetch] : [ack], { signal });
     const acked = decodeMailboxFrame(await stream.read({ signal }));
     if (acked.type !== 'acked') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${acked.type} frame`);
     if (!answer.more) return received;

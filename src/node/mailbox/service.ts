@@ -18,6 +18,7 @@ import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import {
   MAILBOX_DEFAULT_MAX_TOTAL_BYTES,
   MAILBOX_DEPOSITOR_WINDOW_MS,
+  MAILBOX_FETCH_BATCH,
   MAILBOX_MAX_BYTES_PER_DEPOSITOR,
   MAILBOX_MAX_BYTES_PER_RECIPIENT,
   MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR,
@@ -40,6 +41,16 @@ const SWEEP_BATCH = 1000;
 const ITEMS_FRAME_HEADER_BYTES = 64;
 /** Bytes an item adds to an ITEMS frame besides itself (id and length). */
 const ITEM_OVERHEAD_BYTES = 36;
+
+/** Items whose times one stream remembers between FETCH and ACK (two full batches). */
+const HANDED_OUT_LIMIT = 2 * MAILBOX_FETCH_BATCH;
+
+/** What a mailbox remembers of an item it handed out: its times (which name its index entries) and size. */
+interface HandedOut {
+  readonly storedAt: number;
+  readonly expiresAt: number;
+  readonly bytes: number;
+}
 
 /** Options of a mailbox. */
 export interface MailboxOptions {
@@ -69,6 +80,10 @@ export class MailboxService {
   /** The newest storedAt given out: deposits get strictly increasing times, so deposit order is total. */
   private lastStoredAt = 0;
   private sweepTimer: unknown;
+  /** The chain of deletions (acks, sweeps) and fetches: one at a time. */
+  private deletions: Promise<unknown> = Promise.resolve();
+  /** Per mailbox key, the handed-out times of every stream serving it. */
+  private readonly handedOut = new Map<string, Set<Map<string, HandedOut>>>();
   private readonly maxTotalBytes: number;
   private readonly ttlMs: number;
 
@@ -128,20 +143,28 @@ export class MailboxService {
   async sweep(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const expired = await this.options.store.listExpiredMail(this.options.ctx.now(), SWEEP_BATCH);
-      if (expired.length === 0) return removed;
-      const tx = new Tx();
-      const sizes: { key: string; bytes: number }[] = [];
-      for (const { mailboxKey, id, expiresAt } of expired) {
-        const held = await this.options.store.getMail(mailboxKey, id);
-        if (held) {
-          tx.deleteMail(mailboxKey, id, held);
-          sizes.push({ key: mailboxKey, bytes: held.item.length });
-        } else tx.deleteMailExpiry(mailboxKey, id, expiresAt);
-      }
-      await this.options.store.commit(tx, { sync: false });
-      for (const { key, bytes } of sizes) this.count(key, -1, -bytes);
-      removed += expired.length;
+      const step = await this.exclusively(async () => {
+        const { store } = this.options;
+        const expired = await store.listExpiredMail(this.options.ctx.now(), SWEEP_BATCH);
+        if (expired.length === 0) return 0;
+        const tx = new Tx();
+        const gone: { key: string; id: string; bytes: number }[] = [];
+        for (const { mailboxKey, id, expiresAt } of expired) {
+          const held = await store.getMail(mailboxKey, id);
+          if (held) {
+            tx.deleteMail(mailboxKey, id, held);
+            gone.push({ key: mailboxKey, id, bytes: held.item.length });
+          } else tx.deleteMailExpiry(mailboxKey, id, expiresAt);
+        }
+        await store.commit(tx, { sync: false });
+        for (const { key, id, bytes } of gone) {
+          this.count(key, -1, -bytes);
+          this.forget(key, [id]);
+        }
+        return expired.length;
+      });
+      if (step === 0) return removed;
+      removed += step;
     }
   }
 
@@ -191,47 +214,91 @@ export class MailboxService {
     return encodeMailboxFrame({ type: 'receipt', id, expiresAt: expiresAt!, signature });
   }
 
-  /** Up to `max` items for `recipient`, within one frame. */
-  async fetch(recipient: string, max: number): Promise<Uint8Array> {
-    const key = mailboxKeyHex(this.options.ctx.primitives, recipient);
-    const listed = await this.options.store.listMail(key, max + 1);
-    const items: MailItem[] = [];
-    let size = ITEMS_FRAME_HEADER_BYTES;
-    let more = listed.length > max;
-    for (const { id, held } of listed.slice(0, max)) {
-      if (size + ITEM_OVERHEAD_BYTES + held.item.length > MAX_MAILBOX_FRAME_BYTES) {
-        more = true;
-        break;
+  /**
+   * Up to `max` items for `recipient`, within one frame. `handedOut`, when
+   * given, receives the times of every item sent, so that acknowledging them
+   * on the same stream needs no read.
+   */
+  fetch(recipient: string, max: number, handedOut?: Map<string, HandedOut>): Promise<Uint8Array> {
+    // Not while a deletion runs: a handed-out item is held when it is listed and remembered.
+    return this.exclusively(async () => {
+      const key = mailboxKeyHex(this.options.ctx.primitives, recipient);
+      const listed = await this.options.store.listMail(key, max + 1);
+      const items: MailItem[] = [];
+      let size = ITEMS_FRAME_HEADER_BYTES;
+      let more = listed.length > max;
+      for (const { id, held } of listed.slice(0, max)) {
+        if (size + ITEM_OVERHEAD_BYTES + held.item.length > MAX_MAILBOX_FRAME_BYTES) {
+          more = true;
+          break;
+        }
+        size += ITEM_OVERHEAD_BYTES + held.item.length;
+        items.push({ id: fromHex(id), item: held.item });
+        handedOut?.set(id, { storedAt: held.storedAt, expiresAt: held.expiresAt, bytes: held.item.length });
       }
-      size += ITEM_OVERHEAD_BYTES + held.item.length;
-      items.push({ id: fromHex(id), item: held.item });
-    }
-    return encodeMailboxFrame({ type: 'items', more, items });
+      return encodeMailboxFrame({ type: 'items', more, items });
+    });
   }
 
-  /** Deletes acknowledged items of `recipient` (and only of `recipient`). */
-  async acknowledge(recipient: string, ids: readonly Uint8Array[]): Promise<Uint8Array> {
-    const { ctx, store } = this.options;
-    const key = mailboxKeyHex(ctx.primitives, recipient);
-    const tx = new Tx();
-    let deleted = 0;
-    let bytes = 0;
-    for (const id of ids) {
-      const held = await store.getMail(key, toHex(id));
-      if (!held) continue;
-      tx.deleteMail(key, toHex(id), held);
-      deleted++;
-      bytes += held.item.length;
-    }
-    if (deleted > 0) {
+  /**
+   * Deletes acknowledged items of `recipient` (and only of `recipient`).
+   * The times of an item (which name its index entries) come from
+   * `handedOut` when this stream fetched it (an entry there is dropped
+   * whenever the item is deleted, so it is never stale); the others are read,
+   * all in one read. Deletions (acks and sweeps) run one at a time, so that
+   * an item is counted out once.
+   */
+  acknowledge(recipient: string, ids: readonly Uint8Array[], handedOut?: Map<string, HandedOut>): Promise<Uint8Array> {
+    return this.exclusively(async () => {
+      const { ctx, store } = this.options;
+      const key = mailboxKeyHex(ctx.primitives, recipient);
+      const known: [string, HandedOut][] = [];
+      const unknown: string[] = [];
+      for (const id of new Set(ids.map((i) => toHex(i)))) {
+        const times = handedOut?.get(id);
+        if (times) known.push([id, times]);
+        else unknown.push(id);
+      }
+      const held = await store.getMailMany(key, unknown);
+      unknown.forEach((id, i) => {
+        const item = held[i];
+        if (item) known.push([id, { storedAt: item.storedAt, expiresAt: item.expiresAt, bytes: item.item.length }]);
+      });
+      if (known.length === 0) return encodeMailboxFrame({ type: 'acked', deleted: 0 });
+      const tx = new Tx();
+      let bytes = 0;
+      for (const [id, times] of known) {
+        tx.deleteMail(key, id, times);
+        bytes += times.bytes;
+      }
       await store.commit(tx, { sync: false });
-      this.count(key, -deleted, -bytes);
-    }
-    return encodeMailboxFrame({ type: 'acked', deleted });
+      this.count(key, -known.length, -bytes);
+      this.forget(key, known.map(([id]) => id));
+      return encodeMailboxFrame({ type: 'acked', deleted: known.length });
+    });
+  }
+
+  /** Runs `work` after every deletion or fetch before it (they never interleave). */
+  private exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.deletions.then(work);
+    this.deletions = run.catch(() => {});
+    return run;
+  }
+
+  /** Drops deleted items from every stream's handed-out times. */
+  private forget(key: string, ids: readonly string[]): void {
+    const maps = this.handedOut.get(key);
+    if (!maps) return;
+    for (const map of maps) for (const id of ids) map.delete(id);
   }
 
   /** Serves one /sotto/mailbox stream from `remotePeerId` (Noise-authenticated). */
   async serve(stream: FramedStream, remotePeerId: string): Promise<void> {
+    // Times of the items this stream handed out and that are still held: their ACK needs no read.
+    const key = mailboxKeyHex(this.options.ctx.primitives, remotePeerId);
+    const handedOut = new Map<string, HandedOut>();
+    const streams = this.handedOut.get(key) ?? new Set();
+    this.handedOut.set(key, streams.add(handedOut));
     try {
       for (;;) {
         let raw: Uint8Array;
@@ -248,13 +315,19 @@ export class MailboxService {
           continue;
         }
         if (frame.type === 'deposit') await stream.write(await this.deposit(remotePeerId, frame.mailboxKey, frame.item));
-        else if (frame.type === 'fetch') await stream.write(await this.fetch(remotePeerId, frame.max));
-        else if (frame.type === 'ack') await stream.write(await this.acknowledge(remotePeerId, frame.ids));
+        else if (frame.type === 'fetch') {
+          // An ITEMS frame holds at most MAILBOX_FETCH_BATCH items; older unacknowledged ones are forgotten (an ACK of them reads).
+          if (handedOut.size >= HANDED_OUT_LIMIT) handedOut.clear();
+          await stream.write(await this.fetch(remotePeerId, frame.max, handedOut));
+        } else if (frame.type === 'ack') await stream.write(await this.acknowledge(remotePeerId, frame.ids, handedOut));
         else await stream.write(encodeMailboxFrame({ type: 'refused', reason: 'malformed' }));
       }
       await stream.close();
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      streams.delete(handedOut);
+      if (streams.size === 0) this.handedOut.delete(key);
     }
   }
 }

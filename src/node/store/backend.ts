@@ -45,6 +45,8 @@ export const plainNames: KeyNames = { physical: (logical) => logical };
 /** What the store needs from a database. */
 export interface KvBackend {
   get(key: string): Promise<Uint8Array | undefined>;
+  /** Several values in one read, in the order of `keys` (undefined where there is none). */
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
   /** Applies all operations or none; `sync` waits until they are on disk. */
   batch(operations: readonly KvOperation[], options: { sync: boolean }): Promise<void>;
   /** Entries in key order (or reverse) within the range. */
@@ -56,6 +58,7 @@ export interface KvBackend {
 export function levelBackend(db: AbstractLevel<string | Uint8Array, string, Uint8Array>): KvBackend {
   return {
     get: async (key) => (await db.get(key)) ?? undefined,
+    getMany: async (keys) => (keys.length === 0 ? [] : (await db.getMany([...keys])).map((v) => v ?? undefined)),
     batch: async (operations, { sync }) => {
       if (operations.length === 0) return;
       await db.batch(operations.map((op) => (op.type === 'put' ? { type: 'put' as const, key: op.key, value: op.value } : { type: 'del' as const, key: op.key })), { sync } as object);
@@ -70,6 +73,7 @@ export function memoryBackend(): KvBackend {
   const map = new Map<string, Uint8Array>();
   return {
     get: async (key) => map.get(key),
+    getMany: async (keys) => keys.map((key) => map.get(key)),
     batch: async (operations) => {
       for (const op of operations) {
         if (op.type === 'put') map.set(op.key, new Uint8Array(op.value));

@@ -202,6 +202,13 @@ export class SottoStore {
     return stored === undefined ? undefined : this.values.decode(physical, stored);
   }
 
+  /** Several values in one backend read, in the order of `keys`. */
+  private async readMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    const physical = keys.map((k) => this.names.physical(k));
+    const stored = await this.backend.getMany(physical);
+    return Promise.all(stored.map((v, i) => (v === undefined ? undefined : this.values.decode(physical[i]!, v))));
+  }
+
   /** Entries under a logical prefix; yields physical keys. */
   private async *range(prefix: string, options: { limit?: number; reverse?: boolean } = {}): AsyncGenerator<[string, Uint8Array]> {
     for await (const [key, stored] of this.backend.entries({ ...prefixRange(this.names.physical(prefix)), ...options })) yield [key, await this.values.decode(key, stored)];
@@ -282,6 +289,13 @@ export class SottoStore {
     return raw ? decodeHeldMail(KEY.mail(mailboxKey, id), raw) : undefined;
   }
 
+  /** Several held items under one mailbox key in one read, in the order of `ids` (undefined for one not held). */
+  async getMailMany(mailboxKey: string, ids: readonly string[]): Promise<(HeldMail | undefined)[]> {
+    const keys = ids.map((id) => KEY.mail(mailboxKey, id));
+    const raw = await this.readMany(keys);
+    return raw.map((r, i) => (r ? decodeHeldMail(keys[i]!, r) : undefined));
+  }
+
   /**
    * Mail held under one mailbox key, up to `limit` items, in deposit order
    * (storedAt, then id): a sender's long backlog comes back in the order it
@@ -290,12 +304,13 @@ export class SottoStore {
    */
   async listMail(mailboxKey: string, limit: number): Promise<{ id: string; held: HeldMail }[]> {
     const prefix = `mboxord:${mailboxKey}:`;
+    const ids: string[] = [];
+    for await (const [key] of this.range(prefix, { limit })) ids.push(key.slice(key.lastIndexOf(':') + 1));
+    const held = await this.getMailMany(mailboxKey, ids);
     const out: { id: string; held: HeldMail }[] = [];
-    for await (const [key] of this.range(prefix, { limit })) {
-      const id = key.slice(key.lastIndexOf(':') + 1);
-      const held = await this.getMail(mailboxKey, id);
-      if (held) out.push({ id, held });
-    }
+    ids.forEach((id, i) => {
+      if (held[i]) out.push({ id, held: held[i] });
+    });
     return out;
   }
 
