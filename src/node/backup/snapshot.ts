@@ -9,7 +9,7 @@
  *   the outbox.
  *
  * Not carried, on purpose:
- * - mail this node holds as a mailbox for others (mbox:, mboxexp:): it is
+ * - mail this node holds as a mailbox for others (mbox:, mboxexp:, mboxord:): it is
  *   other people's sealed mail with a short TTL, useless to the restored
  *   identity, and every item is held by k = 3 mailboxes anyway;
  * - the keyring and the schema: the restored home gets its own;
