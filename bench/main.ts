@@ -22,7 +22,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     run: async (args) => (await import('./transport.ts')).runTransportBench(args),
   },
   drain: {
-    description: 'a returning node drains 10,000 queued messages from 3 mailboxes (libp2p on loopback): time vs the 3 s target, breakdown [--json] [--quick] [--messages N]',
+    description: 'a returning node drains 10,000 queued messages from 3 mailboxes (libp2p on loopback, the mailboxes in a separate process): time vs the 3 s target, breakdown [--json] [--quick] [--messages N]',
     run: async (args) => (await import('./drain.ts')).runDrainBench(args),
   },
 };

@@ -1,0 +1,141 @@
+/**
+ * The drain benchmark's mailbox process (./mailboxes.ts) and how the
+ * benchmark talks to it: the messages on Node's IPC channel (advanced
+ * serialization, so bytes travel as Uint8Array), and `spawnMailboxes`, the
+ * benchmark's handle on the process. The process says "ready" once, then
+ * answers each request once under its id.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** One mailbox home of the process. */
+export interface MailboxPeer {
+  readonly peerId: string;
+  readonly addresses: readonly string[];
+}
+
+/** The mailbox process's first message. */
+export interface ReadyMessage {
+  readonly ready: true;
+  readonly mailboxes: readonly MailboxPeer[];
+  readonly pid: number;
+}
+
+/** Requests and what they resolve to. */
+export interface Requests {
+  /** Deposits `items`, in order, with every mailbox (MailboxService.deposit: a synced write and a signed receipt each); resolves to the number accepted per mailbox. */
+  deposit: { args: { depositor: string; mailboxKey: Uint8Array; items: Uint8Array[] }; result: number[] };
+  /** Items each mailbox holds, and the process's CPU time so far (user + system, ms). */
+  usage: { args: Record<string, never>; result: { items: number[]; cpuMs: number } };
+  /** Closes every home; the process exits after answering. */
+  stop: { args: Record<string, never>; result: null };
+}
+
+export type RequestName = keyof Requests;
+
+export interface RequestMessage<K extends RequestName = RequestName> {
+  readonly id: number;
+  readonly name: K;
+  readonly args: Requests[K]['args'];
+}
+
+export type ReplyMessage = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SCRIPT = fileURLToPath(new URL('./mailboxes.ts', import.meta.url));
+/** A mailbox process that is not ready after this long has failed. */
+const READY_TIMEOUT_MS = 60_000;
+/** Time allowed for a stopped mailbox process to exit before it is killed. */
+const EXIT_TIMEOUT_MS = 10_000;
+
+export interface MailboxProcess {
+  readonly mailboxes: readonly MailboxPeer[];
+  readonly pid: number;
+  request<K extends RequestName>(name: K, args: Requests[K]['args']): Promise<Requests[K]['result']>;
+  /** Asks it to close its homes, then waits for the exit (kills it if it lingers or the request fails). Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns the mailbox process with its homes under `dir` (`count` mailboxes,
+ * one network). It is killed if it fails to become ready, and when this
+ * process exits without having stopped it; it exits by itself when this
+ * process goes away (its IPC channel closes).
+ */
+export async function spawnMailboxes(dir: string, count: number): Promise<MailboxProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir, String(count)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  let exitedAlready = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exitedAlready = true;
+      resolve();
+    }),
+  );
+  const killOnExit = (): void => {
+    if (!exitedAlready) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
+
+  const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the mailbox process was not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    child.on('message', (raw) => {
+      const message = raw as ReadyMessage | ReplyMessage;
+      if ('ready' in message) {
+        clearTimeout(timer);
+        resolve(message);
+        return;
+      }
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.ok) waiter?.resolve(message.value);
+      else waiter?.reject(new Error(`mailbox process: ${message.error}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      gone = new Error(`the mailbox process exited (${signal ?? code})`);
+      for (const waiter of pending.values()) waiter.reject(gone);
+      pending.clear();
+      reject(gone);
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  }).catch(async (err: unknown) => {
+    child.kill('SIGKILL');
+    await exited;
+    process.removeListener('exit', killOnExit);
+    throw err;
+  });
+
+  const request = <K extends RequestName>(name: K, args: Requests[K]['args']): Promise<Requests[K]['result']> => {
+    if (gone) return Promise.reject(gone);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      child.send({ id, name, args } satisfies RequestMessage<K>);
+    });
+  };
+
+  return {
+    mailboxes: ready.mailboxes,
+    pid: ready.pid,
+    request,
+    stop: async () => {
+      if (!exitedAlready) {
+        const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
+        await request('stop', {}).catch(() => child.kill('SIGKILL'));
+        await exited;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}
