@@ -352,14 +352,23 @@ export class Messenger {
     validateContactName(name);
     const peerId = parsePeerId(peerIdText).toString();
     const addresses = options.addresses === undefined ? undefined : checkContactAddresses(options.addresses);
-    const store = this.core.store;
-    const byName = await store.getContact(name);
-    const byPeer = await store.getContactByPeer(peerId);
+    // Under the peer's lock and through the contact cache, as the inbox does when a
+    // first message from an unknown sender arrives: a message that comes in while
+    // the contact is being added cannot give the same peer a second record.
+    const contact = await this.core.locks.run(peerId, () => this.putAddedContact(name, peerId, addresses, options.acceptNewKey === true));
+    await this.rememberAddresses(contact);
+    return contact;
+  }
+
+  /** addContact under the peer's lock. */
+  private async putAddedContact(name: string, peerId: string, addresses: readonly string[] | undefined, acceptNewKey: boolean): Promise<ContactRecord> {
+    const byName = await this.core.contactByName(name);
+    const byPeer = await this.core.contactByPeer(peerId);
     const tx = new Tx();
     if (byName && byName.peerId === peerId) {
       if (byName.added && (addresses === undefined || sameAddresses(addresses, byName.addresses))) return byName;
       if (byName.added) return this.updateContact(byName, { ...byName, addresses: addresses! });
-    } else if (byName && !options.acceptNewKey) {
+    } else if (byName && !acceptNewKey) {
       throw new ContactIdentityChangedError(name, byName.peerId, peerId);
     } else if (byName) {
       tx.deleteContact(byName);
@@ -371,9 +380,8 @@ export class Messenger {
     const now = this.core.ctx.now();
     const keyChanged = byName !== undefined && byName.peerId !== peerId && byName.added;
     const contact: ContactRecord = { name, peerId, addedAt: now, verified: false, added: true, ...(keyChanged ? { keyChangedAt: now } : {}), ...(addresses ? { addresses } : {}) };
-    await store.commit(tx.putContact(contact), { sync: true });
+    await this.core.store.commit(tx.putContact(contact), { sync: true });
     this.core.contactsChanged([byName, byPeer].filter((c): c is ContactRecord => c !== undefined), [contact]);
-    await this.rememberAddresses(contact);
     return contact;
   }
 

@@ -15,6 +15,9 @@ import { testClock, testContext, type TestClock } from '../helpers/context.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
 import { ManualScheduler, settle } from '../helpers/scheduler.ts';
 
+/** How long each write of a slow disk takes, ms. */
+const SLOW_WRITE_MS = 3;
+
 /** One Sotto home in memory: its store survives restarts of its messenger. */
 class Home {
   readonly store: SottoStore;
@@ -26,8 +29,9 @@ class Home {
     readonly hub: MemoryHub,
     readonly clock: TestClock,
     readonly scheduler: ManualScheduler,
+    backend = memoryBackend(),
   ) {
-    this.store = new SottoStore(memoryBackend());
+    this.store = new SottoStore(backend);
   }
 
   get ctx() {
@@ -201,6 +205,30 @@ describe('messenger: contacts and identity', () => {
     await alice.messenger.addContact('bob', bob.messenger.peerId);
     assert.deepEqual((await alice.messenger.contacts()).map((c) => [c.name, c.added]), [['bob', true]]);
     assert.deepEqual((await alice.messenger.history('bob')).map((m) => m.text), ['hi, you do not know me yet']);
+  });
+
+  test('a first message that arrives while its sender is being added leaves one contact for that peer', async () => {
+    // Bob's disk is slow (each write takes a few ms), and the add starts 0 to 60
+    // event-loop turns after the send: some adds land between the message being
+    // decrypted and its write reaching the disk.
+    for (let turns = 0; turns <= 60; turns += 4) {
+      const hub = new MemoryHub();
+      const clock = testClock();
+      const scheduler = new ManualScheduler(clock);
+      const alice = await new Home('alice', hub, clock, scheduler).init();
+      const disk = memoryBackend();
+      const slowDisk: typeof disk = { ...disk, batch: async (ops, options) => (await new Promise((r) => setTimeout(r, SLOW_WRITE_MS)), disk.batch(ops, options)) };
+      const bob = await new Home('bob', hub, clock, scheduler, slowDisk).init();
+      await alice.messenger.addContact('bob', bob.messenger.peerId);
+      const sending = alice.messenger.send('bob', `hello ${turns}`, { waitMs: 5_000 });
+      await settle(turns);
+      await bob.messenger.addContact('alice', alice.messenger.peerId);
+      assert.equal((await sending).status, 'delivered');
+      await settle();
+      const records = (await bob.messenger.contacts()).filter((c) => c.peerId === alice.messenger.peerId);
+      assert.deepEqual(records.map((c) => [c.name, c.added]), [['alice', true]], `after ${turns} turns`);
+      assert.deepEqual((await bob.messenger.history('alice')).map((m) => m.text), [`hello ${turns}`]);
+    }
   });
 
   test('initialise refuses to overwrite an identity', async () => {
