@@ -73,13 +73,18 @@ export function receiveEnvelope(core: Core, peerId: string, envelope: Uint8Array
   return receiveEnvelopeDetailed(core, peerId, envelope).then((r) => r.status);
 }
 
-/** {@link receiveEnvelope}, also telling which messages it stored. */
-export function receiveEnvelopeDetailed(core: Core, peerId: string, envelope: Uint8Array): Promise<Received> {
+/**
+ * {@link receiveEnvelope}, also telling which messages it stored. With
+ * `sync: false` the write is not synced to disk on its own: the caller
+ * makes it durable with a later synced write (fetched mail: one per batch,
+ * before the batch is acknowledged to the mailbox).
+ */
+export function receiveEnvelopeDetailed(core: Core, peerId: string, envelope: Uint8Array, options: { sync?: boolean } = {}): Promise<Received> {
   const hash = toHex(core.ctx.primitives.sha256(envelope));
   const key = `${peerId} ${hash}`;
   const inProgress = pending(core).get(key);
   if (inProgress) return inProgress.then((r) => ({ status: r.status === 'stored' ? 'duplicate' : r.status, stored: [] }));
-  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash)).then(async (processed): Promise<Received> => {
+  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash, options.sync ?? true)).then(async (processed): Promise<Received> => {
     await processed.durable;
     processed.announce();
     return { status: processed.status, stored: processed.stored };
@@ -89,7 +94,7 @@ export function receiveEnvelopeDetailed(core: Core, peerId: string, envelope: Ui
   return work;
 }
 
-async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array, hash: string): Promise<Processed> {
+async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array, hash: string, sync: boolean): Promise<Processed> {
   // Copies are rare and cannot decrypt twice, so the seen mark is read only when
   // decryption fails, or for an envelope that opens a session (where a replayed
   // first message could otherwise be taken for a new session).
@@ -149,7 +154,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   core.setSession(peerId, result.record);
   if (result.prekeys) core.prekeys = result.prekeys;
   core.contactsChanged([], createdContacts);
-  const durable = core.store.commit(tx, { sync: true });
+  const durable = core.store.commit(tx, { sync });
   return {
     status: payload ? 'stored' : 'rejected',
     stored,

@@ -271,6 +271,8 @@ export class Messenger {
               progress.handled(idHex);
             }),
           );
+          // One synced write makes the whole batch durable before the mailbox is told to delete it.
+          await core.store.sync();
         });
       } catch {
         // This mailbox failed midway; what was acknowledged is stored, the rest stays there.
@@ -312,7 +314,7 @@ export class Messenger {
     }
     const sender = senders.get(claimed);
     if (sender === undefined) return;
-    const result = await receiveEnvelopeDetailed(core, sender, opened.envelope);
+    const result = await receiveEnvelopeDetailed(core, sender, opened.envelope, { sync: false });
     if (result.status === 'retry') throw new Error('could not store fetched mail');
     handled.add(idHex);
     if (result.stored.length > 0) delivered.set(sender, [...(delivered.get(sender) ?? []), ...result.stored.map((m) => m.id)]);

@@ -126,6 +126,38 @@ describe('mailboxes', () => {
     reopened.close();
   });
 
+  test('fetched mail is written without a sync per message, and synced before a mailbox is told to delete it', async () => {
+    const { boxes, alice, bob } = await network();
+    await alice.messenger.send('bob', 'start', { waitMs: 5_000 });
+    await bob.stop();
+    // Held by all k mailboxes: alice stops trying to deliver them herself.
+    for (let i = 0; i < 5; i++) assert.equal((await alice.messenger.send('bob', `away ${i}`, { waitMs: 5_000 })).status, 'stored');
+    await bob.start();
+    // What reaches bob's disk and the mailboxes, in order.
+    const events: string[] = [];
+    const batch = bob.backend.batch.bind(bob.backend);
+    bob.backend.batch = async (ops, options) => {
+      await batch(ops, options);
+      events.push(options.sync ? 'sync' : 'write');
+    };
+    for (const home of boxes) {
+      const box = home.mailbox!;
+      const acknowledge = box.acknowledge.bind(box);
+      box.acknowledge = (recipient, ids, handedOut) => {
+        if (recipient === bob.peerId) events.push('ack');
+        return acknowledge(recipient, ids, handedOut);
+      };
+    }
+    await bob.messenger.fetchMail();
+    assert.deepEqual((await bob.messenger.history('alice')).map((m) => m.text), ['start', 'away 0', 'away 1', 'away 2', 'away 3', 'away 4']);
+    assert.ok(events.includes('write'), `the messages were written unsynced: ${events.join(' ')}`);
+    events.forEach((event, i) => {
+      if (event !== 'ack') return;
+      // Nothing written since the last synced write: everything before the ack is durable.
+      assert.ok(!events.slice(events.lastIndexOf('sync', i) + 1, i).includes('write'), `an unsynced write before an ack: ${events.join(' ')}`);
+    });
+  });
+
   test('a depositor over its quota is refused with a clear error; nothing else is lost', async () => {
     const { boxes, alice } = await network(1);
     const box = boxes[0]!.mailbox!;

@@ -64,6 +64,9 @@ const KEY = {
   mailOrder: (mailboxKey: string, storedAt: number, id: string) => `mboxord:${mailboxKey}:${pad(storedAt)}:${id}`,
 } as const;
 
+/** A key that is never written: deleting it is a write that syncs (SottoStore.sync). */
+const SYNC_BARRIER_KEY = 'sync-barrier';
+
 function pad(seq: number): string {
   return String(seq).padStart(SEQ_DIGITS, '0');
 }
@@ -418,6 +421,15 @@ export class SottoStore {
       }
     }
     this.writing = undefined;
+  }
+
+  /**
+   * Makes every earlier commit durable: a synced write after them (the
+   * deletion of a key that never exists: LevelDB writes and syncs its log,
+   * which holds the earlier writes too, and nothing is left behind).
+   */
+  sync(): Promise<void> {
+    return this.commit(new Tx().deleteRaw(SYNC_BARRIER_KEY), { sync: true });
   }
 
   /** Waits for queued commits, then closes the backend. */
