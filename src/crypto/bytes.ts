@@ -57,18 +57,32 @@ export function compareBytes(a: Bytes, b: Bytes): number {
 /** Lower-case hex encoding. */
 export function toHex(bytes: Bytes): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!]!;
   return out;
 }
 
 /** Strict hex decoding: even length, hex digits only. Throws TypeError otherwise. */
 export function fromHex(hex: string): Bytes {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new TypeError('fromHex: expected an even-length hex string');
-  }
+  if (hex.length % 2 !== 0) throw new TypeError('fromHex: expected an even-length hex string');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = hexDigit(hex.charCodeAt(2 * i));
+    const low = hexDigit(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) throw new TypeError('fromHex: expected an even-length hex string');
+    out[i] = (high << 4) | low;
+  }
   return out;
+}
+
+/** The two lowercase hex digits of each byte value (hex conversion is on the path of every fetched item). */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** The value of one hex digit's char code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  if (code >= 97 && code <= 102) return code - 87; // a-f
+  if (code >= 65 && code <= 70) return code - 55; // A-F
+  return -1;
 }
 
 /** Big-endian 4-byte encoding of an unsigned 32-bit integer. */

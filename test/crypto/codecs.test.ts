@@ -137,3 +137,14 @@ test('decoders given something other than bytes throw DecodeError, not TypeError
     }
   }
 });
+
+test('hex: every byte both ways, either case in; odd length and non-hex digits refused', async () => {
+  const { fromHex, toHex } = await import('../../src/crypto/bytes.ts');
+  const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const hex = toHex(all);
+  assert.equal(hex, Buffer.from(all).toString('hex'));
+  assert.deepEqual(fromHex(hex), all);
+  assert.deepEqual(fromHex(hex.toUpperCase()), all);
+  assert.equal(toHex(new Uint8Array(0)), '');
+  for (const bad of ['0', 'abc', 'zz', '0g', 'g0', ' 0', '0x00', '１２']) assert.throws(() => fromHex(bad), TypeError, bad);
+});
