@@ -193,6 +193,8 @@ export class Messenger {
   }
 
   private scheduleSweep(delay: number): void {
+    // A sweep that was running when stop() came must not start another.
+    if (this.stopped) return;
     this.sweepTimer = this.core.scheduler.setTimeout(() => {
       void this.sweepSeen()
         .catch(() => {})

@@ -158,6 +158,28 @@ describe('mailboxes', () => {
     });
   });
 
+  test('a mailbox closed while it sweeps schedules no further sweep', async () => {
+    const { boxes } = await network(1);
+    const home = boxes[0]!;
+    home.mailbox!.close();
+    // A mailbox of its own on the same store, with its own timers, whose sweep blocks until released.
+    const clock = testClock();
+    const scheduler = new ManualScheduler(clock);
+    const ctx = testContext('sweep', { clock });
+    let release = (): void => {};
+    const blocked = new Promise<void>((r) => (release = r));
+    const listExpired = home.store.listExpiredMail.bind(home.store);
+    home.store.listExpiredMail = async (now, limit) => (await blocked, listExpired(now, limit));
+    const box = await MailboxService.open({ ctx, store: home.store, identity: (await home.store.getIdentity(ctx))!, scheduler });
+    const advancing = scheduler.advance(0); // the first sweep starts, and waits
+    await settle();
+    box.close();
+    release();
+    await advancing;
+    await settle();
+    assert.equal(scheduler.pending, 0, 'no sweep scheduled after close');
+  });
+
   test('a depositor over its quota is refused with a clear error; nothing else is lost', async () => {
     const { boxes, alice } = await network(1);
     const box = boxes[0]!.mailbox!;

@@ -77,6 +77,8 @@ export class MailboxService {
   private readonly perDepositor = new Map<string, { since: number; items: number; bytes: number }>();
   private totalBytes = 0;
   private totalItems = 0;
+  /** Set by close(): no more sweeps. */
+  private closed = false;
   /** The newest storedAt given out: deposits get strictly increasing times, so deposit order is total. */
   private lastStoredAt = 0;
   private sweepTimer: unknown;
@@ -114,6 +116,7 @@ export class MailboxService {
 
   /** Stops sweeping. */
   close(): void {
+    this.closed = true;
     this.options.scheduler.clearTimeout(this.sweepTimer);
   }
 
@@ -132,6 +135,8 @@ export class MailboxService {
   }
 
   private scheduleSweep(delay: number): void {
+    // A sweep that was running when close() came must not start another.
+    if (this.closed) return;
     this.sweepTimer = this.options.scheduler.setTimeout(() => {
       void this.sweep()
         .catch(() => {})
