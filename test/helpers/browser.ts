@@ -6,7 +6,7 @@
  * a default route through it; nothing in it has a link to the host or
  * anywhere else, so every packet stays inside.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,17 +17,14 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { decodeInvite } from '../../src/node/invite.ts';
 import { createNamespace } from './terminal.ts';
-import { TEST_PASSPHRASE } from './cli.ts';
+import { startNode, TEST_PASSPHRASE, type RunningNode } from './cli.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'sotto.js');
 /** Debian's Chromium. */
 export const CHROMIUM = '/usr/bin/chromium';
 /** How long a page may take to show what a test waits for. */
 export const PAGE_TIMEOUT_MS = 30_000;
-/** How long a node may take from spawn to "ready". */
-const START_TIMEOUT_MS = 30_000;
 /** The namespace's private link: both ends of the veth pair, inside it. */
 const VETH = { a: 'sotto0', b: 'sotto1', addressA: '10.231.0.1/24', addressB: '10.231.0.2/24' };
 
@@ -94,51 +91,15 @@ export async function launchChromium(namespace: string): Promise<{ browser: Brow
 }
 
 /** A `sotto start` running inside a namespace. */
-export interface NamespacedNode {
-  readonly process: ChildProcess;
-  readonly addresses: string[];
+export interface NamespacedNode extends RunningNode {
   /** The "web <url>" it printed. */
   readonly web: string | undefined;
-  readonly output: () => string;
-  stop(): Promise<number | null>;
 }
 
 /** Starts `sotto --home HOME start ...args` inside `namespace` and waits for "ready". */
-export function startNodeIn(namespace: string, home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<NamespacedNode> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, BIN, '--home', home, 'start', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SOTTO_PASSPHRASE: TEST_PASSPHRASE, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`node did not get ready: ${out} ${err}`));
-    }, START_TIMEOUT_MS);
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!/^ready$/m.test(out)) return;
-      clearTimeout(timer);
-      resolve({
-        process: child,
-        addresses: [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1]!),
-        web: /^web (\S+)$/m.exec(out)?.[1],
-        output: () => out + err,
-        stop: async () => {
-          if (child.exitCode === null) child.kill('SIGTERM');
-          return exited;
-        },
-      });
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`node exited with ${code} before ready: ${out} ${err}`));
-    });
-  });
+export async function startNodeIn(namespace: string, home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<NamespacedNode> {
+  const node = await startNode(home, args, env, namespace);
+  return { ...node, web: /^web (\S+)$/m.exec(node.output())?.[1] };
 }
 
 /** A profile's page URL. */

@@ -76,7 +76,7 @@ export function startNode(home: string, args: readonly string[], env: NodeJS.Pro
         addresses: [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1]!),
         output: () => out + err,
         stop: async () => {
-          child.kill('SIGTERM');
+          if (child.exitCode === null) child.kill('SIGTERM');
           return exited;
         },
         kill: async () => {
