@@ -82,10 +82,25 @@ export function peerIdOfIdentity(identity: IdentityPublic): string {
  * Throws {@link InvalidPeerIdError}.
  */
 export function signingKeyOfPeerId(peerId: string | PeerId): Uint8Array {
+  if (typeof peerId === 'string') {
+    // Parsing a peer id (base58, multihash, key) costs more than decrypting a message; a drain asks for the same few over and over.
+    const known = signingKeys.get(peerId);
+    if (known) return known.slice();
+  }
   const id = typeof peerId === 'string' ? peerIdFromText(peerId) : peerId;
   if (id.type !== 'Ed25519') throw new InvalidPeerIdError(id.toString(), 'not-ed25519');
-  return Uint8Array.from(id.publicKey.raw);
+  const key = Uint8Array.from(id.publicKey.raw);
+  if (typeof peerId === 'string') {
+    if (signingKeys.size >= SIGNING_KEY_CACHE_SIZE) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(peerId, key.slice());
+  }
+  return key;
 }
+
+/** Peer ids whose signing key is remembered (the oldest is forgotten first): the contacts of a busy node fit. */
+const SIGNING_KEY_CACHE_SIZE = 1024;
+/** Valid Ed25519 peer ids (their exact text) and their signing keys. */
+const signingKeys = new Map<string, Uint8Array>();
 
 /** True when the peer id (text or object) names exactly this identity. Throws {@link InvalidPeerIdError} for a malformed string. */
 export function peerIdMatchesIdentity(peerId: string | PeerId, identity: IdentityPublic): boolean {
