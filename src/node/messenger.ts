@@ -82,6 +82,7 @@ export interface MessengerOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** Checks a contact name: 1-64 characters, no control characters, no surrounding spaces. */
 export function validateContactName(name: string): void {
@@ -304,7 +305,7 @@ export class Messenger {
       return; // not ours, or damaged: nothing to keep, the mailbox may delete it
     }
     // A backlog comes from few senders: each claimed peer id is parsed once per fetch.
-    const claimed = new TextDecoder().decode(opened.sender);
+    const claimed = decoder.decode(opened.sender);
     if (!senders.has(claimed)) {
       let parsed: string | undefined;
       try {
