@@ -266,12 +266,12 @@ export class Messenger {
         // Copies of what an earlier mailbox delivered: deleted here without being downloaded.
         await acknowledgeOn(stream, [...handled].map(fromHex));
         received += await fetchAllOn(stream, async (items, more) => {
-          progress.received(items.map(({ id }) => toHex(id)), more);
+          const ids = items.map(({ id }) => toHex(id));
+          progress.received(ids, more);
           await Promise.all(
-            items.map(async ({ id, item }) => {
-              const idHex = toHex(id);
-              await this.receiveFetched(idHex, item, handled, delivered, senders);
-              progress.handled(idHex);
+            items.map(async ({ item }, i) => {
+              await this.receiveFetched(ids[i]!, item, handled, delivered, senders);
+              progress.handled(ids[i]!);
             }),
           );
           // One synced write makes the whole batch durable before the mailbox is told to delete it.
@@ -409,7 +409,6 @@ export class Messenger {
   private async updateContact(old: ContactRecord, updated: ContactRecord): Promise<ContactRecord> {
     await this.core.store.commit(new Tx().putContact(updated), { sync: true });
     this.core.contactsChanged([old], [updated]);
-    await this.rememberAddresses(updated);
     return updated;
   }
 

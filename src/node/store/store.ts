@@ -212,6 +212,11 @@ export class SottoStore {
     return Promise.all(stored.map((v, i) => (v === undefined ? undefined : this.values.decode(physical[i]!, v))));
   }
 
+  /** Physical keys under a logical prefix, values unread (index entries whose value is empty). */
+  private async *keysUnder(prefix: string, options: { limit?: number } = {}): AsyncGenerator<string> {
+    for await (const [key] of this.backend.entries({ ...prefixRange(this.names.physical(prefix)), ...options })) yield key;
+  }
+
   /** Entries under a logical prefix; yields physical keys. */
   private async *range(prefix: string, options: { limit?: number; reverse?: boolean } = {}): AsyncGenerator<[string, Uint8Array]> {
     for await (const [key, stored] of this.backend.entries({ ...prefixRange(this.names.physical(prefix)), ...options })) yield [key, await this.values.decode(key, stored)];
@@ -308,7 +313,7 @@ export class SottoStore {
   async listMail(mailboxKey: string, limit: number): Promise<{ id: string; held: HeldMail }[]> {
     const prefix = `mboxord:${mailboxKey}:`;
     const ids: string[] = [];
-    for await (const [key] of this.range(prefix, { limit })) ids.push(key.slice(key.lastIndexOf(':') + 1));
+    for await (const key of this.keysUnder(prefix, { limit })) ids.push(key.slice(key.lastIndexOf(':') + 1));
     const held = await this.getMailMany(mailboxKey, ids);
     const out: { id: string; held: HeldMail }[] = [];
     ids.forEach((id, i) => {
@@ -320,7 +325,7 @@ export class SottoStore {
   /** Keys ("<mailbox key>:<id>") of the held items that have a deposit-order entry. */
   async mailOrderIds(): Promise<Set<string>> {
     const ids = new Set<string>();
-    for await (const [key] of this.range('mboxord:')) {
+    for await (const key of this.keysUnder('mboxord:')) {
       const [, mailboxKey, , id] = key.split(':') as [string, string, string, string];
       ids.add(`${mailboxKey}:${id}`);
     }
