@@ -29,6 +29,7 @@ import { yamux } from '@libp2p/yamux';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p';
+import { concatBytes, fromHex, toHex, utf8 } from '../crypto/bytes.ts';
 import { SottoError } from '../crypto/errors.ts';
 import type { IdentityKeyPair } from '../crypto/identity.ts';
 import {
@@ -495,11 +496,9 @@ export function checkSwarmKey(swarmKey: Uint8Array): Uint8Array {
  */
 export function mdnsServiceTag(swarmKey: Uint8Array): string {
   checkSwarmKey(swarmKey);
-  const hex = new TextDecoder().decode(swarmKey).split(/\r?\n/)[2]!.toLowerCase();
-  const key = Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16));
-  const digest = sha256(new Uint8Array([...new TextEncoder().encode(LABEL_MDNS_PRIVATE_TAG), ...key]));
-  const tag = Array.from(digest.subarray(0, MDNS_PRIVATE_TAG_BYTES), (b) => b.toString(16).padStart(2, '0')).join('');
-  return `_sotto-${tag}._udp.local`;
+  const key = fromHex(new TextDecoder().decode(swarmKey).split(/\r?\n/)[2]!);
+  const digest = sha256(concatBytes(utf8(LABEL_MDNS_PRIVATE_TAG), key));
+  return `_sotto-${toHex(digest.subarray(0, MDNS_PRIVATE_TAG_BYTES))}._udp.local`;
 }
 
 /**

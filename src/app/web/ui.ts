@@ -10,6 +10,7 @@
 import QRCode from 'qrcode';
 import type { ContactLine } from '../api.ts';
 import type { MessageRecord } from '../../node/store/records.ts';
+import { clockTime } from '../chat/format.ts';
 import { h, replaceChildren, type Child } from './dom.ts';
 import type { BrowserPeer } from './peer.ts';
 
@@ -17,6 +18,8 @@ import type { BrowserPeer } from './peer.ts';
 const PRESENCE_REFRESH_MS = 3_000;
 /** Characters of a peer id shown in the header (the whole id is under "You"). */
 const SHORT_ID_CHARS = 12;
+/** How close to the bottom (px) the conversation must be scrolled to follow new messages. */
+const SCROLL_STICK_PX = 8;
 
 async function qrDataUrl(text: string): Promise<string> {
   const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'L', margin: 1 });
@@ -28,11 +31,6 @@ function describeState(m: MessageRecord): string {
   return m.status;
 }
 
-function timeOf(ms: number): string {
-  const d = new Date(ms);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -42,7 +40,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const { api, messenger, node } = peer;
   let contacts: ContactLine[] = [];
   let selected: string | undefined;
-  let history: MessageRecord[] = [];
+  /** The open conversation must be read again (a message came or changed, or another contact was chosen); the presence timer alone does not. */
+  let historyStale = true;
   let warning: string | undefined;
   let lastInvite = '';
 
@@ -73,6 +72,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
             addInvite.value = '';
             addName.value = '';
             selected = line.name;
+            historyStale = true;
             refresh();
           })
           .catch((err: unknown) => (addError.textContent = errorText(err)));
@@ -104,6 +104,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       .send(to, text, 0)
       .then(() => {
         composer.value = '';
+        historyStale = true;
         refresh();
       })
       .catch((err: unknown) => (sendError.textContent = errorText(err)));
@@ -225,6 +226,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
           'data-verified': String(c.verified),
           onclick: () => {
             selected = c.name;
+            historyStale = true;
             safety.hidden = true;
             layout.dataset['view'] = 'chat';
             refresh();
@@ -240,36 +242,46 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       'li',
       { class: `message ${m.direction}`, 'data-testid': 'message', 'data-direction': m.direction, 'data-state': m.status },
       h('span', { class: 'text', 'data-testid': 'message-text' }, m.text),
-      h('span', { class: 'meta' }, h('time', {}, timeOf(m.timestamp)), ' ', h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(m))),
+      h('span', { class: 'meta' }, h('time', {}, clockTime(m.timestamp)), ' ', h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(m))),
     );
   }
 
   async function redraw(): Promise<void> {
     contacts = await api.listContacts();
-    if (selected && !contacts.some((c) => c.name === selected)) selected = undefined;
-    const current = contacts.find((c) => c.name === selected);
-    if (current) {
-      if (current.unread > 0 && document.visibilityState === 'visible') {
-        await messenger.markRead(current.name);
-        contacts = await api.listContacts();
-      }
-      history = await messenger.history(current.name);
-    } else {
-      history = [];
+    if (selected && !contacts.some((c) => c.name === selected)) {
+      selected = undefined;
+      historyStale = true;
+    }
+    let now = contacts.find((c) => c.name === selected);
+    if (now && now.unread > 0 && document.visibilityState === 'visible') {
+      await messenger.markRead(now.name);
+      const read = { ...now, unread: 0 };
+      contacts = contacts.map((c) => (c === now ? read : c));
+      now = read;
+      historyStale = true;
     }
     if (!identityFolded && contacts.length > 0) {
       identityFolded = true;
       identity.open = false;
     }
     replaceChildren(contactList, ...(contacts.length === 0 ? [h('li', { class: 'empty' }, 'No contacts yet: add one with their invite.')] : contacts.map(contactItem)));
-    const now = contacts.find((c) => c.name === selected);
     replaceChildren(chatTitle, now ? `${now.name}${now.online ? ' · online' : ''}${now.verified ? ' · verified ✓' : ' · not verified'}` : 'Choose a contact');
     verifyButton.disabled = !now;
     composer.disabled = !now;
     send.disabled = !now;
-    const stick = messages.scrollTop + messages.clientHeight >= messages.scrollHeight - 8;
-    replaceChildren(messages, ...history.map(messageItem));
-    if (stick) messages.scrollTop = messages.scrollHeight;
+    if (historyStale) {
+      // Cleared before reading: an event during the read marks it stale again.
+      historyStale = false;
+      const history = now
+        ? await messenger.history(now.name).catch((err: unknown) => {
+            historyStale = true;
+            throw err;
+          })
+        : [];
+      const stick = messages.scrollTop + messages.clientHeight >= messages.scrollHeight - SCROLL_STICK_PX;
+      replaceChildren(messages, ...history.map(messageItem));
+      if (stick) messages.scrollTop = messages.scrollHeight;
+    }
     const changed = now?.keyChangedAt !== undefined ? `${now.name}'s identity key changed: compare safety numbers again.` : undefined;
     const text = warning ?? changed;
     warningBox.hidden = text === undefined;
@@ -308,8 +320,14 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   }
 
   const offs = [
-    messenger.on('message', () => refresh()),
-    messenger.on('status', () => refresh()),
+    messenger.on('message', () => {
+      historyStale = true;
+      refresh();
+    }),
+    messenger.on('status', () => {
+      historyStale = true;
+      refresh();
+    }),
     messenger.on('identity-warning', (e) => {
       warning = `A peer claimed a known contact's name with another identity key (${e.reason}). Nothing from it was accepted.`;
       refresh();
