@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import * as rpc from '../rpc.ts';
 
 /** One mailbox home of the process. */
 export interface MailboxPeer {
@@ -33,13 +34,7 @@ export interface Requests {
 
 export type RequestName = keyof Requests;
 
-export interface RequestMessage<K extends RequestName = RequestName> {
-  readonly id: number;
-  readonly name: K;
-  readonly args: Requests[K]['args'];
-}
-
-export type ReplyMessage = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type RequestMessage<K extends RequestName = RequestName> = rpc.RequestMessage<Requests, K>;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./mailboxes.ts', import.meta.url));
@@ -79,50 +74,14 @@ export async function spawnMailboxes(dir: string, count: number): Promise<Mailbo
     if (!exitedAlready) child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
-  let nextId = 0;
-  let gone: Error | undefined;
-
-  const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the mailbox process was not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    child.on('message', (raw) => {
-      const message = raw as ReadyMessage | ReplyMessage;
-      if ('ready' in message) {
-        clearTimeout(timer);
-        resolve(message);
-        return;
-      }
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.ok) waiter?.resolve(message.value);
-      else waiter?.reject(new Error(`mailbox process: ${message.error}`));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      gone = new Error(`the mailbox process exited (${signal ?? code})`);
-      for (const waiter of pending.values()) waiter.reject(gone);
-      pending.clear();
-      reject(gone);
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  }).catch(async (err: unknown) => {
+  const connection = rpc.connectChild<Requests, ReadyMessage>(child, 'mailbox process', READY_TIMEOUT_MS);
+  const ready = await connection.ready.catch(async (err: unknown) => {
     child.kill('SIGKILL');
     await exited;
     process.removeListener('exit', killOnExit);
     throw err;
   });
-
-  const request = <K extends RequestName>(name: K, args: Requests[K]['args']): Promise<Requests[K]['result']> => {
-    if (gone) return Promise.reject(gone);
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      child.send({ id, name, args } satisfies RequestMessage<K>);
-    });
-  };
+  const { request } = connection;
 
   return {
     mailboxes: ready.mailboxes,

@@ -18,7 +18,8 @@ import { MailboxService } from '../../src/node/mailbox/service.ts';
 import { Messenger } from '../../src/node/messenger.ts';
 import { openLevelStore } from '../../src/node/store/level.ts';
 import type { SottoStore } from '../../src/node/store/store.ts';
-import type { ReadyMessage, ReplyMessage, RequestMessage, Requests } from './ipc.ts';
+import { sendToParent, serveRequests } from '../rpc.ts';
+import type { ReadyMessage, RequestMessage, Requests } from './ipc.ts';
 
 /** Loopback only: nothing leaves the machine. */
 const LOOPBACK_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
@@ -33,10 +34,6 @@ if (!dir || !Number.isInteger(count) || count < 1 || !process.send) {
   console.error('usage: node --import tsx bench/drain/mailboxes.ts <dir> <count> (spawned by the drain benchmark, with an IPC channel)');
   process.exit(2);
 }
-const send = (message: ReadyMessage | ReplyMessage): void => {
-  process.send!(message);
-};
-
 interface MailboxHome {
   readonly store: SottoStore;
   readonly node: SottoNode;
@@ -106,15 +103,6 @@ async function answer(request: RequestMessage): Promise<unknown> {
   }
 }
 
-process.on('message', (raw) => {
-  const request = raw as RequestMessage;
-  answer(request).then(
-    (value) => {
-      send({ id: request.id, ok: true, value });
-      if (request.name === 'stop') process.disconnect();
-    },
-    (err: unknown) => send({ id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-  );
-});
+serveRequests(answer);
 
-send({ ready: true, mailboxes: homes.map((h) => ({ peerId: h.node.peerId, addresses: h.node.addresses() })), pid: process.pid });
+sendToParent<ReadyMessage>({ ready: true, mailboxes: homes.map((h) => ({ peerId: h.node.peerId, addresses: h.node.addresses() })), pid: process.pid });

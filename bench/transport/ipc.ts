@@ -3,6 +3,7 @@
  * to each other over Node's IPC channel: one "ready" from the receiver, then
  * requests from the benchmark, each answered once under its id.
  */
+import type * as rpc from '../rpc.ts';
 import type { StoreWriteStats } from './store-stats.ts';
 
 /** Texts the receiver stored that start with a prefix. */
@@ -31,13 +32,7 @@ export interface Requests {
 
 export type RequestName = keyof Requests;
 
-export interface RequestMessage<K extends RequestName = RequestName> {
-  readonly id: number;
-  readonly name: K;
-  readonly args: Requests[K]['args'];
-}
-
-export type ReplyMessage = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type RequestMessage<K extends RequestName = RequestName> = rpc.RequestMessage<Requests, K>;
 
 /** The receiver's first message. */
 export interface ReadyMessage {

@@ -8,7 +8,8 @@
  */
 import { textsDigest } from './digest.ts';
 import { openParty, STORE_MODES, type Party, type StoreMode } from './party.ts';
-import type { ReadyMessage, ReceivedCount, ReplyMessage, RequestMessage, Requests } from './ipc.ts';
+import { sendToParent, serveRequests } from '../rpc.ts';
+import type { ReadyMessage, ReceivedCount, RequestMessage, Requests } from './ipc.ts';
 
 const dir = process.argv[2];
 const mode = (process.argv[3] ?? 'level') as StoreMode;
@@ -16,10 +17,6 @@ if (!dir || !process.send || !STORE_MODES.includes(mode)) {
   console.error(`usage: node --import tsx bench/transport/receiver.ts <dir> [${STORE_MODES.join('|')}] (spawned by the transport benchmark, with an IPC channel)`);
   process.exit(2);
 }
-const send = (message: ReadyMessage | ReplyMessage): void => {
-  process.send!(message);
-};
-
 const party = await openParty(dir, 'receiver', { serveEcho: true, store: mode });
 
 async function received(p: Party, name: string, prefix: string): Promise<ReceivedCount> {
@@ -54,19 +51,10 @@ async function answer(request: RequestMessage): Promise<unknown> {
   }
 }
 
-process.on('message', (raw) => {
-  const request = raw as RequestMessage;
-  answer(request).then(
-    (value) => {
-      send({ id: request.id, ok: true, value });
-      if (request.name === 'stop') process.disconnect();
-    },
-    (err: unknown) => send({ id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-  );
-});
+serveRequests(answer);
 // The benchmark went away without "stop": do not linger.
 process.on('disconnect', () => {
   void party.close().finally(() => process.exit(0));
 });
 
-send({ ready: true, peerId: party.node.peerId, addresses: party.node.addresses(), pid: process.pid });
+sendToParent<ReadyMessage>({ ready: true, peerId: party.node.peerId, addresses: party.node.addresses(), pid: process.pid });

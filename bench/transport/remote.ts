@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ReadyMessage, ReplyMessage, RequestName, Requests } from './ipc.ts';
+import { connectChild } from '../rpc.ts';
+import type { ReadyMessage, RequestName, Requests } from './ipc.ts';
 import type { StoreMode } from './party.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,45 +37,12 @@ export async function spawnReceiver(dir: string, options: { nodeArgs?: readonly 
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
-  let nextId = 0;
-  let gone: Error | undefined;
-
-  const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the receiver was not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
-    child.on('message', (raw) => {
-      const message = raw as ReadyMessage | ReplyMessage;
-      if ('ready' in message) {
-        clearTimeout(timer);
-        resolve(message);
-        return;
-      }
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.ok) waiter?.resolve(message.value);
-      else waiter?.reject(new Error(`receiver: ${message.error}`));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      gone = new Error(`the receiver exited (${signal ?? code})`);
-      for (const waiter of pending.values()) waiter.reject(gone);
-      pending.clear();
-      reject(gone);
-    });
-    child.once('error', reject);
-  }).catch((err: unknown) => {
+  const connection = connectChild<Requests, ReadyMessage>(child, 'receiver', READY_TIMEOUT_MS);
+  const ready = await connection.ready.catch((err: unknown) => {
     child.kill('SIGKILL');
     throw err;
   });
-
-  const request = <K extends RequestName>(name: K, args: Requests[K]['args']): Promise<Requests[K]['result']> => {
-    if (gone) return Promise.reject(gone);
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      child.send({ id, name, args });
-    });
-  };
+  const { request } = connection;
 
   return {
     peerId: ready.peerId,
@@ -82,7 +50,7 @@ export async function spawnReceiver(dir: string, options: { nodeArgs?: readonly 
     pid: ready.pid,
     request,
     stop: async () => {
-      if (!gone) await request('stop', {}).catch(() => {});
+      if (!connection.gone()) await request('stop', {}).catch(() => {});
       const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
