@@ -10,7 +10,7 @@ import type { Primitives } from '../crypto/primitives/types.ts';
 import { formatSafetyNumber, safetyNumber } from '../crypto/safety-number.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 import { MAX_INVITE_ADDRESSES } from '../node/constants.ts';
-import { InvalidContactNameError, UnknownContactError } from '../node/errors.ts';
+import { InvalidContactNameError } from '../node/errors.ts';
 import { decodeInvite, encodeInvite, inviteAddressBytes } from '../node/invite.ts';
 import type { Messenger } from '../node/messenger.ts';
 import { signingKeyOfPeerId } from '../node/peer-id.ts';
@@ -103,11 +103,6 @@ function chosenAddresses(addresses: readonly string[], peerId: string): string[]
  * addresses (empty when none runs); `line` turns a contact into its API form.
  */
 export function inviteMethods(messenger: Messenger, primitives: Primitives, listening: () => string[], line: (c: ContactRecord) => Promise<ContactLine>): InviteMethods {
-  const contactNamed = async (name: string): Promise<ContactRecord> => {
-    const contact = (await messenger.contacts()).find((c) => c.name === name);
-    if (!contact) throw new UnknownContactError(name);
-    return contact;
-  };
   return {
     invite: async (addresses) => {
       const peerId = messenger.peerId;
@@ -124,7 +119,7 @@ export function inviteMethods(messenger: Messenger, primitives: Primitives, list
       return line(await messenger.addContact(name ?? invite.name, invite.peerId, { acceptNewKey, addresses: invite.addresses }));
     },
     safetyNumber: async (name) => {
-      const contact = await contactNamed(name);
+      const contact = await messenger.contact(name);
       const number = safetyNumber(primitives, messenger.identity.public.signingKey, signingKeyOfPeerId(contact.peerId));
       return { name: contact.name, peerId: contact.peerId, safetyNumber: formatSafetyNumber(number.digits), qrPayload: number.qrPayload, verified: contact.verified };
     },

@@ -423,7 +423,8 @@ export class Messenger {
     return this.core.store.listContacts();
   }
 
-  private async contact(name: string): Promise<ContactRecord> {
+  /** The contact named `name` (from the contact cache). Throws UnknownContactError. */
+  async contact(name: string): Promise<ContactRecord> {
     const contact = await this.core.contactByName(name);
     if (!contact) throw new UnknownContactError(name);
     return contact;
