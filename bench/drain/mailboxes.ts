@@ -27,6 +27,8 @@ const LOOPBACK_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 const PASSPHRASE = 'drain benchmark passphrase';
 /** The answer frame type of an accepted deposit (docs/PROTOCOL.md §18). */
 const RECEIPT = 2;
+/** process.cpuUsage() counts microseconds. */
+const MICROSECONDS_PER_MS = 1000;
 
 const dir = process.argv[2];
 const count = Number(process.argv[3]);
@@ -95,7 +97,7 @@ async function answer(request: RequestMessage): Promise<unknown> {
     }
     case 'usage': {
       const cpu = process.cpuUsage();
-      return { items: homes.map((h) => h.mailbox.usage().items), cpuMs: (cpu.user + cpu.system) / 1000 } satisfies Requests['usage']['result'];
+      return { items: homes.map((h) => h.mailbox.usage().items), cpuMs: (cpu.user + cpu.system) / MICROSECONDS_PER_MS } satisfies Requests['usage']['result'];
     }
     case 'stop':
       await closeAll();
