@@ -456,7 +456,7 @@ export async function runDrainBench(args: readonly string[]): Promise<number> {
         met: run.ms <= DRAIN_TARGET_MS,
         targetMessages: FULL_MESSAGES,
         messages: run.messages,
-        network: 'libp2p loopback; mailboxes in a separate process (one process holds all three), the recipient alone in this one',
+        network: `libp2p loopback; mailboxes in a separate process (one process holds all ${MAILBOX_REPLICAS}), the recipient alone in this one`,
         recipientCpuMs: roundTo(run.recipientCpuMs, 1),
         mailboxCpuMs: roundTo(run.mailboxCpuMs, 1),
         fetched: run.fetched,
