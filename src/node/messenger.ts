@@ -16,7 +16,6 @@
  * Without a network (a `sotto` command while no node runs on the home) the
  * same calls work on the store: messages wait in the outbox for `sotto start`.
  */
-import { fromHex, toHex } from '../crypto/bytes.ts';
 import { generateIdentity, type IdentityKeyPair } from '../crypto/identity.ts';
 import { createPrekeyState } from '../crypto/prekeys.ts';
 import { encryptMessage } from '../crypto/session.ts';
@@ -43,12 +42,9 @@ import { Core, type MessengerEvents, type Scheduler } from './core.ts';
 import { Courier } from './courier.ts';
 import { checkContactAddresses, sameAddresses } from './contact-addresses.ts';
 import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidContactNameError, InvalidMessageError, NotInitialisedError, UnknownContactError } from './errors.ts';
-import { receiveEnvelopeDetailed, serveMsgStream } from './inbox.ts';
-import { openSealed } from '../crypto/sealed.ts';
+import { serveMsgStream } from './inbox.ts';
+import { fetchMail as fetchMailFromMailboxes } from './mail-fetch.ts';
 import { publishBundle } from './bundle-publisher.ts';
-import { acknowledgeOn, fetchAllOn, withClosestMailboxes } from './mailbox/client.ts';
-import { mailboxKeyOf } from './mailbox/keys.ts';
-import { MailProgressTracker } from './mail-progress.ts';
 import type { MailboxService } from './mailbox/service.ts';
 import type { Network } from './network.ts';
 import { encodePayload, type Payload } from './payload.ts';
@@ -82,7 +78,6 @@ export interface MessengerOptions {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Checks a contact name: 1-64 characters, no control characters, no surrounding spaces. */
 export function validateContactName(name: string): void {
@@ -236,13 +231,11 @@ export class Messenger {
 
   /**
    * Fetches this node's mail from its mailboxes (the k closest to its
-   * mailbox key): each item is unsealed, decrypted and stored durably before
-   * the mailbox is told to delete it; every new message is confirmed to its
-   * sender with a 'delivered' receipt. The mailboxes are visited one after
-   * another; a later one is first told to delete the items an earlier one
-   * delivered (the same sealed bytes, so the same ids), so copies are never
-   * downloaded. Resolves to the number of items downloaded. One fetch runs
-   * at a time.
+   * mailbox key; ./mail-fetch.ts): each item is unsealed, decrypted and
+   * stored durably before the mailbox is told to delete it, and copies held
+   * by the other mailboxes are deleted without being downloaded; every new
+   * message is confirmed to its sender with a 'delivered' receipt. Resolves
+   * to the number of items downloaded. One fetch runs at a time.
    */
   fetchMail(): Promise<number> {
     this.fetching ??= this.fetchMailNow().finally(() => {
@@ -252,75 +245,13 @@ export class Messenger {
   }
 
   private async fetchMailNow(): Promise<number> {
-    const core = this.core;
-    if (!core.network) return 0;
-    const delivered = new Map<string, string[]>();
-    // Items handled in this fetch, by id: the same sealed item held by another mailbox is a copy.
-    const handled = new Set<string>();
-    const senders = new Map<string, string | undefined>();
-    let received = 0;
-    const progress = new MailProgressTracker((p) => core.emit('mail-progress', p));
-    const mailboxKey = mailboxKeyOf(core.ctx.primitives, core.peerId);
-    this.mailboxesReached = await withClosestMailboxes(core, mailboxKey, MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
-      try {
-        // Copies of what an earlier mailbox delivered: deleted here without being downloaded.
-        await acknowledgeOn(stream, [...handled].map(fromHex));
-        received += await fetchAllOn(stream, async (items, more) => {
-          const ids = items.map(({ id }) => toHex(id));
-          progress.received(ids, more);
-          await Promise.all(
-            items.map(async ({ item }, i) => {
-              await this.receiveFetched(ids[i]!, item, handled, delivered, senders);
-              progress.handled(ids[i]!);
-            }),
-          );
-          // One synced write makes the whole batch durable before the mailbox is told to delete it.
-          await core.store.sync();
-        });
-      } catch {
-        // This mailbox failed midway; what was acknowledged is stored, the rest stays there.
-      }
-    });
-    this.lastFetchAt = core.ctx.now();
-    progress.finish();
+    const { received, mailboxesReached, delivered } = await fetchMailFromMailboxes(this.core);
+    this.mailboxesReached = mailboxesReached;
+    this.lastFetchAt = this.core.ctx.now();
     for (const [sender, ids] of delivered) {
       for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) await this.enqueue(sender, 'receipt', { type: 'receipt', kind: 'delivered', ids: ids.slice(i, i + MAX_RECEIPT_IDS) });
     }
     return received;
-  }
-
-  /**
-   * Handles one fetched item: unseals, decrypts and stores it, noting new
-   * messages in `delivered` for the receipt. Returns quietly for a copy
-   * (`handled`), an item that is not ours or is damaged; throws when the
-   * store could not take it (the mailbox keeps it).
-   */
-  private async receiveFetched(idHex: string, item: Uint8Array, handled: Set<string>, delivered: Map<string, string[]>, senders: Map<string, string | undefined>): Promise<void> {
-    const core = this.core;
-    if (handled.has(idHex)) return;
-    let opened;
-    try {
-      opened = await openSealed(core.ctx, core.identity, item);
-    } catch {
-      return; // not ours, or damaged: nothing to keep, the mailbox may delete it
-    }
-    // A backlog comes from few senders: each claimed peer id is parsed once per fetch.
-    const claimed = decoder.decode(opened.sender);
-    if (!senders.has(claimed)) {
-      let parsed: string | undefined;
-      try {
-        parsed = parsePeerId(claimed);
-      } catch {
-        parsed = undefined;
-      }
-      senders.set(claimed, parsed);
-    }
-    const sender = senders.get(claimed);
-    if (sender === undefined) return;
-    const result = await receiveEnvelopeDetailed(core, sender, opened.envelope, { sync: false });
-    if (result.status === 'retry') throw new Error('could not store fetched mail');
-    handled.add(idHex);
-    if (result.stored.length > 0) delivered.set(sender, [...(delivered.get(sender) ?? []), ...result.stored.map((m) => m.id)]);
   }
 
   /** What the last mail fetch reached, and when it ended (undefined before the first). */

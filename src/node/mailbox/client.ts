@@ -27,7 +27,8 @@ export interface CustodyReceipt {
   readonly expiresAt: number;
 }
 
-async function openMailbox(core: Core, peerId: string): Promise<FramedStream> {
+/** Opens a mailbox stream to `peerId`. */
+export async function openMailbox(core: Core, peerId: string): Promise<FramedStream> {
   if (!core.network) throw new ProtocolError(MAILBOX_PROTOCOL, 'no network');
   return core.network.open(peerId, MAILBOX_PROTOCOL, MAX_MAILBOX_FRAME_BYTES, { signal: AbortSignal.timeout(MAILBOX_TIMEOUT_MS) });
 }
@@ -64,6 +65,62 @@ export async function withClosestMailboxes(
     }
   }
   return served;
+}
+
+/** A mailbox stream opened by {@link openClosestMailboxes}. */
+export interface OpenMailbox {
+  readonly peerId: string;
+  readonly stream: FramedStream;
+}
+
+/**
+ * Mailbox streams to up to `k` peers that serve mailboxes, closest to
+ * `mailboxKey` first (candidates from the DHT; one that cannot be opened is
+ * skipped). The caller closes them.
+ */
+export async function openClosestMailboxes(core: Core, mailboxKey: Bytes, k: number): Promise<OpenMailbox[]> {
+  if (!core.network) return [];
+  const candidates = await core.network.closestPeers(mailboxKey, MAILBOX_CANDIDATES, { signal: AbortSignal.timeout(MAILBOX_TIMEOUT_MS) });
+  const open: OpenMailbox[] = [];
+  for (const peerId of candidates) {
+    if (open.length >= k) break;
+    try {
+      open.push({ peerId, stream: await openMailbox(core, peerId) });
+    } catch {
+      // not a mailbox, or not reachable now
+    }
+  }
+  return open;
+}
+
+/**
+ * Acknowledgements sent on a mailbox stream while this node works on
+ * another: each {@link send} leaves after the answers to the one before
+ * (read in the background), so the mailbox deletes while this node goes on.
+ */
+export class BackgroundAcks {
+  private chain: Promise<void> = Promise.resolve();
+  private failed = false;
+
+  constructor(private readonly stream: FramedStream) {}
+
+  send(ids: readonly Bytes[]): void {
+    if (ids.length === 0) return;
+    this.chain = this.chain.then(async () => {
+      if (this.failed) return;
+      try {
+        await acknowledgeOn(this.stream, ids);
+      } catch {
+        this.failed = true;
+      }
+    });
+  }
+
+  /** Resolves once every acknowledgement was answered: true, or false when the stream failed. */
+  async settled(): Promise<boolean> {
+    await this.chain;
+    return !this.failed;
+  }
 }
 
 /**
@@ -109,26 +166,37 @@ export async function acknowledgeOn(stream: FramedStream, ids: readonly Bytes[])
  * Fetches everything a mailbox holds for this node, batch by batch: each
  * batch goes to `store` (which resolves once the items are durably handled)
  * with whether the mailbox has more, and is then acknowledged, so the mailbox
- * deletes it. The acknowledgement and the next FETCH leave together (the
- * mailbox answers in order: it deletes, then lists what is left). Resolves to
- * the number of items received.
+ * deletes it. The FETCH of the next batch leaves before a batch is handed to
+ * `store`, so the mailbox lists it while this node works (a FETCH continues
+ * after what the stream already handed out). Answers come in request order;
+ * the ACKED answers are read as they come. Resolves to the number of items
+ * received.
  */
 export async function fetchAllOn(stream: FramedStream, store: (items: readonly MailItem[], more: boolean) => Promise<void>): Promise<number> {
   let received = 0;
+  let unanswered = 0; // ACKs whose ACKED is still to come
   const fetch = encodeMailboxFrame({ type: 'fetch', max: MAILBOX_FETCH_BATCH });
   let signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
   await stream.write(fetch, { signal });
   for (;;) {
     const answer = decodeMailboxFrame(await stream.read({ signal }));
+    if (answer.type === 'acked' && unanswered > 0) {
+      unanswered--;
+      continue;
+    }
     if (answer.type !== 'items') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${answer.type} frame`);
-    if (answer.items.length === 0) return received;
+    if (answer.items.length === 0) break;
+    if (answer.more) await stream.write(fetch, { signal });
     await store(answer.items, answer.more);
     received += answer.items.length;
     signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
-    const ack = encodeMailboxFrame({ type: 'ack', ids: answer.items.map((i) => i.id) });
-    await stream.writeMany(answer.more ? [ack, fetch] : [ack], { signal });
+    await stream.write(encodeMailboxFrame({ type: 'ack', ids: answer.items.map((i) => i.id) }), { signal });
+    unanswered++;
+    if (!answer.more) break;
+  }
+  for (; unanswered > 0; unanswered--) {
     const acked = decodeMailboxFrame(await stream.read({ signal }));
     if (acked.type !== 'acked') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${acked.type} frame`);
-    if (!answer.more) return received;
   }
+  return received;
 }

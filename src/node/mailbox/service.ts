@@ -31,6 +31,7 @@ import {
 } from '../constants.ts';
 import type { Scheduler } from '../core.ts';
 import type { FramedStream } from '../network.ts';
+import type { MailPosition } from '../store/held-mail.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import { mailboxKeyHex } from './keys.ts';
 import { custodySignedData, decodeMailboxFrame, encodeMailboxFrame, type MailItem, type RefusalReason } from './wire.ts';
@@ -46,10 +47,20 @@ const ITEM_OVERHEAD_BYTES = 36;
 const HANDED_OUT_LIMIT = 2 * MAILBOX_FETCH_BATCH;
 
 /** What a mailbox remembers of an item it handed out: its times (which name its index entries) and size. */
-interface HandedOut {
+export interface HandedOut {
   readonly storedAt: number;
   readonly expiresAt: number;
   readonly bytes: number;
+}
+
+/**
+ * What one stream remembers of what it handed out: the times of its items
+ * (so that their ACK needs no read), and the last item's place in deposit
+ * order (a FETCH on the stream continues after it).
+ */
+export interface FetchCursor {
+  readonly handedOut: Map<string, HandedOut>;
+  after?: MailPosition;
 }
 
 /** Options of a mailbox. */
@@ -220,15 +231,17 @@ export class MailboxService {
   }
 
   /**
-   * Up to `max` items for `recipient`, within one frame. `handedOut`, when
-   * given, receives the times of every item sent, so that acknowledging them
-   * on the same stream needs no read.
+   * Up to `max` items for `recipient`, within one frame, in deposit order.
+   * With a stream's `cursor`: only items after the last one it handed out
+   * (so a client may ask for the next batch before acknowledging this one),
+   * and the cursor notes the times of every item sent, so that acknowledging
+   * them on the same stream needs no read.
    */
-  fetch(recipient: string, max: number, handedOut?: Map<string, HandedOut>): Promise<Uint8Array> {
+  fetch(recipient: string, max: number, cursor?: FetchCursor): Promise<Uint8Array> {
     // Not while a deletion runs: a handed-out item is held when it is listed and remembered.
     return this.exclusively(async () => {
       const key = mailboxKeyHex(this.options.ctx.primitives, recipient);
-      const listed = await this.options.store.listMail(key, max + 1);
+      const listed = await this.options.store.listMail(key, max + 1, cursor?.after);
       const items: MailItem[] = [];
       let size = ITEMS_FRAME_HEADER_BYTES;
       let more = listed.length > max;
@@ -239,7 +252,10 @@ export class MailboxService {
         }
         size += ITEM_OVERHEAD_BYTES + held.item.length;
         items.push({ id: fromHex(id), item: held.item });
-        handedOut?.set(id, { storedAt: held.storedAt, expiresAt: held.expiresAt, bytes: held.item.length });
+        if (cursor) {
+          cursor.handedOut.set(id, { storedAt: held.storedAt, expiresAt: held.expiresAt, bytes: held.item.length });
+          cursor.after = { storedAt: held.storedAt, id };
+        }
       }
       return encodeMailboxFrame({ type: 'items', more, items });
     });
@@ -302,6 +318,7 @@ export class MailboxService {
     // Times of the items this stream handed out and that are still held: their ACK needs no read.
     const key = mailboxKeyHex(this.options.ctx.primitives, remotePeerId);
     const handedOut = new Map<string, HandedOut>();
+    const cursor: FetchCursor = { handedOut };
     const streams = this.handedOut.get(key) ?? new Set();
     this.handedOut.set(key, streams.add(handedOut));
     try {
@@ -323,7 +340,7 @@ export class MailboxService {
         else if (frame.type === 'fetch') {
           // An ITEMS frame holds at most MAILBOX_FETCH_BATCH items; older unacknowledged ones are forgotten (an ACK of them reads).
           if (handedOut.size >= HANDED_OUT_LIMIT) handedOut.clear();
-          await stream.write(await this.fetch(remotePeerId, frame.max, handedOut));
+          await stream.write(await this.fetch(remotePeerId, frame.max, cursor));
         } else if (frame.type === 'ack') await stream.write(await this.acknowledge(remotePeerId, frame.ids, handedOut));
         else await stream.write(encodeMailboxFrame({ type: 'refused', reason: 'malformed' }));
       }

@@ -14,6 +14,12 @@ export interface HeldMail {
   readonly item: Uint8Array;
 }
 
+/** Where an item stands in its mailbox's deposit order. */
+export interface MailPosition {
+  readonly storedAt: number;
+  readonly id: string;
+}
+
 const HELD_MAIL_VERSION = 1;
 
 export function encodeHeldMail(held: HeldMail): Uint8Array {

@@ -26,7 +26,7 @@ import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-c
 import type { SessionRecord } from '../../crypto/session.ts';
 import { SchemaVersionError, StoreCorruptError } from '../errors.ts';
 import { plainNames, plainValues, type KeyNames, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
-import { decodeHeldMail, encodeHeldMail, type HeldMail } from './held-mail.ts';
+import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from './held-mail.ts';
 import {
   decodeContact,
   decodeMessage,
@@ -213,8 +213,9 @@ export class SottoStore {
   }
 
   /** Physical keys under a logical prefix, values unread (index entries whose value is empty). */
-  private async *keysUnder(prefix: string, options: { limit?: number } = {}): AsyncGenerator<string> {
-    for await (const [key] of this.backend.entries({ ...prefixRange(this.names.physical(prefix)), ...options })) yield key;
+  private async *keysUnder(prefix: string, options: { limit?: number; gte?: string } = {}): AsyncGenerator<string> {
+    const range = { ...prefixRange(this.names.physical(prefix)), ...options, ...(options.gte === undefined ? {} : { gte: this.names.physical(options.gte) }) };
+    for await (const [key] of this.backend.entries(range)) yield key;
   }
 
   /** Entries under a logical prefix; yields physical keys. */
@@ -308,12 +309,15 @@ export class SottoStore {
    * Mail held under one mailbox key, up to `limit` items, in deposit order
    * (storedAt, then id): a sender's long backlog comes back in the order it
    * was sent, which the recipient's ratchet needs (it keeps a bounded number
-   * of skipped keys).
+   * of skipped keys). With `after`, only items that come after that one in
+   * deposit order.
    */
-  async listMail(mailboxKey: string, limit: number): Promise<{ id: string; held: HeldMail }[]> {
+  async listMail(mailboxKey: string, limit: number, after?: MailPosition): Promise<{ id: string; held: HeldMail }[]> {
     const prefix = `mboxord:${mailboxKey}:`;
+    // The smallest key greater than the position's own index entry.
+    const start = after ? { gte: `${KEY.mailOrder(mailboxKey, after.storedAt, after.id)}\u0000` } : {};
     const ids: string[] = [];
-    for await (const key of this.keysUnder(prefix, { limit })) ids.push(key.slice(key.lastIndexOf(':') + 1));
+    for await (const key of this.keysUnder(prefix, { limit, ...start })) ids.push(key.slice(key.lastIndexOf(':') + 1));
     const held = await this.getMailMany(mailboxKey, ids);
     const out: { id: string; held: HeldMail }[] = [];
     ids.forEach((id, i) => {
