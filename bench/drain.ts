@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- drain [--json] [--quick] [--messages N] [--profile FILE]`: a returning
+ * `npm run bench -- drain [--json] [--quick] [--messages N] [--runs N] [--profile FILE]`: a returning
  * node drains a backlog from its mailboxes (issue 4: 10,000 queued messages
  * fetched, decrypted, durably written and acknowledged in ≤ 3 s).
  *
@@ -36,8 +36,12 @@
  * CPU time each process used during the drain is reported too: on two
  * cores the mailbox process and the recipient share the machine.
  *
- * `--profile FILE` writes a V8 CPU profile of the drain (this process: the
- * recipient only).
+ * `--runs N` repeats the whole run (setup included) N times and reports the
+ * median run in full, with the min, median and max and how many runs were
+ * within the target: on this VM one run's time varies by ±0.5 s.
+ *
+ * `--profile FILE` writes a V8 CPU profile of the (first) drain (this
+ * process: the recipient only).
  *
  * Checked after (the run fails otherwise): the recipient, reopened from
  * disk, holds exactly the backlog's messages, once each and in send order;
@@ -97,6 +101,9 @@ const TEXT_PREFIX = 'drain ';
 const TEXT_BYTES = 100;
 
 /** Frame type bytes of /sotto/mailbox (after the version byte): docs/PROTOCOL.md §18. */
+/** Most repetitions `--runs` takes (each run sets up its backlog again, ~15 s). */
+const MAX_RUNS = 50;
+
 const FETCH = 4;
 const ITEMS = 5;
 const ACK = 6;
@@ -110,14 +117,16 @@ function text(index: number): string {
 interface Breakdown {
   /** DHT lookups of the mailboxes. */
   lookupMs: number;
-  /** While a FETCH waited for its ITEMS: the mailbox reading its store, and the transfer. */
+  /** While a FETCH waited for its ITEMS: the mailbox reading its store, and the transfer (the next FETCH leaves early, so this overlaps the work on a batch). */
   fetchMs: number;
+  /** Time the recipient was blocked reading an ITEMS frame: what the early FETCH did not hide. */
+  itemsWaitMs: number;
   /** Items fetched (copies included) and ITEMS frames. */
   items: number;
   batches: number;
   /** Inside the recipient's crypto primitives for messages: unsealing and ratchet decryption (not at-rest encryption). */
   cryptoMs: number;
-  /** While an ACK waited for its ACKED: the mailbox deleting the items (and, when sent with the next FETCH, nothing else). */
+  /** While an ACK waited for its ACKED: the mailbox deleting the items (copies on the later mailboxes included, in the background). */
   ackMs: number;
 }
 
@@ -178,9 +187,11 @@ function timedMailboxStream(stream: FramedStream, sink: Breakdown): FramedStream
   };
   return {
     read: async (options) => {
+      const called = performance.now();
       const frame = await stream.read(options);
       const request = waiting.shift();
       if (request === FETCH && frame[1] === ITEMS) {
+        sink.itemsWaitMs += performance.now() - called;
         fetching.end();
         sink.batches++;
         sink.items += (frame[3]! << 8) | frame[4]!;
@@ -357,7 +368,7 @@ export async function runDrain(messages: number, options: { profile?: string } =
     homes.push(back2);
     await back2.node.bootstrap();
     await waitUntilFindable(libp2pNetwork(back2.node), mailboxKey, mailboxPeers);
-    const breakdown: Breakdown = { lookupMs: 0, fetchMs: 0, items: 0, batches: 0, cryptoMs: 0, ackMs: 0 };
+    const breakdown: Breakdown = { lookupMs: 0, fetchMs: 0, itemsWaitMs: 0, items: 0, batches: 0, cryptoMs: 0, ackMs: 0 };
     const timedCtx: CryptoContext = { ...ctx, primitives: timedPrimitives(ctx.primitives, breakdown) };
     back2.messenger = await Messenger.open({ ctx: timedCtx, store: back2.store, scheduler: realScheduler, network: timedNetwork(libp2pNetwork(back2.node), breakdown) });
     let events = 0;
@@ -438,10 +449,25 @@ export async function runDrainBench(args: readonly string[]): Promise<number> {
     console.error('sotto bench drain: --messages needs a positive whole number');
     return 2;
   }
+  const runsAt = args.indexOf('--runs');
+  const runCount = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
+  if (!Number.isInteger(runCount) || runCount < 1 || runCount > MAX_RUNS) {
+    console.error(`sotto bench drain: --runs needs a whole number from 1 to ${MAX_RUNS}`);
+    return 2;
+  }
   const profileAt = args.indexOf('--profile');
   const profile = profileAt >= 0 ? args[profileAt + 1] : undefined;
-  const run = await runDrain(messages, profile ? { profile } : {});
-  const ok = drainCorrect(run);
+  const seconds = (ms: number): string => `${(ms / MS_PER_SECOND).toFixed(2)} s`;
+  const runs: DrainRun[] = [];
+  for (let i = 0; i < runCount; i++) {
+    runs.push(await runDrain(messages, i === 0 && profile ? { profile } : {}));
+    if (runCount > 1) console.error(`run ${i + 1} of ${runCount}: ${seconds(runs[i]!.ms)}`);
+  }
+  const byTime = [...runs].sort((a, b) => a.ms - b.ms);
+  // The median run (the lower middle one for an even count) is reported in full.
+  const run = byTime[Math.floor((byTime.length - 1) / 2)]!;
+  const within = runs.filter((r) => r.ms <= DRAIN_TARGET_MS).length;
+  const ok = runs.every(drainCorrect);
   const b = run.breakdown;
   const w = run.writes;
   if (json) {
@@ -454,6 +480,8 @@ export async function runDrainBench(args: readonly string[]): Promise<number> {
         target: DRAIN_TARGET_MS,
         rule: 'sotto <= target',
         met: run.ms <= DRAIN_TARGET_MS,
+        runs: runs.map((r) => roundTo(r.ms, 1)),
+        runsWithinTarget: within,
         targetMessages: FULL_MESSAGES,
         messages: run.messages,
         network: `libp2p loopback; mailboxes in a separate process (one process holds all ${MAILBOX_REPLICAS}), the recipient alone in this one`,
@@ -467,6 +495,7 @@ export async function runDrainBench(args: readonly string[]): Promise<number> {
         breakdown: {
           lookupMs: roundTo(b.lookupMs, 1),
           fetchMs: roundTo(b.fetchMs, 1),
+          itemsWaitMs: roundTo(b.itemsWaitMs, 1),
           fetchBatches: b.batches,
           itemsFetched: b.items,
           cryptoMs: roundTo(b.cryptoMs, 1),
@@ -478,11 +507,13 @@ export async function runDrainBench(args: readonly string[]): Promise<number> {
       }),
     );
   } else {
-    const seconds = (ms: number): string => `${(ms / MS_PER_SECOND).toFixed(2)} s`;
     const verdict = run.ms <= DRAIN_TARGET_MS ? 'met' : `not met, ${seconds(run.ms - DRAIN_TARGET_MS)} over (${(run.ms / DRAIN_TARGET_MS).toFixed(1)}×)`;
     console.log(`drain: ${run.messages.toLocaleString('en')} queued messages, ${MAILBOX_REPLICAS} mailboxes; libp2p on 127.0.0.1; level stores on disk, encrypted at rest`);
     console.log(`setting: mailboxes in a separate process (one child process holds all ${MAILBOX_REPLICAS}, on ${os.availableParallelism()} cores); while timed, this process runs only the recipient`);
     console.log(`setup (session, backlog sent, sealed, deposited with every mailbox): ${seconds(run.setupMs)}\n`);
+    if (runs.length > 1) {
+      console.log(`${runs.length} runs: min ${seconds(byTime[0]!.ms)}, median ${seconds(run.ms)}, max ${seconds(byTime.at(-1)!.ms)}; ${within} of ${runs.length} within ${seconds(DRAIN_TARGET_MS)}. The median run:\n`);
+    }
     console.log(`start() → fetchMail() resolved: ${seconds(run.ms)}   target ≤ ${seconds(DRAIN_TARGET_MS)} for ${FULL_MESSAGES.toLocaleString('en')}: ${run.messages === FULL_MESSAGES ? verdict : 'not this size (use the full run)'}\n`);
     console.log(
       textTable(
@@ -490,9 +521,10 @@ export async function runDrainBench(args: readonly string[]): Promise<number> {
         [
           ['DHT lookup of the mailboxes', seconds(b.lookupMs), ''],
           ['fetch (FETCH → ITEMS)', seconds(b.fetchMs), `${b.batches} batches, ${b.items} items incl. copies`],
+          ['  of which the recipient waited for ITEMS', seconds(b.itemsWaitMs), 'the rest overlapped its work'],
           ['unseal + decrypt (crypto primitives)', seconds(b.cryptoMs), ''],
           ['store writes (inside the database)', w ? seconds(w.batchMs) : 'n/a', w ? `${w.commits} commits in ${w.batches} batches, ${w.syncBatches} synced` : ''],
-          ['acks (ACK → ACKED)', seconds(b.ackMs), ''],
+          ['acks (ACK → ACKED)', seconds(b.ackMs), 'incl. copies deleted in the background'],
         ],
       ),
     );
