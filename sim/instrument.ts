@@ -34,14 +34,19 @@ export interface NetworkHooks {
   onMailboxStream?(mailbox: string, ms: number, items: number, phases: FetchPhases): void;
 }
 
-/** Where the time of a fetch on one mailbox stream went, ms. */
+/**
+ * Where the time of a fetch on one mailbox stream went, ms. The fetcher
+ * sends the next FETCH before it handles a batch, and ACKs copies on the
+ * streams of later mailboxes in the background, so these overlap.
+ */
 export interface FetchPhases {
-  /** FETCH sent until its ITEMS arrived: the mailbox reading its store, and the transfer. */
+  /** The fetcher blocked reading an ITEMS frame: what the early FETCH did not hide. */
   fetchWait: number;
   /** ITEMS arrived until their ACK left: the fetcher unsealing, decrypting and writing them. */
   processing: number;
-  /** ACK sent until ACKED arrived: the mailbox deleting them. */
+  /** ACK sent until its ACKED arrived (summed over ACKs): the mailbox deleting them, copies included. */
   ackWait: number;
+  /** ITEMS frames with at least one item. */
   batches: number;
 }
 
@@ -55,15 +60,29 @@ function watchMailboxStream(stream: FramedStream, depositor: string, mailbox: st
   let items = 0;
   let closed = false;
   const phases: FetchPhases = { fetchWait: 0, processing: 0, ackWait: 0, batches: 0 };
-  let last = { type: 0, at: 0 };
-  const mark = (type: number): void => {
+  // FETCHes and ACKs sent and not answered yet (answers come in request order), and
+  // the arrival times of non-empty ITEMS frames whose ACK has not left yet.
+  const requests: { type: number; at: number }[] = [];
+  const arrived: number[] = [];
+  const sent = (frame: Uint8Array): void => {
+    const type = frame[1]!;
+    if (type !== FETCH && type !== ACK) return;
     const now = wallNow();
-    if (type === ITEMS && last.type === FETCH) {
-      phases.fetchWait += now - last.at;
-      phases.batches++;
-    } else if (type === ACK && last.type === ITEMS) phases.processing += now - last.at;
-    else if (type === ACKED && last.type === ACK) phases.ackWait += now - last.at;
-    last = { type, at: now };
+    requests.push({ type, at: now });
+    if (type === ACK && arrived.length > 0) phases.processing += now - arrived.shift()!;
+  };
+  const answered = (frame: Uint8Array, called: number): void => {
+    const type = frame[1]!;
+    if (type !== ITEMS && type !== ACKED) return;
+    const now = wallNow();
+    const request = requests.shift();
+    if (type === ITEMS) {
+      phases.fetchWait += now - called;
+      if (frame.length >= 5 && ((frame[3]! << 8) | frame[4]!) > 0) {
+        phases.batches++;
+        arrived.push(now);
+      }
+    } else if (request?.type === ACK) phases.ackWait += now - request.at;
   };
   const done = (): void => {
     if (closed) return;
@@ -72,8 +91,9 @@ function watchMailboxStream(stream: FramedStream, depositor: string, mailbox: st
   };
   return {
     read: async (options) => {
+      const called = wallNow();
       const frame = await stream.read(options);
-      mark(frame[1]!);
+      answered(frame, called);
       if (pending && frame[1] === RECEIPT) {
         recorder.custody.push({ depositor, mailbox, mailboxKey: toHex(pending.mailboxKey), item: pending.item, at: wallNow() });
       }
@@ -87,7 +107,7 @@ function watchMailboxStream(stream: FramedStream, depositor: string, mailbox: st
       return frame;
     },
     write: async (frame, options) => {
-      mark(frame[1]!);
+      sent(frame);
       pending = undefined;
       if (frame[1] === DEPOSIT) {
         const decoded = decodeMailboxFrame(frame);
@@ -95,7 +115,10 @@ function watchMailboxStream(stream: FramedStream, depositor: string, mailbox: st
       }
       return stream.write(frame, options);
     },
-    writeMany: (frames, options) => stream.writeMany(frames, options),
+    writeMany: (frames, options) => {
+      for (const frame of frames) sent(frame);
+      return stream.writeMany(frames, options);
+    },
     close: async () => {
       done();
       return stream.close();

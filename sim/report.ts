@@ -288,15 +288,15 @@ export function humanReport(s: Scenario, a: Analysis, rows: readonly Row[], prof
     const delivered = rows.find((x) => x.metric === 'drain')?.detail?.['delivered'];
     lines.push(
       `  returning node ready (connected, routing table warm) after ${fmt(r.readyMs)} ms; then fetchMail(): ${fmt(r.ms)} ms (${drainVerdict(s.drain.messages, s.drain.delivered, r.ms)})`,
-      `  mailbox lookup ${fmt(r.lookupMs)} ms; then one mailbox after another (fetch batches of ${MAILBOX_FETCH_BATCH}):`,
+      `  mailbox lookup ${fmt(r.lookupMs)} ms; then the ${MAILBOX_REPLICAS} mailbox streams open together and are drained one after another (fetch batches of ${MAILBOX_FETCH_BATCH}), the later ones deleting their copies meanwhile; per stream (time open; the phases overlap):`,
       ...r.mailboxes.map(
         (x, i) =>
-          `    mailbox ${i + 1}: ${fmt(x.ms)} ms, ${fmt(x.items)} items in ${x.batches} batches: waiting for ITEMS ${fmt(x.fetchWait)} ms, processing ${fmt(x.processing)} ms, waiting for ACKED ${fmt(x.ackWait)} ms`,
+          `    mailbox ${i + 1}: ${fmt(x.ms)} ms, ${fmt(x.items)} items in ${x.batches} batches: blocked waiting for ITEMS ${fmt(x.fetchWait)} ms, processing ${fmt(x.processing)} ms, ACK → ACKED ${fmt(x.ackWait)} ms`,
       ),
       r.writes
         ? `  drain recipient's store: ${fmt(r.writes.commits)} transactions in ${fmt(r.writes.batches)} batches (${fmt(r.writes.syncBatches)} synced), ${fmt(r.writes.batchMs)} ms inside batch() (${fmt(r.writes.syncBatchMs)} ms synced)`
         : '  drain recipient\'s store writes: not observable',
-      `  items fetched ${fmt(r.items)} (every mailbox holds a copy of each; copies are skipped by item id); new messages announced ${fmt(Number(delivered))}; after SIGKILL the reopened store holds ${fmt(s.drain.durable)} of ${fmt(s.drain.messages)}; left in mailboxes ${fmt(s.drain.leftInMailboxes)}`,
+      `  items fetched ${fmt(r.items)} (every mailbox holds a copy of each; copies are deleted by item id without being downloaded); new messages announced ${fmt(Number(delivered))}; after SIGKILL the reopened store holds ${fmt(s.drain.durable)} of ${fmt(s.drain.messages)}; left in mailboxes ${fmt(s.drain.leftInMailboxes)}`,
     );
   } else {
     lines.push(`  the drain failed: ${s.drain.error ?? 'unknown error'}`);
