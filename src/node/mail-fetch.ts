@@ -110,8 +110,9 @@ class Fetch {
 
 /**
  * Fetches this node's mail from the k closest mailboxes. A mailbox whose
- * stream fails midway is skipped; one whose stream failed while it was told
- * to delete copies is visited on a fresh stream, told again, then drained.
+ * stream fails (while it is told to delete copies, while it waits its turn,
+ * or midway) is visited once more on a fresh stream: told again what this
+ * fetch handled, then drained.
  */
 export async function fetchMail(core: Core): Promise<MailFetch> {
   if (!core.network) return { received: 0, mailboxesReached: 0, delivered: new Map() };
@@ -122,10 +123,12 @@ export async function fetchMail(core: Core): Promise<MailFetch> {
     for (const [i, { peerId, stream }] of mailboxes.entries()) {
       const later = acks.slice(i + 1);
       try {
-        if (await acks[i]!.settled()) await fetch.drain(stream, later);
-        else await drainAgain(core, fetch, peerId, later);
+        if (!(await acks[i]!.settled())) throw new Error('the stream failed while copies were deleted');
+        await fetch.drain(stream, later);
       } catch {
-        // This mailbox failed midway; what was acknowledged is stored, the rest stays there.
+        // The stream failed (or the mailbox closed it while it waited its turn): once more on a
+        // fresh one. If that fails too, what was acknowledged is stored and the rest stays there.
+        await drainAgain(core, fetch, peerId, later).catch(() => {});
       }
     }
   } finally {
@@ -135,7 +138,7 @@ export async function fetchMail(core: Core): Promise<MailFetch> {
   return { received: fetch.received, mailboxesReached: mailboxes.length, delivered: fetch.delivered };
 }
 
-/** A mailbox whose first stream failed: on a new stream, copies of what was handled are deleted first, then it is drained. */
+/** A mailbox whose first stream failed: on a new stream, what this fetch handled is deleted first, then it is drained. */
 async function drainAgain(core: Core, fetch: Fetch, peerId: string, later: readonly BackgroundAcks[]): Promise<void> {
   const stream = await openMailbox(core, peerId);
   try {

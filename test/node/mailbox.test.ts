@@ -211,7 +211,7 @@ describe('mailboxes', () => {
     assert.deepEqual((await bob.messenger.history('alice')).map((m) => m.text), ['start', 'away 0', 'away 1', 'away 2', 'away 3', 'away 4']);
   });
 
-  test('a mailbox whose stream fails while it deletes copies is visited again; nothing is lost or doubled', async () => {
+  test('a mailbox whose stream fails (its own ACK, or deleting copies) is visited again on a fresh stream; nothing is lost or doubled', async () => {
     const { boxes, alice, bob } = await network();
     await alice.messenger.send('bob', 'start', { waitMs: 5_000 });
     await bob.stop();
@@ -231,12 +231,9 @@ describe('mailboxes', () => {
       };
     }
     await bob.messenger.fetchMail();
-    // The first mailbox's own ACK failed: it still holds the items. The others were
-    // told again on a fresh stream.
-    assert.deepEqual(boxes.map((b) => b.mailbox!.usage().items).sort(), [0, 0, 3]);
-    await bob.messenger.fetchMail();
+    // Each broken stream was replaced by a fresh one, told again what had been handled.
     assert.deepEqual(boxes.map((b) => b.mailbox!.usage().items), [0, 0, 0]);
-    // Announced once each (the copies fetched the second time were recognised), stored once each.
+    // Announced once each, stored once each.
     assert.deepEqual(bob.received.map((m) => m.text), ['start', 'away 0', 'away 1', 'away 2']);
     assert.deepEqual((await bob.messenger.history('alice')).map((m) => m.text), ['start', 'away 0', 'away 1', 'away 2']);
   });
