@@ -45,18 +45,8 @@ export async function withClosestMailboxes(
   exclude: ReadonlySet<string>,
   use: (peerId: string, stream: FramedStream) => Promise<void>,
 ): Promise<number> {
-  if (!core.network) return 0;
-  const candidates = await core.network.closestPeers(mailboxKey, MAILBOX_CANDIDATES, { signal: AbortSignal.timeout(MAILBOX_TIMEOUT_MS) });
   let served = 0;
-  for (const peerId of candidates) {
-    if (served >= k) break;
-    if (exclude.has(peerId)) continue;
-    let stream: FramedStream;
-    try {
-      stream = await openMailbox(core, peerId);
-    } catch {
-      continue; // not a mailbox, or not reachable now
-    }
+  for await (const { peerId, stream } of mailboxStreams(core, mailboxKey, k, exclude)) {
     served++;
     try {
       await use(peerId, stream);
@@ -79,18 +69,28 @@ export interface OpenMailbox {
  * skipped). The caller closes them.
  */
 export async function openClosestMailboxes(core: Core, mailboxKey: Bytes, k: number): Promise<OpenMailbox[]> {
-  if (!core.network) return [];
-  const candidates = await core.network.closestPeers(mailboxKey, MAILBOX_CANDIDATES, { signal: AbortSignal.timeout(MAILBOX_TIMEOUT_MS) });
   const open: OpenMailbox[] = [];
-  for (const peerId of candidates) {
-    if (open.length >= k) break;
-    try {
-      open.push({ peerId, stream: await openMailbox(core, peerId) });
-    } catch {
-      // not a mailbox, or not reachable now
-    }
-  }
+  for await (const mailbox of mailboxStreams(core, mailboxKey, k, new Set())) open.push(mailbox);
   return open;
+}
+
+/** Opens mailbox streams to the DHT's closest candidates not in `exclude`, one at a time, until `k` opened. */
+async function* mailboxStreams(core: Core, mailboxKey: Bytes, k: number, exclude: ReadonlySet<string>): AsyncGenerator<OpenMailbox> {
+  if (!core.network) return;
+  const candidates = await core.network.closestPeers(mailboxKey, MAILBOX_CANDIDATES, { signal: AbortSignal.timeout(MAILBOX_TIMEOUT_MS) });
+  let opened = 0;
+  for (const peerId of candidates) {
+    if (opened >= k) return;
+    if (exclude.has(peerId)) continue;
+    let stream: FramedStream;
+    try {
+      stream = await openMailbox(core, peerId);
+    } catch {
+      continue; // not a mailbox, or not reachable now
+    }
+    opened++;
+    yield { peerId, stream };
+  }
 }
 
 /**
