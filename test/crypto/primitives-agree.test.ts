@@ -18,7 +18,9 @@ import { concatBytes, fromHex } from '../../src/crypto/bytes.ts';
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { ALL_PRIMITIVES } from '../helpers/implementations.ts';
-import type { Primitives } from '../../src/crypto/primitives/types.ts';
+import type { Argon2Params, Primitives } from '../../src/crypto/primitives/types.ts';
+import { argon2id } from '../../src/crypto/argon2.ts';
+import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js';
 import { seededRandom } from '../helpers/context.ts';
 
 const IMPLEMENTATIONS: readonly Primitives[] = [nodePrimitives, noblePrimitives];
@@ -429,5 +431,33 @@ describe('primitives never change their inputs', () => {
     input.fill(0);
     assert.deepEqual([...a, ...rest], [1, 2, 3, 4, 5, 6]);
     assert.equal(Object.getPrototypeOf(a), Uint8Array.prototype);
+  });
+});
+
+/** @noble's synchronous Argon2id, the reference. */
+function argon2idPortable(password: Uint8Array, salt: Uint8Array, params: Argon2Params): Uint8Array {
+  return nobleArgon2id(password, salt, { t: params.t, m: params.m, p: params.p, dkLen: params.dkLen });
+}
+
+describe('Argon2id: native where the primitives have it, portable otherwise', () => {
+  const password = new TextEncoder().encode('correct horse battery staple');
+  const salt16 = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+  // [what, salt, params, whether libsodium takes them]
+  const cases: [string, Uint8Array, Argon2Params, boolean][] = [
+    ['a home or backup key (t 2, 64 KiB)', salt16, { t: 2, m: 64, p: 1, dkLen: 32 }, true],
+    ['one pass, 1 MiB, a 64-byte output', salt16, { t: 1, m: 1024, p: 1, dkLen: 64 }, true],
+    ['two lanes', salt16, { t: 1, m: 64, p: 2, dkLen: 32 }, false],
+    ['an 8-byte salt', salt16.subarray(0, 8), { t: 1, m: 64, p: 1, dkLen: 32 }, false],
+    ['a 12-byte output', salt16, { t: 1, m: 64, p: 1, dkLen: 12 }, false],
+  ];
+
+  test("every implementation gives @noble's bytes; libsodium computes the ones it can take itself", async () => {
+    for (const [what, salt, params, native] of cases) {
+      const reference = argon2idPortable(password, salt, params);
+      for (const p of ALL_PRIMITIVES) assert.deepEqual(await argon2id(p, password, salt, params), reference, `${p.name}: ${what}`);
+      const sodium = ALL_PRIMITIVES.find((p) => p.name.startsWith('sodium'))!;
+      const own = await sodium.argon2id!(password, salt, params);
+      assert.equal(own !== undefined, native, `libsodium ${native ? 'takes' : 'declines'} ${what}`);
+    }
   });
 });

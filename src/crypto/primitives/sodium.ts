@@ -22,6 +22,7 @@ const SHA256_BLOCK_BYTES = 64;
 const SHA512_BYTES = 64;
 const ED25519_SECRET_KEY_BYTES = 64;
 const AEAD_TAG_BYTES = 16;
+const BYTES_PER_KIB = 1024;
 const IPAD = 0x36;
 const OPAD = 0x5c;
 
@@ -141,6 +142,23 @@ function sodiumPrimitives(sodium: Sodium): Primitives {
     kemKeygen: (seed) => ml_kem768.keygen(seed),
     kemEncapsulate: (publicKey, randomness) => ml_kem768.encapsulate(publicKey, randomness),
     kemDecapsulate: (cipherText, secretKey) => ml_kem768.decapsulate(cipherText, secretKey),
+    argon2id: async (password, salt, { t, m, p, dkLen }) => {
+      const memlimit = m * BYTES_PER_KIB;
+      const fits =
+        p === 1 &&
+        salt.length === sodium.crypto_pwhash_SALTBYTES &&
+        password.length <= sodium.crypto_pwhash_PASSWD_MAX &&
+        dkLen >= sodium.crypto_pwhash_BYTES_MIN &&
+        dkLen <= sodium.crypto_pwhash_BYTES_MAX &&
+        t >= sodium.crypto_pwhash_OPSLIMIT_MIN &&
+        t <= sodium.crypto_pwhash_OPSLIMIT_MAX &&
+        memlimit >= sodium.crypto_pwhash_MEMLIMIT_MIN &&
+        memlimit <= sodium.crypto_pwhash_MEMLIMIT_MAX;
+      if (!fits) return undefined;
+      const out = new Uint8Array(dkLen);
+      await sodium.crypto_pwhash_async(out, password, salt, t, memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+      return out;
+    },
   };
 }
 

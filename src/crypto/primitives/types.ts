@@ -48,6 +48,19 @@ export interface Primitives {
   kemEncapsulate(publicKey: Bytes, randomness: Bytes): { cipherText: Bytes; sharedSecret: Bytes };
   /** ML-KEM-768 decapsulation (implicit rejection: a wrong ciphertext yields an unrelated secret). */
   kemDecapsulate(cipherText: Bytes, secretKey: Bytes): Bytes;
+  /**
+   * Native Argon2id, where there is one: undefined when it cannot take these
+   * parameters (the caller then uses the portable one, ../argon2.ts).
+   */
+  argon2id?(password: Bytes, salt: Bytes, params: Argon2Params): Promise<Bytes | undefined>;
+}
+
+/** Argon2id parameters: passes, memory in KiB, lanes, output bytes. */
+export interface Argon2Params {
+  readonly t: number;
+  readonly m: number;
+  readonly p: number;
+  readonly dkLen: number;
 }
 
 /** Largest HKDF-SHA256 output (255 blocks of 32 bytes, RFC 5869). */

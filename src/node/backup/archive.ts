@@ -15,7 +15,7 @@
  * same files. The header is checked (magic, version, cost bounds, lengths)
  * before the passphrase is even asked for.
  */
-import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { argon2id } from '../../crypto/argon2.ts';
 import { concatBytes, equalBytes, Reader, utf8, Writer, type Bytes } from '../../crypto/bytes.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { DecodeError, VersionTooNewError, VersionTooOldError } from '../../crypto/errors.ts';
@@ -55,8 +55,6 @@ export const BACKUP_COST: BackupCost = { t: ARGON2_T, m: ARGON2_M_KIB, p: ARGON2
 
 /** Smallest memory Argon2id accepts: 8 KiB per lane. */
 const MIN_ARGON2_M_KIB_PER_LANE = 8;
-/** Let other work run while Argon2id computes (ms between yields). */
-const ARGON2_ASYNC_TICK_MS = 10;
 const WHAT = 'backup archive';
 const MAGIC = utf8(BACKUP_MAGIC);
 const AD_PREFIX = utf8(LABEL_BACKUP);
@@ -82,8 +80,8 @@ function checkCost(cost: BackupCost): void {
 }
 
 async function deriveKeys(passphrase: string, salt: Bytes, cost: BackupCost, ctx: CryptoContext): Promise<{ key: Bytes; check: Bytes }> {
-  const kek = await argon2idAsync(utf8(passphrase.normalize('NFKC')), salt, { t: cost.t, m: cost.m, p: cost.p, dkLen: BACKUP_KEY_BYTES, asyncTick: ARGON2_ASYNC_TICK_MS });
   const p = ctx.primitives;
+  const kek = await argon2id(p, utf8(passphrase.normalize('NFKC')), salt, { t: cost.t, m: cost.m, p: cost.p, dkLen: BACKUP_KEY_BYTES });
   return { key: p.hkdfSha256(kek, EMPTY, INFO_KEY, BACKUP_KEY_BYTES), check: p.hkdfSha256(kek, EMPTY, INFO_CHECK, BACKUP_CHECK_BYTES) };
 }
 

@@ -12,7 +12,7 @@
  *   valueKey = HKDF(dataKey, info "sotto/v1/at-rest/values"), nameKey = HKDF(dataKey, info "sotto/v1/at-rest/names")
  *   name'   = hex(HMAC-SHA256(nameKey, name))[0:32]
  */
-import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { argon2id } from '../../crypto/argon2.ts';
 import { concatBytes, Reader, Writer } from '../../crypto/bytes.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
@@ -31,8 +31,6 @@ export const KEYRING_KEY = 'meta:keyring';
 export const ARGON2_T = 2;
 export const ARGON2_M_KIB = 19_456;
 export const ARGON2_P = 1;
-/** Let other work run while Argon2id computes (ms between yields). */
-const ARGON2_ASYNC_TICK_MS = 10;
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const NONCE_BYTES = 24;
@@ -97,15 +95,15 @@ export function decodeKeyring(bytes: Uint8Array): Keyring {
 const MAX_ARGON2_T = 64;
 const MAX_ARGON2_M_KIB = 4 * 1024 * 1024;
 
-async function kek(passphrase: string, salt: Uint8Array, t: number, m: number, p: number): Promise<Uint8Array> {
+async function kek(ctx: CryptoContext, passphrase: string, salt: Uint8Array, t: number, m: number, p: number): Promise<Uint8Array> {
   if (t > MAX_ARGON2_T || m > MAX_ARGON2_M_KIB || p !== ARGON2_P) throw new StoreCorruptError(KEYRING_KEY, 'key derivation cost out of range');
-  return argon2idAsync(encoder.encode(passphrase.normalize('NFKC')), salt, { t, m, p, dkLen: KEY_BYTES, asyncTick: ARGON2_ASYNC_TICK_MS });
+  return argon2id(ctx.primitives, encoder.encode(passphrase.normalize('NFKC')), salt, { t, m, p, dkLen: KEY_BYTES });
 }
 
 async function wrap(ctx: CryptoContext, passphrase: string, dataKey: Uint8Array): Promise<Keyring> {
   const salt = ctx.randomBytes(SALT_BYTES);
   const nonce = ctx.randomBytes(NONCE_BYTES);
-  const key = await kek(passphrase, salt, ARGON2_T, ARGON2_M_KIB, ARGON2_P);
+  const key = await kek(ctx, passphrase, salt, ARGON2_T, ARGON2_M_KIB, ARGON2_P);
   const wrapped = ctx.primitives.aeadSeal(key, nonce, dataKey, LABEL_KEYRING);
   return { version: 1, kdf: 'argon2id', t: ARGON2_T, m: ARGON2_M_KIB, p: ARGON2_P, salt: toBase64(salt), nonce: toBase64(nonce), wrapped: toBase64(wrapped) };
 }
@@ -118,7 +116,7 @@ export async function createKeyring(ctx: CryptoContext, passphrase: string): Pro
 
 /** The data key of an encrypted keyring. Throws WrongPassphraseError. */
 export async function unlockKeyring(ctx: CryptoContext, keyring: Keyring & { kdf: 'argon2id' }, passphrase: string): Promise<Uint8Array> {
-  const key = await kek(passphrase, fromBase64(keyring.salt), keyring.t, keyring.m, keyring.p);
+  const key = await kek(ctx, passphrase, fromBase64(keyring.salt), keyring.t, keyring.m, keyring.p);
   const dataKey = ctx.primitives.aeadOpen(key, fromBase64(keyring.nonce), fromBase64(keyring.wrapped), LABEL_KEYRING);
   if (!dataKey || dataKey.length !== KEY_BYTES) throw new WrongPassphraseError();
   return dataKey;
