@@ -13,6 +13,14 @@ export class StoreCorruptError extends SottoError {
   }
 }
 
+/** A write came after the store was closed (the node is stopping or stopped). */
+export class StoreClosedError extends SottoError {
+  override readonly name = 'StoreClosedError';
+  constructor() {
+    super('the store is closed: the node is stopping or has stopped');
+  }
+}
+
 /** The database was written by a newer Sotto (or an unknown schema). */
 export class SchemaVersionError extends SottoError {
   override readonly name = 'SchemaVersionError';

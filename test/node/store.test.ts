@@ -160,6 +160,18 @@ test('a level store can be held by one process at a time', async () => {
   await again.close();
 });
 
+test('close writes the commits queued before it, then refuses later ones with StoreClosedError', async () => {
+  const backend = memoryBackend();
+  const store = await new SottoStore(backend).open();
+  const queued = store.commit(new Tx().putSeq(7), { sync: true });
+  const closing = store.close();
+  await assert.rejects(store.commit(new Tx().putSeq(8), { sync: true }), { name: 'StoreClosedError' });
+  await queued;
+  await closing;
+  const reopened = await new SottoStore(backend).open();
+  assert.equal(await reopened.getSeq(), 7);
+});
+
 test('a failed write fails that commit and every later one', async () => {
   const backend = memoryBackend();
   const store = await new SottoStore(backend).open();

@@ -24,7 +24,7 @@ import { decodeIdentityKeyPair, encodeIdentityKeyPair } from '../../crypto/ident
 import { decodePrekeyState, encodePrekeyState, type PrekeyState } from '../../crypto/prekeys.ts';
 import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-codec.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
-import { SchemaVersionError, StoreCorruptError } from '../errors.ts';
+import { SchemaVersionError, StoreClosedError, StoreCorruptError } from '../errors.ts';
 import { plainNames, plainValues, type KeyNames, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
 import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from './held-mail.ts';
 import {
@@ -177,6 +177,8 @@ export class SottoStore {
   private readonly queue: PendingCommit[] = [];
   private writing: Promise<void> | undefined;
   private failure: unknown;
+  /** Set by close(): later commits are refused. */
+  private closed = false;
 
   constructor(
     private readonly backend: KvBackend,
@@ -399,6 +401,7 @@ export class SottoStore {
    * the store can no longer be trusted, and the process should restart.
    */
   commit(tx: Tx, options: { sync: boolean }): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ tx, sync: options.sync, resolve, reject });
@@ -441,8 +444,9 @@ export class SottoStore {
     return this.commit(new Tx().deleteRaw(SYNC_BARRIER_KEY), { sync: true });
   }
 
-  /** Waits for queued commits, then closes the backend. */
+  /** Refuses further commits (StoreClosedError), waits for the queued ones, then closes the backend. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.writing;
     await this.backend.close();
   }
