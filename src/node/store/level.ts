@@ -57,8 +57,8 @@ export async function unlockStore(backend: KvBackend, ctx: CryptoContext | undef
   return store.open();
 }
 
-/** Whether the database at `location` holds an identity, and whether it is encrypted, without writing anything. */
-export async function probeLevelStore(location: string): Promise<{ initialised: boolean; encrypted: boolean }> {
+/** Opens the LevelDB database at `location` (creating it if needed); DatabaseLockedError when another process holds it. */
+async function openLevel(location: string): Promise<Level<string, Uint8Array>> {
   const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
   try {
     await db.open();
@@ -67,6 +67,12 @@ export async function probeLevelStore(location: string): Promise<{ initialised: 
     if (code === 'LEVEL_LOCKED') throw new DatabaseLockedError(location);
     throw err;
   }
+  return db;
+}
+
+/** Whether the database at `location` holds an identity, and whether it is encrypted, without writing anything. */
+export async function probeLevelStore(location: string): Promise<{ initialised: boolean; encrypted: boolean }> {
+  const db = await openLevel(location);
   try {
     const keyring = await db.get(KEYRING_KEY);
     return { initialised: (await db.get('meta:identity')) !== undefined, encrypted: keyring !== undefined && decodeKeyring(keyring).kdf !== 'none' };
@@ -77,14 +83,7 @@ export async function probeLevelStore(location: string): Promise<{ initialised: 
 
 /** Opens (creating if needed) the store at `location`, unlocked (`ctx` is needed for an encrypted home). */
 export async function openLevelStore(location: string, ctx?: CryptoContext, unlock: Unlock = {}): Promise<SottoStore> {
-  const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
-  try {
-    await db.open();
-  } catch (err) {
-    const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (code === 'LEVEL_LOCKED') throw new DatabaseLockedError(location);
-    throw err;
-  }
+  const db = await openLevel(location);
   try {
     return await unlockStore(levelBackend(db as never), ctx, unlock);
   } catch (err) {
@@ -108,14 +107,7 @@ export class NotEncryptedError extends SottoError {
  * (nothing changed), DatabaseLockedError.
  */
 export async function changePassphrase(location: string, ctx: CryptoContext, oldPassphrase: () => Promise<string>, nextPassphrase: () => Promise<string>): Promise<void> {
-  const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
-  try {
-    await db.open();
-  } catch (err) {
-    const code = (err as { code?: string; cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (code === 'LEVEL_LOCKED') throw new DatabaseLockedError(location);
-    throw err;
-  }
+  const db = await openLevel(location);
   try {
     const raw = await db.get(KEYRING_KEY);
     const keyring = raw ? decodeKeyring(raw) : undefined;
