@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { processEnded } from '../../src/app/control/node-control.ts';
 import { NOT_RUNNING_EXIT_STATUS } from '../../src/app/cli/commands/background.ts';
-import { detachedPid, eventually, haveScript, sotto, sottoOnTerminal, startNode, tempHome, TEST_PASSPHRASE, type CommandResult, type RunningNode } from '../helpers/cli.ts';
+import { assertCliError, type CommandResult, detachedPid, eventually, haveScript, type RunningNode, sotto, sottoOnTerminal, startNode, tempHome, TEST_PASSPHRASE } from '../helpers/cli.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 const nodes: RunningNode[] = [];
@@ -25,15 +25,6 @@ after(async () => {
 });
 
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0'];
-
-function assertError(result: CommandResult, message: RegExp, hint: RegExp = /./): void {
-  assert.equal(result.code, 1, result.stdout + result.stderr);
-  const lines = result.stderr.trim().split('\n');
-  assert.match(lines[0]!, /^sotto: /);
-  assert.match(lines[0]!, message);
-  assert.match(lines[1]!, /^hint: /);
-  assert.match(lines[1]!, hint);
-}
 
 /** `sotto start --detach`, remembering the child's pid for the cleanup. */
 async function detach(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult & { pid: number | undefined }> {
@@ -101,7 +92,7 @@ test('start --detach, status, commands through the detached node, stop', { timeo
   assert.match(human.stdout, /^mailbox: holding 0 items \(0 bytes\) for 0 peers$/m);
 
   // One node per home.
-  assertError(await detach(homeA, LOOPBACK), /already running/, /sotto stop/);
+  assertCliError(await detach(homeA, LOOPBACK), /already running/, /sotto stop/);
 
   // Commands go through the detached node: B joins through it, A sends.
   const nodeB = await startNode(homeB, [...LOOPBACK, '--bootstrap', addresses[0]!]);
@@ -125,7 +116,7 @@ test('start --detach, status, commands through the detached node, stop', { timeo
   assert.deepEqual((JSON.parse(direct.stdout) as { name: string }[]).map((c) => c.name), ['bob']);
 
   // Nothing runs any more.
-  assertError(await sotto(homeA, ['stop']), /no node is running/, /start --detach/);
+  assertCliError(await sotto(homeA, ['stop']), /no node is running/, /start --detach/);
   const notRunning = await sotto(homeA, ['status']);
   assert.equal(notRunning.code, NOT_RUNNING_EXIT_STATUS);
   assert.equal(notRunning.stdout.trim(), 'not running');
@@ -141,7 +132,7 @@ test('start --detach, status, commands through the detached node, stop', { timeo
 
 test('a detached start that fails reports the node\'s own error and leaves nothing running', { timeout: 60_000 }, async () => {
   const home = await tempHome('bg-fail', cleanup);
-  assertError(await detach(home, LOOPBACK), /no identity yet/);
+  assertCliError(await detach(home, LOOPBACK), /no identity yet/);
   assert.equal((await sotto(home, ['init', '--name', 'carol'])).code, 0);
 
   const taken: Server = createServer();
@@ -149,12 +140,12 @@ test('a detached start that fails reports the node\'s own error and leaves nothi
   cleanup.push(() => new Promise((resolve) => taken.close(() => resolve())));
   const port = (taken.address() as { port: number }).port;
   const failed = await detach(home, ['--listen', `/ip4/127.0.0.1/tcp/${port}`]);
-  assertError(failed, /port is already in use/, /choose another port/);
+  assertCliError(failed, /port is already in use/, /choose another port/);
   assert.equal(failed.pid, undefined);
   assert.equal((await sotto(home, ['status'])).code, NOT_RUNNING_EXIT_STATUS);
   assert.equal((await sotto(home, ['contacts', 'list'])).code, 0, 'the database is free');
 
-  assertError(await detach(home, LOOPBACK, { SOTTO_PASSPHRASE: 'not the passphrase' }), /wrong passphrase/, /try again/);
+  assertCliError(await detach(home, LOOPBACK, { SOTTO_PASSPHRASE: 'not the passphrase' }), /wrong passphrase/, /try again/);
   assert.equal((await sotto(home, ['status'])).code, NOT_RUNNING_EXIT_STATUS);
 });
 

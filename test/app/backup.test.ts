@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { sotto, tempHome } from '../helpers/cli.ts';
+import { assertCliError, sotto, tempHome } from '../helpers/cli.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 after(async () => {
@@ -19,14 +19,6 @@ after(async () => {
 
 const BOB = '12D3KooWRbAKRwQFYg1bsa3bHezyVLoczdGTgzjrFsHUGUBGaPR2';
 const ARCHIVE_ENV = { SOTTO_BACKUP_PASSPHRASE: 'the archive passphrase' };
-
-function assertError(result: { code: number | null; stderr: string }, message: RegExp): void {
-  assert.notEqual(result.code, 0);
-  const lines = result.stderr.trim().split('\n');
-  assert.match(lines[0]!, /^sotto: /);
-  assert.match(lines[0]!, message);
-  assert.match(lines[1]!, /^hint: /);
-}
 
 test('export, then import into a new home: the same identity, contacts and history', { timeout: 120_000 }, async () => {
   const homeA = await tempHome('bak-a', cleanup);
@@ -44,7 +36,7 @@ test('export, then import into a new home: the same identity, contacts and histo
   assert.equal((await stat(file)).mode & 0o777, 0o600);
   assert.deepEqual((await readdir(dirname(file))).filter((n) => n.endsWith('.tmp')), []);
   // Never replaced without --force.
-  assertError(await sotto(homeA, ['export', file], ARCHIVE_ENV), /already exists/);
+  assertCliError(await sotto(homeA, ['export', file], ARCHIVE_ENV), /already exists/);
   const forced = await sotto(homeA, ['export', file, '--force'], ARCHIVE_ENV);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /^exported 1 contacts, 0 sessions, 1 messages to /);
@@ -63,18 +55,18 @@ test('export, then import into a new home: the same identity, contacts and histo
   assert.equal((await sotto(homeB, ['contacts', 'list', '--json'], homeEnv)).stdout, contactsA);
   assert.equal((await sotto(homeB, ['history', 'bob', '--json'], homeEnv)).stdout, historyA);
   // The new home is encrypted with the new passphrase, not the old one.
-  assertError(await sotto(homeB, ['id']), /wrong passphrase/);
+  assertCliError(await sotto(homeB, ['id']), /wrong passphrase/);
 
   // A home that has an identity is never overwritten.
-  assertError(await sotto(homeB, ['import', file], { ...ARCHIVE_ENV, ...homeEnv }), /already has an identity/);
-  assertError(await sotto(homeA, ['import', file], ARCHIVE_ENV), /already has an identity/);
+  assertCliError(await sotto(homeB, ['import', file], { ...ARCHIVE_ENV, ...homeEnv }), /already has an identity/);
+  assertCliError(await sotto(homeA, ['import', file], ARCHIVE_ENV), /already has an identity/);
 
   // Refused archives write nothing: the new home is not even created.
   const homeC = await tempHome('bak-c', cleanup);
-  assertError(await sotto(homeC, ['import', file], { SOTTO_BACKUP_PASSPHRASE: 'not the archive passphrase' }), /wrong passphrase for this backup archive/);
+  assertCliError(await sotto(homeC, ['import', file], { SOTTO_BACKUP_PASSPHRASE: 'not the archive passphrase' }), /wrong passphrase for this backup archive/);
   const foreign = join(dirname(homeC), 'notes.txt');
   await writeFile(foreign, 'just some notes\n');
-  assertError(await sotto(homeC, ['import', foreign], ARCHIVE_ENV), /not a Sotto backup archive/);
+  assertCliError(await sotto(homeC, ['import', foreign], ARCHIVE_ENV), /not a Sotto backup archive/);
   assert.equal(existsSync(homeC), false);
 
   // A home in clear, by choice.

@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { eventually, freePort, sotto, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { assertCliError, eventually, freePort, type RunningNode, sotto, startNode, tempHome } from '../helpers/cli.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 const nodes: RunningNode[] = [];
@@ -17,14 +17,6 @@ after(async () => {
 });
 
 const PEER_ID = /^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/;
-
-function assertError(result: { code: number | null; stderr: string }, message: RegExp): void {
-  assert.notEqual(result.code, 0);
-  const lines = result.stderr.trim().split('\n');
-  assert.match(lines[0]!, /^sotto: /);
-  assert.match(lines[0]!, message);
-  assert.match(lines[1]!, /^hint: /);
-}
 
 test('the CLI contract between two homes, with and without running nodes', { timeout: 120_000 }, async () => {
   const homeA = await tempHome('cli-a', cleanup);
@@ -36,7 +28,7 @@ test('the CLI contract between two homes, with and without running nodes', { tim
   const peerA = initA.stdout.trim();
   assert.match(peerA, PEER_ID);
   const peerB = (await sotto(homeB, ['init', '--name', 'bob'])).stdout.trim();
-  assertError(await sotto(homeA, ['init']), /already has an identity/);
+  assertCliError(await sotto(homeA, ['init']), /already has an identity/);
 
   // Commands on a home without a node work on its database.
   const idA = JSON.parse((await sotto(homeA, ['id', '--json'])).stdout) as { peerId: string; name: string; addresses: string[]; safetyNumber: string };
@@ -46,9 +38,9 @@ test('the CLI contract between two homes, with and without running nodes', { tim
   assert.deepEqual(idA.addresses, []);
   assert.match(idA.safetyNumber, /^(\d{5} ){5}\d{5}$/);
   assert.equal((await sotto(homeA, ['contacts', 'add', 'bob', peerB])).code, 0);
-  assertError(await sotto(homeA, ['contacts', 'add', 'carol', 'not-a-peer-id']), /invalid peer id "not-a-peer-id"/);
-  assertError(await sotto(homeA, ['send', 'nobody', 'hi']), /no contact named "nobody"/);
-  assertError(await sotto(await tempHome('cli-empty', cleanup), ['history', 'bob']), /no identity yet/);
+  assertCliError(await sotto(homeA, ['contacts', 'add', 'carol', 'not-a-peer-id']), /invalid peer id "not-a-peer-id"/);
+  assertCliError(await sotto(homeA, ['send', 'nobody', 'hi']), /no contact named "nobody"/);
+  assertCliError(await sotto(await tempHome('cli-empty', cleanup), ['history', 'bob']), /no identity yet/);
   const offline = await sotto(homeA, ['send', 'bob', 'written while no node ran']);
   assert.equal(offline.code, 0);
   assert.match(offline.stdout, /^queued: no node is running on this home/);
@@ -58,8 +50,8 @@ test('the CLI contract between two homes, with and without running nodes', { tim
   const nodeA = await startNode(homeA, ['--listen', `/ip4/127.0.0.1/tcp/${portA}`]);
   nodes.push(nodeA);
   assert.deepEqual(nodeA.addresses, [`/ip4/127.0.0.1/tcp/${portA}/p2p/${peerA}`]);
-  assertError(await sotto(homeA, ['start', '--listen', '/ip4/127.0.0.1/tcp/0']), /already running/);
-  assertError(await sotto(homeB, ['start', '--listen', `/ip4/127.0.0.1/tcp/${portA}`]), /port is already in use/);
+  assertCliError(await sotto(homeA, ['start', '--listen', '/ip4/127.0.0.1/tcp/0']), /already running/);
+  assertCliError(await sotto(homeB, ['start', '--listen', `/ip4/127.0.0.1/tcp/${portA}`]), /port is already in use/);
   const nodeB = await startNode(homeB, ['--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', nodeA.addresses[0]!]);
   nodes.push(nodeB);
 
@@ -108,10 +100,10 @@ test('the CLI contract between two homes, with and without running nodes', { tim
   assert.ok(files.length > 0);
   for (const secret of ['hello bob', 'hi alice', 'written while no node ran', peerB]) assert.ok(!files.includes(secret), `"${secret}" is not in the files`);
   // A wrong passphrase is a clear error; a new one works and the old one no longer does.
-  assertError(await sotto(homeA, ['history', 'bob'], { SOTTO_PASSPHRASE: 'not the passphrase' }), /wrong passphrase/);
+  assertCliError(await sotto(homeA, ['history', 'bob'], { SOTTO_PASSPHRASE: 'not the passphrase' }), /wrong passphrase/);
   const changed = await sotto(homeA, ['passphrase'], { SOTTO_NEW_PASSPHRASE: 'a brand new passphrase' });
   assert.equal(changed.stdout.trim(), 'passphrase changed', changed.stderr);
-  assertError(await sotto(homeA, ['history', 'bob']), /wrong passphrase/);
+  assertCliError(await sotto(homeA, ['history', 'bob']), /wrong passphrase/);
   const withNew = await sotto(homeA, ['history', 'bob', '--json'], { SOTTO_PASSPHRASE: 'a brand new passphrase' });
   assert.equal(withNew.code, 0, withNew.stderr);
   assert.ok((JSON.parse(withNew.stdout) as { text: string }[]).some((m) => m.text === 'hello bob'));

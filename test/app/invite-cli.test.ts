@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, haveScript, sotto, sottoOnTerminal, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { assertCliError, freePort, haveScript, type RunningNode, sotto, sottoOnTerminal, startNode, tempHome } from '../helpers/cli.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 const nodes: RunningNode[] = [];
@@ -14,14 +14,6 @@ after(async () => {
   for (const node of nodes) await node.kill().catch(() => {});
   for (const c of cleanup) await c();
 });
-
-function assertError(result: { code: number | null; stderr: string }, message: RegExp): void {
-  assert.equal(result.code, 1, result.stderr);
-  const lines = result.stderr.trim().split('\n');
-  assert.match(lines[0]!, /^sotto: /);
-  assert.match(lines[0]!, message);
-  assert.match(lines[1]!, /^hint: /);
-}
 
 /** Replaces the character at `index` of an invite with another base32 character. */
 function tamper(invite: string, index: number): string {
@@ -82,10 +74,10 @@ test('an invite adds a reachable contact; verify marks it verified; a tampered i
     sotto(homeB, ['contacts', 'add', '--invite', `X${invite}`, 'mallory']),
     sotto(homeA, ['verify', peerBOf(await sotto(homeB, ['id', '--json']))]),
   ]);
-  assertError(forged, /invalid invite|bad signature/);
-  assertError(mangled, /invalid invite: it does not start with SOTTO:/);
+  assertCliError(forged, /invalid invite|bad signature/);
+  assertCliError(mangled, /invalid invite: it does not start with SOTTO:/);
   // alice has bob only as "wrote to you first" (named by his peer id); without a terminal, --yes is needed.
-  assertError(noConfirm, /not a terminal/);
+  assertCliError(noConfirm, /not a terminal/);
 
   // SIGTERM reaches the node through the launcher (kill -9 in after() would leave it running a while).
   assert.deepEqual(await Promise.all([nodeA.stop(), nodeB.stop()]), [0, 0]);

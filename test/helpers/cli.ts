@@ -3,6 +3,7 @@
  * would: one-shot commands, and `sotto start` nodes that the test can stop
  * with SIGTERM or kill -9. Everything listens on loopback only.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -160,4 +161,18 @@ export function sottoOnTerminal(home: string, args: readonly string[], answer: {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
   });
+}
+
+/**
+ * Asserts that a command failed the way every `sotto` error does: exit
+ * status 1, a first stderr line "sotto: …" matching `message`, and a second
+ * line "hint: …" matching `hint`.
+ */
+export function assertCliError(result: CommandResult, message: RegExp, hint: RegExp = /./): void {
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.match(lines[0]!, /^sotto: /);
+  assert.match(lines[0]!, message);
+  assert.match(lines[1]!, /^hint: /);
+  assert.match(lines[1]!, hint);
 }
