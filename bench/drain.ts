@@ -60,7 +60,7 @@ import type { Primitives } from '../src/crypto/primitives/types.ts';
 import { seal } from '../src/crypto/sealed.ts';
 import { fromBase64 } from '../src/node/base64.ts';
 import { bundleRecordDhtHooks } from '../src/node/bundle-record.ts';
-import { MAILBOX_PROTOCOL, MAILBOX_REPLICAS } from '../src/node/constants.ts';
+import { MAILBOX_CANDIDATES, MAILBOX_PROTOCOL, MAILBOX_REPLICAS } from '../src/node/constants.ts';
 import { createNode, type SottoNode } from '../src/node/libp2p.ts';
 import { libp2pNetwork } from '../src/node/libp2p-network.ts';
 import { mailboxKeyOf } from '../src/node/mailbox/keys.ts';
@@ -94,16 +94,14 @@ const LOOKUP_TIMEOUT_MS = 10_000;
 const MS_PER_SECOND = 1000;
 /** process.cpuUsage() counts microseconds. */
 const MICROSECONDS_PER_MS = 1000;
-/** Candidates asked for in the warm-up lookup (as many as the messenger asks for). */
-const WARM_CANDIDATES = 20;
 /** A text of the backlog: its index, then filler to TEXT_BYTES. */
 const TEXT_PREFIX = 'drain ';
 const TEXT_BYTES = 100;
 
-/** Frame type bytes of /sotto/mailbox (after the version byte): docs/PROTOCOL.md §18. */
 /** Most repetitions `--runs` takes (each run sets up its backlog again, ~15 s). */
 const MAX_RUNS = 50;
 
+/** Frame type bytes of /sotto/mailbox (after the version byte): docs/PROTOCOL.md §18. */
 const FETCH = 4;
 const ITEMS = 5;
 const ACK = 6;
@@ -266,7 +264,7 @@ async function waitUntilFindable(network: Network, key: Uint8Array, expected: re
   for (;;) {
     let found: string[] = [];
     try {
-      found = await network.closestPeers(key, WARM_CANDIDATES, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
+      found = await network.closestPeers(key, MAILBOX_CANDIDATES, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
     } catch {
       // not yet
     }

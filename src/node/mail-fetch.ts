@@ -114,7 +114,7 @@ class Fetch {
  * or midway) is visited once more on a fresh stream: told again what this
  * fetch handled, then drained.
  */
-export async function fetchMail(core: Core): Promise<MailFetch> {
+export async function fetchFromMailboxes(core: Core): Promise<MailFetch> {
   if (!core.network) return { received: 0, mailboxesReached: 0, delivered: new Map() };
   const fetch = new Fetch(core);
   const mailboxes = await openClosestMailboxes(core, mailboxKeyOf(core.ctx.primitives, core.peerId), MAILBOX_REPLICAS);

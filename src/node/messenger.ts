@@ -43,7 +43,7 @@ import { Courier } from './courier.ts';
 import { checkContactAddresses, sameAddresses } from './contact-addresses.ts';
 import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidContactNameError, InvalidMessageError, NotInitialisedError, UnknownContactError } from './errors.ts';
 import { serveMsgStream } from './inbox.ts';
-import { fetchMail as fetchMailFromMailboxes } from './mail-fetch.ts';
+import { fetchFromMailboxes } from './mail-fetch.ts';
 import { publishBundle } from './bundle-publisher.ts';
 import type { MailboxService } from './mailbox/service.ts';
 import type { Network } from './network.ts';
@@ -245,7 +245,7 @@ export class Messenger {
   }
 
   private async fetchMailNow(): Promise<number> {
-    const { received, mailboxesReached, delivered } = await fetchMailFromMailboxes(this.core);
+    const { received, mailboxesReached, delivered } = await fetchFromMailboxes(this.core);
     this.mailboxesReached = mailboxesReached;
     this.lastFetchAt = this.core.ctx.now();
     for (const [sender, ids] of delivered) {
