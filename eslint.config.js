@@ -44,6 +44,30 @@ export default tseslint.config(
     files: ['src/app/web/main.ts'],
     rules: { 'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Inject randomBytes instead.' }] },
   },
+  // src/node is a stack of rooms; a room imports only the rooms below it
+  // (docs/ARCHITECTURE.md, "The node's rooms"). constants.ts and errors.ts
+  // sit under every room.
+  ...Object.entries({
+    encoding: [],
+    contacts: ['encoding'],
+    transport: ['encoding'],
+    store: ['encoding'],
+    backup: ['encoding', 'contacts', 'store'],
+    core: ['encoding', 'transport', 'store'],
+    bundles: ['encoding', 'transport', 'store', 'core'],
+    mailbox: ['encoding', 'transport', 'store', 'core'],
+    messaging: ['encoding', 'contacts', 'transport', 'store', 'core', 'bundles', 'mailbox'],
+  }).map(([room, below], _i, rooms) => ({
+    files: [`src/node/${room}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: rooms
+          .map(([other]) => other)
+          .filter((other) => other !== room && !below.includes(other))
+          .map((other) => ({ group: [`../${other}/*`, `**/node/${other}/*`], message: `src/node/${room} sits below ${other}: it never imports it.` })),
+      }],
+    },
+  })),
   {
     files: ['src/crypto/**/*.ts'],
     ignores: ['src/crypto/primitives/node.ts', 'src/crypto/primitives/sodium.ts', 'src/crypto/primitives/node-best.ts'],

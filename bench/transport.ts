@@ -27,7 +27,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { MSG_WINDOW } from '../src/node/constants.ts';
-import type { FramedStream } from '../src/node/frames.ts';
+import type { FramedStream } from '../src/node/transport/frames.ts';
 import { measureSottoStart, type LauncherEntry, type StartMeasurement } from './transport/cli-node.ts';
 import { textsDigest } from './transport/digest.ts';
 import { ACK_PROTOCOL, ackBurst, ECHO_PROTOCOL, echoRoundTrip, openBaseline } from './transport/echo.ts';

@@ -17,19 +17,20 @@ import { openSealed, seal } from '../src/crypto/sealed.ts';
 import { decodeSessionRecord, encodeSessionRecord } from '../src/crypto/session-codec.ts';
 import { decryptMessage, encryptMessage, startSession, type SessionRecord } from '../src/crypto/session.ts';
 import { parseControlRequest, ControlProtocolError } from '../src/app/control/protocol.ts';
-import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../src/node/bundle-record.ts';
+import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../src/node/bundles/bundle-record.ts';
 import { BUNDLE_RECORD_MAX_SKEW_MS } from '../src/node/constants.ts';
-import { encodeFrame, framed, varintLength } from '../src/node/frames.ts';
-import { decodeInvite, encodeInvite } from '../src/node/invite.ts';
+import { encodeFrame, framed, varintLength } from '../src/node/transport/frames.ts';
+import { decodeInvite, encodeInvite } from '../src/node/contacts/invite.ts';
 import { decodeMailboxFrame, encodeMailboxFrame } from '../src/node/mailbox/wire.ts';
-import { decodePayload, encodePayload } from '../src/node/payload.ts';
-import { parsePeerId, peerIdOfIdentity } from '../src/node/peer-id.ts';
+import { decodePayload, encodePayload } from '../src/node/messaging/payload.ts';
+import { parsePeerId, peerIdOfIdentity } from '../src/node/encoding/peer-id.ts';
 import { atRestCodecs, decodeKeyring, encodeKeyring } from '../src/node/store/at-rest.ts';
 import { memoryBackend, type KvBackend } from '../src/node/store/backend.ts';
 import { decodeHeldMail, encodeHeldMail } from '../src/node/store/held-mail.ts';
 import { decodeContact, decodeMessage, decodeNumbers, decodeOutbox, decodeProfile, decodeSeen, encodeJson } from '../src/node/store/records.ts';
 import { SottoStore, Tx } from '../src/node/store/store.ts';
-import { decodeMsgFrame, decodePrekeysFrame, encodeAck, encodeDeliver, encodePrekeysBundle, encodePrekeysNone, encodePrekeysRequest } from '../src/node/wire.ts';
+import { decodeMsgFrame, encodeAck, encodeDeliver } from '../src/node/messaging/wire.ts';
+import { decodePrekeysFrame, encodePrekeysBundle, encodePrekeysNone, encodePrekeysRequest } from '../src/node/bundles/prekeys-wire.ts';
 import { FrameTooLargeError, StreamClosedError } from '../src/node/errors.ts';
 import { testClock, testContext } from '../test/helpers/context.ts';
 import { makeParty, pair } from '../test/helpers/parties.ts';
@@ -269,11 +270,11 @@ export function fuzzTargets(): FuzzTarget<never>[] {
         await encodeInvite(ctx.primitives, identity, { name: '', addresses: [], createdAt: NOW }),
       ];
       // Mode byte 0: the rest are the binary body (re-encoded as base32 behind the prefix, so mutations reach the parser); 1: raw text.
-      const { fromBase32 } = await import('../src/node/base32.ts');
+      const { fromBase32 } = await import('../src/node/encoding/base32.ts');
       const valid = invites.flatMap((i) => [Uint8Array.of(0, ...fromBase32(i.slice('SOTTO:'.length))), Uint8Array.of(1, ...text.encode(i))]);
       return { fixture: ctx, valid };
     }, async (ctx, input) => {
-      const { toBase32 } = await import('../src/node/base32.ts');
+      const { toBase32 } = await import('../src/node/encoding/base32.ts');
       const textForm = input[0] === 0 ? 'SOTTO:' + toBase32(input.subarray(1)) : lenient.decode(input.subarray(1));
       return decodeInvite(ctx.primitives, textForm);
     }, { maxRandomBytes: 3_000 }),

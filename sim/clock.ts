@@ -11,7 +11,7 @@
  * The clock is derived from the wall clock, so a child process given the
  * same epoch and speed keeps the same simulated time.
  */
-import type { Scheduler } from '../src/node/core.ts';
+import type { Scheduler } from '../src/node/core/core.ts';
 
 /** What a child process needs to share this clock. */
 export interface ClockParams {

@@ -22,11 +22,11 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { nodeCryptoContext } from '../src/app/context.ts';
-import { bundleRecordDhtHooks } from '../src/node/bundle-record.ts';
+import { bundleRecordDhtHooks } from '../src/node/bundles/bundle-record.ts';
 import { MAILBOX_REPLICAS } from '../src/node/constants.ts';
-import { createNode } from '../src/node/libp2p.ts';
-import { libp2pNetwork } from '../src/node/libp2p-network.ts';
-import { Messenger } from '../src/node/messenger.ts';
+import { createNode } from '../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
+import { Messenger } from '../src/node/messaging/messenger.ts';
 import { openLevelStore } from '../src/node/store/level.ts';
 import { SimClock, sleep, wallNow, type ClockParams } from './clock.ts';
 import { watchStoreWrites, type StoreWriteStats } from '../bench/transport/store-stats.ts';

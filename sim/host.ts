@@ -10,7 +10,7 @@
  * receipts, outbox envelopes and errors until the coordinator flushes them.
  */
 import { nodeCryptoContext } from '../src/app/context.ts';
-import type { MessengerEvents } from '../src/node/core.ts';
+import type { MessengerEvents } from '../src/node/core/core.ts';
 import { SimClock, wallNow, type ClockParams } from './clock.ts';
 import { diskBytes } from './disk.ts';
 import { emulateFifoMailbox } from './fifo.ts';

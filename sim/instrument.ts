@@ -14,7 +14,7 @@ import { toHex } from '../src/crypto/bytes.ts';
 import type { Primitives } from '../src/crypto/primitives/types.ts';
 import { MAILBOX_PROTOCOL } from '../src/node/constants.ts';
 import { decodeMailboxFrame } from '../src/node/mailbox/wire.ts';
-import type { FramedStream, Network } from '../src/node/network.ts';
+import type { FramedStream, Network } from '../src/node/transport/network.ts';
 import type { SottoStore } from '../src/node/store/store.ts';
 import { wallNow } from './clock.ts';
 import type { Recorder } from './recorder.ts';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CryptoContext } from '../src/crypto/context.ts';
-import { peerIdFromText } from '../src/node/peer-id.ts';
+import { peerIdFromText } from '../src/node/encoding/peer-id.ts';
 import type { ClockParams } from './clock.ts';
 import type { HostArgs, HostEvent, HostRequests } from './host.ts';
 import { spawnWorker } from './ipc.ts';

@@ -10,13 +10,13 @@
  */
 import type { CryptoContext } from '../src/crypto/context.ts';
 import type { IdentityKeyPair } from '../src/crypto/identity.ts';
-import { bundleRecordDhtHooks } from '../src/node/bundle-record.ts';
-import { createNode, type SottoNode } from '../src/node/libp2p.ts';
-import { libp2pNetwork } from '../src/node/libp2p-network.ts';
+import { bundleRecordDhtHooks } from '../src/node/bundles/bundle-record.ts';
+import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
 import { MailboxService } from '../src/node/mailbox/service.ts';
-import { Messenger } from '../src/node/messenger.ts';
-import type { MessengerEvents } from '../src/node/core.ts';
-import { peerIdOfIdentity } from '../src/node/peer-id.ts';
+import { Messenger } from '../src/node/messaging/messenger.ts';
+import type { MessengerEvents } from '../src/node/core/core.ts';
+import { peerIdOfIdentity } from '../src/node/encoding/peer-id.ts';
 import type { MessageRecord } from '../src/node/store/records.ts';
 import { openLevelStore } from '../src/node/store/level.ts';
 import type { SottoStore } from '../src/node/store/store.ts';

@@ -11,11 +11,11 @@
 import { join } from 'node:path';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { realScheduler } from '../../src/app/local.ts';
-import { bundleRecordDhtHooks } from '../../src/node/bundle-record.ts';
-import { createNode, type SottoNode } from '../../src/node/libp2p.ts';
-import { libp2pNetwork } from '../../src/node/libp2p-network.ts';
+import { bundleRecordDhtHooks } from '../../src/node/bundles/bundle-record.ts';
+import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';
-import { Messenger } from '../../src/node/messenger.ts';
+import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { openLevelStore } from '../../src/node/store/level.ts';
 import type { SottoStore } from '../../src/node/store/store.ts';
 import { sendToParent, serveRequests } from '../rpc.ts';

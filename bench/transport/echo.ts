@@ -8,8 +8,8 @@
  *   sequence number (the first 4 bytes of the frame), like /sotto/msg's ACK;
  *   the client keeps up to a window of frames unacknowledged (burst).
  */
-import { framed, type FramedStream } from '../../src/node/frames.ts';
-import type { SottoNode } from '../../src/node/libp2p.ts';
+import { framed, type FramedStream } from '../../src/node/transport/frames.ts';
+import type { SottoNode } from '../../src/node/transport/libp2p.ts';
 
 export const ECHO_PROTOCOL = '/sotto-bench/echo/1.0.0';
 export const ACK_PROTOCOL = '/sotto-bench/ack/1.0.0';

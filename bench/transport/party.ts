@@ -6,9 +6,9 @@
  */
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { realScheduler } from '../../src/app/local.ts';
-import { createNode, type SottoNode } from '../../src/node/libp2p.ts';
-import { libp2pNetwork } from '../../src/node/libp2p-network.ts';
-import { Messenger } from '../../src/node/messenger.ts';
+import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
+import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { memoryBackend } from '../../src/node/store/backend.ts';
 import { openLevelStore } from '../../src/node/store/level.ts';
 import { SottoStore } from '../../src/node/store/store.ts';

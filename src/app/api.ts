@@ -5,7 +5,7 @@
  */
 import type { Primitives } from '../crypto/primitives/types.ts';
 import { formatSafetyNumber, identityDigits } from '../crypto/safety-number.ts';
-import type { Messenger, SendResult } from '../node/messenger.ts';
+import type { Messenger, SendResult } from '../node/messaging/messenger.ts';
 import type { ContactRecord, MessageRecord } from '../node/store/records.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 

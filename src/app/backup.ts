@@ -20,7 +20,7 @@ import { MAX_BACKUP_BYTES } from '../node/backup/constants.ts';
 import { BackupTooLargeError } from '../node/backup/errors.ts';
 import { exportArchive, readArchive, restoreSnapshot } from '../node/backup/snapshot.ts';
 import { AlreadyInitialisedError, NotInitialisedError } from '../node/errors.ts';
-import { peerIdOfIdentity } from '../node/peer-id.ts';
+import { peerIdOfIdentity } from '../node/encoding/peer-id.ts';
 import { openLevelStore, probeLevelStore } from '../node/store/level.ts';
 import { OutputFileExistsError, writeFileAtomic } from './atomic-file.ts';
 import { nodeCryptoContext } from './context.ts';

@@ -3,9 +3,9 @@
  * that has an identity (or a running node) answers AlreadyInitialisedError.
  */
 import { AlreadyInitialisedError } from '../node/errors.ts';
-import { Messenger } from '../node/messenger.ts';
+import { Messenger } from '../node/messaging/messenger.ts';
 import { openLevelStore, probeLevelStore } from '../node/store/level.ts';
-import { peerIdOfIdentity } from '../node/peer-id.ts';
+import { peerIdOfIdentity } from '../node/encoding/peer-id.ts';
 import { nodeCryptoContext } from './context.ts';
 import { controlClient, nodeIsRunning } from './control/client.ts';
 import type { HomePaths } from './home.ts';

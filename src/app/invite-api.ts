@@ -11,9 +11,9 @@ import { formatSafetyNumber, safetyNumber } from '../crypto/safety-number.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 import { MAX_INVITE_ADDRESSES } from '../node/constants.ts';
 import { InvalidContactNameError } from '../node/errors.ts';
-import { decodeInvite, encodeInvite, inviteAddressBytes } from '../node/invite.ts';
-import type { Messenger } from '../node/messenger.ts';
-import { signingKeyOfPeerId } from '../node/peer-id.ts';
+import { decodeInvite, encodeInvite, inviteAddressBytes } from '../node/contacts/invite.ts';
+import type { Messenger } from '../node/messaging/messenger.ts';
+import { signingKeyOfPeerId } from '../node/encoding/peer-id.ts';
 import type { ContactRecord } from '../node/store/records.ts';
 import type { ContactLine, SottoApi } from './api.ts';
 

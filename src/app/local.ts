@@ -5,9 +5,9 @@
  * the edge, and injected into the library.
  */
 import { existsSync } from 'node:fs';
-import type { Scheduler } from '../node/core.ts';
+import type { Scheduler } from '../node/core/core.ts';
 import { NotInitialisedError } from '../node/errors.ts';
-import { Messenger } from '../node/messenger.ts';
+import { Messenger } from '../node/messaging/messenger.ts';
 import { openLevelStore } from '../node/store/level.ts';
 import { messengerApi, type SottoApi } from './api.ts';
 import { nodeCryptoContext } from './context.ts';

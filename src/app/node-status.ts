@@ -3,9 +3,9 @@
  * addresses only; no contact, message or key), and its human form.
  */
 import type { SingleKadDHT } from '@libp2p/kad-dht';
-import type { SottoNode } from '../node/libp2p.ts';
+import type { SottoNode } from '../node/transport/libp2p.ts';
 import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
-import type { Messenger } from '../node/messenger.ts';
+import type { Messenger } from '../node/messaging/messenger.ts';
 import { formatDuration } from './progress.ts';
 
 /** The state of a running node, as `sotto status --json` prints it. */

@@ -6,8 +6,8 @@
  * - draining mailboxes: a bar with counts for every fetch that finds mail.
  * Work that ends within PROGRESS_DELAY_MS prints nothing.
  */
-import type { SottoNode } from '../node/libp2p.ts';
-import type { MailProgress } from '../node/core.ts';
+import type { SottoNode } from '../node/transport/libp2p.ts';
+import type { MailProgress } from '../node/core/core.ts';
 import { connectedLine, connectingLine, connectTimeoutLine, mailDoneLine, mailProgressLine, type ConnectCounts } from './progress.ts';
 import { StatusLine, type ProgressOutput, type StatusLineDeps } from './status-line.ts';
 

@@ -8,7 +8,7 @@
  * PROGRESS_LOG_INTERVAL_MS, then the final text. Never on stdout, which
  * scripts parse.
  */
-import type { Scheduler } from '../node/core.ts';
+import type { Scheduler } from '../node/core/core.ts';
 
 /** Work quicker than this gets no progress line: a second is where people start to wonder. */
 export const PROGRESS_DELAY_MS = 1_000;

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SottoError } from '../crypto/errors.ts';
-import { checkSwarmKey, encodeSwarmKey } from '../node/libp2p.ts';
+import { checkSwarmKey, encodeSwarmKey } from '../node/transport/libp2p.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
 /** Random bytes of a swarm key (libp2p pnet keys are 32 bytes). */

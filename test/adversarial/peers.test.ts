@@ -22,12 +22,12 @@ import {
   MSG_PROTOCOL,
   PREKEYS_PROTOCOL,
 } from '../../src/node/constants.ts';
-import { encodeFrame, framed } from '../../src/node/frames.ts';
-import { createNode, type SottoNode } from '../../src/node/libp2p.ts';
-import { libp2pNetwork } from '../../src/node/libp2p-network.ts';
+import { encodeFrame, framed } from '../../src/node/transport/frames.ts';
+import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';
 import { decodeMailboxFrame, encodeMailboxFrame } from '../../src/node/mailbox/wire.ts';
-import { Messenger } from '../../src/node/messenger.ts';
+import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { memoryBackend } from '../../src/node/store/backend.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
 import type { MessageRecord } from '../../src/node/store/records.ts';

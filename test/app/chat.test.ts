@@ -17,7 +17,7 @@ import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { CHAT_PROGRESS_LINGER_MS, chatProgressOutput } from '../../src/app/chat/backends.ts';
 import { watchMail } from '../../src/app/startup-feedback.ts';
 import { PROGRESS_DELAY_MS, StatusLine } from '../../src/app/status-line.ts';
-import type { MailProgress } from '../../src/node/core.ts';
+import type { MailProgress } from '../../src/node/core/core.ts';
 import { editLine } from '../../src/app/chat/line-input.tsx';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testClock } from '../helpers/context.ts';

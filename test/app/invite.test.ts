@@ -17,12 +17,12 @@ import { nodePrimitives as primitives } from '../../src/crypto/primitives/node.t
 import { messengerApi, type SottoApi } from '../../src/app/api.ts';
 import { chatInviteHooks } from '../../src/app/chat-invites.ts';
 import { InvalidInviteAddressError, OwnInviteError, selectInviteAddresses } from '../../src/app/invite-api.ts';
-import { fromBase32, toBase32 } from '../../src/node/base32.ts';
+import { fromBase32, toBase32 } from '../../src/node/encoding/base32.ts';
 import { INVITE_PREFIX, MAX_INVITE_ADDRESSES, MAX_INVITE_TEXT_LENGTH } from '../../src/node/constants.ts';
-import { decodeInvite, encodeInvite, InvalidInviteError } from '../../src/node/invite.ts';
-import { Messenger } from '../../src/node/messenger.ts';
-import type { Network } from '../../src/node/network.ts';
-import { peerIdOfIdentity } from '../../src/node/peer-id.ts';
+import { decodeInvite, encodeInvite, InvalidInviteError } from '../../src/node/contacts/invite.ts';
+import { Messenger } from '../../src/node/messaging/messenger.ts';
+import type { Network } from '../../src/node/transport/network.ts';
+import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import { memoryBackend } from '../../src/node/store/backend.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
 import { testClock, testContext } from '../helpers/context.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MailProgress } from '../../src/node/core.ts';
+import type { MailProgress } from '../../src/node/core/core.ts';
 import { BAR_WIDTH, connectedLine, connectingLine, connectTimeoutLine, formatDuration, mailDoneLine, mailProgressLine, progressBar } from '../../src/app/progress.ts';
 import { PROGRESS_DELAY_MS, PROGRESS_LOG_INTERVAL_MS, PROGRESS_REDRAW_MS, StatusLine } from '../../src/app/status-line.ts';
 import { CONNECT_FEEDBACK_TIMEOUT_MS, watchConnecting, watchMail, type PeerCounts } from '../../src/app/startup-feedback.ts';

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
-import { decodeInvite } from '../../src/node/invite.ts';
+import { decodeInvite } from '../../src/node/contacts/invite.ts';
 import { createNamespace } from './terminal.ts';
 import { startNode, TEST_PASSPHRASE, type RunningNode } from './cli.ts';
 

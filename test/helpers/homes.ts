@@ -3,11 +3,11 @@
  * survives restarts of its messenger), can run a mailbox, and can go offline
  * and come back.
  */
-import { Messenger } from '../../src/node/messenger.ts';
+import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';
 import { memoryBackend, type KvBackend } from '../../src/node/store/backend.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
-import { peerIdOfIdentity } from '../../src/node/peer-id.ts';
+import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import type { MessageRecord } from '../../src/node/store/records.ts';
 import { testContext, type TestClock } from './context.ts';
 import type { MemoryHub } from './memory-network.ts';

@@ -7,7 +7,7 @@
 import { multiaddr } from '@multiformats/multiaddr';
 import { concatBytes, utf8, Writer } from '../../src/crypto/bytes.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
-import { toBase32 } from '../../src/node/base32.ts';
+import { toBase32 } from '../../src/node/encoding/base32.ts';
 import { INVITE_PREFIX, INVITE_VERSION, LABEL_INVITE } from '../../src/node/constants.ts';
 
 /** The fields of a hand-built invite; every one may be out of spec. */

@@ -4,7 +4,7 @@
  * the way. No sockets, deterministic scheduling (everything is promises).
  */
 import { createHash } from 'node:crypto';
-import type { FramedStream, Network, StreamHandler } from '../../src/node/network.ts';
+import type { FramedStream, Network, StreamHandler } from '../../src/node/transport/network.ts';
 
 class StreamEnd implements FramedStream {
   private readonly frames: Uint8Array[] = [];

@@ -3,7 +3,7 @@
  * in due order. `settle()` lets pending promise chains (in-memory network,
  * store writes) run to completion between steps.
  */
-import type { Scheduler } from '../../src/node/core.ts';
+import type { Scheduler } from '../../src/node/core/core.ts';
 import type { TestClock } from './context.ts';
 
 interface Timer {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromBase64, toBase64 } from '../../src/node/base64.ts';
+import { fromBase64, toBase64 } from '../../src/node/encoding/base64.ts';
 import { seededRandom } from '../helpers/context.ts';
 
 test('toBase64 gives Buffer\'s standard padded base64 and fromBase64 the bytes back, for lengths 0–300 and every byte value', () => {

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { generateIdentity } from '../../src/crypto/identity.ts';
 import { createPrekeyState, issueBundle } from '../../src/crypto/prekeys.ts';
-import { bundleRecordDhtHooks, bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../../src/node/bundle-record.ts';
+import { bundleRecordDhtHooks, bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../../src/node/bundles/bundle-record.ts';
 import { BUNDLE_RECORD_MAX_AGE_MS } from '../../src/node/constants.ts';
-import { createNode, type SottoNode } from '../../src/node/libp2p.ts';
-import { libp2pNetwork } from '../../src/node/libp2p-network.ts';
+import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
 
 const nodes: SottoNode[] = [];
 after(async () => {

@@ -8,8 +8,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../src/crypto/identity.ts';
-import { framed } from '../../src/node/frames.ts';
-import { createNode, type NodeConfig, type SottoNode } from '../../src/node/libp2p.ts';
+import { framed } from '../../src/node/transport/frames.ts';
+import { createNode, type NodeConfig, type SottoNode } from '../../src/node/transport/libp2p.ts';
 import { BUNDLE_RECORD_NAMESPACE, KAD_PROTOCOL } from '../../src/node/constants.ts';
 import { testContext } from '../helpers/context.ts';
 

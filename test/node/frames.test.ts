@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Stream } from '@libp2p/interface';
 import { streamPair } from '@libp2p/utils';
-import { encodeFrame, framed, varintLength, writeVarint } from '../../src/node/frames.ts';
+import { encodeFrame, framed, varintLength, writeVarint } from '../../src/node/transport/frames.ts';
 import { FRAME_MIN_READ_HIGH_WATER_BYTES, MAX_FRAME_BYTES_LIMIT } from '../../src/node/constants.ts';
 import { FrameTimeoutError, FrameTooLargeError, StreamClosedError } from '../../src/node/errors.ts';
 

@@ -13,11 +13,11 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Stream } from '@libp2p/interface';
 import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity.ts';
-import { encodeFrame, framed, varintLength, writeVarint } from '../../src/node/frames.ts';
-import { checkSwarmKey, createNode, encodeSwarmKey, strayNetworkErrorCount, type NodeConfig, type SottoNode } from '../../src/node/libp2p.ts';
+import { encodeFrame, framed, varintLength, writeVarint } from '../../src/node/transport/frames.ts';
+import { checkSwarmKey, createNode, encodeSwarmKey, strayNetworkErrorCount, type NodeConfig, type SottoNode } from '../../src/node/transport/libp2p.ts';
 import { KAD_PROTOCOL, YAMUX_MAX_STREAM_WINDOW_BYTES } from '../../src/node/constants.ts';
 import { DialFailedError, FrameTimeoutError, FrameTooLargeError, PeerNotFoundError, StreamClosedError } from '../../src/node/errors.ts';
-import { peerIdOfIdentity, signingKeyOfPeerId } from '../../src/node/peer-id.ts';
+import { peerIdOfIdentity, signingKeyOfPeerId } from '../../src/node/encoding/peer-id.ts';
 import { seededRandom, testContext } from '../helpers/context.ts';
 
 const TCP = '/ip4/127.0.0.1/tcp/0';

@@ -6,8 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAILBOX_REPLICAS } from '../../src/node/constants.ts';
-import type { MailProgress } from '../../src/node/core.ts';
-import { MailProgressTracker } from '../../src/node/mail-progress.ts';
+import type { MailProgress } from '../../src/node/core/core.ts';
+import { MailProgressTracker } from '../../src/node/messaging/mail-progress.ts';
 import { testClock } from '../helpers/context.ts';
 import { Home } from '../helpers/homes.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';

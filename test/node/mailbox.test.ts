@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex } from '../../src/crypto/bytes.ts';
-import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../../src/node/bundle-record.ts';
+import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../../src/node/bundles/bundle-record.ts';
 import { BUNDLE_RECORD_MAX_AGE_MS, MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR, MAILBOX_REPLICAS, MAILBOX_TTL_MS } from '../../src/node/constants.ts';
 import { mailboxKeyOf } from '../../src/node/mailbox/keys.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { encodeSwarmKey, mdnsServiceTag } from '../../src/node/libp2p.ts';
+import { encodeSwarmKey, mdnsServiceTag } from '../../src/node/transport/libp2p.ts';
 import { LABEL_MDNS_PRIVATE_TAG, MDNS_SERVICE_TAG } from '../../src/node/constants.ts';
 import { seededRandom } from '../helpers/context.ts';
 

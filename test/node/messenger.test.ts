@@ -7,10 +7,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memoryBackend } from '../../src/node/store/backend.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
-import { Messenger } from '../../src/node/messenger.ts';
-import { receiveEnvelope } from '../../src/node/inbox.ts';
+import { Messenger } from '../../src/node/messaging/messenger.ts';
+import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import type { MessageRecord } from '../../src/node/store/records.ts';
-import { fromBase64 } from '../../src/node/base64.ts';
+import { fromBase64 } from '../../src/node/encoding/base64.ts';
 import { testClock, testContext, type TestClock } from '../helpers/context.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
 import { ManualScheduler, settle } from '../helpers/scheduler.ts';
@@ -48,7 +48,7 @@ class Home {
   async start(): Promise<this> {
     const ctx = testContext(`run:${this.name}:${++this.starts}`, { clock: this.clock });
     const identity = await this.store.getIdentity(ctx);
-    const peerId = (await import('../../src/node/peer-id.ts')).peerIdOfIdentity(identity!.public);
+    const peerId = (await import('../../src/node/encoding/peer-id.ts')).peerIdOfIdentity(identity!.public);
     this.messenger = await Messenger.open({ ctx, store: this.store, scheduler: this.scheduler, network: this.hub.network(peerId) });
     this.messenger.on('message', (m) => this.received.push(m));
     await this.messenger.start();

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { peerIdOfSigningKey, signingKeyOfPeerId } from '../../src/node/peer-id.ts';
+import { peerIdOfSigningKey, signingKeyOfPeerId } from '../../src/node/encoding/peer-id.ts';
 import { seededRandom } from '../helpers/context.ts';
 import { ed25519 } from '@noble/curves/ed25519.js';
 

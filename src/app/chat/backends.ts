@@ -4,7 +4,7 @@
  * (the chat asks its control socket again every CHAT_POLL_MS).
  */
 import type { SottoApi } from '../api.ts';
-import type { Scheduler } from '../../node/core.ts';
+import type { Scheduler } from '../../node/core/core.ts';
 import { chatInviteHooks } from '../chat-invites.ts';
 import { realScheduler } from '../local.ts';
 import type { RunningHome } from '../run-node.ts';

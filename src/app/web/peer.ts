@@ -11,12 +11,12 @@
 import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { detectPrimitives } from '../../crypto/primitives/webcrypto.ts';
-import { bundleRecordDhtHooks } from '../../node/bundle-record.ts';
+import { bundleRecordDhtHooks } from '../../node/bundles/bundle-record.ts';
 import { WEB_CONFIG_VERSION, WEB_MAX_RELAYS } from '../../node/constants.ts';
-import type { Scheduler } from '../../node/core.ts';
-import { createNode, type SottoNode } from '../../node/libp2p.ts';
-import { libp2pNetwork } from '../../node/libp2p-network.ts';
-import { Messenger } from '../../node/messenger.ts';
+import type { Scheduler } from '../../node/core/core.ts';
+import { createNode, type SottoNode } from '../../node/transport/libp2p.ts';
+import { libp2pNetwork } from '../../node/transport/libp2p-network.ts';
+import { Messenger } from '../../node/messaging/messenger.ts';
 import { openLevelStore, probeLevelStore } from '../../node/store/level.ts';
 import type { SottoStore } from '../../node/store/store.ts';
 import { messengerApi, type SottoApi } from '../api.ts';

@@ -29,8 +29,8 @@ import { decodePrekeyState, encodePrekeyState, type PrekeyState } from '../../cr
 import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-codec.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
 import { StoreCorruptError } from '../errors.ts';
-import { validateContactName } from '../messenger.ts';
-import { isPeerId } from '../peer-id.ts';
+import { validateContactName } from '../contacts/names.ts';
+import { isPeerId } from '../encoding/peer-id.ts';
 import {
   decodeContact,
   decodeMessage,

@@ -19,7 +19,7 @@
  */
 import type { CryptoContext } from '../../crypto/context.ts';
 import { AlreadyInitialisedError, NotInitialisedError } from '../errors.ts';
-import { peerIdOfIdentity } from '../peer-id.ts';
+import { peerIdOfIdentity } from '../encoding/peer-id.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import { openArchive, sealArchive, type BackupCost, BACKUP_COST } from './archive.ts';
 import { decodeBackupBody, encodeBackupBody, type BackupSnapshot } from './body.ts';

@@ -7,10 +7,10 @@
 import { equalBytes, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { MAILBOX_CANDIDATES, MAILBOX_FETCH_BATCH, MAILBOX_PROTOCOL, MAILBOX_TIMEOUT_MS, MAX_MAILBOX_FRAME_BYTES } from '../constants.ts';
-import type { Core } from '../core.ts';
+import type { Core } from '../core/core.ts';
 import { ProtocolError } from '../errors.ts';
-import type { FramedStream } from '../network.ts';
-import { signingKeyOfPeerId } from '../peer-id.ts';
+import type { FramedStream } from '../transport/network.ts';
+import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
 import { custodySignedData, decodeMailboxFrame, encodeMailboxFrame, type MailItem, type RefusalReason } from './wire.ts';
 
 /** A mailbox refused a deposit. */

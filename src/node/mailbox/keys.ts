@@ -8,7 +8,7 @@
 import { concatBytes, toHex, type Bytes } from '../../crypto/bytes.ts';
 import type { Primitives } from '../../crypto/primitives/types.ts';
 import { LABEL_MAILBOX } from '../constants.ts';
-import { peerIdFromText } from '../peer-id.ts';
+import { peerIdFromText } from '../encoding/peer-id.ts';
 
 const label = new TextEncoder().encode(LABEL_MAILBOX);
 

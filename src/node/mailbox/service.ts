@@ -29,8 +29,8 @@ import {
   MAILBOX_TTL_MS,
   MAX_MAILBOX_FRAME_BYTES,
 } from '../constants.ts';
-import type { Scheduler } from '../core.ts';
-import type { FramedStream } from '../network.ts';
+import type { Scheduler } from '../core/core.ts';
+import type { FramedStream } from '../transport/network.ts';
 import type { MailPosition } from '../store/held-mail.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import { mailboxKeyHex } from './keys.ts';

@@ -16,7 +16,7 @@ import { argon2id } from '../../crypto/argon2.ts';
 import { concatBytes, Reader, Writer } from '../../crypto/bytes.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
-import { fromBase64, toBase64 } from '../base64.ts';
+import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import { StoreCorruptError } from '../errors.ts';
 import type { KeyNames, ValueCodec } from './backend.ts';
 

@@ -2,11 +2,11 @@
  * Publishing this node's bundle record in the DHT, and finding a contact's
  * (see ./bundle-record.ts for the record and its validation).
  */
-import type { PrekeyBundle } from '../crypto/bundle.ts';
-import { issueBundle } from '../crypto/prekeys.ts';
+import type { PrekeyBundle } from '../../crypto/bundle.ts';
+import { issueBundle } from '../../crypto/prekeys.ts';
 import { bundleRecordKey, encodeBundleRecord, validateBundleRecord, type BundleRecord } from './bundle-record.ts';
-import { MAILBOX_TIMEOUT_MS } from './constants.ts';
-import type { Core } from './core.ts';
+import { MAILBOX_TIMEOUT_MS } from '../constants.ts';
+import type { Core } from '../core/core.ts';
 
 /** Publishes a fresh record of this node's last-resort bundle; resolves to how many peers stored it. */
 export async function publishBundle(core: Core): Promise<number> {

@@ -7,16 +7,16 @@
  * has the same id everywhere), which delete their copies while this node
  * goes on: copies are never downloaded.
  */
-import { fromHex, toHex, type Bytes } from '../crypto/bytes.ts';
-import { openSealed } from '../crypto/sealed.ts';
-import { MAILBOX_REPLICAS } from './constants.ts';
-import type { Core } from './core.ts';
+import { fromHex, toHex, type Bytes } from '../../crypto/bytes.ts';
+import { openSealed } from '../../crypto/sealed.ts';
+import { MAILBOX_REPLICAS } from '../constants.ts';
+import type { Core } from '../core/core.ts';
 import { receiveEnvelopeDetailed } from './inbox.ts';
 import { MailProgressTracker } from './mail-progress.ts';
-import { acknowledgeOn, BackgroundAcks, fetchAllOn, openClosestMailboxes, openMailbox } from './mailbox/client.ts';
-import type { FramedStream } from './network.ts';
-import { mailboxKeyOf } from './mailbox/keys.ts';
-import { parsePeerId } from './peer-id.ts';
+import { acknowledgeOn, BackgroundAcks, fetchAllOn, openClosestMailboxes, openMailbox } from '../mailbox/client.ts';
+import type { FramedStream } from '../transport/network.ts';
+import { mailboxKeyOf } from '../mailbox/keys.ts';
+import { parsePeerId } from '../encoding/peer-id.ts';
 
 const decoder = new TextDecoder();
 

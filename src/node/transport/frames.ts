@@ -16,8 +16,8 @@
  * into a frame only once all of it is there.
  */
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
-import { FRAME_MIN_READ_HIGH_WATER_BYTES, FRAME_READ_TIMEOUT_MS, FRAME_WRITE_TIMEOUT_MS, MAX_FRAME_BYTES_LIMIT } from './constants.ts';
-import { FrameTimeoutError, FrameTooLargeError, StreamClosedError } from './errors.ts';
+import { FRAME_MIN_READ_HIGH_WATER_BYTES, FRAME_READ_TIMEOUT_MS, FRAME_WRITE_TIMEOUT_MS, MAX_FRAME_BYTES_LIMIT } from '../constants.ts';
+import { FrameTimeoutError, FrameTooLargeError, StreamClosedError } from '../errors.ts';
 
 /** Options of {@link framed}. */
 export interface FramedInit {

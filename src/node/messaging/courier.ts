@@ -10,19 +10,19 @@
  * are encrypted once and stored, so a retry resends the same bytes and the
  * receiver recognises a copy.
  */
-import { fromBase64, toBase64 } from './base64.ts';
-import { encryptMessage, startSession } from '../crypto/session.ts';
-import { ACK_TIMEOUT_MS, DIAL_TIMEOUT_MS, MAILBOX_REPLICAS, MAX_MSG_FRAME_BYTES, MSG_PROTOCOL, MSG_WINDOW, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from './constants.ts';
-import type { Core } from './core.ts';
-import type { FramedStream } from './network.ts';
-import type { PrekeyBundle } from '../crypto/bundle.ts';
-import { seal } from '../crypto/sealed.ts';
-import { publishedBundle } from './bundle-publisher.ts';
-import { depositOn, MailboxRefusedError, withClosestMailboxes } from './mailbox/client.ts';
-import { mailboxKeyOf } from './mailbox/keys.ts';
-import { fetchBundle } from './prekey-service.ts';
-import type { Custody, MessageRecord, OutboxEntry } from './store/records.ts';
-import { Tx } from './store/store.ts';
+import { fromBase64, toBase64 } from '../encoding/base64.ts';
+import { encryptMessage, startSession } from '../../crypto/session.ts';
+import { ACK_TIMEOUT_MS, DIAL_TIMEOUT_MS, MAILBOX_REPLICAS, MAX_MSG_FRAME_BYTES, MSG_PROTOCOL, MSG_WINDOW, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import type { Core } from '../core/core.ts';
+import type { FramedStream } from '../transport/network.ts';
+import type { PrekeyBundle } from '../../crypto/bundle.ts';
+import { seal } from '../../crypto/sealed.ts';
+import { publishedBundle } from '../bundles/bundle-publisher.ts';
+import { depositOn, MailboxRefusedError, withClosestMailboxes } from '../mailbox/client.ts';
+import { mailboxKeyOf } from '../mailbox/keys.ts';
+import { fetchBundle } from '../bundles/prekey-service.ts';
+import type { Custody, MessageRecord, OutboxEntry } from '../store/records.ts';
+import { Tx } from '../store/store.ts';
 import { decodeMsgFrame, encodeDeliver, type AckStatus } from './wire.ts';
 
 /** Most DELIVER frames gathered into one transport write. */

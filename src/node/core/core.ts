@@ -8,16 +8,16 @@
  * written to the store in the same transaction as the message that caused
  * it. All work on one contact's session runs under that contact's lock.
  */
-import { toHex } from '../crypto/bytes.ts';
-import type { CryptoContext } from '../crypto/context.ts';
-import { MESSAGE_ID_BYTES } from './constants.ts';
-import type { IdentityKeyPair } from '../crypto/identity.ts';
-import type { PrekeyState } from '../crypto/prekeys.ts';
-import type { SessionRecord } from '../crypto/session.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import type { CryptoContext } from '../../crypto/context.ts';
+import { MESSAGE_ID_BYTES } from '../constants.ts';
+import type { IdentityKeyPair } from '../../crypto/identity.ts';
+import type { PrekeyState } from '../../crypto/prekeys.ts';
+import type { SessionRecord } from '../../crypto/session.ts';
 import { KeyedMutex } from './mutex.ts';
-import type { Network } from './network.ts';
-import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry } from './store/records.ts';
-import type { SottoStore, Tx } from './store/store.ts';
+import type { Network } from '../transport/network.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry } from '../store/records.ts';
+import type { SottoStore, Tx } from '../store/store.ts';
 
 /** Timers, injected so that tests control time. */
 export interface Scheduler {

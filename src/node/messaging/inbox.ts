@@ -8,19 +8,19 @@
  * by its hash and acked again without touching the session, and a message id
  * seen before is never stored twice: the application sees each message once.
  */
-import { decodeEnvelope } from '../crypto/envelope.ts';
-import { SottoError } from '../crypto/errors.ts';
-import { equalBytes, toHex } from '../crypto/bytes.ts';
-import { decryptMessage } from '../crypto/session.ts';
-import { MSG_PROTOCOL, STREAM_IDLE_TIMEOUT_MS } from './constants.ts';
-import { ProtocolError } from './errors.ts';
-import type { Core } from './core.ts';
-import { nextTurn } from './mutex.ts';
-import type { FramedStream } from './network.ts';
+import { decodeEnvelope } from '../../crypto/envelope.ts';
+import { SottoError } from '../../crypto/errors.ts';
+import { equalBytes, toHex } from '../../crypto/bytes.ts';
+import { decryptMessage } from '../../crypto/session.ts';
+import { MSG_PROTOCOL, STREAM_IDLE_TIMEOUT_MS } from '../constants.ts';
+import { ProtocolError } from '../errors.ts';
+import type { Core } from '../core/core.ts';
+import { nextTurn } from '../core/mutex.ts';
+import type { FramedStream } from '../transport/network.ts';
 import { decodePayload } from './payload.ts';
-import { signingKeyOfPeerId } from './peer-id.ts';
-import type { ContactRecord, MessageRecord, MessageStatus } from './store/records.ts';
-import { Tx } from './store/store.ts';
+import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
+import type { ContactRecord, MessageRecord, MessageStatus } from '../store/records.ts';
+import { Tx } from '../store/store.ts';
 import { decodeMsgFrame, encodeAck, type AckStatus } from './wire.ts';
 
 /** Status order: a receipt only ever moves a message forward. */

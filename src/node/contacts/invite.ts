@@ -19,17 +19,17 @@
  * Decoding checks every bound before it copies anything, and reports each
  * problem as its own typed error.
  */
-import { concatBytes, equalBytes, Reader, utf8, Writer, type Bytes } from '../crypto/bytes.ts';
-import { SottoError } from '../crypto/errors.ts';
-import type { IdentityKeyPair } from '../crypto/identity.ts';
-import type { Primitives } from '../crypto/primitives/types.ts';
-import { readVersion } from '../crypto/version.ts';
+import { concatBytes, equalBytes, Reader, utf8, Writer, type Bytes } from '../../crypto/bytes.ts';
+import { SottoError } from '../../crypto/errors.ts';
+import type { IdentityKeyPair } from '../../crypto/identity.ts';
+import type { Primitives } from '../../crypto/primitives/types.ts';
+import { readVersion } from '../../crypto/version.ts';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import { fromBase32, toBase32 } from './base32.ts';
-import { INVITE_PREFIX, INVITE_VERSION, LABEL_INVITE, MAX_INVITE_ADDRESS_BYTES, MAX_INVITE_ADDRESSES, MAX_INVITE_BYTES, MAX_INVITE_NAME_BYTES, MAX_INVITE_TEXT_LENGTH } from './constants.ts';
-import { InvalidContactNameError } from './errors.ts';
-import { validateContactName } from './messenger.ts';
-import { peerIdOfSigningKey } from './peer-id.ts';
+import { fromBase32, toBase32 } from '../encoding/base32.ts';
+import { INVITE_PREFIX, INVITE_VERSION, LABEL_INVITE, MAX_INVITE_ADDRESS_BYTES, MAX_INVITE_ADDRESSES, MAX_INVITE_BYTES, MAX_INVITE_NAME_BYTES, MAX_INVITE_TEXT_LENGTH } from '../constants.ts';
+import { InvalidContactNameError } from '../errors.ts';
+import { validateContactName } from './names.ts';
+import { peerIdOfSigningKey } from '../encoding/peer-id.ts';
 
 const KEY_BYTES = 32;
 const TIME_BYTES = 8;

@@ -4,7 +4,7 @@
  * every mailbox drained in the fetch. Emits nothing for a fetch that finds no
  * mail, so a quiet periodic poll stays quiet.
  */
-import type { MailProgress } from './core.ts';
+import type { MailProgress } from '../core/core.ts';
 
 /** Tracks one fetch; `emit` receives each new state. */
 export class MailProgressTracker {

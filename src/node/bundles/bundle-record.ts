@@ -12,14 +12,14 @@
  * must be fresh (not older than BUNDLE_RECORD_MAX_AGE_MS, not from the future
  * beyond BUNDLE_RECORD_MAX_SKEW_MS). Of several valid records the newest wins.
  */
-import { concatBytes, equalBytes, Reader, Writer, type Bytes } from '../crypto/bytes.ts';
-import { decodeBundle, encodeBundle, verifyBundle, type PrekeyBundle } from '../crypto/bundle.ts';
-import type { CryptoContext } from '../crypto/context.ts';
-import { SottoError } from '../crypto/errors.ts';
-import type { IdentityKeyPair } from '../crypto/identity.ts';
-import { readVersion } from '../crypto/version.ts';
-import { BUNDLE_RECORD_MAX_AGE_MS, BUNDLE_RECORD_MAX_SKEW_MS, BUNDLE_RECORD_NAMESPACE, FRAME_VERSION, LABEL_BUNDLE_RECORD, MAX_BUNDLE_RECORD_BYTES } from './constants.ts';
-import { peerIdFromText, peerIdOfIdentity, signingKeyOfPeerId } from './peer-id.ts';
+import { concatBytes, equalBytes, Reader, Writer, type Bytes } from '../../crypto/bytes.ts';
+import { decodeBundle, encodeBundle, verifyBundle, type PrekeyBundle } from '../../crypto/bundle.ts';
+import type { CryptoContext } from '../../crypto/context.ts';
+import { SottoError } from '../../crypto/errors.ts';
+import type { IdentityKeyPair } from '../../crypto/identity.ts';
+import { readVersion } from '../../crypto/version.ts';
+import { BUNDLE_RECORD_MAX_AGE_MS, BUNDLE_RECORD_MAX_SKEW_MS, BUNDLE_RECORD_NAMESPACE, FRAME_VERSION, LABEL_BUNDLE_RECORD, MAX_BUNDLE_RECORD_BYTES } from '../constants.ts';
+import { peerIdFromText, peerIdOfIdentity, signingKeyOfPeerId } from '../encoding/peer-id.ts';
 
 const SIGNATURE_BYTES = 64;
 const encoder = new TextEncoder();

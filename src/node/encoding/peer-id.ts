@@ -10,9 +10,9 @@
 import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys';
 import type { Ed25519PeerId, Ed25519PrivateKey, PeerId } from '@libp2p/interface';
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id';
-import { equalBytes } from '../crypto/bytes.ts';
-import type { IdentityKeyPair, IdentityPublic } from '../crypto/identity.ts';
-import { IdentityKeyMismatchError, InvalidPeerIdError } from './errors.ts';
+import { equalBytes } from '../../crypto/bytes.ts';
+import type { IdentityKeyPair, IdentityPublic } from '../../crypto/identity.ts';
+import { IdentityKeyMismatchError, InvalidPeerIdError } from '../errors.ts';
 
 /** Bytes of an Ed25519 public key and of an Ed25519 seed. */
 const ED25519_KEY_BYTES = 32;

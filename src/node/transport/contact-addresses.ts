@@ -7,7 +7,7 @@
  * addresses from the DHT and from identify.
  */
 import { multiaddr } from '@multiformats/multiaddr';
-import { MAX_INVITE_ADDRESSES } from './constants.ts';
+import { MAX_INVITE_ADDRESSES } from '../constants.ts';
 
 /** Longest address string kept with a contact (a binary multiaddr of MAX_INVITE_ADDRESS_BYTES prints shorter than this). */
 const MAX_CONTACT_ADDRESS_LENGTH = 1024;

@@ -16,18 +16,17 @@
  * Without a network (a `sotto` command while no node runs on the home) the
  * same calls work on the store: messages wait in the outbox for `sotto start`.
  */
-import { generateIdentity, type IdentityKeyPair } from '../crypto/identity.ts';
-import { createPrekeyState } from '../crypto/prekeys.ts';
-import { encryptMessage } from '../crypto/session.ts';
-import type { CryptoContext } from '../crypto/context.ts';
-import { toBase64 } from './base64.ts';
+import { generateIdentity, type IdentityKeyPair } from '../../crypto/identity.ts';
+import { createPrekeyState } from '../../crypto/prekeys.ts';
+import { encryptMessage } from '../../crypto/session.ts';
+import type { CryptoContext } from '../../crypto/context.ts';
+import { toBase64 } from '../encoding/base64.ts';
 import {
   BUNDLE_REPUBLISH_INTERVAL_MS,
   MAILBOX_POLL_INTERVAL_MS,
   MAILBOX_RETRY_MS,
   MAILBOX_PROTOCOL,
   MAILBOX_REPLICAS,
-  MAX_CONTACT_NAME_LENGTH,
   MAX_MAILBOX_FRAME_BYTES,
   MAX_MSG_FRAME_BYTES,
   MAX_PREKEYS_FRAME_BYTES,
@@ -37,21 +36,22 @@ import {
   ONE_TIME_PREKEY_TARGET,
   PREKEYS_PROTOCOL,
   SEEN_ENVELOPE_TTL_MS,
-} from './constants.ts';
-import { Core, type MessengerEvents, type Scheduler } from './core.ts';
+} from '../constants.ts';
+import { Core, type MessengerEvents, type Scheduler } from '../core/core.ts';
 import { Courier } from './courier.ts';
-import { checkContactAddresses, sameAddresses } from './contact-addresses.ts';
-import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidContactNameError, InvalidMessageError, NotInitialisedError, UnknownContactError } from './errors.ts';
+import { checkContactAddresses, sameAddresses } from '../transport/contact-addresses.ts';
+import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidMessageError, NotInitialisedError, UnknownContactError } from '../errors.ts';
+import { validateContactName } from '../contacts/names.ts';
 import { serveMsgStream } from './inbox.ts';
 import { fetchFromMailboxes } from './mail-fetch.ts';
-import { publishBundle } from './bundle-publisher.ts';
-import type { MailboxService } from './mailbox/service.ts';
-import type { Network } from './network.ts';
+import { publishBundle } from '../bundles/bundle-publisher.ts';
+import type { MailboxService } from '../mailbox/service.ts';
+import type { Network } from '../transport/network.ts';
 import { encodePayload, type Payload } from './payload.ts';
-import { parsePeerId, peerIdOfIdentity } from './peer-id.ts';
-import { replenishPrekeys, servePrekeys } from './prekey-service.ts';
-import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, OutboxKind } from './store/records.ts';
-import { Tx, type SottoStore } from './store/store.ts';
+import { parsePeerId, peerIdOfIdentity } from '../encoding/peer-id.ts';
+import { replenishPrekeys, servePrekeys } from '../bundles/prekey-service.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, OutboxKind } from '../store/records.ts';
+import { Tx, type SottoStore } from '../store/store.ts';
 
 /** How often processed-envelope marks older than SEEN_ENVELOPE_TTL_MS are swept. */
 const SEEN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -78,15 +78,6 @@ export interface MessengerOptions {
 }
 
 const encoder = new TextEncoder();
-
-/** Checks a contact name: 1-64 characters, no control characters, no surrounding spaces. */
-export function validateContactName(name: string): void {
-  if (name.length === 0) throw new InvalidContactNameError(name, 'it is empty');
-  if (name.length > MAX_CONTACT_NAME_LENGTH) throw new InvalidContactNameError(name, `it is longer than ${MAX_CONTACT_NAME_LENGTH} characters`);
-  if (name.trim() !== name) throw new InvalidContactNameError(name, 'it starts or ends with a space');
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidContactNameError(name, 'it contains control characters');
-}
 
 /** The messenger of one Sotto home. */
 export class Messenger {

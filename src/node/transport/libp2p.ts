@@ -29,9 +29,9 @@ import { yamux } from '@libp2p/yamux';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p';
-import { concatBytes, fromHex, toHex, utf8 } from '../crypto/bytes.ts';
-import { SottoError } from '../crypto/errors.ts';
-import type { IdentityKeyPair } from '../crypto/identity.ts';
+import { concatBytes, fromHex, toHex, utf8 } from '../../crypto/bytes.ts';
+import { SottoError } from '../../crypto/errors.ts';
+import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import {
   BOOTSTRAP_RETRY_INTERVAL_MS,
   CONNECT_TIMEOUT_MS,
@@ -52,9 +52,9 @@ import {
   MDNS_SERVICE_TAG,
   USER_AGENT,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
-} from './constants.ts';
-import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from './errors.ts';
-import { libp2pKeyOfIdentity, peerIdFromText } from './peer-id.ts';
+} from '../constants.ts';
+import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from '../errors.ts';
+import { libp2pKeyOfIdentity, peerIdFromText } from '../encoding/peer-id.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
 

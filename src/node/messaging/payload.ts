@@ -8,10 +8,10 @@
  *   type 1 (text):    id (16) || u64 sentAt || u32 length || UTF-8 text
  *   type 2 (receipt): u8 kind (1 delivered, 2 read) || u16 count || count × id (16)
  */
-import { Reader, Writer, toHex, fromHex } from '../crypto/bytes.ts';
-import { DecodeError } from '../crypto/errors.ts';
-import { readVersion } from '../crypto/version.ts';
-import { FRAME_VERSION, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from './constants.ts';
+import { Reader, Writer, toHex, fromHex } from '../../crypto/bytes.ts';
+import { DecodeError } from '../../crypto/errors.ts';
+import { readVersion } from '../../crypto/version.ts';
+import { FRAME_VERSION, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
 
 const TYPE_TEXT = 1;
 const TYPE_RECEIPT = 2;

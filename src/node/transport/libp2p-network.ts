@@ -4,11 +4,11 @@
  * authenticated, and libp2p's peer:connect events.
  */
 import { multiaddr } from '@multiformats/multiaddr';
-import { MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from './constants.ts';
+import { MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from '../constants.ts';
 import { framed } from './frames.ts';
 import type { SottoNode } from './libp2p.ts';
 import type { Network } from './network.ts';
-import { peerIdFromText } from './peer-id.ts';
+import { peerIdFromText } from '../encoding/peer-id.ts';
 
 /** Inbound streams per connection for each of Sotto's protocols (the smallest for any other). */
 const INBOUND_STREAM_LIMITS: Readonly<Record<string, number>> = {

@@ -5,16 +5,16 @@
  * peer it came from: its Ed25519 identity key is the key inside the peer id
  * that Noise authenticated.
  */
-import { decodeBundle, encodeBundle, verifyBundle, type PrekeyBundle } from '../crypto/bundle.ts';
-import { equalBytes } from '../crypto/bytes.ts';
-import { issueBundle, replenishOneTimePrekeys } from '../crypto/prekeys.ts';
-import { ONE_TIME_PREKEY_LOW_MARK, ONE_TIME_PREKEY_TARGET, MAX_PREKEYS_FRAME_BYTES, PREKEYS_PROTOCOL, PREKEYS_TIMEOUT_MS } from './constants.ts';
-import { PREKEYS_LOCK, type Core } from './core.ts';
-import { ProtocolError } from './errors.ts';
-import type { FramedStream } from './network.ts';
-import { signingKeyOfPeerId } from './peer-id.ts';
-import { Tx } from './store/store.ts';
-import { decodePrekeysFrame, encodePrekeysBundle, encodePrekeysRequest } from './wire.ts';
+import { decodeBundle, encodeBundle, verifyBundle, type PrekeyBundle } from '../../crypto/bundle.ts';
+import { equalBytes } from '../../crypto/bytes.ts';
+import { issueBundle, replenishOneTimePrekeys } from '../../crypto/prekeys.ts';
+import { ONE_TIME_PREKEY_LOW_MARK, ONE_TIME_PREKEY_TARGET, MAX_PREKEYS_FRAME_BYTES, PREKEYS_PROTOCOL, PREKEYS_TIMEOUT_MS } from '../constants.ts';
+import { PREKEYS_LOCK, type Core } from '../core/core.ts';
+import { ProtocolError } from '../errors.ts';
+import type { FramedStream } from '../transport/network.ts';
+import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
+import { Tx } from '../store/store.ts';
+import { decodePrekeysFrame, encodePrekeysBundle, encodePrekeysRequest } from './prekeys-wire.ts';
 
 /** Issues a bundle (marking its one-time prekey used) and writes the new prekey state durably. */
 export async function issueLiveBundle(core: Core): Promise<PrekeyBundle> {
