@@ -1,5 +1,5 @@
 /**
- * Length-prefixed frames (src/node/frames.ts) over in-memory libp2p stream
+ * Length-prefixed frames (src/node/transport/frames.ts) over in-memory libp2p stream
  * pairs from @libp2p/utils: round trips, limits checked before allocation,
  * timeouts, every way a stream ends, and the reader pausing the stream.
  * Frames over real Yamux connections are in libp2p.test.ts.

@@ -1,5 +1,5 @@
 /**
- * Sotto's libp2p node (src/node/libp2p.ts) with real nodes, on loopback only
+ * Sotto's libp2p node (src/node/transport/libp2p.ts) with real nodes, on loopback only
  * (/ip4/127.0.0.1, TCP and WebSockets; no mDNS, which would multicast on every
  * interface): identity and peer id, ping, frames both ways over Yamux with
  * its backpressure, pnet, a circuit relay, argument errors, and bursts of
@@ -388,7 +388,7 @@ describe('bursts of inbound dials', () => {
 describe('process guard', () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const script = (afterStart: string): string => `
-    const { createNode } = await import(${JSON.stringify(new URL('../../src/node/libp2p.ts', import.meta.url).href)});
+    const { createNode } = await import(${JSON.stringify(new URL('../../src/node/transport/libp2p.ts', import.meta.url).href)});
     const { generateIdentity } = await import(${JSON.stringify(new URL('../../src/crypto/identity.ts', import.meta.url).href)});
     const { testContext } = await import(${JSON.stringify(new URL('../helpers/context.ts', import.meta.url).href)});
     const node = await createNode({ identity: await generateIdentity(testContext('guard')), listen: ['${TCP}'], bootstrap: [] });
