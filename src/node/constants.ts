@@ -65,6 +65,38 @@ export const ONE_TIME_PREKEY_LOW_MARK = 20;
 export const SEEN_ENVELOPE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 // ---------------------------------------------------------------------------
+// Message requests: what someone who is not a contact can make this node keep
+// ---------------------------------------------------------------------------
+
+/**
+ * Text messages one stranger may leave before the user answers their
+ * request. A few are enough to say who they are; beyond this their
+ * envelopes are refused (the sender's outbox shows "not accepted").
+ */
+export const REQUEST_MAX_MESSAGES_PER_SENDER = 5;
+/**
+ * Bytes one stranger may make this node keep: every envelope they send
+ * (texts, receipts, their profile) plus REQUEST_SENDER_OVERHEAD_BYTES. Room
+ * for three of the largest texts, so one long first message fits.
+ */
+export const REQUEST_MAX_BYTES_PER_SENDER = 256 * 1024;
+/**
+ * What keeping one stranger costs besides their envelopes: their session
+ * record (a few KiB after a post-quantum first message), the request record
+ * and index entries. Charged once per request, so that a thousand strangers
+ * that send one small message each still count against REQUESTS_MAX_TOTAL_BYTES.
+ */
+export const REQUEST_SENDER_OVERHEAD_BYTES = 8 * 1024;
+/**
+ * Requests kept at once, and their bytes in all. Past either, the oldest
+ * request (by its first message) is deleted to make room: strangers together
+ * can never make this home grow by more than this, and a new stranger can
+ * always reach the user.
+ */
+export const REQUESTS_MAX_SENDERS = 100;
+export const REQUESTS_MAX_TOTAL_BYTES = 4 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------
 // The libp2p node: DHT, discovery, connections, framing
 // ---------------------------------------------------------------------------
 
@@ -234,6 +266,19 @@ export const MAILBOX_PROTOCOL = `${PROTOCOL_PREFIX}/mailbox/1.0.0`;
 export const LABEL_MAILBOX = 'sotto/v1/mailbox';
 /** Signature context of a custody receipt. */
 export const LABEL_CUSTODY = 'sotto/v1/custody';
+/** Signature context of a mailbox pass (a recipient lets one contact deposit for it). */
+export const LABEL_MAILBOX_PASS = 'sotto/v1/mailbox-pass';
+/**
+ * How long a mailbox pass is valid. A recipient gives each contact a pass and
+ * renews it when less than MAILBOX_PASS_RENEW_BEFORE_MS is left, so a contact
+ * offline for weeks still holds a valid one; a contact the recipient removed
+ * keeps its pass until it expires (it only buys mailbox room, never a
+ * conversation).
+ */
+export const MAILBOX_PASS_TTL_MS = 60 * 24 * 60 * 60 * 1000;
+export const MAILBOX_PASS_RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
+/** How often a node checks whether its contacts' passes need renewing. */
+export const MAILBOX_PASS_CHECK_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** Signature context of a bundle record published in the DHT. */
 export const LABEL_BUNDLE_RECORD = 'sotto/v1/bundle-record';
 /** Mailboxes a sender places each message with (the k closest to the mailbox key). */
@@ -249,6 +294,22 @@ export const MAILBOX_MAX_ITEM_BYTES = 68 * 1024;
  */
 export const MAILBOX_MAX_ITEMS_PER_RECIPIENT = 20_000;
 export const MAILBOX_MAX_BYTES_PER_RECIPIENT = 64 * 1024 * 1024;
+/**
+ * What a mailbox holds for one recipient from depositors without the
+ * recipient's pass (strangers): a few first messages, never enough to crowd
+ * out the recipient's contacts, whose deposits carry passes and count
+ * against MAILBOX_MAX_*_PER_RECIPIENT only.
+ */
+export const MAILBOX_STRANGER_ITEMS_PER_RECIPIENT = 64;
+export const MAILBOX_STRANGER_BYTES_PER_RECIPIENT = 1024 * 1024;
+/** Stranger deposits one depositing peer may make per MAILBOX_DEPOSITOR_WINDOW_MS, over all recipients. */
+export const MAILBOX_STRANGER_DEPOSITS_PER_DEPOSITOR = 32;
+/**
+ * Bytes of stranger mail a mailbox holds in all, as a share of its total
+ * bound (1/16: 64 MiB of the default 1 GiB). Fresh peer ids without passes
+ * can fill only this share, never the room contacts' mail needs.
+ */
+export const MAILBOX_STRANGER_SHARE_DIVISOR = 16;
 /** Deposits and bytes one depositing peer may make per window (kept in memory). */
 export const MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR = 20_000;
 export const MAILBOX_MAX_BYTES_PER_DEPOSITOR = 64 * 1024 * 1024;

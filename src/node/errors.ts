@@ -189,3 +189,27 @@ export class DialFailedError extends SottoError {
     super(`cannot reach ${target}${protocol === undefined ? '' : ' on ' + protocol} (${reason} after ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
   }
 }
+
+/** No message request from this peer. */
+export class UnknownRequestError extends SottoError {
+  override readonly name = 'UnknownRequestError';
+  constructor(readonly peerId: string) {
+    super(`no message request from ${peerId}`);
+  }
+}
+
+/** Accepting a request needs a name: the request carries none that can be used. */
+export class RequestNameRequiredError extends SottoError {
+  override readonly name = 'RequestNameRequiredError';
+  constructor(readonly peerId: string, readonly reason: string) {
+    super(`the request from ${peerId} needs a name: ${reason}`);
+  }
+}
+
+/** No message with this id in the conversation. */
+export class UnknownMessageError extends SottoError {
+  override readonly name = 'UnknownMessageError';
+  constructor(readonly contact: string, readonly messageId: string) {
+    super(`no message ${messageId} with ${contact}`);
+  }
+}

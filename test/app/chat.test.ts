@@ -111,7 +111,7 @@ function backendOf(home: Home, hub: MemoryHub): ChatBackend {
       const offs = [
         home.messenger.on('message', () => listener({ kind: 'changed' })),
         home.messenger.on('status', () => listener({ kind: 'changed' })),
-        home.messenger.on('identity-warning', (w) => listener({ kind: 'identity-warning', peerId: w.peerId, reason: w.reason })),
+        home.messenger.on('request', () => listener({ kind: 'changed' })),
       ];
       return () => offs.forEach((off) => off());
     },

@@ -7,7 +7,20 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex } from '../../src/crypto/bytes.ts';
 import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../../src/node/bundles/bundle-record.ts';
-import { BUNDLE_RECORD_MAX_AGE_MS, MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR, MAILBOX_REPLICAS, MAILBOX_TTL_MS } from '../../src/node/constants.ts';
+import {
+  BUNDLE_RECORD_MAX_AGE_MS,
+  MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR,
+  MAILBOX_MAX_ITEMS_PER_RECIPIENT,
+  MAILBOX_PASS_TTL_MS,
+  MAILBOX_REPLICAS,
+  MAILBOX_STRANGER_DEPOSITS_PER_DEPOSITOR,
+  MAILBOX_STRANGER_ITEMS_PER_RECIPIENT,
+  MAILBOX_STRANGER_SHARE_DIVISOR,
+  MAILBOX_TTL_MS,
+} from '../../src/node/constants.ts';
+import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
+import { issuePass, type MailboxPass } from '../../src/node/mailbox/pass.ts';
+import { makeParty } from '../helpers/parties.ts';
 import { mailboxKeyOf } from '../../src/node/mailbox/keys.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';
 import { decodeMailboxFrame } from '../../src/node/mailbox/wire.ts';
@@ -27,7 +40,15 @@ async function network(mailboxes = MAILBOX_REPLICAS) {
   const bob = await new Home('bob', hub, clock, scheduler).init();
   await alice.messenger.addContact('bob', bob.peerId);
   await bob.messenger.addContact('alice', alice.peerId);
+  await scheduler.advance(1); // each delivers its profile and mailbox pass to the other
   return { hub, clock, scheduler, boxes, alice, bob };
+}
+
+/** A pass from `recipient` that lets `depositor` deposit for it, as the recipient's messenger would send it. */
+async function passFor(recipient: Home, depositor: string): Promise<MailboxPass> {
+  const expiresAt = recipient.clock.now() + MAILBOX_PASS_TTL_MS;
+  const signature = await issuePass(testContext('pass', { clock: recipient.clock }), recipient.messenger.identity, depositor, expiresAt);
+  return { recipientKey: recipient.messenger.identity.public.signingKey, expiresAt, signature };
 }
 
 describe('mailboxes', () => {
@@ -72,7 +93,9 @@ describe('mailboxes', () => {
     await dave.stop();
     await carol.start();
     await carol.messenger.fetchMail();
-    assert.deepEqual(carol.received.map((m) => [m.text, m.peerId]), [['we have never met online', dave.peerId]]);
+    // Dave is not Carol's contact: his first message is a request.
+    assert.deepEqual(carol.messenger.requests().map((r) => [r.peerId, r.claimedName, r.messages]), [[dave.peerId, 'dave', 1]]);
+    assert.deepEqual((await carol.messenger.requestMessages(dave.peerId)).map((m) => [m.text, m.peerId]), [['we have never met online', dave.peerId]]);
     assert.ok(boxes.every((b) => b.mailbox!.usage().items === 0));
     // And the session works both ways once both are online.
     await dave.start();
@@ -260,21 +283,81 @@ describe('mailboxes', () => {
     assert.equal(scheduler.pending, 0, 'no sweep scheduled after close');
   });
 
-  test('a depositor over its quota is refused with a clear error; nothing else is lost', async () => {
-    const { boxes, alice } = await network(1);
+  test('a depositor over its allowance is refused with a clear error; nothing else is lost', async () => {
+    const { boxes, alice, bob } = await network(1);
+    const box = boxes[0]!.mailbox!;
+    const ctx = testContext('x');
+    const key = mailboxKeyOf(ctx.primitives, alice.peerId);
+    const keyOf = (i: number): Uint8Array => Uint8Array.from(key, (b, j) => (j < 3 ? (i >> (8 * j)) & 0xff : b));
+    const item = (i: number): Uint8Array => Uint8Array.of(1, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff);
+    // A stranger's flood spread over many recipients: its stranger allowance ends it.
+    for (let i = 0; i < MAILBOX_STRANGER_DEPOSITS_PER_DEPOSITOR; i++) assert.equal(decodeMailboxFrame(await box.deposit(bob.peerId, keyOf(i), item(i))).type, 'receipt');
+    assert.deepEqual(decodeMailboxFrame(await box.deposit(bob.peerId, key, Uint8Array.of(9, 9, 9))), { type: 'refused', reason: 'depositor-quota' });
+    // With passes, the depositor's whole allowance: alice's pass lets bob deposit for her until it is used up.
+    const pass = await passFor(alice, bob.peerId);
+    for (let i = MAILBOX_STRANGER_DEPOSITS_PER_DEPOSITOR; i < MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR; i++) {
+      assert.equal(decodeMailboxFrame(await box.deposit(bob.peerId, key, item(i), pass)).type, 'receipt', `deposit ${i}`);
+    }
+    assert.deepEqual(decodeMailboxFrame(await box.deposit(bob.peerId, key, Uint8Array.of(9, 9, 9), pass)), { type: 'refused', reason: 'depositor-quota' });
+    // Another depositor still gets in, and nothing held was dropped.
+    assert.equal(decodeMailboxFrame(await box.deposit(alice.peerId, key, Uint8Array.of(7))).type, 'receipt');
+    assert.equal(box.usage().items, MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR + 1);
+  });
+
+  test("strangers fill only their allowance: the recipient's contacts still get in; a pass that does not hold is refused", async () => {
+    const { boxes, alice, bob, clock } = await network(1);
     const box = boxes[0]!.mailbox!;
     const key = mailboxKeyOf(testContext('x').primitives, alice.peerId);
-    const keyOf = (i: number): Uint8Array => Uint8Array.from(key, (b, j) => (j < 3 ? (i >> (8 * j)) & 0xff : b));
-    // A flood spread over many recipients: the depositor's allowance ends it.
-    for (let i = 0; i < MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR; i++) {
-      const answer = decodeMailboxFrame(await box.deposit('flooder', keyOf(i), Uint8Array.of(1, i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff)));
-      assert.equal(answer.type, 'receipt');
+    // Sybils: a fresh peer id per deposit, none with alice's pass.
+    let sybils = 0;
+    for (;;) {
+      const sybil = (await makeParty(`sybil-${sybils}`)).identity;
+      const answer = decodeMailboxFrame(await box.deposit(peerIdOfIdentity(sybil.public), key, Uint8Array.of(3, sybils & 0xff, sybils >> 8)));
+      if (answer.type === 'refused') {
+        assert.equal(answer.reason, 'stranger-quota');
+        break;
+      }
+      sybils++;
     }
-    const refused = decodeMailboxFrame(await box.deposit('flooder', key, Uint8Array.of(9, 9, 9)));
-    assert.deepEqual(refused, { type: 'refused', reason: 'depositor-quota' });
-    // Another depositor still gets in, and nothing held was dropped.
-    assert.equal(decodeMailboxFrame(await box.deposit('honest', key, Uint8Array.of(7))).type, 'receipt');
-    assert.equal(box.usage().items, MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR + 1);
+    assert.equal(sybils, MAILBOX_STRANGER_ITEMS_PER_RECIPIENT);
+    // Alice's contact bob, with her pass, is not affected.
+    const pass = await passFor(alice, bob.peerId);
+    assert.equal(decodeMailboxFrame(await box.deposit(bob.peerId, key, Uint8Array.of(4, 4), pass)).type, 'receipt');
+    // A pass for another depositor, for another recipient, tampered with, or expired: refused, nothing stored.
+    const before = box.usage();
+    const refusedWith = async (depositor: string, p: MailboxPass, mailboxKey = key) => decodeMailboxFrame(await box.deposit(depositor, mailboxKey, Uint8Array.of(5, 5), p));
+    assert.deepEqual(await refusedWith(boxes[0]!.peerId, pass), { type: 'refused', reason: 'bad-pass' });
+    assert.deepEqual(await refusedWith(bob.peerId, pass, mailboxKeyOf(testContext('x').primitives, bob.peerId)), { type: 'refused', reason: 'bad-pass' });
+    assert.deepEqual(await refusedWith(bob.peerId, { ...pass, expiresAt: pass.expiresAt + 1 }), { type: 'refused', reason: 'bad-pass' });
+    clock.set(pass.expiresAt);
+    assert.deepEqual(await refusedWith(bob.peerId, pass), { type: 'refused', reason: 'bad-pass' });
+    assert.deepEqual(box.usage(), before);
+  });
+
+  test('the stranger share of a mailbox is bounded: strangers spread over many recipients are refused once it is full', async () => {
+    const hub = new MemoryHub();
+    const clock = testClock();
+    const scheduler = new ManualScheduler(clock);
+    const home = await new Home('mailbox', hub, clock, scheduler).init();
+    const ctx = testContext('small mailbox', { clock });
+    const small = 64 * 1024 * MAILBOX_STRANGER_SHARE_DIVISOR; // 64 KiB of stranger mail
+    const box = await MailboxService.open({ ctx, store: home.store, identity: home.messenger.identity, scheduler, maxTotalBytes: small });
+    const item = new Uint8Array(16 * 1024);
+    let accepted = 0;
+    for (let i = 0; ; i++) {
+      const depositor = peerIdOfIdentity((await makeParty(`s-${i}`)).identity.public);
+      const recipientKey = mailboxKeyOf(ctx.primitives, peerIdOfIdentity((await makeParty(`r-${i}`)).identity.public));
+      item[0] = i;
+      const answer = decodeMailboxFrame(await box.deposit(depositor, recipientKey, item));
+      if (answer.type === 'refused') {
+        assert.equal(answer.reason, 'stranger-quota');
+        break;
+      }
+      accepted++;
+    }
+    assert.equal(accepted, 4, 'four 16 KiB items fill the 64 KiB stranger share');
+    assert.equal(box.usage().strangerBytes, 4 * item.length);
+    box.close();
   });
 
   test('through the messenger, a refused deposit is a clear reason and the message stays queued', async () => {
@@ -283,11 +366,13 @@ describe('mailboxes', () => {
     await bob.stop();
     assert.equal((await alice.messenger.send('bob', 'held before the flood', { waitMs: 5_000 })).status, 'stored');
     const box = boxes[0]!.mailbox!;
-    const other = mailboxKeyOf(testContext('x').primitives, boxes[0]!.peerId);
-    for (let i = 1; i < MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR; i++) await box.deposit(alice.peerId, other, Uint8Array.of(2, i & 0xff, i >> 8));
+    // Alice's deposits for bob carry bob's pass: they fill bob's box up to its quota.
+    const key = mailboxKeyOf(testContext('x').primitives, bob.peerId);
+    const pass = await passFor(bob, alice.peerId);
+    for (let i = 1; i < MAILBOX_MAX_ITEMS_PER_RECIPIENT; i++) assert.equal(decodeMailboxFrame(await box.deposit(alice.peerId, key, Uint8Array.of(2, i & 0xff, i >> 8), pass)).type, 'receipt');
     const result = await alice.messenger.send('bob', 'over the quota', { waitMs: 5_000 });
     assert.equal(result.status, 'queued');
-    assert.match(result.reason!, /refused the deposit: depositor-quota/);
+    assert.match(result.reason!, /refused the deposit: recipient-quota/);
     assert.equal(alice.messenger.outboxSize(), 2, 'nothing lost: both waiting messages are still queued');
     const [, held] = await alice.messenger.history('bob');
     assert.equal(held!.status, 'stored', 'the message held earlier is still held');

@@ -70,6 +70,8 @@ async function pairOfHomes(): Promise<{ alice: Home; bob: Home; hub: MemoryHub; 
   const bob = await new Home('bob', hub, clock, scheduler).init();
   await alice.messenger.addContact('bob', bob.messenger.peerId);
   await bob.messenger.addContact('alice', alice.messenger.peerId);
+  await scheduler.advance(1); // each delivers its profile and mailbox pass to the other
+  assert.equal(alice.messenger.outboxSize() + bob.messenger.outboxSize(), 0);
   return { alice, bob, hub, scheduler, clock };
 }
 
@@ -192,7 +194,7 @@ describe('messenger: contacts and identity', () => {
     assert.equal(alice.messenger.outboxSize(), 0);
   });
 
-  test('a peer that writes before it is added becomes a contact when added, with its messages', async () => {
+  test('a peer that writes before it is added is a message request until added, then a contact with its messages', async () => {
     const hub = new MemoryHub();
     const clock = testClock();
     const scheduler = new ManualScheduler(clock);
@@ -200,10 +202,12 @@ describe('messenger: contacts and identity', () => {
     const bob = await new Home('bob', hub, clock, scheduler).init();
     await bob.messenger.addContact('alice', alice.messenger.peerId);
     assert.equal((await bob.messenger.send('alice', 'hi, you do not know me yet', { waitMs: 5_000 })).status, 'delivered');
-    const unknown = await alice.messenger.contacts();
-    assert.deepEqual(unknown.map((c) => [c.name, c.added]), [[bob.messenger.peerId, false]]);
+    assert.deepEqual(await alice.messenger.contacts(), [], 'a stranger is never listed among contacts');
+    assert.deepEqual(alice.received, [], 'nor announced as a message');
+    assert.deepEqual(alice.messenger.requests().map((r) => [r.peerId, r.claimedName, r.messages]), [[bob.messenger.peerId, 'bob', 1]]);
     await alice.messenger.addContact('bob', bob.messenger.peerId);
     assert.deepEqual((await alice.messenger.contacts()).map((c) => [c.name, c.added]), [['bob', true]]);
+    assert.deepEqual(alice.messenger.requests(), []);
     assert.deepEqual((await alice.messenger.history('bob')).map((m) => m.text), ['hi, you do not know me yet']);
   });
 

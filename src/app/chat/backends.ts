@@ -10,7 +10,7 @@ import { realScheduler } from '../local.ts';
 import type { RunningHome } from '../run-node.ts';
 import { startupFeedback } from '../startup-feedback.ts';
 import type { ProgressOutput } from '../status-line.ts';
-import type { ChatBackend, ChatEvent } from './controller.ts';
+import type { ChatBackend } from './controller.ts';
 
 /** How often a chat attached to a background node asks it for news (ms). */
 export const CHAT_POLL_MS = 1000;
@@ -54,7 +54,7 @@ export function inProcessBackend(running: RunningHome, expectPeers = false): Cha
         running.messenger.on('message', changed),
         running.messenger.on('status', changed),
         running.messenger.on('undelivered', changed),
-        running.messenger.on('identity-warning', (w) => listener({ kind: 'identity-warning', peerId: w.peerId, reason: w.reason } satisfies ChatEvent)),
+        running.messenger.on('request', changed),
       ];
       const libp2p = running.node.libp2p;
       libp2p.addEventListener('peer:connect', changed);

@@ -14,7 +14,6 @@ export const INVITE_NOTICE_WIDTH = 76;
 /** Something the backend saw happen. */
 export type ChatEvent =
   | { readonly kind: 'changed' }
-  | { readonly kind: 'identity-warning'; readonly peerId: string; readonly reason: string }
   /** Slow work of the node (connecting, fetching mail): the line to show, '' for none. */
   | { readonly kind: 'progress'; readonly line: string };
 
@@ -42,8 +41,6 @@ export interface ChatState {
   readonly notice: readonly string[];
   /** True when the notice is an error. */
   readonly noticeIsError: boolean;
-  /** Identity warnings seen in this session, by peer id. */
-  readonly warnings: ReadonlyMap<string, string>;
   /** What the node is busy with (connecting, fetching mail), '' when nothing slow is going on. */
   readonly progress: string;
   /** True once the user asked to leave. */
@@ -62,7 +59,7 @@ export class ChatController {
     private readonly backend: ChatBackend,
     self: { name: string; peerId: string },
   ) {
-    this.state = { self, contacts: [], selected: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, warnings: new Map(), progress: '', quit: false };
+    this.state = { self, contacts: [], selected: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, progress: '', quit: false };
   }
 
   /** The current state (a new object after every change). */
@@ -78,11 +75,6 @@ export class ChatController {
   async start(): Promise<void> {
     this.unwatch = this.backend.watch((event) => {
       if (event.kind === 'progress') return this.set({ progress: event.line });
-      if (event.kind === 'identity-warning') {
-        const warnings = new Map(this.state.warnings);
-        warnings.set(event.peerId, event.reason);
-        this.set({ warnings });
-      }
       void this.refresh();
     });
     await this.refresh();

@@ -37,7 +37,7 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
   const paneRows = Math.max(3, Math.max(rows, MIN_ROWS) - FIXED_ROWS - notice.length);
   const convWidth = width - CONTACTS_WIDTH - 2;
   const open = state.contacts.find((c) => c.name === state.selected);
-  const warning = open ? (state.warnings.get(open.peerId) ?? (open.keyChangedAt !== undefined ? `accepted a new identity key on ${new Date(open.keyChangedAt).toLocaleString()}` : undefined)) : undefined;
+  const warning = open?.keyChangedAt !== undefined ? `accepted a new identity key on ${new Date(open.keyChangedAt).toLocaleString()}` : undefined;
   const titleRows = 1 + (warning ? 1 : 0);
   const lines = conversationLines(state.messages, convWidth, paneRows - titleRows);
   const online = state.contacts.filter((c) => c.online).length;
@@ -50,7 +50,7 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
         <Box flexDirection="column" width={CONTACTS_WIDTH} height={paneRows + 2} borderStyle="single" paddingX={0}>
           {state.contacts.length === 0 ? <Text dimColor>no contacts yet</Text> : null}
           {state.contacts.slice(0, paneRows).map((c) => (
-            <Text key={c.peerId} inverse={c.name === state.selected} color={c.keyChangedAt !== undefined || state.warnings.has(c.peerId) ? 'yellow' : undefined}>
+            <Text key={c.peerId} inverse={c.name === state.selected} color={c.keyChangedAt !== undefined ? 'yellow' : undefined}>
               {contactLabel(c, CONTACTS_WIDTH - 2)}
             </Text>
           ))}

@@ -328,10 +328,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       historyStale = true;
       refresh();
     }),
-    messenger.on('identity-warning', (e) => {
-      warning = `A peer claimed a known contact's name with another identity key (${e.reason}). Nothing from it was accepted.`;
-      refresh();
-    }),
+    messenger.on('request', () => refresh()),
   ];
   const onSelf = (): void => void redrawInvite().catch(() => {});
   const onPeers = (): void => refresh();

@@ -16,7 +16,7 @@ import type { PrekeyState } from '../../crypto/prekeys.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
 import { KeyedMutex } from './mutex.ts';
 import type { Network } from '../transport/network.ts';
-import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry } from '../store/records.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, RequestRecord } from '../store/records.ts';
 import type { SottoStore, Tx } from '../store/store.ts';
 
 /** Timers, injected so that tests control time. */
@@ -31,8 +31,17 @@ export interface MessengerEvents {
   message: MessageRecord;
   /** An outgoing message changed state (delivered, read, failed). */
   status: { readonly peerId: string; readonly id: string; readonly status: MessageStatus; readonly reason?: string };
-  /** A peer tried to use an identity other than the one we know for it. */
-  'identity-warning': { readonly peerId: string; readonly reason: string };
+  /**
+   * Someone who is not a contact wrote: a new or updated message request
+   * (`message` when it carried a text). Never a 'message' event.
+   */
+  request: { readonly request: RequestRecord; readonly message?: MessageRecord };
+  /**
+   * An envelope was dropped because the identity inside it does not belong to
+   * the peer it came from (or, for mail, the sender it claims): a forgery, never
+   * an identity change. Counted in {@link Core.forged}.
+   */
+  forged: { readonly peerId: string; readonly via: 'direct' | 'mailbox' };
   /** A delivery attempt failed; the messages stay queued. */
   undelivered: { readonly peerId: string; readonly ids: readonly string[]; readonly reason: string };
   /**
@@ -80,6 +89,12 @@ export class Core {
    */
   private readonly knownIds = new Map<string, Set<number>>();
   private readonly listeners = new Map<keyof MessengerEvents, Set<Listener<never>>>();
+  /** Message requests by peer id, all of them (loaded at open; bounded by REQUESTS_MAX_SENDERS). */
+  readonly requests = new Map<string, RequestRecord>();
+  /** Blocked peers (loaded at open). */
+  readonly blocked = new Set<string>();
+  /** Envelopes dropped as forgeries since the messenger opened, by how they came. */
+  readonly forged = { direct: 0, mailbox: 0 };
 
   constructor(
     readonly ctx: CryptoContext,
@@ -108,6 +123,19 @@ export class Core {
   /** Replaces the in-memory record; the caller writes it in the same Tx as its cause. */
   setSession(peerId: string, record: SessionRecord | undefined): void {
     this.sessions.set(peerId, record);
+  }
+
+  /** Loads message requests and blocks into memory (once, when the messenger opens). */
+  async loadRequests(): Promise<void> {
+    for (const request of await this.store.listRequests()) this.requests.set(request.peerId, request);
+    for (const block of await this.store.listBlocks()) this.blocked.add(block.peerId);
+  }
+
+  /** Forgets everything cached about a conversation whose records were deleted (its Tx is committed). */
+  conversationDeleted(peerId: string): void {
+    this.sessions.delete(peerId);
+    this.knownIds.delete(peerId);
+    for (const [id, message] of this.queuedMessages) if (message.peerId === peerId) this.queuedMessages.delete(id);
   }
 
   /** Loads the outbox into memory (once, when the messenger opens). */

@@ -11,6 +11,7 @@ import type { Core } from '../core/core.ts';
 import { ProtocolError } from '../errors.ts';
 import type { FramedStream } from '../transport/network.ts';
 import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
+import type { MailboxPass } from './pass.ts';
 import { custodySignedData, decodeMailboxFrame, encodeMailboxFrame, type MailItem, type RefusalReason } from './wire.ts';
 
 /** A mailbox refused a deposit. */
@@ -124,14 +125,18 @@ export class BackgroundAcks {
 }
 
 /**
- * Deposits `item` under `mailboxKey` on an open mailbox stream and checks
- * the custody receipt (signed by the mailbox's identity key, for this key
- * and this item). Throws MailboxRefusedError or ProtocolError.
+ * Deposits `item` under `mailboxKey` on an open mailbox stream, with the
+ * recipient's `pass` when this node has one, and checks the custody receipt
+ * (signed by the mailbox's identity key, for this key and this item). A
+ * mailbox that refuses the pass (`bad-pass`, or `malformed` from one that
+ * does not know passes) gets the deposit once more without it. Throws
+ * MailboxRefusedError or ProtocolError.
  */
-export async function depositOn(core: Core, mailbox: string, stream: FramedStream, mailboxKey: Bytes, item: Bytes): Promise<CustodyReceipt> {
+export async function depositOn(core: Core, mailbox: string, stream: FramedStream, mailboxKey: Bytes, item: Bytes, pass?: MailboxPass): Promise<CustodyReceipt> {
   const signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
-  await stream.write(encodeMailboxFrame({ type: 'deposit', mailboxKey, item }), { signal });
+  await stream.write(encodeMailboxFrame({ type: 'deposit', mailboxKey, item, ...(pass ? { pass } : {}) }), { signal });
   const answer = decodeMailboxFrame(await stream.read({ signal }));
+  if (answer.type === 'refused' && pass && (answer.reason === 'bad-pass' || answer.reason === 'malformed')) return depositOn(core, mailbox, stream, mailboxKey, item);
   if (answer.type === 'refused') throw new MailboxRefusedError(mailbox, answer.reason);
   if (answer.type !== 'receipt') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${answer.type} frame`);
   const id = core.ctx.primitives.sha256(item);

@@ -8,6 +8,10 @@
  *   written durably, then answered with a custody receipt signed by this
  *   node's identity key: "stored until T". Depositing the same item again is
  *   harmless (same id, same receipt).
+ * - A deposit with the recipient's pass (./pass.ts) counts against the
+ *   recipient's box; one without shares the recipient's small stranger
+ *   allowance and the mailbox's stranger share, so fresh peer ids cannot
+ *   crowd out what the recipient's contacts deposit.
  * - FETCH / ACK: only for the mailbox key of the connection's own peer id.
  * - Mail older than its TTL is swept. The store keeps no sender: depositor
  *   allowances are counted in memory only.
@@ -24,6 +28,10 @@ import {
   MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR,
   MAILBOX_MAX_ITEMS_PER_RECIPIENT,
   MAILBOX_MAX_ITEM_BYTES,
+  MAILBOX_STRANGER_BYTES_PER_RECIPIENT,
+  MAILBOX_STRANGER_DEPOSITS_PER_DEPOSITOR,
+  MAILBOX_STRANGER_ITEMS_PER_RECIPIENT,
+  MAILBOX_STRANGER_SHARE_DIVISOR,
   MAILBOX_SWEEP_INTERVAL_MS,
   MAILBOX_TIMEOUT_MS,
   MAILBOX_TTL_MS,
@@ -34,6 +42,7 @@ import type { FramedStream } from '../transport/network.ts';
 import type { MailPosition } from '../store/held-mail.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import { mailboxKeyHex } from './keys.ts';
+import { passProblem, type MailboxPass } from './pass.ts';
 import { custodySignedData, decodeMailboxFrame, encodeMailboxFrame, type MailItem, type RefusalReason } from './wire.ts';
 
 /** Items deleted per sweep write. */
@@ -43,6 +52,9 @@ const ITEMS_FRAME_HEADER_BYTES = 64;
 /** Bytes an item adds to an ITEMS frame besides itself (id and length). */
 const ITEM_OVERHEAD_BYTES = 36;
 
+/** Passes a mailbox remembers as checked (the oldest is forgotten first): a busy mailbox's active depositors fit. */
+const VERIFIED_PASSES_KEPT = 4096;
+
 /** Items whose times one stream remembers between FETCH and ACK (two full batches). */
 const HANDED_OUT_LIMIT = 2 * MAILBOX_FETCH_BATCH;
 
@@ -51,6 +63,7 @@ export interface HandedOut {
   readonly storedAt: number;
   readonly expiresAt: number;
   readonly bytes: number;
+  readonly stranger: boolean;
 }
 
 /**
@@ -80,14 +93,27 @@ export interface MailboxUsage {
   readonly items: number;
   readonly bytes: number;
   readonly recipients: number;
+  /** Bytes held from depositors without the recipient's pass. */
+  readonly strangerBytes: number;
+}
+
+/** What one recipient's box holds, and how much of it came from strangers. */
+interface BoxUsage {
+  items: number;
+  bytes: number;
+  strangerItems: number;
+  strangerBytes: number;
 }
 
 /** A mailbox held by this node. */
 export class MailboxService {
-  private readonly perRecipient = new Map<string, { items: number; bytes: number }>();
-  private readonly perDepositor = new Map<string, { since: number; items: number; bytes: number }>();
+  private readonly perRecipient = new Map<string, BoxUsage>();
+  private readonly perDepositor = new Map<string, { since: number; items: number; bytes: number; strangerItems: number }>();
   private totalBytes = 0;
   private totalItems = 0;
+  private strangerBytes = 0;
+  /** Passes checked and found good: depositor, mailbox key and signature → expiry. */
+  private readonly verifiedPasses = new Map<string, number>();
   /** Set by close(): no more sweeps. */
   private closed = false;
   /** The newest storedAt given out: deposits get strictly increasing times, so deposit order is total. */
@@ -112,8 +138,8 @@ export class MailboxService {
     const ordered = await options.store.mailOrderIds();
     const repair = new Tx();
     let repaired = 0;
-    for await (const { mailboxKey, id, bytes, storedAt } of options.store.scanMail()) {
-      service.count(mailboxKey, 1, bytes);
+    for await (const { mailboxKey, id, bytes, storedAt, stranger } of options.store.scanMail()) {
+      service.count(mailboxKey, 1, bytes, stranger);
       service.lastStoredAt = Math.max(service.lastStoredAt, storedAt);
       if (!ordered.has(`${mailboxKey}:${id}`)) {
         repair.putMailOrder(mailboxKey, id, storedAt);
@@ -132,13 +158,19 @@ export class MailboxService {
   }
 
   usage(): MailboxUsage {
-    return { items: this.totalItems, bytes: this.totalBytes, recipients: this.perRecipient.size };
+    return { items: this.totalItems, bytes: this.totalBytes, recipients: this.perRecipient.size, strangerBytes: this.strangerBytes };
   }
 
-  private count(key: string, items: number, bytes: number): void {
-    const box = this.perRecipient.get(key) ?? { items: 0, bytes: 0 };
+  /** Adds (or, negative, removes) items of one recipient's box to the counters. */
+  private count(key: string, items: number, bytes: number, stranger: boolean): void {
+    const box = this.perRecipient.get(key) ?? { items: 0, bytes: 0, strangerItems: 0, strangerBytes: 0 };
     box.items += items;
     box.bytes += bytes;
+    if (stranger) {
+      box.strangerItems += items;
+      box.strangerBytes += bytes;
+      this.strangerBytes += bytes;
+    }
     if (box.items <= 0) this.perRecipient.delete(key);
     else this.perRecipient.set(key, box);
     this.totalItems += items;
@@ -164,17 +196,17 @@ export class MailboxService {
         const expired = await store.listExpiredMail(this.options.ctx.now(), SWEEP_BATCH);
         if (expired.length === 0) return 0;
         const tx = new Tx();
-        const gone: { key: string; id: string; bytes: number }[] = [];
+        const gone: { key: string; id: string; bytes: number; stranger: boolean }[] = [];
         for (const { mailboxKey, id, expiresAt } of expired) {
           const held = await store.getMail(mailboxKey, id);
           if (held) {
             tx.deleteMail(mailboxKey, id, held);
-            gone.push({ key: mailboxKey, id, bytes: held.item.length });
+            gone.push({ key: mailboxKey, id, bytes: held.item.length, stranger: held.stranger === true });
           } else tx.deleteMailExpiry(mailboxKey, id, expiresAt);
         }
         await store.commit(tx, { sync: false });
-        for (const { key, id, bytes } of gone) {
-          this.count(key, -1, -bytes);
+        for (const { key, id, bytes, stranger } of gone) {
+          this.count(key, -1, -bytes, stranger);
           this.forget(key, [id]);
         }
         return expired.length;
@@ -184,31 +216,45 @@ export class MailboxService {
     }
   }
 
-  private refuse(depositor: string, key: string, size: number): RefusalReason | undefined {
+  private refuse(depositor: string, key: string, size: number, stranger: boolean): RefusalReason | undefined {
     if (size > MAILBOX_MAX_ITEM_BYTES) return 'too-large';
     const box = this.perRecipient.get(key);
-    if (box && (box.items >= MAILBOX_MAX_ITEMS_PER_RECIPIENT || box.bytes + size > MAILBOX_MAX_BYTES_PER_RECIPIENT)) return 'recipient-quota';
+    if (stranger) {
+      // The recipient's contacts (with passes) have the rest of the box: strangers only this much, in all.
+      if (box && (box.strangerItems >= MAILBOX_STRANGER_ITEMS_PER_RECIPIENT || box.strangerBytes + size > MAILBOX_STRANGER_BYTES_PER_RECIPIENT)) return 'stranger-quota';
+      if (this.strangerBytes + size > this.maxTotalBytes / MAILBOX_STRANGER_SHARE_DIVISOR) return 'stranger-quota';
+    } else if (box && (box.items - box.strangerItems >= MAILBOX_MAX_ITEMS_PER_RECIPIENT || box.bytes - box.strangerBytes + size > MAILBOX_MAX_BYTES_PER_RECIPIENT)) {
+      return 'recipient-quota';
+    }
     const now = this.options.ctx.now();
     let allowance = this.perDepositor.get(depositor);
     if (!allowance || now - allowance.since >= MAILBOX_DEPOSITOR_WINDOW_MS) {
-      allowance = { since: now, items: 0, bytes: 0 };
+      allowance = { since: now, items: 0, bytes: 0, strangerItems: 0 };
       this.perDepositor.set(depositor, allowance);
     }
     if (allowance.items >= MAILBOX_MAX_DEPOSITS_PER_DEPOSITOR || allowance.bytes + size > MAILBOX_MAX_BYTES_PER_DEPOSITOR) return 'depositor-quota';
+    if (stranger && allowance.strangerItems >= MAILBOX_STRANGER_DEPOSITS_PER_DEPOSITOR) return 'depositor-quota';
     if (this.totalBytes + size > this.maxTotalBytes) return 'full';
     return undefined;
   }
 
-  /** Stores one deposit; resolves to the frame to answer with. */
-  async deposit(depositor: string, mailboxKey: Uint8Array, item: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Stores one deposit from `depositor` (the connection's authenticated peer),
+   * with the recipient's pass or without; resolves to the frame to answer
+   * with: a custody receipt, or REFUSED (`bad-pass` for a pass that does not
+   * hold, whatever else).
+   */
+  async deposit(depositor: string, mailboxKey: Uint8Array, item: Uint8Array, pass?: MailboxPass): Promise<Uint8Array> {
     const { ctx, store, identity } = this.options;
+    if (pass && !(await this.passHolds(pass, mailboxKey, depositor))) return encodeMailboxFrame({ type: 'refused', reason: 'bad-pass' });
+    const stranger = pass === undefined;
     const key = toHex(mailboxKey);
     const id = ctx.primitives.sha256(item);
     const idHex = toHex(id);
     const existing = await store.getMail(key, idHex);
     let expiresAt = existing?.expiresAt;
     if (!existing) {
-      const reason = this.refuse(depositor, key, item.length);
+      const reason = this.refuse(depositor, key, item.length, stranger);
       if (reason) return encodeMailboxFrame({ type: 'refused', reason });
       const now = ctx.now();
       expiresAt = now + this.ttlMs;
@@ -218,11 +264,12 @@ export class MailboxService {
       const allowance = this.perDepositor.get(depositor)!;
       allowance.items++;
       allowance.bytes += item.length;
-      this.count(key, 1, item.length);
+      if (stranger) allowance.strangerItems++;
+      this.count(key, 1, item.length, stranger);
       try {
-        await store.commit(new Tx().putMail(key, idHex, { storedAt, expiresAt, item }), { sync: true });
+        await store.commit(new Tx().putMail(key, idHex, { storedAt, expiresAt, item, ...(stranger ? { stranger } : {}) }), { sync: true });
       } catch (err) {
-        this.count(key, -1, -item.length);
+        this.count(key, -1, -item.length, stranger);
         throw err;
       }
     }
@@ -253,7 +300,7 @@ export class MailboxService {
         size += ITEM_OVERHEAD_BYTES + held.item.length;
         items.push({ id: fromHex(id), item: held.item });
         if (cursor) {
-          cursor.handedOut.set(id, { storedAt: held.storedAt, expiresAt: held.expiresAt, bytes: held.item.length });
+          cursor.handedOut.set(id, { storedAt: held.storedAt, expiresAt: held.expiresAt, bytes: held.item.length, stranger: held.stranger === true });
           cursor.after = { storedAt: held.storedAt, id };
         }
       }
@@ -283,20 +330,32 @@ export class MailboxService {
       const held = await store.getMailMany(key, unknown);
       unknown.forEach((id, i) => {
         const item = held[i];
-        if (item) known.push([id, { storedAt: item.storedAt, expiresAt: item.expiresAt, bytes: item.item.length }]);
+        if (item) known.push([id, { storedAt: item.storedAt, expiresAt: item.expiresAt, bytes: item.item.length, stranger: item.stranger === true }]);
       });
       if (known.length === 0) return encodeMailboxFrame({ type: 'acked', deleted: 0 });
       const tx = new Tx();
-      let bytes = 0;
-      for (const [id, times] of known) {
-        tx.deleteMail(key, id, times);
-        bytes += times.bytes;
-      }
+      for (const [id, times] of known) tx.deleteMail(key, id, times);
       await store.commit(tx, { sync: false });
-      this.count(key, -known.length, -bytes);
+      for (const [, times] of known) this.count(key, -1, -times.bytes, times.stranger);
       this.forget(key, known.map(([id]) => id));
       return encodeMailboxFrame({ type: 'acked', deleted: known.length });
     });
+  }
+
+  /**
+   * True when `pass` lets `depositor` deposit under `mailboxKey` now. A pass
+   * that held once is remembered (by depositor, key and signature) until it
+   * expires, so a sender's backlog costs one signature check, not one each.
+   */
+  private async passHolds(pass: MailboxPass, mailboxKey: Uint8Array, depositor: string): Promise<boolean> {
+    const now = this.options.ctx.now();
+    const id = `${depositor} ${toHex(mailboxKey)} ${toHex(pass.signature)}`;
+    const expiresAt = this.verifiedPasses.get(id);
+    if (expiresAt !== undefined) return expiresAt === pass.expiresAt && expiresAt > now;
+    if (await passProblem(this.options.ctx.primitives, pass, mailboxKey, depositor, now)) return false;
+    if (this.verifiedPasses.size >= VERIFIED_PASSES_KEPT) this.verifiedPasses.delete(this.verifiedPasses.keys().next().value!);
+    this.verifiedPasses.set(id, pass.expiresAt);
+    return true;
   }
 
   /** Runs `work` after every deletion or fetch before it (they never interleave). */
@@ -336,7 +395,7 @@ export class MailboxService {
           await stream.write(encodeMailboxFrame({ type: 'refused', reason: 'malformed' }));
           continue;
         }
-        if (frame.type === 'deposit') await stream.write(await this.deposit(remotePeerId, frame.mailboxKey, frame.item));
+        if (frame.type === 'deposit') await stream.write(await this.deposit(remotePeerId, frame.mailboxKey, frame.item, frame.pass));
         else if (frame.type === 'fetch') {
           // An ITEMS frame holds at most MAILBOX_FETCH_BATCH items; older unacknowledged ones are forgotten (an ACK of them reads).
           if (handedOut.size >= HANDED_OUT_LIMIT) handedOut.clear();

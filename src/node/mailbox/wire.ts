@@ -10,20 +10,25 @@
  *   ITEMS    u8 5 || u8 more || u16 count || count × (item id (32) || u32 length || item)
  *   ACK      u8 6 || u16 count || count × item id (32)
  *   ACKED    u8 7 || u16 deleted
+ *   DEPOSIT with a pass
+ *            u8 8 || mailbox key (32) || recipient key (32) || u64 pass expiresAt || pass signature (64) || sealed item
  */
 import { concatBytes, Reader, u32be, Writer, type Bytes } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
 import { FRAME_VERSION, LABEL_CUSTODY, MAILBOX_FETCH_BATCH, MAILBOX_MAX_ITEM_BYTES } from '../constants.ts';
+import type { MailboxPass } from './pass.ts';
 
 /** Bytes of a mailbox key and of an item id (SHA-256). */
 export const MAILBOX_KEY_BYTES = 32;
 export const ITEM_ID_BYTES = 32;
 const SIGNATURE_BYTES = 64;
+/** Bytes of an Ed25519 public key (a pass's recipient key). */
+const ED25519_KEY_BYTES = 32;
 
 /** Why a mailbox refused a deposit. */
-export type RefusalReason = 'too-large' | 'recipient-quota' | 'depositor-quota' | 'full' | 'malformed';
-const REASONS: readonly RefusalReason[] = ['too-large', 'recipient-quota', 'depositor-quota', 'full', 'malformed'];
+export type RefusalReason = 'too-large' | 'recipient-quota' | 'depositor-quota' | 'full' | 'malformed' | 'stranger-quota' | 'bad-pass';
+const REASONS: readonly RefusalReason[] = ['too-large', 'recipient-quota', 'depositor-quota', 'full', 'malformed', 'stranger-quota', 'bad-pass'];
 
 /** One held item as fetched. */
 export interface MailItem {
@@ -33,7 +38,7 @@ export interface MailItem {
 
 /** A decoded mailbox frame. */
 export type MailboxFrame =
-  | { readonly type: 'deposit'; readonly mailboxKey: Bytes; readonly item: Bytes }
+  | { readonly type: 'deposit'; readonly mailboxKey: Bytes; readonly item: Bytes; readonly pass?: MailboxPass }
   | { readonly type: 'receipt'; readonly id: Bytes; readonly expiresAt: number; readonly signature: Bytes }
   | { readonly type: 'refused'; readonly reason: RefusalReason }
   | { readonly type: 'fetch'; readonly max: number }
@@ -42,6 +47,8 @@ export type MailboxFrame =
   | { readonly type: 'acked'; readonly deleted: number };
 
 const TYPES = { deposit: 1, receipt: 2, refused: 3, fetch: 4, items: 5, ack: 6, acked: 7 } as const;
+/** A DEPOSIT that carries the recipient's pass (decoded as a 'deposit' with `pass`). */
+const DEPOSIT_WITH_PASS = 8;
 
 /** The message a mailbox signs in a custody receipt. */
 export function custodySignedData(mailboxKey: Bytes, id: Bytes, expiresAt: number): Bytes {
@@ -51,10 +58,12 @@ export function custodySignedData(mailboxKey: Bytes, id: Bytes, expiresAt: numbe
 
 /** Encodes a mailbox frame. */
 export function encodeMailboxFrame(frame: MailboxFrame): Bytes {
-  const w = new Writer(64).u8(FRAME_VERSION).u8(TYPES[frame.type]);
+  const w = new Writer(64).u8(FRAME_VERSION).u8(frame.type === 'deposit' && frame.pass ? DEPOSIT_WITH_PASS : TYPES[frame.type]);
   switch (frame.type) {
     case 'deposit':
-      w.fixed(frame.mailboxKey, MAILBOX_KEY_BYTES).fixed(frame.item, frame.item.length);
+      w.fixed(frame.mailboxKey, MAILBOX_KEY_BYTES);
+      if (frame.pass) w.fixed(frame.pass.recipientKey, ED25519_KEY_BYTES).u64(frame.pass.expiresAt).fixed(frame.pass.signature, SIGNATURE_BYTES);
+      w.fixed(frame.item, frame.item.length);
       break;
     case 'receipt':
       w.fixed(frame.id, ITEM_ID_BYTES).u64(frame.expiresAt).fixed(frame.signature, SIGNATURE_BYTES);
@@ -88,10 +97,12 @@ export function decodeMailboxFrame(bytes: Bytes): MailboxFrame {
   const type = r.u8('type');
   let frame: MailboxFrame;
   switch (type) {
-    case TYPES.deposit: {
+    case TYPES.deposit:
+    case DEPOSIT_WITH_PASS: {
       const mailboxKey = r.fixed(MAILBOX_KEY_BYTES, 'mailbox key');
+      const pass = type === DEPOSIT_WITH_PASS ? { recipientKey: r.fixed(ED25519_KEY_BYTES, 'pass recipient key'), expiresAt: r.u64('pass expiry'), signature: r.fixed(SIGNATURE_BYTES, 'pass signature') } : undefined;
       if (r.remaining === 0 || r.remaining > MAILBOX_MAX_ITEM_BYTES) throw new DecodeError(what, `item of ${r.remaining} bytes`);
-      return { type: 'deposit', mailboxKey, item: r.rest() };
+      return { type: 'deposit', mailboxKey, item: r.rest(), ...(pass ? { pass } : {}) };
     }
     case TYPES.receipt:
       frame = { type: 'receipt', id: r.fixed(ITEM_ID_BYTES, 'item id'), expiresAt: r.u64('expires at'), signature: r.fixed(SIGNATURE_BYTES, 'signature') };

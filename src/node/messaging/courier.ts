@@ -20,10 +20,15 @@ import { seal } from '../../crypto/sealed.ts';
 import { publishedBundle } from '../bundles/bundle-publisher.ts';
 import { depositOn, MailboxRefusedError, withClosestMailboxes } from '../mailbox/client.ts';
 import { mailboxKeyOf } from '../mailbox/keys.ts';
+import type { MailboxPass } from '../mailbox/pass.ts';
+import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
 import { fetchBundle } from '../bundles/prekey-service.ts';
 import type { Custody, MessageRecord, OutboxEntry } from '../store/records.ts';
 import { Tx } from '../store/store.ts';
 import { decodeMsgFrame, encodeDeliver, type AckStatus } from './wire.ts';
+
+/** Why a message failed when the recipient refused it (blocked us, or our request to it is full). */
+export const NOT_ACCEPTED = 'not accepted';
 
 /** Most DELIVER frames gathered into one transport write. */
 const FRAMES_PER_WRITE = 64;
@@ -178,6 +183,7 @@ export class Courier {
     if (!session || pendingEntries.length === 0) throw new Error(directFailure);
     const recipientDhKey = session.sessions[0]!.remoteIdentity.dhKey;
     const mailboxKey = mailboxKeyOf(core.ctx.primitives, this.peerId);
+    const pass = await this.pass();
     const sender = new TextEncoder().encode(core.peerId);
     const custody = new Map(pendingEntries.map((e) => [e.seq, [...e.custody]]));
     // One sealed item per entry, the same bytes for every mailbox: the recipient
@@ -193,7 +199,7 @@ export class Courier {
         const held = custody.get(entry.seq)!;
         if (held.some((c) => c.mailbox === mailbox)) continue;
         try {
-          const receipt = await depositOn(core, mailbox, stream, mailboxKey, await sealedItem(entry));
+          const receipt = await depositOn(core, mailbox, stream, mailboxKey, await sealedItem(entry), pass);
           held.push({ mailbox, expiresAt: receipt.expiresAt });
         } catch (err) {
           lastRefusal = describe(err);
@@ -241,6 +247,13 @@ export class Courier {
       const placed = Math.min(...stillWaiting.map((e) => e.custody.length));
       await this.postpone(stillWaiting, `${directFailure}; held by ${placed} of ${MAILBOX_REPLICAS} mailboxes${lastRefusal ? ` (${lastRefusal})` : ''}`);
     }
+  }
+
+  /** The contact's mailbox pass for this node, while it is valid (strangers have none). */
+  private async pass(): Promise<MailboxPass | undefined> {
+    const held = (await this.core.contactByPeer(this.peerId))?.pass;
+    if (!held || held.expiresAt <= this.core.ctx.now()) return undefined;
+    return { recipientKey: signingKeyOfPeerId(this.peerId), expiresAt: held.expiresAt, signature: fromBase64(held.signature) };
   }
 
   private async openStream(): Promise<FramedStream> {
@@ -304,11 +317,11 @@ export class Courier {
     }
   }
 
-  /** Applies acks: delivered or failed entries leave the outbox; 'retry' ones back off. */
+  /** Applies acks: delivered or failed entries leave the outbox ('rejected', 'refused': failed); 'retry' ones back off. */
   private async settle(batch: { entry: OutboxEntry; status: AckStatus }[]): Promise<void> {
     const core = this.core;
     const tx = new Tx();
-    const statuses: { id: string; status: 'delivered' | 'failed' }[] = [];
+    const statuses: { id: string; status: 'delivered' | 'failed'; reason?: string }[] = [];
     const retry: OutboxEntry[] = [];
     for (const { entry, status } of batch) {
       if (status === 'retry') {
@@ -318,16 +331,16 @@ export class Courier {
       tx.deleteOutbox(entry.seq);
       if (entry.messageId) {
         const message = await core.queuedMessage(this.peerId, entry.messageId, true);
-        const next = status === 'rejected' ? 'failed' : 'delivered';
+        const next = status === 'rejected' || status === 'refused' ? 'failed' : 'delivered';
         if (message && (message.status === 'queued' || message.status === 'stored')) {
-          tx.putMessage({ ...message, status: next });
-          statuses.push({ id: message.id, status: next });
+          tx.putMessage({ ...message, status: next, ...(status === 'refused' ? { failure: NOT_ACCEPTED } : {}) });
+          statuses.push({ id: message.id, status: next, ...(status === 'refused' ? { reason: NOT_ACCEPTED } : {}) });
         }
       }
     }
     await core.store.commit(tx, { sync: false });
     for (const { entry, status } of batch) if (status !== 'retry') core.removeOutboxEntry(entry);
-    for (const s of statuses) core.emit('status', { peerId: this.peerId, ...s, ...(s.status === 'failed' ? { reason: 'the recipient could not decrypt it' } : {}) });
+    for (const s of statuses) core.emit('status', { peerId: this.peerId, ...s, ...(s.status === 'failed' && !s.reason ? { reason: 'the recipient could not decrypt it' } : {}) });
     if (retry.length > 0) await this.postpone(retry, 'the recipient asked to retry later');
   }
 

@@ -18,8 +18,12 @@ import type { Core } from '../core/core.ts';
 import { nextTurn } from '../core/mutex.ts';
 import type { FramedStream } from '../transport/network.ts';
 import { decodePayload } from './payload.ts';
+import { evictRequests, noteStranger, refusesStranger } from './requests.ts';
+import { validateContactName } from '../contacts/names.ts';
+import { toBase64 } from '../encoding/base64.ts';
+import { passSignedData } from '../mailbox/pass.ts';
 import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
-import type { ContactRecord, MessageRecord, MessageStatus } from '../store/records.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, StoredPass } from '../store/records.ts';
 import { Tx } from '../store/store.ts';
 import { decodeMsgFrame, encodeAck, type AckStatus } from './wire.ts';
 
@@ -35,20 +39,8 @@ function pending(core: Core): Map<string, Promise<Received>> {
   return map;
 }
 
-/** The contact record of a peer, creating an "unknown sender" contact in `tx` when there is none. */
-async function senderContact(core: Core, peerId: string, tx: Tx, created: ContactRecord[]): Promise<ContactRecord> {
-  const known = await core.contactByPeer(peerId);
-  if (known) return known;
-  const contact: ContactRecord = { name: peerId, peerId, addedAt: core.ctx.now(), verified: false, added: false };
-  tx.putContact(contact);
-  created.push(contact);
-  return contact;
-}
-
 /** What decrypting one envelope produced: the ack, the write that makes it true, and what to announce after. */
-interface Processed {
-  readonly status: AckStatus;
-  readonly stored: readonly MessageRecord[];
+interface Processed extends Received {
   readonly durable: Promise<void>;
   readonly announce: () => void;
 }
@@ -58,9 +50,14 @@ export interface Received {
   readonly status: AckStatus;
   /** New incoming messages it carried (none for a copy, a receipt or a rejection). */
   readonly stored: readonly MessageRecord[];
+  /** The sender is not a contact: what it carried went to its message request. */
+  readonly stranger: boolean;
 }
 
-const settled = (status: AckStatus): Processed => ({ status, stored: [], durable: Promise.resolve(), announce: () => {} });
+/** How an envelope came: straight from its (authenticated) sender, or from a mailbox, where the sender is a claim. */
+export type Via = 'direct' | 'mailbox';
+
+const settled = (status: AckStatus, stranger = false): Processed => ({ status, stored: [], stranger, durable: Promise.resolve(), announce: () => {} });
 
 /**
  * Decrypts and stores one envelope from `peerId`; resolves, once the result
@@ -79,51 +76,63 @@ export function receiveEnvelope(core: Core, peerId: string, envelope: Uint8Array
  * makes it durable with a later synced write (fetched mail: one per batch,
  * before the batch is acknowledged to the mailbox).
  */
-export function receiveEnvelopeDetailed(core: Core, peerId: string, envelope: Uint8Array, options: { sync?: boolean } = {}): Promise<Received> {
+export function receiveEnvelopeDetailed(core: Core, peerId: string, envelope: Uint8Array, options: { sync?: boolean; via?: Via } = {}): Promise<Received> {
   const hash = toHex(core.ctx.primitives.sha256(envelope));
   const key = `${peerId} ${hash}`;
   const inProgress = pending(core).get(key);
-  if (inProgress) return inProgress.then((r) => ({ status: r.status === 'stored' ? 'duplicate' : r.status, stored: [] }));
-  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash, options.sync ?? true)).then(async (processed): Promise<Received> => {
+  if (inProgress) return inProgress.then((r) => ({ status: r.status === 'stored' ? 'duplicate' : r.status, stored: [], stranger: r.stranger }));
+  const work = core.locks.run(peerId, () => decryptAndQueue(core, peerId, envelope, hash, options.sync ?? true, options.via ?? 'direct')).then(async (processed): Promise<Received> => {
     await processed.durable;
     processed.announce();
-    return { status: processed.status, stored: processed.stored };
+    return { status: processed.status, stored: processed.stored, stranger: processed.stranger };
   });
   pending(core).set(key, work);
   void work.finally(() => pending(core).delete(key)).catch(() => {});
   return work;
 }
 
-async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array, hash: string, sync: boolean): Promise<Processed> {
+/** Drops an envelope whose identity does not belong to the peer it came from (or claims): counted, never a key change. */
+function forged(core: Core, peerId: string, via: Via, stranger: boolean): Processed {
+  core.forged[via]++;
+  core.emit('forged', { peerId, via });
+  return settled('rejected', stranger);
+}
+
+async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array, hash: string, sync: boolean, via: Via): Promise<Processed> {
+  const contact = await core.contactByPeer(peerId);
+  const stranger = contact === undefined;
+  // Blocked peers, and strangers whose request is full, are refused before anything is opened.
+  if (stranger && refusesStranger(core, peerId, envelope.length)) return settled('refused', true);
   // Copies are rare and cannot decrypt twice, so the seen mark is read only when
   // decryption fails, or for an envelope that opens a session (where a replayed
   // first message could otherwise be taken for a new session).
   const opensSession = decodeEnvelope(envelope).type === 'prekey';
-  if (opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate');
+  if (opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate', stranger);
   const record = await core.session(peerId);
   let result;
   try {
     try {
       result = await decryptMessage(core.ctx, { identity: core.identity, prekeys: () => core.prekeys, record }, envelope);
     } catch (err) {
-      if (!opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate');
+      if (!opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate', stranger);
       throw err;
     }
-    // A first message carries the sender's identity: it must be the key inside the peer id Noise authenticated.
-    if (!equalBytes(result.remoteIdentity.signingKey, signingKeyOfPeerId(peerId))) {
-      core.emit('identity-warning', { peerId, reason: "a message carried an identity key that is not this peer's" });
-      return settled('rejected');
-    }
+    // A first message carries the sender's identity: it must be the key inside the peer id
+    // (authenticated by Noise, or claimed by sealed mail).
+    if (!equalBytes(result.remoteIdentity.signingKey, signingKeyOfPeerId(peerId))) return forged(core, peerId, via, stranger);
   } catch (err) {
-    if (err instanceof SottoError && err.name === 'IdentityMismatchError') core.emit('identity-warning', { peerId, reason: 'the sender presented a different identity key' });
-    if (err instanceof SottoError) return settled('rejected');
+    // Another identity than the session's: whoever made it is not this peer (a key change is a new peer id).
+    if (err instanceof SottoError && err.name === 'IdentityMismatchError') return forged(core, peerId, via, stranger);
+    if (err instanceof SottoError) return settled('rejected', stranger);
     throw err;
   }
   const tx = new Tx().putSession(peerId, result.record).putSeen(peerId, hash, { at: core.ctx.now(), messageId: null });
   if (result.prekeys) tx.putPrekeys(result.prekeys);
   const stored: MessageRecord[] = [];
-  const createdContacts: ContactRecord[] = [];
   const statusChanges: { id: string; status: MessageStatus }[] = [];
+  let contactUpdate: ContactRecord | undefined;
+  let claimedName: string | undefined;
+  let strangerPass: StoredPass | undefined;
   let payload;
   try {
     payload = decodePayload(result.plaintext);
@@ -131,14 +140,13 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     payload = undefined;
   }
   if (payload?.type === 'text') {
-    await senderContact(core, peerId, tx, createdContacts);
     if (!(await core.hasMessage(peerId, payload.id))) {
       const message: MessageRecord = { id: payload.id, peerId, direction: 'in', text: payload.text, timestamp: payload.sentAt, status: 'received', seq: core.allocateSeq(tx) };
       tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id });
       core.noteMessage(peerId, payload.id);
       stored.push(message);
     }
-  } else if (payload?.type === 'receipt') {
+  } else if (payload?.type === 'receipt' && contact) {
     for (const id of payload.ids) {
       const message = await core.queuedMessage(peerId, id, false);
       if (!message || message.direction !== 'out' || STATUS_RANK[payload.kind] <= STATUS_RANK[message.status]) continue;
@@ -148,25 +156,57 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
       core.updateQueued(updated);
       statusChanges.push({ id, status: payload.kind });
     }
+  } else if (payload?.type === 'profile' && stranger) {
+    claimedName = claimable(payload.name);
+  } else if (payload?.type === 'pass') {
+    // A stranger's pass is kept with its request, for when the user accepts it.
+    const pass = await checkedPass(core, peerId, contact?.pass ?? core.requests.get(peerId)?.pass, payload.expiresAt, payload.signature);
+    if (pass && contact) tx.putContact((contactUpdate = { ...contact, pass }));
+    else strangerPass = pass;
   }
+  const request = stranger
+    ? noteStranger(core, tx, peerId, envelope.length, { text: stored.length > 0, ...(claimedName === undefined ? {} : { claimedName }), ...(strangerPass ? { pass: strangerPass } : {}) })
+    : undefined;
   // The new state is what later envelopes decrypt against, before this one is on disk:
   // commits are written in order, and a failed write stops the store for good.
   core.setSession(peerId, result.record);
   if (result.prekeys) core.prekeys = result.prekeys;
-  core.contactsChanged([], createdContacts);
+  if (contactUpdate) core.contactsChanged([contact!], [contactUpdate]);
   const durable = core.store.commit(tx, { sync });
   return {
     status: payload ? 'stored' : 'rejected',
     stored,
+    stranger,
     durable,
     announce: () => {
-      for (const message of stored) {
-        core.messageDurable(peerId, message.id);
-        core.emit('message', message);
+      for (const message of stored) core.messageDurable(peerId, message.id);
+      if (request) {
+        core.emit('request', { request, ...(stored[0] ? { message: stored[0] } : {}) });
+        void evictRequests(core, peerId).catch(() => {});
+        return;
       }
+      for (const message of stored) core.emit('message', message);
       for (const change of statusChanges) core.emit('status', { peerId, ...change });
     },
   };
+}
+
+/** A name a stranger claims, when it is one a contact could have (else none is shown). */
+function claimable(name: string): string | undefined {
+  try {
+    validateContactName(name);
+    return name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mailbox pass `peerId` sent us, when it is signed by that peer for us and newer than the one `held`. */
+async function checkedPass(core: Core, peerId: string, held: StoredPass | undefined, expiresAt: number, signature: Uint8Array): Promise<StoredPass | undefined> {
+  if (held && held.expiresAt >= expiresAt) return undefined;
+  const recipientKey = signingKeyOfPeerId(peerId);
+  const valid = await core.ctx.primitives.ed25519Verify(signature, passSignedData(recipientKey, core.identity.public.signingKey, expiresAt), recipientKey);
+  return valid ? { expiresAt, signature: toBase64(signature) } : undefined;
 }
 
 /**

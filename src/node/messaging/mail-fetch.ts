@@ -72,10 +72,11 @@ class Fetch {
     }
     const sender = this.sender(decoder.decode(opened.sender));
     if (sender === undefined) return;
-    const result = await receiveEnvelopeDetailed(this.core, sender, opened.envelope, { sync: false });
+    const result = await receiveEnvelopeDetailed(this.core, sender, opened.envelope, { sync: false, via: 'mailbox' });
     if (result.status === 'retry') throw new Error('could not store fetched mail');
     this.handled.add(idHex);
-    if (result.stored.length === 0) return;
+    // A stranger's messages wait in its request: no receipt tells it they arrived.
+    if (result.stored.length === 0 || result.stranger) return;
     const ids = this.delivered.get(sender) ?? [];
     if (ids.length === 0) this.delivered.set(sender, ids);
     for (const message of result.stored) ids.push(message.id);

@@ -23,6 +23,9 @@ import type { CryptoContext } from '../../crypto/context.ts';
 import { toBase64 } from '../encoding/base64.ts';
 import {
   BUNDLE_REPUBLISH_INTERVAL_MS,
+  MAILBOX_PASS_CHECK_INTERVAL_MS,
+  MAILBOX_PASS_RENEW_BEFORE_MS,
+  MAILBOX_PASS_TTL_MS,
   MAILBOX_POLL_INTERVAL_MS,
   MAILBOX_RETRY_MS,
   MAILBOX_PROTOCOL,
@@ -40,7 +43,19 @@ import {
 import { Core, type MessengerEvents, type Scheduler } from '../core/core.ts';
 import { Courier } from './courier.ts';
 import { checkContactAddresses, sameAddresses } from '../transport/contact-addresses.ts';
-import { AlreadyInitialisedError, ContactIdentityChangedError, DuplicatePeerError, InvalidMessageError, NotInitialisedError, UnknownContactError } from '../errors.ts';
+import {
+  AlreadyInitialisedError,
+  ContactIdentityChangedError,
+  DuplicatePeerError,
+  InvalidMessageError,
+  NotInitialisedError,
+  RequestNameRequiredError,
+  UnknownContactError,
+  UnknownMessageError,
+  UnknownRequestError,
+} from '../errors.ts';
+import { issuePass } from '../mailbox/pass.ts';
+import { deleteConversation, requestsFromUnaddedContacts } from './requests.ts';
 import { validateContactName } from '../contacts/names.ts';
 import { serveMsgStream } from './inbox.ts';
 import { fetchFromMailboxes } from './mail-fetch.ts';
@@ -50,7 +65,7 @@ import type { Network } from '../transport/network.ts';
 import { encodePayload, type Payload } from './payload.ts';
 import { parsePeerId, peerIdOfIdentity } from '../encoding/peer-id.ts';
 import { replenishPrekeys, servePrekeys } from '../bundles/prekey-service.ts';
-import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, OutboxKind } from '../store/records.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, OutboxKind, RequestRecord } from '../store/records.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 
 /** How often processed-envelope marks older than SEEN_ENVELOPE_TTL_MS are swept. */
@@ -84,6 +99,7 @@ export class Messenger {
   private readonly couriers = new Map<string, Courier>();
   private unsubscribe: (() => void) | undefined;
   private sweepTimer: unknown;
+  private passTimer: unknown;
   private pollTimer: unknown;
   private publishTimer: unknown;
   private fetching: Promise<number> | undefined;
@@ -119,6 +135,8 @@ export class Messenger {
     if (!identity || !prekeys) throw new NotInitialisedError();
     const core = new Core(ctx, store, options.scheduler, identity, peerIdOfIdentity(identity.public), prekeys, await store.getSeq(), options.network);
     await core.loadOutbox();
+    await core.loadRequests();
+    await requestsFromUnaddedContacts(core);
     return new Messenger(core, options.mailbox);
   }
 
@@ -156,6 +174,7 @@ export class Messenger {
     for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
     void replenishPrekeys(this.core).catch(() => {});
     this.scheduleSweep(0);
+    this.schedulePasses(0);
     this.schedulePoll(0);
     this.schedulePublish(0);
   }
@@ -165,6 +184,7 @@ export class Messenger {
     this.stopped = true;
     this.unsubscribe?.();
     this.core.scheduler.clearTimeout(this.sweepTimer);
+    this.core.scheduler.clearTimeout(this.passTimer);
     this.core.scheduler.clearTimeout(this.pollTimer);
     this.core.scheduler.clearTimeout(this.publishTimer);
     this.mailbox?.close();
@@ -187,6 +207,40 @@ export class Messenger {
         .catch(() => {})
         .finally(() => this.scheduleSweep(SEEN_SWEEP_INTERVAL_MS));
     }, delay);
+  }
+
+  /** Gives contacts whose mailbox pass from us is missing or ageing a new one, now and every MAILBOX_PASS_CHECK_INTERVAL_MS. */
+  private schedulePasses(delay: number): void {
+    if (this.stopped) return;
+    this.passTimer = this.core.scheduler.setTimeout(() => {
+      void this.renewPasses()
+        .catch(() => {})
+        .finally(() => this.schedulePasses(MAILBOX_PASS_CHECK_INTERVAL_MS));
+    }, delay);
+  }
+
+  /** Sends a new mailbox pass to every contact whose pass from us runs out within MAILBOX_PASS_RENEW_BEFORE_MS (or who has none). */
+  async renewPasses(): Promise<number> {
+    const due = (await this.contacts()).filter((c) => (c.passIssuedUntil ?? 0) - this.core.ctx.now() < MAILBOX_PASS_RENEW_BEFORE_MS);
+    for (const contact of due) await this.introduce(contact);
+    return due.length;
+  }
+
+  /**
+   * Sends a contact our profile name and a mailbox pass (./mailbox/pass.ts),
+   * so its deposits with our mailboxes count as a contact's, and notes until
+   * when the pass holds.
+   */
+  private async introduce(contact: ContactRecord): Promise<void> {
+    const { ctx, identity } = this.core;
+    const expiresAt = ctx.now() + MAILBOX_PASS_TTL_MS;
+    const name = (await this.profile()).name;
+    if (name !== '') await this.enqueue(contact.peerId, 'profile', { type: 'profile', name });
+    await this.enqueue(contact.peerId, 'pass', { type: 'pass', expiresAt, signature: await issuePass(ctx, identity, contact.peerId, expiresAt) });
+    await this.core.locks.run(contact.peerId, async () => {
+      const current = await this.core.contactByPeer(contact.peerId);
+      if (current) await this.updateContact(current, { ...current, passIssuedUntil: expiresAt });
+    });
   }
 
   /**
@@ -282,19 +336,20 @@ export class Messenger {
     // Under the peer's lock and through the contact cache, as the inbox does when a
     // first message from an unknown sender arrives: a message that comes in while
     // the contact is being added cannot give the same peer a second record.
-    const contact = await this.core.locks.run(peerId, () => this.putAddedContact(name, peerId, addresses, options.acceptNewKey === true));
+    const { contact, created } = await this.core.locks.run(peerId, () => this.putAddedContact(name, peerId, addresses, options.acceptNewKey === true));
     await this.rememberAddresses(contact);
+    if (created) await this.introduce(contact);
     return contact;
   }
 
-  /** addContact under the peer's lock. */
-  private async putAddedContact(name: string, peerId: string, addresses: readonly string[] | undefined, acceptNewKey: boolean): Promise<ContactRecord> {
+  /** addContact under the peer's lock; `created` when the peer was not a contact before. A request from the peer becomes the contact. */
+  private async putAddedContact(name: string, peerId: string, addresses: readonly string[] | undefined, acceptNewKey: boolean): Promise<{ contact: ContactRecord; created: boolean }> {
     const byName = await this.core.contactByName(name);
     const byPeer = await this.core.contactByPeer(peerId);
     const tx = new Tx();
     if (byName && byName.peerId === peerId) {
-      if (byName.added && (addresses === undefined || sameAddresses(addresses, byName.addresses))) return byName;
-      if (byName.added) return this.updateContact(byName, { ...byName, addresses: addresses! });
+      if (byName.added && (addresses === undefined || sameAddresses(addresses, byName.addresses))) return { contact: byName, created: false };
+      if (byName.added) return { contact: await this.updateContact(byName, { ...byName, addresses: addresses! }), created: false };
     } else if (byName && !acceptNewKey) {
       throw new ContactIdentityChangedError(name, byName.peerId, peerId);
     } else if (byName) {
@@ -306,10 +361,22 @@ export class Messenger {
     }
     const now = this.core.ctx.now();
     const keyChanged = byName !== undefined && byName.peerId !== peerId && byName.added;
-    const contact: ContactRecord = { name, peerId, addedAt: now, verified: false, added: true, ...(keyChanged ? { keyChangedAt: now } : {}), ...(addresses ? { addresses } : {}) };
+    const request = this.core.requests.get(peerId);
+    const contact: ContactRecord = {
+      name,
+      peerId,
+      addedAt: now,
+      verified: false,
+      added: true,
+      ...(keyChanged ? { keyChangedAt: now } : {}),
+      ...(addresses ? { addresses } : {}),
+      ...(request?.pass ? { pass: request.pass } : {}),
+    };
+    if (request) tx.deleteRequest(peerId);
     await this.core.store.commit(tx.putContact(contact), { sync: true });
+    this.core.requests.delete(peerId);
     this.core.contactsChanged([byName, byPeer].filter((c): c is ContactRecord => c !== undefined), [contact]);
-    return contact;
+    return { contact, created: !byPeer?.added };
   }
 
   /**
@@ -340,9 +407,88 @@ export class Messenger {
     await this.core.network?.rememberAddresses?.(contact.peerId, contact.addresses).catch(() => {});
   }
 
-  /** All contacts, including peers that wrote before they were added. */
+  /** All contacts (people who wrote first are requests, not contacts). */
   async contacts(): Promise<ContactRecord[]> {
     return this.core.store.listContacts();
+  }
+
+  /** Every message request, oldest first. */
+  requests(): RequestRecord[] {
+    return [...this.core.requests.values()].sort((a, b) => a.firstAt - b.firstAt);
+  }
+
+  /** The request of `peerId`. Throws UnknownRequestError (also for a contact or a malformed peer id). */
+  request(peerIdText: string): RequestRecord {
+    const request = this.core.requests.get(peerIdText);
+    if (!request) throw new UnknownRequestError(peerIdText);
+    return request;
+  }
+
+  /** The texts of a request, oldest first; reading them sends nothing (no receipt tells the stranger). Throws UnknownRequestError. */
+  async requestMessages(peerId: string): Promise<MessageRecord[]> {
+    this.request(peerId);
+    return this.core.store.listMessages(peerId);
+  }
+
+  /**
+   * Accepts a request: the peer becomes a contact named `name` (default: the
+   * name it claims, when that is a valid name not taken), with its messages
+   * as the start of the conversation. Throws UnknownRequestError,
+   * RequestNameRequiredError, and addContact's errors.
+   */
+  async acceptRequest(peerId: string, name?: string): Promise<ContactRecord> {
+    const request = this.request(peerId);
+    const chosen = name ?? request.claimedName;
+    if (chosen === null) throw new RequestNameRequiredError(peerId, 'it did not say who it is');
+    if (name === undefined && (await this.core.contactByName(chosen))) throw new RequestNameRequiredError(peerId, `a contact is already named "${chosen}"`);
+    return this.addContact(chosen, peerId);
+  }
+
+  /**
+   * Blocks a peer that is not a contact: its request (messages, session) is
+   * deleted and whatever it sends from now on is refused at once, nothing
+   * stored. Throws InvalidPeerIdError, UnknownRequestError for a contact.
+   */
+  async block(peerIdText: string): Promise<void> {
+    const peerId = parsePeerId(peerIdText);
+    await this.core.locks.run(peerId, async () => {
+      if (await this.core.contactByPeer(peerId)) throw new UnknownRequestError(peerId);
+      await deleteConversation(this.core, peerId, (tx) => tx.putBlock({ peerId, at: this.core.ctx.now() }));
+      this.core.blocked.add(peerId);
+    });
+  }
+
+  /** Deletes a request whole (messages, session); the peer may write again as a new request. Throws UnknownRequestError. */
+  async deleteRequest(peerId: string): Promise<void> {
+    this.request(peerId);
+    await this.core.locks.run(peerId, async () => {
+      if (this.core.requests.has(peerId)) await deleteConversation(this.core, peerId);
+    });
+  }
+
+  /**
+   * Deletes, on this device only, a contact's whole conversation (the
+   * contact and its session stay), or with `messageId` one message of it.
+   * Resolves to how many messages went. Throws UnknownContactError,
+   * UnknownMessageError.
+   */
+  async deleteMessages(name: string, messageId?: string): Promise<number> {
+    const contact = await this.contact(name);
+    return this.core.locks.run(contact.peerId, async () => {
+      if (messageId === undefined) {
+        const count = (await this.core.store.listMessageIds(contact.peerId)).length;
+        const tx = new Tx();
+        for (const key of await this.core.store.conversationKeys(contact.peerId)) tx.deleteRaw(key);
+        await this.core.store.commit(tx, { sync: true });
+        this.core.conversationDeleted(contact.peerId);
+        return count;
+      }
+      const message = await this.core.store.getMessage(contact.peerId, messageId);
+      if (!message) throw new UnknownMessageError(name, messageId);
+      await this.core.store.commit(new Tx().deleteMessage(message), { sync: true });
+      this.core.conversationDeleted(contact.peerId);
+      return 1;
+    });
   }
 
   /** The contact named `name` (from the contact cache). Throws UnknownContactError. */

@@ -7,20 +7,28 @@
  *   u8 version (1) || u8 type
  *   type 1 (text):    id (16) || u64 sentAt || u32 length || UTF-8 text
  *   type 2 (receipt): u8 kind (1 delivered, 2 read) || u16 count || count × id (16)
+ *   type 3 (profile): u8 length || UTF-8 name (the sender's own name, a claim)
+ *   type 4 (pass):    u64 expiresAt || signature (64): a mailbox pass for the recipient
  */
 import { Reader, Writer, toHex, fromHex } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
-import { FRAME_VERSION, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
+import { FRAME_VERSION, MAX_INVITE_NAME_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
 
 const TYPE_TEXT = 1;
 const TYPE_RECEIPT = 2;
+const TYPE_PROFILE = 3;
+const TYPE_PASS = 4;
+/** Bytes of an Ed25519 signature (a pass). */
+const SIGNATURE_BYTES = 64;
 const RECEIPT_KINDS = { delivered: 1, read: 2 } as const;
 
 /** A decoded payload. Message ids are lower-case hex. */
 export type Payload =
   | { readonly type: 'text'; readonly id: string; readonly sentAt: number; readonly text: string }
-  | { readonly type: 'receipt'; readonly kind: 'delivered' | 'read'; readonly ids: readonly string[] };
+  | { readonly type: 'receipt'; readonly kind: 'delivered' | 'read'; readonly ids: readonly string[] }
+  | { readonly type: 'profile'; readonly name: string }
+  | { readonly type: 'pass'; readonly expiresAt: number; readonly signature: Uint8Array };
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -33,6 +41,12 @@ export function encodePayload(p: Payload): Uint8Array {
     const text = utf8.encode(p.text);
     if (text.length > MAX_TEXT_BYTES) throw new RangeError(`text of ${text.length} bytes exceeds ${MAX_TEXT_BYTES}`);
     w.u8(TYPE_TEXT).fixed(fromHex(p.id), MESSAGE_ID_BYTES).u64(p.sentAt).varBytes(text);
+  } else if (p.type === 'profile') {
+    const name = utf8.encode(p.name);
+    if (name.length === 0 || name.length > MAX_INVITE_NAME_BYTES) throw new RangeError(`a profile name is 1..${MAX_INVITE_NAME_BYTES} bytes`);
+    w.u8(TYPE_PROFILE).u8(name.length).fixed(name, name.length);
+  } else if (p.type === 'pass') {
+    w.u8(TYPE_PASS).u64(p.expiresAt).fixed(p.signature, SIGNATURE_BYTES);
   } else {
     if (p.ids.length === 0 || p.ids.length > MAX_RECEIPT_IDS) throw new RangeError(`a receipt carries 1..${MAX_RECEIPT_IDS} ids`);
     w.u8(TYPE_RECEIPT).u8(RECEIPT_KINDS[p.kind]).u16(p.ids.length);
@@ -70,6 +84,23 @@ export function decodePayload(bytes: Uint8Array): Payload {
     for (let i = 0; i < count; i++) ids.push(toHex(r.fixed(MESSAGE_ID_BYTES, 'receipt id')));
     r.end();
     return { type: 'receipt', kind, ids };
+  }
+  if (type === TYPE_PROFILE) {
+    const length = r.u8('name length');
+    if (length === 0) throw new DecodeError(what, 'empty name');
+    const raw = r.fixed(length, 'name');
+    r.end();
+    try {
+      return { type: 'profile', name: strictUtf8.decode(raw) };
+    } catch {
+      throw new DecodeError(what, 'name is not UTF-8');
+    }
+  }
+  if (type === TYPE_PASS) {
+    const expiresAt = r.u64('pass expiry');
+    const signature = r.fixed(SIGNATURE_BYTES, 'pass signature');
+    r.end();
+    return { type: 'pass', expiresAt, signature };
   }
   throw new DecodeError(what, `unknown type ${type}`);
 }

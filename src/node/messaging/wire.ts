@@ -13,8 +13,9 @@ import { readVersion } from '../../crypto/version.ts';
 import { FRAME_VERSION } from '../constants.ts';
 
 /** How the receiver answers a delivered envelope. */
-export type AckStatus = 'stored' | 'duplicate' | 'rejected' | 'retry';
-const ACK_CODES: Record<AckStatus, number> = { stored: 1, duplicate: 2, rejected: 3, retry: 4 };
+export type AckStatus = 'stored' | 'duplicate' | 'rejected' | 'retry' | 'refused';
+/** 'refused': the receiver does not accept envelopes from this sender (blocked, or its message request is full). */
+const ACK_CODES: Record<AckStatus, number> = { stored: 1, duplicate: 2, rejected: 3, retry: 4, refused: 5 };
 
 const MSG_DELIVER = 1;
 const MSG_ACK = 2;

@@ -167,7 +167,7 @@ export function atRestCodecs(ctx: CryptoContext, dataKey: Uint8Array): { values:
       if (colon < 0) return logical;
       const kind = logical.slice(0, colon);
       const rest = logical.slice(colon + 1);
-      if (kind === 'contact' || kind === 'peer') return rest === '' ? logical : `${kind}:${hashName(rest)}`;
+      if (kind === 'contact' || kind === 'peer' || kind === 'req' || kind === 'block') return rest === '' ? logical : `${kind}:${hashName(rest)}`;
       if (kind === 'session' || kind === 'msg' || kind === 'msgid' || kind === 'seen') {
         const end = rest.indexOf(':');
         const id = end < 0 ? rest : rest.slice(0, end);

@@ -20,6 +20,42 @@ export interface ContactRecord {
   readonly keyChangedAt?: number;
   /** Where the contact's node listened, from the invite it was added with (multiaddrs; hints for dialling). */
   readonly addresses?: readonly string[];
+  /** The mailbox pass this contact gave us: deposits with its mailboxes carry it (docs/PROTOCOL.md §18). */
+  readonly pass?: StoredPass;
+  /** Until when the pass we last gave this contact is valid, ms (we renew it before). */
+  readonly passIssuedUntil?: number;
+}
+
+/** A mailbox pass as kept with a contact: its expiry and the signature (base64). */
+export interface StoredPass {
+  readonly expiresAt: number;
+  readonly signature: string;
+}
+
+/**
+ * Someone who is not a contact and wrote to us: a message request. Their
+ * messages are stored like a contact's (under their peer id) but nothing is
+ * shown as a conversation until the user accepts them.
+ */
+export interface RequestRecord {
+  readonly peerId: string;
+  /** The name they say they have (unverified), once they sent one. */
+  readonly claimedName: string | null;
+  /** When their first and latest envelope arrived, ms (this device's clock). */
+  readonly firstAt: number;
+  readonly lastAt: number;
+  /** Text messages stored. */
+  readonly messages: number;
+  /** What they cost this home: every envelope's bytes plus a fixed charge for their session and records. */
+  readonly bytes: number;
+  /** The mailbox pass they sent (checked), kept for when the user accepts them. */
+  readonly pass?: StoredPass;
+}
+
+/** A peer the user blocked: whatever it sends is refused at once, nothing stored. */
+export interface BlockRecord {
+  readonly peerId: string;
+  readonly at: number;
 }
 
 /** State of a message as its sender sees it (incoming messages are 'received' or 'read'). */
@@ -47,10 +83,12 @@ export interface MessageRecord {
   readonly seq: number;
   /** For a 'stored' message: who holds it, until when. */
   readonly custody?: Custody;
+  /** For a 'failed' message: why, in words ("not accepted": the recipient refused it). */
+  readonly failure?: string;
 }
 
 /** What an outbox entry carries. */
-export type OutboxKind = 'text' | 'receipt';
+export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass';
 
 /** A message waiting for the recipient's ack. */
 export interface OutboxEntry {
@@ -123,7 +161,35 @@ export function decodeContact(key: string, bytes: Uint8Array): ContactRecord {
     added: field(key, o, 'added', isBool),
     ...(o['keyChangedAt'] === undefined ? {} : { keyChangedAt: field(key, o, 'keyChangedAt', isCount) }),
     ...(o['addresses'] === undefined ? {} : { addresses: field(key, o, 'addresses', isStringList) }),
+    ...(o['pass'] === undefined ? {} : { pass: decodePass(key, o['pass']) }),
+    ...(o['passIssuedUntil'] === undefined ? {} : { passIssuedUntil: field(key, o, 'passIssuedUntil', isCount) }),
   };
+}
+
+function decodePass(key: string, value: unknown): StoredPass {
+  if (typeof value !== 'object' || value === null) throw new StoreCorruptError(key, 'field pass');
+  const o = value as Record<string, unknown>;
+  return { expiresAt: field(key, o, 'expiresAt', isCount), signature: field(key, o, 'signature', isString) };
+}
+
+/** Decodes a stored message request. */
+export function decodeRequest(key: string, bytes: Uint8Array): RequestRecord {
+  const o = parse(key, bytes);
+  return {
+    peerId: field(key, o, 'peerId', isString),
+    claimedName: field(key, o, 'claimedName', isNullableString),
+    firstAt: field(key, o, 'firstAt', isCount),
+    lastAt: field(key, o, 'lastAt', isCount),
+    messages: field(key, o, 'messages', isCount),
+    bytes: field(key, o, 'bytes', isCount),
+    ...(o['pass'] === undefined ? {} : { pass: decodePass(key, o['pass']) }),
+  };
+}
+
+/** Decodes a stored block. */
+export function decodeBlock(key: string, bytes: Uint8Array): BlockRecord {
+  const o = parse(key, bytes);
+  return { peerId: field(key, o, 'peerId', isString), at: field(key, o, 'at', isCount) };
 }
 
 /** Decodes a stored message. */
@@ -138,6 +204,7 @@ export function decodeMessage(key: string, bytes: Uint8Array): MessageRecord {
     status: field(key, o, 'status', oneOf('queued', 'stored', 'delivered', 'read', 'failed', 'received')),
     seq: field(key, o, 'seq', isCount),
     ...(o['custody'] === undefined ? {} : { custody: decodeCustody(key, o['custody']) }),
+    ...(o['failure'] === undefined ? {} : { failure: field(key, o, 'failure', isString) }),
   };
 }
 
@@ -163,7 +230,7 @@ export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
   const entry: OutboxEntry = {
     seq: field(key, o, 'seq', isCount),
     peerId: field(key, o, 'peerId', isString),
-    kind: field(key, o, 'kind', oneOf('text', 'receipt')),
+    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass')),
     messageId: field(key, o, 'messageId', isNullableString),
     payload: field(key, o, 'payload', isNullableString),
     envelope: field(key, o, 'envelope', isNullableString),

@@ -17,6 +17,7 @@
  *   msg:<peerId>:<seq, 16 digits>     msgid:<peerId>:<message id> → seq
  *   outbox:<seq, 16 digits>
  *   seen:<peerId>:<SHA-256 of the envelope, hex>
+ *   req:<peerId>   (a message request)     block:<peerId>
  */
 import type { CryptoContext } from '../../crypto/context.ts';
 import type { IdentityKeyPair } from '../../crypto/identity.ts';
@@ -28,16 +29,20 @@ import { SchemaVersionError, StoreClosedError, StoreCorruptError } from '../erro
 import { plainNames, plainValues, type KeyNames, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
 import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from './held-mail.ts';
 import {
+  decodeBlock,
   decodeContact,
   decodeMessage,
   decodeNumbers,
   decodeOutbox,
   decodeProfile,
+  decodeRequest,
   decodeSeen,
   encodeJson,
+  type BlockRecord,
   type ContactRecord,
   type MessageRecord,
   type OutboxEntry,
+  type RequestRecord,
   type SeenRecord,
 } from './records.ts';
 
@@ -59,6 +64,8 @@ const KEY = {
   messageId: (peerId: string, id: string) => `msgid:${peerId}:${id}`,
   outbox: (seq: number) => `outbox:${pad(seq)}`,
   seen: (peerId: string, hash: string) => `seen:${peerId}:${hash}`,
+  request: (peerId: string) => `req:${peerId}`,
+  block: (peerId: string) => `block:${peerId}`,
   mail: (mailboxKey: string, id: string) => `mbox:${mailboxKey}:${id}`,
   mailExpiry: (expiresAt: number, mailboxKey: string, id: string) => `mboxexp:${pad(expiresAt)}:${mailboxKey}:${id}`,
   mailOrder: (mailboxKey: string, storedAt: number, id: string) => `mboxord:${mailboxKey}:${pad(storedAt)}:${id}`,
@@ -132,6 +139,19 @@ export class Tx {
   }
   putMessage(message: MessageRecord): this {
     return this.put(KEY.message(message.peerId, message.seq), encodeJson(message)).put(KEY.messageId(message.peerId, message.id), encodeJson({ seq: message.seq }));
+  }
+  /** Deletes one message and its id index entry. */
+  deleteMessage(message: Pick<MessageRecord, 'peerId' | 'id' | 'seq'>): this {
+    return this.del(KEY.message(message.peerId, message.seq)).del(KEY.messageId(message.peerId, message.id));
+  }
+  putRequest(request: RequestRecord): this {
+    return this.put(KEY.request(request.peerId), encodeJson(request));
+  }
+  deleteRequest(peerId: string): this {
+    return this.del(KEY.request(peerId));
+  }
+  putBlock(block: BlockRecord): this {
+    return this.put(KEY.block(block.peerId), encodeJson(block));
   }
   putOutbox(entry: OutboxEntry): this {
     return this.put(KEY.outbox(entry.seq), encodeJson(entry));
@@ -262,6 +282,31 @@ export class SottoStore {
     return out;
   }
 
+  /** Every message request, in key order. */
+  async listRequests(): Promise<RequestRecord[]> {
+    const out: RequestRecord[] = [];
+    for await (const [key, raw] of this.range('req:')) out.push(decodeRequest(key, raw));
+    return out;
+  }
+
+  /** Every blocked peer. */
+  async listBlocks(): Promise<BlockRecord[]> {
+    const out: BlockRecord[] = [];
+    for await (const [key, raw] of this.range('block:')) out.push(decodeBlock(key, raw));
+    return out;
+  }
+
+  /**
+   * Physical keys of everything stored about a conversation with `peerId`:
+   * its messages, their id index and the seen marks of its envelopes
+   * (delete them with Tx.deleteRaw). Not the session, the contact or a request.
+   */
+  async conversationKeys(peerId: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const prefix of [`msg:${peerId}:`, `msgid:${peerId}:`, `seen:${peerId}:`]) for await (const key of this.keysUnder(prefix)) out.push(key);
+    return out;
+  }
+
   async getSession(peerId: string): Promise<SessionRecord | undefined> {
     const raw = await this.read(KEY.session(peerId));
     if (!raw) return undefined;
@@ -339,11 +384,11 @@ export class SottoStore {
   }
 
   /** Every held item's key, id, size and expiry (to rebuild a mailbox's counters at start). */
-  async *scanMail(): AsyncGenerator<{ mailboxKey: string; id: string; bytes: number; storedAt: number; expiresAt: number }> {
+  async *scanMail(): AsyncGenerator<{ mailboxKey: string; id: string; bytes: number; storedAt: number; expiresAt: number; stranger: boolean }> {
     for await (const [key, raw] of this.range('mbox:')) {
       const [, mailboxKey, id] = key.split(':') as [string, string, string];
       const held = decodeHeldMail(key, raw);
-      yield { mailboxKey, id, bytes: held.item.length, storedAt: held.storedAt, expiresAt: held.expiresAt };
+      yield { mailboxKey, id, bytes: held.item.length, storedAt: held.storedAt, expiresAt: held.expiresAt, stranger: held.stranger === true };
     }
   }
 
