@@ -6,7 +6,7 @@
 import type { Primitives } from '../crypto/primitives/types.ts';
 import { formatSafetyNumber, identityDigits } from '../crypto/safety-number.ts';
 import type { Messenger, SendResult } from '../node/messaging/messenger.ts';
-import type { ContactRecord, MessageRecord } from '../node/store/records.ts';
+import type { ContactRecord, MessageRecord, RequestRecord } from '../node/store/records.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 
 /** `sotto id`. */
@@ -30,6 +30,20 @@ export interface HistoryLine {
   /** For 'stored': how many mailboxes hold it, and until when (ms). */
   readonly mailboxes?: number;
   readonly storedUntil?: number;
+  /** For 'failed': why ("not accepted": the recipient refused it). */
+  readonly reason?: string;
+}
+
+/** One line of `sotto requests --json`: someone who is not a contact wrote. */
+export interface RequestLine {
+  readonly peerId: string;
+  /** The name they say they have: unverified, never a contact's name until accepted. */
+  readonly claimedName: string | null;
+  readonly messages: number;
+  /** What they cost this home (their envelopes and a fixed charge). */
+  readonly bytes: number;
+  readonly firstAt: number;
+  readonly lastAt: number;
 }
 
 /** One line of `sotto contacts list --json`. */
@@ -61,6 +75,18 @@ export interface SottoApi {
   safetyNumber(name: string): Promise<SafetyNumberLine>;
   /** Marks a contact verified or not; with `peerId`, only while it still has that identity. */
   setVerified(name: string, peerId: string | null, verified: boolean): Promise<ContactLine>;
+  /** Message requests, oldest first. */
+  listRequests(): Promise<RequestLine[]>;
+  /** What a request says (nothing is sent back: no receipt). */
+  requestHistory(peerId: string): Promise<HistoryLine[]>;
+  /** Accepts a request as a contact named `name` (null: the name it claims). */
+  acceptRequest(peerId: string, name: string | null): Promise<ContactLine>;
+  /** Blocks a peer that is not a contact: its request goes, and it is refused from now on. */
+  blockPeer(peerId: string): Promise<{ peerId: string }>;
+  /** Deletes a request whole. */
+  deleteRequest(peerId: string): Promise<{ peerId: string }>;
+  /** Deletes a conversation (messageId null) or one message of it, on this device only. */
+  deleteMessages(name: string, messageId: string | null): Promise<{ deleted: number }>;
 }
 
 const contactLine = (c: ContactRecord, online: boolean, unread: number): ContactLine => ({
@@ -79,7 +105,9 @@ const historyLine = (m: MessageRecord): HistoryLine => ({
   timestamp: m.timestamp,
   status: m.status,
   ...(m.status === 'stored' && m.custody ? { mailboxes: m.custody.mailboxes, storedUntil: m.custody.until } : {}),
+  ...(m.status === 'failed' && m.failure ? { reason: m.failure } : {}),
 });
+const requestLine = (r: RequestRecord): RequestLine => ({ peerId: r.peerId, claimedName: r.claimedName, messages: r.messages, bytes: r.bytes, firstAt: r.firstAt, lastAt: r.lastAt });
 
 /**
  * The API over a messenger in this process. `addresses` lists the running
@@ -99,5 +127,17 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       return lines;
     },
     ...inviteMethods(messenger, primitives, addresses, line),
+    listRequests: async () => messenger.requests().map(requestLine),
+    requestHistory: async (peerId) => (await messenger.requestMessages(peerId)).map(historyLine),
+    acceptRequest: async (peerId, name) => line(await messenger.acceptRequest(peerId, name ?? undefined)),
+    blockPeer: async (peerId) => {
+      await messenger.block(peerId);
+      return { peerId };
+    },
+    deleteRequest: async (peerId) => {
+      await messenger.deleteRequest(peerId);
+      return { peerId };
+    },
+    deleteMessages: async (name, messageId) => ({ deleted: await messenger.deleteMessages(name, messageId ?? undefined) }),
   };
 }

@@ -11,6 +11,8 @@ import { registerBackground } from './commands/background.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerChat } from './commands/chat.ts';
 import { registerContacts } from './commands/contacts.ts';
+import { registerDelete } from './commands/delete.ts';
+import { registerRequests } from './commands/requests.ts';
 import { registerId } from './commands/id.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInvite } from './commands/invite.ts';
@@ -55,6 +57,8 @@ Examples:
   registerInvite(program, cli);
   registerVerify(program, cli);
   registerMessages(program, cli);
+  registerRequests(program, cli);
+  registerDelete(program, cli);
   registerPassphrase(program, cli);
   registerBackup(program, cli);
   registerSelftest(program, cli);

@@ -54,17 +54,24 @@ export async function nodeIsRunning(path: string): Promise<boolean> {
   });
 }
 
-/** The API of the node running at `path`. */
+/** The API of the node running at `path`: each method is one request with its arguments as params. */
 export function controlClient(path: string): SottoApi {
+  const remote = <K extends keyof SottoApi>(method: K): SottoApi[K] => ((...params: unknown[]) => call(path, method, params)) as SottoApi[K];
   return {
-    id: () => call(path, 'id', []) as ReturnType<SottoApi['id']>,
-    addContact: (name, peerId, acceptNewKey) => call(path, 'addContact', [name, peerId, acceptNewKey]) as ReturnType<SottoApi['addContact']>,
-    listContacts: () => call(path, 'listContacts', []) as ReturnType<SottoApi['listContacts']>,
-    send: (name, text, waitMs) => call(path, 'send', [name, text, waitMs]) as ReturnType<SottoApi['send']>,
-    history: (name) => call(path, 'history', [name]) as ReturnType<SottoApi['history']>,
-    invite: (addresses) => call(path, 'invite', [addresses]) as ReturnType<SottoApi['invite']>,
-    addInvite: (invite, name, acceptNewKey) => call(path, 'addInvite', [invite, name, acceptNewKey]) as ReturnType<SottoApi['addInvite']>,
-    safetyNumber: (name) => call(path, 'safetyNumber', [name]) as ReturnType<SottoApi['safetyNumber']>,
-    setVerified: (name, peerId, verified) => call(path, 'setVerified', [name, peerId, verified]) as ReturnType<SottoApi['setVerified']>,
+    id: remote('id'),
+    addContact: remote('addContact'),
+    listContacts: remote('listContacts'),
+    send: remote('send'),
+    history: remote('history'),
+    invite: remote('invite'),
+    addInvite: remote('addInvite'),
+    safetyNumber: remote('safetyNumber'),
+    setVerified: remote('setVerified'),
+    listRequests: remote('listRequests'),
+    requestHistory: remote('requestHistory'),
+    acceptRequest: remote('acceptRequest'),
+    blockPeer: remote('blockPeer'),
+    deleteRequest: remote('deleteRequest'),
+    deleteMessages: remote('deleteMessages'),
   };
 }

@@ -15,7 +15,25 @@ import type { NodeControlApi } from './node-control.ts';
 export type ControlApi = SottoApi & NodeControlApi;
 
 /** The methods a client may call: those of ControlApi. */
-export const CONTROL_METHODS = ['id', 'addContact', 'listContacts', 'send', 'history', 'invite', 'addInvite', 'safetyNumber', 'setVerified', 'status', 'shutdown'] as const satisfies readonly (keyof ControlApi)[];
+export const CONTROL_METHODS = [
+  'id',
+  'addContact',
+  'listContacts',
+  'send',
+  'history',
+  'invite',
+  'addInvite',
+  'safetyNumber',
+  'setVerified',
+  'listRequests',
+  'requestHistory',
+  'acceptRequest',
+  'blockPeer',
+  'deleteRequest',
+  'deleteMessages',
+  'status',
+  'shutdown',
+] as const satisfies readonly (keyof ControlApi)[];
 export type ControlMethod = (typeof CONTROL_METHODS)[number];
 
 /** Largest request or response line, in bytes. A history can be long; messages are at most 60 KiB each. */

@@ -1,5 +1,6 @@
 /** `sotto send` and `sotto history`. */
 import { Option, type Command } from 'commander';
+import type { HistoryLine } from '../../api.ts';
 import { withApi } from '../../local.ts';
 import { MS_PER_SECOND, print, type Cli } from '../cli.ts';
 
@@ -29,7 +30,12 @@ export function registerMessages(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  $ sotto history bob\n  2026-11-24T08:00:00.000Z > see you at eight  [read]\n  2026-11-24T08:01:12.000Z < great  [received]')
     .action(async (name: string, options: { json?: boolean }) => {
       const lines = await withApi(cli.home(), cli.clock, (api) => api.history(name));
-      const state = (m: (typeof lines)[number]): string => (m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.status);
-      print(cli, lines, options.json, () => lines.map((m) => `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${state(m)}]`));
+      print(cli, lines, options.json, () => lines.map(historyText));
     });
+}
+
+/** The human line of one message: time, direction, text, state. */
+export function historyText(m: HistoryLine): string {
+  const state = m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.reason ? `${m.status}: ${m.reason}` : m.status;
+  return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${state}]`;
 }
