@@ -22,7 +22,7 @@ import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import { mailboxKeyOf } from '../../src/node/mailbox/keys.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import { Tx } from '../../src/node/store/store.ts';
-import { Messenger } from '../../src/node/messaging/messenger.ts';
+import type { Messenger } from '../../src/node/messaging/messenger.ts';
 import { encodePayload } from '../../src/node/messaging/payload.ts';
 import { testClock, testContext } from '../helpers/context.ts';
 import { Home } from '../helpers/homes.ts';
