@@ -14,6 +14,7 @@ import { realScheduler } from '../../src/app/local.ts';
 import type { Stream } from '@libp2p/interface';
 import {
   MAILBOX_PROTOCOL,
+  MAILBOX_STRANGER_SHARE_DIVISOR,
   MAX_INBOUND_MAILBOX_STREAMS,
   MAX_INBOUND_MSG_STREAMS,
   MAX_INBOUND_PREKEYS_STREAMS,
@@ -38,8 +39,8 @@ const LOOPBACK = ['/ip4/127.0.0.1/tcp/0'];
 const HONEST_MESSAGES = 50;
 /** How long one honest send may wait for its ack. */
 const SEND_WAIT_MS = 15_000;
-/** The victim's mailbox bound in this test: small, so that a flood reaches it quickly. */
-const FLOOD_MAX_TOTAL_BYTES = 1024 * 1024;
+/** The victim's mailbox bound in this test: small, so that a flood reaches its stranger share quickly. */
+const FLOOD_MAX_TOTAL_BYTES = 4 * 1024 * 1024;
 /** Size of each flooded mail item. */
 const FLOOD_ITEM_BYTES = 32 * 1024;
 /** Deposits the flood attempts: several times what the bound allows. */
@@ -243,7 +244,7 @@ describe('adversarial peers: the node under attack keeps serving honest peers', 
     assertHonestMailIntact();
   });
 
-  test('a deposit flood beyond the mailbox bound is refused; nothing held is lost and honest mail flows', async () => {
+  test('a deposit flood (no passes) beyond the stranger share is refused; nothing held is lost and honest mail flows', async () => {
     const flood = await during('deposit flood', async () => {
       const stream = framed(await mallory.dialProtocol(bob.messenger.peerId, MAILBOX_PROTOCOL), { maxFrameBytes: MAX_MAILBOX_FRAME_BYTES });
       const answers: Record<string, number> = {};
@@ -258,21 +259,21 @@ describe('adversarial peers: the node under attack keeps serving honest peers', 
     });
     const held = bob.mailbox!.usage();
     assert.ok((flood.receipt ?? 0) > 0, 'deposits within the bound were taken');
-    assert.ok((flood['refused:full'] ?? 0) > 0, `the flood was refused: ${JSON.stringify(flood)}`);
+    assert.ok((flood['refused:stranger-quota'] ?? 0) > 0, `the flood was refused: ${JSON.stringify(flood)}`);
     assert.equal(held.items, flood.receipt, 'every receipted item is still held');
-    assert.ok(held.bytes <= FLOOD_MAX_TOTAL_BYTES);
+    assert.ok(held.bytes <= FLOOD_MAX_TOTAL_BYTES / MAILBOX_STRANGER_SHARE_DIVISOR, 'strangers fill only their share of the mailbox');
     assertHonestMailIntact();
   });
 
-  test("an impostor using a known contact's name is kept apart from that contact", async () => {
+  test("an impostor using a known contact's name is kept apart from that contact: a request, its name only a claim", async () => {
     const impostor = await party('alice', [bob.node.addresses()[0]!]);
     await impostor.messenger.addContact('bob', bob.messenger.peerId);
     assert.equal((await impostor.messenger.send('bob', 'it is me, alice, new phone', { waitMs: SEND_WAIT_MS })).status, 'delivered');
-    const contacts = await bob.messenger.contacts();
-    const stranger = contacts.find((c) => c.peerId === impostor.messenger.peerId);
-    assert.ok(stranger, 'the impostor shows as a contact of its own');
-    assert.equal(stranger.added, false, 'not one bob added');
-    assert.notEqual(stranger.name, 'alice', "not under the known contact's name");
+    assert.deepEqual((await bob.messenger.contacts()).map((c) => [c.name, c.peerId]), [['alice', alice.messenger.peerId]], 'not a contact');
+    const request = bob.messenger.requests().find((r) => r.peerId === impostor.messenger.peerId);
+    assert.ok(request, 'the impostor is a message request');
+    assert.equal(request.claimedName, 'alice', 'the name it claims, shown as a claim');
+    await assert.rejects(bob.messenger.acceptRequest(impostor.messenger.peerId), { name: 'RequestNameRequiredError' }, "it cannot be accepted under the known contact's name");
     assert.deepEqual((await bob.messenger.history('alice')).map((m) => m.text), Array.from({ length: sent }, (_, i) => `honest ${i}`), "nothing of the impostor's in alice's conversation");
     await honestPhase('after the attacks');
     assertHonestMailIntact();
