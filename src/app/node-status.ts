@@ -30,6 +30,10 @@ export interface NodeStatus {
   readonly lastMailFetchAt: number | null;
   /** What this node holds for others (null unless started with --mailbox). */
   readonly mailbox: MailboxUsage | null;
+  /** Message requests waiting for the user. */
+  readonly requests: number;
+  /** Envelopes dropped since start because the identity inside was not the sender's (direct, or sealed mail claiming another sender). */
+  readonly forged: { readonly direct: number; readonly mailbox: number };
 }
 
 /** `sotto status --json` when no node runs on the home. */
@@ -70,6 +74,8 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     mailboxesReached: lastFetch?.mailboxesReached ?? null,
     lastMailFetchAt: lastFetch?.at ?? null,
     mailbox: mailbox?.usage() ?? null,
+    requests: messenger.requests().length,
+    forged: messenger.forgedCounts(),
   };
 }
 
@@ -83,6 +89,9 @@ export function formatNodeStatus(status: NodeStatus, now: number): string[] {
       ? 'mailboxes reached: no fetch yet'
       : `mailboxes reached: ${status.mailboxesReached} at the last fetch, ${formatDuration(Math.max(0, now - status.lastMailFetchAt))} ago`,
   );
-  if (status.mailbox) lines.push(`mailbox: holding ${status.mailbox.items} items (${status.mailbox.bytes} bytes) for ${status.mailbox.recipients} peers`);
+  if (status.mailbox) lines.push(`mailbox: holding ${status.mailbox.items} items (${status.mailbox.bytes} bytes) for ${status.mailbox.recipients} peers, ${status.mailbox.strangerBytes} bytes from strangers`);
+  lines.push(`message requests: ${status.requests} waiting (sotto requests)`);
+  const forged = status.forged.direct + status.forged.mailbox;
+  if (forged > 0) lines.push(`forged senders dropped: ${forged} (${status.forged.direct} direct, ${status.forged.mailbox} by mail)`);
   return lines;
 }

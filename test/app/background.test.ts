@@ -45,7 +45,9 @@ interface StatusJson {
   outbox: number;
   mailboxesReached: number | null;
   lastMailFetchAt: number | null;
-  mailbox: { items: number; bytes: number; recipients: number } | null;
+  mailbox: { items: number; bytes: number; recipients: number; strangerBytes: number } | null;
+  requests: number;
+  forged: { direct: number; mailbox: number };
 }
 
 async function status(home: string): Promise<StatusJson> {
@@ -82,14 +84,17 @@ test('start --detach, status, commands through the detached node, stop', { timeo
   assert.deepEqual(first.addresses, addresses);
   assert.equal(first.peers, 0);
   assert.equal(first.dhtPeers, 0);
-  assert.equal(first.outbox, 0);
-  assert.deepEqual(first.mailbox, { items: 0, bytes: 0, recipients: 0 });
+  assert.equal(first.outbox, 2, "alice's profile and mailbox pass for bob wait until he is reachable");
+  assert.deepEqual(first.mailbox, { items: 0, bytes: 0, recipients: 0, strangerBytes: 0 });
+  assert.equal(first.requests, 0);
+  assert.deepEqual(first.forged, { direct: 0, mailbox: 0 });
   assert.ok(first.uptimeMs >= 0);
   const human = await sotto(homeA, ['status']);
   assert.equal(human.code, 0);
   assert.match(human.stdout, new RegExp(`^running: pid ${started.pid}, up `, 'm'));
   assert.match(human.stdout, new RegExp(`^listening: ${addresses[0]}$`, 'm'));
-  assert.match(human.stdout, /^mailbox: holding 0 items \(0 bytes\) for 0 peers$/m);
+  assert.match(human.stdout, /^mailbox: holding 0 items \(0 bytes\) for 0 peers, 0 bytes from strangers$/m);
+  assert.match(human.stdout, /^message requests: 0 waiting \(sotto requests\)$/m);
 
   // One node per home.
   assertCliError(await detach(homeA, LOOPBACK), /already running/, /sotto stop/);

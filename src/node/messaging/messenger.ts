@@ -622,6 +622,11 @@ export class Messenger {
     return unread.length;
   }
 
+  /** Envelopes dropped as forgeries since this messenger opened, by how they came. */
+  forgedCounts(): { readonly direct: number; readonly mailbox: number } {
+    return { ...this.core.forged };
+  }
+
   /** Number of entries waiting in the outbox. */
   outboxSize(): number {
     return this.core.outboxPeers().reduce((n, p) => n + this.core.outboxOf(p).length, 0);
