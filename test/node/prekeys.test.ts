@@ -31,12 +31,10 @@ import {
 } from '../../src/node/constants.ts';
 import type { Core } from '../../src/node/core/core.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
-import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { encodePayload } from '../../src/node/messaging/payload.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
-import { memoryBackend, type KvBackend } from '../../src/node/store/backend.ts';
-import { SottoStore } from '../../src/node/store/store.ts';
-import { testClock, testContext, type TestClock } from '../helpers/context.ts';
+import { testClock } from '../helpers/context.ts';
+import { Home } from '../helpers/homes.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
 import { makeParty } from '../helpers/parties.ts';
 import { ManualScheduler } from '../helpers/scheduler.ts';
@@ -113,57 +111,23 @@ describe('PrekeyLimiter: token buckets per peer and overall', () => {
   });
 });
 
-/** A backend that counts its writes. */
-function countingBackend(): { backend: KvBackend; writes: () => number } {
-  const inner = memoryBackend();
-  let writes = 0;
-  return {
-    backend: {
-      ...inner,
-      batch: (operations, options) => {
-        writes++;
-        return inner.batch(operations, options);
-      },
-    },
-    writes: () => writes,
-  };
-}
+/** Bob: a home on the in-memory network with its own clock and scheduler, counting its disk writes. */
+class Bob extends Home {
+  private writeCount = 0;
 
-/** Bob: a messenger on the in-memory network, its store, clock and scheduler. */
-class Bob {
-  readonly counting = countingBackend();
-  readonly store = new SottoStore(this.counting.backend);
-  readonly clock: TestClock;
-  readonly scheduler: ManualScheduler;
-  messenger!: Messenger;
-  peerId = '';
-  private starts = 0;
-
-  constructor(
-    readonly hub: MemoryHub,
-    start = Date.UTC(2026, 0, 1),
-  ) {
-    this.clock = testClock(start);
-    this.scheduler = new ManualScheduler(this.clock);
+  constructor(hub: MemoryHub) {
+    const clock = testClock(Date.UTC(2026, 0, 1));
+    super('bob', hub, clock, new ManualScheduler(clock));
+    const batch = this.backend.batch;
+    this.backend.batch = (operations, options) => {
+      this.writeCount++;
+      return batch(operations, options);
+    };
   }
 
-  async init(): Promise<this> {
-    await this.store.open();
-    this.peerId = (await Messenger.initialise(this.store, testContext('init:bob', { clock: this.clock }), { name: 'bob' })).peerId;
-    return this.start();
-  }
-
-  async start(): Promise<this> {
-    const ctx = testContext(`run:bob:${++this.starts}`, { clock: this.clock });
-    this.messenger = await Messenger.open({ ctx, store: this.store, scheduler: this.scheduler, network: this.hub.network(this.peerId) });
-    await this.messenger.start();
-    this.hub.goOnline(this.peerId);
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.messenger.stop();
-    this.hub.remove(this.peerId);
+  /** Batches written to the backend so far. */
+  get writes(): number {
+    return this.writeCount;
   }
 
   get core(): Core {
@@ -186,8 +150,8 @@ class Bob {
 }
 
 /** Asks `bob` for a bundle as peer `requester` (any peer id: the memory network authenticates nothing). */
-async function requestBundle(hub: MemoryHub, requester: string, bob: Bob): Promise<PrekeyBundle> {
-  const stream = await hub.network(requester).open(bob.peerId, PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, { signal: AbortSignal.timeout(5_000) });
+async function requestBundle(bob: Bob, requester: string): Promise<PrekeyBundle> {
+  const stream = await bob.hub.network(requester).open(bob.peerId, PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, { signal: AbortSignal.timeout(5_000) });
   await stream.write(encodePrekeysRequest());
   const frame = decodePrekeysFrame(await stream.read());
   assert.equal(frame.type, 'bundle');
@@ -197,39 +161,47 @@ async function requestBundle(hub: MemoryHub, requester: string, bob: Bob): Promi
   return bundle;
 }
 
+/** Alice's first message to bob, on a bundle with a one-time prekey (handed out now). */
+async function firstMessageTo(bob: Bob): Promise<{ alicePeerId: string; used: number; envelope: Uint8Array }> {
+  const alice = await makeParty('alice', { clock: bob.clock });
+  const issued = issueBundle(bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
+  bob.core.prekeys = issued.state;
+  alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
+  const payload = encodePayload({ type: 'text', id: '00'.repeat(16), sentAt: bob.clock.now(), text: 'hello' });
+  return { alicePeerId: peerIdOfIdentity(alice.identity.public), used: issued.bundle.oneTimePrekey!.id, envelope: encryptMessage(alice.ctx, alice.record, payload).envelope };
+}
+
 describe('/sotto/prekeys: one-time prekeys within the allowance, last-resort bundles beyond it', () => {
   test('a peer over its allowance gets valid last-resort bundles, and its requests write nothing', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
+    const bob = await new Bob(new MemoryHub()).init();
     const handedOut: number[] = [];
-    for (let i = 0; i < ONE_TIME_PREKEYS_PER_PEER_BURST; i++) handedOut.push((await requestBundle(hub, 'mallory', bob)).oneTimePrekey!.id);
+    for (let i = 0; i < ONE_TIME_PREKEYS_PER_PEER_BURST; i++) handedOut.push((await requestBundle(bob, 'mallory')).oneTimePrekey!.id);
     assert.equal(new Set(handedOut).size, ONE_TIME_PREKEYS_PER_PEER_BURST, 'distinct one-time prekeys');
 
-    const writes = bob.counting.writes();
+    const writes = bob.writes;
     const stored = await bob.stored();
     const inMemory = bob.core.prekeys;
     for (let i = 0; i < 20; i++) {
-      const bundle = await requestBundle(hub, 'mallory', bob);
+      const bundle = await requestBundle(bob, 'mallory');
       assert.equal(bundle.oneTimePrekey, undefined, 'a last-resort bundle');
       assert.equal(bundle.signedPrekey.id, inMemory.signed.at(-1)!.id);
       assert.equal(bundle.kemPrekey.id, inMemory.kem.at(-1)!.id);
     }
-    assert.equal(bob.counting.writes(), writes, 'no write for a request over the limit');
+    assert.equal(bob.writes, writes, 'no write for a request over the limit');
     assert.equal(await bob.stored(), stored);
     assert.equal(bob.core.prekeys, inMemory);
 
     // An honest contact still gets one, and mallory gets another once its bucket refilled.
-    assert.ok((await requestBundle(hub, 'alice', bob)).oneTimePrekey);
+    assert.ok((await requestBundle(bob, 'alice')).oneTimePrekey);
     bob.clock.advance(ONE_TIME_PREKEYS_PER_PEER_REFILL_MS);
-    assert.ok((await requestBundle(hub, 'mallory', bob)).oneTimePrekey);
+    assert.ok((await requestBundle(bob, 'mallory')).oneTimePrekey);
     await bob.stop();
   });
 
   test('many peer ids together get the overall burst; the issued marks are on disk', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
+    const bob = await new Bob(new MemoryHub()).init();
     let withOneTime = 0;
-    for (let i = 0; i < ONE_TIME_PREKEYS_BURST + 10; i++) if ((await requestBundle(hub, `sybil-${i}`, bob)).oneTimePrekey) withOneTime++;
+    for (let i = 0; i < ONE_TIME_PREKEYS_BURST + 10; i++) if ((await requestBundle(bob, `sybil-${i}`)).oneTimePrekey) withOneTime++;
     assert.equal(withOneTime, ONE_TIME_PREKEYS_BURST);
     const stored = (await bob.store.getPrekeys())!;
     assert.equal(stored.oneTime.filter((k) => k.issued).length, ONE_TIME_PREKEYS_BURST);
@@ -240,9 +212,8 @@ describe('/sotto/prekeys: one-time prekeys within the allowance, last-resort bun
 
 describe('prekey maintenance on the messenger schedule', () => {
   test('handed-out one-time prekeys expire after ONE_TIME_PREKEY_TTL_MS and are replaced', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
-    const issued = (await requestBundle(hub, 'alice', bob)).oneTimePrekey!.id;
+    const bob = await new Bob(new MemoryHub()).init();
+    const issued = (await requestBundle(bob, 'alice')).oneTimePrekey!.id;
     await bob.scheduler.advance(PREKEY_MAINTENANCE_MAX_DELAY_MS);
     let stored = (await bob.store.getPrekeys())!;
     assert.ok(stored.oneTime.some((k) => k.id === issued && k.issued), 'kept while its TTL runs');
@@ -259,8 +230,7 @@ describe('prekey maintenance on the messenger schedule', () => {
   });
 
   test('signed and KEM prekeys rotate every SIGNED_PREKEY_ROTATION_MS, persisted, and the bundle record is republished at once', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
+    const bob = await new Bob(new MemoryHub()).init();
     await bob.scheduler.advance(0);
     const first = bob.core.prekeys.signed.at(-1)!.id;
     assert.equal(await bob.publishedSignedPrekeyId(), first);
@@ -277,38 +247,29 @@ describe('prekey maintenance on the messenger schedule', () => {
     assert.equal(stored.signed.at(-1)!.id, second);
     assert.equal(stored.kem.at(-1)!.id, bob.core.prekeys.kem.at(-1)!.id);
     assert.equal(await bob.publishedSignedPrekeyId(), second, 'republished without waiting for the 6-hour republication');
-    assert.equal((await requestBundle(hub, 'alice', bob)).signedPrekey.id, second);
+    assert.equal((await requestBundle(bob, 'alice')).signedPrekey.id, second);
     await bob.stop();
   });
 
   test('a node that was off longer than the rotation interval rotates at start, before its first bundle leaves', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
+    const bob = await new Bob(new MemoryHub()).init();
     const before = bob.core.prekeys.signed.at(-1)!.id;
     await bob.stop();
     bob.clock.advance(3 * SIGNED_PREKEY_ROTATION_MS);
     await bob.start();
     const after = (await bob.store.getPrekeys())!.signed.at(-1)!.id;
     assert.notEqual(after, before, 'rotated and stored during start');
-    assert.equal((await requestBundle(hub, 'alice', bob)).signedPrekey.id, after);
+    assert.equal((await requestBundle(bob, 'alice')).signedPrekey.id, after);
     await bob.scheduler.advance(0);
     assert.equal(await bob.publishedSignedPrekeyId(), after);
     await bob.stop();
   });
 
   test('a first message decrypted while maintenance rotates: the used one-time prekey stays gone and the rotation stays', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
-    const alice = await makeParty('alice', { clock: bob.clock });
-    const issued = issueBundle(bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
-    bob.core.prekeys = issued.state;
-    alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
-    const used = issued.bundle.oneTimePrekey!.id;
-    const payload = encodePayload({ type: 'text', id: '00'.repeat(16), sentAt: bob.clock.now(), text: 'hello' });
-    const envelope = encryptMessage(alice.ctx, alice.record, payload).envelope;
+    const bob = await new Bob(new MemoryHub()).init();
+    const { alicePeerId, used, envelope } = await firstMessageTo(bob);
 
     bob.clock.advance(SIGNED_PREKEY_ROTATION_MS);
-    const alicePeerId = peerIdOfIdentity(alice.identity.public);
     const [maintained, received] = await Promise.all([maintainPrekeys(bob.core), receiveEnvelope(bob.core, alicePeerId, envelope)]);
     assert.equal(maintained.rotated, true);
     assert.equal(received, 'stored');
@@ -320,19 +281,12 @@ describe('prekey maintenance on the messenger schedule', () => {
   });
 
   test('a prekey change computed from a copy taken before a first message used a key does not bring that key back', async () => {
-    const hub = new MemoryHub();
-    const bob = await new Bob(hub).init();
-    const alice = await makeParty('alice', { clock: bob.clock });
-    const issued = issueBundle(bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
-    bob.core.prekeys = issued.state;
-    alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
-    const used = issued.bundle.oneTimePrekey!.id;
-    const payload = encodePayload({ type: 'text', id: '01'.repeat(16), sentAt: bob.clock.now(), text: 'hello' });
-    const envelope = encryptMessage(alice.ctx, alice.record, payload).envelope;
+    const bob = await new Bob(new MemoryHub()).init();
+    const { alicePeerId, used, envelope } = await firstMessageTo(bob);
 
     // The first message is decrypted and stored while the change (here: a rotation) is being computed.
     const rotatedIds = await changePrekeys(bob.core, async (base) => {
-      assert.equal(await receiveEnvelope(bob.core, peerIdOfIdentity(alice.identity.public), envelope), 'stored');
+      assert.equal(await receiveEnvelope(bob.core, alicePeerId, envelope), 'stored');
       assert.ok(!bob.core.prekeys.oneTime.some((k) => k.id === used));
       const state = await rotateSignedPrekeys(bob.core.ctx, bob.core.identity, base);
       assert.ok(state.oneTime.some((k) => k.id === used), 'the copy still has it');
