@@ -15,6 +15,14 @@ export const SPEC_VERSION = 1;
 export const WIRE_VERSION = 1;
 /** Storage schema version byte of persisted crypto records (separate from the wire). */
 export const STORAGE_VERSION = 1;
+/**
+ * Storage version of the prekey state. Version 2 records when each one-time
+ * prekey was handed out (so that unused ones expire); version 1, which only
+ * marked them handed out, is still read.
+ */
+export const PREKEY_STORAGE_VERSION = 2;
+/** The oldest prekey-state storage version this build reads. */
+export const OLDEST_PREKEY_STORAGE_VERSION = 1;
 
 // ---------------------------------------------------------------------------
 // Domain-separation labels (HKDF info strings, signature contexts)
@@ -121,5 +129,11 @@ export const MAX_ARCHIVED_SESSIONS = 4;
 export const MAX_CHAIN_COUNTER = 0xffff_ffff;
 /** One-time prekeys a device keeps available at most (bounds its stored prekeys). */
 export const MAX_ONE_TIME_PREKEYS = 500;
-/** Signed / KEM prekeys kept after rotation, so that in-flight first messages still decrypt. */
-export const MAX_RETAINED_SIGNED_PREKEYS = 3;
+/**
+ * Signed / KEM prekeys kept at most, the current one included. Superseded ones
+ * are kept by age (the node's SIGNED_PREKEY_RETENTION_MS, so that late first
+ * messages still decrypt); this count is the hard bound on the stored state
+ * behind it (each KEM prekey costs about 3.6 KB), with room for a weekly
+ * rotation over that retention (8 at once). Beyond it the oldest is dropped.
+ */
+export const MAX_RETAINED_SIGNED_PREKEYS = 10;

@@ -43,6 +43,8 @@ export { formatSafetyNumber, matchesSafetyNumberQr, safetyNumber } from './safet
 export type { PrekeyBundle } from './bundle.ts';
 export { decodeBundle, encodeBundle, verifyBundle } from './bundle.ts';
 export type { PrekeyState } from './prekeys.ts';
+export type { PrekeyLifetimes } from './prekey-lifetime.ts';
+export { applyPrekeyLifetimes } from './prekey-lifetime.ts';
 export {
   consumeOneTimePrekey,
   createPrekeyState,

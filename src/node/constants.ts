@@ -340,6 +340,72 @@ export const BUNDLE_REPUBLISH_INTERVAL_MS = 6 * 60 * 60 * 1000;
 export const MAX_BUNDLE_RECORD_BYTES = 4 * 1024;
 
 // ---------------------------------------------------------------------------
+// Prekeys: how many one-time prekeys are handed out, and how long prekeys live
+// (docs/PROTOCOL.md §5 and "/sotto/prekeys")
+// ---------------------------------------------------------------------------
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * One-time prekeys one requesting peer (the peer id Noise authenticated) can
+ * get at once, and how often it earns another (a token bucket). An honest
+ * contact needs one per session it starts; more requests get a last-resort
+ * bundle, which still starts a session. Larger lets a peer that resets its
+ * sessions often keep forward secrecy from a one-time prekey; smaller makes
+ * each peer id drain less.
+ */
+export const ONE_TIME_PREKEYS_PER_PEER_BURST = 3;
+export const ONE_TIME_PREKEYS_PER_PEER_REFILL_MS = 8 * HOUR_MS;
+/**
+ * One-time prekeys this node hands out at once to all peers together, and how
+ * often one more is allowed. Peer ids cost nothing to make, so this is what
+ * bounds a drain by many ids; the price is that during such a flood honest new
+ * contacts get last-resort bundles too. Chosen so that everything handed out
+ * within ONE_TIME_PREKEY_TTL_MS (20 + 30 days / 2 h = 380) fits beside
+ * ONE_TIME_PREKEY_TARGET fresh ones in MAX_ONE_TIME_PREKEYS (500): a flood can
+ * never leave the node without room to make new ones.
+ */
+export const ONE_TIME_PREKEYS_BURST = 20;
+export const ONE_TIME_PREKEYS_REFILL_MS = 2 * HOUR_MS;
+/**
+ * Requesting peers whose allowance is remembered (in memory); the peer heard
+ * from least recently is forgotten first. A forgotten peer starts again with
+ * a full allowance, which the overall limit still bounds. About 100 bytes each.
+ */
+export const MAX_PREKEY_REQUESTERS_TRACKED = 1024;
+/**
+ * A one-time prekey handed out and never used is dropped this long after it
+ * was handed out (its room goes to a fresh one). The first message that uses
+ * it is encrypted when the bundle is fetched and may then wait MAILBOX_TTL_MS
+ * (14 days) in mailboxes; the rest covers a sender that was itself offline
+ * with the message in its outbox. Longer keeps more late first messages
+ * decryptable; shorter frees the room of drained keys sooner.
+ */
+export const ONE_TIME_PREKEY_TTL_MS = 30 * DAY_MS;
+/**
+ * How often the signed and KEM prekeys are replaced (the X3DH spec suggests
+ * weekly or monthly; Signal clients rotate every few days). A leaked signed
+ * prekey exposes first messages sent to it until the next rotation; each
+ * rotation adds a retained KEM prekey (3.6 KB) to the stored state.
+ */
+export const SIGNED_PREKEY_ROTATION_MS = 7 * DAY_MS;
+/**
+ * How long a superseded signed or KEM prekey is kept after its successor was
+ * made. A sender may take a bundle record from the DHT up to
+ * BUNDLE_RECORD_MAX_AGE_MS old, and its first message may then wait
+ * MAILBOX_TTL_MS in mailboxes; one day more covers clock differences between
+ * peers. A first message to a prekey dropped before it arrives cannot be read.
+ */
+export const SIGNED_PREKEY_RETENTION_MS = BUNDLE_RECORD_MAX_AGE_MS + MAILBOX_TTL_MS + DAY_MS;
+/**
+ * Longest wait between two prekey maintenance runs (expiry, rotation,
+ * retention, top-up), even when nothing falls due sooner: timers stall while
+ * a machine sleeps, and a host timer cannot wait more than 24.8 days.
+ */
+export const PREKEY_MAINTENANCE_MAX_DELAY_MS = HOUR_MS;
+
+// ---------------------------------------------------------------------------
 // Invites (docs/PROTOCOL.md, "Invites")
 // ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import { decodeEnvelope } from '../../crypto/envelope.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { equalBytes, toHex } from '../../crypto/bytes.ts';
 import { decryptMessage } from '../../crypto/session.ts';
+import { withoutConsumedOneTimePrekeys } from '../../crypto/prekeys.ts';
 import { MSG_PROTOCOL, STREAM_IDLE_TIMEOUT_MS } from '../constants.ts';
 import { ProtocolError } from '../errors.ts';
 import type { Core } from '../core/core.ts';
@@ -127,7 +128,6 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     throw err;
   }
   const tx = new Tx().putSession(peerId, result.record).putSeen(peerId, hash, { at: core.ctx.now(), messageId: null });
-  if (result.prekeys) tx.putPrekeys(result.prekeys);
   const stored: MessageRecord[] = [];
   const statusChanges: { id: string; status: MessageStatus }[] = [];
   let contactUpdate: ContactRecord | undefined;
@@ -170,7 +170,12 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   // The new state is what later envelopes decrypt against, before this one is on disk:
   // commits are written in order, and a failed write stops the store for good.
   core.setSession(peerId, result.record);
-  if (result.prekeys) core.prekeys = result.prekeys;
+  if (result.prekeys) {
+    // The used one-time prekey leaves the state as it is now: prekey
+    // maintenance or a bundle handed out may have changed it since the decrypt.
+    core.prekeys = withoutConsumedOneTimePrekeys(core.prekeys, result.prekeys);
+    tx.putPrekeys(core.prekeys);
+  }
   if (contactUpdate) core.contactsChanged([contact!], [contactUpdate]);
   const durable = core.store.commit(tx, { sync });
   return {

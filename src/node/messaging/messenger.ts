@@ -37,6 +37,7 @@ import {
   MAX_TEXT_BYTES,
   MSG_PROTOCOL,
   ONE_TIME_PREKEY_TARGET,
+  PREKEY_MAINTENANCE_MAX_DELAY_MS,
   PREKEYS_PROTOCOL,
   SEEN_ENVELOPE_TTL_MS,
 } from '../constants.ts';
@@ -64,7 +65,9 @@ import type { MailboxService } from '../mailbox/service.ts';
 import type { Network } from '../transport/network.ts';
 import { encodePayload, type Payload } from './payload.ts';
 import { parsePeerId, peerIdOfIdentity } from '../encoding/peer-id.ts';
-import { replenishPrekeys, servePrekeys } from '../bundles/prekey-service.ts';
+import { maintainPrekeys, prekeyMaintenanceDelay } from '../bundles/local-prekeys.ts';
+import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
+import { servePrekeys } from '../bundles/prekey-service.ts';
 import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, OutboxKind, RequestRecord } from '../store/records.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 
@@ -102,6 +105,12 @@ export class Messenger {
   private passTimer: unknown;
   private pollTimer: unknown;
   private publishTimer: unknown;
+  private maintenanceTimer: unknown;
+  /** A bundle publication is running; `publishAgain` asks for another right after it. */
+  private publishing = false;
+  private publishAgain = false;
+  /** Who gets one-time prekeys on /sotto/prekeys. */
+  private readonly prekeyLimiter: PrekeyLimiter;
   private fetching: Promise<number> | undefined;
   private stopped = false;
   /** Mailboxes the last fetch could talk to. */
@@ -112,7 +121,9 @@ export class Messenger {
   private constructor(
     private readonly core: Core,
     private readonly mailbox: MailboxService | undefined,
-  ) {}
+  ) {
+    this.prekeyLimiter = new PrekeyLimiter(() => core.ctx.now());
+  }
 
   /**
    * Creates this home's identity, prekeys and profile. Throws
@@ -162,8 +173,10 @@ export class Messenger {
   async start(): Promise<void> {
     const network = this.core.network;
     if (!network) return;
+    // Before any bundle leaves: a node that was off past a rotation rotates now.
+    await maintainPrekeys(this.core).catch(() => {});
     await network.handle(MSG_PROTOCOL, MAX_MSG_FRAME_BYTES, (stream, peerId) => serveMsgStream(this.core, stream, peerId));
-    await network.handle(PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, (stream) => servePrekeys(this.core, stream));
+    await network.handle(PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, (stream, peerId) => servePrekeys(this.core, this.prekeyLimiter, stream, peerId));
     const mailbox = this.mailbox;
     if (mailbox) await network.handle(MAILBOX_PROTOCOL, MAX_MAILBOX_FRAME_BYTES, (stream, peerId) => mailbox.serve(stream, peerId));
     this.unsubscribe = network.onPeerConnected((peerId) => {
@@ -172,11 +185,11 @@ export class Messenger {
     // Before the first dials: addresses from invites let them skip the DHT.
     await Promise.all((await this.core.store.listContacts()).map((c) => this.rememberAddresses(c)));
     for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
-    void replenishPrekeys(this.core).catch(() => {});
     this.scheduleSweep(0);
     this.schedulePasses(0);
     this.schedulePoll(0);
     this.schedulePublish(0);
+    this.schedulePrekeyMaintenance(prekeyMaintenanceDelay(this.core));
   }
 
   /** Stops delivering; waits for rounds in progress. The store stays open. */
@@ -187,6 +200,7 @@ export class Messenger {
     this.core.scheduler.clearTimeout(this.passTimer);
     this.core.scheduler.clearTimeout(this.pollTimer);
     this.core.scheduler.clearTimeout(this.publishTimer);
+    this.core.scheduler.clearTimeout(this.maintenanceTimer);
     this.mailbox?.close();
     await this.fetching?.catch(() => 0);
     await Promise.all([...this.couriers.values()].map((c) => c.stop()));
@@ -265,12 +279,49 @@ export class Messenger {
   private schedulePublish(delay: number, retry = MAILBOX_RETRY_MS): void {
     if (this.stopped) return;
     this.publishTimer = this.core.scheduler.setTimeout(() => {
+      this.publishing = true;
       void publishBundle(this.core)
         .catch(() => 0)
         .then((stored) => {
+          this.publishing = false;
+          if (this.publishAgain) {
+            this.publishAgain = false;
+            this.schedulePublish(0);
+            return;
+          }
           const short = stored === 0 && retry < BUNDLE_REPUBLISH_INTERVAL_MS;
           this.schedulePublish(short ? retry : BUNDLE_REPUBLISH_INTERVAL_MS, short ? Math.min(retry * 2, MAILBOX_POLL_INTERVAL_MS) : MAILBOX_RETRY_MS);
         });
+    }, delay);
+  }
+
+  /** Publishes the bundle record now, or right after the publication that is running. */
+  private republishBundle(): void {
+    if (this.publishing) {
+      this.publishAgain = true;
+      return;
+    }
+    this.core.scheduler.clearTimeout(this.publishTimer);
+    this.schedulePublish(0);
+  }
+
+  /**
+   * Prekey maintenance (./local-prekeys.ts: expiry, rotation, retention,
+   * top-up) whenever something falls due, and at least every
+   * PREKEY_MAINTENANCE_MAX_DELAY_MS. A rotation republishes the bundle record at once.
+   */
+  private schedulePrekeyMaintenance(delay: number): void {
+    if (this.stopped) return;
+    this.maintenanceTimer = this.core.scheduler.setTimeout(() => {
+      void maintainPrekeys(this.core)
+        .then(
+          ({ rotated }) => {
+            if (rotated && !this.stopped) this.republishBundle();
+            return prekeyMaintenanceDelay(this.core);
+          },
+          () => PREKEY_MAINTENANCE_MAX_DELAY_MS,
+        )
+        .then((next) => this.schedulePrekeyMaintenance(next));
     }, delay);
   }
 
