@@ -37,7 +37,7 @@ import {
   decodeNumbers,
   decodeOutbox,
   decodeProfile,
-  decodeSeen,
+  decodeSeenRecord,
   encodeJson,
   type ContactRecord,
   type MessageRecord,
@@ -184,7 +184,7 @@ class SnapshotBuilder {
       case 'seen': {
         const [peerId = '', hash = ''] = splitLast(rest);
         if (!ENVELOPE_HASH.test(hash)) throw new BackupCorruptError('seen record: not an envelope hash');
-        this.seen.push({ peerId: peerIdIn(kind, peerId), hash, record: await decodeAs(kind, () => decodeSeen(key, value)) });
+        this.seen.push({ peerId: peerIdIn(kind, peerId), hash, record: await decodeAs(kind, () => decodeSeenRecord(key, value)) });
         return;
       }
       default:
