@@ -82,3 +82,6 @@ export async function writeSchema1Store(backend: KvBackend, values: ValueCodec, 
   await backend.batch(ops, { sync: true });
   return { peers, messages, seen, mail, unordered: { mailboxKey: mail[0]!.mailboxKey, id: mail[0]!.id } };
 }
+
+/** Label of the seeded data key that the migration tests and their child process share. */
+export const MIGRATION_DATA_KEY_LABEL = 'migration data key';

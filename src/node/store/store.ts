@@ -47,6 +47,12 @@ import {
 /** The storage schema this code reads and writes (a store of schema 1 is migrated when opened). */
 export const STORE_SCHEMA_VERSION = 2;
 
+/** A held item without the names it is stored under (the caller knows them). */
+function decodeHeld(key: string, raw: Uint8Array): HeldMail {
+  const { storedAt, expiresAt, item } = decodeHeldMail(key, raw);
+  return { storedAt, expiresAt, item };
+}
+
 /** A key that is never written: deleting it is a write that syncs (SottoStore.sync). */
 const SYNC_BARRIER_KEY = 'sync-barrier';
 
@@ -272,14 +278,14 @@ export class SottoStore {
   }
 
   async getMail(mailboxKey: string, id: string): Promise<HeldMail | undefined> {
-    return this.get(KEY.mail(mailboxKey, id), decodeHeldMail);
+    return this.get(KEY.mail(mailboxKey, id), decodeHeld);
   }
 
   /** Several held items under one mailbox key in one read, in the order of `ids` (undefined for one not held). */
   async getMailMany(mailboxKey: string, ids: readonly string[]): Promise<(HeldMail | undefined)[]> {
     return this.getMany(
       ids.map((id) => KEY.mail(mailboxKey, id)),
-      decodeHeldMail,
+      decodeHeld,
     );
   }
 
