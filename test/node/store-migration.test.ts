@@ -178,3 +178,32 @@ test('kill -9 during a migration on disk (classic-level): the next open finishes
   await assertMigrated(store, backend, content, true);
   await store.close();
 });
+
+test('a record that does not decode is left as it is by the migration, and stays a StoreCorruptError', async () => {
+  const { values, names } = encryptedCodecs();
+  const backend = memoryBackend();
+  const content = await writeSchema1Store(backend, values, names, { messages: 3, mail: 3 });
+  const keys = [...(await dump(backend)).keys()];
+  const msgid = keys.find((k) => k.startsWith('msgid:'))!;
+  const mbox = keys.find((k) => k.startsWith('mbox:'))!;
+  await backend.batch(
+    [
+      { type: 'put', key: msgid, value: Uint8Array.of(1, 2, 3) },
+      { type: 'put', key: mbox, value: await values.encode(mbox, Uint8Array.of(9, 9)) },
+    ],
+    { sync: true },
+  );
+  const corrupt = await dump(backend);
+  const store = await new SottoStore(backend, values, names).open();
+  const after = await dump(backend);
+  assert.equal(after.get(msgid), corrupt.get(msgid));
+  assert.equal(after.get(mbox), corrupt.get(mbox));
+  await assert.rejects(Promise.all(content.peers.map((peerId) => store.listMessageIds(peerId))), { name: 'StoreCorruptError' });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of store.scanMail());
+    })(),
+    { name: 'StoreCorruptError' },
+  );
+  assert.equal(await store.schemaState(), 'current');
+});

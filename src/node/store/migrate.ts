@@ -15,7 +15,7 @@
  * nothing. A record that cannot be read is left as it is: the migration
  * does not make it worse, and it stays a StoreCorruptError when read.
  */
-import { STORE_MIGRATION_BATCH_BYTES, STORE_MIGRATION_BATCH_RECORDS } from '../constants.ts';
+import { STORE_MAX_MAIL_NAME_BYTES, STORE_MIGRATION_BATCH_BYTES, STORE_MIGRATION_BATCH_RECORDS } from '../constants.ts';
 import type { KvBackend, KvOperation, ValueCodec } from './backend.ts';
 import { decodeHeldMailV1, encodeHeldMail, heldMailVersion } from './held-mail.ts';
 import { KEY, prefixRange, splitKey, type KeyNames } from './keys.ts';
@@ -50,6 +50,12 @@ function json(value: Uint8Array): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether a mailbox key or item id fits a version-2 held item (1..STORE_MAX_MAIL_NAME_BYTES bytes). */
+function fitsHeldMail(name: string): boolean {
+  const bytes = new TextEncoder().encode(name).length;
+  return bytes >= 1 && bytes <= STORE_MAX_MAIL_NAME_BYTES;
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -112,6 +118,7 @@ export async function migrateFromSchema1(target: MigrationTarget): Promise<void>
       return undefined;
     }
     const [mailboxKey, id] = splitKey(key.slice('mbox:'.length), 2) as [string, string];
+    if (!fitsHeldMail(mailboxKey) || !fitsHeldMail(id)) return undefined;
     const ref = encodeMailRef({ mailboxKey, id });
     return [
       { key, value: null },
