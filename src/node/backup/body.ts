@@ -10,7 +10,8 @@
  * Kinds: meta:identity, meta:prekeys, meta:seq (each exactly once),
  * meta:profile (at most once), contact:<name>, session:<peerId>,
  * msg:<peerId>:<seq, 16 digits>, outbox:<seq, 16 digits>,
- * seen:<peerId>:<SHA-256 hex>. Indexes (peer:, msgid:), the schema and the
+ * seen:<peerId>:<SHA-256 hex> (value {"at","messageId"}: schema 1's form,
+ * the hash being in the name). Indexes (peer:, msgid:), the schema and the
  * keyring are not carried: the importing store rebuilds or writes its own.
  * The archive format is versioned apart from the store: a change of the
  * store's layout does not change what an archive of version 1 means.
