@@ -8,15 +8,18 @@ import { openLevelStore, probeLevelStore } from '../node/store/level.ts';
 import { peerIdOfIdentity } from '../node/encoding/peer-id.ts';
 import { nodeCryptoContext } from './context.ts';
 import { controlClient, nodeIsRunning } from './control/client.ts';
-import type { HomePaths } from './home.ts';
+import { ensureHome, type HomePaths } from './home.ts';
 import { newPassphrase, PASSPHRASE_ENV } from './passphrase.ts';
 
 /**
- * Creates the identity, encrypted at rest with a new passphrase (from
- * `passphrase`, by default $SOTTO_PASSPHRASE or typed twice) unless `encrypt`
- * is false (--no-passphrase); resolves to its peer id.
+ * Creates the home if needed (private: ensureHome) and its identity,
+ * encrypted at rest with a new passphrase (from `passphrase`, by default
+ * $SOTTO_PASSPHRASE or typed twice) unless `encrypt` is false
+ * (--no-passphrase); resolves to its peer id. Throws UnsafeHomeError (nothing
+ * touched), AlreadyInitialisedError.
  */
 export async function initHome(home: HomePaths, name: string, clock: () => number, encrypt: boolean, passphrase: () => Promise<string> = newPassphrase(PASSPHRASE_ENV)): Promise<string> {
+  await ensureHome(home);
   if (await nodeIsRunning(home.socket)) throw new AlreadyInitialisedError((await controlClient(home.socket).id()).peerId);
   const ctx = await nodeCryptoContext(clock);
   // An initialised home is refused before any passphrase is asked for.

@@ -12,7 +12,7 @@ import { openLevelStore } from '../node/store/level.ts';
 import { messengerApi, type SottoApi } from './api.ts';
 import { nodeCryptoContext } from './context.ts';
 import { controlClient, nodeIsRunning } from './control/client.ts';
-import type { HomePaths } from './home.ts';
+import { secureHome, type HomePaths } from './home.ts';
 import { existingPassphrase } from './passphrase.ts';
 
 /** Real timers. */
@@ -23,9 +23,11 @@ export const realScheduler: Scheduler = {
 
 /**
  * Calls `run` with the API of `home`; `clock` is used when the database is
- * opened here. Throws NotInitialisedError for a home without an identity.
+ * opened here. Throws UnsafeHomeError (before the home's socket or database
+ * is touched), NotInitialisedError for a home without an identity.
  */
 export async function withApi<T>(home: HomePaths, clock: () => number, run: (api: SottoApi) => Promise<T>): Promise<T> {
+  await secureHome(home);
   if (await nodeIsRunning(home.socket)) return run(controlClient(home.socket));
   if (!existsSync(home.database)) throw new NotInitialisedError();
   const ctx = await nodeCryptoContext(clock);

@@ -24,7 +24,7 @@ import { collectNodeStatus, type NodeStatus } from './node-status.ts';
 import { startupFeedback } from './startup-feedback.ts';
 import type { ProgressOutput } from './status-line.ts';
 import { startControlServer, stopControlServer } from './control/server.ts';
-import type { HomePaths } from './home.ts';
+import { secureHome, type HomePaths } from './home.ts';
 import { existingPassphrase } from './passphrase.ts';
 import { readSwarmKey } from './swarm-key.ts';
 import { realScheduler } from './local.ts';
@@ -106,11 +106,13 @@ export interface RunningHome {
 
 /**
  * Opens `home`, starts its node and messenger and serves the control socket.
- * Throws NodeAlreadyRunningError, NotInitialisedError, the store's unlock
- * errors, PortInUseError or InvalidMultiaddrError; nothing is left running
- * when it throws.
+ * Throws UnsafeHomeError (before anything in the home is touched),
+ * NodeAlreadyRunningError, NotInitialisedError, the store's unlock errors,
+ * PortInUseError or InvalidMultiaddrError; nothing is left running when it
+ * throws.
  */
 export async function startHome(home: HomePaths, options: StartOptions): Promise<RunningHome> {
+  await secureHome(home);
   if (await nodeIsRunning(home.socket)) throw new NodeAlreadyRunningError();
   if (!existsSync(home.database)) throw new NotInitialisedError();
   if (options.web !== undefined && options.swarmKey) throw new WebPrivateNetworkError();

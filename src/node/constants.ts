@@ -473,3 +473,26 @@ export const MAX_INBOUND_PREKEYS_STREAMS = 8;
  * read), so this also bounds a peer's pending deposits per connection.
  */
 export const MAX_INBOUND_MAILBOX_STREAMS = 32;
+
+// ---------------------------------------------------------------------------
+// The local store
+// ---------------------------------------------------------------------------
+
+/**
+ * Longest mailbox key or item id a stored held item carries, in UTF-8 bytes
+ * (both are 64 hex characters; the bound keeps a corrupt record from asking
+ * for a large read).
+ */
+export const STORE_MAX_MAIL_NAME_BYTES = 128;
+/**
+ * Records one migration batch rewrites (docs/PROTOCOL.md §16). Each batch is
+ * one atomic write, so this bounds the memory a migration holds and the work
+ * redone after a crash; smaller batches mean more synced writes (about one
+ * fsync each).
+ */
+export const STORE_MIGRATION_BATCH_RECORDS = 512;
+/**
+ * Value bytes one migration batch holds at most, whatever its record count
+ * (held mail items are up to 68 KiB each): bounds a migration's memory.
+ */
+export const STORE_MIGRATION_BATCH_BYTES = 4 * 1024 * 1024;

@@ -1,11 +1,12 @@
 /**
  * Sotto homes on an in-memory network: each has its own store (which
- * survives restarts of its messenger), can run a mailbox, and can go offline
- * and come back.
+ * survives restarts of its messenger; encrypted at rest with `atRest`), can
+ * run a mailbox, and can go offline and come back.
  */
 import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';
-import { memoryBackend, type KvBackend } from '../../src/node/store/backend.ts';
+import { memoryBackend, type KvBackend, type ValueCodec } from '../../src/node/store/backend.ts';
+import type { KeyNames } from '../../src/node/store/keys.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import type { MessageRecord } from '../../src/node/store/records.ts';
@@ -28,9 +29,9 @@ export class Home {
     readonly hub: MemoryHub,
     readonly clock: TestClock,
     readonly scheduler: ManualScheduler,
-    readonly options: { mailbox?: boolean } = {},
+    readonly options: { mailbox?: boolean; atRest?: { values: ValueCodec; names: KeyNames } } = {},
   ) {
-    this.store = new SottoStore(this.backend);
+    this.store = new SottoStore(this.backend, options.atRest?.values, options.atRest?.names);
   }
 
   /** Creates the identity and starts the messenger online. */

@@ -14,6 +14,7 @@ const HINTS: Record<string, string> = {
   ContactIdentityChangedError: 'compare safety numbers with your contact; if the new key is theirs, run "sotto contacts add NAME PEERID --accept-new-key"',
   DuplicatePeerError: 'that peer is already in "sotto contacts list" under another name',
   InvalidMessageError: 'a message needs 1 to 61,440 bytes of text',
+  UnsafeHomeError: 'a home must be a real folder (not a symbolic link) that belongs to you and that only you can write to: check it with ls -ld, fix it (chown, chmod 700) or choose another with --home DIR',
   DatabaseLockedError: 'another sotto process uses this home; stop it, or use "sotto start" there and run commands against it',
   SwarmKeyFileError: 'give the file written by "sotto swarm-key new FILE" (the same file on every node of the network)',
   InvalidSwarmKeyError: 'a swarm key file has three lines: /key/swarm/psk/1.0.0/, /base16/ and 64 hex digits; make one with "sotto swarm-key new FILE"',

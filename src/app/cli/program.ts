@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { SOTTO_VERSION } from '../version.ts';
-import { HOME_ENV } from '../home.ts';
+import { HOME_ENV, secureHome } from '../home.ts';
 import { createCli } from './cli.ts';
 import { registerBackground } from './commands/background.ts';
 import { registerBackup } from './commands/backup.ts';
@@ -49,6 +49,9 @@ Examples:
     );
 
   const cli = createCli(program);
+  // Every command: an unsafe home is refused before anything in it is read or
+  // written, and whatever a command creates in the home is private.
+  program.hook('preAction', () => secureHome(cli.home()));
   registerInit(program, cli);
   registerId(program, cli);
   registerStart(program, cli);

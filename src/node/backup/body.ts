@@ -10,7 +10,8 @@
  * Kinds: meta:identity, meta:prekeys, meta:seq (each exactly once),
  * meta:profile (at most once), contact:<name>, session:<peerId>,
  * msg:<peerId>:<seq, 16 digits>, outbox:<seq, 16 digits>,
- * seen:<peerId>:<SHA-256 hex>. Indexes (peer:, msgid:), the schema and the
+ * seen:<peerId>:<SHA-256 hex> (value {"at","messageId"}: schema 1's form,
+ * the hash being in the name). Indexes (peer:, msgid:), the schema and the
  * keyring are not carried: the importing store rebuilds or writes its own.
  * The archive format is versioned apart from the store: a change of the
  * store's layout does not change what an archive of version 1 means.
@@ -37,7 +38,7 @@ import {
   decodeNumbers,
   decodeOutbox,
   decodeProfile,
-  decodeSeen,
+  decodeSeenRecord,
   encodeJson,
   type ContactRecord,
   type MessageRecord,
@@ -184,7 +185,7 @@ class SnapshotBuilder {
       case 'seen': {
         const [peerId = '', hash = ''] = splitLast(rest);
         if (!ENVELOPE_HASH.test(hash)) throw new BackupCorruptError('seen record: not an envelope hash');
-        this.seen.push({ peerId: peerIdIn(kind, peerId), hash, record: await decodeAs(kind, () => decodeSeen(key, value)) });
+        this.seen.push({ peerId: peerIdIn(kind, peerId), hash, record: await decodeAs(kind, () => decodeSeenRecord(key, value)) });
         return;
       }
       default:

@@ -1,7 +1,7 @@
 /**
  * Backup and restore of a home, over the store's typed getters and Tx
  * builders (docs/PROTOCOL.md, "Backup archive"). The walk is semantic: an
- * encrypted home hashes contact names and peer ids in its record keys, so
+ * encrypted home hashes every identifier in its record keys, so
  * the records are found from what names them, not by listing keys:
  *
  *   meta (identity, prekeys, profile, seq) → contacts → for every peer id of

@@ -3,14 +3,16 @@
  * a home's database is encrypted with a random 256-bit data key; the data key
  * is stored wrapped by a key derived from the user's passphrase (Argon2id), in
  * the keyring record, the only value stored in clear. Changing the
- * passphrase re-wraps the data key and re-encrypts nothing. Peer ids and
- * contact names in record keys are replaced by keyed hashes.
+ * passphrase re-wraps the data key and re-encrypts nothing. Every identifier
+ * in a record key (contact names, peer ids, message ids, envelope hashes,
+ * mailbox keys, item ids: the `id` components of keys.ts) is replaced by a
+ * keyed hash.
  *
  *   KEK     = Argon2id(passphrase, salt, t = 2, m = 19 MiB, p = 1, 32)
  *   wrapped = XChaCha20-Poly1305(KEK, nonce, dataKey, "sotto/v1/keyring")
  *   value'  = u8 version (1) || nonce (24) || XChaCha20-Poly1305(valueKey, nonce, value, "sotto/v1/at-rest" || key)
  *   valueKey = HKDF(dataKey, info "sotto/v1/at-rest/values"), nameKey = HKDF(dataKey, info "sotto/v1/at-rest/names")
- *   name'   = hex(HMAC-SHA256(nameKey, name))[0:32]
+ *   name'   = hex(HMAC-SHA256(nameKey, identifier))[0:32]
  */
 import { argon2id } from '../../crypto/argon2.ts';
 import { concatBytes, Reader, Writer } from '../../crypto/bytes.ts';
@@ -18,7 +20,8 @@ import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import { StoreCorruptError } from '../errors.ts';
-import type { KeyNames, ValueCodec } from './backend.ts';
+import type { ValueCodec } from './backend.ts';
+import { keyNames, type KeyNames } from './keys.ts';
 
 /** Where the keyring lives (stored raw). */
 export const KEYRING_KEY = 'meta:keyring';
@@ -160,22 +163,7 @@ export function atRestCodecs(ctx: CryptoContext, dataKey: Uint8Array): { values:
       }
     },
   };
-  // Kinds whose first component names a person: contact names and peer ids.
-  const names: KeyNames = {
-    physical: (logical) => {
-      const colon = logical.indexOf(':');
-      if (colon < 0) return logical;
-      const kind = logical.slice(0, colon);
-      const rest = logical.slice(colon + 1);
-      if (kind === 'contact' || kind === 'peer' || kind === 'req' || kind === 'block') return rest === '' ? logical : `${kind}:${hashName(rest)}`;
-      if (kind === 'session' || kind === 'msg' || kind === 'msgid' || kind === 'seen') {
-        const end = rest.indexOf(':');
-        const id = end < 0 ? rest : rest.slice(0, end);
-        if (id === '') return logical;
-        return `${kind}:${hashName(id)}${end < 0 ? '' : rest.slice(end)}`;
-      }
-      return logical;
-    },
-  };
+  // Every identifier in a record key (keys.ts, KEY_KINDS) becomes its keyed hash.
+  const names = keyNames(hashName);
   return { values, names };
 }

@@ -30,18 +30,6 @@ export interface ValueCodec {
 /** Stores values as they are. */
 export const plainValues: ValueCodec = { encode: (_key, value) => value, decode: (_key, stored) => stored };
 
-/**
- * Maps a logical key ("session:<peer id>", "contact:<name>", or a prefix of
- * one) to the key stored, so that at-rest encryption can keep peer ids and
- * contact names out of the keys too.
- */
-export interface KeyNames {
-  physical(logical: string): string;
-}
-
-/** Stores keys as they are. */
-export const plainNames: KeyNames = { physical: (logical) => logical };
-
 /** What the store needs from a database. */
 export interface KvBackend {
   get(key: string): Promise<Uint8Array | undefined>;

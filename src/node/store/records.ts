@@ -2,8 +2,9 @@
  * The application records Sotto stores (contacts, messages, outbox entries,
  * seen envelopes) and their storage encoding: UTF-8 JSON with every field
  * checked on the way back in. Crypto records (identity, prekeys, sessions)
- * use the binary codecs of src/crypto. Storage schema version 1; see
- * docs/PROTOCOL.md, "Local store".
+ * use the binary codecs of src/crypto. Storage schema version 2; see
+ * docs/PROTOCOL.md, "Local store". Index records carry the identifiers their
+ * keys name, because an encrypted home hashes them in the keys (keys.ts).
  */
 import { StoreCorruptError } from '../errors.ts';
 
@@ -244,10 +245,58 @@ export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
   return entry;
 }
 
-/** Decodes a seen-envelope marker. */
-export function decodeSeen(key: string, bytes: Uint8Array): SeenRecord {
-  const o = parse(key, bytes);
+/** Encodes a seen-envelope marker with the envelope hash its key names. */
+export function encodeSeen(hash: string, record: SeenRecord): Uint8Array {
+  return encodeJson({ at: record.at, messageId: record.messageId, hash });
+}
+
+function seenRecord(key: string, o: Record<string, unknown>): SeenRecord {
   return { at: field(key, o, 'at', isCount), messageId: field(key, o, 'messageId', isNullableString) };
+}
+
+/** Decodes a seen-envelope marker without its hash (`{"at","messageId"}`, as a backup archive carries it). */
+export function decodeSeenRecord(key: string, bytes: Uint8Array): SeenRecord {
+  return seenRecord(key, parse(key, bytes));
+}
+
+/** Decodes a stored seen-envelope marker and its envelope hash. */
+export function decodeSeen(key: string, bytes: Uint8Array): { hash: string; record: SeenRecord } {
+  const o = parse(key, bytes);
+  return { hash: field(key, o, 'hash', isString), record: seenRecord(key, o) };
+}
+
+/** The message-id index entry: where a message is, and its id. */
+export interface MessageIndex {
+  readonly seq: number;
+  readonly id: string;
+}
+
+/** Encodes a message-id index entry. */
+export function encodeMessageIndex(index: MessageIndex): Uint8Array {
+  return encodeJson({ seq: index.seq, id: index.id });
+}
+
+/** Decodes a message-id index entry. */
+export function decodeMessageIndex(key: string, bytes: Uint8Array): MessageIndex {
+  const o = parse(key, bytes);
+  return { seq: field(key, o, 'seq', isCount), id: field(key, o, 'id', isString) };
+}
+
+/** Which held item an expiry or deposit-order index entry points to. */
+export interface MailRef {
+  readonly mailboxKey: string;
+  readonly id: string;
+}
+
+/** Encodes a held-mail index entry. */
+export function encodeMailRef(ref: MailRef): Uint8Array {
+  return encodeJson({ mailboxKey: ref.mailboxKey, id: ref.id });
+}
+
+/** Decodes a held-mail index entry. */
+export function decodeMailRef(key: string, bytes: Uint8Array): MailRef {
+  const o = parse(key, bytes);
+  return { mailboxKey: field(key, o, 'mailboxKey', isString), id: field(key, o, 'id', isString) };
 }
 
 /** Decodes a small JSON object of named numbers (schema, counters). */

@@ -10,14 +10,9 @@
  * write is on its way to disk, the next Txs gather and go out as one batch,
  * so many messages arriving or leaving together cost one synced write.
  *
- * Key layout (docs/PROTOCOL.md, "Local store"):
- *   meta:schema, meta:identity, meta:prekeys, meta:profile, meta:seq
- *   contact:<name>            peer:<peerId> → name
- *   session:<peerId>
- *   msg:<peerId>:<seq, 16 digits>     msgid:<peerId>:<message id> → seq
- *   outbox:<seq, 16 digits>
- *   seen:<peerId>:<SHA-256 of the envelope, hex>
- *   req:<peerId>   (a message request)     block:<peerId>
+ * Key layout: keys.ts and docs/PROTOCOL.md, "Local store". Listings read
+ * identifiers from values, never from keys: an encrypted home keeps only
+ * keyed hashes of them in its keys.
  */
 import type { CryptoContext } from '../../crypto/context.ts';
 import type { IdentityKeyPair } from '../../crypto/identity.ts';
@@ -26,12 +21,16 @@ import { decodePrekeyState, encodePrekeyState, type PrekeyState } from '../../cr
 import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-codec.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
 import { SchemaVersionError, StoreClosedError, StoreCorruptError } from '../errors.ts';
-import { plainNames, plainValues, type KeyNames, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
+import { plainValues, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
 import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from './held-mail.ts';
+import { KEY, padNumber, plainNames, prefixRange, type KeyNames } from './keys.ts';
+import { MIGRATION_FROM, migrateFromSchema1 } from './migrate.ts';
 import {
   decodeBlock,
   decodeContact,
+  decodeMailRef,
   decodeMessage,
+  decodeMessageIndex,
   decodeNumbers,
   decodeOutbox,
   decodeProfile,
@@ -39,6 +38,9 @@ import {
   decodeSeen,
   encodeJson,
   type BlockRecord,
+  encodeMailRef,
+  encodeMessageIndex,
+  encodeSeen,
   type ContactRecord,
   type MessageRecord,
   type OutboxEntry,
@@ -46,42 +48,17 @@ import {
   type SeenRecord,
 } from './records.ts';
 
-/** The storage schema this code reads and writes. */
-export const STORE_SCHEMA_VERSION = 1;
-/** Width of zero-padded sequence numbers in keys (ordered as strings). */
-const SEQ_DIGITS = 16;
+/** The storage schema this code reads and writes (a store of schema 1 is migrated when opened). */
+export const STORE_SCHEMA_VERSION = 2;
 
-const KEY = {
-  schema: 'meta:schema',
-  identity: 'meta:identity',
-  prekeys: 'meta:prekeys',
-  profile: 'meta:profile',
-  seq: 'meta:seq',
-  contact: (name: string) => `contact:${name}`,
-  peer: (peerId: string) => `peer:${peerId}`,
-  session: (peerId: string) => `session:${peerId}`,
-  message: (peerId: string, seq: number) => `msg:${peerId}:${pad(seq)}`,
-  messageId: (peerId: string, id: string) => `msgid:${peerId}:${id}`,
-  outbox: (seq: number) => `outbox:${pad(seq)}`,
-  seen: (peerId: string, hash: string) => `seen:${peerId}:${hash}`,
-  request: (peerId: string) => `req:${peerId}`,
-  block: (peerId: string) => `block:${peerId}`,
-  mail: (mailboxKey: string, id: string) => `mbox:${mailboxKey}:${id}`,
-  mailExpiry: (expiresAt: number, mailboxKey: string, id: string) => `mboxexp:${pad(expiresAt)}:${mailboxKey}:${id}`,
-  mailOrder: (mailboxKey: string, storedAt: number, id: string) => `mboxord:${mailboxKey}:${pad(storedAt)}:${id}`,
-} as const;
+/** A held item without the names it is stored under (the caller knows them). */
+function decodeHeld(key: string, raw: Uint8Array): HeldMail {
+  const { storedAt, expiresAt, item, stranger } = decodeHeldMail(key, raw);
+  return { storedAt, expiresAt, item, ...(stranger ? { stranger } : {}) };
+}
 
 /** A key that is never written: deleting it is a write that syncs (SottoStore.sync). */
 const SYNC_BARRIER_KEY = 'sync-barrier';
-
-function pad(seq: number): string {
-  return String(seq).padStart(SEQ_DIGITS, '0');
-}
-
-/** The key range of everything that starts with `prefix`. */
-function prefixRange(prefix: string): { gte: string; lt: string } {
-  return { gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
-}
 
 /** Writes to apply together. Build one per logical change and hand it to {@link SottoStore.commit}. */
 export class Tx {
@@ -138,7 +115,7 @@ export class Tx {
     return this.del(KEY.session(peerId));
   }
   putMessage(message: MessageRecord): this {
-    return this.put(KEY.message(message.peerId, message.seq), encodeJson(message)).put(KEY.messageId(message.peerId, message.id), encodeJson({ seq: message.seq }));
+    return this.put(KEY.message(message.peerId, message.seq), encodeJson(message)).put(KEY.messageId(message.peerId, message.id), encodeMessageIndex(message));
   }
   /** Deletes one message and its id index entry. */
   deleteMessage(message: Pick<MessageRecord, 'peerId' | 'id' | 'seq'>): this {
@@ -160,20 +137,20 @@ export class Tx {
     return this.del(KEY.outbox(seq));
   }
   putSeen(peerId: string, hash: string, record: SeenRecord): this {
-    return this.put(KEY.seen(peerId, hash), encodeJson(record));
+    return this.put(KEY.seen(peerId, hash), encodeSeen(hash, record));
   }
   deleteSeen(peerId: string, hash: string): this {
     return this.del(KEY.seen(peerId, hash));
   }
   /** Mail held for another peer (this node as a mailbox). */
   putMail(mailboxKey: string, id: string, held: HeldMail): this {
-    return this.put(KEY.mail(mailboxKey, id), encodeHeldMail(held))
-      .put(KEY.mailExpiry(held.expiresAt, mailboxKey, id), new Uint8Array(0))
+    return this.put(KEY.mail(mailboxKey, id), encodeHeldMail({ ...held, mailboxKey, id }))
+      .put(KEY.mailExpiry(held.expiresAt, mailboxKey, id), encodeMailRef({ mailboxKey, id }))
       .putMailOrder(mailboxKey, id, held.storedAt);
   }
   /** The deposit-order entry of a held item (putMail writes it; also used to repair a store written without it). */
   putMailOrder(mailboxKey: string, id: string, storedAt: number): this {
-    return this.put(KEY.mailOrder(mailboxKey, storedAt, id), new Uint8Array(0));
+    return this.put(KEY.mailOrder(mailboxKey, storedAt, id), encodeMailRef({ mailboxKey, id }));
   }
   /** Deletes a held item and its index entries (`held`: its times, as stored). */
   deleteMail(mailboxKey: string, id: string, held: Pick<HeldMail, 'storedAt' | 'expiresAt'>): this {
@@ -207,92 +184,98 @@ export class SottoStore {
   ) {}
 
   /**
-   * Checks the schema version, writing it into an empty store. Throws
-   * SchemaVersionError for a store written by an unknown version.
+   * Checks the schema version, writing it into an empty store, and migrates
+   * a store of schema 1 (or finishes a migration cut short) to the current
+   * one (docs/PROTOCOL.md §16). Throws SchemaVersionError for a store
+   * written by an unknown version, and the backend's write errors (the
+   * migration then resumes at the next open).
    */
   async open(): Promise<this> {
-    const raw = await this.read(KEY.schema);
-    if (!raw) {
-      await this.commit(new Tx().putSchema(), { sync: true });
-      return this;
-    }
-    const { version } = decodeNumbers(KEY.schema, raw, ['version']);
-    if (version !== STORE_SCHEMA_VERSION) throw new SchemaVersionError(version!, STORE_SCHEMA_VERSION);
+    const schema = await this.schemaState();
+    if (schema === 'empty') await this.commit(new Tx().putSchema(), { sync: true });
+    else if (schema === 'migrate') await migrateFromSchema1({ backend: this.backend, values: this.values, names: this.names, schema: STORE_SCHEMA_VERSION });
     return this;
   }
 
-  private async read(key: string): Promise<Uint8Array | undefined> {
-    const physical = this.names.physical(key);
-    const stored = await this.backend.get(physical);
-    return stored === undefined ? undefined : this.values.decode(physical, stored);
+  /**
+   * What open() would do, without writing: 'empty' (a new store),
+   * 'current', or 'migrate' (schema 1, or a migration under way). Throws
+   * SchemaVersionError for a store of an unknown version, StoreCorruptError.
+   */
+  async schemaState(): Promise<'empty' | 'current' | 'migrate'> {
+    const version = await this.get(KEY.schema, (key, raw) => decodeNumbers(key, raw, ['version'])['version']!);
+    if (version === undefined) return 'empty';
+    if (version === MIGRATION_FROM) return 'migrate';
+    if (version !== STORE_SCHEMA_VERSION) throw new SchemaVersionError(version, STORE_SCHEMA_VERSION);
+    return (await this.get(KEY.migration, (key, raw) => decodeNumbers(key, raw, ['from']))) === undefined ? 'current' : 'migrate';
   }
 
-  /** Several values in one backend read, in the order of `keys`. */
-  private async readMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
-    const physical = keys.map((k) => this.names.physical(k));
-    const stored = await this.backend.getMany(physical);
-    return Promise.all(stored.map((v, i) => (v === undefined ? undefined : this.values.decode(physical[i]!, v))));
+  /** The record under a logical key, decoded by `decode` (given the physical key, so errors name no one in an encrypted home). */
+  private async get<T>(logical: string, decode: (key: string, raw: Uint8Array) => T): Promise<T | undefined> {
+    const key = this.names.physical(logical);
+    const stored = await this.backend.get(key);
+    return stored === undefined ? undefined : decode(key, await this.values.decode(key, stored));
   }
 
-  /** Physical keys under a logical prefix, values unread (index entries whose value is empty). */
-  private async *keysUnder(prefix: string, options: { limit?: number; gte?: string } = {}): AsyncGenerator<string> {
-    const range = { ...prefixRange(this.names.physical(prefix)), ...options, ...(options.gte === undefined ? {} : { gte: this.names.physical(options.gte) }) };
-    for await (const [key] of this.backend.entries(range)) yield key;
+  /** Several records in one backend read, in the order of `keys` (undefined where there is none). */
+  private async getMany<T>(logical: readonly string[], decode: (key: string, raw: Uint8Array) => T): Promise<(T | undefined)[]> {
+    const keys = logical.map((k) => this.names.physical(k));
+    const stored = await this.backend.getMany(keys);
+    return Promise.all(stored.map(async (v, i) => (v === undefined ? undefined : decode(keys[i]!, await this.values.decode(keys[i]!, v)))));
   }
 
-  /** Entries under a logical prefix; yields physical keys. */
-  private async *range(prefix: string, options: { limit?: number; reverse?: boolean } = {}): AsyncGenerator<[string, Uint8Array]> {
-    for await (const [key, stored] of this.backend.entries({ ...prefixRange(this.names.physical(prefix)), ...options })) yield [key, await this.values.decode(key, stored)];
+  /** Decoded entries under a logical prefix, in key order; `after`: only keys after this logical key. */
+  private async *range<T>(prefix: string, decode: (key: string, raw: Uint8Array) => T, options: { limit?: number; after?: string } = {}): AsyncGenerator<[string, T]> {
+    const range = prefixRange(this.names.physical(prefix));
+    const gte = options.after === undefined ? range.gte : `${this.names.physical(options.after)}\u0000`;
+    for await (const [key, stored] of this.backend.entries({ gte, lt: range.lt, ...(options.limit === undefined ? {} : { limit: options.limit }) })) {
+      yield [key, decode(key, await this.values.decode(key, stored))];
+    }
   }
 
   async getIdentity(ctx: CryptoContext): Promise<IdentityKeyPair | undefined> {
-    const raw = await this.read(KEY.identity);
-    return raw ? decodeIdentityKeyPair(ctx, raw) : undefined;
+    return this.get(KEY.identity, (_key, raw) => decodeIdentityKeyPair(ctx, raw));
   }
 
   async getPrekeys(): Promise<PrekeyState | undefined> {
-    const raw = await this.read(KEY.prekeys);
-    return raw ? decodePrekeyState(raw) : undefined;
+    return this.get(KEY.prekeys, (_key, raw) => decodePrekeyState(raw));
   }
 
   async getProfile(): Promise<{ name: string } | undefined> {
-    const raw = await this.read(KEY.profile);
-    return raw ? decodeProfile(KEY.profile, raw) : undefined;
+    return this.get(KEY.profile, decodeProfile);
   }
 
   /** The next free sequence number (persist the advanced value with Tx.putSeq). */
   async getSeq(): Promise<number> {
-    const raw = await this.read(KEY.seq);
-    return raw ? decodeNumbers(KEY.seq, raw, ['next'])['next']! : 1;
+    return (await this.get(KEY.seq, (key, raw) => decodeNumbers(key, raw, ['next'])['next']!)) ?? 1;
   }
 
   async getContact(name: string): Promise<ContactRecord | undefined> {
-    const raw = await this.read(KEY.contact(name));
-    return raw ? decodeContact(KEY.contact(name), raw) : undefined;
+    return this.get(KEY.contact(name), decodeContact);
   }
 
   async getContactByPeer(peerId: string): Promise<ContactRecord | undefined> {
-    const raw = await this.read(KEY.peer(peerId));
-    return raw ? this.getContact(new TextDecoder().decode(raw)) : undefined;
+    const name = await this.get(KEY.peer(peerId), (_key, raw) => new TextDecoder().decode(raw));
+    return name === undefined ? undefined : this.getContact(name);
   }
 
   async listContacts(): Promise<ContactRecord[]> {
     const out: ContactRecord[] = [];
-    for await (const [key, raw] of this.range('contact:')) out.push(decodeContact(key, raw));
+    for await (const [, contact] of this.range('contact:', decodeContact)) out.push(contact);
     return out;
   }
 
   /** Every message request, in key order. */
   async listRequests(): Promise<RequestRecord[]> {
     const out: RequestRecord[] = [];
-    for await (const [key, raw] of this.range('req:')) out.push(decodeRequest(key, raw));
+    for await (const [, request] of this.range('req:', decodeRequest)) out.push(request);
     return out;
   }
 
   /** Every blocked peer. */
   async listBlocks(): Promise<BlockRecord[]> {
     const out: BlockRecord[] = [];
-    for await (const [key, raw] of this.range('block:')) out.push(decodeBlock(key, raw));
+    for await (const [, block] of this.range('block:', decodeBlock)) out.push(block);
     return out;
   }
 
@@ -303,68 +286,65 @@ export class SottoStore {
    */
   async conversationKeys(peerId: string): Promise<string[]> {
     const out: string[] = [];
-    for (const prefix of [`msg:${peerId}:`, `msgid:${peerId}:`, `seen:${peerId}:`]) for await (const key of this.keysUnder(prefix)) out.push(key);
+    for (const prefix of [`msg:${peerId}:`, `msgid:${peerId}:`, `seen:${peerId}:`]) {
+      const range = prefixRange(this.names.physical(prefix));
+      for await (const [key] of this.backend.entries(range)) out.push(key);
+    }
     return out;
   }
 
   async getSession(peerId: string): Promise<SessionRecord | undefined> {
-    const raw = await this.read(KEY.session(peerId));
-    if (!raw) return undefined;
-    try {
-      return decodeSessionRecord(raw);
-    } catch (err) {
-      throw new StoreCorruptError(KEY.session(peerId), err instanceof Error ? err.message : 'undecodable');
-    }
+    return this.get(KEY.session(peerId), (key, raw) => {
+      try {
+        return decodeSessionRecord(raw);
+      } catch (err) {
+        throw new StoreCorruptError(key, err instanceof Error ? err.message : 'undecodable');
+      }
+    });
   }
 
   /** A conversation, oldest first. */
   async listMessages(peerId: string): Promise<MessageRecord[]> {
     const out: MessageRecord[] = [];
-    for await (const [key, raw] of this.range(`msg:${peerId}:`)) out.push(decodeMessage(key, raw));
+    for await (const [, message] of this.range(`msg:${peerId}:`, decodeMessage)) out.push(message);
     return out;
   }
 
   async getMessage(peerId: string, id: string): Promise<MessageRecord | undefined> {
-    const index = await this.read(KEY.messageId(peerId, id));
-    if (!index) return undefined;
-    const { seq } = decodeNumbers(KEY.messageId(peerId, id), index, ['seq']);
-    const raw = await this.read(KEY.message(peerId, seq!));
-    return raw ? decodeMessage(KEY.message(peerId, seq!), raw) : undefined;
+    const index = await this.get(KEY.messageId(peerId, id), decodeMessageIndex);
+    return index === undefined ? undefined : this.get(KEY.message(peerId, index.seq), decodeMessage);
   }
 
-  /** Ids of every message stored for a contact (from the id index). */
+  /** Ids of every message stored for a contact (from the id index's values). */
   async listMessageIds(peerId: string): Promise<string[]> {
-    const prefix = this.names.physical(`msgid:${peerId}:`);
     const out: string[] = [];
-    for await (const [key] of this.backend.entries(prefixRange(prefix))) out.push(key.slice(prefix.length));
+    for await (const [, index] of this.range(`msgid:${peerId}:`, decodeMessageIndex)) out.push(index.id);
     return out;
   }
 
   async getMail(mailboxKey: string, id: string): Promise<HeldMail | undefined> {
-    const raw = await this.read(KEY.mail(mailboxKey, id));
-    return raw ? decodeHeldMail(KEY.mail(mailboxKey, id), raw) : undefined;
+    return this.get(KEY.mail(mailboxKey, id), decodeHeld);
   }
 
   /** Several held items under one mailbox key in one read, in the order of `ids` (undefined for one not held). */
   async getMailMany(mailboxKey: string, ids: readonly string[]): Promise<(HeldMail | undefined)[]> {
-    const keys = ids.map((id) => KEY.mail(mailboxKey, id));
-    const raw = await this.readMany(keys);
-    return raw.map((r, i) => (r ? decodeHeldMail(keys[i]!, r) : undefined));
+    return this.getMany(
+      ids.map((id) => KEY.mail(mailboxKey, id)),
+      decodeHeld,
+    );
   }
 
   /**
    * Mail held under one mailbox key, up to `limit` items, in deposit order
-   * (storedAt, then id): a sender's long backlog comes back in the order it
-   * was sent, which the recipient's ratchet needs (it keeps a bounded number
-   * of skipped keys). With `after`, only items that come after that one in
-   * deposit order.
+   * (storedAt, then the item id as stored: hashed in an encrypted home): a
+   * sender's long backlog comes back in the order it was sent, which the
+   * recipient's ratchet needs (it keeps a bounded number of skipped keys).
+   * With `after`, only items that come after that one in deposit order.
    */
   async listMail(mailboxKey: string, limit: number, after?: MailPosition): Promise<{ id: string; held: HeldMail }[]> {
-    const prefix = `mboxord:${mailboxKey}:`;
-    // The smallest key greater than the position's own index entry.
-    const start = after ? { gte: `${KEY.mailOrder(mailboxKey, after.storedAt, after.id)}\u0000` } : {};
     const ids: string[] = [];
-    for await (const key of this.keysUnder(prefix, { limit, ...start })) ids.push(key.slice(key.lastIndexOf(':') + 1));
+    const position = after ? { after: KEY.mailOrder(mailboxKey, after.storedAt, after.id) } : {};
+    for await (const [, ref] of this.range(`mboxord:${mailboxKey}:`, decodeMailRef, { limit, ...position })) ids.push(ref.id);
     const held = await this.getMailMany(mailboxKey, ids);
     const out: { id: string; held: HeldMail }[] = [];
     ids.forEach((id, i) => {
@@ -376,56 +356,51 @@ export class SottoStore {
   /** Keys ("<mailbox key>:<id>") of the held items that have a deposit-order entry. */
   async mailOrderIds(): Promise<Set<string>> {
     const ids = new Set<string>();
-    for await (const key of this.keysUnder('mboxord:')) {
-      const [, mailboxKey, , id] = key.split(':') as [string, string, string, string];
-      ids.add(`${mailboxKey}:${id}`);
-    }
+    for await (const [, ref] of this.range('mboxord:', decodeMailRef)) ids.add(`${ref.mailboxKey}:${ref.id}`);
     return ids;
   }
 
   /** Every held item's key, id, size and expiry (to rebuild a mailbox's counters at start). */
   async *scanMail(): AsyncGenerator<{ mailboxKey: string; id: string; bytes: number; storedAt: number; expiresAt: number; stranger: boolean }> {
-    for await (const [key, raw] of this.range('mbox:')) {
-      const [, mailboxKey, id] = key.split(':') as [string, string, string];
-      const held = decodeHeldMail(key, raw);
-      yield { mailboxKey, id, bytes: held.item.length, storedAt: held.storedAt, expiresAt: held.expiresAt, stranger: held.stranger === true };
+    for await (const [, held] of this.range('mbox:', decodeHeldMail)) {
+      yield { mailboxKey: held.mailboxKey, id: held.id, bytes: held.item.length, storedAt: held.storedAt, expiresAt: held.expiresAt, stranger: held.stranger === true };
     }
   }
 
   /** Held items that expired before `now`, oldest first. */
   async listExpiredMail(now: number, limit: number): Promise<{ mailboxKey: string; id: string; expiresAt: number }[]> {
     const out: { mailboxKey: string; id: string; expiresAt: number }[] = [];
-    for await (const [key] of this.backend.entries({ gte: 'mboxexp:', lt: `mboxexp:${pad(now)}`, limit })) {
-      const [, expiresAt, mailboxKey, id] = key.split(':') as [string, string, string, string];
-      out.push({ mailboxKey, id, expiresAt: Number(expiresAt) });
+    // The expiry time is in clear in the key (its first component), so the range ends at `now`.
+    const end = this.names.physical(`mboxexp:${padNumber(now)}`);
+    for await (const [key, stored] of this.backend.entries({ ...prefixRange('mboxexp:'), lt: end, limit })) {
+      const ref = decodeMailRef(key, await this.values.decode(key, stored));
+      out.push({ ...ref, expiresAt: Number(key.slice('mboxexp:'.length, key.indexOf(':', 'mboxexp:'.length))) });
     }
     return out;
   }
 
   async listOutbox(): Promise<OutboxEntry[]> {
     const out: OutboxEntry[] = [];
-    for await (const [key, raw] of this.range('outbox:')) out.push(decodeOutbox(key, raw));
+    for await (const [, entry] of this.range('outbox:', decodeOutbox)) out.push(entry);
     return out;
   }
 
   async getSeen(peerId: string, hash: string): Promise<SeenRecord | undefined> {
-    const raw = await this.read(KEY.seen(peerId, hash));
-    return raw ? decodeSeen(KEY.seen(peerId, hash), raw) : undefined;
+    return (await this.get(KEY.seen(peerId, hash), decodeSeen))?.record;
   }
 
   /** A contact's seen-envelope markers, by envelope hash (for `sotto export`). */
   async listSeen(peerId: string): Promise<{ hash: string; record: SeenRecord }[]> {
-    const prefix = this.names.physical(`seen:${peerId}:`);
     const out: { hash: string; record: SeenRecord }[] = [];
-    for await (const [key, raw] of this.range(`seen:${peerId}:`)) out.push({ hash: key.slice(prefix.length), record: decodeSeen(key, raw) });
+    for await (const [, seen] of this.range(`seen:${peerId}:`, decodeSeen)) out.push(seen);
     return out;
   }
 
   /** Keys (physical: delete them with Tx.deleteRaw) of seen markers older than `before` (ms). */
   async listSeenBefore(before: number, limit: number): Promise<string[]> {
     const out: string[] = [];
-    for await (const [key, raw] of this.range('seen:')) {
-      if (decodeSeen(key, raw).at < before) {
+    for await (const [key, seen] of this.range('seen:', decodeSeen)) {
+      if (seen.record.at < before) {
         out.push(key);
         if (out.length >= limit) break;
       }
