@@ -129,7 +129,6 @@ export function terminalLine(text: string): string {
 }
 
 /** Code points JSON.stringify leaves as they are but a terminal may act on: DEL, C1 controls, bidi controls, U+2028, U+2029. */
-// eslint-disable-next-line no-control-regex
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
