@@ -21,7 +21,7 @@ import type { MailProgress } from '../../src/node/core/core.ts';
 import { editLine } from '../../src/app/chat/line-input.tsx';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testClock } from '../helpers/context.ts';
-import { Home } from '../helpers/homes.ts';
+import { Home, homesOnOneHub } from '../helpers/homes.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
 import { ManualScheduler, settle } from '../helpers/scheduler.ts';
 
@@ -200,12 +200,8 @@ describe('chat controller and screen', () => {
   });
 
   test('a contact whose identity key changed is flagged in the list and the conversation', async () => {
-    const hub = new MemoryHub();
-    const clock = testClock();
-    const scheduler = new ManualScheduler(clock);
-    const alice = await new Home('alice', hub, clock, scheduler).init();
-    const bob = await new Home('bob', hub, clock, scheduler).init();
-    const mallory = await new Home('mallory', hub, clock, scheduler).init();
+    const { hub, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'mallory');
+    const [alice, bob, mallory] = homes as [Home, Home, Home];
     const chat = await chatOf(alice, hub);
     await chat.submit(`/add bob ${bob.peerId}`);
     // Bob's name now points at another key: refused in the chat, accepted on purpose.
@@ -223,12 +219,8 @@ describe('chat controller and screen', () => {
   });
 
   test('nothing from another peer reaches the terminal: a hostile message, a lookalike name, a notice quoting text', async () => {
-    const hub = new MemoryHub();
-    const clock = testClock();
-    const scheduler = new ManualScheduler(clock);
-    const alice = await new Home('alice', hub, clock, scheduler).init();
-    const bob = await new Home('bob', hub, clock, scheduler).init();
-    const mallory = await new Home('mallory', hub, clock, scheduler).init();
+    const { hub, clock, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'mallory');
+    const [alice, bob, mallory] = homes as [Home, Home, Home];
     const chat = await chatOf(alice, hub);
     await chat.submit(`/add bob ${bob.peerId}`);
     clock.advance(1000);

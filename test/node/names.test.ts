@@ -24,11 +24,9 @@ import { SottoStore, Tx } from '../../src/node/store/store.ts';
 import { exportArchive, readArchive, restoreSnapshot } from '../../src/node/backup/snapshot.ts';
 import { messengerApi } from '../../src/app/api.ts';
 import { buildConfusablesTable, CONFUSABLES_SOURCE, CONFUSABLES_TABLE, CONFUSABLES_VERSION, confusablesJson } from '../../scripts/confusables.ts';
-import { testClock, testContext } from '../helpers/context.ts';
-import { Home } from '../helpers/homes.ts';
+import { testContext } from '../helpers/context.ts';
+import { type Home, homesOnOneHub } from '../helpers/homes.ts';
 import { rawInvite } from '../helpers/invites.ts';
-import { MemoryHub } from '../helpers/memory-network.ts';
-import { ManualScheduler } from '../helpers/scheduler.ts';
 import { pair } from '../helpers/parties.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -95,11 +93,7 @@ describe('contact names: the rules', () => {
 
 describe('contact names: where they enter', () => {
   test('addContact refuses each broken rule with the typed error and writes nothing; a name is stored in NFC', async () => {
-    const hub = new MemoryHub();
-    const clock = testClock();
-    const scheduler = new ManualScheduler(clock);
-    const alice = await new Home('alice', hub, clock, scheduler).init();
-    const bob = await new Home('bob', hub, clock, scheduler).init();
+    const [alice, bob] = (await homesOnOneHub('alice', 'bob')).homes as [Home, Home];
     await alice.messenger.addContact('bob', bob.peerId);
     const before = await alice.rawDump();
     for (const [what, name, kind] of REFUSED) {
@@ -195,11 +189,8 @@ describe('contact names: lookalikes', () => {
   });
 
   test('the API flags a lookalike contact (confusableWith) when added and in the list; the add itself succeeds', async () => {
-    const hub = new MemoryHub();
-    const clock = testClock();
-    const scheduler = new ManualScheduler(clock);
-    const alice = await new Home('alice', hub, clock, scheduler).init();
-    const bob = await new Home('bob', hub, clock, scheduler).init();
+    const { clock, homes } = await homesOnOneHub('alice', 'bob');
+    const [alice, bob] = homes as [Home, Home];
     const api = messengerApi(alice.messenger, primitives, () => []);
     assert.equal((await api.addContact('bob', bob.peerId, false)).confusableWith, undefined);
     clock.advance(1000);
