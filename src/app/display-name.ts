@@ -9,17 +9,19 @@
  */
 import { codePointMarker, terminalLine } from './terminal-text.ts';
 
-/** Code points drawn as nothing: format characters and default-ignorable ones (bidi controls are already markers). */
-const INVISIBLE = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+/** Code points a name never shows as themselves: controls (C0, DEL, C1), line and paragraph separators, format characters (bidi controls among them) and default-ignorable ones. */
+const HIDDEN = /[\p{Cc}\p{Zl}\p{Zp}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
 /**
- * A name as any view shows it: safe for a terminal (terminalLine), with
- * every invisible code point (zero-width space, joiner, BOM, soft hyphen,
- * …) and bidi control shown as a marker such as "⟨U+200B⟩", so two names
- * that differ only invisibly look different.
+ * A name as any view shows it: every control, bidi control and invisible
+ * code point (zero-width space, joiner, BOM, soft hyphen, …) as a marker
+ * such as "⟨U+200B⟩", so two names that differ only in what cannot be seen
+ * look different, and nothing in a name can act on a terminal (what is left
+ * goes through terminalLine too). A name stored under earlier rules may hold
+ * such code points; a valid name holds none and shows as it is.
  */
 export function displayName(name: string): string {
-  return terminalLine(name).replace(INVISIBLE, codePointMarker);
+  return terminalLine(name.replace(HIDDEN, codePointMarker));
 }
 
 /** The short note a list puts after a name that looks like `other`'s: `looks like "alice"`. */

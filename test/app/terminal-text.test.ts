@@ -90,11 +90,13 @@ describe('terminal text', () => {
 });
 
 describe('names in every view', () => {
-  test('displayName removes escapes and shows bidi, zero-width and other invisible characters', () => {
+  test('displayName shows controls, bidi, zero-width and other invisible characters as markers', () => {
     assert.equal(displayName('alice'), 'alice');
     assert.equal(displayName('\u202Egnp.exe'), '⟨U+202E⟩gnp.exe');
     assert.equal(displayName('b\u200Bob\uFEFF\u00AD'), 'b⟨U+200B⟩ob⟨U+FEFF⟩⟨U+00AD⟩');
-    assert.equal(displayName(`bob${ESC}]0;x${BEL}\n`), 'bob ');
+    assert.equal(displayName(`bob${ESC}]0;x${BEL}\n`), 'bob⟨U+001B⟩]0;x⟨U+0007⟩⟨U+000A⟩');
+    assert.equal(displayName('bob\u0085'), 'bob⟨U+0085⟩', 'a C1 control (allowed in names before) does not vanish');
+    assertInert(displayName(`\u009b2J${ESC}[31m\uD800`), false);
     assert.notEqual(displayName('bob'), displayName('bob\u2060'), 'names that differ only invisibly look different');
   });
 

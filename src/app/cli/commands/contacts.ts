@@ -52,7 +52,7 @@ export function registerContacts(program: Command, cli: Cli): void {
     .command('list')
     .description('list contacts (and peers that wrote to you before you added them)')
     .option('--json', 'print [{"name","peerId","verified","added","online","unread"}], with "keyChangedAt" and "confusableWith" when set')
-    .addHelpText('after', '\nNames are shown with terminal controls removed and invisible or bidi characters as ⟨U+200B⟩;\na name that looks like another contact\'s is marked (looks like "NAME").\n\nExample:\n  $ sotto contacts list\n  bob\t12D3KooW...\tverified')
+    .addHelpText('after', '\nNames show control, invisible and bidi characters as markers such as ⟨U+200B⟩;\na name that looks like another contact\'s is marked (looks like "NAME").\n\nExample:\n  $ sotto contacts list\n  bob\t12D3KooW...\tverified')
     .action(async (options: { json?: boolean }) => {
       const list = await withApi(cli.home(), cli.clock, (api) => api.listContacts());
       print(cli, list, options.json, () => list.map(contactListLine));
