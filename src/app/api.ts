@@ -7,6 +7,7 @@ import type { Primitives } from '../crypto/primitives/types.ts';
 import { formatSafetyNumber, identityDigits } from '../crypto/safety-number.ts';
 import type { Messenger, SendResult } from '../node/messaging/messenger.ts';
 import type { ContactRecord, MessageRecord, RequestRecord } from '../node/store/records.ts';
+import { lookalikes } from '../node/contacts/names.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 
 /** `sotto id`. */
@@ -58,6 +59,12 @@ export interface ContactLine {
   readonly unread: number;
   /** When the user accepted a new identity key for this name, until they verify it again. */
   readonly keyChangedAt?: number;
+  /**
+   * The name of another contact this one's name looks like (same UTS #39
+   * skeleton, src/node/contacts/names.ts): the earliest added of them.
+   * Absent when it looks like no other.
+   */
+  readonly confusableWith?: string;
 }
 
 /** The operations of the `sotto` commands on one home. */
@@ -89,7 +96,7 @@ export interface SottoApi {
   deleteMessages(name: string, messageId: string | null): Promise<{ deleted: number }>;
 }
 
-const contactLine = (c: ContactRecord, online: boolean, unread: number): ContactLine => ({
+const contactLine = (c: ContactRecord, online: boolean, unread: number, confusableWith: string | undefined): ContactLine => ({
   name: c.name,
   peerId: c.peerId,
   verified: c.verified,
@@ -97,6 +104,7 @@ const contactLine = (c: ContactRecord, online: boolean, unread: number): Contact
   online,
   unread,
   ...(c.keyChangedAt === undefined ? {} : { keyChangedAt: c.keyChangedAt }),
+  ...(confusableWith === undefined ? {} : { confusableWith }),
 });
 const historyLine = (m: MessageRecord): HistoryLine => ({
   id: m.id,
@@ -115,11 +123,17 @@ const requestLine = (r: RequestRecord): RequestLine => ({ peerId: r.peerId, clai
  * empty/false when no node runs).
  */
 export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[], isOnline: (peerId: string) => boolean = () => false): SottoApi {
-  const line = async (c: ContactRecord): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId));
+  const lineAmong = async (c: ContactRecord, similar: ReadonlyMap<string, string>): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId), similar.get(c.name));
+  // One contact's line, flagged when its name looks like another contact's.
+  const line = async (c: ContactRecord): Promise<ContactLine> => lineAmong(c, lookalikes(await messenger.contacts()));
   return {
     id: async () => ({ peerId: messenger.peerId, name: (await messenger.profile()).name, addresses: addresses(), safetyNumber: formatSafetyNumber(identityDigits(primitives, messenger.identity.public.signingKey)) }),
     addContact: async (name, peerId, acceptNewKey) => line(await messenger.addContact(name, peerId, { acceptNewKey })),
-    listContacts: async () => Promise.all((await messenger.contacts()).map(line)),
+    listContacts: async () => {
+      const all = await messenger.contacts();
+      const similar = lookalikes(all);
+      return Promise.all(all.map((c) => lineAmong(c, similar)));
+    },
     send: (name, text, waitMs) => messenger.send(name, text, { waitMs }),
     history: async (name) => {
       const lines = (await messenger.history(name)).map(historyLine);

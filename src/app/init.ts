@@ -2,6 +2,7 @@
  * `sotto init`: creates the identity of a home. Never overwrites one: a home
  * that has an identity (or a running node) answers AlreadyInitialisedError.
  */
+import { checkContactName } from '../node/contacts/names.ts';
 import { AlreadyInitialisedError } from '../node/errors.ts';
 import { Messenger } from '../node/messaging/messenger.ts';
 import { openLevelStore, probeLevelStore } from '../node/store/level.ts';
@@ -16,9 +17,12 @@ import { newPassphrase, PASSPHRASE_ENV } from './passphrase.ts';
  * encrypted at rest with a new passphrase (from `passphrase`, by default
  * $SOTTO_PASSPHRASE or typed twice) unless `encrypt` is false
  * (--no-passphrase); resolves to its peer id. Throws UnsafeHomeError (nothing
- * touched), AlreadyInitialisedError.
+ * touched), AlreadyInitialisedError. A name that is neither '' nor a valid contact
+ * name is refused (InvalidContactNameError) before anything is asked or
+ * written.
  */
 export async function initHome(home: HomePaths, name: string, clock: () => number, encrypt: boolean, passphrase: () => Promise<string> = newPassphrase(PASSPHRASE_ENV)): Promise<string> {
+  if (name !== '') checkContactName(name);
   await ensureHome(home);
   if (await nodeIsRunning(home.socket)) throw new AlreadyInitialisedError((await controlClient(home.socket).id()).peerId);
   const ctx = await nodeCryptoContext(clock);

@@ -115,7 +115,7 @@ export function inviteMethods(messenger: Messenger, primitives: Primitives, list
     addInvite: async (text, name, acceptNewKey) => {
       const invite = await decodeInvite(primitives, text);
       if (invite.peerId === messenger.peerId) throw new OwnInviteError();
-      if (name === null && invite.name === '') throw new InvalidContactNameError('', 'the invite carries no name, so give one');
+      if (name === null && invite.name === '') throw new InvalidContactNameError('', 'empty', 'the invite carries no name, so give one');
       return line(await messenger.addContact(name ?? invite.name, invite.peerId, { acceptNewKey, addresses: invite.addresses }));
     },
     safetyNumber: async (name) => {

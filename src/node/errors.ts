@@ -53,10 +53,17 @@ export class UnknownContactError extends SottoError {
   }
 }
 
-/** A contact name is empty, too long or contains control characters. */
+/** Why a contact name is refused (docs/PROTOCOL.md §23, "Names"). */
+export type ContactNameProblem = 'empty' | 'too-long' | 'malformed' | 'control' | 'bidi' | 'invisible' | 'spaces' | 'peer-id';
+
+/**
+ * A contact name breaks the rules of src/node/contacts/names.ts: `kind`
+ * says which. The message never repeats the name (it may come from
+ * another peer); `contact` holds it for the caller.
+ */
 export class InvalidContactNameError extends SottoError {
   override readonly name = 'InvalidContactNameError';
-  constructor(readonly contact: string, readonly reason: string) {
+  constructor(readonly contact: string, readonly kind: ContactNameProblem, readonly reason: string) {
     super(`invalid contact name: ${reason}`);
   }
 }

@@ -21,7 +21,7 @@ import type { MailProgress } from '../../src/node/core/core.ts';
 import { editLine } from '../../src/app/chat/line-input.tsx';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testClock } from '../helpers/context.ts';
-import { Home } from '../helpers/homes.ts';
+import { Home, homesOnOneHub } from '../helpers/homes.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
 import { ManualScheduler, settle } from '../helpers/scheduler.ts';
 
@@ -100,6 +100,16 @@ describe('chat layout', () => {
     assert.match(label, /^● a very/);
     assert.match(label, / ✓ ! \(12\)$/);
     assert.equal(contactLabel({ name: 'bob', peerId: PEER, verified: false, added: true, online: false, unread: 0 }, 22), '○ bob');
+  });
+
+  test('a message or name from another peer is laid out without its escapes, and measures as what is shown', () => {
+    const hostile = msg({ direction: 'in', text: '\x1b]0;owned\x07hello \x1b[31mworld\x1b[0m\u009b2J \u202Egnp.exe', status: 'received' });
+    const plain = msg({ direction: 'in', text: 'hello world ⟨U+202E⟩gnp.exe', status: 'received' });
+    assert.deepEqual(conversationLines([hostile], 20, 10), conversationLines([plain], 20, 10));
+    const label = contactLabel({ name: '\u202Eevil\u200Bname that is long', peerId: PEER, verified: false, added: true, online: true, unread: 0, confusableWith: 'bob' }, 22);
+    assert.ok([...label].length <= 22, label);
+    assert.match(label, /^● ⟨U\+202E⟩evil⟨U\+20…/);
+    assert.match(label, / ≈$/, 'a lookalike name is marked; the marks are never cut');
   });
 });
 
@@ -190,12 +200,8 @@ describe('chat controller and screen', () => {
   });
 
   test('a contact whose identity key changed is flagged in the list and the conversation', async () => {
-    const hub = new MemoryHub();
-    const clock = testClock();
-    const scheduler = new ManualScheduler(clock);
-    const alice = await new Home('alice', hub, clock, scheduler).init();
-    const bob = await new Home('bob', hub, clock, scheduler).init();
-    const mallory = await new Home('mallory', hub, clock, scheduler).init();
+    const { hub, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'mallory');
+    const [alice, bob, mallory] = homes as [Home, Home, Home];
     const chat = await chatOf(alice, hub);
     await chat.submit(`/add bob ${bob.peerId}`);
     // Bob's name now points at another key: refused in the chat, accepted on purpose.
@@ -209,6 +215,40 @@ describe('chat controller and screen', () => {
     const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
     assert.match(screen, /● bob !/);
     assert.match(screen, /⚠ bob's identity key changed/);
+    chat.stop();
+  });
+
+  test('nothing from another peer reaches the terminal: a hostile message, a lookalike name, a notice quoting text', async () => {
+    const { hub, clock, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'mallory');
+    const [alice, bob, mallory] = homes as [Home, Home, Home];
+    const chat = await chatOf(alice, hub);
+    await chat.submit(`/add bob ${bob.peerId}`);
+    clock.advance(1000);
+    // Mallory is added under a name with a Cyrillic о: added, and flagged at once.
+    await chat.submit(`/add b\u043Eb ${mallory.peerId}`);
+    assert.equal(chat.getState().noticeIsError, true);
+    assert.match(chat.getState().notice.join('\n'), /"bоb" looks like your contact "bob"/);
+    await mallory.messenger.addContact('alice', alice.peerId);
+    const hostile = 'pay \x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07now\x1b]0;owned\x07 \x1b]8;;https://evil.example/\x1b\\https://bank.example/\x1b]8;;\x1b\\ \u009b2J\x1bP$q\x1b\\\u202Egnp.exe';
+    await mallory.messenger.send('alice', hostile);
+    await quiet(scheduler, chat);
+    assert.equal(chat.getState().selected, 'b\u043Eb');
+    assert.equal(chat.getState().messages[0]!.text, hostile, 'the stored text is exact');
+    // A notice quoting pasted text (here an unknown command) is drawn through the same filter.
+    await chat.submit('/x\x1b]0;owned\x07');
+    assert.match(chat.getState().notice[0]!, /owned/);
+    const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+    // Only ink's own colour codes may remain; none of the peer's sequences, payloads or controls.
+    // eslint-disable-next-line no-control-regex
+    const text = screen.replace(/\x1b\[[0-9;]*m/g, '');
+    // eslint-disable-next-line no-control-regex
+    assert.ok(!/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(text), JSON.stringify(text));
+    assert.ok(!text.includes('owned') && !text.includes('Y3Vyb') && !text.includes('evil.example'));
+    assert.match(text, /< pay now https:\/\/bank\.example\/ ⟨U\+202E⟩gnp\.exe/);
+    assert.match(text, /● bоb ≈/);
+    assert.match(text, /⚠ this name looks like "bob"/);
+    const rows = text.split('\n');
+    assert.ok(rows.length <= 24 && rows.every((r) => [...r].length <= 80), 'the layout holds');
     chat.stop();
   });
 

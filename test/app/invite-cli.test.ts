@@ -69,15 +69,16 @@ test('an invite adds a reachable contact; verify marks it verified; a tampered i
   assert.deepEqual(after.map((c) => [c.name, c.verified]), [['alice', true]]);
 
   // A changed character: a bad signature (or a bad field); a changed prefix; both are refused with a hint.
-  const [forged, mangled, noConfirm] = await Promise.all([
+  const [forged, mangled] = await Promise.all([
     sotto(homeB, ['contacts', 'add', '--invite', tamper(invite, 60), 'mallory']),
     sotto(homeB, ['contacts', 'add', '--invite', `X${invite}`, 'mallory']),
-    sotto(homeA, ['verify', peerBOf(await sotto(homeB, ['id', '--json']))]),
   ]);
   assertCliError(forged, /invalid invite|bad signature/);
   assertCliError(mangled, /invalid invite: it does not start with SOTTO:/);
-  // alice has bob only as "wrote to you first" (named by his peer id); without a terminal, --yes is needed.
-  assertCliError(noConfirm, /not a terminal/);
+  // bob wrote to alice first: a request she accepts; without a terminal, verifying him needs --yes.
+  const peerB = peerBOf(await sotto(homeB, ['id', '--json']));
+  assert.equal((await sotto(homeA, ['requests', 'accept', peerB])).stdout.trim(), `accepted bob ${peerB}`);
+  assertCliError(await sotto(homeA, ['verify', 'bob']), /not a terminal/);
 
   // SIGTERM reaches the node through the launcher (kill -9 in after() would leave it running a while).
   assert.deepEqual(await Promise.all([nodeA.stop(), nodeB.stop()]), [0, 0]);

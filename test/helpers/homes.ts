@@ -10,9 +10,9 @@ import type { KeyNames } from '../../src/node/store/keys.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import type { MessageRecord } from '../../src/node/store/records.ts';
-import { testContext, type TestClock } from './context.ts';
-import type { MemoryHub } from './memory-network.ts';
-import type { ManualScheduler } from './scheduler.ts';
+import { testClock, testContext, type TestClock } from './context.ts';
+import { MemoryHub } from './memory-network.ts';
+import { ManualScheduler } from './scheduler.ts';
 
 /** One Sotto home in memory. */
 export class Home {
@@ -66,4 +66,14 @@ export class Home {
     for await (const [key, value] of this.backend.entries({ gte: '', lt: '\uffff' })) out += `${key}=${Buffer.from(value).toString('latin1')}\n`;
     return out;
   }
+}
+
+/** Homes named `names` on one new in-memory network, initialised and online, with the clock and scheduler they share. */
+export async function homesOnOneHub(...names: string[]): Promise<{ hub: MemoryHub; clock: TestClock; scheduler: ManualScheduler; homes: Home[] }> {
+  const hub = new MemoryHub();
+  const clock = testClock();
+  const scheduler = new ManualScheduler(clock);
+  const homes: Home[] = [];
+  for (const name of names) homes.push(await new Home(name, hub, clock, scheduler).init());
+  return { hub, clock, scheduler, homes };
 }

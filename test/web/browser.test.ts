@@ -108,6 +108,13 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     const sent = await sotto(deskHome, ['send', 'alice', 'hello from the terminal', '--wait', '20']);
     assert.equal(sent.stdout.trim(), 'delivered', sent.stdout + sent.stderr);
     await waitForMessage(alice, 'hello from the terminal', /received|read/);
+    // Text from another peer is isolated on the page and shows its bidi controls: a body has dir="auto", a name is a <bdi>.
+    const sneaky = await sotto(deskHome, ['send', 'alice', 'see \u202Egnp.exe', '--wait', '20']);
+    assert.equal(sneaky.stdout.trim(), 'delivered', sneaky.stdout + sneaky.stderr);
+    const body = alice.getByTestId('message-text').filter({ hasText: 'see ⟨U+202E⟩gnp.exe' });
+    await body.waitFor();
+    assert.equal(await body.getAttribute('dir'), 'auto');
+    assert.equal(await alice.getByTestId('contact').filter({ hasText: 'desk' }).locator('bdi.name').textContent(), 'desk');
     // The desktop saw its own message read once the browser showed it.
     await assertEventually(async () => {
       const mine = (JSON.parse((await sotto(deskHome, ['history', 'alice', '--json'])).stdout) as { text: string; status: string }[]).find((m) => m.text === 'hello from the terminal');

@@ -7,6 +7,7 @@
  */
 import type { ContactLine, HistoryLine, SottoApi } from '../api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
+import { displayName, lookalikeWarning } from '../display-name.ts';
 
 /** Characters of an invite per line of the information area: it fits 80 columns whole, where one line would be cut. */
 export const INVITE_NOTICE_WIDTH = 76;
@@ -167,8 +168,10 @@ export class ChatController {
     if (name !== undefined && /^12D3KooW/.test(target)) added = (await this.backend.api.addContact(name, target, false)).name;
     else if (this.backend.addFromInvite) added = await this.backend.addFromInvite(target, name);
     else return this.set({ notice: ['Give a name and a peer id: /add NAME PEERID'], noticeIsError: true });
-    this.set({ selected: added, notice: [`Added ${added}.`], noticeIsError: false });
+    this.set({ selected: added, notice: [`Added ${displayName(added)}.`], noticeIsError: false });
     await this.refresh();
+    const other = this.state.contacts.find((c) => c.name === added)?.confusableWith;
+    if (other !== undefined) this.set({ notice: [`Added ${displayName(added)}.`, `Warning: ${lookalikeWarning(added, other)}.`], noticeIsError: true });
   }
 
   private async showInvite(): Promise<void> {
@@ -184,8 +187,9 @@ export class ChatController {
     if (name === undefined) return this.set({ notice: ['No conversation open.'], noticeIsError: true });
     if (!this.backend.verify) return this.set({ notice: ['Verification is not available here: run "sotto verify NAME".'], noticeIsError: true });
     const result = await this.backend.verify(name, confirm);
-    const lines = [`Safety number with ${name}:`, result.safetyNumber];
-    lines.push(result.verified ? `${name} is verified.` : `Compare it with ${name}'s screen; if it matches, type /verify yes.`);
+    const shown = displayName(name);
+    const lines = [`Safety number with ${shown}:`, result.safetyNumber];
+    lines.push(result.verified ? `${shown} is verified.` : `Compare it with ${shown}'s screen; if it matches, type /verify yes.`);
     this.set({ notice: lines, noticeIsError: false });
     await this.refresh();
   }

@@ -4,6 +4,8 @@
  * No terminal and no React here, so it is tested as plain functions.
  */
 import type { ContactLine, HistoryLine } from '../api.ts';
+import { displayName } from '../display-name.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** The state of a message as the chat shows it. */
 export function messageState(m: HistoryLine): string {
@@ -24,12 +26,18 @@ export function messageState(m: HistoryLine): string {
   }
 }
 
-/** A contact in the list: online dot, name, verified mark, unread count, warning. */
+/**
+ * A contact in the list: online dot, name (displayName: nothing in it can
+ * reach the terminal), verified mark, "≈" when the name looks like another
+ * contact's, "!" after a key change, unread count. The name is cut, never
+ * the marks.
+ */
 export function contactLabel(c: ContactLine, width: number): string {
   const dot = c.online ? '●' : '○';
-  const marks = `${c.verified ? ' ✓' : ''}${c.keyChangedAt !== undefined ? ' !' : ''}${c.unread > 0 ? ` (${c.unread})` : ''}`;
+  const marks = `${c.verified ? ' ✓' : ''}${c.confusableWith !== undefined ? ' ≈' : ''}${c.keyChangedAt !== undefined ? ' !' : ''}${c.unread > 0 ? ` (${c.unread})` : ''}`;
   const room = Math.max(1, width - 2 - marks.length);
-  const name = c.name.length > room ? `${c.name.slice(0, room - 1)}…` : c.name;
+  const shown = [...displayName(c.name)];
+  const name = shown.length > room ? `${shown.slice(0, room - 1).join('')}…` : shown.join('');
   return `${dot} ${name}${marks}`;
 }
 
@@ -71,7 +79,8 @@ export interface ConversationLine {
 }
 
 /**
- * The last `height` lines of a conversation wrapped to `width`: each message
+ * The last `height` lines of a conversation wrapped to `width` (the text
+ * through terminalText first, so what is measured is what is shown): each message
  * as "HH:MM > text" (sent) or "HH:MM < text" (received), then, for sent
  * messages, its state right-aligned on the last line when it fits, else on
  * a line of its own.
@@ -82,7 +91,7 @@ export function conversationLines(messages: readonly HistoryLine[], width: numbe
   const bodyWidth = Math.max(1, width - prefixWidth);
   for (const m of messages) {
     const arrow = m.direction === 'in' ? '<' : '>';
-    const body = wrap(m.text, bodyWidth);
+    const body = wrap(terminalText(m.text), bodyWidth);
     const state = messageState(m);
     body.forEach((part, i) => {
       const prefix = i === 0 ? `${clockTime(m.timestamp)} ${arrow} ` : ' '.repeat(prefixWidth);

@@ -2,12 +2,17 @@
  * The chat drawn with ink: a header, the contact list on the left (online
  * dot, verified mark, unread count), the open conversation on the right with
  * each message's state, an information area, and the input line. Laid out
- * for any terminal from 80×24 up; the layout itself is ./format.ts.
+ * for any terminal from 80×24 up; the layout itself is ./format.ts. Every
+ * string that may come from another peer (names, messages, notices that
+ * quote an error, progress) reaches ink through displayName, terminalText
+ * or terminalLine, so nothing in it can drive the terminal.
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { ChatController, ChatState } from './controller.ts';
 import { contactLabel, conversationLines } from './format.ts';
+import { displayName, lookalikeNote } from '../display-name.ts';
+import { terminalLine } from '../terminal-text.ts';
 import { LineInput } from './line-input.tsx';
 
 /** Width of the contact list, in columns (borders included). */
@@ -38,13 +43,14 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
   const convWidth = width - CONTACTS_WIDTH - 2;
   const open = state.contacts.find((c) => c.name === state.selected);
   const warning = open?.keyChangedAt !== undefined ? `accepted a new identity key on ${new Date(open.keyChangedAt).toLocaleString()}` : undefined;
-  const titleRows = 1 + (warning ? 1 : 0);
+  const lookalike = open?.confusableWith !== undefined ? lookalikeNote(open.confusableWith) : undefined;
+  const titleRows = 1 + (warning ? 1 : 0) + (lookalike ? 1 : 0);
   const lines = conversationLines(state.messages, convWidth, paneRows - titleRows);
   const online = state.contacts.filter((c) => c.online).length;
   return (
     <Box flexDirection="column" width={width}>
       <Text>
-        <Text bold>Sotto</Text> · {state.self.name || 'you'} ({shortId(state.self.peerId)}) · {online} contact{online === 1 ? '' : 's'} online
+        <Text bold>Sotto</Text> · {state.self.name ? displayName(state.self.name) : 'you'} ({shortId(state.self.peerId)}) · {online} contact{online === 1 ? '' : 's'} online
       </Text>
       <Box>
         <Box flexDirection="column" width={CONTACTS_WIDTH} height={paneRows + 2} borderStyle="single" paddingX={0}>
@@ -58,7 +64,7 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
         <Box flexDirection="column" width={convWidth + 2} height={paneRows + 2} borderStyle="single">
           {open ? (
             <Text bold>
-              {open.name} · {open.online ? 'online' : 'offline'} · {open.verified ? 'verified ✓' : 'not verified (/verify)'}
+              {displayName(open.name)} · {open.online ? 'online' : 'offline'} · {open.verified ? 'verified ✓' : 'not verified (/verify)'}
               {open.added ? '' : ' · wrote to you first (/add their INVITE, or /add NAME PEERID)'}
             </Text>
           ) : (
@@ -66,7 +72,12 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
           )}
           {warning ? (
             <Text color="yellow" wrap="truncate-end">
-              ⚠ {open?.name}&apos;s identity key changed: {warning}. Compare safety numbers: /verify
+              ⚠ {displayName(open?.name ?? '')}&apos;s identity key changed: {terminalLine(warning)}. Compare safety numbers: /verify
+            </Text>
+          ) : null}
+          {lookalike ? (
+            <Text color="yellow" wrap="truncate-end">
+              ⚠ this name {lookalike}: another contact; compare safety numbers (/verify)
             </Text>
           ) : null}
           {lines.map((line, i) => (
@@ -78,16 +89,16 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
       </Box>
       {notice.map((line, i) => (
         <Text key={i} color={state.noticeIsError ? 'red' : 'green'} wrap="truncate-end">
-          {line}
+          {terminalLine(line)}
         </Text>
       ))}
       <Box>
-        <Text>{open ? `${open.name}> ` : '> '}</Text>
+        <Text>{open ? `${displayName(open.name)}> ` : '> '}</Text>
         {input}
       </Box>
       {state.progress ? (
         <Text color="yellow" wrap="truncate-end">
-          {state.progress}
+          {terminalLine(state.progress)}
         </Text>
       ) : (
         <Text dimColor>Enter send · ↑/↓ contact · /help · Ctrl-C quit</Text>

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { resolveHome, type HomePaths } from '../home.ts';
+import { terminalJson } from '../terminal-text.ts';
 
 /** The context a command module registers its commands with. */
 export interface Cli {
@@ -28,9 +29,14 @@ export function createCli(program: Command): Cli {
   };
 }
 
-/** Prints `value` as one JSON value with --json, else the human lines. */
+/**
+ * Prints `value` as one JSON value with --json (exact, escaped so that it is
+ * safe on a terminal too: terminalJson), else the human lines. Human lines
+ * carry text from other peers only through terminalText, terminalLine or
+ * displayName.
+ */
 export function print(cli: Cli, value: unknown, json: boolean | undefined, human: () => string[]): void {
-  if (json) cli.out(JSON.stringify(value));
+  if (json) cli.out(terminalJson(value));
   else for (const line of human()) cli.out(line);
 }
 

@@ -3,6 +3,7 @@
  * and one line "hint: <what to do>", on stderr, exit status 1. Hints are
  * chosen by the error's name (never by its text).
  */
+import { terminalLine } from '../terminal-text.ts';
 
 /** A hint for each error a user can cause. */
 const HINTS: Record<string, string> = {
@@ -10,7 +11,7 @@ const HINTS: Record<string, string> = {
   AlreadyInitialisedError: 'a home keeps its identity for good; use another folder with --home DIR for a second one',
   UnknownContactError: 'add it with "sotto contacts add NAME PEERID" (see "sotto contacts list")',
   InvalidPeerIdError: 'a peer id looks like 12D3KooW...; the other person gets theirs with "sotto id"',
-  InvalidContactNameError: 'use 1 to 64 characters, without control characters or surrounding spaces',
+  InvalidContactNameError: 'use 1 to 64 characters: no control, bidirectional or invisible characters, no surrounding spaces, not a peer id',
   ContactIdentityChangedError: 'compare safety numbers with your contact; if the new key is theirs, run "sotto contacts add NAME PEERID --accept-new-key"',
   DuplicatePeerError: 'that peer is already in "sotto contacts list" under another name',
   InvalidMessageError: 'a message needs 1 to 61,440 bytes of text',
@@ -51,10 +52,10 @@ const HINTS: Record<string, string> = {
   VerificationDeclinedError: 'if the numbers differ, you may not be talking to who you think: compare again in person or on a call',
 };
 
-/** Prints an error in the CLI's format. */
+/** Prints an error in the CLI's format; its message may quote another peer, so it goes through terminalLine. */
 export function reportError(err: unknown, write: (line: string) => void): void {
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
-  write(`sotto: ${message}`);
+  write(`sotto: ${terminalLine(message)}`);
   write(`hint: ${HINTS[name] ?? 'run "sotto --help" for usage'}`);
 }

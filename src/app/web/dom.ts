@@ -1,7 +1,11 @@
 /**
  * A few lines of DOM building for the page: elements are made with
  * textContent, never innerHTML, so no name or message can inject markup.
+ * Names and message bodies from other peers are isolated as bidirectional
+ * text, so a right-to-left name cannot reorder what stands around it.
  */
+import { displayName } from '../display-name.ts';
+import { terminalText } from '../terminal-text.ts';
 
 /** Attributes of {@link h}: strings, or booleans for presence. Keys starting with "on" are listeners. */
 export type Attrs = Record<string, string | boolean | number | undefined | ((event: Event) => void)>;
@@ -19,6 +23,24 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   }
   for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child);
   return el;
+}
+
+/**
+ * A contact's name in the page: `<bdi>` (isolated from the text around it)
+ * holding displayName(name), so invisible and bidi control characters show
+ * as markers such as "⟨U+202E⟩".
+ */
+export function nameNode(name: string): HTMLElement {
+  return h('bdi', { class: 'name' }, displayName(name));
+}
+
+/**
+ * A message body from another peer: an element with dir="auto" (its own
+ * direction, from its first strong letter, isolated from the page) holding
+ * terminalText(text): controls removed, bidi controls shown as markers.
+ */
+export function messageBody<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs, text: string): HTMLElementTagNameMap[K] {
+  return h(tag, { ...attrs, dir: 'auto' }, terminalText(text));
 }
 
 /** Replaces the children of `parent`. */

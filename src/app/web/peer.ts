@@ -8,6 +8,7 @@
  * Nothing here is a copy of desktop code: the store, messenger, node and API
  * are the ones `sotto start` runs; only their configuration differs.
  */
+import { checkContactName } from '../../node/contacts/names.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { detectPrimitives } from '../../crypto/primitives/webcrypto.ts';
@@ -148,6 +149,8 @@ export interface OpenPeerOptions {
  */
 export async function openBrowserPeer(options: OpenPeerOptions): Promise<BrowserPeer> {
   if (options.create && options.passphrase.length < MIN_PASSPHRASE_LENGTH) throw new WeakWebPassphraseError('short');
+  // Refused before the profile's database is created, so a retry starts afresh.
+  if (options.create) checkContactName(options.create.name);
   const ctx = await browserCryptoContext(options.now);
   const store = await openLevelStore(databaseName(options.profile), ctx, {
     passphrase: async () => options.passphrase,

@@ -6,12 +6,15 @@
  * person uses carries a stable data-testid (docs/WEB.md lists them).
  *
  * Below 700 px wide the page shows the list or the conversation, not both.
+ * Text from other peers never goes through innerHTML: names are nameNode
+ * (`<bdi>`), message bodies messageBody (dir="auto"), see ./dom.ts.
  */
 import QRCode from 'qrcode';
 import type { ContactLine } from '../api.ts';
 import type { MessageRecord } from '../../node/store/records.ts';
 import { clockTime } from '../chat/format.ts';
-import { h, replaceChildren, type Child } from './dom.ts';
+import { h, messageBody, nameNode, replaceChildren, type Child } from './dom.ts';
+import { lookalikeNote } from '../display-name.ts';
 import type { BrowserPeer } from './peer.ts';
 
 /** How often online dots and the peer count are refreshed without an event (ms). */
@@ -51,7 +54,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const inviteQr = h('img', { class: 'qr', 'data-testid': 'invite-qr', alt: 'QR code of your invite' });
   const copy = h('button', { type: 'button', class: 'secondary', onclick: () => void navigator.clipboard?.writeText(invite.value).catch(() => {}) }, 'Copy invite');
 
-  const identity = h('details', { class: 'identity', open: true }, h('summary', {}, 'You: ', h('strong', {}, profileName)), h('p', { class: 'label' }, 'Peer id'), peerId, h('p', { class: 'label' }, 'Invite: give it to a contact'), invite, h('div', { class: 'row' }, copy), inviteQr);
+  const identity = h('details', { class: 'identity', open: true }, h('summary', {}, 'You: ', h('strong', {}, nameNode(profileName))), h('p', { class: 'label' }, 'Peer id'), peerId, h('p', { class: 'label' }, 'Invite: give it to a contact'), invite, h('div', { class: 'row' }, copy), inviteQr);
   // Open on a first visit (the invite is what a new person needs); folded once there are contacts.
   let identityFolded = false;
 
@@ -149,7 +152,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       sendError,
     ),
   );
-  replaceChildren(root, h('header', { class: 'bar' }, h('span', { class: 'brand' }, 'Sotto'), h('span', { class: 'me' }, `${profileName} · ${messenger.peerId.slice(0, SHORT_ID_CHARS)}…`), status), layout);
+  replaceChildren(root, h('header', { class: 'bar' }, h('span', { class: 'brand' }, 'Sotto'), h('span', { class: 'me' }, nameNode(profileName), ` · ${messenger.peerId.slice(0, SHORT_ID_CHARS)}…`), status), layout);
 
   function showList(): void {
     layout.dataset['view'] = 'list';
@@ -183,7 +186,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     );
     replaceChildren(
       safety,
-      h('p', {}, `Compare this number with ${name}, in person or on a call. If it matches on both devices, nobody sits between you.`),
+      h('p', {}, 'Compare this number with ', nameNode(name), ', in person or on a call. If it matches on both devices, nobody sits between you.'),
       h('code', { class: 'safety-number', 'data-testid': 'safety-number' }, ...groups.flatMap((g, i) => [g, i % 4 === 3 ? h('br') : ' '])),
       h('img', { class: 'qr', alt: 'QR code of the safety number', src: await qrDataUrl(line.qrPayload) }),
       mark,
@@ -207,8 +210,9 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     const connection = connectionOf(c.peerId);
     const badges: Child[] = [
       h('span', { class: c.online ? 'dot online' : 'dot', title: c.online ? `online (${connection})` : 'offline' }),
-      h('span', { class: 'name' }, c.name),
+      nameNode(c.name),
       c.verified ? h('span', { class: 'verified', title: 'verified' }, '✓') : null,
+      c.confusableWith !== undefined ? h('span', { class: 'lookalike', title: lookalikeNote(c.confusableWith), 'data-testid': 'lookalike' }, '≈') : null,
       c.keyChangedAt !== undefined ? h('span', { class: 'changed', title: 'identity key changed' }, '!') : null,
       c.unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread' }, String(c.unread)) : null,
     ];
@@ -224,6 +228,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
           'data-online': String(c.online),
           'data-connection': connection,
           'data-verified': String(c.verified),
+          'data-lookalike': String(c.confusableWith !== undefined),
           onclick: () => {
             selected = c.name;
             historyStale = true;
@@ -241,7 +246,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     return h(
       'li',
       { class: `message ${m.direction}`, 'data-testid': 'message', 'data-direction': m.direction, 'data-state': m.status },
-      h('span', { class: 'text', 'data-testid': 'message-text' }, m.text),
+      messageBody('span', { class: 'text', 'data-testid': 'message-text' }, m.text),
       h('span', { class: 'meta' }, h('time', {}, clockTime(m.timestamp)), ' ', h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(m))),
     );
   }
@@ -265,7 +270,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       identity.open = false;
     }
     replaceChildren(contactList, ...(contacts.length === 0 ? [h('li', { class: 'empty' }, 'No contacts yet: add one with their invite.')] : contacts.map(contactItem)));
-    replaceChildren(chatTitle, now ? `${now.name}${now.online ? ' · online' : ''}${now.verified ? ' · verified ✓' : ' · not verified'}` : 'Choose a contact');
+    replaceChildren(chatTitle, ...(now ? [nameNode(now.name), `${now.online ? ' · online' : ''}${now.verified ? ' · verified ✓' : ' · not verified'}`] : ['Choose a contact']));
     verifyButton.disabled = !now;
     composer.disabled = !now;
     send.disabled = !now;
@@ -282,10 +287,11 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       replaceChildren(messages, ...history.map(messageItem));
       if (stick) messages.scrollTop = messages.scrollHeight;
     }
-    const changed = now?.keyChangedAt !== undefined ? `${now.name}'s identity key changed: compare safety numbers again.` : undefined;
-    const text = warning ?? changed;
+    const changed = now?.keyChangedAt !== undefined ? [nameNode(now.name), "'s identity key changed: compare safety numbers again."] : undefined;
+    const lookalike = now?.confusableWith !== undefined ? ['This name looks like your contact ', nameNode(now.confusableWith), ': they may not be who the name suggests; compare safety numbers before you trust either.'] : undefined;
+    const text = warning !== undefined ? [warning] : (changed ?? lookalike);
     warningBox.hidden = text === undefined;
-    warningBox.textContent = text ?? '';
+    replaceChildren(warningBox, ...(text ?? []));
     const peers = node.libp2p.getConnections().length;
     status.textContent = peers > 0 ? `online · ${peers} peer${peers === 1 ? '' : 's'}` : 'connecting…';
     status.dataset['online'] = String(peers > 0);

@@ -30,7 +30,7 @@ import { decodePrekeyState, encodePrekeyState, type PrekeyState } from '../../cr
 import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-codec.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
 import { StoreCorruptError } from '../errors.ts';
-import { validateContactName } from '../contacts/names.ts';
+import { checkStoredContactName } from '../contacts/names.ts';
 import { isPeerId } from '../encoding/peer-id.ts';
 import {
   decodeContact,
@@ -159,7 +159,7 @@ class SnapshotBuilder {
         return this.addMeta(rest, value);
       case 'contact': {
         const contact = await decodeAs(kind, () => decodeContact(key, value));
-        await decodeAs(kind, () => validateContactName(contact.name));
+        await decodeAs(kind, () => checkStoredContactName(contact.name));
         if (contact.name !== rest) throw new BackupCorruptError('contact record: its name differs from its key');
         peerIdIn(kind, contact.peerId);
         this.contacts.push(contact);

@@ -28,7 +28,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { fromBase32, toBase32 } from '../encoding/base32.ts';
 import { INVITE_PREFIX, INVITE_VERSION, LABEL_INVITE, MAX_INVITE_ADDRESS_BYTES, MAX_INVITE_ADDRESSES, MAX_INVITE_BYTES, MAX_INVITE_NAME_BYTES, MAX_INVITE_TEXT_LENGTH } from '../constants.ts';
 import { InvalidContactNameError } from '../errors.ts';
-import { validateContactName } from './names.ts';
+import { checkContactName } from './names.ts';
 import { peerIdOfSigningKey } from '../encoding/peer-id.ts';
 
 const KEY_BYTES = 32;
@@ -37,7 +37,8 @@ const SIGNATURE_BYTES = 64;
 /** The multiaddr protocol that names a peer. */
 const P2P = 'p2p';
 
-const nameDecoder = new TextDecoder('utf-8', { fatal: true });
+/** Strict UTF-8; a leading U+FEFF stays part of the name (and so is refused as invisible). */
+const nameDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What an invite says. */
 export interface Invite {
@@ -108,15 +109,15 @@ export function inviteAddressBytes(address: string, peerId: string): Bytes {
 
 /**
  * Makes the invite of `identity`. The name must be '' or a valid contact
- * name (InvalidContactNameError) of at most MAX_INVITE_NAME_BYTES; addresses
+ * name (checkContactName: InvalidContactNameError), written in NFC, of at
+ * most MAX_INVITE_NAME_BYTES; addresses
  * are deduplicated and must be at most MAX_INVITE_ADDRESSES multiaddrs
  * (see {@link inviteAddressBytes}); RangeError otherwise.
  */
 export async function encodeInvite(primitives: Primitives, identity: IdentityKeyPair, content: InviteContent): Promise<string> {
   const signingKey = identity.public.signingKey;
   const peerId = peerIdOfSigningKey(signingKey);
-  if (content.name !== '') validateContactName(content.name);
-  const name = utf8(content.name);
+  const name = utf8(content.name === '' ? '' : checkContactName(content.name));
   if (name.length > MAX_INVITE_NAME_BYTES) throw new RangeError(`invite name is longer than ${MAX_INVITE_NAME_BYTES} UTF-8 bytes`);
   const addresses = new Map<string, Bytes>();
   for (const address of content.addresses) {
@@ -157,12 +158,11 @@ function readName(r: Reader): string {
   }
   if (name === '') return name;
   try {
-    validateContactName(name);
+    return checkContactName(name);
   } catch (err) {
     if (err instanceof InvalidContactNameError) throw new InvalidInviteError('name', `its name is not valid: ${err.reason}`);
     throw err;
   }
-  return name;
 }
 
 function readAddress(r: Reader, index: number): string {

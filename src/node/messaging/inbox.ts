@@ -20,7 +20,7 @@ import { nextTurn } from '../core/mutex.ts';
 import type { FramedStream } from '../transport/network.ts';
 import { decodePayload } from './payload.ts';
 import { evictRequests, noteStranger, refusesStranger } from './requests.ts';
-import { validateContactName } from '../contacts/names.ts';
+import { checkContactName } from '../contacts/names.ts';
 import { toBase64 } from '../encoding/base64.ts';
 import { passSignedData } from '../mailbox/pass.ts';
 import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
@@ -196,11 +196,10 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   };
 }
 
-/** A name a stranger claims, when it is one a contact could have (else none is shown). */
+/** A name a stranger claims, in NFC, when it is one a contact could have (else none is kept). */
 function claimable(name: string): string | undefined {
   try {
-    validateContactName(name);
-    return name;
+    return checkContactName(name);
   } catch {
     return undefined;
   }

@@ -57,7 +57,7 @@ import {
 } from '../errors.ts';
 import { issuePass } from '../mailbox/pass.ts';
 import { deleteConversation, requestsFromUnaddedContacts } from './requests.ts';
-import { validateContactName } from '../contacts/names.ts';
+import { checkContactName } from '../contacts/names.ts';
 import { serveMsgStream } from './inbox.ts';
 import { fetchFromMailboxes } from './mail-fetch.ts';
 import { publishBundle } from '../bundles/bundle-publisher.ts';
@@ -127,14 +127,18 @@ export class Messenger {
 
   /**
    * Creates this home's identity, prekeys and profile. Throws
-   * AlreadyInitialisedError if there is one: an identity is never overwritten.
+   * AlreadyInitialisedError if there is one: an identity is never overwritten;
+   * InvalidContactNameError for a profile name that is neither '' nor a
+   * valid contact name (it goes into invites; stored in NFC).
    */
   static async initialise(store: SottoStore, ctx: CryptoContext, profile: { name: string }): Promise<{ peerId: string; identity: IdentityKeyPair }> {
     const existing = await store.getIdentity(ctx);
     if (existing) throw new AlreadyInitialisedError(peerIdOfIdentity(existing.public));
+    // The profile name goes into invites: '' or a valid contact name, in NFC.
+    const name = profile.name === '' ? '' : checkContactName(profile.name);
     const identity = await generateIdentity(ctx);
     const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: ONE_TIME_PREKEY_TARGET });
-    await store.commit(new Tx().putIdentity(identity).putPrekeys(prekeys).putProfile(profile), { sync: true });
+    await store.commit(new Tx().putIdentity(identity).putPrekeys(prekeys).putProfile({ name }), { sync: true });
     return { peerId: peerIdOfIdentity(identity.public), identity };
   }
 
@@ -379,9 +383,10 @@ export class Messenger {
    * unverified. A peer that wrote before it was added gets its name (its
    * messages follow). `addresses` (from an invite) are kept with the contact
    * and given to the network; RangeError when they are not multiaddrs.
+   * The name is stored in NFC (checkContactName: InvalidContactNameError).
    */
-  async addContact(name: string, peerIdText: string, options: { acceptNewKey?: boolean; addresses?: readonly string[] } = {}): Promise<ContactRecord> {
-    validateContactName(name);
+  async addContact(nameText: string, peerIdText: string, options: { acceptNewKey?: boolean; addresses?: readonly string[] } = {}): Promise<ContactRecord> {
+    const name = checkContactName(nameText);
     const peerId = parsePeerId(peerIdText).toString();
     const addresses = options.addresses === undefined ? undefined : checkContactAddresses(options.addresses);
     // Under the peer's lock and through the contact cache, as the inbox does when a

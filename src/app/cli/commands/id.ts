@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { withApi } from '../../local.ts';
 import { print, type Cli } from '../cli.ts';
+import { displayName } from '../../display-name.ts';
 
 export function registerId(program: Command, cli: Cli): void {
   program
@@ -11,6 +12,6 @@ export function registerId(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  $ sotto id\n  peer id: 12D3KooW...\n  name: alice\n  safety number (your half): 12345 67890 ...')
     .action(async (options: { json?: boolean }) => {
       const info = await withApi(cli.home(), cli.clock, (api) => api.id());
-      print(cli, info, options.json, () => [`peer id: ${info.peerId}`, `name: ${info.name}`, ...info.addresses.map((a) => `address: ${a}`), `safety number (your half): ${info.safetyNumber}`]);
+      print(cli, info, options.json, () => [`peer id: ${info.peerId}`, `name: ${displayName(info.name)}`, ...info.addresses.map((a) => `address: ${a}`), `safety number (your half): ${info.safetyNumber}`]);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { withApi } from '../../local.ts';
 import { collect, type Cli } from '../cli.ts';
 import { qrLines } from '../qr.ts';
+import { terminalJson } from '../../terminal-text.ts';
 
 /** Registers `sotto invite`. */
 export function registerInvite(program: Command, cli: Cli): void {
@@ -19,7 +20,7 @@ export function registerInvite(program: Command, cli: Cli): void {
     .action(async (options: { address: string[]; qr: boolean; json?: boolean }) => {
       const line = await withApi(cli.home(), cli.clock, (api) => api.invite(options.address.length > 0 ? options.address : null));
       if (line.addresses.length === 0) cli.err('sotto: the invite lists no address (no node runs here, or it listens nowhere others can reach); contacts will look you up in the DHT');
-      if (options.json) return cli.out(JSON.stringify({ invite: line.invite }));
+      if (options.json) return cli.out(terminalJson({ invite: line.invite }));
       cli.out(line.invite);
       if (options.qr) for (const row of await qrLines(line.invite, process.stdout.isTTY === true)) cli.out(row);
     });

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { HistoryLine } from '../../api.ts';
 import { withApi } from '../../local.ts';
 import { MS_PER_SECOND, print, type Cli } from '../cli.ts';
+import { terminalLine, terminalText } from '../../terminal-text.ts';
 
 /** How long `sotto send` waits for the recipient's ack by default. */
 const DEFAULT_SEND_WAIT_SECONDS = 10;
@@ -19,12 +20,12 @@ export function registerMessages(program: Command, cli: Cli): void {
     .action(async (name: string, text: string, options: { json?: boolean; wait: number }) => {
       if (!Number.isFinite(options.wait) || options.wait < 0) throw new RangeError('--wait takes a number of seconds');
       const result = await withApi(cli.home(), cli.clock, (api) => api.send(name, text, options.wait * MS_PER_SECOND));
-      print(cli, result, options.json, () => [result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${result.reason ?? 'not acknowledged yet'}`]);
+      print(cli, result, options.json, () => [result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${terminalLine(result.reason ?? 'not acknowledged yet')}`]);
     });
 
   program
     .command('history')
-    .description('show a conversation, oldest first (marks received messages read)')
+    .description('show a conversation, oldest first (marks received messages read); terminal controls in messages are removed, bidi controls shown as ⟨U+202E⟩ (--json gives the exact text)')
     .argument('<name>', 'the contact')
     .option('--json', 'print [{"id","direction","text","timestamp","status"}]')
     .addHelpText('after', '\nExample:\n  $ sotto history bob\n  2026-11-24T08:00:00.000Z > see you at eight  [read]\n  2026-11-24T08:01:12.000Z < great  [received]')
@@ -37,5 +38,5 @@ export function registerMessages(program: Command, cli: Cli): void {
 /** The human line of one message: time, direction, text, state. */
 export function historyText(m: HistoryLine): string {
   const state = m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.reason ? `${m.status}: ${m.reason}` : m.status;
-  return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.text}  [${state}]`;
+  return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${terminalText(m.text)}  [${state}]`;
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { runSelftest } from '../../selftest.ts';
 import type { Cli } from '../cli.ts';
+import { terminalJson } from '../../terminal-text.ts';
 
 export function registerSelftest(program: Command, cli: Cli): void {
   program
@@ -12,7 +13,7 @@ export function registerSelftest(program: Command, cli: Cli): void {
     .action(async (options: { json?: boolean }) => {
       const steps = await runSelftest(cli.clock);
       for (const step of steps) {
-        if (options.json) cli.out(JSON.stringify(step));
+        if (options.json) cli.out(terminalJson(step));
         else cli.out(`${step.ok ? 'ok  ' : 'FAIL'}  ${step.name}: ${step.detail}`);
       }
       if (steps.some((s) => !s.ok)) throw new Error('the self-test failed');

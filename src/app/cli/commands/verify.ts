@@ -9,6 +9,8 @@ import { SottoError } from '../../../crypto/errors.ts';
 import { withApi } from '../../local.ts';
 import type { Cli } from '../cli.ts';
 import { qrLines } from '../qr.ts';
+import { displayName } from '../../display-name.ts';
+import { terminalJson } from '../../terminal-text.ts';
 
 /** Groups of five digits per printed line: 60 digits make three lines, as in Signal. */
 const GROUPS_PER_LINE = 4;
@@ -66,22 +68,22 @@ export function registerVerify(program: Command, cli: Cli): void {
         const number = await api.safetyNumber(name);
         if (options.unverify) {
           const contact = await api.setVerified(name, number.peerId, false);
-          if (options.json) return cli.out(JSON.stringify({ name: contact.name, safetyNumber: number.safetyNumber, verified: contact.verified }));
-          return cli.out(`${contact.name} is not verified`);
+          if (options.json) return cli.out(terminalJson({ name: contact.name, safetyNumber: number.safetyNumber, verified: contact.verified }));
+          return cli.out(`${displayName(contact.name)} is not verified`);
         }
         if (!options.json) {
-          cli.out(`safety number with ${number.name}:`);
+          cli.out(`safety number with ${displayName(number.name)}:`);
           for (const line of numberLines(number.safetyNumber)) cli.out(line);
           if (options.qr) for (const row of await qrLines(number.qrPayload, process.stdout.isTTY === true)) cli.out(row);
-          if (number.verified) cli.out(`${number.name} is verified already`);
+          if (number.verified) cli.out(`${displayName(number.name)} is verified already`);
         }
         if (!options.yes) {
           if (!process.stdin.isTTY) throw new ConfirmationRequiredError(name);
           if (!(await confirm('Do the numbers match on both devices? [y/N] '))) throw new VerificationDeclinedError(name);
         }
         const contact = await api.setVerified(name, number.peerId, true);
-        if (options.json) cli.out(JSON.stringify({ name: contact.name, safetyNumber: number.safetyNumber, verified: contact.verified }));
-        else cli.out(`${contact.name} is verified`);
+        if (options.json) cli.out(terminalJson({ name: contact.name, safetyNumber: number.safetyNumber, verified: contact.verified }));
+        else cli.out(`${displayName(contact.name)} is verified`);
       });
     });
 }
