@@ -7,7 +7,7 @@ import type { Primitives } from '../crypto/primitives/types.ts';
 import { formatSafetyNumber, identityDigits } from '../crypto/safety-number.ts';
 import type { Messenger, SendResult } from '../node/messaging/messenger.ts';
 import type { ContactRecord, MessageRecord, RequestRecord } from '../node/store/records.ts';
-import { lookalikes } from '../node/contacts/names.ts';
+import { lookalikeKey, lookalikes } from '../node/contacts/names.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 
 /** `sotto id`. */
@@ -45,6 +45,8 @@ export interface RequestLine {
   readonly bytes: number;
   readonly firstAt: number;
   readonly lastAt: number;
+  /** The contact whose name the claimed name is, or looks like (UTS #39): a stranger may be posing as them. */
+  readonly looksLike?: string;
 }
 
 /** One line of `sotto contacts list --json`. */
@@ -115,7 +117,11 @@ const historyLine = (m: MessageRecord): HistoryLine => ({
   ...(m.status === 'stored' && m.custody ? { mailboxes: m.custody.mailboxes, storedUntil: m.custody.until } : {}),
   ...(m.status === 'failed' && m.failure ? { reason: m.failure } : {}),
 });
-const requestLine = (r: RequestRecord): RequestLine => ({ peerId: r.peerId, claimedName: r.claimedName, messages: r.messages, bytes: r.bytes, firstAt: r.firstAt, lastAt: r.lastAt });
+const requestLine = (r: RequestRecord, contacts: readonly ContactRecord[]): RequestLine => {
+  const key = r.claimedName === null ? undefined : lookalikeKey(r.claimedName);
+  const looksLike = key === undefined ? undefined : contacts.find((c) => lookalikeKey(c.name) === key)?.name;
+  return { peerId: r.peerId, claimedName: r.claimedName, messages: r.messages, bytes: r.bytes, firstAt: r.firstAt, lastAt: r.lastAt, ...(looksLike === undefined ? {} : { looksLike }) };
+};
 
 /**
  * The API over a messenger in this process. `addresses` lists the running
@@ -141,7 +147,10 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       return lines;
     },
     ...inviteMethods(messenger, primitives, addresses, line),
-    listRequests: async () => messenger.requests().map(requestLine),
+    listRequests: async () => {
+      const contacts = await messenger.contacts();
+      return messenger.requests().map((r) => requestLine(r, contacts));
+    },
     requestHistory: async (peerId) => (await messenger.requestMessages(peerId)).map(historyLine),
     acceptRequest: async (peerId, name) => line(await messenger.acceptRequest(peerId, name ?? undefined)),
     blockPeer: async (peerId) => {

@@ -6,12 +6,13 @@
 import type { Command } from 'commander';
 import type { RequestLine } from '../../api.ts';
 import { withApi } from '../../local.ts';
+import { displayName } from '../../display-name.ts';
 import { print, type Cli } from '../cli.ts';
 import { historyText } from './messages.ts';
 
 /** The human line of one request: peer id, the name it claims (unverified), what it left. */
 function requestText(r: RequestLine): string {
-  const name = r.claimedName === null ? 'no name given' : `says it is "${r.claimedName}" (unverified)`;
+  const name = r.claimedName === null ? 'no name given' : `says it is "${displayName(r.claimedName)}" (unverified${r.looksLike === undefined ? '' : `; looks like your contact "${displayName(r.looksLike)}"`})`;
   return `${r.peerId}\t${name}\t${r.messages} message${r.messages === 1 ? '' : 's'}\tlast ${new Date(r.lastAt).toISOString()}`;
 }
 
@@ -19,7 +20,7 @@ export function registerRequests(program: Command, cli: Cli): void {
   const requests = program
     .command('requests')
     .description('message requests: people who are not your contacts and wrote to you (list; show, accept, block, delete one)')
-    .option('--json', 'print [{"peerId","claimedName","messages","bytes","firstAt","lastAt"}]')
+    .option('--json', 'print [{"peerId","claimedName","messages","bytes","firstAt","lastAt"}] (plus "looksLike": the contact a claimed name is or looks like)')
     .addHelpText('after', '\nExamples:\n  $ sotto requests\n  12D3KooW...\tsays it is "carol" (unverified)\t1 message\tlast 2026-12-06T08:00:00.000Z\n  $ sotto requests show 12D3KooW...\n  $ sotto requests accept 12D3KooW... carol\n  $ sotto requests block 12D3KooW...')
     .action(async (options: { json?: boolean }) => {
       const list = await withApi(cli.home(), cli.clock, (api) => api.listRequests());
@@ -46,7 +47,7 @@ export function registerRequests(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  $ sotto requests accept 12D3KooW... carol\n  accepted carol 12D3KooW...')
     .action(async (peerId: string, name: string | undefined, options: { json?: boolean }) => {
       const contact = await withApi(cli.home(), cli.clock, (api) => api.acceptRequest(peerId, name ?? null));
-      print(cli, contact, options.json, () => [`accepted ${contact.name} ${contact.peerId}`]);
+      print(cli, contact, options.json, () => [`accepted ${displayName(contact.name)} ${contact.peerId}`]);
     });
 
   requests
