@@ -22,6 +22,7 @@ import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import { mailboxKeyOf } from '../../src/node/mailbox/keys.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import { Tx } from '../../src/node/store/store.ts';
+import { messengerApi } from '../../src/app/api.ts';
 import type { Messenger } from '../../src/node/messaging/messenger.ts';
 import { encodePayload } from '../../src/node/messaging/payload.ts';
 import { testClock, testContext } from '../helpers/context.ts';
@@ -186,6 +187,9 @@ describe('message requests', () => {
     const [request] = alice.messenger.requests();
     assert.equal(request!.claimedName, 'bob');
     await assert.rejects(alice.messenger.acceptRequest(otherBob.peerId), { name: 'RequestNameRequiredError' });
+    // The list says whom it poses as.
+    const api = messengerApi(alice.messenger, testContext('api').primitives, () => []);
+    assert.deepEqual((await api.listRequests()).map((r) => [r.peerId, r.claimedName, r.looksLike]), [[otherBob.peerId, 'bob', 'bob']]);
     assert.equal((await alice.messenger.contact('bob')).peerId, bob.peerId, 'the contact bob is unchanged');
   });
 
