@@ -9,8 +9,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodeCryptoContext } from '../../src/app/context.ts';
-import { realScheduler } from '../../src/app/local.ts';
 import type { Stream } from '@libp2p/interface';
 import {
   MAILBOX_PROTOCOL,
@@ -24,17 +22,11 @@ import {
   PREKEYS_PROTOCOL,
 } from '../../src/node/constants.ts';
 import { encodeFrame, framed } from '../../src/node/transport/frames.ts';
-import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
-import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
-import { MailboxService } from '../../src/node/mailbox/service.ts';
+import type { SottoNode } from '../../src/node/transport/libp2p.ts';
 import { decodeMailboxFrame, encodeMailboxFrame } from '../../src/node/mailbox/wire.ts';
-import { Messenger } from '../../src/node/messaging/messenger.ts';
-import { memoryBackend } from '../../src/node/store/backend.ts';
-import { SottoStore } from '../../src/node/store/store.ts';
-import type { MessageRecord } from '../../src/node/store/records.ts';
 import { seededRandom } from '../helpers/context.ts';
+import { LiveParties, type LiveParty } from '../helpers/live-parties.ts';
 
-const LOOPBACK = ['/ip4/127.0.0.1/tcp/0'];
 /** Honest messages sent during each phase (quiet, and each attack). */
 const HONEST_MESSAGES = 50;
 /** How long one honest send may wait for its ack. */
@@ -50,40 +42,7 @@ const IDLE_STREAMS_OVER = 8;
 /** Time for the receiver's resets of streams over the limit to reach the attacker, ms. */
 const RESET_SETTLE_MS = 500;
 
-interface Party {
-  readonly node: SottoNode;
-  readonly messenger: Messenger;
-  readonly inbox: MessageRecord[];
-  readonly mailbox?: MailboxService;
-}
-
-const parties: Party[] = [];
-const raw: SottoNode[] = [];
-
-async function party(name: string, bootstrap: string[], mailbox = false): Promise<Party> {
-  const ctx = await nodeCryptoContext(() => Date.now());
-  const store = await new SottoStore(memoryBackend()).open();
-  const { identity } = await Messenger.initialise(store, ctx, { name });
-  const node = await createNode({ identity, listen: LOOPBACK, bootstrap });
-  const service = mailbox ? await MailboxService.open({ ctx, store, identity, scheduler: realScheduler, maxTotalBytes: FLOOD_MAX_TOTAL_BYTES }) : undefined;
-  const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(service ? { mailbox: service } : {}) });
-  const inbox: MessageRecord[] = [];
-  messenger.on('message', (m) => inbox.push(m));
-  await messenger.start();
-  const made = { node, messenger, inbox, ...(service ? { mailbox: service } : {}) };
-  parties.push(made);
-  return made;
-}
-
-/** A bare libp2p node with its own identity: it speaks raw bytes, no messenger. */
-async function attacker(bootstrap: string[]): Promise<SottoNode> {
-  const ctx = await nodeCryptoContext(() => Date.now());
-  const store = await new SottoStore(memoryBackend()).open();
-  const { identity } = await Messenger.initialise(store, ctx, { name: 'mallory' });
-  const node = await createNode({ identity, listen: LOOPBACK, bootstrap });
-  raw.push(node);
-  return node;
-}
+const live = new LiveParties();
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -98,8 +57,8 @@ interface Phase {
 }
 
 describe('adversarial peers: the node under attack keeps serving honest peers', { timeout: 300_000 }, () => {
-  let alice: Party;
-  let bob: Party;
+  let alice: LiveParty;
+  let bob: LiveParty;
   let mallory: SottoNode;
   let sent = 0;
   const phases: Phase[] = [];
@@ -141,10 +100,10 @@ describe('adversarial peers: the node under attack keeps serving honest peers', 
   }
 
   before(async () => {
-    bob = await party('bob', [], true);
+    bob = await live.party('bob', [], { mailbox: true, maxTotalBytes: FLOOD_MAX_TOTAL_BYTES });
     const bobAddress = bob.node.addresses()[0]!;
-    alice = await party('alice', [bobAddress]);
-    mallory = await attacker([bobAddress]);
+    alice = await live.party('alice', [bobAddress]);
+    mallory = (await live.attacker([bobAddress])).node;
     await alice.messenger.addContact('bob', bob.messenger.peerId);
     await bob.messenger.addContact('alice', alice.messenger.peerId);
     // The session starts outside the measured phases (a prekey fetch and the PQXDH agreement).
@@ -154,11 +113,7 @@ describe('adversarial peers: the node under attack keeps serving honest peers', 
   after(async () => {
     // The figures docs/SECURITY.md quotes: honest latency beside the quiet baseline.
     console.log(['# honest send → ack latency during each attack (ms)', ...phases.map((p) => `#   ${p.name.padEnd(18)} p50 ${p.p50.toFixed(1)}  p99 ${p.p99.toFixed(1)}  max ${p.max.toFixed(1)}`)].join('\n'));
-    for (const node of raw) await node.stop().catch(() => {});
-    for (const { node, messenger } of parties) {
-      await messenger.stop().catch(() => {});
-      await node.stop().catch(() => {});
-    }
+    await live.stop();
   });
 
   test('quiet baseline', async () => {
@@ -266,7 +221,7 @@ describe('adversarial peers: the node under attack keeps serving honest peers', 
   });
 
   test("an impostor using a known contact's name is kept apart from that contact: a request, its name only a claim", async () => {
-    const impostor = await party('alice', [bob.node.addresses()[0]!]);
+    const impostor = await live.party('alice', [bob.node.addresses()[0]!]);
     await impostor.messenger.addContact('bob', bob.messenger.peerId);
     assert.equal((await impostor.messenger.send('bob', 'it is me, alice, new phone', { waitMs: SEND_WAIT_MS })).status, 'delivered');
     assert.deepEqual((await bob.messenger.contacts()).map((c) => [c.name, c.peerId]), [['alice', alice.messenger.peerId]], 'not a contact');

@@ -7,22 +7,13 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodeCryptoContext } from '../../src/app/context.ts';
-import { realScheduler } from '../../src/app/local.ts';
 import { decodeBundle, verifyBundle } from '../../src/crypto/bundle.ts';
 import { MAX_PREKEYS_FRAME_BYTES, ONE_TIME_PREKEYS_PER_PEER_BURST, PREKEYS_PROTOCOL } from '../../src/node/constants.ts';
-import type { Core } from '../../src/node/core/core.ts';
-import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { decodePrekeysFrame, encodePrekeysRequest } from '../../src/node/bundles/prekeys-wire.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import { framed } from '../../src/node/transport/frames.ts';
-import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
-import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
-import { memoryBackend } from '../../src/node/store/backend.ts';
-import { SottoStore } from '../../src/node/store/store.ts';
-import type { MessageRecord } from '../../src/node/store/records.ts';
+import { coreOf, LiveParties } from '../helpers/live-parties.ts';
 
-const LOOPBACK = ['/ip4/127.0.0.1/tcp/0'];
 /** Requests the hostile peer sends (the drain found on main: 500 in 6 s took every one-time prekey). */
 const PREKEY_REQUESTS = 500;
 /** Requests in flight at once (below MAX_INBOUND_PREKEYS_STREAMS). */
@@ -30,38 +21,13 @@ const PARALLEL = 4;
 /** How long the honest send may wait for its ack. */
 const SEND_WAIT_MS = 15_000;
 
-const nodes: SottoNode[] = [];
-const messengers: Messenger[] = [];
-after(async () => {
-  for (const messenger of messengers) await messenger.stop().catch(() => {});
-  for (const node of nodes) await node.stop().catch(() => {});
-});
-
-async function party(name: string, bootstrap: string[]): Promise<{ node: SottoNode; messenger: Messenger; store: SottoStore; inbox: MessageRecord[] }> {
-  const ctx = await nodeCryptoContext(() => Date.now());
-  const store = await new SottoStore(memoryBackend()).open();
-  const { identity } = await Messenger.initialise(store, ctx, { name });
-  const node = await createNode({ identity, listen: LOOPBACK, bootstrap });
-  nodes.push(node);
-  const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node) });
-  messengers.push(messenger);
-  const inbox: MessageRecord[] = [];
-  messenger.on('message', (m) => inbox.push(m));
-  await messenger.start();
-  return { node, messenger, store, inbox };
-}
-
-function coreOf(messenger: Messenger): Core {
-  return (messenger as unknown as { core: Core }).core;
-}
+const live = new LiveParties();
+after(() => live.stop());
 
 test('a hostile peer draining /sotto/prekeys leaves one-time prekeys for an honest new contact', { timeout: 120_000 }, async () => {
-  const bob = await party('bob', []);
+  const bob = await live.party('bob', []);
   const bobAddress = bob.node.addresses()[0]!;
-  const ctx = await nodeCryptoContext(() => Date.now());
-  const malloryStore = await new SottoStore(memoryBackend()).open();
-  const mallory = await createNode({ identity: (await Messenger.initialise(malloryStore, ctx, { name: 'mallory' })).identity, listen: LOOPBACK, bootstrap: [bobAddress] });
-  nodes.push(mallory);
+  const mallory = (await live.attacker([bobAddress])).node;
   const unissuedBefore = coreOf(bob.messenger).prekeys.oneTime.filter((k) => !k.issued).length;
 
   // The drain: every request is answered with a valid bundle of bob's; only the first few carry a one-time prekey.
@@ -79,7 +45,7 @@ test('a hostile peer draining /sotto/prekeys leaves one-time prekeys for an hone
         await stream.close().catch(() => {});
         assert.equal(frame.type, 'bundle');
         const bundle = decodeBundle((frame as { bundle: Uint8Array }).bundle);
-        await verifyBundle(ctx, bundle);
+        await verifyBundle(coreOf(bob.messenger).ctx, bundle);
         assert.equal(peerIdOfIdentity(bundle.identity), bob.messenger.peerId);
         answered++;
         if (bundle.oneTimePrekey) withOneTime++;
@@ -94,7 +60,7 @@ test('a hostile peer draining /sotto/prekeys leaves one-time prekeys for an hone
   assert.equal(state.oneTime.filter((k) => !k.issued).length, unissuedBefore - ONE_TIME_PREKEYS_PER_PEER_BURST, 'the rest are still there to hand out');
 
   // An honest new contact starts a session from a live bundle with a one-time prekey; its first message decrypts.
-  const alice = await party('alice', [bobAddress]);
+  const alice = await live.party('alice', [bobAddress]);
   await alice.messenger.addContact('bob', bob.messenger.peerId);
   const sent = await alice.messenger.send('bob', 'hello, first contact', { waitMs: SEND_WAIT_MS });
   assert.equal(sent.status, 'delivered');
