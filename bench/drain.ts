@@ -59,6 +59,7 @@ import type { CryptoContext } from '../src/crypto/context.ts';
 import type { Primitives } from '../src/crypto/primitives/types.ts';
 import { seal } from '../src/crypto/sealed.ts';
 import { fromBase64 } from '../src/node/encoding/base64.ts';
+import { signingKeyOfPeerId } from '../src/node/encoding/peer-id.ts';
 import { bundleRecordDhtHooks } from '../src/node/bundles/bundle-record.ts';
 import { MAILBOX_CANDIDATES, MAILBOX_PROTOCOL, MAILBOX_REPLICAS } from '../src/node/constants.ts';
 import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
@@ -349,9 +350,13 @@ export async function runDrain(messages: number, options: { profile?: string } =
     const items: Uint8Array[] = [];
     for (const entry of entries) items.push(await seal(ctx, recipientDhKey, senderBytes, fromBase64(entry.envelope!)));
     const mailboxKey = mailboxKeyOf(ctx.primitives, recipientPeerId);
+    // The recipient's mailbox pass, which it sent the sender while both were online: its contact's deposits count against its own box.
+    const heldPass = (await sender.store.getContactByPeer(recipientPeerId))?.pass;
+    if (!heldPass) throw new Error('the sender holds no mailbox pass from the recipient');
+    const pass = { recipientKey: signingKeyOfPeerId(recipientPeerId), expiresAt: heldPass.expiresAt, signature: fromBase64(heldPass.signature) };
     for (let i = 0; i < items.length; i += DEPOSIT_CHUNK) {
       const chunk = items.slice(i, i + DEPOSIT_CHUNK);
-      const accepted = await mailboxProcess.request('deposit', { depositor: senderPeerId, mailboxKey, items: chunk });
+      const accepted = await mailboxProcess.request('deposit', { depositor: senderPeerId, mailboxKey, items: chunk, pass });
       if (accepted.some((n) => n !== chunk.length)) throw new Error('a mailbox refused a deposit');
     }
     await closeHome(sender);

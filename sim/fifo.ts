@@ -37,9 +37,9 @@ export function emulateFifoMailbox(store: SottoStore, mailbox: MailboxService, p
     return out;
   };
   const deposit = mailbox.deposit.bind(mailbox);
-  mailbox.deposit = (depositor, mailboxKey, item) => {
+  mailbox.deposit = (depositor, mailboxKey, item, pass) => {
     cache.delete(toHex(mailboxKey));
-    return deposit(depositor, mailboxKey, item);
+    return deposit(depositor, mailboxKey, item, pass);
   };
   const acknowledge = mailbox.acknowledge.bind(mailbox);
   mailbox.acknowledge = (recipient, ids) => {

@@ -19,8 +19,9 @@ import type { SottoStore } from '../src/node/store/store.ts';
 import { wallNow } from './clock.ts';
 import type { Recorder } from './recorder.ts';
 
-/** Frame type bytes of /sotto/mailbox (after the version byte). */
+/** Frame type bytes of /sotto/mailbox (after the version byte): a deposit without and with the recipient's pass. */
 const DEPOSIT = 1;
+const DEPOSIT_WITH_PASS = 8;
 const RECEIPT = 2;
 const ITEMS = 5;
 
@@ -109,7 +110,7 @@ function watchMailboxStream(stream: FramedStream, depositor: string, mailbox: st
     write: async (frame, options) => {
       sent(frame);
       pending = undefined;
-      if (frame[1] === DEPOSIT) {
+      if (frame[1] === DEPOSIT || frame[1] === DEPOSIT_WITH_PASS) {
         const decoded = decodeMailboxFrame(frame);
         if (decoded.type === 'deposit') pending = { mailboxKey: decoded.mailboxKey.slice(), item: decoded.item.slice() };
       }

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { MailboxPass } from '../../src/node/mailbox/pass.ts';
 import * as rpc from '../rpc.ts';
 
 /** One mailbox home of the process. */
@@ -25,7 +26,7 @@ export interface ReadyMessage {
 /** Requests and what they resolve to. */
 export interface Requests {
   /** Deposits `items`, in order, with every mailbox (MailboxService.deposit: a synced write and a signed receipt each); resolves to the number accepted per mailbox. */
-  deposit: { args: { depositor: string; mailboxKey: Uint8Array; items: Uint8Array[] }; result: number[] };
+  deposit: { args: { depositor: string; mailboxKey: Uint8Array; items: Uint8Array[]; pass: MailboxPass }; result: number[] };
   /** Items each mailbox holds, and the process's CPU time so far (user + system, ms). */
   usage: { args: Record<string, never>; result: { items: number[]; cpuMs: number } };
   /** Closes every home; the process exits after answering. */

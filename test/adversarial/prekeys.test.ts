@@ -59,12 +59,13 @@ test('a hostile peer draining /sotto/prekeys leaves one-time prekeys for an hone
   assert.equal(state.oneTime.filter((k) => k.issued).length, ONE_TIME_PREKEYS_PER_PEER_BURST);
   assert.equal(state.oneTime.filter((k) => !k.issued).length, unissuedBefore - ONE_TIME_PREKEYS_PER_PEER_BURST, 'the rest are still there to hand out');
 
-  // An honest new contact starts a session from a live bundle with a one-time prekey; its first message decrypts.
+  // An honest newcomer starts a session from a live bundle with a one-time prekey; its first message decrypts.
   const alice = await live.party('alice', [bobAddress]);
   await alice.messenger.addContact('bob', bob.messenger.peerId);
   const sent = await alice.messenger.send('bob', 'hello, first contact', { waitMs: SEND_WAIT_MS });
   assert.equal(sent.status, 'delivered');
-  assert.deepEqual(bob.inbox.map((m) => [m.peerId, m.text]), [[alice.messenger.peerId, 'hello, first contact']]);
+  // Bob does not know alice yet: her first message is a request.
+  assert.deepEqual((await bob.messenger.requestMessages(alice.messenger.peerId)).map((m) => [m.peerId, m.text]), [[alice.messenger.peerId, 'hello, first contact']]);
   const record = await alice.store.getSession(bob.messenger.peerId);
   const used = record!.sessions[0]!.pendingPrekey!.oneTimePrekeyId;
   assert.notEqual(used, undefined, 'the session used a one-time prekey');
