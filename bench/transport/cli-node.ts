@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** The home is encrypted at rest, as by default: start time includes unlocking it (scrypt). */
-const PASSPHRASE_ENV = { ...process.env, SOTTO_PASSPHRASE: 'benchmark passphrase' };
 import { fileURLToPath } from 'node:url';
+
+/** The home is encrypted at rest, as by default: start time includes unlocking it (Argon2id). */
+const PASSPHRASE_ENV = { ...process.env, SOTTO_PASSPHRASE: 'benchmark passphrase' };
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sotto.js');
@@ -68,8 +68,8 @@ export interface StartMeasurement {
   readonly entry: LauncherEntry;
 }
 
-/** Runs `sotto --home HOME ...args` to completion; rejects on a non-zero exit. */
-function runSotto(home: string, args: readonly string[]): Promise<string> {
+/** Runs `sotto --home HOME ...args` to completion and resolves to its stdout and stderr; rejects on a non-zero exit. */
+export function runSotto(home: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -96,15 +96,30 @@ export async function processMemory(pid: number): Promise<ProcessMemory | undefi
   return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
 
+/** A `sotto start` that printed "ready". */
+export interface RunningSotto {
+  readonly pid: number;
+  /** Spawn to "ready", ms. */
+  readonly readyMs: number;
+  /** Its "listening" addresses (each ends in /p2p/<peer id>). */
+  readonly addresses: readonly string[];
+  /** SIGTERM (the node closes its database), then waits for the exit. */
+  stop(): Promise<void>;
+}
+
 /**
- * Spawns `sotto start` on `home`, resolves once it printed "ready" with the
- * time that took, and calls `whileReady` with its pid before stopping it
- * (SIGTERM, then waits for the exit).
+ * Spawns `sotto --home HOME start --listen LISTEN` (loopback, a port chosen
+ * by the system unless given) and resolves once it printed "ready". Rejects
+ * (and kills it) when it exits first or is not ready within READY_TIMEOUT_MS.
  */
-async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T>): Promise<{ readyMs: number; value: T }> {
+export async function startSotto(home: string, listen = '/ip4/127.0.0.1/tcp/0'): Promise<RunningSotto> {
   const start = performance.now();
-  const child = spawn(process.execPath, [BIN, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0'], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--home', home, 'start', '--listen', listen], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
   let out = '';
   try {
     const readyMs = await new Promise<number>((resolve, reject) => {
@@ -123,10 +138,24 @@ async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T
       });
     });
     if (child.pid === undefined) throw new Error('sotto start has no pid');
-    return { readyMs, value: await whileReady(child.pid) };
+    const addresses = [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1]!);
+    return { pid: child.pid, readyMs, addresses, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * Starts `sotto start` on `home`, and calls `whileReady` with its pid once
+ * it is ready, before stopping it (SIGTERM, then waits for the exit).
+ */
+async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T>): Promise<{ readyMs: number; value: T }> {
+  const node = await startSotto(home);
+  try {
+    return { readyMs: node.readyMs, value: await whileReady(node.pid) };
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await node.stop();
   }
 }
 
