@@ -68,15 +68,16 @@ export interface StartMeasurement {
   readonly entry: LauncherEntry;
 }
 
-/** Runs `sotto --home HOME ...args` to completion and resolves to its stdout and stderr; rejects on a non-zero exit. */
+/** Runs `sotto --home HOME ...args` to completion and resolves to its stdout; rejects on a non-zero exit (with its output). */
 export function runSotto(home: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`sotto ${args.join(' ')} exited with ${code}: ${out}`))));
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`sotto ${args.join(' ')} exited with ${code}: ${stdout}${stderr}`))));
   });
 }
 
@@ -94,6 +95,56 @@ export async function processMemory(pid: number): Promise<ProcessMemory | undefi
     return Number(match[1]) * KIB;
   };
   return { rss: field('VmRSS'), peak: field('VmHWM') };
+}
+
+/** Linux reports process times in USER_HZ ticks: 100 a second on every architecture Node runs on. */
+const USER_HZ = 100;
+const MS_PER_SECOND = 1000;
+/** Fields of /proc/<pid>/stat after the command name: utime and stime, then cutime and cstime (children it waited for). */
+const STAT_UTIME = 11;
+const STAT_STIME = 12;
+const STAT_CUTIME = 13;
+const STAT_CSTIME = 14;
+
+/**
+ * CPU time (user + system, all threads) in ms that `pid` used so far, or
+ * with `children` the time of its children that have exited and been
+ * waited for (the commands a process spawned and saw end); undefined when
+ * /proc is not there.
+ */
+export async function processCpuMs(pid: number, children = false): Promise<number | undefined> {
+  let stat: string;
+  try {
+    stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid ...": the command name may hold spaces, so split after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [user, system] = children ? [STAT_CUTIME, STAT_CSTIME] : [STAT_UTIME, STAT_STIME];
+  return ((Number(fields[user]) + Number(fields[system])) * MS_PER_SECOND) / USER_HZ;
+}
+
+/** Fields of the "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal (guest time is counted in user). */
+const PROC_STAT_IDLE = 3;
+const PROC_STAT_IOWAIT = 4;
+const PROC_STAT_FIELDS = 8;
+
+/**
+ * CPU time (ms, summed over every core) the whole machine spent busy so far,
+ * whoever used it: every process, including other users'. Undefined when
+ * /proc is not there.
+ */
+export async function machineBusyMs(): Promise<number | undefined> {
+  let stat: string;
+  try {
+    stat = await readFile('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ticks = stat.split('\n')[0]!.split(/\s+/).slice(1, 1 + PROC_STAT_FIELDS).map(Number);
+  const busy = ticks.reduce((sum, t, i) => (i === PROC_STAT_IDLE || i === PROC_STAT_IOWAIT ? sum : sum + t), 0);
+  return (busy * MS_PER_SECOND) / USER_HZ;
 }
 
 /** A `sotto start` that printed "ready". */
