@@ -6,14 +6,18 @@
  * with texts on one /sotto/msg stream, pipelined (MSG_WINDOW in flight),
  * while Sybils (a fresh identity each: connect, fetch the bundle, start a
  * session, send one text, stop) run a few at a time. It runs in a process
- * of its own so that the attackers' work does not share an event loop with
- * the honest contact or the measurements. It exits when the benchmark goes
- * away.
+ * of its own, at a lower priority (ATTACKER_NICE), so that the attackers'
+ * work does not share an event loop with the honest contact or the
+ * measurements. It exits when the benchmark goes away.
  */
+import os from 'node:os';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { runSybils, Stranger, tally } from '../../test/helpers/stranger.ts';
 import { sendToParent, serveRequests } from '../rpc.ts';
-import type { AttackPlan, FloodResult, ReadyMessage, RequestMessage, Requests, SybilsResult } from './ipc.ts';
+import { ATTACKER_NICE, type AttackPlan, type FloodResult, type ReadyMessage, type RequestMessage, type Requests, type SybilsResult } from './ipc.ts';
+
+// Before the thread pool starts: its threads inherit the priority.
+os.setPriority(ATTACKER_NICE);
 
 if (!process.send) {
   console.error('usage: node --import tsx bench/strangers/attackers.ts (spawned by the strangers benchmark, with an IPC channel)');

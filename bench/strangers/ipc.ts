@@ -56,6 +56,15 @@ export type RequestMessage = rpc.RequestMessage<Requests>;
 
 const SCRIPT = fileURLToPath(new URL('./attackers.ts', import.meta.url));
 
+/**
+ * The attackers' scheduling priority (nice), set by the attacker process
+ * on itself at start. Real attackers spend their own machines' CPU; here
+ * they share the victim's cores, and at a lower priority their own work
+ * takes less of the victim's share (the victim and the probes run at the
+ * default, 0).
+ */
+export const ATTACKER_NICE = 10;
+
 /** Spawns the attacker process (killed if this process exits first). */
 export function spawnAttackers(): Promise<rpc.Child<Requests, ReadyMessage>> {
   return rpc.spawnChild<Requests, ReadyMessage>(SCRIPT, [], 'attacker process');

@@ -19,7 +19,7 @@ import {
 import { tally } from '../../test/helpers/stranger.ts';
 import type { ProcessMemory } from '../transport/cli-node.ts';
 import { percentile, roundTo, textTable } from '../stats.ts';
-import type { FloodResult, SybilsResult } from './ipc.ts';
+import { ATTACKER_NICE, type FloodResult, type SybilsResult } from './ipc.ts';
 import type { PhaseResult } from './phase.ts';
 import type { StoreSample } from './probes.ts';
 
@@ -152,6 +152,7 @@ export function buildRows(m: Measured): Row[] {
   const quietGrowth = max(quiet.samples.map((s) => s.diskBytes)) - quiet.samples[0]!.diskBytes;
   const compactedGrowth = store.compactedAfter - store.compactedBefore;
   const onlyHonest = m.contacts.length === 1 && m.contacts[0]!.name === m.honestName;
+  const sybils = sybilOutcome(m);
   return [
     {
       case: 'honest-delivered',
@@ -177,7 +178,7 @@ export function buildRows(m: Measured): Row[] {
       rule: 'duringFlood <= bound',
       met: senders <= REQUESTS_MAX_SENDERS,
       check: true,
-      detail: { samples: floodSamples.length, afterFlood: m.requests.length },
+      detail: { samples: floodSamples.length, afterFlood: m.requests.length, sybilsStored: sybils.stored, sybilsKept: sybils.kept, sybilsEvicted: sybils.evicted, sybilsRefused: sybils.counts.refused ?? 0, sybilsRejected: sybils.counts.rejected ?? 0, sybilsFailed: sybils.counts.failed ?? 0 },
     },
     {
       case: 'request-bytes',
@@ -242,12 +243,12 @@ export function buildRows(m: Measured): Row[] {
 }
 
 /** How the Sybils fared: acks by status, and how many stored requests were evicted again. */
-function sybilOutcome(m: Measured): { counts: Record<string, number>; kept: number; evicted: number } {
+function sybilOutcome(m: Measured): { counts: Record<string, number>; stored: number; kept: number; evicted: number } {
   const results = m.attack.sybils.results;
   const held = new Set(m.requests.map((r) => r.peerId));
   const stored = results.filter((r) => r.status === 'stored');
   const kept = stored.filter((r) => held.has(r.peerId)).length;
-  return { counts: tally(results.map((r) => r.status)) as Record<string, number>, kept, evicted: stored.length - kept };
+  return { counts: tally(results.map((r) => r.status)) as Record<string, number>, stored: stored.length, kept, evicted: stored.length - kept };
 }
 
 function formatNumber(value: number, decimals = 0): string {
@@ -317,7 +318,7 @@ export function humanReport(r: StrangersResults): string {
   const flooder = byRow('flooder-stored').detail!;
   const lines = [
     `Strangers and hostile peers: a flood of ${r.plan.floodTexts} x ${formatNumber(r.attack.flood.envelopeBytes)}-byte envelopes from one stranger and ${r.plan.sybils} Sybil strangers, while an honest contact sends`,
-    `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores; node ${process.version} (${process.platform}-${process.arch}); everything on 127.0.0.1, attackers on the same cores`,
+    `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores; node ${process.version} (${process.platform}-${process.arch}); everything on 127.0.0.1, attackers on the same cores at nice ${ATTACKER_NICE}`,
     'method: the victim is `sotto start` on an encrypted home; attackers are minimal libp2p peers in their own process; probes run side by side,',
     `        without the flood (${r.plan.quietRuns} runs each) and during it (until it is over): \`sotto contacts list\` spawned; the chat's first screen`,
     '        (id, contacts, first conversation over the control socket); honest send -> delivered (one every 0.5 s); store sampled every 0.25 s',
