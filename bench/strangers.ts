@@ -29,6 +29,7 @@ import type { ContactLine, HistoryLine, RequestLine } from '../src/app/api.ts';
 import { MAX_TEXT_BYTES } from '../src/node/constants.ts';
 import { openParty, type Party } from './transport/party.ts';
 import { machineBusyMs, processCpuMs, processMemory, runSotto, type ProcessMemory } from './transport/cli-node.ts';
+import { parseBenchFlags } from './flags.ts';
 import type { Child } from './rpc.ts';
 import { spawnAttackers, type ReadyMessage, type Requests } from './strangers/ipc.ts';
 import { runPhase } from './strangers/phase.ts';
@@ -196,20 +197,11 @@ export async function measureStrangers(plan: StrangersPlan, progress: (line: str
   }
 }
 
-const USAGE = 'usage: npm run bench -- strangers [--json] [--quick]';
-const FLAGS = new Set(['--json', '--quick']);
-
 /** Runs the strangers benchmark with its command-line `args`; resolves to the exit code (1 when a correctness check failed). */
 export async function runStrangersBench(args: readonly string[]): Promise<number> {
-  const unknown = args.filter((a) => !FLAGS.has(a));
-  if (unknown.length > 0) {
-    console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
-    return 1;
-  }
-  const json = args.includes('--json');
-  const plan = args.includes('--quick') ? QUICK_PLAN : FULL_PLAN;
-  const progress = json ? () => {} : (line: string) => console.error(line);
-  const results = await measureStrangers(plan, progress);
-  console.log(json ? jsonLines(results.rows) : humanReport(results));
+  const flags = parseBenchFlags('strangers', args);
+  if (!flags) return 1;
+  const results = await measureStrangers(flags.quick ? QUICK_PLAN : FULL_PLAN, flags.progress);
+  console.log(flags.json ? jsonLines(results.rows) : humanReport(results));
   return results.rows.every((r) => !r.check || r.met) ? 0 : 1;
 }
