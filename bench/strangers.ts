@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import type { ContactLine, HistoryLine, RequestLine } from '../src/app/api.ts';
 import { MAX_TEXT_BYTES } from '../src/node/constants.ts';
 import { openParty, type Party } from './transport/party.ts';
-import { machineBusyMs, processCpuMs, processMemory, runSotto, type ProcessMemory } from './transport/cli-node.ts';
+import { machineBusyMs, processCpuMs, processMemory, runSotto } from './transport/cli-node.ts';
 import { parseBenchFlags } from './flags.ts';
 import type { Child } from './rpc.ts';
 import { spawnAttackers, type ReadyMessage, type Requests } from './strangers/ipc.ts';
@@ -155,6 +155,7 @@ export async function measureStrangers(plan: StrangersPlan, progress: (line: str
     await victim.start();
     await honest.node.connect(victim.address());
     const floodStart = await sampleStore(victim);
+    const memoryBefore = await processMemory(victim.pid());
 
     progress(`the flood: ${plan.floodTexts} texts of ${MAX_TEXT_BYTES} bytes from one stranger and ${plan.sybils} Sybils (${plan.sybilConcurrency} at a time), probes running until it is over...`);
     let attackOver = false;
@@ -168,7 +169,7 @@ export async function measureStrangers(plan: StrangersPlan, progress: (line: str
     const requests = JSON.parse(await runSotto(victim.home, ['requests', '--json'])) as RequestLine[];
     const contacts = JSON.parse(await runSotto(victim.home, ['contacts', 'list', '--json'])) as ContactLine[];
     const stored = storedCounts(await victim.api.history(HONEST_NAME));
-    const memory: ProcessMemory | undefined = await processMemory(victim.pid());
+    const memoryAfter = await processMemory(victim.pid());
 
     progress('stopping the victim and compacting its database...');
     await victim.stop();
@@ -186,7 +187,7 @@ export async function measureStrangers(plan: StrangersPlan, progress: (line: str
       contacts,
       honestName: HONEST_NAME,
       honestStored: [...quiet.value.honestTexts, ...flood.value.honestTexts].map((text) => stored.get(text) ?? 0),
-      victimMemory: memory,
+      victimMemory: memoryBefore && memoryAfter ? { before: memoryBefore, after: memoryAfter } : undefined,
     };
     return { ...results, rows: buildRows(results) };
   } finally {

@@ -71,7 +71,8 @@ export interface Measured {
   readonly honestName: string;
   /** For each honest text sent (quiet phase first), how many times the victim holds it. */
   readonly honestStored: readonly number[];
-  readonly victimMemory: ProcessMemory | undefined;
+  /** The victim's memory right before the attack and once it was over (where /proc exists). */
+  readonly victimMemory: { readonly before: ProcessMemory; readonly after: ProcessMemory } | undefined;
 }
 
 type CaseName =
@@ -292,8 +293,14 @@ function verdict(r: Row): string {
 const TABLE_HEADER = ['case', 'unit', 'without flood', 'during flood', 'bound', 'verdict'];
 
 function tableCells(r: Row): string[] {
-  const unit = r.unit === 'bytes' ? 'store' : r.unit;
+  const unit = r.unit === 'bytes' ? 'size' : r.unit;
   return [r.case, unit, formatValue(r.withoutFlood, r.unit), formatValue(r.duringFlood, r.unit), boundText(r), verdict(r)];
+}
+
+/** "name p90 a / b ms (max c)" of a latency row. */
+function latencySpread(row: Row): string {
+  const d = row.detail!;
+  return `${row.case} ${formatValue(d.withoutFloodP90!, 'ms')} / ${formatValue(d.duringFloodP90!, 'ms')} ms (max ${formatValue(d.duringFloodMax!, 'ms')})`;
 }
 
 /** How many cores each party kept busy on average over `wallMs`. */
@@ -324,6 +331,7 @@ export function humanReport(r: StrangersResults): string {
     '        (id, contacts, first conversation over the control socket); honest send -> delivered (one every 0.5 s); store sampled every 0.25 s',
     '',
     textTable(TABLE_HEADER, r.rows.map(tableCells)),
+    `p90 without / during the flood (max during): ${(['honest-delivery', 'contacts-list', 'chat-first-screen'] as const).map((name) => latencySpread(byRow(name))).join('; ')}`,
     '',
     `flood: ${formatNumber(r.plan.floodTexts)} texts in ${seconds(r.attack.flood.ms)}: ${r.attack.flood.acks.stored ?? 0} stored, ${flooder.refused} refused before decryption, ${flooder.rejected} rejected;` +
       ` its request has room for ${flooder.roomInRequest} texts of this size (${formatNumber(REQUEST_MAX_BYTES_PER_SENDER / KIB)} KiB per stranger, ${REQUEST_MAX_MESSAGES_PER_SENDER} texts)`,
@@ -342,7 +350,10 @@ export function humanReport(r: StrangersResults): string {
     );
   }
   lines.push(`CPU (cores busy on average): ${cpuLine('without the flood', r.cpu.quiet, r.quiet.ms)}; ${cpuLine('during it', r.cpu.flood, r.flood.ms)}`);
-  if (r.victimMemory) lines.push(`victim memory: RSS ${formatNumber(r.victimMemory.rss / MIB, 0)} MiB after the flood, peak ${formatNumber(r.victimMemory.peak / MIB, 0)} MiB`);
+  if (r.victimMemory) {
+    const { before, after } = r.victimMemory;
+    lines.push(`victim memory: RSS ${formatNumber(before.rss / MIB, 0)} MiB before the flood, ${formatNumber(after.rss / MIB, 0)} MiB after it (peak ${formatNumber(after.peak / MIB, 0)} MiB)`);
+  }
   const broken = r.rows.filter((row) => row.check && !row.met).map((row) => row.case);
   lines.push(broken.length === 0 ? 'checks: every honest message delivered once; requests within their quotas; the flooder held to its own; no stranger a contact' : `BROKEN: ${broken.join(', ')}`);
   return lines.join('\n');
