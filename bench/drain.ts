@@ -63,6 +63,7 @@ import { bundleRecordDhtHooks } from '../src/node/bundles/bundle-record.ts';
 import { MAILBOX_CANDIDATES, MAILBOX_PROTOCOL, MAILBOX_REPLICAS } from '../src/node/constants.ts';
 import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
 import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
+import { signingKeyOfPeerId } from '../src/node/encoding/peer-id.ts';
 import { mailboxKeyOf } from '../src/node/mailbox/keys.ts';
 import { Messenger } from '../src/node/messaging/messenger.ts';
 import type { FramedStream, Network } from '../src/node/transport/network.ts';
@@ -349,9 +350,13 @@ export async function runDrain(messages: number, options: { profile?: string } =
     const items: Uint8Array[] = [];
     for (const entry of entries) items.push(await seal(ctx, recipientDhKey, senderBytes, fromBase64(entry.envelope!)));
     const mailboxKey = mailboxKeyOf(ctx.primitives, recipientPeerId);
+    // The pass the recipient gave the sender when they met (as the courier shows it with each deposit).
+    const given = (await sender.store.getContact('recipient'))?.pass;
+    if (!given) throw new Error('setup: the sender has no mailbox pass from the recipient');
+    const pass = { recipientKey: signingKeyOfPeerId(recipientPeerId), expiresAt: given.expiresAt, signature: fromBase64(given.signature) };
     for (let i = 0; i < items.length; i += DEPOSIT_CHUNK) {
       const chunk = items.slice(i, i + DEPOSIT_CHUNK);
-      const accepted = await mailboxProcess.request('deposit', { depositor: senderPeerId, mailboxKey, items: chunk });
+      const accepted = await mailboxProcess.request('deposit', { depositor: senderPeerId, mailboxKey, items: chunk, pass });
       if (accepted.some((n) => n !== chunk.length)) throw new Error('a mailbox refused a deposit');
     }
     await closeHome(sender);

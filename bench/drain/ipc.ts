@@ -6,6 +6,7 @@
  * answers each request once under its id.
  */
 import { fileURLToPath } from 'node:url';
+import type { MailboxPass } from '../../src/node/mailbox/pass.ts';
 import * as rpc from '../rpc.ts';
 
 /** One mailbox home of the process. */
@@ -23,8 +24,12 @@ export interface ReadyMessage {
 
 /** Requests and what they resolve to. */
 export interface Requests {
-  /** Deposits `items`, in order, with every mailbox (MailboxService.deposit: a synced write and a signed receipt each); resolves to the number accepted per mailbox. */
-  deposit: { args: { depositor: string; mailboxKey: Uint8Array; items: Uint8Array[] }; result: number[] };
+  /**
+   * Deposits `items`, in order, with every mailbox (MailboxService.deposit: a synced write and a signed receipt each),
+   * with the recipient's `pass` for the depositor (a contact's deposits count against the recipient's box, not the
+   * strangers' allowance); resolves to the number accepted per mailbox.
+   */
+  deposit: { args: { depositor: string; mailboxKey: Uint8Array; items: Uint8Array[]; pass: MailboxPass }; result: number[] };
   /** Items each mailbox holds, and the process's CPU time so far (user + system, ms). */
   usage: { args: Record<string, never>; result: { items: number[]; cpuMs: number } };
   /** Closes every home; the process exits after answering. */

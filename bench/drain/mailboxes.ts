@@ -86,11 +86,11 @@ try {
 async function answer(request: RequestMessage): Promise<unknown> {
   switch (request.name) {
     case 'deposit': {
-      const { depositor, mailboxKey, items } = request.args as Requests['deposit']['args'];
+      const { depositor, mailboxKey, items, pass } = request.args as Requests['deposit']['args'];
       return Promise.all(
         homes.map(async ({ mailbox }) => {
           let accepted = 0;
-          for (const item of items) if ((await mailbox.deposit(depositor, mailboxKey, item))[1] === RECEIPT) accepted++;
+          for (const item of items) if ((await mailbox.deposit(depositor, mailboxKey, item, pass))[1] === RECEIPT) accepted++;
           return accepted;
         }),
       );
