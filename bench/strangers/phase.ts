@@ -13,9 +13,9 @@ import type { Victim } from './victim.ts';
 /** Pause between two runs of `sotto contacts list`, and between two chat loads (a user does not type faster). */
 const COMMAND_PAUSE_MS = 250;
 /** Pause between two honest messages: spreads them over the flood. */
-const HONEST_PAUSE_MS = 500;
+export const HONEST_PAUSE_MS = 500;
 /** How often the store is sampled (folder size, requests through the control socket). */
-const SAMPLE_INTERVAL_MS = 250;
+export const SAMPLE_INTERVAL_MS = 250;
 
 /** What one phase measured. */
 export interface PhaseResult {

@@ -17,10 +17,10 @@ import {
   REQUESTS_MAX_TOTAL_BYTES,
 } from '../../src/node/constants.ts';
 import { tally } from '../../test/helpers/stranger.ts';
-import type { ProcessMemory } from '../transport/cli-node.ts';
+import type { ProcessMemory } from '../proc.ts';
 import { percentile, roundTo, textTable } from '../stats.ts';
 import { ATTACKER_NICE, type FloodResult, type SybilsResult } from './ipc.ts';
-import type { PhaseResult } from './phase.ts';
+import { HONEST_PAUSE_MS, SAMPLE_INTERVAL_MS, type PhaseResult } from './phase.ts';
 import type { StoreSample } from './probes.ts';
 
 /**
@@ -313,7 +313,8 @@ function cpuLine(label: string, cpu: PhaseCpu, wallMs: number): string {
   return `${label} ${parts.join(', ')}`;
 }
 
-const seconds = (ms: number): string => `${formatNumber(ms / 1000, 1)} s`;
+const MS_PER_SECOND = 1000;
+const seconds = (ms: number, decimals = 1): string => `${formatNumber(ms / MS_PER_SECOND, decimals)} s`;
 
 /** The report for people: how it was measured, the table, the flood's outcomes, what the store figures mean. */
 export function humanReport(r: StrangersResults): string {
@@ -328,7 +329,7 @@ export function humanReport(r: StrangersResults): string {
     `machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores; node ${process.version} (${process.platform}-${process.arch}); everything on 127.0.0.1, attackers on the same cores at nice ${ATTACKER_NICE}`,
     'method: the victim is `sotto start` on an encrypted home; attackers are minimal libp2p peers in their own process; probes run side by side,',
     `        without the flood (${r.plan.quietRuns} runs each) and during it (until it is over): \`sotto contacts list\` spawned; the chat's first screen`,
-    '        (id, contacts, first conversation over the control socket); honest send -> delivered (one every 0.5 s); store sampled every 0.25 s',
+    `        (id, contacts, first conversation over the control socket); honest send -> delivered (${seconds(HONEST_PAUSE_MS)} between two); store sampled every ${seconds(SAMPLE_INTERVAL_MS, 2)}`,
     '',
     textTable(TABLE_HEADER, r.rows.map(tableCells)),
     `p90 without / during the flood (max during): ${(['honest-delivery', 'contacts-list', 'chat-first-screen'] as const).map((name) => latencySpread(byRow(name))).join('; ')}`,
