@@ -38,6 +38,7 @@ import {
 } from '../src/crypto/index.ts';
 import { nodeRandomBytes } from '../src/crypto/primitives/node.ts';
 import { loadNodePrimitives } from '../src/crypto/primitives/node-best.ts';
+import { parseBenchFlags } from './flags.ts';
 import { createLibsignalContender } from './libsignal.ts';
 import { DEFAULT_PLAN, measureInterleaved, msPerOp, QUICK_PLAN, roundTo, textTable, type Measurement, type Operation, type TimingPlan } from './stats.ts';
 
@@ -416,20 +417,12 @@ function jsonLines({ primitives, rows, noble }: Results): string {
     .join('\n');
 }
 
-const USAGE = 'usage: npm run bench -- crypto [--json] [--quick]';
-const FLAGS = new Set(['--json', '--quick']);
-
 /** Runs the crypto benchmark with its command-line `args`; resolves to the process exit code. */
 export async function runCryptoBench(args: readonly string[]): Promise<number> {
-  const unknown = args.filter((a) => !FLAGS.has(a));
-  if (unknown.length > 0) {
-    console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
-    return 1;
-  }
-  const json = args.includes('--json');
-  const plan = args.includes('--quick') ? QUICK_PLAN : DEFAULT_PLAN;
-  const progress = json ? () => {} : (line: string) => console.error(line);
-  const results = await measureAll(plan, progress);
-  console.log(json ? jsonLines(results) : humanReport(plan, results));
+  const flags = parseBenchFlags('crypto', args);
+  if (!flags) return 1;
+  const plan = flags.quick ? QUICK_PLAN : DEFAULT_PLAN;
+  const results = await measureAll(plan, flags.progress);
+  console.log(flags.json ? jsonLines(results) : humanReport(plan, results));
   return 0;
 }

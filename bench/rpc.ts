@@ -3,9 +3,11 @@
  * with an IPC channel (bench/drain/*, bench/transport/*). The child sends
  * one ready message (an object with `ready: true`), then answers each
  * { id, name, args } once with { id, ok, value | error }. A "stop" request
- * is answered, then the child closes the channel.
+ * is answered, then the child closes the channel. {@link spawnChild} starts
+ * such a child.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** Request name → its arguments and result. */
 export type RequestMap<R> = { [K in keyof R]: { args: unknown; result: unknown } };
@@ -98,4 +100,74 @@ export function serveRequests<R extends RequestMap<R>>(answer: (request: Request
       (err: unknown) => sendToParent({ id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
     );
   });
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** A child that is not ready after this long has failed. */
+const CHILD_READY_TIMEOUT_MS = 60_000;
+/** Time allowed for a stopped child to exit before it is killed. */
+const CHILD_EXIT_TIMEOUT_MS = 10_000;
+
+/** A running child spawned by {@link spawnChild}. */
+export interface Child<R extends RequestMap<R>, Ready> {
+  /** Its ready message. */
+  readonly ready: Ready;
+  request<K extends keyof R & string>(name: K, args: R[K]['args']): Promise<R[K]['result']>;
+  /** Asks it to stop ("stop" request), then waits for the exit (kills it if it lingers or the request fails). Safe to call twice. */
+  stop(): Promise<void>;
+  /** Kills it at once (after a failure). */
+  kill(): void;
+}
+
+/**
+ * Spawns `node [nodeArgs] --import tsx SCRIPT ...args` from the repository
+ * root with an IPC channel (stdout and stderr inherited) and resolves once
+ * it sent its ready message. It is killed if it fails to become ready, and
+ * when this process exits without having stopped it. `label` names it in
+ * errors (see {@link connectChild}); `advanced` selects Node's advanced
+ * serialization (Uint8Array travels as bytes).
+ */
+export async function spawnChild<R extends RequestMap<R> & { stop: { args: Record<string, never>; result: unknown } }, Ready extends { readonly ready: true }>(
+  script: string,
+  args: readonly string[],
+  label: string,
+  options: { nodeArgs?: readonly string[]; advanced?: boolean } = {},
+): Promise<Child<R, Ready>> {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ...(options.advanced ? { serialization: 'advanced' as const } : {}),
+  });
+  let exitedAlready = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exitedAlready = true;
+      resolve();
+    }),
+  );
+  const kill = (): void => {
+    if (!exitedAlready) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  const connection = connectChild<R, Ready>(child, label, CHILD_READY_TIMEOUT_MS);
+  const ready = await connection.ready.catch(async (err: unknown) => {
+    kill();
+    await exited;
+    process.removeListener('exit', kill);
+    throw err;
+  });
+  return {
+    ready,
+    request: connection.request,
+    stop: async () => {
+      if (!exitedAlready) {
+        const timer = setTimeout(kill, CHILD_EXIT_TIMEOUT_MS);
+        if (!connection.gone()) await connection.request('stop', {} as R['stop']['args']).catch(kill);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', kill);
+    },
+    kill,
+  };
 }

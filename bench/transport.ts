@@ -28,6 +28,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { MSG_WINDOW } from '../src/node/constants.ts';
 import type { FramedStream } from '../src/node/transport/frames.ts';
+import { parseBenchFlags } from './flags.ts';
 import { measureSottoStart, type LauncherEntry, type StartMeasurement } from './transport/cli-node.ts';
 import { textsDigest } from './transport/digest.ts';
 import { ACK_PROTOCOL, ackBurst, ECHO_PROTOCOL, echoRoundTrip, openBaseline } from './transport/echo.ts';
@@ -482,20 +483,11 @@ function jsonLines(rows: readonly Row[]): string {
   return rows.map((r) => JSON.stringify({ bench: 'transport', ...r })).join('\n');
 }
 
-const USAGE = 'usage: npm run bench -- transport [--json] [--quick]';
-const FLAGS = new Set(['--json', '--quick']);
-
 /** Runs the transport benchmark with its command-line `args`; resolves to the process exit code. */
 export async function runTransportBench(args: readonly string[]): Promise<number> {
-  const unknown = args.filter((a) => !FLAGS.has(a));
-  if (unknown.length > 0) {
-    console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
-    return 1;
-  }
-  const json = args.includes('--json');
-  const plan = args.includes('--quick') ? QUICK_PLAN : FULL_PLAN;
-  const progress = json ? () => {} : (line: string) => console.error(line);
-  const results = await measureTransport(plan, progress);
-  console.log(json ? jsonLines(results.rows) : humanReport(results));
+  const flags = parseBenchFlags('transport', args);
+  if (!flags) return 1;
+  const results = await measureTransport(flags.quick ? QUICK_PLAN : FULL_PLAN, flags.progress);
+  console.log(flags.json ? jsonLines(results.rows) : humanReport(results));
   return 0;
 }

@@ -5,7 +5,6 @@
  * benchmark's handle on the process. The process says "ready" once, then
  * answers each request once under its id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MailboxPass } from '../../src/node/mailbox/pass.ts';
 import * as rpc from '../rpc.ts';
@@ -25,7 +24,11 @@ export interface ReadyMessage {
 
 /** Requests and what they resolve to. */
 export interface Requests {
-  /** Deposits `items`, in order, with every mailbox (MailboxService.deposit: a synced write and a signed receipt each); resolves to the number accepted per mailbox. */
+  /**
+   * Deposits `items`, in order, with every mailbox (MailboxService.deposit: a synced write and a signed receipt each),
+   * with the recipient's `pass` for the depositor (a contact's deposits count against the recipient's box, not the
+   * strangers' allowance); resolves to the number accepted per mailbox.
+   */
   deposit: { args: { depositor: string; mailboxKey: Uint8Array; items: Uint8Array[]; pass: MailboxPass }; result: number[] };
   /** Items each mailbox holds, and the process's CPU time so far (user + system, ms). */
   usage: { args: Record<string, never>; result: { items: number[]; cpuMs: number } };
@@ -37,12 +40,7 @@ export type RequestName = keyof Requests;
 
 export type RequestMessage<K extends RequestName = RequestName> = rpc.RequestMessage<Requests, K>;
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./mailboxes.ts', import.meta.url));
-/** A mailbox process that is not ready after this long has failed. */
-const READY_TIMEOUT_MS = 60_000;
-/** Time allowed for a stopped mailbox process to exit before it is killed. */
-const EXIT_TIMEOUT_MS = 10_000;
 
 export interface MailboxProcess {
   readonly mailboxes: readonly MailboxPeer[];
@@ -59,43 +57,6 @@ export interface MailboxProcess {
  * process goes away (its IPC channel closes).
  */
 export async function spawnMailboxes(dir: string, count: number): Promise<MailboxProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir, String(count)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
-  let exitedAlready = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exitedAlready = true;
-      resolve();
-    }),
-  );
-  const killOnExit = (): void => {
-    if (!exitedAlready) child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  const connection = rpc.connectChild<Requests, ReadyMessage>(child, 'mailbox process', READY_TIMEOUT_MS);
-  const ready = await connection.ready.catch(async (err: unknown) => {
-    child.kill('SIGKILL');
-    await exited;
-    process.removeListener('exit', killOnExit);
-    throw err;
-  });
-  const { request } = connection;
-
-  return {
-    mailboxes: ready.mailboxes,
-    pid: ready.pid,
-    request,
-    stop: async () => {
-      if (!exitedAlready) {
-        const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_TIMEOUT_MS);
-        await request('stop', {}).catch(() => child.kill('SIGKILL'));
-        await exited;
-        clearTimeout(timer);
-      }
-      process.removeListener('exit', killOnExit);
-    },
-  };
+  const child = await rpc.spawnChild<Requests, ReadyMessage>(SCRIPT, [dir, String(count)], 'mailbox process', { advanced: true });
+  return { mailboxes: child.ready.mailboxes, pid: child.ready.pid, request: child.request, stop: child.stop };
 }

@@ -1,6 +1,9 @@
 /**
- * The real `sotto start`, as a user runs it: time from spawning it to its
- * "ready" line, and its resident memory after it has sat idle for a while.
+ * The real `sotto` command, as a user runs it: one-shot commands
+ * ({@link runSotto}), a `sotto start` running in the background
+ * ({@link startSotto}), and the start measurement of the transport
+ * benchmark: time from spawning it to its "ready" line, and its resident
+ * memory after it has sat idle for a while.
  * The command is bin/sotto.js run by this process's own Node (22+, so the
  * launcher does not re-spawn itself: the spawned pid is the node). The
  * launcher runs the built bundle (dist/sotto.mjs) when it is fresh, else the
@@ -9,12 +12,12 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** The home is encrypted at rest, as by default: start time includes unlocking it (scrypt). */
-const PASSPHRASE_ENV = { ...process.env, SOTTO_PASSPHRASE: 'benchmark passphrase' };
 import { fileURLToPath } from 'node:url';
+import { processMemory, type ProcessMemory } from '../proc.ts';
+
+/** The home is encrypted at rest, as by default: start time includes unlocking it (Argon2id). */
+const PASSPHRASE_ENV = { ...process.env, SOTTO_PASSPHRASE: 'benchmark passphrase' };
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sotto.js');
@@ -47,15 +50,6 @@ export function launcherEntry(): LauncherEntry {
 }
 /** Give up on a node that is not ready after this long. */
 const READY_TIMEOUT_MS = 30_000;
-const KIB = 1024;
-
-/** Memory of a process from /proc/<pid>/status, in bytes. */
-export interface ProcessMemory {
-  /** Resident set size now (VmRSS). */
-  readonly rss: number;
-  /** Peak resident set size (VmHWM). */
-  readonly peak: number;
-}
 
 /** What {@link measureSottoStart} found. */
 export interface StartMeasurement {
@@ -68,43 +62,43 @@ export interface StartMeasurement {
   readonly entry: LauncherEntry;
 }
 
-/** Runs `sotto --home HOME ...args` to completion; rejects on a non-zero exit. */
-function runSotto(home: string, args: readonly string[]): Promise<string> {
+/** Runs `sotto --home HOME ...args` to completion and resolves to its stdout; rejects on a non-zero exit (with its output). */
+export function runSotto(home: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, '--home', home, ...args], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`sotto ${args.join(' ')} exited with ${code}: ${out}`))));
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`sotto ${args.join(' ')} exited with ${code}: ${stdout}${stderr}`))));
   });
 }
 
-/** Reads VmRSS and VmHWM of `pid`; undefined when /proc is not there. */
-export async function processMemory(pid: number): Promise<ProcessMemory | undefined> {
-  let status: string;
-  try {
-    status = await readFile(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const field = (name: string): number => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status);
-    if (!match) throw new Error(`/proc/${pid}/status has no ${name}`);
-    return Number(match[1]) * KIB;
-  };
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
+/** A `sotto start` that printed "ready". */
+export interface RunningSotto {
+  readonly pid: number;
+  /** Spawn to "ready", ms. */
+  readonly readyMs: number;
+  /** Its "listening" addresses (each ends in /p2p/<peer id>). */
+  readonly addresses: readonly string[];
+  /** SIGTERM (the node closes its database), then waits for the exit. */
+  stop(): Promise<void>;
 }
 
 /**
- * Spawns `sotto start` on `home`, resolves once it printed "ready" with the
- * time that took, and calls `whileReady` with its pid before stopping it
- * (SIGTERM, then waits for the exit).
+ * Spawns `sotto --home HOME start --listen LISTEN` (loopback, a port chosen
+ * by the system unless given) and resolves once it printed "ready". Rejects
+ * (and kills it) when it exits first or is not ready within READY_TIMEOUT_MS.
  */
-async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T>): Promise<{ readyMs: number; value: T }> {
+export async function startSotto(home: string, listen = '/ip4/127.0.0.1/tcp/0'): Promise<RunningSotto> {
   const start = performance.now();
-  const child = spawn(process.execPath, [BIN, '--home', home, 'start', '--listen', '/ip4/127.0.0.1/tcp/0'], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, '--home', home, 'start', '--listen', listen], { cwd: ROOT, env: PASSPHRASE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
   let out = '';
   try {
     const readyMs = await new Promise<number>((resolve, reject) => {
@@ -123,10 +117,24 @@ async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T
       });
     });
     if (child.pid === undefined) throw new Error('sotto start has no pid');
-    return { readyMs, value: await whileReady(child.pid) };
+    const addresses = [...out.matchAll(/^listening (\S+)$/gm)].map((m) => m[1]!);
+    return { pid: child.pid, readyMs, addresses, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/**
+ * Starts `sotto start` on `home`, and calls `whileReady` with its pid once
+ * it is ready, before stopping it (SIGTERM, then waits for the exit).
+ */
+async function startOnce<T>(home: string, whileReady: (pid: number) => Promise<T>): Promise<{ readyMs: number; value: T }> {
+  const node = await startSotto(home);
+  try {
+    return { readyMs: node.readyMs, value: await whileReady(node.pid) };
   } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await node.stop();
   }
 }
 

@@ -8,6 +8,7 @@ import { nodeCryptoContext } from '../../src/app/context.ts';
 import { realScheduler } from '../../src/app/local.ts';
 import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
 import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
+import { MailboxService } from '../../src/node/mailbox/service.ts';
 import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { memoryBackend } from '../../src/node/store/backend.ts';
 import { openLevelStore } from '../../src/node/store/level.ts';
@@ -54,6 +55,8 @@ export interface Party {
   readonly store: SottoStore;
   readonly writes: StoreWatch | undefined;
   readonly received: Received;
+  /** Its mailbox, when it was opened with one. */
+  readonly mailbox?: MailboxService;
   close(): Promise<void>;
 }
 
@@ -63,19 +66,21 @@ export function absoluteNow(): number {
 }
 
 /**
- * Creates a home in `dir` (a fresh level database), its node and its
- * messenger, started. `serveEcho` also registers the baseline's protocols.
- * `store` defaults to 'level'.
+ * Creates a home in `dir` (a fresh level database; one made before is
+ * opened as it is), its node and its messenger, started. `serveEcho` also registers the baseline's protocols.
+ * `store` defaults to 'level'. With `mailbox` it also holds mail for others
+ * (as `sotto start --mailbox`), bounded to `mailbox.maxTotalBytes`.
  */
-export async function openParty(dir: string, name: string, options: { serveEcho: boolean; store?: StoreMode }): Promise<Party> {
+export async function openParty(dir: string, name: string, options: { serveEcho: boolean; store?: StoreMode; mailbox?: { maxTotalBytes?: number } }): Promise<Party> {
   const ctx = await nodeCryptoContext(() => Date.now());
   const store = await openStore(dir, options.store ?? 'level');
   let node: SottoNode | undefined;
   try {
-    const { identity } = await Messenger.initialise(store, ctx, { name });
+    const identity = (await store.getIdentity(ctx)) ?? (await Messenger.initialise(store, ctx, { name })).identity;
     node = await createNode({ identity, listen: LOOPBACK_LISTEN, bootstrap: [] });
     if (options.serveEcho) await serveBaseline(node);
-    const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node) });
+    const mailbox = options.mailbox ? await MailboxService.open({ ctx, store, identity, scheduler: realScheduler, ...options.mailbox }) : undefined;
+    const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(mailbox ? { mailbox } : {}) });
     const received: Received = { texts: [], at: [] };
     messenger.on('message', (m) => {
       received.texts.push(m.text);
@@ -92,6 +97,7 @@ export async function openParty(dir: string, name: string, options: { serveEcho:
       store,
       writes,
       received,
+      ...(mailbox ? { mailbox } : {}),
       close: () =>
         (closing ??= (async () => {
           await messenger.stop().catch(() => {});
