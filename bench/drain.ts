@@ -64,7 +64,6 @@ import { bundleRecordDhtHooks } from '../src/node/bundles/bundle-record.ts';
 import { MAILBOX_CANDIDATES, MAILBOX_PROTOCOL, MAILBOX_REPLICAS } from '../src/node/constants.ts';
 import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
 import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
-import { signingKeyOfPeerId } from '../src/node/encoding/peer-id.ts';
 import { mailboxKeyOf } from '../src/node/mailbox/keys.ts';
 import { Messenger } from '../src/node/messaging/messenger.ts';
 import type { FramedStream, Network } from '../src/node/transport/network.ts';
