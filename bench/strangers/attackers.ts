@@ -12,7 +12,7 @@
  */
 import os from 'node:os';
 import { nodeCryptoContext } from '../../src/app/context.ts';
-import { runSybils, Stranger, tally } from '../../test/helpers/stranger.ts';
+import { runSybils, Stranger, tally } from './stranger.ts';
 import { sendToParent, serveRequests } from '../rpc.ts';
 import { ATTACKER_NICE, type AttackPlan, type FloodResult, type ReadyMessage, type RequestMessage, type Requests, type SybilsResult } from './ipc.ts';
 

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { AckStatus } from '../../src/node/messaging/wire.ts';
-import type { SybilResult } from '../../test/helpers/stranger.ts';
+import type { SybilResult } from './stranger.ts';
 import * as rpc from '../rpc.ts';
 
 /** What the attack does to the victim at `target` (a multiaddr with /p2p/). */

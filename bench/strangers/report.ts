@@ -16,7 +16,7 @@ import {
   REQUESTS_MAX_SENDERS,
   REQUESTS_MAX_TOTAL_BYTES,
 } from '../../src/node/constants.ts';
-import { tally } from '../../test/helpers/stranger.ts';
+import { tally } from './stranger.ts';
 import type { ProcessMemory } from '../proc.ts';
 import { percentile, roundTo, textTable } from '../stats.ts';
 import { ATTACKER_NICE, type FloodResult, type SybilsResult } from './ipc.ts';

@@ -44,7 +44,7 @@ import { decodeMailboxFrame, encodeMailboxFrame } from '../../src/node/mailbox/w
 import { framed } from '../../src/node/transport/frames.ts';
 import { openParty, type Party } from '../../bench/transport/party.ts';
 import { compactedBytes } from '../../bench/strangers/store-size.ts';
-import { runSybils, Stranger, type DepositAnswer } from '../helpers/stranger.ts';
+import { runSybils, Stranger, type DepositAnswer } from '../../bench/strangers/stranger.ts';
 
 /** Texts of the largest size the flooding stranger sends: many times what its request has room for. */
 const FLOOD_TEXTS = 40;
