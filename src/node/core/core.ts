@@ -93,6 +93,11 @@ export class Core {
   readonly requests = new Map<string, RequestRecord>();
   /** Blocked peers (loaded at open). */
   readonly blocked = new Set<string>();
+  /**
+   * Requests taken out of {@link requests} to make room, whose records are
+   * still being deleted: their envelopes are refused until they are gone.
+   */
+  readonly evicting = new Set<string>();
   /** Envelopes dropped as forgeries since the messenger opened, by how they came. */
   readonly forged = { direct: 0, mailbox: 0 };
 

@@ -187,7 +187,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
       for (const message of stored) core.messageDurable(peerId, message.id);
       if (request) {
         core.emit('request', { request, ...(stored[0] ? { message: stored[0] } : {}) });
-        void evictRequests(core, peerId).catch(() => {});
+        void evictRequests(core).catch(() => {});
         return;
       }
       for (const message of stored) core.emit('message', message);

@@ -28,7 +28,7 @@ import { Tx } from '../store/store.ts';
  * holds as much as one sender may leave.
  */
 export function refusesStranger(core: Core, peerId: string, bytes: number): boolean {
-  if (core.blocked.has(peerId)) return true;
+  if (core.blocked.has(peerId) || core.evicting.has(peerId)) return true;
   const request = core.requests.get(peerId);
   if (!request) return false;
   return request.messages >= REQUEST_MAX_MESSAGES_PER_SENDER || request.bytes + bytes > REQUEST_MAX_BYTES_PER_SENDER;
@@ -37,7 +37,10 @@ export function refusesStranger(core: Core, peerId: string, bytes: number): bool
 /**
  * The request of `peerId` after one more envelope of `bytes` (carrying a
  * text when `text`, the sender's claimed name when `claimedName`), written
- * into `tx` and remembered at once (the caller commits `tx`).
+ * into `tx` and remembered at once (the caller commits `tx`). The requests
+ * that must go to make room for it leave {@link Core.requests} at once too
+ * (so the quotas hold at every moment) and wait in {@link Core.evicting}
+ * until {@link evictRequests} has deleted them.
  */
 export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, update: { text?: boolean; claimedName?: string; pass?: StoredPass }): RequestRecord {
   const now = core.ctx.now();
@@ -52,6 +55,10 @@ export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, 
   };
   tx.putRequest(request);
   core.requests.set(peerId, request);
+  for (const evicted of requestsOverQuota(core, peerId)) {
+    core.requests.delete(evicted);
+    core.evicting.add(evicted);
+  }
   return request;
 }
 
@@ -92,15 +99,18 @@ export async function deleteConversation(core: Core, peerId: string, extra: (tx:
 }
 
 /**
- * Deletes the oldest requests while strangers together hold more than their
- * quota (never `keep`). Each is deleted under its own lock; one that came
- * to an end meanwhile (accepted, blocked) is left alone.
+ * Deletes what {@link noteStranger} took out to make room (the peers in
+ * {@link Core.evicting}), each under its own lock; of a peer that became a
+ * contact meanwhile only the request record goes. A deletion that fails
+ * leaves the peer refused until the next one.
  */
-export async function evictRequests(core: Core, keep: string): Promise<void> {
-  for (const peerId of requestsOverQuota(core, keep)) {
+export async function evictRequests(core: Core): Promise<void> {
+  for (const peerId of [...core.evicting]) {
     await core.locks.run(peerId, async () => {
-      if (!core.requests.has(peerId) || (await core.contactByPeer(peerId))) return;
-      await deleteConversation(core, peerId);
+      if (!core.evicting.has(peerId)) return;
+      if (await core.contactByPeer(peerId)) await core.store.commit(new Tx().deleteRequest(peerId), { sync: false });
+      else await deleteConversation(core, peerId);
+      core.evicting.delete(peerId);
     });
   }
 }
