@@ -91,6 +91,11 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
     const { peerId } = r;
     const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'request-error' });
     const fail = (err: unknown): void => void (error.textContent = errorText(err));
+    /** Runs one of the request's actions, its error (if any) shown under the request. */
+    const act = <T>(action: () => Promise<T>, done: (result: T) => void): void => {
+      error.textContent = '';
+      action().then(done, fail);
+    };
     const messages = h('ol', { class: 'messages request-messages', 'data-testid': 'request-messages' });
     const body = h('div', { class: 'request-body', hidden: true }, h('p', { class: 'request-from' }, `Reading it sends nothing back. Peer id ${peerId}`), messages);
     const summary = h('button', {
@@ -102,36 +107,39 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
         const opening = body.hidden;
         body.hidden = !opening;
         summary.setAttribute('aria-expanded', String(opening));
-        if (opening) showMessages(peerId, item).catch(fail);
+        if (opening) act(() => showMessages(peerId, item), () => {});
       },
     });
     const warning = h('p', { class: 'warning', role: 'alert', 'data-testid': 'request-warning', hidden: true });
     // Prefilled with the claimed name only when accepting under it can work.
     const name = h('input', { 'data-testid': 'request-accept-name', placeholder: 'their name', 'aria-label': 'name for this contact', maxlength: 64, value: r.claimedName !== null && r.looksLike === undefined ? r.claimedName : undefined });
-    const block = h('button', {
-      type: 'button',
-      class: 'secondary',
-      'data-testid': 'request-block',
-      onclick: () => {
-        // Blocking cannot be undone here: the first click asks, the second blocks.
-        if (block.dataset['armed'] !== 'true') {
-          block.dataset['armed'] = 'true';
-          block.textContent = 'Block for good?';
-          return;
-        }
-        api.blockPeer(peerId).then(hooks.changed, fail);
+    const block = h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        'data-testid': 'request-block',
+        onclick: () => {
+          // Blocking cannot be undone here: the first click asks, the second blocks.
+          if (block.dataset['armed'] !== 'true') {
+            block.dataset['armed'] = 'true';
+            block.textContent = 'Block for good?';
+            return;
+          }
+          act(() => api.blockPeer(peerId), hooks.changed);
+        },
       },
-    }, 'Block');
-    const remove = h('button', { type: 'button', class: 'secondary', 'data-testid': 'request-delete', onclick: () => void api.deleteRequest(peerId).then(hooks.changed, fail) }, 'Delete');
+      'Block',
+    );
+    const remove = h('button', { type: 'button', class: 'secondary', 'data-testid': 'request-delete', onclick: () => act(() => api.deleteRequest(peerId), hooks.changed) }, 'Delete');
     const form = h(
       'form',
       {
         class: 'request-actions',
         onsubmit: (event) => {
           event.preventDefault();
-          error.textContent = '';
           const chosen = name.value.trim();
-          api.acceptRequest(peerId, chosen === '' ? null : chosen).then((line) => hooks.accepted(line.name), fail);
+          act(() => api.acceptRequest(peerId, chosen === '' ? null : chosen), (line) => hooks.accepted(line.name));
         },
       },
       name,
