@@ -112,7 +112,7 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
     });
     const warning = h('p', { class: 'warning', role: 'alert', 'data-testid': 'request-warning', hidden: true });
     // Prefilled with the claimed name only when accepting under it can work.
-    const name = h('input', { 'data-testid': 'request-accept-name', placeholder: 'their name', 'aria-label': 'name for this contact', maxlength: 64, value: r.claimedName !== null && r.looksLike === undefined ? r.claimedName : undefined });
+    const name = h('input', { 'data-testid': 'request-accept-name', placeholder: 'their name', maxlength: 64, value: r.claimedName !== null && r.looksLike === undefined ? r.claimedName : undefined });
     const block = h(
       'button',
       {
@@ -142,7 +142,7 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
           act(() => api.acceptRequest(peerId, chosen === '' ? null : chosen), (line) => hooks.accepted(line.name));
         },
       },
-      name,
+      h('label', {}, 'Their name, if you accept', name),
       h('button', { type: 'submit', 'data-testid': 'request-accept' }, 'Accept'),
       block,
       remove,
