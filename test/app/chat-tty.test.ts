@@ -3,7 +3,8 @@
  * network namespace of the test's own, since the first run turns on mDNS:
  * alice runs README's `npm start`, bob runs `sotto` with no command; both
  * create identities at the prompts, find each other on the (namespace's)
- * LAN, add each other from invites, compare safety numbers, chat, and leave
+ * LAN; bob adds alice from her invite and writes, which reaches alice as a
+ * message request she accepts; they compare safety numbers, chat, and leave
  * with /quit and Ctrl-C.
  */
 import { after, before, describe, test } from 'node:test';
@@ -39,7 +40,7 @@ describe('first run and chat in a terminal', { timeout: 180_000 }, () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  test('npm start creates an identity, opens the chat, and two people add each other by invite, verify and chat over LAN discovery', async () => {
+  test('npm start creates an identity, opens the chat, and two people become contacts (an invite, a message request accepted), verify and chat over LAN discovery', async () => {
     const aliceHome = await tempHome('tty-alice', cleanup);
     const bobHome = await tempHome('tty-bob', cleanup);
 
@@ -60,17 +61,24 @@ describe('first run and chat in a terminal', { timeout: 180_000 }, () => {
     const bobScreen = await terminals.waitFor(bob, /Sotto · bob /);
     assert.doesNotMatch(bobScreen, new RegExp(PASSPHRASE), 'the passphrase was echoed');
 
-    // The other commands reach each running chat's node through its control
-    // socket: each prints an invite, and the other adds it in the chat.
-    const invite = async (home: string): Promise<string> => (JSON.parse((await sotto(home, ['invite', '--json', '--no-qr'])).stdout) as { invite: string }).invite;
-    const aliceInvite = await invite(aliceHome);
-    const bobInvite = await invite(bobHome);
+    // The other commands reach a running chat's node through its control
+    // socket: alice's prints her invite, and bob adds it in his chat.
+    const aliceInvite = (JSON.parse((await sotto(aliceHome, ['invite', '--json', '--no-qr'])).stdout) as { invite: string }).invite;
     assert.match(aliceInvite, /^SOTTO:[A-Z2-7]+$/);
 
-    await terminals.type(alice, `/add ${bobInvite}`);
-    await terminals.waitFor(alice, /bob · (online|offline) · not verified/);
     await terminals.type(bob, `/add ${aliceInvite}`);
     await terminals.waitFor(bob, /alice · (online|offline) · not verified/);
+
+    // Bob writes first: alice does not know him yet, so it is a request, listed apart and opened only when she picks it.
+    await terminals.type(bob, 'hi alice, it is bob');
+    const requested = await terminals.waitFor(alice, /│\? "bob" \(1\)/);
+    assert.match(requested, /│Requests \(1\)/);
+    assert.match(requested, /no contacts yet/);
+    assert.doesNotMatch(requested, /< hi alice, it is bob/);
+    await terminals.key(alice, 'Down');
+    await terminals.waitFor(alice, /Says it is "bob" \(unverified\) · not a contact[^]*< hi alice, it is bob/);
+    await terminals.type(alice, '/accept');
+    await terminals.waitFor(alice, /bob · (online|offline) · not verified/);
 
     // Both see the same safety number; alice confirms it and bob shows as verified.
     await terminals.type(alice, '/verify');
@@ -106,6 +114,7 @@ describe('first run and chat in a terminal', { timeout: 180_000 }, () => {
     assert.deepEqual(
       (JSON.parse(history.stdout) as { direction: string; text: string }[]).map((m) => [m.direction, m.text]),
       [
+        ['out', 'hi alice, it is bob'],
         ['in', 'hello bob, it is alice'],
         ['out', 'hi alice!'],
       ],

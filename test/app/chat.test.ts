@@ -2,17 +2,19 @@
  * The interactive chat without a terminal: what typed lines mean, how the
  * conversation lays out, and the controller and screen on real messengers
  * over an in-memory network (unread counts, online state, message states,
- * identity warnings, an 80×24 screen).
+ * identity warnings, message requests, an 80×24 screen).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createElement } from 'react';
 import { renderToString } from 'ink';
-import { messengerApi, type HistoryLine } from '../../src/app/api.ts';
+import { messengerApi, type HistoryLine, type RequestLine } from '../../src/app/api.ts';
 import { parseChatInput } from '../../src/app/chat/commands.ts';
-import { ChatController, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
+import { ChatController, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent, type ChatState } from '../../src/app/chat/controller.ts';
 import { chatInviteHooks } from '../../src/app/chat-invites.ts';
-import { contactLabel, conversationLines, wrap } from '../../src/app/chat/format.ts';
+import { contactLabel, conversationLines, requestLabel, wrap } from '../../src/app/chat/format.ts';
+import { splitListRows } from '../../src/app/chat/request-view.tsx';
+import { Tx } from '../../src/node/store/store.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { CHAT_PROGRESS_LINGER_MS, chatProgressOutput } from '../../src/app/chat/backends.ts';
 import { watchMail } from '../../src/app/startup-feedback.ts';
@@ -45,6 +47,17 @@ describe('chat input', () => {
     assert.equal(parseChatInput('/add').kind, 'error');
     assert.equal(parseChatInput('/verify maybe').kind, 'error');
     assert.deepEqual(parseChatInput('/frobnicate'), { kind: 'error', message: 'unknown command /frobnicate (try /help)' });
+  });
+
+  test('request commands: /requests, /accept with a name of several words or none, /block, /delete [yes]', () => {
+    assert.deepEqual(parseChatInput('/requests'), { kind: 'requests' });
+    assert.deepEqual(parseChatInput('/accept'), { kind: 'accept' });
+    assert.deepEqual(parseChatInput('/accept  Carol S '), { kind: 'accept', name: 'Carol S' });
+    assert.deepEqual(parseChatInput('/block'), { kind: 'block' });
+    assert.deepEqual(parseChatInput('/delete'), { kind: 'delete', confirm: false });
+    assert.deepEqual(parseChatInput('/delete yes'), { kind: 'delete', confirm: true });
+    assert.equal(parseChatInput('/block everyone').kind, 'error');
+    assert.equal(parseChatInput('/delete everything').kind, 'error');
   });
 });
 
@@ -110,6 +123,51 @@ describe('chat layout', () => {
     assert.ok([...label].length <= 22, label);
     assert.match(label, /^● ⟨U\+202E⟩evil⟨U\+20…/);
     assert.match(label, / ≈$/, 'a lookalike name is marked; the marks are never cut');
+  });
+});
+
+describe('chat request layout', () => {
+  const request = (over: Partial<RequestLine>): RequestLine => ({ peerId: PEER, claimedName: 'carol', messages: 1, bytes: 100, firstAt: 0, lastAt: 0, ...over });
+
+  test('a request reads as a claim with its message count; a long or hostile claimed name is cut and shown, never the marks', () => {
+    assert.equal(requestLabel(request({ messages: 2 }), 22), '? "carol" (2)');
+    assert.equal(requestLabel(request({ claimedName: null }), 22), '? 12D3KooW…eP4NBE (1)');
+    const label = requestLabel(request({ claimedName: '\u202Ebob, your colleague from work', looksLike: 'bob' }), 22);
+    assert.ok([...label].length <= 22, label);
+    assert.match(label, /^\? "⟨U\+202E⟩bob.*… ≈ \(1\)$/);
+  });
+
+  test('requests share the list with the contacts: at least a few rows each way, the heading included', () => {
+    assert.deepEqual(splitListRows(2, 0, 10), { contactRows: 10, requestRows: 0 });
+    assert.deepEqual(splitListRows(2, 3, 10), { contactRows: 6, requestRows: 3 });
+    assert.deepEqual(splitListRows(2, 100, 10), { contactRows: 2, requestRows: 7 });
+    assert.deepEqual(splitListRows(30, 100, 10), { contactRows: 6, requestRows: 3 });
+    assert.deepEqual(splitListRows(0, 100, 3), { contactRows: 1, requestRows: 1 });
+  });
+
+  test('a hundred requests keep the screen within 80×24, with the open one in view', () => {
+    const requests = Array.from({ length: 100 }, (_, i) => request({ peerId: `${PEER.slice(0, -3)}${String(i).padStart(3, '0')}`, claimedName: `stranger ${i}` }));
+    const state: ChatState = {
+      self: { name: 'alice', peerId: PEER },
+      contacts: [{ name: 'bob', peerId: PEER, verified: false, added: true, online: true, unread: 0 }],
+      requests,
+      selected: undefined,
+      request: requests[60]!.peerId,
+      messages: [{ id: 'm', direction: 'in', text: 'hello from 60', timestamp: 0, status: 'received' }],
+      notice: [],
+      noticeIsError: false,
+      progress: '',
+      quit: false,
+    };
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
+    const rows = screen.split('\n');
+    assert.ok(rows.length <= 24 && rows.every((r) => [...r].length <= 80), screen);
+    assert.match(screen, /Requests \(100\)/);
+    assert.match(screen, /● bob/);
+    assert.match(screen, /\? "stranger 60" \(1\)/);
+    assert.match(screen, /Says it is "stranger 60" \(unverified\) · not a contact/);
+    assert.match(screen, /< hello from 60/);
+    assert.match(screen, /· 100 requests/);
   });
 });
 
@@ -336,5 +394,122 @@ describe('chat controller and screen', () => {
     assert.equal(bobChat.getState().contacts[0]?.peerId, alice.peerId);
     aliceChat.stop();
     bobChat.stop();
+  });
+});
+
+describe('message requests in the chat', () => {
+  const screenOf = (chat: ChatController): string => renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+
+  test('a stranger is a request: listed apart, never opened by itself, read on demand; sending there is refused; /delete, then /accept NAME makes a contact with the conversation', async () => {
+    const { hub, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'carol', 'dave');
+    const [alice, bob, carol, dave] = homes as [Home, Home, Home, Home];
+    await alice.messenger.addContact('bob', bob.peerId);
+    for (const stranger of [carol, dave]) await stranger.messenger.addContact('alice', alice.peerId);
+    assert.equal((await carol.messenger.send('alice', 'hi alice, it is carol from the office', { waitMs: 5_000 })).status, 'delivered');
+    assert.equal((await dave.messenger.send('alice', 'hello?', { waitMs: 5_000 })).status, 'delivered');
+
+    // The chat opens on the contact, not on the requests that came first.
+    const chat = await chatOf(alice, hub);
+    let state = chat.getState();
+    assert.deepEqual(state.contacts.map((c) => c.name), ['bob']);
+    assert.deepEqual(state.requests.map((r) => [r.peerId, r.claimedName, r.messages]), [[carol.peerId, 'carol', 1], [dave.peerId, 'dave', 1]]);
+    assert.deepEqual([state.selected, state.request, state.messages], ['bob', undefined, []]);
+    let screen = screenOf(chat);
+    assert.match(screen, /Requests \(2\)/);
+    assert.ok(screen.indexOf('? "carol" (1)') > screen.indexOf('Requests (2)'), screen);
+
+    // Down from the last contact opens the oldest request: its text, said to be a claim.
+    chat.move(1);
+    await quiet(scheduler, chat);
+    state = chat.getState();
+    assert.deepEqual([state.selected, state.request], [undefined, carol.peerId]);
+    assert.deepEqual(state.messages.map((m) => [m.direction, m.text]), [['in', 'hi alice, it is carol from the office']]);
+    screen = screenOf(chat);
+    assert.match(screen, /Says it is "carol" \(unverified\) · not a contact/);
+    assert.match(screen, /< hi alice, it is carol from the office/);
+    assert.match(screen, /^request>/m);
+    assert.equal((await carol.messenger.history('alice'))[0]!.status, 'delivered', 'reading a request sends no receipt');
+
+    // Nothing can be sent to a request.
+    await chat.submit('are you really carol?');
+    assert.equal(chat.getState().noticeIsError, true);
+    assert.match(chat.getState().notice.join('\n'), /Accept the request first: \/accept NAME/);
+    await quiet(scheduler, chat);
+    assert.equal(carol.received.length, 0, 'nothing reached carol');
+    assert.equal((await alice.messenger.requestMessages(carol.peerId)).length, 1);
+
+    // The next request, deleted: the chat goes back to the contact.
+    chat.move(1);
+    await quiet(scheduler, chat);
+    assert.equal(chat.getState().request, dave.peerId);
+    await chat.submit('/delete');
+    state = chat.getState();
+    assert.deepEqual(state.notice, ['Deleted the request from "dave" (it may write again).']);
+    assert.deepEqual([state.requests.map((r) => r.peerId), state.request, state.selected], [[carol.peerId], undefined, 'bob']);
+
+    // /requests opens the one left; /accept with a name of the user's makes it a contact, its message the start of the conversation.
+    await chat.submit('/requests');
+    assert.equal(chat.getState().request, carol.peerId);
+    await chat.submit('/accept Carol S');
+    state = chat.getState();
+    assert.equal(state.noticeIsError, false, state.notice.join('\n'));
+    assert.match(state.notice[0]!, /^Accepted: Carol S is a contact now/);
+    assert.deepEqual([state.selected, state.request, state.requests], ['Carol S', undefined, []]);
+    assert.deepEqual(state.contacts.map((c) => [c.name, c.peerId]), [['bob', bob.peerId], ['Carol S', carol.peerId]]);
+    assert.deepEqual(state.messages.map((m) => m.text), ['hi alice, it is carol from the office']);
+    await chat.submit('welcome, carol');
+    await carol.messenger.send('alice', 'thanks!', { waitMs: 5_000 });
+    await quiet(scheduler, chat);
+    assert.deepEqual(chat.getState().messages.map((m) => [m.direction, m.text]), [['in', 'hi alice, it is carol from the office'], ['out', 'welcome, carol'], ['in', 'thanks!']]);
+    assert.deepEqual(carol.received.map((m) => m.text), ['welcome, carol']);
+
+    // /delete in a conversation asks first, then deletes it on this device only; the contact stays.
+    await chat.submit('/delete');
+    assert.match(chat.getState().notice.join('\n'), /Type \/delete yes/);
+    assert.equal(chat.getState().messages.length, 3);
+    await chat.submit('/delete yes');
+    state = chat.getState();
+    assert.deepEqual(state.notice, ['Deleted 3 messages with Carol S on this device.']);
+    assert.deepEqual([state.selected, state.messages], ['Carol S', []]);
+    assert.equal((await carol.messenger.history('alice')).length, 3, 'the contact keeps their copy');
+    chat.stop();
+  });
+
+  test("a request that claims a contact's name is flagged; /accept without a name is refused with a hint; /block removes it and refuses its next message", async () => {
+    const { hub, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'impostor');
+    const [alice, bob, impostor] = homes as [Home, Home, Home];
+    await impostor.store.commit(new Tx().putProfile({ name: 'bob' }), { sync: true });
+    const chat = await chatOf(alice, hub);
+    await chat.submit(`/add bob ${bob.peerId}`);
+    await impostor.messenger.addContact('alice', alice.peerId);
+    await impostor.messenger.send('alice', 'it is bob, new phone', { waitMs: 5_000 });
+    await quiet(scheduler, chat);
+    assert.deepEqual(chat.getState().requests.map((r) => [r.claimedName, r.looksLike]), [['bob', 'bob']]);
+    assert.equal(chat.getState().selected, 'bob');
+
+    await chat.submit('/requests');
+    const screen = screenOf(chat);
+    assert.match(screen, /Says it is "bob" \(unverified\) · not a contact/);
+    assert.match(screen, /⚠ you have a contact "bob": this may be someone else/);
+    assert.match(screen, /\? "bob" ≈ \(1\)/);
+
+    await chat.submit('/accept');
+    let state = chat.getState();
+    assert.equal(state.noticeIsError, true);
+    assert.match(state.notice.join(' '), /needs a name: a contact is already named "bob"/);
+    assert.equal(state.notice.at(-1), 'Give them a name of your own: /accept NAME');
+    assert.ok(state.notice.every((line) => line.length <= 78), 'the error is wrapped to the information area');
+    assert.equal(state.request, impostor.peerId, 'the request stays open');
+
+    await chat.submit('/block');
+    state = chat.getState();
+    assert.deepEqual(state.notice, ['Blocked "bob": the request is deleted and whatever it sends is refused.']);
+    assert.deepEqual([state.requests, state.request, state.selected], [[], undefined, 'bob']);
+    assert.equal((await alice.messenger.contact('bob')).peerId, bob.peerId, 'the contact bob is untouched');
+    const again = await impostor.messenger.send('alice', 'let me in', { waitMs: 5_000 });
+    assert.deepEqual([again.status, again.reason], ['failed', 'not accepted']);
+    await quiet(scheduler, chat);
+    assert.deepEqual(chat.getState().requests, []);
+    chat.stop();
   });
 });

@@ -4,8 +4,10 @@
  * (the terminal user "desk", driven with the sotto command through its
  * control socket) and browser profiles, each in a browser context of its own
  * (its own IndexedDB). The tests run in order and build on each other:
- * alice chats with desk, alice and bob chat over WebRTC, alice's reload keeps
- * everything, bob gets mail that arrived while his tab was closed.
+ * desk writes to alice first and reaches her as a message request she
+ * accepts, alice chats with desk, alice and bob chat over WebRTC, alice's
+ * reload keeps everything, bob gets mail that arrived while his tab was
+ * closed.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,13 +95,33 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     await alice.getByTestId('status').filter({ hasText: /online/ }).waitFor();
   });
 
-  test('a browser and a desktop node chat both ways', async () => {
-    const aliceInvite = await reachableInvite(alice);
-    const added = await sotto(deskHome, ['contacts', 'add', '--invite', aliceInvite]);
+  test('a desktop node that is not a contact reaches the page as a message request: listed apart, read when opened, accepted as a contact', async () => {
+    const added = await sotto(deskHome, ['contacts', 'add', '--invite', await reachableInvite(alice)]);
     assert.equal(added.code, 0, added.stderr);
-    const deskInvite = (JSON.parse((await sotto(deskHome, ['invite', '--json'])).stdout) as { invite: string }).invite;
-    await addContact(alice, deskInvite, 'desk');
+    const sent = await sotto(deskHome, ['send', 'alice', 'hello, it is the desk', '--wait', '20']);
+    assert.equal(sent.stdout.trim(), 'delivered', sent.stdout + sent.stderr);
 
+    const request = alice.getByTestId('requests').getByTestId('request').filter({ hasText: 'desk' });
+    await request.waitFor();
+    assert.equal(await alice.getByTestId('contact').count(), 0, 'a request is not a contact');
+    assert.equal(await request.locator('bdi.name').textContent(), 'desk');
+    assert.match((await request.getByTestId('request-unverified').textContent()) ?? '', /unverified/);
+    assert.equal(await request.getByTestId('request-message').count(), 0, 'its messages are read only when it is opened');
+    await request.getByTestId('request-open').click();
+    const body = request.getByTestId('request-message-text').filter({ hasText: 'hello, it is the desk' });
+    await body.waitFor();
+    assert.equal(await body.getAttribute('dir'), 'auto');
+
+    // Accepted under the name it claims (prefilled): a contact, the request's message its conversation.
+    assert.equal(await request.getByTestId('request-accept-name').inputValue(), 'desk');
+    await request.getByTestId('request-accept').click();
+    await alice.getByTestId('contact').filter({ hasText: 'desk' }).waitFor();
+    await request.waitFor({ state: 'detached' });
+    await alice.getByTestId('chat-title').filter({ hasText: /^desk\b/ }).waitFor();
+    await alice.getByTestId('message-text').filter({ hasText: 'hello, it is the desk' }).waitFor();
+  });
+
+  test('a browser and a desktop node chat both ways', async () => {
     await sendFromPage(alice, 'desk', 'hello from the browser');
     await waitForMessage(alice, 'hello from the browser', /delivered|read/);
     const history = JSON.parse((await sotto(deskHome, ['history', 'alice', '--json'])).stdout) as { text: string; direction: string }[];

@@ -9,6 +9,13 @@ export type ChatCommand =
   | { readonly kind: 'add'; readonly target: string; readonly name?: string }
   | { readonly kind: 'invite' }
   | { readonly kind: 'verify'; readonly confirm: boolean }
+  /** Opens the oldest message request. */
+  | { readonly kind: 'requests' }
+  /** Accepts the open request, as `name` (absent: the name it claims). */
+  | { readonly kind: 'accept'; readonly name?: string }
+  | { readonly kind: 'block' }
+  /** Deletes the open request, or (with `confirm`) the open conversation on this device. */
+  | { readonly kind: 'delete'; readonly confirm: boolean }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'none' }
@@ -16,13 +23,18 @@ export type ChatCommand =
 
 /** The help shown by /help (each line fits 80 columns). */
 export const CHAT_HELP = [
-  'Enter sends to the open conversation; Up/Down pick a contact; Ctrl-C quits.',
+  'Enter sends to the open conversation; Up/Down pick a contact or request.',
   '/add INVITE [NAME]   add a contact from their invite (they run /invite)',
   '/add NAME PEERID     add a contact by peer id',
   '/invite              show your invite, to give to a contact',
   '/verify              show the safety number of the open conversation',
   '/verify yes          mark it verified once it matches on both devices',
-  '/quit                leave (the node stops with the chat)',
+  '/requests            open the first message request (someone not a contact)',
+  '/accept [NAME]       make the open request a contact (NAME: yours for them)',
+  '/block               delete the open request and refuse its sender from now on',
+  '/delete              delete the open request (its sender may write again)',
+  '/delete yes          delete the open conversation on this device only',
+  '/quit                leave (the node stops with the chat); Ctrl-C too',
   '//text               send a message that starts with "/"',
 ];
 
@@ -44,6 +56,19 @@ export function parseChatInput(line: string): ChatCommand {
       if (args.length === 0) return { kind: 'verify', confirm: false };
       if (args.length === 1 && args[0] === 'yes') return { kind: 'verify', confirm: true };
       return { kind: 'error', message: 'usage: /verify  or  /verify yes' };
+    case 'requests':
+      return { kind: 'requests' };
+    case 'accept': {
+      // A name may hold spaces: it is the rest of the line.
+      const name = text.slice('/accept'.length).trim();
+      return name === '' ? { kind: 'accept' } : { kind: 'accept', name };
+    }
+    case 'block':
+      return args.length === 0 ? { kind: 'block' } : { kind: 'error', message: 'usage: /block (in a message request)' };
+    case 'delete':
+      if (args.length === 0) return { kind: 'delete', confirm: false };
+      if (args.length === 1 && args[0] === 'yes') return { kind: 'delete', confirm: true };
+      return { kind: 'error', message: 'usage: /delete  or  /delete yes' };
     case 'help':
       return { kind: 'help' };
     case 'quit':

@@ -1,16 +1,26 @@
 /**
  * The chat's state and actions, apart from how they are drawn: the contact
- * list (online, unread, verified, key changes), the open conversation, and
- * what typing a line does. It reads everything through a SottoApi, so the
+ * list (online, unread, verified, key changes), the message requests (people
+ * who are not contacts: opened only when the user picks one, never at
+ * start), the open conversation or request, and what typing a line does. It reads everything through a SottoApi, so the
  * same chat runs on a node in this process or attached to a node running in
  * the background; the backend says when something may have changed.
  */
-import type { ContactLine, HistoryLine, SottoApi } from '../api.ts';
+import type { ContactLine, HistoryLine, RequestLine, SottoApi } from '../api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
+import { requestWho, wrap } from './format.ts';
+import { terminalLine } from '../terminal-text.ts';
 import { displayName, lookalikeWarning } from '../display-name.ts';
 
 /** Characters of an invite per line of the information area: it fits 80 columns whole, where one line would be cut. */
 export const INVITE_NOTICE_WIDTH = 76;
+/** Characters of an error per line of the information area (80 columns, less the margin ink keeps). */
+const NOTICE_WIDTH = 78;
+
+/** What to do about an error the chat's own commands can cause, by the error's name. */
+const CHAT_HINTS: Readonly<Record<string, string>> = {
+  RequestNameRequiredError: 'Give them a name of your own: /accept NAME',
+};
 
 /** Something the backend saw happen. */
 export type ChatEvent =
@@ -35,8 +45,13 @@ export interface ChatBackend {
 export interface ChatState {
   readonly self: { readonly name: string; readonly peerId: string };
   readonly contacts: readonly ContactLine[];
-  /** The name of the open conversation. */
+  /** Message requests, oldest first: never contacts, never opened by themselves. */
+  readonly requests: readonly RequestLine[];
+  /** The name of the open conversation (undefined while a request is open). */
   readonly selected: string | undefined;
+  /** The peer id of the open message request, if one is open. */
+  readonly request: string | undefined;
+  /** The open conversation's messages, or the open request's. */
   readonly messages: readonly HistoryLine[];
   /** Lines in the information area: help, an invite, a safety number, an error. */
   readonly notice: readonly string[];
@@ -60,7 +75,7 @@ export class ChatController {
     private readonly backend: ChatBackend,
     self: { name: string; peerId: string },
   ) {
-    this.state = { self, contacts: [], selected: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, progress: '', quit: false };
+    this.state = { self, contacts: [], requests: [], selected: undefined, request: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, progress: '', quit: false };
   }
 
   /** The current state (a new object after every change). */
@@ -107,24 +122,29 @@ export class ChatController {
   }
 
   private async load(): Promise<void> {
-    const contacts = await this.backend.api.listContacts();
+    // Requests are read once per refresh (the node keeps at most 100): they never choose what opens.
+    const [contacts, requests] = await Promise.all([this.backend.api.listContacts(), this.backend.api.listRequests()]);
     contacts.sort((a, b) => Number(b.added) - Number(a.added) || a.name.localeCompare(b.name));
+    let request = this.state.request;
+    if (request !== undefined && !requests.some((r) => r.peerId === request)) request = undefined;
     let selected = this.state.selected;
-    if (selected === undefined || !contacts.some((c) => c.name === selected)) selected = contacts[0]?.name;
-    // Reading the open conversation marks it read (and sends read receipts).
-    const messages = selected === undefined ? [] : await this.backend.api.history(selected);
+    if (request !== undefined) selected = undefined;
+    else if (selected === undefined || !contacts.some((c) => c.name === selected)) selected = contacts[0]?.name;
+    // Reading the open conversation marks it read (and sends read receipts); reading a request sends nothing.
+    const messages = request !== undefined ? await this.backend.api.requestHistory(request) : selected === undefined ? [] : await this.backend.api.history(selected);
     const open = contacts.map((c) => (c.name === selected ? { ...c, unread: 0 } : c));
-    this.set({ contacts: open, selected, messages });
+    this.set({ contacts: open, requests, selected, request, messages });
   }
 
-  /** Opens the next (+1) or previous (-1) conversation. */
+  /** Opens the next (+1) or previous (-1) entry of the list: the contacts, then the requests. */
   move(delta: number): void {
-    const { contacts, selected } = this.state;
-    if (contacts.length === 0) return;
-    const index = contacts.findIndex((c) => c.name === selected);
-    const next = contacts[(index + delta + contacts.length) % contacts.length]!;
-    if (next.name === selected) return;
-    this.set({ selected: next.name, messages: [] });
+    const { contacts, requests, selected, request } = this.state;
+    const entries = [...contacts.map((c) => ({ selected: c.name, request: undefined })), ...requests.map((r) => ({ selected: undefined, request: r.peerId }))];
+    if (entries.length === 0) return;
+    const index = entries.findIndex((e) => (request !== undefined ? e.request === request : e.selected === selected));
+    const next = entries[(index + delta + entries.length) % entries.length]!;
+    if (next.selected === selected && next.request === request) return;
+    this.set({ ...next, messages: [] });
     void this.refresh();
   }
 
@@ -149,6 +169,14 @@ export class ChatController {
           return await this.showInvite();
         case 'verify':
           return await this.verify(command.confirm);
+        case 'requests':
+          return await this.openRequests();
+        case 'accept':
+          return await this.accept(command.name);
+        case 'block':
+          return await this.block();
+        case 'delete':
+          return await this.delete(command.confirm);
       }
     } catch (err) {
       this.error(err);
@@ -156,6 +184,8 @@ export class ChatController {
   }
 
   private async send(text: string): Promise<void> {
+    const open = this.openRequest();
+    if (open) return this.set({ notice: ['This is a message request, not a conversation: nothing is sent.', 'Accept the request first: /accept NAME (or /block, /delete).'], noticeIsError: true });
     const name = this.state.selected;
     if (name === undefined) return this.set({ notice: ['No conversation open: add a contact first (/add INVITE).'], noticeIsError: true });
     const result = await this.backend.api.send(name, text, 0);
@@ -168,10 +198,68 @@ export class ChatController {
     if (name !== undefined && /^12D3KooW/.test(target)) added = (await this.backend.api.addContact(name, target, false)).name;
     else if (this.backend.addFromInvite) added = await this.backend.addFromInvite(target, name);
     else return this.set({ notice: ['Give a name and a peer id: /add NAME PEERID'], noticeIsError: true });
-    this.set({ selected: added, notice: [`Added ${displayName(added)}.`], noticeIsError: false });
+    await this.openContact(added, `Added ${displayName(added)}.`);
+  }
+
+  /** Opens the conversation with the contact `name` (just added or accepted), saying `done`, and warns when the name looks like another contact's. */
+  private async openContact(name: string, done: string): Promise<void> {
+    this.set({ selected: name, request: undefined, messages: [], notice: [done], noticeIsError: false });
     await this.refresh();
-    const other = this.state.contacts.find((c) => c.name === added)?.confusableWith;
-    if (other !== undefined) this.set({ notice: [`Added ${displayName(added)}.`, `Warning: ${lookalikeWarning(added, other)}.`], noticeIsError: true });
+    const other = this.state.contacts.find((c) => c.name === name)?.confusableWith;
+    if (other !== undefined) this.set({ notice: [done, `Warning: ${lookalikeWarning(name, other)}.`], noticeIsError: true });
+  }
+
+  /** The open message request, if one is open. */
+  private openRequest(): RequestLine | undefined {
+    const { request, requests } = this.state;
+    return request === undefined ? undefined : requests.find((r) => r.peerId === request);
+  }
+
+  /** The open request, or undefined after saying that none is open. */
+  private needRequest(): RequestLine | undefined {
+    const open = this.openRequest();
+    if (!open) this.set({ notice: ['No message request open: pick one with Up/Down or /requests.'], noticeIsError: true });
+    return open;
+  }
+
+  private async openRequests(): Promise<void> {
+    await this.refresh();
+    const [first] = this.state.requests;
+    if (!first) return this.set({ notice: ['No message requests.'], noticeIsError: false });
+    const count = this.state.requests.length;
+    this.set({ selected: undefined, request: first.peerId, messages: [], notice: [`${count} message request${count === 1 ? '' : 's'}: Up/Down to move, /accept [NAME], /block or /delete.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  private async accept(name: string | undefined): Promise<void> {
+    const open = this.needRequest();
+    if (!open) return;
+    const contact = await this.backend.api.acceptRequest(open.peerId, name ?? null);
+    await this.openContact(contact.name, `Accepted: ${displayName(contact.name)} is a contact now; compare safety numbers with /verify.`);
+  }
+
+  private async block(): Promise<void> {
+    const open = this.needRequest();
+    if (!open) return;
+    await this.backend.api.blockPeer(open.peerId);
+    this.set({ request: undefined, messages: [], notice: [`Blocked ${requestWho(open)}: the request is deleted and whatever it sends is refused.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  private async delete(confirm: boolean): Promise<void> {
+    const open = this.openRequest();
+    if (open) {
+      await this.backend.api.deleteRequest(open.peerId);
+      this.set({ request: undefined, messages: [], notice: [`Deleted the request from ${requestWho(open)} (it may write again).`], noticeIsError: false });
+      return this.refresh();
+    }
+    const name = this.state.selected;
+    if (name === undefined) return this.set({ notice: ['Nothing open to delete.'], noticeIsError: true });
+    const shown = displayName(name);
+    if (!confirm) return this.set({ notice: [`Delete your whole conversation with ${shown} on this device?`, `${shown} stays a contact and keeps their copy. Type /delete yes to delete it.`], noticeIsError: false });
+    const { deleted } = await this.backend.api.deleteMessages(name, null);
+    this.set({ notice: [`Deleted ${deleted} message${deleted === 1 ? '' : 's'} with ${shown} on this device.`], noticeIsError: false });
+    await this.refresh();
   }
 
   private async showInvite(): Promise<void> {
@@ -194,8 +282,10 @@ export class ChatController {
     await this.refresh();
   }
 
+  /** Shows an error in the information area, wrapped to fit it (an error may quote a long peer id), with the chat's hint for its kind. */
   private error(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    this.set({ notice: [message], noticeIsError: true });
+    const hint = err instanceof Error ? CHAT_HINTS[err.name] : undefined;
+    this.set({ notice: [...wrap(terminalLine(message), NOTICE_WIDTH), ...(hint === undefined ? [] : [hint])], noticeIsError: true });
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Pure text layout of the chat: how a message's state reads, how a contact
- * reads in the list, and how a conversation wraps into the lines of a pane.
+ * and a message request read in the list, which part of a long list shows,
+ * and how a conversation wraps into the lines of a pane.
  * No terminal and no React here, so it is tested as plain functions.
  */
-import type { ContactLine, HistoryLine } from '../api.ts';
+import type { ContactLine, HistoryLine, RequestLine } from '../api.ts';
 import { displayName } from '../display-name.ts';
 import { terminalText } from '../terminal-text.ts';
 
@@ -35,10 +36,47 @@ export function messageState(m: HistoryLine): string {
 export function contactLabel(c: ContactLine, width: number): string {
   const dot = c.online ? '●' : '○';
   const marks = `${c.verified ? ' ✓' : ''}${c.confusableWith !== undefined ? ' ≈' : ''}${c.keyChangedAt !== undefined ? ' !' : ''}${c.unread > 0 ? ` (${c.unread})` : ''}`;
-  const room = Math.max(1, width - 2 - marks.length);
-  const shown = [...displayName(c.name)];
-  const name = shown.length > room ? `${shown.slice(0, room - 1).join('')}…` : shown.join('');
-  return `${dot} ${name}${marks}`;
+  return `${dot} ${cut(displayName(c.name), width - 2 - marks.length)}${marks}`;
+}
+
+/** `text` in at most `room` characters (at least one), cut with "…". */
+function cut(text: string, room: number): string {
+  const shown = [...text];
+  const fits = Math.max(1, room);
+  return shown.length > fits ? `${shown.slice(0, fits - 1).join('')}…` : text;
+}
+
+/** A peer id shortened for a narrow place: "12D3KooW…eP4NBE". */
+export function shortPeerId(peerId: string): string {
+  return `${peerId.slice(0, 8)}…${peerId.slice(-6)}`;
+}
+
+/**
+ * Who a message request is, in one line: the name it claims, quoted as a
+ * claim (displayName), or its short peer id when it gave none.
+ */
+export function requestWho(r: RequestLine): string {
+  return r.claimedName === null ? shortPeerId(r.peerId) : `"${displayName(r.claimedName)}"`;
+}
+
+/**
+ * A message request in the list: "?", who it says it is (a claim, in
+ * quotes), "≈" when that names or looks like a contact, and how many
+ * messages it left. The name is cut, never the marks.
+ */
+export function requestLabel(r: RequestLine, width: number): string {
+  const marks = `${r.looksLike !== undefined ? ' ≈' : ''} (${r.messages})`;
+  return `? ${cut(requestWho(r), width - 2 - marks.length)}${marks}`;
+}
+
+/**
+ * The first index of a list of `total` rows to show in `rows` rows so that
+ * row `selected` (-1: none) is visible; the list starts at the top until
+ * the selection would fall below it.
+ */
+export function listStart(total: number, selected: number, rows: number): number {
+  if (selected < rows) return 0;
+  return Math.min(selected - rows + 1, Math.max(0, total - rows));
 }
 
 /** HH:MM of a timestamp, in the local time zone. */

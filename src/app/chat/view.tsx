@@ -1,6 +1,7 @@
 /**
  * The chat drawn with ink: a header, the contact list on the left (online
- * dot, verified mark, unread count), the open conversation on the right with
+ * dot, verified mark, unread count) with the message requests under it, the
+ * open conversation or request on the right with
  * each message's state, an information area, and the input line. Laid out
  * for any terminal from 80×24 up; the layout itself is ./format.ts. Every
  * string that may come from another peer (names, messages, notices that
@@ -10,7 +11,8 @@
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { ChatController, ChatState } from './controller.ts';
-import { contactLabel, conversationLines } from './format.ts';
+import { contactLabel, conversationLines, listStart, shortPeerId } from './format.ts';
+import { RequestHeader, requestHeaderRows, RequestSection, splitListRows } from './request-view.tsx';
 import { displayName, lookalikeNote } from '../display-name.ts';
 import { terminalLine } from '../terminal-text.ts';
 import { LineInput } from './line-input.tsx';
@@ -31,10 +33,6 @@ export interface ChatScreenProps {
   readonly input: React.ReactNode;
 }
 
-function shortId(peerId: string): string {
-  return `${peerId.slice(0, 8)}…${peerId.slice(-6)}`;
-}
-
 /** The whole screen for one state (pure: no hooks, so it renders to a string in tests). */
 export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): React.JSX.Element {
   const width = Math.max(columns, MIN_COLUMNS) - 1;
@@ -42,27 +40,35 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
   const paneRows = Math.max(3, Math.max(rows, MIN_ROWS) - FIXED_ROWS - notice.length);
   const convWidth = width - CONTACTS_WIDTH - 2;
   const open = state.contacts.find((c) => c.name === state.selected);
+  const request = state.requests.find((r) => r.peerId === state.request);
   const warning = open?.keyChangedAt !== undefined ? `accepted a new identity key on ${new Date(open.keyChangedAt).toLocaleString()}` : undefined;
   const lookalike = open?.confusableWith !== undefined ? lookalikeNote(open.confusableWith) : undefined;
-  const titleRows = 1 + (warning ? 1 : 0) + (lookalike ? 1 : 0);
+  const waiting = !open && !request && state.requests.length > 0;
+  const titleRows = request ? requestHeaderRows(request) : 1 + (warning ? 1 : 0) + (lookalike ? 1 : 0) + (waiting ? 1 : 0);
   const lines = conversationLines(state.messages, convWidth, paneRows - titleRows);
   const online = state.contacts.filter((c) => c.online).length;
+  const { contactRows, requestRows } = splitListRows(state.contacts.length, state.requests.length, paneRows);
+  const firstContact = listStart(state.contacts.length, open ? state.contacts.indexOf(open) : -1, contactRows);
   return (
     <Box flexDirection="column" width={width}>
       <Text>
-        <Text bold>Sotto</Text> · {state.self.name ? displayName(state.self.name) : 'you'} ({shortId(state.self.peerId)}) · {online} contact{online === 1 ? '' : 's'} online
+        <Text bold>Sotto</Text> · {state.self.name ? displayName(state.self.name) : 'you'} ({shortPeerId(state.self.peerId)}) · {online} contact{online === 1 ? '' : 's'} online
+        {state.requests.length > 0 ? ` · ${state.requests.length} request${state.requests.length === 1 ? '' : 's'}` : ''}
       </Text>
       <Box>
         <Box flexDirection="column" width={CONTACTS_WIDTH} height={paneRows + 2} borderStyle="single" paddingX={0}>
           {state.contacts.length === 0 ? <Text dimColor>no contacts yet</Text> : null}
-          {state.contacts.slice(0, paneRows).map((c) => (
+          {state.contacts.slice(firstContact, firstContact + contactRows).map((c) => (
             <Text key={c.peerId} inverse={c.name === state.selected} color={c.keyChangedAt !== undefined ? 'yellow' : undefined}>
               {contactLabel(c, CONTACTS_WIDTH - 2)}
             </Text>
           ))}
+          <RequestSection requests={state.requests} open={state.request} rows={requestRows} width={CONTACTS_WIDTH - 2} />
         </Box>
         <Box flexDirection="column" width={convWidth + 2} height={paneRows + 2} borderStyle="single">
-          {open ? (
+          {request ? (
+            <RequestHeader request={request} />
+          ) : open ? (
             <Text bold>
               {displayName(open.name)} · {open.online ? 'online' : 'offline'} · {open.verified ? 'verified ✓' : 'not verified (/verify)'}
               {open.added ? '' : ' · wrote to you first (/add their INVITE, or /add NAME PEERID)'}
@@ -70,6 +76,11 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
           ) : (
             <Text dimColor>Add a contact: /add INVITE (your own: /invite)</Text>
           )}
+          {waiting ? (
+            <Text color="yellow" wrap="truncate-end">
+              {state.requests.length} message request{state.requests.length === 1 ? '' : 's'} from people who are not contacts: /requests
+            </Text>
+          ) : null}
           {warning ? (
             <Text color="yellow" wrap="truncate-end">
               ⚠ {displayName(open?.name ?? '')}&apos;s identity key changed: {terminalLine(warning)}. Compare safety numbers: /verify
@@ -93,7 +104,7 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
         </Text>
       ))}
       <Box>
-        <Text>{open ? `${displayName(open.name)}> ` : '> '}</Text>
+        <Text>{request ? 'request> ' : open ? `${displayName(open.name)}> ` : '> '}</Text>
         {input}
       </Box>
       {state.progress ? (
@@ -101,7 +112,7 @@ export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): Re
           {terminalLine(state.progress)}
         </Text>
       ) : (
-        <Text dimColor>Enter send · ↑/↓ contact · /help · Ctrl-C quit</Text>
+        <Text dimColor>Enter send · ↑/↓ contacts and requests · /help · Ctrl-C quit</Text>
       )}
     </Box>
   );

@@ -1,6 +1,7 @@
 /**
  * The page once the profile is unlocked: your identity (peer id, invite and
- * its QR code), contacts with online and verified state, one conversation
+ * its QR code), contacts with online and verified state, message requests
+ * in a section of their own (./requests.ts), one conversation
  * with each message's state, adding a contact by invite, and verification by
  * safety number. It redraws from the messenger's events; every element a
  * person uses carries a stable data-testid (docs/WEB.md lists them).
@@ -16,6 +17,7 @@ import { clockTime } from '../chat/format.ts';
 import { h, messageBody, nameNode, replaceChildren, type Child } from './dom.ts';
 import { lookalikeNote } from '../display-name.ts';
 import type { BrowserPeer } from './peer.ts';
+import { requestSection } from './requests.ts';
 
 /** How often online dots and the peer count are refreshed without an event (ms). */
 const PRESENCE_REFRESH_MS = 3_000;
@@ -87,6 +89,16 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     addError,
   );
   const contactList = h('ul', { class: 'contacts', 'data-testid': 'contacts' });
+  const requests = requestSection(api, {
+    accepted: (name) => {
+      selected = name;
+      historyStale = true;
+      safety.hidden = true;
+      layout.dataset['view'] = 'chat';
+      refresh();
+    },
+    changed: () => refresh(),
+  });
 
   const chatTitle = h('h2', { 'data-testid': 'chat-title' });
   const verifyButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'verify', onclick: () => void toggleSafety() }, 'Verify');
@@ -127,6 +139,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       { class: 'side' },
       h('h2', { class: 'label' }, 'Contacts'),
       contactList,
+      requests.element,
       addForm,
       identity,
     ),
@@ -252,7 +265,10 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   }
 
   async function redraw(): Promise<void> {
-    contacts = await api.listContacts();
+    // Requests never choose what opens: they are listed, and read when opened.
+    const [listed, waiting] = await Promise.all([api.listContacts(), api.listRequests()]);
+    contacts = listed;
+    requests.update(waiting);
     if (selected && !contacts.some((c) => c.name === selected)) {
       selected = undefined;
       historyStale = true;
