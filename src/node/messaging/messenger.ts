@@ -57,6 +57,7 @@ import {
 } from '../errors.ts';
 import { issuePass } from '../mailbox/pass.ts';
 import { deleteConversation, requestsFromUnaddedContacts } from './requests.ts';
+import { Recurring } from './recurring.ts';
 import { checkContactName } from '../contacts/names.ts';
 import { serveMsgStream } from './inbox.ts';
 import { fetchFromMailboxes } from './mail-fetch.ts';
@@ -101,14 +102,8 @@ const encoder = new TextEncoder();
 export class Messenger {
   private readonly couriers = new Map<string, Courier>();
   private unsubscribe: (() => void) | undefined;
-  private sweepTimer: unknown;
-  private passTimer: unknown;
-  private pollTimer: unknown;
-  private publishTimer: unknown;
-  private maintenanceTimer: unknown;
-  /** A bundle publication is running; `publishAgain` asks for another right after it. */
-  private publishing = false;
-  private publishAgain = false;
+  /** The jobs a running messenger repeats: see start(). */
+  private readonly recurring: { readonly sweep: Recurring; readonly passes: Recurring; readonly poll: Recurring; readonly publish: Recurring; readonly prekeys: Recurring };
   /** Who gets one-time prekeys on /sotto/prekeys. */
   private readonly prekeyLimiter: PrekeyLimiter;
   private fetching: Promise<number> | undefined;
@@ -123,6 +118,14 @@ export class Messenger {
     private readonly mailbox: MailboxService | undefined,
   ) {
     this.prekeyLimiter = new PrekeyLimiter(() => core.ctx.now());
+    const every = (job: () => Promise<unknown>, interval: number) => new Recurring(core.scheduler, () => job().then(() => interval), interval);
+    this.recurring = {
+      sweep: every(() => this.sweepSeen(), SEEN_SWEEP_INTERVAL_MS),
+      passes: every(() => this.renewPasses(), MAILBOX_PASS_CHECK_INTERVAL_MS),
+      poll: new Recurring(core.scheduler, this.pollJob(), MAILBOX_POLL_INTERVAL_MS),
+      publish: new Recurring(core.scheduler, this.publishJob(), BUNDLE_REPUBLISH_INTERVAL_MS),
+      prekeys: new Recurring(core.scheduler, () => this.prekeyUpkeep(), PREKEY_MAINTENANCE_MAX_DELAY_MS),
+    };
   }
 
   /**
@@ -189,22 +192,19 @@ export class Messenger {
     // Before the first dials: addresses from invites let them skip the DHT.
     await Promise.all((await this.core.store.listContacts()).map((c) => this.rememberAddresses(c)));
     for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
-    this.scheduleSweep(0);
-    this.schedulePasses(0);
-    this.schedulePoll(0);
-    this.schedulePublish(0);
-    this.schedulePrekeyMaintenance(prekeyMaintenanceDelay(this.core));
+    const { sweep, passes, poll, publish, prekeys } = this.recurring;
+    sweep.start(0);
+    passes.start(0);
+    poll.start(0);
+    publish.start(0);
+    prekeys.start(prekeyMaintenanceDelay(this.core));
   }
 
   /** Stops delivering; waits for rounds in progress. The store stays open. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    this.core.scheduler.clearTimeout(this.sweepTimer);
-    this.core.scheduler.clearTimeout(this.passTimer);
-    this.core.scheduler.clearTimeout(this.pollTimer);
-    this.core.scheduler.clearTimeout(this.publishTimer);
-    this.core.scheduler.clearTimeout(this.maintenanceTimer);
+    for (const job of Object.values(this.recurring)) job.stop();
     this.mailbox?.close();
     await this.fetching?.catch(() => 0);
     await Promise.all([...this.couriers.values()].map((c) => c.stop()));
@@ -215,26 +215,6 @@ export class Messenger {
     let courier = this.couriers.get(peerId);
     if (!courier) this.couriers.set(peerId, (courier = new Courier(this.core, peerId)));
     return courier;
-  }
-
-  private scheduleSweep(delay: number): void {
-    // A sweep that was running when stop() came must not start another.
-    if (this.stopped) return;
-    this.sweepTimer = this.core.scheduler.setTimeout(() => {
-      void this.sweepSeen()
-        .catch(() => {})
-        .finally(() => this.scheduleSweep(SEEN_SWEEP_INTERVAL_MS));
-    }, delay);
-  }
-
-  /** Gives contacts whose mailbox pass from us is missing or ageing a new one, now and every MAILBOX_PASS_CHECK_INTERVAL_MS. */
-  private schedulePasses(delay: number): void {
-    if (this.stopped) return;
-    this.passTimer = this.core.scheduler.setTimeout(() => {
-      void this.renewPasses()
-        .catch(() => {})
-        .finally(() => this.schedulePasses(MAILBOX_PASS_CHECK_INTERVAL_MS));
-    }, delay);
   }
 
   /** Sends a new mailbox pass to every contact whose pass from us runs out within MAILBOX_PASS_RENEW_BEFORE_MS (or who has none). */
@@ -262,71 +242,43 @@ export class Messenger {
   }
 
   /**
-   * Fetches mail now and then every MAILBOX_POLL_INTERVAL_MS. Right after
-   * start the DHT may not know any mailbox yet: while a fetch reaches fewer
-   * than k mailboxes, the next comes sooner (MAILBOX_RETRY_MS, doubling).
+   * The mail poll: a fetch now and then every MAILBOX_POLL_INTERVAL_MS.
+   * Right after start the DHT may not know any mailbox yet: while a fetch
+   * reaches fewer than k mailboxes, the next comes sooner (MAILBOX_RETRY_MS,
+   * doubling).
    */
-  private schedulePoll(delay: number, retry = MAILBOX_RETRY_MS): void {
-    if (this.stopped) return;
-    this.core.scheduler.clearTimeout(this.pollTimer);
-    this.pollTimer = this.core.scheduler.setTimeout(() => {
-      void this.fetchMail()
-        .catch(() => 0)
-        .finally(() => {
-          const short = this.mailboxesReached < MAILBOX_REPLICAS && retry < MAILBOX_POLL_INTERVAL_MS;
-          this.schedulePoll(short ? retry : MAILBOX_POLL_INTERVAL_MS, short ? retry * 2 : MAILBOX_RETRY_MS);
-        });
-    }, delay);
+  private pollJob(): () => Promise<number> {
+    let retry = MAILBOX_RETRY_MS;
+    return async () => {
+      await this.fetchMail().catch(() => 0);
+      const short = this.mailboxesReached < MAILBOX_REPLICAS && retry < MAILBOX_POLL_INTERVAL_MS;
+      const next = short ? retry : MAILBOX_POLL_INTERVAL_MS;
+      retry = short ? retry * 2 : MAILBOX_RETRY_MS;
+      return next;
+    };
   }
 
-  /** Publishes the bundle record now and then every BUNDLE_REPUBLISH_INTERVAL_MS (sooner while no peer stored it). */
-  private schedulePublish(delay: number, retry = MAILBOX_RETRY_MS): void {
-    if (this.stopped) return;
-    this.publishTimer = this.core.scheduler.setTimeout(() => {
-      this.publishing = true;
-      void publishBundle(this.core)
-        .catch(() => 0)
-        .then((stored) => {
-          this.publishing = false;
-          if (this.publishAgain) {
-            this.publishAgain = false;
-            this.schedulePublish(0);
-            return;
-          }
-          const short = stored === 0 && retry < BUNDLE_REPUBLISH_INTERVAL_MS;
-          this.schedulePublish(short ? retry : BUNDLE_REPUBLISH_INTERVAL_MS, short ? Math.min(retry * 2, MAILBOX_POLL_INTERVAL_MS) : MAILBOX_RETRY_MS);
-        });
-    }, delay);
-  }
-
-  /** Publishes the bundle record now, or right after the publication that is running. */
-  private republishBundle(): void {
-    if (this.publishing) {
-      this.publishAgain = true;
-      return;
-    }
-    this.core.scheduler.clearTimeout(this.publishTimer);
-    this.schedulePublish(0);
+  /** Publication of the bundle record: now and every BUNDLE_REPUBLISH_INTERVAL_MS (sooner while no peer stored it). */
+  private publishJob(): () => Promise<number> {
+    let retry = MAILBOX_RETRY_MS;
+    return async () => {
+      const stored = await publishBundle(this.core).catch(() => 0);
+      const short = stored === 0 && retry < BUNDLE_REPUBLISH_INTERVAL_MS;
+      const next = short ? retry : BUNDLE_REPUBLISH_INTERVAL_MS;
+      retry = short ? Math.min(retry * 2, MAILBOX_POLL_INTERVAL_MS) : MAILBOX_RETRY_MS;
+      return next;
+    };
   }
 
   /**
-   * Prekey maintenance (./local-prekeys.ts: expiry, rotation, retention,
+   * Prekey upkeep (../bundles/local-prekeys.ts: expiry, rotation, retention,
    * top-up) whenever something falls due, and at least every
    * PREKEY_MAINTENANCE_MAX_DELAY_MS. A rotation republishes the bundle record at once.
    */
-  private schedulePrekeyMaintenance(delay: number): void {
-    if (this.stopped) return;
-    this.maintenanceTimer = this.core.scheduler.setTimeout(() => {
-      void maintainPrekeys(this.core)
-        .then(
-          ({ rotated }) => {
-            if (rotated && !this.stopped) this.republishBundle();
-            return prekeyMaintenanceDelay(this.core);
-          },
-          () => PREKEY_MAINTENANCE_MAX_DELAY_MS,
-        )
-        .then((next) => this.schedulePrekeyMaintenance(next));
-    }, delay);
+  private async prekeyUpkeep(): Promise<number> {
+    const { rotated } = await maintainPrekeys(this.core);
+    if (rotated && !this.stopped) this.recurring.publish.runSoon();
+    return prekeyMaintenanceDelay(this.core);
   }
 
   /**
