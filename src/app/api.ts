@@ -20,9 +20,17 @@ export interface IdInfo {
   readonly safetyNumber: string;
 }
 
+/** A page of a conversation: the newest `limit` messages before `before` (a message's `seq`). */
+export interface HistoryPage {
+  readonly before?: number;
+  readonly limit?: number;
+}
+
 /** One line of `sotto history --json`. */
 export interface HistoryLine {
   readonly id: string;
+  /** Its place in this home's order of messages: page back with `before`. */
+  readonly seq: number;
   readonly direction: 'in' | 'out';
   readonly text: string;
   readonly timestamp: number;
@@ -75,7 +83,12 @@ export interface SottoApi {
   addContact(name: string, peerId: string, acceptNewKey: boolean): Promise<ContactLine>;
   listContacts(): Promise<ContactLine[]>;
   send(name: string, text: string, waitMs: number): Promise<SendResult>;
-  history(name: string): Promise<HistoryLine[]>;
+  /**
+   * A conversation, oldest first (with `page`: the newest `limit` messages
+   * before the one whose `seq` is `before`); marks every received message
+   * of it read.
+   */
+  history(name: string, page?: HistoryPage | null): Promise<HistoryLine[]>;
   /** This identity's signed invite, with `addresses` (null: the running node's). */
   invite(addresses: string[] | null): Promise<InviteLine>;
   /** Adds (unverified) the contact an invite names, as `name` (null: the invite's name). */
@@ -110,6 +123,7 @@ const contactLine = (c: ContactRecord, online: boolean, unread: number, confusab
 });
 const historyLine = (m: MessageRecord): HistoryLine => ({
   id: m.id,
+  seq: m.seq,
   direction: m.direction,
   text: m.text,
   timestamp: m.timestamp,
@@ -141,8 +155,8 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       return Promise.all(all.map((c) => lineAmong(c, similar)));
     },
     send: (name, text, waitMs) => messenger.send(name, text, { waitMs }),
-    history: async (name) => {
-      const lines = (await messenger.history(name)).map(historyLine);
+    history: async (name, page) => {
+      const lines = (await messenger.history(name, page ?? {})).map(historyLine);
       await messenger.markRead(name);
       return lines;
     },

@@ -86,7 +86,7 @@ describe('chat input line', () => {
 });
 
 describe('chat layout', () => {
-  const msg = (over: Partial<HistoryLine>): HistoryLine => ({ id: 'x', direction: 'out', text: 'hi', timestamp: 0, status: 'delivered', ...over });
+  const msg = (over: Partial<HistoryLine>): HistoryLine => ({ id: 'x', seq: 1, direction: 'out', text: 'hi', timestamp: 0, status: 'delivered', ...over });
 
   test('wrap keeps every line within the width and loses no word', () => {
     const text = 'the quick brown fox jumps over the lazy dog ' + 'x'.repeat(30);
@@ -153,7 +153,7 @@ describe('chat request layout', () => {
       requests,
       selected: undefined,
       request: requests[60]!.peerId,
-      messages: [{ id: 'm', direction: 'in', text: 'hello from 60', timestamp: 0, status: 'received' }],
+      messages: [{ id: 'm', seq: 1, direction: 'in', text: 'hello from 60', timestamp: 0, status: 'received' }],
       notice: [],
       noticeIsError: false,
       progress: '',

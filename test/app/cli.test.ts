@@ -71,7 +71,7 @@ test('the CLI contract between two homes, with and without running nodes', { tim
   // The message written while no node ran was delivered too, once.
   await eventually(async () => (JSON.parse((await sotto(homeB, ['history', 'alice', '--json'])).stdout) as unknown[]).length === 3, 30_000, 'the queued message');
   const historyB = JSON.parse((await sotto(homeB, ['history', 'alice', '--json'])).stdout) as { id: string; direction: string; text: string; timestamp: number; status: string }[];
-  assert.deepEqual(Object.keys(historyB[0]!).sort(), ['direction', 'id', 'status', 'text', 'timestamp']);
+  assert.deepEqual(Object.keys(historyB[0]!).sort(), ['direction', 'id', 'seq', 'status', 'text', 'timestamp']);
   assert.deepEqual(
     historyB.map((m) => [m.direction, m.text]).sort(),
     [

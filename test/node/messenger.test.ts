@@ -169,6 +169,42 @@ describe('messenger: direct messages', () => {
     assert.equal((await bob.messenger.history('alice'))[0]!.status, 'read');
     assert.equal(await bob.messenger.markRead('alice'), 0);
   });
+
+  test('a read mark and its receipt land together: a crash before the write loses both (read again later), after it loses neither', async () => {
+    const { alice, bob, hub } = await pairOfHomes();
+    await alice.messenger.send('bob', 'read me before the crash', { waitMs: 5_000 });
+    hub.goOffline(alice.messenger.peerId);
+    // The write that marks it read fails (the disk is gone): nothing of it lands, and it is still unread.
+    const { Tx } = await import('../../src/node/store/store.ts');
+    const commit = bob.store.commit.bind(bob.store);
+    bob.store.commit = (tx: InstanceType<typeof Tx>, options: { sync: boolean }) => (tx.ops.some((op) => op.key.startsWith('outbox:')) ? Promise.reject(new Error('disk gone')) : commit(tx, options));
+    await assert.rejects(bob.messenger.markRead('alice'), /disk gone/);
+    bob.store.commit = commit;
+    assert.equal((await bob.messenger.history('alice'))[0]!.status, 'received', 'not marked read without its receipt');
+    // Marked for real: the mark and the queued receipt survive a restart, and the receipt goes out once alice is back.
+    assert.equal(await bob.messenger.markRead('alice'), 1);
+    const queued = (await bob.store.listOutbox()).filter((e) => e.kind === 'receipt');
+    assert.equal(queued.length, 1);
+    await bob.stop();
+    await bob.start();
+    hub.goOnline(alice.messenger.peerId);
+    await settle();
+    assert.equal((await alice.messenger.history('bob'))[0]!.status, 'read');
+  });
+
+  test('history pages back through a conversation: the newest first page, then older ones before a seq', async () => {
+    const { alice, bob } = await pairOfHomes();
+    for (let i = 0; i < 7; i++) await alice.messenger.send('bob', `m${i}`, { waitMs: 5_000 });
+    const all = await bob.messenger.history('alice');
+    assert.deepEqual(all.map((m) => m.text), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    const last = await bob.messenger.history('alice', { limit: 3 });
+    assert.deepEqual(last.map((m) => m.text), ['m4', 'm5', 'm6']);
+    const before = await bob.messenger.history('alice', { before: last[0]!.seq, limit: 3 });
+    assert.deepEqual(before.map((m) => m.text), ['m1', 'm2', 'm3']);
+    assert.deepEqual((await bob.messenger.history('alice', { before: before[0]!.seq, limit: 3 })).map((m) => m.text), ['m0']);
+    assert.deepEqual((await bob.messenger.history('alice', { before: all[0]!.seq })).map((m) => m.text), []);
+    await assert.rejects(bob.messenger.history('alice', { limit: 0 }), RangeError);
+  });
 });
 
 describe('messenger: contacts and identity', () => {

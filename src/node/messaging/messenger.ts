@@ -191,7 +191,8 @@ export class Messenger {
     });
     // Before the first dials: addresses from invites let them skip the DHT.
     await Promise.all((await this.core.store.listContacts()).map((c) => this.rememberAddresses(c)));
-    for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick();
+    // A start tries everything waiting at once: a backoff from before a crash or a stop says nothing about now.
+    for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick(true);
     const { sweep, passes, poll, publish, prekeys } = this.recurring;
     sweep.start(0);
     passes.start(0);
@@ -510,9 +511,10 @@ export class Messenger {
    * Queues `payload` for `peerId`, encrypted now if a session exists; resolves
    * to the entry once durable. The contact's lock covers encryption and
    * queuing the write; the synced write is awaited outside it, so messages
-   * sent together share one batch.
+   * sent together share one batch. `also` adds writes that must land with
+   * the entry (in the same transaction).
    */
-  private async enqueue(peerId: string, kind: OutboxKind, payload: Payload, message?: (seq: number) => MessageRecord): Promise<OutboxEntry> {
+  private async enqueue(peerId: string, kind: OutboxKind, payload: Payload, message?: (seq: number) => MessageRecord, also?: (tx: Tx) => void): Promise<OutboxEntry> {
     const core = this.core;
     const bytes = encodePayload(payload);
     const { entry, record, durable } = await core.locks.run(peerId, async () => {
@@ -538,6 +540,7 @@ export class Messenger {
       const record = message?.(seq);
       if (record) tx.putMessage(record);
       tx.putOutbox(entry);
+      also?.(tx);
       // Later messages encrypt against this state at once; writes land in order.
       if (encrypted) core.setSession(peerId, encrypted.record);
       return { entry, record, durable: core.store.commit(tx, { sync: true }) };
@@ -599,10 +602,16 @@ export class Messenger {
     return { result, cancel };
   }
 
-  /** A conversation, oldest first. Throws UnknownContactError. */
-  async history(name: string): Promise<MessageRecord[]> {
+  /**
+   * A conversation, oldest first; with `page`, the newest `limit` messages
+   * whose `seq` is below `before` (to page back through a long one). Throws
+   * UnknownContactError, RangeError for a limit that is not a positive integer.
+   */
+  async history(name: string, page: { before?: number; limit?: number } = {}): Promise<MessageRecord[]> {
+    if (page.limit !== undefined && !(Number.isSafeInteger(page.limit) && page.limit > 0)) throw new RangeError('history: limit must be a positive integer');
+    if (page.before !== undefined && !Number.isSafeInteger(page.before)) throw new RangeError('history: before must be a sequence number');
     const contact = await this.contact(name);
-    return this.core.store.listMessages(contact.peerId);
+    return this.core.store.listMessages(contact.peerId, page);
   }
 
   /** How many messages from `peerId` were received and not read yet. */
@@ -614,18 +623,19 @@ export class Messenger {
 
   /**
    * Marks a conversation's received messages read and sends the contact a
-   * read receipt for them. Resolves to how many were marked.
+   * read receipt for them. The messages' new state and the receipt that
+   * reports it are written in one transaction: a crash leaves either both
+   * (the receipt goes out after a restart) or neither (they are read again
+   * and reported then). Resolves to how many were marked.
    */
   async markRead(name: string): Promise<number> {
     const contact = await this.contact(name);
     const unread = (await this.core.store.listMessages(contact.peerId)).filter((m) => m.direction === 'in' && m.status === 'received');
-    if (unread.length === 0) return 0;
-    const tx = new Tx();
-    for (const m of unread) tx.putMessage({ ...m, status: 'read' });
-    await this.core.store.commit(tx, { sync: false });
     for (let i = 0; i < unread.length; i += MAX_RECEIPT_IDS) {
-      const ids = unread.slice(i, i + MAX_RECEIPT_IDS).map((m) => m.id);
-      await this.enqueue(contact.peerId, 'receipt', { type: 'receipt', kind: 'read', ids });
+      const chunk = unread.slice(i, i + MAX_RECEIPT_IDS);
+      await this.enqueue(contact.peerId, 'receipt', { type: 'receipt', kind: 'read', ids: chunk.map((m) => m.id) }, undefined, (tx) => {
+        for (const m of chunk) tx.putMessage({ ...m, status: 'read' });
+      });
     }
     return unread.length;
   }

@@ -303,11 +303,25 @@ export class SottoStore {
     });
   }
 
-  /** A conversation, oldest first. */
-  async listMessages(peerId: string): Promise<MessageRecord[]> {
+  /**
+   * A conversation, oldest first; with `page`, only the newest `limit`
+   * messages whose sequence number is below `before` (either may be left
+   * out): enough to page back through a long conversation.
+   */
+  async listMessages(peerId: string, page: { before?: number; limit?: number } = {}): Promise<MessageRecord[]> {
+    if (page.before === undefined && page.limit === undefined) {
+      const out: MessageRecord[] = [];
+      for await (const [, message] of this.range(`msg:${peerId}:`, decodeMessage)) out.push(message);
+      return out;
+    }
+    // The newest `limit` before `before`: read backwards from there, then turn them oldest first.
+    const range = prefixRange(this.names.physical(`msg:${peerId}:`));
+    const lt = page.before === undefined ? range.lt : this.names.physical(KEY.message(peerId, page.before));
     const out: MessageRecord[] = [];
-    for await (const [, message] of this.range(`msg:${peerId}:`, decodeMessage)) out.push(message);
-    return out;
+    for await (const [key, stored] of this.backend.entries({ gte: range.gte, lt, reverse: true, ...(page.limit === undefined ? {} : { limit: page.limit }) })) {
+      out.push(decodeMessage(key, await this.values.decode(key, stored)));
+    }
+    return out.reverse();
   }
 
   async getMessage(peerId: string, id: string): Promise<MessageRecord | undefined> {

@@ -27,7 +27,7 @@ export function registerMessages(program: Command, cli: Cli): void {
     .command('history')
     .description('show a conversation, oldest first (marks received messages read); terminal controls in messages are removed, bidi controls shown as ⟨U+202E⟩ (--json gives the exact text)')
     .argument('<name>', 'the contact')
-    .option('--json', 'print [{"id","direction","text","timestamp","status"}]')
+    .option('--json', 'print [{"id","seq","direction","text","timestamp","status"}]')
     .addHelpText('after', '\nExample:\n  $ sotto history bob\n  2026-11-24T08:00:00.000Z > see you at eight  [read]\n  2026-11-24T08:01:12.000Z < great  [received]')
     .action(async (name: string, options: { json?: boolean }) => {
       const lines = await withApi(cli.home(), cli.clock, (api) => api.history(name));

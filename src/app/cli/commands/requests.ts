@@ -31,7 +31,7 @@ export function registerRequests(program: Command, cli: Cli): void {
     .command('show')
     .description('show what a request says (the sender is not told it was read)')
     .argument('<peerId>', 'who wrote (from "sotto requests")')
-    .option('--json', 'print [{"id","direction","text","timestamp","status"}]')
+    .option('--json', 'print [{"id","seq","direction","text","timestamp","status"}]')
     .addHelpText('after', '\nExample:\n  $ sotto requests show 12D3KooW...\n  2026-12-06T08:00:00.000Z < hi, it is carol from the office  [received]')
     .action(async (peerId: string, options: { json?: boolean }) => {
       const lines = await withApi(cli.home(), cli.clock, (api) => api.requestHistory(peerId));
