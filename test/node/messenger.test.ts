@@ -175,9 +175,8 @@ describe('messenger: direct messages', () => {
     await alice.messenger.send('bob', 'read me before the crash', { waitMs: 5_000 });
     hub.goOffline(alice.messenger.peerId);
     // The write that marks it read fails (the disk is gone): nothing of it lands, and it is still unread.
-    const { Tx } = await import('../../src/node/store/store.ts');
     const commit = bob.store.commit.bind(bob.store);
-    bob.store.commit = (tx: InstanceType<typeof Tx>, options: { sync: boolean }) => (tx.ops.some((op) => op.key.startsWith('outbox:')) ? Promise.reject(new Error('disk gone')) : commit(tx, options));
+    bob.store.commit = (tx: Parameters<typeof commit>[0], options: { sync: boolean }) => (tx.ops.some((op) => op.key.startsWith('outbox:')) ? Promise.reject(new Error('disk gone')) : commit(tx, options));
     await assert.rejects(bob.messenger.markRead('alice'), /disk gone/);
     bob.store.commit = commit;
     assert.equal((await bob.messenger.history('alice'))[0]!.status, 'received', 'not marked read without its receipt');
