@@ -189,3 +189,17 @@ export class DialFailedError extends SottoError {
     super(`cannot reach ${target}${protocol === undefined ? '' : ' on ' + protocol} (${reason} after ${attempts} attempt${attempts === 1 ? '' : 's'})`, options);
   }
 }
+
+/**
+ * A DHT node refused to let a record replace the one it holds under the same
+ * key: its namespace's selector prefers the stored record (for bundle
+ * records: the stored one is newer), and the stored one is still valid.
+ * Raised by the node's DHT datastore, so a remote PUT_VALUE of an older
+ * record fails and a local `put` of one rejects; nothing is written.
+ */
+export class OlderDhtRecordError extends SottoError {
+  override readonly name = 'OlderDhtRecordError';
+  constructor(readonly namespace: string) {
+    super(`DHT record refused: this node holds a newer ${namespace} record under that key`);
+  }
+}

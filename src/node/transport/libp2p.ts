@@ -55,6 +55,7 @@ import {
 } from '../constants.ts';
 import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from '../errors.ts';
 import { libp2pKeyOfIdentity, peerIdFromText } from '../encoding/peer-id.ts';
+import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
 
@@ -233,6 +234,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   // Loaded only when asked for: it needs Node's dgram, which a browser build does not have.
   const mdns = config.mdns === true ? (await import('@libp2p/mdns')).mdns : undefined;
 
+  const dhtValidators = { ...config.dhtValidators };
+  const dhtSelectors = { ...config.dhtSelectors };
   // Set once the node exists; mDNS only reports peers after start.
   const mdnsHook: { onPeer?: (peer: PeerInfo) => void } = {};
   const options: Libp2pOptions<SottoServices> = {
@@ -260,17 +263,19 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT({
+      // The guard keeps an older record from replacing a newer one (./dht-records.ts).
+      dht: guardDhtRecords(kadDHT({
         protocol: KAD_PROTOCOL,
+        datastorePrefix: DHT_DATASTORE_PREFIX,
         clientMode: config.dhtClientMode ?? false,
         // The default mapper drops loopback and LAN addresses: a LAN-only
         // network would never fill its routing tables.
         peerInfoMapper: passthroughMapper,
         // A lone node (the first on a LAN) must still answer its own queries.
         allowQueryWithZeroPeers: true,
-        validators: { ...config.dhtValidators },
-        selectors: { ...config.dhtSelectors },
-      }),
+        validators: dhtValidators,
+        selectors: dhtSelectors,
+      }), { validators: dhtValidators, selectors: dhtSelectors }),
       ...(config.relay === true ? { relay: circuitRelayServer() } : {}),
     },
     start: false,
