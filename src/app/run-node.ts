@@ -149,6 +149,8 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       bootstrap: options.bootstrap,
       mdns: options.mdns ?? false,
       relay: (options.relay ?? false) || options.web !== undefined,
+      // The page --web serves may open WebSockets to this node; no other page may.
+      webSocketOrigins: () => (web ? [web.origin] : []),
       dhtValidators: hooks.validators,
       dhtSelectors: hooks.selectors,
       ...(swarmKey ? { swarmKey } : {}),

@@ -145,6 +145,8 @@ async function loadFiles(root: string): Promise<Map<string, Buffer>> {
 export interface WebServer {
   /** `http://127.0.0.1:PORT/`. */
   readonly url: string;
+  /** The page's origin, `http://127.0.0.1:PORT`: the one web origin the node lets open a WebSocket to it. */
+  readonly origin: string;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -210,6 +212,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   allowedHosts = new Set([`${WEB_HOST}:${port}`, `localhost:${port}`]);
   return {
     url: `http://${WEB_HOST}:${port}/`,
+    origin: `http://${WEB_HOST}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -203,3 +203,16 @@ export class OlderDhtRecordError extends SottoError {
     super(`DHT record refused: this node holds a newer ${namespace} record under that key`);
   }
 }
+
+/**
+ * The WebSocket listener's `ws` server is not where @libp2p/websockets
+ * 10.1.21 keeps it, so the Origin check (src/node/transport/
+ * websocket-listener.ts) cannot be installed; the node refuses to listen on
+ * WebSockets without it.
+ */
+export class WebSocketOriginCheckUnavailableError extends SottoError {
+  override readonly name = 'WebSocketOriginCheckUnavailableError';
+  constructor() {
+    super('cannot install the WebSocket Origin check: @libp2p/websockets changed how its listener holds its ws server');
+  }
+}

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WEB_DEFAULT_PORT, WEB_MAX_RELAYS } from '../../src/node/constants.ts';
 import { sotto, tempHome } from '../helpers/cli.ts';
+import { webSocketUpgradeStatus } from '../helpers/ws-upgrade.ts';
 import {
   builtAppDir,
   InvalidWebPortError,
@@ -161,6 +162,10 @@ test('sotto start --detach --web prints the web line too, and the detached node 
     const config = (await (await fetch(new URL('/config.json', url))).json()) as { relays: string[] };
     const listening = lines.filter((l) => l.startsWith('listening ')).map((l) => l.slice('listening '.length));
     assert.deepEqual(config.relays, listening);
+    // The node lets the page it serves open WebSockets to it, and no other page.
+    const ws = listening.find((a) => a.includes('/ws/'))!;
+    assert.equal(await webSocketUpgradeStatus(ws, new URL(url).origin), 101);
+    assert.equal(await webSocketUpgradeStatus(ws, 'http://evil.example'), 403);
   } finally {
     for (const c of cleanup) await c();
   }
