@@ -99,7 +99,16 @@ test('a request for another host name (DNS rebinding) is refused', async () => {
   const rebound = await get('/config.json', { host: `attacker.example:${server.port}` });
   assert.equal(rebound.status, 421);
   assert.doesNotMatch(rebound.body, /p2p/);
-  assert.equal((await get('/config.json', { host: `localhost:${server.port}` })).status, 200);
+});
+
+test('only Host 127.0.0.1:PORT is served: localhost (which [::1]:PORT may answer) and other spellings get 421', async () => {
+  for (const host of [`localhost:${server.port}`, `[::1]:${server.port}`, `LOCALHOST:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port + 1}`, `127.1:${server.port}`, `0.0.0.0:${server.port}`]) {
+    const answer = await get('/', { host });
+    assert.equal(answer.status, 421, host);
+    assert.doesNotMatch(answer.body, /<script/, host);
+    assert.equal(answer.body, `misdirected request: the page is at ${server.url}\n`, host);
+  }
+  assert.equal((await get('/config.json', { host: `127.0.0.1:${server.port}` })).status, 200);
 });
 
 test('only GET and HEAD', async () => {
