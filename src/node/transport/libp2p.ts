@@ -55,6 +55,7 @@ import {
 import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from '../errors.ts';
 import { libp2pKeyOfIdentity, peerIdFromText } from '../encoding/peer-id.ts';
 import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
+import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type RelayLimits } from './relay-limits.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
@@ -86,6 +87,8 @@ export interface NodeConfig {
   readonly tcp?: boolean;
   /** Run a circuit-relay v2 server, so that browsers and peers behind NAT can be reached through this node. Default false. */
   readonly relay?: boolean;
+  /** Bounds of that relay server (./relay-limits.ts). Default DEFAULT_RELAY_LIMITS. */
+  readonly relayLimits?: RelayLimits;
   /**
    * Relay servers (each with `/p2p/<peer id>`) to reserve a slot on, so that
    * this node is reachable at `<relay>/p2p-circuit/p2p/<id>` and by WebRTC
@@ -242,6 +245,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   // Loaded only when asked for: it needs Node's dgram, which a browser build does not have.
   const mdns = config.mdns === true ? (await import('@libp2p/mdns')).mdns : undefined;
 
+  const relayLimits = config.relayLimits ?? DEFAULT_RELAY_LIMITS;
   const dhtValidators = { ...config.dhtValidators };
   const dhtSelectors = { ...config.dhtSelectors };
   // Set once the node exists; mDNS only reports peers after start.
@@ -284,14 +288,27 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
         validators: dhtValidators,
         selectors: dhtSelectors,
       }), { validators: dhtValidators, selectors: dhtSelectors }),
-      ...(config.relay === true ? { relay: circuitRelayServer() } : {}),
+      ...(config.relay === true ? { relay: circuitRelayServer(relayServerInit(relayLimits)) } : {}),
     },
     start: false,
   };
   if (psk !== undefined) options.connectionProtector = preSharedKey({ psk });
-  if (config.allowPrivateDials === true) options.connectionGater = { denyDialMultiaddr: () => false };
+  // The relay gate reads the node once it exists.
+  const running: { node?: Libp2p<SottoServices> } = {};
+  options.connectionGater = {
+    ...(config.allowPrivateDials === true ? { denyDialMultiaddr: () => false } : {}),
+    ...(config.relay === true
+      ? {
+          denyInboundRelayReservation: relayReservationGate(relayLimits, {
+            relay: () => running.node?.services.relay,
+            connections: (peer) => running.node?.getConnections(peer) ?? [],
+          }),
+        }
+      : {}),
+  };
 
   const libp2p = await createLibp2p<SottoServices>(options);
+  running.node = libp2p;
   const releaseGuard = config.guardProcess === false ? undefined : guardProcess();
   const self = libp2p.peerId;
   const selfText = self.toString();
