@@ -299,6 +299,23 @@ export const LABEL_INVITE = 'sotto/v1/invite';
 export const MAX_INVITE_ADDRESSES = 8;
 /** Longest address in an invite, in bytes of its binary multiaddr (a relayed address with both peer ids is about 80). */
 export const MAX_INVITE_ADDRESS_BYTES = 128;
+/**
+ * Distinct ports on one host that one contact's invite addresses can make
+ * this node dial (a relay's host and port count for its relayed
+ * addresses). A node lists its TCP and WebSocket ports, plus a relay that
+ * may share the host: three. Addresses on further ports are not dialled, so
+ * an invite cannot turn the node into a port scanner of one host; the eight
+ * addresses of an invite bound the rest.
+ */
+export const MAX_CONTACT_DIAL_PORTS_PER_HOST = 3;
+/**
+ * Prefix lengths of the subnet assumed around one of this node's own
+ * addresses when no interface says better (a browser page knows no
+ * interfaces, only its relay's address): a private invite address in it
+ * is dialled. The common LAN sizes.
+ */
+export const OWN_SUBNET_PREFIX_IPV4 = 24;
+export const OWN_SUBNET_PREFIX_IPV6 = 64;
 /** Longest name in an invite, in UTF-8 bytes (one length byte; a 64-character name of 1 to 3-byte characters fits). */
 export const MAX_INVITE_NAME_BYTES = 255;
 /**
