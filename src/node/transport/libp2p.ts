@@ -6,9 +6,12 @@
  * - an optional pnet swarm key (TCP and WebSockets only: @libp2p/webrtc skips
  *   connection protection, the key then only gates the relay hop);
  * - identify, ping, and the private Kademlia DHT on KAD_PROTOCOL, every node a
- *   DHT server by default, keeping LAN and loopback addresses;
+ *   DHT server by default, keeping LAN and loopback addresses, whose stored
+ *   records never go back to an older one (./dht-records.ts);
  * - bootstrap peers from the configuration (none built in), mDNS on request,
- *   a circuit-relay server on request.
+ *   a bounded circuit-relay server on request (./relay-limits.ts);
+ * - a WebSocket listener that refuses pages of other origins
+ *   (./websocket-listener.ts).
  *
  * The node's key is the identity's Ed25519 key, so its peer id names the
  * identity (./peer-id.ts). Logs go to `sotto:node:libp2p` (off by default;
