@@ -388,7 +388,7 @@ describe('bursts of inbound dials', () => {
 describe('process guard', () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const script = (afterStart: string): string => `
-    const { createNode } = await import(${JSON.stringify(new URL('../../src/node/libp2p.ts', import.meta.url).href)});
+    const { createNode } = await import(${JSON.stringify(new URL('../../src/node/transport/libp2p.ts', import.meta.url).href)});
     const { generateIdentity } = await import(${JSON.stringify(new URL('../../src/crypto/identity.ts', import.meta.url).href)});
     const { testContext } = await import(${JSON.stringify(new URL('../helpers/context.ts', import.meta.url).href)});
     const node = await createNode({ identity: await generateIdentity(testContext('guard')), listen: ['${TCP}'], bootstrap: [] });
