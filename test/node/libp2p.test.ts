@@ -1,5 +1,5 @@
 /**
- * Sotto's libp2p node (src/node/libp2p.ts) with real nodes, on loopback only
+ * Sotto's libp2p node (src/node/transport/libp2p.ts) with real nodes, on loopback only
  * (/ip4/127.0.0.1, TCP and WebSockets; no mDNS, which would multicast on every
  * interface): identity and peer id, ping, frames both ways over Yamux with
  * its backpressure, pnet, a circuit relay, argument errors, and bursts of
