@@ -117,7 +117,7 @@ test('the relay closes a circuit after its duration limit', { timeout: 20_000 },
   assert.ok(lasted < 5_000, `closed after ${Math.round(lasted)} ms`);
 });
 
-test('peers from one IP address hold at most maxReservationsPerIp slots; a holder may renew its own', async () => {
+test('peers from one IP address hold at most maxReservationsPerIp slots', async () => {
   const { relay, address } = await relayWith({ maxReservationsPerIp: 2 });
   const a = await reserve(address);
   const b = await reserve(address);
@@ -151,8 +151,18 @@ test('the slot of a peer that hung up is freed for the next one', async () => {
   const a = await reserve(address);
   const b = await reserve(address);
   assert.ok(a.reserved && b.reserved);
+  const gone = new Promise<void>((resolve) => {
+    const onDisconnect = (event: CustomEvent<PeerId>): void => {
+      if (!event.detail.equals(a.client.libp2p.peerId)) return;
+      relay.libp2p.removeEventListener('peer:disconnect', onDisconnect);
+      resolve();
+    };
+    relay.libp2p.addEventListener('peer:disconnect', onDisconnect);
+  });
   nodes.delete(a.client);
   await a.client.stop();
+  await gone; // the relay has seen it go
+  assert.equal(relay.libp2p.services.relay!.reservations.has(a.client.libp2p.peerId), true, 'the slot outlives the connection until someone asks');
   const d = await reserve(address);
   assert.equal(d.reserved, true);
   assert.deepEqual(holders(relay), [b.client.peerId, d.client.peerId].sort());
