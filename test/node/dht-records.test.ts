@@ -128,21 +128,22 @@ describe('real kad-dht nodes on loopback', () => {
       const bootstrap = nodes.slice(-2).map((n) => n.addresses()[0]!);
       nodes.push(await createNode({ identity, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, dhtValidators: hooks.validators, dhtSelectors: hooks.selectors }));
     }
-    const hostile = nodes.pop()!; // a DHT node too, speaking raw PUT_VALUE / GET_VALUE
-    const [owner] = nodes as [SottoNode];
+    const hostile = nodes.at(-1)!; // a DHT node too, speaking raw PUT_VALUE / GET_VALUE
+    const honest = nodes.slice(0, -1);
+    const [owner] = honest as [SottoNode];
     const key = bundleRecordKey(owner.peerId);
     // The hostile peer kept the owner's earlier record; the owner has published since.
     const older = await recordAt(identities[0]!, clock.now() - 2 * HOUR);
     const newer = await recordAt(identities[0]!, clock.now() - HOUR);
-    for (const n of nodes) await hostile.connect(n.addresses()[0]!);
+    for (const n of honest) await hostile.connect(n.addresses()[0]!);
 
     await libp2pNetwork(owner).putRecord(key, newer, { signal: AbortSignal.timeout(20_000) });
     // Whatever the owner's put reached, every node holds the newer record from here on
     // (an honest peer re-publishing it: accepted everywhere, the owner included).
-    for (const n of nodes) assert.equal(await putValueTo(hostile, n.peerId, key, newer), true, `${n.peerId} takes the newer record`);
+    for (const n of honest) assert.equal(await putValueTo(hostile, n.peerId, key, newer), true, `${n.peerId} takes the newer record`);
 
-    for (const n of nodes) assert.equal(await putValueTo(hostile, n.peerId, key, older), false, `${n.peerId} refuses the older record`);
-    for (const n of nodes) assert.deepEqual(await storedValueOf(hostile, n.peerId, key), newer, `${n.peerId} still holds the newer record`);
+    for (const n of honest) assert.equal(await putValueTo(hostile, n.peerId, key, older), false, `${n.peerId} refuses the older record`);
+    for (const n of honest) assert.deepEqual(await storedValueOf(hostile, n.peerId, key), newer, `${n.peerId} still holds the newer record`);
 
     // The owner's own put of the older record fails the same way, before anything is sent.
     await assert.rejects(libp2pNetwork(owner).putRecord(key, older, { signal: AbortSignal.timeout(20_000) }), { name: 'OlderDhtRecordError' });
