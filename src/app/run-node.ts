@@ -10,6 +10,7 @@ import type { CryptoContext } from '../crypto/context.ts';
 import { SottoError } from '../crypto/errors.ts';
 import { NotInitialisedError } from '../node/errors.ts';
 import { createNode, type SottoNode } from '../node/transport/libp2p.ts';
+import { interfaceSubnets } from '../node/transport/interface-subnets.ts';
 import { libp2pNetwork } from '../node/transport/libp2p-network.ts';
 import { bundleRecordDhtHooks } from '../node/bundles/bundle-record.ts';
 import { MailboxService } from '../node/mailbox/service.ts';
@@ -151,12 +152,14 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       bootstrap: options.bootstrap,
       mdns: options.mdns ?? false,
       relay: (options.relay ?? false) || options.web !== undefined,
+      // The page --web serves may open WebSockets to this node; no other page may.
+      webSocketOrigins: () => (web ? [web.origin] : []),
       dhtValidators: hooks.validators,
       dhtSelectors: hooks.selectors,
       ...(swarmKey ? { swarmKey } : {}),
     });
     const mailbox = options.mailbox ? await MailboxService.open({ ctx, store, identity, scheduler: realScheduler }) : undefined;
-    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node), ...(mailbox ? { mailbox } : {}) });
+    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node, { localSubnets: interfaceSubnets }), ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
     const running = node;
     const started = messenger;

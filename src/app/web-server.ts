@@ -5,9 +5,15 @@
  * slot on. Only this machine can load the page; only the files of the built
  * app and the config are served, read once at start.
  *
- * Requests must name this server as Host (127.0.0.1:PORT or localhost:PORT):
- * a page of another site that rebinds its DNS name to 127.0.0.1 gets 421, so
- * it cannot read the config from its own origin.
+ * Requests must name this server as Host exactly `127.0.0.1:PORT`, the only
+ * address it binds; anything else gets 421:
+ * - a page of another site that rebinds its DNS name to 127.0.0.1 cannot
+ *   read the config from its own origin;
+ * - `localhost:PORT` is refused too. The server binds 127.0.0.1 only, so
+ *   another user of this machine can serve [::1]:PORT, where browsers may
+ *   send `http://localhost:PORT`: had the page ever run under that origin,
+ *   that server would reach its IndexedDB. The page lives under one origin,
+ *   `http://127.0.0.1:PORT`, which nobody else can serve while the node does.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -145,6 +151,8 @@ async function loadFiles(root: string): Promise<Map<string, Buffer>> {
 export interface WebServer {
   /** `http://127.0.0.1:PORT/`. */
   readonly url: string;
+  /** The page's origin, `http://127.0.0.1:PORT`: the one web origin the node lets open a WebSocket to it. */
+  readonly origin: string;
   readonly port: number;
   close(): Promise<void>;
 }
@@ -166,7 +174,8 @@ export interface WebServerOptions {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   if (relayAddressesForPage(options.addresses()).length === 0) throw new NoWebSocketAddressError();
   const files = await loadFiles(options.root ?? builtAppDir());
-  let allowedHosts = new Set<string>();
+  let allowedHost = '';
+  let url = '';
   const server: Server = createServer((req, res) => serve(req, res));
   const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const headers: Record<string, string> = {
@@ -176,8 +185,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'Cross-Origin-Opener-Policy': 'same-origin',
       'Cross-Origin-Resource-Policy': 'same-origin',
     };
-    if (!allowedHosts.has(req.headers.host ?? '')) {
-      res.writeHead(421, { ...headers, 'Content-Type': 'text/plain' }).end('misdirected request\n');
+    if (req.headers.host !== allowedHost) {
+      res.writeHead(421, { ...headers, 'Content-Type': 'text/plain' }).end(`misdirected request: the page is at ${url}\n`);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -207,9 +216,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  allowedHosts = new Set([`${WEB_HOST}:${port}`, `localhost:${port}`]);
+  allowedHost = `${WEB_HOST}:${port}`;
+  url = `http://${allowedHost}/`;
   return {
-    url: `http://${WEB_HOST}:${port}/`,
+    url,
+    origin: `http://${allowedHost}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

@@ -426,6 +426,23 @@ export const LABEL_INVITE = 'sotto/v1/invite';
 export const MAX_INVITE_ADDRESSES = 8;
 /** Longest address in an invite, in bytes of its binary multiaddr (a relayed address with both peer ids is about 80). */
 export const MAX_INVITE_ADDRESS_BYTES = 128;
+/**
+ * Distinct ports on one host that one contact's invite addresses can make
+ * this node dial (a relay's host and port count for its relayed
+ * addresses). A node lists its TCP and WebSocket ports, plus a relay that
+ * may share the host: three. Addresses on further ports are not dialled, so
+ * an invite cannot turn the node into a port scanner of one host; the eight
+ * addresses of an invite bound the rest.
+ */
+export const MAX_CONTACT_DIAL_PORTS_PER_HOST = 3;
+/**
+ * Prefix lengths of the subnet assumed around one of this node's own
+ * addresses when no interface says better (a browser page knows no
+ * interfaces, only its relay's address): a private invite address in it
+ * is dialled. The common LAN sizes.
+ */
+export const OWN_SUBNET_PREFIX_IPV4 = 24;
+export const OWN_SUBNET_PREFIX_IPV6 = 64;
 /** Longest name in an invite, in UTF-8 bytes (one length byte; a 64-character name of 1 to 3-byte characters fits). */
 export const MAX_INVITE_NAME_BYTES = 255;
 /**
@@ -496,3 +513,50 @@ export const STORE_MIGRATION_BATCH_RECORDS = 512;
  * (held mail items are up to 68 KiB each): bounds a migration's memory.
  */
 export const STORE_MIGRATION_BATCH_BYTES = 4 * 1024 * 1024;
+// Circuit relay server (`--relay`, and `--web`, which needs it)
+// ---------------------------------------------------------------------------
+
+/**
+ * Relay slots (circuit relay v2 reservations) this node holds at once, for
+ * all peers together (libp2p default: 15). A slot is what lets a browser
+ * page or a peer behind NAT be reached through this node; each costs a
+ * little memory and the right to have circuits opened to its holder. Pages
+ * of this machine need one each; a relay for a small team a few dozen.
+ */
+export const RELAY_MAX_RESERVATIONS = 32;
+/**
+ * Relay slots held by peers connected from one IP address. Peer ids are
+ * free, so without it one host could take every slot; every page of this
+ * machine comes from 127.0.0.1 and shares this number, as do the peers
+ * behind one NAT.
+ */
+export const RELAY_MAX_RESERVATIONS_PER_IP = 8;
+/**
+ * How long a relay slot lasts before its holder must renew it (libp2p
+ * default: 2 h; clients renew 5 min before the end). Shorter frees the
+ * slots of peers that left sooner, at one small renewal per holder and hour.
+ */
+export const RELAY_RESERVATION_TTL_MS = 60 * 60 * 1000;
+/**
+ * Bytes one relayed connection may carry, both ways together, before the
+ * relay resets it (go-libp2p's and js-libp2p's default, 128 KiB). Sotto
+ * runs no protocol of its own over relayed connections: they carry WebRTC
+ * signalling (a few KiB of SDP and ICE candidates), Noise and identify.
+ */
+export const RELAY_DATA_LIMIT_BYTES = 128 * 1024;
+/** How long one relayed connection may stay open (the libp2p default, 2 min): long enough for a WebRTC handshake. */
+export const RELAY_DURATION_LIMIT_MS = 2 * 60 * 1000;
+/** Time a peer has to complete a relay request (reserve or connect) on its stream (libp2p default: 30 s). */
+export const RELAY_HOP_TIMEOUT_MS = 10_000;
+/**
+ * Relay request streams one connection may hold open at once (the registrar
+ * default, made explicit): a connect request's stream carries the relayed
+ * connection, so this is also how many circuits one peer runs through this
+ * relay at once.
+ */
+export const MAX_RELAY_HOP_STREAMS = 32;
+/**
+ * Circuits this relay opens to one slot holder at once (libp2p default:
+ * 300): how many peers can be signalling to one page at the same moment.
+ */
+export const MAX_RELAY_STOP_STREAMS = 32;

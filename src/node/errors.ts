@@ -220,3 +220,30 @@ export class UnknownMessageError extends SottoError {
     super(`no message ${messageId} with ${contact}`);
   }
 }
+
+/**
+ * A DHT node refused to let a record replace the one it holds under the same
+ * key: its namespace's selector prefers the stored record (for bundle
+ * records: the stored one is newer), and the stored one is still valid.
+ * Raised by the node's DHT datastore, so a remote PUT_VALUE of an older
+ * record fails and a local `put` of one rejects; nothing is written.
+ */
+export class OlderDhtRecordError extends SottoError {
+  override readonly name = 'OlderDhtRecordError';
+  constructor(readonly namespace: string) {
+    super(`DHT record refused: this node holds a newer ${namespace} record under that key`);
+  }
+}
+
+/**
+ * The WebSocket listener's `ws` server is not where @libp2p/websockets
+ * 10.1.21 keeps it, so the Origin check (src/node/transport/
+ * websocket-listener.ts) cannot be installed; the node refuses to listen on
+ * WebSockets without it.
+ */
+export class WebSocketOriginCheckUnavailableError extends SottoError {
+  override readonly name = 'WebSocketOriginCheckUnavailableError';
+  constructor() {
+    super('cannot install the WebSocket Origin check: @libp2p/websockets changed how its listener holds its ws server');
+  }
+}

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WEB_DEFAULT_PORT, WEB_MAX_RELAYS } from '../../src/node/constants.ts';
 import { sotto, tempHome } from '../helpers/cli.ts';
+import { webSocketUpgradeStatus } from '../helpers/ws-upgrade.ts';
 import {
   builtAppDir,
   InvalidWebPortError,
@@ -98,7 +99,16 @@ test('a request for another host name (DNS rebinding) is refused', async () => {
   const rebound = await get('/config.json', { host: `attacker.example:${server.port}` });
   assert.equal(rebound.status, 421);
   assert.doesNotMatch(rebound.body, /p2p/);
-  assert.equal((await get('/config.json', { host: `localhost:${server.port}` })).status, 200);
+});
+
+test('only Host 127.0.0.1:PORT is served: localhost (which [::1]:PORT may answer) and other spellings get 421', async () => {
+  for (const host of [`localhost:${server.port}`, `[::1]:${server.port}`, `LOCALHOST:${server.port}`, '127.0.0.1', `127.0.0.1:${server.port + 1}`, `127.1:${server.port}`, `0.0.0.0:${server.port}`]) {
+    const answer = await get('/', { host });
+    assert.equal(answer.status, 421, host);
+    assert.doesNotMatch(answer.body, /<script/, host);
+    assert.equal(answer.body, `misdirected request: the page is at ${server.url}\n`, host);
+  }
+  assert.equal((await get('/config.json', { host: `127.0.0.1:${server.port}` })).status, 200);
 });
 
 test('only GET and HEAD', async () => {
@@ -161,6 +171,10 @@ test('sotto start --detach --web prints the web line too, and the detached node 
     const config = (await (await fetch(new URL('/config.json', url))).json()) as { relays: string[] };
     const listening = lines.filter((l) => l.startsWith('listening ')).map((l) => l.slice('listening '.length));
     assert.deepEqual(config.relays, listening);
+    // The node lets the page it serves open WebSockets to it, and no other page.
+    const ws = listening.find((a) => a.includes('/ws/'))!;
+    assert.equal(await webSocketUpgradeStatus(ws, new URL(url).origin), 101);
+    assert.equal(await webSocketUpgradeStatus(ws, 'http://evil.example'), 403);
   } finally {
     for (const c of cleanup) await c();
   }

@@ -3,8 +3,9 @@
  * invite the contact was added from. The messenger hands them to the network
  * (the libp2p peer store) when it starts and when the contact is added, so
  * the first dial needs no DHT lookup and two nodes that share no bootstrap
- * peer still find each other. They are hints: libp2p also learns fresher
- * addresses from the DHT and from identify.
+ * peer still find each other; the network dials only those the contact dial
+ * policy admits (./contact-dial-policy.ts). They are hints: libp2p also
+ * learns fresher addresses from the DHT and from identify.
  */
 import { multiaddr } from '@multiformats/multiaddr';
 import { MAX_INVITE_ADDRESSES } from '../constants.ts';

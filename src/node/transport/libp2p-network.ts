@@ -3,12 +3,16 @@
  * framed streams over libp2p streams, the remote peer id that Noise
  * authenticated, and libp2p's peer:connect events.
  */
+import { logger } from '@libp2p/logger';
 import { multiaddr } from '@multiformats/multiaddr';
-import { MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from '../constants.ts';
+import { LOG_PREFIX, MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from '../constants.ts';
+import { contactDialAddresses } from './contact-dial-policy.ts';
 import { framed } from './frames.ts';
 import type { SottoNode } from './libp2p.ts';
 import type { Network } from './network.ts';
 import { peerIdFromText } from '../encoding/peer-id.ts';
+
+const log = logger(`${LOG_PREFIX}:network`);
 
 /** Inbound streams per connection for each of Sotto's protocols (the smallest for any other). */
 const INBOUND_STREAM_LIMITS: Readonly<Record<string, number>> = {
@@ -17,8 +21,25 @@ const INBOUND_STREAM_LIMITS: Readonly<Record<string, number>> = {
   [MAILBOX_PROTOCOL]: MAX_INBOUND_MAILBOX_STREAMS,
 };
 
-/** Adapts `node` for the messenger. Read timeouts come from the messenger's own signals. */
-export function libp2pNetwork(node: SottoNode): Network {
+/** Options of {@link libp2pNetwork}. */
+export interface Libp2pNetworkOptions {
+  /**
+   * The subnets of this machine's interfaces in CIDR form, asked each time
+   * invite addresses are handed over (./interface-subnets.ts in Node).
+   * Default none: only the node's own addresses say which private
+   * addresses are near (a browser page).
+   */
+  readonly localSubnets?: () => readonly string[];
+}
+
+/**
+ * Adapts `node` for the messenger. Read timeouts come from the messenger's
+ * own signals. A contact's invite addresses reach the peer store (and so
+ * libp2p's dialler) only as far as the contact dial policy admits them
+ * (./contact-dial-policy.ts), judged against the node's networks at that
+ * moment; the refused ones are logged (count and reasons) and left out.
+ */
+export function libp2pNetwork(node: SottoNode, options: Libp2pNetworkOptions = {}): Network {
   return {
     peerId: node.peerId,
     handle: (protocol, maxFrameBytes, handler) =>
@@ -27,8 +48,12 @@ export function libp2pNetwork(node: SottoNode): Network {
       }),
     open: async (peerId, protocol, maxFrameBytes, { signal }) => framed(await node.dialProtocol(peerId, protocol, { signal }), { maxFrameBytes, readTimeoutMs: Infinity }),
     rememberAddresses: async (peerId, addresses) => {
+      const id = peerIdFromText(peerId);
+      const { kept, refused } = contactDialAddresses(id.toString(), addresses, { ownAddresses: node.addresses(), subnets: options.localSubnets?.() ?? [] });
+      if (refused.length > 0) log('%d invite address(es) of %s not dialled: %s', refused.length, peerId, refused.map((r) => r.reason).join(', '));
+      if (kept.length === 0) return;
       // Merged, not replaced: what identify and the DHT taught the peer store stays.
-      await node.libp2p.peerStore.merge(peerIdFromText(peerId), { multiaddrs: addresses.map((a) => multiaddr(a)) });
+      await node.libp2p.peerStore.merge(id, { multiaddrs: kept.map((a) => multiaddr(a)) });
     },
     onPeerConnected: (listener) => {
       const onConnect = (event: CustomEvent<{ toString(): string }>): void => listener(event.detail.toString());

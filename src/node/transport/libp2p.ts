@@ -6,9 +6,12 @@
  * - an optional pnet swarm key (TCP and WebSockets only: @libp2p/webrtc skips
  *   connection protection, the key then only gates the relay hop);
  * - identify, ping, and the private Kademlia DHT on KAD_PROTOCOL, every node a
- *   DHT server by default, keeping LAN and loopback addresses;
+ *   DHT server by default, keeping LAN and loopback addresses, whose stored
+ *   records never go back to an older one (./dht-records.ts);
  * - bootstrap peers from the configuration (none built in), mDNS on request,
- *   a circuit-relay server on request.
+ *   a bounded circuit-relay server on request (./relay-limits.ts);
+ * - a WebSocket listener that refuses pages of other origins
+ *   (./websocket-listener.ts).
  *
  * The node's key is the identity's Ed25519 key, so its peer id names the
  * identity (./peer-id.ts). Logs go to `sotto:node:libp2p` (off by default;
@@ -16,7 +19,7 @@
  */
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
 import { identify, type Identify } from '@libp2p/identify';
-import { FaultTolerance, KEEP_ALIVE, type Connection, type PeerInfo, type Stream, type StreamHandlerOptions, type Transport } from '@libp2p/interface';
+import { FaultTolerance, KEEP_ALIVE, type Connection, type PeerInfo, type Stream, type StreamHandlerOptions } from '@libp2p/interface';
 import { kadDHT, passthroughMapper, type KadDHT, type Selectors, type Validators } from '@libp2p/kad-dht';
 import { logger } from '@libp2p/logger';
 import type { MulticastDNSComponents } from '@libp2p/mdns';
@@ -24,7 +27,6 @@ import { noise } from '@libp2p/noise';
 import { ping, type Ping } from '@libp2p/ping';
 import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
-import { webSockets, type WebSocketsComponents } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -55,6 +57,9 @@ import {
 } from '../constants.ts';
 import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from '../errors.ts';
 import { libp2pKeyOfIdentity, peerIdFromText } from '../encoding/peer-id.ts';
+import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
+import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type RelayLimits } from './relay-limits.ts';
+import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
 
@@ -85,6 +90,8 @@ export interface NodeConfig {
   readonly tcp?: boolean;
   /** Run a circuit-relay v2 server, so that browsers and peers behind NAT can be reached through this node. Default false. */
   readonly relay?: boolean;
+  /** Bounds of that relay server (./relay-limits.ts). Default DEFAULT_RELAY_LIMITS. */
+  readonly relayLimits?: RelayLimits;
   /**
    * Relay servers (each with `/p2p/<peer id>`) to reserve a slot on, so that
    * this node is reachable at `<relay>/p2p-circuit/p2p/<id>` and by WebRTC
@@ -105,6 +112,14 @@ export interface NodeConfig {
    * that only serves TCP/WebSocket peers and relays does without.
    */
   readonly webrtc?: boolean;
+  /**
+   * Origins of web pages (`http://127.0.0.1:7420`) allowed to open a
+   * WebSocket to this node, asked at each upgrade. An upgrade without an
+   * Origin header (another Sotto node, any program that is not a browser) is
+   * always accepted; one from a page of any other origin gets 403 before any
+   * libp2p byte (./websocket-listener.ts). Default: no page at all.
+   */
+  readonly webSocketOrigins?: () => readonly string[];
   /** Only query the DHT, never answer (for short-lived or badly connected nodes). Default false: a DHT server. */
   readonly dhtClientMode?: boolean;
   /** DHT record validators by namespace (e.g. BUNDLE_RECORD_NAMESPACE); records of other namespaces are refused. */
@@ -233,13 +248,16 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   // Loaded only when asked for: it needs Node's dgram, which a browser build does not have.
   const mdns = config.mdns === true ? (await import('@libp2p/mdns')).mdns : undefined;
 
+  const relayLimits = config.relayLimits ?? DEFAULT_RELAY_LIMITS;
+  const dhtValidators = { ...config.dhtValidators };
+  const dhtSelectors = { ...config.dhtSelectors };
   // Set once the node exists; mDNS only reports peers after start.
   const mdnsHook: { onPeer?: (peer: PeerInfo) => void } = {};
   const options: Libp2pOptions<SottoServices> = {
     privateKey,
     nodeInfo: { name: USER_AGENT, userAgent: USER_AGENT },
     addresses: { listen: listenAddrs },
-    transports: [...tcpTransports, webSocketsWithErrorListener(), ...webrtcTransports, circuitRelayTransport()],
+    transports: [...tcpTransports, sottoWebSockets(() => config.webSocketOrigins?.() ?? []), ...webrtcTransports, circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES } })],
     connectionManager: {
@@ -260,25 +278,40 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     services: {
       identify: identify(),
       ping: ping(),
-      dht: kadDHT({
+      // The guard keeps an older record from replacing a newer one (./dht-records.ts).
+      dht: guardDhtRecords(kadDHT({
         protocol: KAD_PROTOCOL,
+        datastorePrefix: DHT_DATASTORE_PREFIX,
         clientMode: config.dhtClientMode ?? false,
         // The default mapper drops loopback and LAN addresses: a LAN-only
         // network would never fill its routing tables.
         peerInfoMapper: passthroughMapper,
         // A lone node (the first on a LAN) must still answer its own queries.
         allowQueryWithZeroPeers: true,
-        validators: { ...config.dhtValidators },
-        selectors: { ...config.dhtSelectors },
-      }),
-      ...(config.relay === true ? { relay: circuitRelayServer() } : {}),
+        validators: dhtValidators,
+        selectors: dhtSelectors,
+      }), { validators: dhtValidators, selectors: dhtSelectors }),
+      ...(config.relay === true ? { relay: circuitRelayServer(relayServerInit(relayLimits)) } : {}),
     },
     start: false,
   };
   if (psk !== undefined) options.connectionProtector = preSharedKey({ psk });
-  if (config.allowPrivateDials === true) options.connectionGater = { denyDialMultiaddr: () => false };
+  // The relay gate reads the node once it exists.
+  const running: { node?: Libp2p<SottoServices> } = {};
+  options.connectionGater = {
+    ...(config.allowPrivateDials === true ? { denyDialMultiaddr: () => false } : {}),
+    ...(config.relay === true
+      ? {
+          denyInboundRelayReservation: relayReservationGate(relayLimits, {
+            relay: () => running.node?.services.relay,
+            connections: (peer) => running.node?.getConnections(peer) ?? [],
+          }),
+        }
+      : {}),
+  };
 
   const libp2p = await createLibp2p<SottoServices>(options);
+  running.node = libp2p;
   const releaseGuard = config.guardProcess === false ? undefined : guardProcess();
   const self = libp2p.peerId;
   const selfText = self.toString();
@@ -540,7 +573,7 @@ let strayErrors = 0;
 function isStrayNetworkError(err: unknown): boolean {
   if (!(err instanceof Error) || err instanceof SottoError) return false;
   const code = (err as { code?: unknown }).code;
-  // WS_ERR_*: the `ws` library refusing a malformed frame from a peer (see webSocketsWithErrorListener).
+  // WS_ERR_*: the `ws` library refusing a malformed frame from a peer (see ./websocket-listener.ts).
   return (typeof code === 'string' && (STRAY_ERROR_CODES.has(code) || code.startsWith('WS_ERR_'))) || STRAY_ERROR_NAMES.has(err.name);
 }
 
@@ -607,53 +640,6 @@ export function strayNetworkErrorCount(): number {
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-/** The bits of a `ws` WebSocket and WebSocketServer used below. */
-interface WsSocket {
-  on(event: 'error', listener: (err: Error) => void): unknown;
-}
-type UpgradeCallback = (socket: WsSocket, ...rest: unknown[]) => void;
-interface WsServer {
-  handleUpgrade(req: unknown, socket: unknown, head: unknown, callback: UpgradeCallback): void;
-}
-
-/**
- * @libp2p/websockets with an 'error' listener on every inbound socket.
- * Version 10.1.21 attaches none to the `ws` WebSocket of an inbound
- * connection, so one malformed WebSocket frame from any peer (e.g. RSV bits
- * set: RangeError WS_ERR_UNEXPECTED_RSV_2_3) is an 'error' event nobody
- * handles, which Node turns into an uncaught exception that ends the
- * process. `ws` has already closed the socket when it emits the error, so
- * logging it is all that is left to do. The listener hands every upgrade to
- * its `wsServer.handleUpgrade` (a field, not public API; versions are
- * pinned): wrapping that instance method adds the listener before any frame
- * is read. Where it is missing (in browsers, or a changed version) the
- * process guard still catches WS_ERR_* errors.
- */
-function webSocketsWithErrorListener(): (components: WebSocketsComponents) => Transport {
-  const factory = webSockets();
-  return (components) => {
-    const transport = factory(components);
-    const createListener = transport.createListener.bind(transport);
-    transport.createListener = (options) => {
-      const listener = createListener(options);
-      const server = (listener as unknown as { wsServer?: WsServer }).wsServer;
-      if (server !== undefined && typeof server.handleUpgrade === 'function') {
-        const handleUpgrade = server.handleUpgrade.bind(server);
-        server.handleUpgrade = (req, socket, head, callback) => {
-          handleUpgrade(req, socket, head, (ws, ...rest) => {
-            ws.on('error', (err) => log('inbound WebSocket refused: %s', describe(err)));
-            callback(ws, ...rest);
-          });
-        };
-      } else {
-        log('no WebSocket server to watch for errors; the process guard covers them');
-      }
-      return listener;
-    };
-    return transport;
-  };
-}
 
 function parseMultiaddr(address: string, what: string): Multiaddr {
   if (typeof address !== 'string') throw new TypeError(`${what}: addresses must be strings`);

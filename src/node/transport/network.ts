@@ -33,8 +33,9 @@ export interface Network {
   open(peerId: string, protocol: string, maxFrameBytes: number, options: { signal: AbortSignal }): Promise<FramedStream>;
   /**
    * Remembers addresses of a peer (from an invite) for later dials; optional
-   * (a network without a peer store finds peers by id alone). Rejects on a
-   * malformed peer id or address.
+   * (a network without a peer store finds peers by id alone). Only the
+   * addresses the contact dial policy admits are kept (docs/PROTOCOL.md §23);
+   * the rest are left out without an error. Rejects on a malformed peer id.
    */
   rememberAddresses?(peerId: string, addresses: readonly string[]): Promise<void>;
   /** Calls `listener` whenever a connection to a peer opens; returns an unsubscribe function. */
