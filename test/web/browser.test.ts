@@ -192,6 +192,8 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     assert.equal(await alice.getByTestId('setup-name').count(), 0, 'an existing identity is unlocked, never created again');
     await unlockPage(alice);
     assert.equal(await alice.getByTestId('peer-id').textContent(), alicePeerId);
+    // The list is drawn once the store is read: wait for both contacts before reading it.
+    await alice.getByTestId('contact').nth(1).waitFor();
     assert.deepEqual((await alice.getByTestId('contact').allTextContents()).map((t) => t.replace(/[^a-z]/g, '')).sort(), ['bob', 'desk']);
     await openConversation(alice, 'bob');
     await alice.getByTestId('message').nth(1).waitFor();
