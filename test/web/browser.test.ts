@@ -192,6 +192,7 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     assert.equal(await alice.getByTestId('setup-name').count(), 0, 'an existing identity is unlocked, never created again');
     await unlockPage(alice);
     assert.equal(await alice.getByTestId('peer-id').textContent(), alicePeerId);
+    await alice.getByTestId('contact').nth(1).waitFor();
     assert.deepEqual((await alice.getByTestId('contact').allTextContents()).map((t) => t.replace(/[^a-z]/g, '')).sort(), ['bob', 'desk']);
     await openConversation(alice, 'bob');
     await alice.getByTestId('message').nth(1).waitFor();
@@ -210,15 +211,17 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     assert.match(stored.values, /"kdf":"argon2id"/, 'the keyring (the one record in clear) says how the data key is wrapped');
   });
 
-  test('one identity runs in one tab: a second tab of the same profile is refused', async () => {
+  test('one identity runs in one tab: a second tab of the profile waits, and takes over when the first is closed', async () => {
     const second = await aliceContext.newPage();
-    try {
-      await second.goto(profileUrl(web, 'alice'));
-      await second.getByTestId('fatal-error').filter({ hasText: 'the profile "alice" is open in another tab' }).waitFor();
-      assert.equal(await second.getByTestId('passphrase').count(), 0);
-    } finally {
-      await second.close();
-    }
+    second.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    await second.goto(profileUrl(web, 'alice'));
+    await second.getByTestId('profile-busy').filter({ hasText: 'open in another tab' }).waitFor();
+    assert.equal(await second.getByTestId('passphrase').count(), 0, 'no unlock while the first tab runs the identity');
+    await alice.close();
+    await unlockPage(second);
+    assert.equal(await second.getByTestId('peer-id').textContent(), alicePeerId);
+    alice = second;
+    await alice.getByTestId('contact').filter({ hasText: 'bob' }).waitFor();
   });
 
   test('a browser whose tab was closed gets its mail from the mailbox when it opens again', async () => {
