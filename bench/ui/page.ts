@@ -116,7 +116,7 @@ function watchScript(text: string): string {
 }
 
 /** The desktop node: a fresh home in a temporary folder, started with the relay and the page server. */
-async function startDesk(): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
+export async function startDesk(): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
   const root = await mkdtemp(join(os.tmpdir(), 'sotto-bench-ui-'));
   const home = { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
   const clock = (): number => Date.now();
@@ -134,7 +134,7 @@ async function startDesk(): Promise<{ running: RunningHome; web: string; close: 
 }
 
 /** Opens the page of `profile` with the made records in its database, unlocked; resolves once the desk is online in it. */
-async function openMadeProfile(browser: Browser, web: string, profile: string, made: MadeProfile): Promise<Page> {
+export async function openMadeProfile(browser: Browser, web: string, profile: string, made: MadeProfile): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);

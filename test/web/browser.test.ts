@@ -161,6 +161,8 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     // The two pages talk over a WebRTC connection of their own, not through the relay.
     await alice.locator('[data-testid="contact"][data-connection="webrtc"]').filter({ hasText: 'bob' }).waitFor({ state: 'attached' });
     await bob.locator('[data-testid="contact"][data-connection="webrtc"]').filter({ hasText: 'alice' }).waitFor({ state: 'attached' });
+    // Peers, not connections: desk and bob, however many connections each has (bob: relayed and WebRTC).
+    assert.equal(await alice.getByTestId('status').textContent(), 'online · 2 peers');
     await waitForMessage(alice, 'hi bob, straight from my browser', /read/);
     // Bob's page is 360 px wide: nothing sticks out sideways.
     assert.equal(await bob.evaluate('document.documentElement.scrollWidth'), 360);

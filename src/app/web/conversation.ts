@@ -94,7 +94,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
   let complete = true;
   let opening: Promise<void> | undefined;
   let loading: Promise<void> | undefined;
-  /** Reads of new messages under way: a state change for a message not shown yet is read again once they end. */
+  /** Calls of catchUp() not yet done: a state change for a message not shown yet is read again once it is shown. */
   let catchingUp = 0;
   const missed = new Set<string>();
 
@@ -188,14 +188,14 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     if (follow) toBottom();
   }
 
-  async function catchUp(): Promise<void> {
+  /** Reads the messages newer than the newest shown and shows them. */
+  async function readNewer(): Promise<void> {
     await opening?.catch(() => {});
     const who = current;
     if (!who) return;
     const mine = generation;
     const newest = Number((list.lastElementChild as HTMLElement | null)?.dataset['seq'] ?? -1);
     const fresh: MessageRecord[] = [];
-    catchingUp++;
     try {
       // Newest first, page by page, down to the newest message shown.
       for (let before: number | undefined; ; ) {
@@ -207,15 +207,27 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
       }
     } catch (err) {
       failed(err);
-    } finally {
-      catchingUp--;
     }
     if (mine !== generation) return;
     const follow = atBottom();
     for (const r of fresh) place(r);
     drawEdge();
     if (follow) toBottom();
-    if (catchingUp === 0) missed.clear();
+  }
+
+  // One read of newer messages at a time; the calls made during one share the next (a burst of sends reads once or twice, not once each).
+  let catching: Promise<void> = Promise.resolve();
+  let nextCatchUp: Promise<void> | undefined;
+  function catchUp(): Promise<void> {
+    catchingUp++;
+    nextCatchUp ??= catching.then(() => {
+      nextCatchUp = undefined;
+      return readNewer();
+    });
+    catching = nextCatchUp;
+    return nextCatchUp.finally(() => {
+      if (--catchingUp === 0) missed.clear();
+    });
   }
 
   function changed(id: string): void {

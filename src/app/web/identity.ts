@@ -59,7 +59,7 @@ export function identityPanel(api: SottoApi, profileName: string, peerId: string
 
   const element = h(
     'details',
-    { class: 'identity', open: true },
+    { class: 'identity', open: true, 'data-testid': 'identity' },
     h('summary', {}, 'You: ', h('strong', {}, nameNode(profileName))),
     h('p', { class: 'label' }, 'Peer id'),
     h('code', { class: 'peer-id', 'data-testid': 'peer-id' }, peerId),

@@ -193,7 +193,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   }
 
   const refreshContacts = coalesced(async () => {
-    contacts = await api.listContacts();
+    // By name: the store's order follows keyed hashes of the names, which mean nothing to a person.
+    contacts = (await api.listContacts()).sort((a, b) => a.name.localeCompare(b.name));
     if (contacts.length > 0) identity.fold();
     if (selected !== undefined && !contactNamed(selected)) choose(undefined);
     if (wanted !== undefined && contactNamed(wanted)) {
