@@ -75,6 +75,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   let warning: string | undefined;
   /** A contact to open once the list holds it (one just added or accepted). */
   let wanted: string | undefined;
+  /** The contact lines are being read: a message counted meanwhile must be counted again from the store. */
+  let contactsReading = false;
   /** Messages came into the open conversation while it was seen: they are to be marked read. */
   let readWanted = false;
   const contactNamed = (name: string | undefined): ContactLine | undefined => contacts.find((c) => c.name === name);
@@ -193,8 +195,13 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   }
 
   const refreshContacts = coalesced(async () => {
-    // By name: the store's order follows keyed hashes of the names, which mean nothing to a person.
-    contacts = (await api.listContacts()).sort((a, b) => a.name.localeCompare(b.name));
+    contactsReading = true;
+    try {
+      // By name: the store's order follows keyed hashes of the names, which mean nothing to a person.
+      contacts = (await api.listContacts()).sort((a, b) => a.name.localeCompare(b.name));
+    } finally {
+      contactsReading = false;
+    }
     if (contacts.length > 0) identity.fold();
     if (selected !== undefined && !contactNamed(selected)) choose(undefined);
     if (wanted !== undefined && contactNamed(wanted)) {
@@ -221,7 +228,9 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const offs = [
     messenger.on('message', (message) => {
       const from = contacts.find((c) => c.peerId === message.peerId);
-      if (!from) return refreshContacts();
+      // A contact not listed yet, or a list being read that may not count this message: read it (again).
+      if (!from || contactsReading) refreshContacts();
+      if (!from) return;
       replaceChildren(announcer, nameNode(from.name), ': ', messageBody('span', {}, message.text));
       conversation.add(message);
       // Counted as unread only where it is not seen now; a seen one gets its read mark.
