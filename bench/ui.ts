@@ -1,12 +1,14 @@
 /**
- * `npm run bench -- ui [PART...] [--json] [--quick]`: how fast the user
+ * `npm run bench -- ui [PART...] [--json] [--quick] [--app DIR]`: how fast the user
  * interfaces are with a long conversation (issue 13): time to open it and
  * to show one new incoming message, each beside the same in a short
  * conversation, against the targets. Each interface is a part of its own
  * (bench/ui/<part>.ts) that returns its cases; naming parts runs only those.
  *
  * Output: a table (one row per case), or with --json one JSON object per
- * case. --quick makes every part small, for the smoke test.
+ * case. --quick makes every part small, for the smoke test. --app DIR
+ * serves another build of the page (one made from an older commit, say) to
+ * the page part, to compare it with this one by the same method.
  */
 import { parseBenchFlags, type BenchFlags } from './flags.ts';
 import { median, percentile, roundTo, textTable } from './stats.ts';
@@ -33,11 +35,17 @@ export interface UiCase {
   readonly detail?: Readonly<Record<string, number>>;
 }
 
+/** The benchmark's options as the parts get them. */
+export interface UiFlags extends BenchFlags {
+  /** The built page to serve instead of dist/web (`--app DIR`). */
+  readonly app?: string;
+}
+
 /** A user interface measured by this benchmark. */
 export interface UiPart {
   readonly name: string;
   /** Runs the part's cases, reporting progress through `flags.progress`. */
-  run(flags: BenchFlags): Promise<UiCase[]>;
+  run(flags: UiFlags): Promise<UiCase[]>;
 }
 
 /** The parts, in the order they run. A new part is one line here. */
@@ -90,13 +98,20 @@ function table(lines: readonly UiLine[]): string {
 
 /** Runs the benchmark with `args`; resolves to the exit code (1 for bad arguments or an unknown part). */
 export async function runUiBench(args: readonly string[]): Promise<number> {
-  const named = args.filter((a) => !a.startsWith('--'));
-  const flags = parseBenchFlags('ui [PART...]', args.filter((a) => a.startsWith('--')));
+  const appAt = args.indexOf('--app');
+  const app = appAt < 0 ? undefined : args[appAt + 1];
+  const rest = appAt < 0 ? args : args.filter((_, i) => i !== appAt && i !== appAt + 1);
+  const named = rest.filter((a) => !a.startsWith('--'));
+  const shared = parseBenchFlags('ui [PART...] [--app DIR]', rest.filter((a) => a.startsWith('--')));
   const unknown = named.filter((n) => !PARTS.some((p) => p.name === n));
-  if (!flags || unknown.length > 0) {
-    if (unknown.length > 0) console.error(`unknown part ${unknown.join(' ')}; parts: ${PARTS.map((p) => p.name).join(', ')}`);
-    return 1;
-  }
+  if (appAt >= 0 && (app === undefined || app.startsWith('--'))) console.error('--app takes the folder of a built page');
+  else if (shared && unknown.length === 0) return runParts(named, { ...shared, ...(app === undefined ? {} : { app }) });
+  if (unknown.length > 0) console.error(`unknown part ${unknown.join(' ')}; parts: ${PARTS.map((p) => p.name).join(', ')}`);
+  return 1;
+}
+
+/** Runs the parts `named` (all when none is) and prints their cases. */
+async function runParts(named: readonly string[], flags: UiFlags): Promise<number> {
   const lines: UiLine[] = [];
   for (const part of PARTS.filter((p) => named.length === 0 || named.includes(p.name))) {
     flags.progress(`ui: ${part.name}…`);

@@ -3,9 +3,12 @@
  * headless Chromium, with a conversation of 10,000 messages and, beside it,
  * a short one of 20, each in a profile of its own made ahead of time
  * (./page-profile.ts) and written into the page's IndexedDB before it is
- * unlocked. A desktop node in this process (startHome, as `sotto start
- * --relay --web`) serves the page, relays for it and is the contact both
- * conversations are with.
+ * unlocked. A desktop node in this process (startHome and startWebServer,
+ * as `sotto start --relay --web` starts them) serves the page, relays for it
+ * and is the contact both
+ * conversations are with. The page it serves is dist/web, or with `--app
+ * DIR` another build (an older commit's, to compare): the scripts find what
+ * they time by test id and by contact name, as both have.
  *
  * - open: from the click on the contact to the first frame painted after
  *   its newest message is in the page (timed in the page). Between two
@@ -23,15 +26,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { initHome } from '../../src/app/init.ts';
 import { startHome, type RunningHome } from '../../src/app/run-node.ts';
+import { startWebServer } from '../../src/app/web-server.ts';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { generateIdentity } from '../../src/crypto/identity.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
 import { absoluteNow } from '../transport/party.ts';
-import type { BenchFlags } from '../flags.ts';
-import type { UiCase } from '../ui.ts';
+import type { UiCase, UiFlags } from '../ui.ts';
 import { CHROMIUM, CHROMIUM_ARGS, ensureWebAppBuilt } from './browser.ts';
 import { makeProfile, RECORDS_PER_SCRIPT, writeProfileScript, type MadeProfile } from './page-profile.ts';
 
@@ -81,7 +84,7 @@ const AFTER_PAINT = (expression: string): string => `new Promise((resolve) => re
 function openScript(name: string, newest: string): string {
   return `(async () => {
     const scroller = document.querySelector('[data-testid="messages"]');
-    const button = document.querySelector('[data-testid="contact"][data-name=' + JSON.stringify(${JSON.stringify(name)}) + ']');
+    const button = [...document.querySelectorAll('[data-testid="contact"]')].find((b) => b.querySelector('bdi.name').textContent === ${JSON.stringify(name)});
     const newest = ${JSON.stringify(newest)};
     const shown = () => { const texts = scroller.querySelectorAll('[data-testid="message-text"]'); return texts.length > 0 && texts[texts.length - 1].textContent === newest; };
     const start = performance.now();
@@ -115,22 +118,24 @@ function watchScript(text: string): string {
   }))`;
 }
 
-/** The desktop node: a fresh home in a temporary folder, started with the relay and the page server. */
-export async function startDesk(): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
+/** The desktop node: a fresh home in a temporary folder, started with the relay and a page server (of `app`, default dist/web). */
+export async function startDesk(app?: string): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
   const root = await mkdtemp(join(os.tmpdir(), 'sotto-bench-ui-'));
   const home = { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
   const clock = (): number => Date.now();
   await initHome(home, DESK, clock, false);
-  const running = await startHome(home, { listen: DESK_LISTEN, bootstrap: [], relay: true, web: 0, clock });
+  const running = await startHome(home, { listen: DESK_LISTEN, bootstrap: [], relay: true, clock });
+  // The page server as `--web` starts it, of the page asked for.
+  const server = await startWebServer({ port: 0, addresses: () => running.node.addresses(), ...(app === undefined ? {} : { root: app }) }).catch(async (err: unknown) => {
+    await running.stop();
+    throw err;
+  });
   const close = async (): Promise<void> => {
+    await server.close();
     await running.stop();
     await rm(root, { recursive: true, force: true });
   };
-  if (!running.web) {
-    await close();
-    throw new Error('the desktop node serves no page');
-  }
-  return { running, web: running.web.url, close };
+  return { running, web: server.url, close };
 }
 
 /** Opens the page of `profile` with the made records in its database, unlocked; resolves once the desk is online in it. */
@@ -145,9 +150,14 @@ export async function openMadeProfile(browser: Browser, web: string, profile: st
   await page.reload();
   await page.getByTestId('passphrase').fill(PASSPHRASE);
   await page.getByTestId('unlock-submit').click();
-  await page.locator(`[data-testid="contact"][data-name="${DESK}"][data-online="true"]`).waitFor();
-  await page.locator(`[data-testid="contact"][data-name="${ELSEWHERE}"]`).waitFor();
+  await contactButton(page, DESK).and(page.locator('[data-online="true"]')).waitFor();
+  await contactButton(page, ELSEWHERE).waitFor();
   return page;
+}
+
+/** The contact `name` in the page's list (found by its name, as a person does). */
+function contactButton(page: Page, name: string): Locator {
+  return page.getByTestId('contact').filter({ has: page.locator('bdi.name').getByText(name, { exact: true }) });
 }
 
 /** Resolves when the desk's message `id` to `peerId` is read (the page's read receipt came back). */
@@ -195,8 +205,9 @@ async function measureProfile(browser: Browser, desk: RunningHome, web: string, 
     const open: number[] = [];
     let drawn = 0;
     for (let i = 0; i < plan.opens; i++) {
-      await page.locator(`[data-testid="contact"][data-name="${ELSEWHERE}"]`).click();
-      await page.getByTestId('history-edge').and(page.locator('[data-state="empty"]')).waitFor();
+      await contactButton(page, ELSEWHERE).click();
+      await page.getByTestId('chat-title').filter({ hasText: new RegExp(`^${ELSEWHERE}`) }).waitFor();
+      await page.getByTestId('message').first().waitFor({ state: 'detached' });
       const opened = (await page.evaluate(openScript(DESK, made.newestText))) as { ms: number; drawn: number };
       open.push(opened.ms);
       drawn = opened.drawn;
@@ -213,10 +224,10 @@ async function measureProfile(browser: Browser, desk: RunningHome, web: string, 
 }
 
 /** Runs the page's part: the cases "open" and "new-message". */
-export async function measurePage(flags: BenchFlags): Promise<UiCase[]> {
+export async function measurePage(flags: UiFlags): Promise<UiCase[]> {
   const plan = flags.quick ? QUICK_PLAN : FULL_PLAN;
-  await ensureWebAppBuilt();
-  const desk = await startDesk();
+  if (flags.app === undefined) await ensureWebAppBuilt();
+  const desk = await startDesk(flags.app);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
     const short = await measureProfile(browser, desk.running, desk.web, 'short', plan.shortMessages, plan, flags.progress);

@@ -11,7 +11,7 @@
  */
 import type { ContactLine } from '../api.ts';
 import { lookalikeNote } from '../display-name.ts';
-import { h, nameNode, replaceChildren, type Child } from './dom.ts';
+import { h, nameNode, replaceChildren, updateKeyed, type Child } from './dom.ts';
 
 /** A contact as the list shows it: its line, and how this page reaches it now. */
 export interface ContactView extends ContactLine {
@@ -98,27 +98,10 @@ export function contactList(choose: (name: string) => void): ContactList {
   }
 
   function update(contacts: readonly ContactView[]): void {
-    const present = new Set(contacts.map((c) => c.name));
-    for (const [name, item] of items) {
-      if (present.has(name)) continue;
-      item.li.remove();
-      items.delete(name);
-    }
-    if (contacts.length === 0) {
-      if (empty.parentNode !== element) element.append(empty);
-    } else empty.remove();
-    let before: ChildNode | null = element.firstChild;
-    for (const c of contacts) {
-      let item = items.get(c.name);
-      if (!item) {
-        item = makeItem(c.name);
-        items.set(c.name, item);
-      }
-      draw(c, item);
-      // Moved only when out of place, so a focused contact keeps its focus.
-      if (item.li !== before) element.insertBefore(item.li, before);
-      before = item.li.nextSibling;
-    }
+    if (contacts.length === 0) element.append(empty);
+    else empty.remove();
+    // Moved only when out of place, so a focused contact keeps its focus.
+    updateKeyed(element, items, contacts, (c) => c.name, (c) => makeItem(c.name), draw);
     select(selected);
   }
 

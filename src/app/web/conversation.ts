@@ -93,6 +93,8 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
   /** No older message than those shown. */
   let complete = true;
   let opening: Promise<void> | undefined;
+  /** The newest page is being read (the view is empty until it is drawn). */
+  let firstPage = false;
   let loading: Promise<void> | undefined;
   /** Calls of catchUp() not yet done: a state change for a message not shown yet is read again once it is shown. */
   let catchingUp = 0;
@@ -102,11 +104,13 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
   const toBottom = (): void => void (element.scrollTop = element.scrollHeight);
 
   function drawEdge(): void {
-    const state = !current ? 'none' : loading ? 'loading' : !complete ? 'more' : items.size === 0 ? 'empty' : 'start';
+    const state = !current ? 'none' : firstPage || loading ? 'loading' : !complete ? 'more' : items.size === 0 ? 'empty' : 'start';
     edge.dataset['state'] = state;
-    if (state !== 'more' && older === document.activeElement) element.focus();
-    older.hidden = state !== 'more';
-    edgeText.textContent = state === 'loading' ? 'Loading older messages…' : state === 'empty' ? 'No messages yet.' : state === 'start' ? 'Start of the conversation' : '';
+    // Kept while a page loads (a keyboard user presses it again and again); gone at the start, its focus to the messages.
+    const hide = state !== 'more' && !(state === 'loading' && !firstPage);
+    if (hide && older === document.activeElement) element.focus();
+    older.hidden = hide;
+    edgeText.textContent = state === 'loading' ? (firstPage ? 'Loading messages…' : 'Loading older messages…') : state === 'empty' ? 'No messages yet.' : state === 'start' ? 'Start of the conversation' : '';
   }
 
   function make(record: MessageRecord): Item {
@@ -151,6 +155,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     oldest = undefined;
     complete = who === undefined;
     loading = undefined;
+    firstPage = who !== undefined;
     element.setAttribute('aria-label', who ? `messages with ${who.name}` : 'messages');
     drawEdge();
     if (!who) {
@@ -159,6 +164,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     }
     const run = source.page(who.name, { limit: HISTORY_PAGE_MESSAGES }).then((records) => {
       if (mine !== generation) return;
+      firstPage = false;
       complete = records.length < HISTORY_PAGE_MESSAGES;
       oldest = records[0]?.seq;
       list.append(...records.map((r) => make(r).li));
@@ -172,6 +178,11 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
       failed(err);
     } finally {
       if (opening === run) opening = undefined;
+      if (mine === generation && firstPage) {
+        // The read failed: the view says nothing is loading.
+        firstPage = false;
+        drawEdge();
+      }
     }
   }
 
