@@ -119,7 +119,7 @@ function watchScript(text: string): string {
 }
 
 /** The desktop node: a fresh home in a temporary folder, started with the relay and a page server (of `app`, default dist/web). */
-export async function startDesk(app?: string): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
+async function startDesk(app?: string): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
   const root = await mkdtemp(join(os.tmpdir(), 'sotto-bench-ui-'));
   const home = { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
   const clock = (): number => Date.now();
@@ -139,7 +139,7 @@ export async function startDesk(app?: string): Promise<{ running: RunningHome; w
 }
 
 /** Opens the page of `profile` with the made records in its database, unlocked; resolves once the desk is online in it. */
-export async function openMadeProfile(browser: Browser, web: string, profile: string, made: MadeProfile): Promise<Page> {
+async function openMadeProfile(browser: Browser, web: string, profile: string, made: MadeProfile): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
   page.setDefaultTimeout(PAGE_TIMEOUT_MS);

@@ -98,6 +98,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
   let loading: Promise<void> | undefined;
   /** Calls of catchUp() not yet done: a state change for a message not shown yet is read again once it is shown. */
   let catchingUp = 0;
+  /** Messages whose state changed before they were shown (during a catch-up): read again once they are. */
   const missed = new Set<string>();
 
   const atBottom = (): boolean => element.scrollHeight - element.scrollTop - element.clientHeight <= FOLLOW_BOTTOM_PX;

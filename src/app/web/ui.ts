@@ -203,7 +203,10 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       contactsReading = false;
     }
     if (contacts.length > 0) identity.fold();
-    if (selected !== undefined && !contactNamed(selected)) choose(undefined);
+    const open = contactNamed(selected);
+    if (selected !== undefined && !open) choose(undefined);
+    // The open contact got another identity (replaced from an invite): its conversation is another one.
+    else if (open && conversation.current && open.peerId !== conversation.current.peerId) void conversation.open({ name: open.name, peerId: open.peerId }).then(markRead);
     if (wanted !== undefined && contactNamed(wanted)) {
       const name = wanted;
       wanted = undefined;
