@@ -29,6 +29,10 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'a real sotto start under a flood of strangers (2,000 x 60 KB from one, 1,000 Sybils) while an honest contact sends: store growth, command and chat latency, honest delivery, with and without the flood [--json] [--quick]',
     run: async (args) => (await import('./strangers.ts')).runStrangersBench(args),
   },
+  ui: {
+    description: 'the page (headless Chromium) with a 10,000-message conversation beside a 20-message one: time to open it and to show a new incoming message, against the targets [page] [--json] [--quick]',
+    run: async (args) => (await import('./ui.ts')).runUiBench(args),
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -7,50 +7,28 @@
  * anywhere else, so every packet stays inside.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from '../../bench/ui/browser.ts';
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { decodeInvite } from '../../src/node/contacts/invite.ts';
 import { createNamespace } from './terminal.ts';
 import { startNode, TEST_PASSPHRASE, type RunningNode } from './cli.ts';
 
+export { ensureWebAppBuilt } from '../../bench/ui/browser.ts';
+
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Debian's Chromium. */
-export const CHROMIUM = '/usr/bin/chromium';
 /** How long a page may take to show what a test waits for. */
 export const PAGE_TIMEOUT_MS = 30_000;
 /** The namespace's private link: both ends of the veth pair, inside it. */
 const VETH = { a: 'sotto0', b: 'sotto1', addressA: '10.231.0.1/24', addressB: '10.231.0.2/24' };
 
-/** Newest modification time of the files under `dir` (ms). */
-async function newest(dir: string): Promise<number> {
-  let latest = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) latest = Math.max(latest, (await stat(join(entry.parentPath, entry.name))).mtimeMs);
-  }
-  return latest;
-}
-
-/**
- * Builds the browser app (dist/web) unless it is newer than every source
- * file and package.json, so the tests never run a stale page.
- */
-export async function ensureWebAppBuilt(): Promise<void> {
-  const built = await stat(join(ROOT, 'dist/web/index.html')).then((s) => s.mtimeMs, () => 0);
-  const sources = Math.max(await newest(join(ROOT, 'src')), (await stat(join(ROOT, 'package.json'))).mtimeMs);
-  if (built >= sources) return;
-  await run(process.execPath, [join(ROOT, 'scripts/build-web.mjs')], { cwd: ROOT });
-}
-
 /** True when the browser tests can run here: Chromium is installed and namespaces can be made (root). */
 export function canRunBrowsers(): boolean {
-  return existsSync(CHROMIUM) && process.getuid?.() === 0;
+  return hasChromium() && process.getuid?.() === 0;
 }
 
 /**
@@ -78,8 +56,7 @@ export async function launchChromium(namespace: string): Promise<{ browser: Brow
   const browser = await chromium.launch({
     executablePath: wrapper,
     headless: true,
-    // Host candidates as plain addresses: mDNS names need a resolver the namespace does not have.
-    args: ['--disable-features=WebRtcHideLocalIpsWithMdns', '--disable-gpu', '--no-first-run'],
+    args: CHROMIUM_ARGS,
   });
   return {
     browser,
@@ -150,12 +127,19 @@ export async function reachableInvite(page: Page): Promise<string> {
   }
 }
 
-/** Adds a contact from an invite through the page's form; waits for it in the list. */
+/** Adds a contact from an invite through the page's form; waits for the page to open its conversation. */
 export async function addContact(page: Page, invite: string, name: string): Promise<void> {
+  await showContactList(page);
   await page.getByTestId('add-contact-invite').fill(invite);
   await page.getByTestId('add-contact-name').fill(name);
   await page.getByTestId('add-contact-submit').click();
-  await page.getByTestId('contact').filter({ hasText: name }).waitFor();
+  await page.getByTestId('chat-title').filter({ hasText: new RegExp(`^${name}\\b`) }).waitFor();
+}
+
+/** On a narrow page showing a conversation, goes back to the contact list. */
+export async function showContactList(page: Page): Promise<void> {
+  const back = page.getByTestId('back');
+  if (await back.isVisible()) await back.click();
 }
 
 /**
@@ -165,8 +149,7 @@ export async function addContact(page: Page, invite: string, name: string): Prom
 export async function openConversation(page: Page, name: string): Promise<void> {
   const composer = page.getByTestId('composer');
   if ((await page.getByTestId('chat-title').textContent())?.startsWith(name) && (await composer.isVisible()) && (await composer.isEnabled())) return;
-  const back = page.getByTestId('back');
-  if (await back.isVisible()) await back.click();
+  await showContactList(page);
   await page.getByTestId('contact').filter({ hasText: name }).click();
   await page.getByTestId('chat-title').filter({ hasText: new RegExp(`^${name}\\b`) }).waitFor();
 }

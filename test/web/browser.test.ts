@@ -161,6 +161,8 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     // The two pages talk over a WebRTC connection of their own, not through the relay.
     await alice.locator('[data-testid="contact"][data-connection="webrtc"]').filter({ hasText: 'bob' }).waitFor({ state: 'attached' });
     await bob.locator('[data-testid="contact"][data-connection="webrtc"]').filter({ hasText: 'alice' }).waitFor({ state: 'attached' });
+    // Peers, not connections: desk and bob, however many connections each has (bob: relayed and WebRTC).
+    assert.equal(await alice.getByTestId('status').textContent(), 'online · 2 peers');
     await waitForMessage(alice, 'hi bob, straight from my browser', /read/);
     // Bob's page is 360 px wide: nothing sticks out sideways.
     assert.equal(await bob.evaluate('document.documentElement.scrollWidth'), 360);
@@ -212,15 +214,17 @@ describe('browser peer', { skip, timeout: 200_000 }, () => {
     assert.match(stored.values, /"kdf":"argon2id"/, 'the keyring (the one record in clear) says how the data key is wrapped');
   });
 
-  test('one identity runs in one tab: a second tab of the same profile is refused', async () => {
+  test('one identity runs in one tab: a second tab of the profile waits, and takes over when the first is closed', async () => {
     const second = await aliceContext.newPage();
-    try {
-      await second.goto(profileUrl(web, 'alice'));
-      await second.getByTestId('fatal-error').filter({ hasText: 'the profile "alice" is open in another tab' }).waitFor();
-      assert.equal(await second.getByTestId('passphrase').count(), 0);
-    } finally {
-      await second.close();
-    }
+    second.setDefaultTimeout(PAGE_TIMEOUT_MS);
+    await second.goto(profileUrl(web, 'alice'));
+    await second.getByTestId('profile-busy').filter({ hasText: 'open in another tab' }).waitFor();
+    assert.equal(await second.getByTestId('passphrase').count(), 0, 'no unlock while the first tab runs the identity');
+    await alice.close();
+    await unlockPage(second);
+    assert.equal(await second.getByTestId('peer-id').textContent(), alicePeerId);
+    alice = second;
+    await alice.getByTestId('contact').filter({ hasText: 'bob' }).waitFor();
   });
 
   test('a browser whose tab was closed gets its mail from the mailbox when it opens again', async () => {

@@ -43,6 +43,39 @@ export function messageBody<K extends keyof HTMLElementTagNameMap>(tag: K, attrs
   return h(tag, { ...attrs, dir: 'auto' }, terminalText(text));
 }
 
+/** An element kept for one value of a list that is updated in place. */
+export interface KeyedItem {
+  readonly li: HTMLElement;
+}
+
+/**
+ * Brings the children of `list` in line with `values`, in their order, one
+ * element per key: an item is made once (`make`) and kept in `items`, the
+ * items of keys no longer present are removed, each one is drawn (`draw`,
+ * which redraws only what changed), and an element is moved only when out
+ * of place, so an element with the focus keeps it.
+ */
+export function updateKeyed<V, I extends KeyedItem>(list: Element, items: Map<string, I>, values: readonly V[], key: (value: V) => string, make: (value: V) => I, draw: (value: V, item: I) => void): void {
+  const present = new Set(values.map(key));
+  for (const [k, item] of items) {
+    if (present.has(k)) continue;
+    item.li.remove();
+    items.delete(k);
+  }
+  let before: ChildNode | null = list.firstChild;
+  for (const value of values) {
+    const k = key(value);
+    let item = items.get(k);
+    if (!item) {
+      item = make(value);
+      items.set(k, item);
+    }
+    draw(value, item);
+    if (item.li !== before) list.insertBefore(item.li, before);
+    before = item.li.nextSibling;
+  }
+}
+
 /** Replaces the children of `parent`. */
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));

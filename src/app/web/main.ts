@@ -21,6 +21,19 @@ function fail(root: HTMLElement, message: string): void {
   replaceChildren(root, h('div', { class: 'card' }, h('h1', {}, 'Sotto'), h('p', { class: 'error', role: 'alert', 'data-testid': 'fatal-error' }, message)));
 }
 
+/** Shown while another tab runs the profile: this one opens by itself once that one is closed. */
+function waitForOtherTab(root: HTMLElement, profile: string): void {
+  replaceChildren(
+    root,
+    h(
+      'div',
+      { class: 'card', 'data-testid': 'profile-busy' },
+      h('h1', {}, 'Sotto'),
+      h('p', { role: 'status' }, `The profile “${profile}” is open in another tab. One identity runs in one tab at a time: close the other tab and this one opens here by itself.`),
+    ),
+  );
+}
+
 async function unlock(root: HTMLElement, profile: string, firstRun: boolean, problem: string): Promise<{ passphrase: string; name?: string }> {
   const { promise, resolve } = Promise.withResolvers<{ passphrase: string; name?: string }>();
   const name = h('input', { 'data-testid': 'setup-name', autocomplete: 'nickname', maxlength: 64, required: true, 'aria-label': 'your name' });
@@ -64,12 +77,7 @@ async function main(): Promise<void> {
   const root = document.getElementById('app');
   if (!root) return;
   const profile = profileFromUrl();
-  try {
-    await lockProfile(profile);
-  } catch (err) {
-    fail(root, err instanceof Error ? err.message : String(err));
-    return;
-  }
+  await lockProfile(profile, () => waitForOtherTab(root, profile));
   let config;
   try {
     config = await fetchPageConfig();

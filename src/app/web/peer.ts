@@ -37,14 +37,6 @@ export class WebConfigError extends SottoError {
   }
 }
 
-/** Another tab already runs this profile's identity. */
-export class ProfileInUseError extends SottoError {
-  override readonly name = 'ProfileInUseError';
-  constructor(readonly profile: string) {
-    super(`the profile "${profile}" is open in another tab`);
-  }
-}
-
 /** A new passphrase is too short or was not typed the same twice. */
 export class WeakWebPassphraseError extends SottoError {
   override readonly name = 'WeakWebPassphraseError';
@@ -99,20 +91,31 @@ export function databaseName(profile: string): string {
 }
 
 /**
- * Holds the profile's Web Lock for as long as the page lives, so that one
- * identity never runs in two tabs at once (its sessions would fork). Throws
- * ProfileInUseError when another tab holds it.
+ * Takes the profile's Web Lock and holds it for as long as the page lives,
+ * so that one identity never runs in two tabs at once (its sessions would
+ * fork). When another tab holds it, `waiting()` is called and the lock is
+ * queued: it is granted (and this resolves) as soon as that tab is closed or
+ * reloaded, since a page's locks are released with it.
  */
-export async function lockProfile(profile: string): Promise<void> {
+export async function lockProfile(profile: string, waiting: () => void): Promise<void> {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;
   if (!locks) return; // An old browser: nothing to lock with; one tab per profile is then up to the person.
+  const name = `sotto:${databaseName(profile)}`;
   const { promise: acquired, resolve } = Promise.withResolvers<boolean>();
-  void locks.request(`sotto:${databaseName(profile)}`, { ifAvailable: true }, (lock) => {
+  // Never settles: released when the page goes away.
+  const hold = (): Promise<void> => new Promise<void>(() => {});
+  void locks.request(name, { ifAvailable: true }, (lock) => {
     resolve(lock !== null);
-    // Never settles: released when the page goes away.
-    return lock === null ? undefined : new Promise<void>(() => {});
+    return lock === null ? undefined : hold();
   });
-  if (!(await acquired)) throw new ProfileInUseError(profile);
+  if (await acquired) return;
+  waiting();
+  const { promise: granted, resolve: grant } = Promise.withResolvers<void>();
+  void locks.request(name, () => {
+    grant();
+    return hold();
+  });
+  await granted;
 }
 
 /** Whether the profile has an identity yet (nothing is written). */

@@ -13,7 +13,7 @@
 import type { HistoryLine, RequestLine, SottoApi } from '../api.ts';
 import { clockTime } from '../chat/format.ts';
 import { terminalLine } from '../terminal-text.ts';
-import { h, messageBody, nameNode, replaceChildren } from './dom.ts';
+import { h, messageBody, nameNode, replaceChildren, updateKeyed } from './dom.ts';
 
 /** What the section tells the rest of the page. */
 export interface RequestSectionHooks {
@@ -165,24 +165,8 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
   }
 
   function update(requests: readonly RequestLine[]): void {
-    const present = new Set(requests.map((r) => r.peerId));
-    for (const [peerId, item] of items) {
-      if (present.has(peerId)) continue;
-      item.li.remove();
-      items.delete(peerId);
-    }
-    let before: ChildNode | null = list.firstChild;
-    for (const r of requests) {
-      let item = items.get(r.peerId);
-      if (!item) {
-        item = makeItem(r);
-        items.set(r.peerId, item);
-      }
-      draw(r, item);
-      // Moved only when out of place, so a field being typed in keeps its focus.
-      if (item.li !== before) list.insertBefore(item.li, before);
-      before = item.li.nextSibling;
-    }
+    // Moved only when out of place, so a field being typed in keeps its focus.
+    updateKeyed(list, items, requests, (r) => r.peerId, makeItem, draw);
     count.textContent = `(${requests.length})`;
     element.hidden = requests.length === 0;
   }

@@ -1,210 +1,158 @@
 /**
- * The page once the profile is unlocked: your identity (peer id, invite and
- * its QR code), contacts with online and verified state, message requests
- * in a section of their own (./requests.ts), one conversation
- * with each message's state, adding a contact by invite, and verification by
- * safety number. It redraws from the messenger's events; every element a
- * person uses carries a stable data-testid (docs/WEB.md lists them).
+ * The page once the profile is unlocked: the contact list (./contacts.ts),
+ * message requests (./requests.ts), adding a contact (./add-contact.ts),
+ * your identity and invite (./identity.ts), and the open conversation
+ * (./conversation.ts) with its composer (./composer.ts) and safety number
+ * (./safety.ts). Every element a person uses carries a stable data-testid
+ * (docs/WEB.md lists them).
+ *
+ * Nothing is redrawn whole: each part is made once and updated in place from
+ * the messenger's and the node's events, so the focus, a text selection and
+ * scroll positions survive every update. A new incoming message is
+ * announced alone, in a small live region; the conversation itself is not
+ * live (announcing it would read the whole list again).
+ *
+ * Keyboard: Tab moves between the contact list (one stop; arrow keys,
+ * Home and End inside it), the requests, the forms, and the conversation
+ * (its messages scroll with the arrow keys once focused); opening a contact
+ * moves the focus to the composer; Escape in the conversation returns to
+ * the contact list.
  *
  * Below 700 px wide the page shows the list or the conversation, not both.
  * Text from other peers never goes through innerHTML: names are nameNode
  * (`<bdi>`), message bodies messageBody (dir="auto"), see ./dom.ts.
  */
-import QRCode from 'qrcode';
 import type { ContactLine } from '../api.ts';
-import type { MessageRecord } from '../../node/store/records.ts';
-import { clockTime } from '../chat/format.ts';
+import { addContactForm } from './add-contact.ts';
+import { composer } from './composer.ts';
+import { contactList, type ContactView } from './contacts.ts';
+import { conversationView } from './conversation.ts';
 import { h, messageBody, nameNode, replaceChildren, type Child } from './dom.ts';
-import { lookalikeNote } from '../display-name.ts';
+import { identityPanel } from './identity.ts';
 import type { BrowserPeer } from './peer.ts';
 import { requestSection } from './requests.ts';
+import { safetyPanel } from './safety.ts';
 
-/** How often online dots and the peer count are refreshed without an event (ms). */
-const PRESENCE_REFRESH_MS = 3_000;
 /** Characters of a peer id shown in the header (the whole id is under "You"). */
 const SHORT_ID_CHARS = 12;
-/** How close to the bottom (px) the conversation must be scrolled to follow new messages. */
-const SCROLL_STICK_PX = 8;
+/** libp2p events after which who is online (and how) is drawn again. */
+const PRESENCE_EVENTS = ['peer:connect', 'peer:disconnect', 'connection:open', 'connection:close'] as const;
 
-async function qrDataUrl(text: string): Promise<string> {
-  const svg = await QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'L', margin: 1 });
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Runs `job` once at a time: a call while it runs asks for one more run
+ * after it (however many calls came), so every change is drawn and no two
+ * runs overlap.
+ */
+function coalesced(job: () => Promise<void>): () => void {
+  let running = false;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    job()
+      .catch(() => {})
+      .finally(() => {
+        running = false;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  };
+  return run;
 }
 
-function describeState(m: MessageRecord): string {
-  if (m.status === 'stored' && m.custody) return `stored (${m.custody.mailboxes} mailbox${m.custody.mailboxes === 1 ? '' : 'es'})`;
-  return m.status;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Mounts the chat UI for `peer` into `root`; returns a function that stops its timers. */
+/** Mounts the chat UI for `peer` into `root`; returns a function that stops listening to events. */
 export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: string): () => void {
   const { api, messenger, node } = peer;
   let contacts: ContactLine[] = [];
   let selected: string | undefined;
-  /** The open conversation must be read again (a message came or changed, or another contact was chosen); the presence timer alone does not. */
-  let historyStale = true;
   let warning: string | undefined;
-  let lastInvite = '';
+  /** A contact to open once the list holds it (one just added or accepted). */
+  let wanted: string | undefined;
+  /** The contact lines are being read: a message counted meanwhile must be counted again from the store. */
+  let contactsReading = false;
+  /** Messages came into the open conversation while it was seen: they are to be marked read. */
+  let readWanted = false;
+  const contactNamed = (name: string | undefined): ContactLine | undefined => contacts.find((c) => c.name === name);
 
   const status = h('span', { class: 'status', 'data-testid': 'status' }, 'connecting…');
-  const peerId = h('code', { class: 'peer-id', 'data-testid': 'peer-id' }, messenger.peerId);
-  const invite = h('textarea', { class: 'invite', 'data-testid': 'invite', readonly: true, rows: 4, 'aria-label': 'your invite' });
-  const inviteQr = h('img', { class: 'qr', 'data-testid': 'invite-qr', alt: 'QR code of your invite' });
-  const copy = h('button', { type: 'button', class: 'secondary', onclick: () => void navigator.clipboard?.writeText(invite.value).catch(() => {}) }, 'Copy invite');
-
-  const identity = h('details', { class: 'identity', open: true }, h('summary', {}, 'You: ', h('strong', {}, nameNode(profileName))), h('p', { class: 'label' }, 'Peer id'), peerId, h('p', { class: 'label' }, 'Invite: give it to a contact'), invite, h('div', { class: 'row' }, copy), inviteQr);
-  // Open on a first visit (the invite is what a new person needs); folded once there are contacts.
-  let identityFolded = false;
-
-  const addInvite = h('textarea', { 'data-testid': 'add-contact-invite', rows: 3, placeholder: 'SOTTO:…', 'aria-label': 'their invite' });
-  const addName = h('input', { 'data-testid': 'add-contact-name', placeholder: 'name (optional)', 'aria-label': 'name', maxlength: 64 });
-  const addError = h('p', { class: 'error', 'data-testid': 'add-contact-error', role: 'alert' });
-  const addForm = h(
-    'form',
-    {
-      class: 'add',
-      onsubmit: (event) => {
-        event.preventDefault();
-        addError.textContent = '';
-        const name = addName.value.trim();
-        api
-          .addInvite(addInvite.value.trim(), name === '' ? null : name, false)
-          .then((line) => {
-            addInvite.value = '';
-            addName.value = '';
-            selected = line.name;
-            historyStale = true;
-            refresh();
-          })
-          .catch((err: unknown) => (addError.textContent = errorText(err)));
-      },
-    },
-    h('label', {}, 'Add a contact by invite', addInvite),
-    addName,
-    h('button', { type: 'submit', 'data-testid': 'add-contact-submit' }, 'Add'),
-    addError,
-  );
-  const contactList = h('ul', { class: 'contacts', 'data-testid': 'contacts' });
+  const announcer = h('p', { class: 'visually-hidden', 'data-testid': 'announcer', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  const identity = identityPanel(api, profileName, messenger.peerId);
+  const list = contactList((name) => choose(name));
+  const add = addContactForm(api, (line) => {
+    refreshContacts();
+    choose(line.name);
+  });
   const requests = requestSection(api, {
     accepted: (name) => {
-      selected = name;
-      historyStale = true;
-      safety.hidden = true;
-      layout.dataset['view'] = 'chat';
-      refresh();
+      refreshRequests();
+      refreshContacts();
+      choose(name);
     },
-    changed: () => refresh(),
+    changed: () => refreshRequests(),
   });
 
-  const chatTitle = h('h2', { 'data-testid': 'chat-title' });
-  const verifyButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'verify', onclick: () => void toggleSafety() }, 'Verify');
-  const safety = h('section', { class: 'safety', hidden: true, 'data-testid': 'safety' });
+  const chatTitle = h('h2', { 'data-testid': 'chat-title' }, 'Choose a contact');
+  const showError = (err: unknown): void => {
+    warning = errorText(err);
+    drawHead();
+  };
+  const safety = safetyPanel(api, () => refreshContacts(), showError);
+  const verifyButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'verify', disabled: true, onclick: () => void safety.toggle(selected ?? '').catch(showError) }, 'Verify');
   const warningBox = h('p', { class: 'warning', hidden: true, role: 'alert', 'data-testid': 'identity-warning' });
-  const messages = h('ol', { class: 'messages', 'data-testid': 'messages', 'aria-live': 'polite' });
-  const composer = h('textarea', { 'data-testid': 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'message', disabled: true });
-  const send = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
-  const sendError = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
+  const conversation = conversationView({ page: (name, page) => messenger.history(name, page) }, showError);
+  const write = composer({
+    send: async (to, text) => {
+      await api.send(to, text, 0);
+      if (conversation.current?.name !== to) return;
+      await conversation.catchUp();
+      conversation.toBottom();
+    },
+  });
   const back = h('button', { type: 'button', class: 'back secondary', 'data-testid': 'back', 'aria-label': 'back to contacts', onclick: () => showList() }, '←');
 
-  const doSend = (): void => {
-    const text = composer.value;
-    if (!selected || text.trim() === '') return;
-    sendError.textContent = '';
-    const to = selected;
-    api
-      .send(to, text, 0)
-      .then(() => {
-        composer.value = '';
-        historyStale = true;
-        refresh();
-      })
-      .catch((err: unknown) => (sendError.textContent = errorText(err)));
-  };
-  composer.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      doSend();
-    }
+  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, conversation.element, write.element, write.error);
+  chat.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    event.preventDefault();
+    if (!safety.element.hidden) safety.hide();
+    else showList();
   });
-
-  const layout = h(
-    'main',
-    { class: 'layout', 'data-view': 'list' },
-    h(
-      'aside',
-      { class: 'side' },
-      h('h2', { class: 'label' }, 'Contacts'),
-      contactList,
-      requests.element,
-      addForm,
-      identity,
-    ),
-    h(
-      'section',
-      { class: 'chat' },
-      h('header', { class: 'chat-head' }, back, chatTitle, verifyButton),
-      warningBox,
-      safety,
-      messages,
-      h(
-        'form',
-        {
-          class: 'composer',
-          onsubmit: (event) => {
-            event.preventDefault();
-            doSend();
-          },
-        },
-        composer,
-        send,
-      ),
-      sendError,
-    ),
-  );
-  replaceChildren(root, h('header', { class: 'bar' }, h('span', { class: 'brand' }, 'Sotto'), h('span', { class: 'me' }, nameNode(profileName), ` · ${messenger.peerId.slice(0, SHORT_ID_CHARS)}…`), status), layout);
+  const layout = h('main', { class: 'layout', 'data-view': 'list' }, h('aside', { class: 'side', 'aria-label': 'contacts and requests' }, h('h2', { class: 'label' }, 'Contacts'), list.element, requests.element, add.element, identity.element), chat);
+  replaceChildren(root, h('header', { class: 'bar' }, h('span', { class: 'brand' }, 'Sotto'), h('span', { class: 'me' }, nameNode(profileName), ` · ${messenger.peerId.slice(0, SHORT_ID_CHARS)}…`), status), layout, announcer);
 
   function showList(): void {
     layout.dataset['view'] = 'list';
+    list.focus();
   }
 
-  async function toggleSafety(): Promise<void> {
-    if (!selected) return;
-    if (!safety.hidden) {
-      safety.hidden = true;
+  /** Opens the conversation with `name` (undefined: none). */
+  function choose(name: string | undefined): void {
+    if (name !== undefined && !contactNamed(name)) {
+      wanted = name;
+      return refreshContacts();
+    }
+    layout.dataset['view'] = name === undefined ? 'list' : 'chat';
+    if (name === selected) {
+      if (name !== undefined) write.focus();
       return;
     }
-    const name = selected;
-    const line = await api.safetyNumber(name);
-    const groups = line.safetyNumber.split(/\s+/);
-    const mark = h(
-      'button',
-      {
-        type: 'button',
-        'data-testid': 'mark-verified',
-        onclick: () => {
-          void api
-            .setVerified(name, line.peerId, !line.verified)
-            .then(() => {
-              safety.hidden = true;
-              refresh();
-            })
-            .catch((err: unknown) => (warning = errorText(err)));
-        },
-      },
-      line.verified ? 'Mark as not verified' : 'Numbers match: mark verified',
-    );
-    replaceChildren(
-      safety,
-      h('p', {}, 'Compare this number with ', nameNode(name), ', in person or on a call. If it matches on both devices, nobody sits between you.'),
-      h('code', { class: 'safety-number', 'data-testid': 'safety-number' }, ...groups.flatMap((g, i) => [g, i % 4 === 3 ? h('br') : ' '])),
-      h('img', { class: 'qr', alt: 'QR code of the safety number', src: await qrDataUrl(line.qrPayload) }),
-      mark,
-    );
-    safety.hidden = false;
+    selected = name;
+    list.select(name);
+    write.open(name);
+    safety.hide();
+    warning = undefined;
+    drawHead();
+    const contact = contactNamed(name);
+    // The newest page is drawn first; the read mark (which reads the whole conversation) comes after.
+    void conversation.open(contact && { name: contact.name, peerId: contact.peerId }).then(markRead);
+    if (name !== undefined) write.focus();
   }
 
   /** How this page reaches a contact now: 'webrtc' (browser to browser), 'relayed', 'direct' (WebSockets to a desktop node) or 'none'. */
@@ -219,155 +167,107 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     return best;
   }
 
-  function contactItem(c: ContactLine): HTMLElement {
-    const connection = connectionOf(c.peerId);
-    const badges: Child[] = [
-      h('span', { class: c.online ? 'dot online' : 'dot', title: c.online ? `online (${connection})` : 'offline' }),
-      nameNode(c.name),
-      c.verified ? h('span', { class: 'verified', title: 'verified' }, '✓') : null,
-      c.confusableWith !== undefined ? h('span', { class: 'lookalike', title: lookalikeNote(c.confusableWith), 'data-testid': 'lookalike' }, '≈') : null,
-      c.keyChangedAt !== undefined ? h('span', { class: 'changed', title: 'identity key changed' }, '!') : null,
-      c.unread > 0 ? h('span', { class: 'unread', 'data-testid': 'unread' }, String(c.unread)) : null,
-    ];
-    return h(
-      'li',
-      {},
-      h(
-        'button',
-        {
-          type: 'button',
-          class: c.name === selected ? 'contact selected' : 'contact',
-          'data-testid': 'contact',
-          'data-online': String(c.online),
-          'data-connection': connection,
-          'data-verified': String(c.verified),
-          'data-lookalike': String(c.confusableWith !== undefined),
-          onclick: () => {
-            selected = c.name;
-            historyStale = true;
-            safety.hidden = true;
-            layout.dataset['view'] = 'chat';
-            refresh();
-          },
-        },
-        ...badges,
-      ),
-    );
+  /** Draws the contact list (online state read now) and the header's peer count. */
+  function drawPresence(): void {
+    const views: ContactView[] = contacts.map((c) => ({ ...c, online: node.isConnected(c.peerId), connection: connectionOf(c.peerId) }));
+    list.update(views);
+    // Distinct peers: one peer can have several connections (a relayed one and a direct one).
+    const peers = node.libp2p.getPeers().length;
+    status.textContent = peers > 0 ? `online · ${peers} peer${peers === 1 ? '' : 's'}` : 'connecting…';
+    status.dataset['online'] = String(peers > 0);
+    drawHead();
   }
 
-  function messageItem(m: MessageRecord): HTMLElement {
-    return h(
-      'li',
-      { class: `message ${m.direction}`, 'data-testid': 'message', 'data-direction': m.direction, 'data-state': m.status },
-      messageBody('span', { class: 'text', 'data-testid': 'message-text' }, m.text),
-      h('span', { class: 'meta' }, h('time', {}, clockTime(m.timestamp)), ' ', h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(m))),
-    );
-  }
-
-  async function redraw(): Promise<void> {
-    // Requests never choose what opens: they are listed, and read when opened.
-    const [listed, waiting] = await Promise.all([api.listContacts(), api.listRequests()]);
-    contacts = listed;
-    requests.update(waiting);
-    if (selected && !contacts.some((c) => c.name === selected)) {
-      selected = undefined;
-      historyStale = true;
-    }
-    let now = contacts.find((c) => c.name === selected);
-    if (now && now.unread > 0 && document.visibilityState === 'visible') {
-      await messenger.markRead(now.name);
-      const read = { ...now, unread: 0 };
-      contacts = contacts.map((c) => (c === now ? read : c));
-      now = read;
-      historyStale = true;
-    }
-    if (!identityFolded && contacts.length > 0) {
-      identityFolded = true;
-      identity.open = false;
-    }
-    replaceChildren(contactList, ...(contacts.length === 0 ? [h('li', { class: 'empty' }, 'No contacts yet: add one with their invite.')] : contacts.map(contactItem)));
-    replaceChildren(chatTitle, ...(now ? [nameNode(now.name), `${now.online ? ' · online' : ''}${now.verified ? ' · verified ✓' : ' · not verified'}`] : ['Choose a contact']));
+  let drawnHead = '';
+  function drawHead(): void {
+    const now = contactNamed(selected);
+    const online = now !== undefined && node.isConnected(now.peerId);
+    const changed: Child[] | undefined = now?.keyChangedAt !== undefined ? [nameNode(now.name), "'s identity key changed: compare safety numbers again."] : undefined;
+    const lookalike: Child[] | undefined = now?.confusableWith !== undefined ? ['This name looks like your contact ', nameNode(now.confusableWith), ': they may not be who the name suggests; compare safety numbers before you trust either.'] : undefined;
+    const key = JSON.stringify([now?.name, online, now?.verified, now?.keyChangedAt, now?.confusableWith, warning]);
+    if (key === drawnHead) return;
+    drawnHead = key;
+    replaceChildren(chatTitle, ...(now ? [nameNode(now.name), `${online ? ' · online' : ''}${now.verified ? ' · verified ✓' : ' · not verified'}`] : ['Choose a contact']));
     verifyButton.disabled = !now;
-    composer.disabled = !now;
-    send.disabled = !now;
-    if (historyStale) {
-      // Cleared before reading: an event during the read marks it stale again.
-      historyStale = false;
-      const history = now
-        ? await messenger.history(now.name).catch((err: unknown) => {
-            historyStale = true;
-            throw err;
-          })
-        : [];
-      const stick = messages.scrollTop + messages.clientHeight >= messages.scrollHeight - SCROLL_STICK_PX;
-      replaceChildren(messages, ...history.map(messageItem));
-      if (stick) messages.scrollTop = messages.scrollHeight;
-    }
-    const changed = now?.keyChangedAt !== undefined ? [nameNode(now.name), "'s identity key changed: compare safety numbers again."] : undefined;
-    const lookalike = now?.confusableWith !== undefined ? ['This name looks like your contact ', nameNode(now.confusableWith), ': they may not be who the name suggests; compare safety numbers before you trust either.'] : undefined;
     const text = warning !== undefined ? [warning] : (changed ?? lookalike);
     warningBox.hidden = text === undefined;
     replaceChildren(warningBox, ...(text ?? []));
-    const peers = node.libp2p.getConnections().length;
-    status.textContent = peers > 0 ? `online · ${peers} peer${peers === 1 ? '' : 's'}` : 'connecting…';
-    status.dataset['online'] = String(peers > 0);
   }
 
-  async function redrawInvite(): Promise<void> {
-    const line = await api.invite(null);
-    if (line.invite === lastInvite) return;
-    lastInvite = line.invite;
-    invite.value = line.invite;
-    invite.dataset['addresses'] = String(line.addresses.length);
-    inviteQr.src = await qrDataUrl(line.invite);
-  }
-
-  // One redraw at a time; a request during one runs once it is done.
-  let drawing: Promise<void> | undefined;
-  let again = false;
-  function refresh(): void {
-    if (drawing) {
-      again = true;
-      return;
+  const refreshContacts = coalesced(async () => {
+    contactsReading = true;
+    try {
+      // By name: the store's order follows keyed hashes of the names, which mean nothing to a person.
+      contacts = (await api.listContacts()).sort((a, b) => a.name.localeCompare(b.name));
+    } finally {
+      contactsReading = false;
     }
-    drawing = redraw()
-      .catch(() => {})
-      .finally(() => {
-        drawing = undefined;
-        if (again) {
-          again = false;
-          refresh();
-        }
-      });
-  }
+    if (contacts.length > 0) identity.fold();
+    const open = contactNamed(selected);
+    if (selected !== undefined && !open) choose(undefined);
+    // The open contact got another identity (replaced from an invite): its conversation is another one.
+    else if (open && conversation.current && open.peerId !== conversation.current.peerId) void conversation.open({ name: open.name, peerId: open.peerId }).then(markRead);
+    if (wanted !== undefined && contactNamed(wanted)) {
+      const name = wanted;
+      wanted = undefined;
+      choose(name);
+    }
+    drawPresence();
+    markRead();
+  });
+  const refreshRequests = coalesced(async () => requests.update(await api.listRequests()));
+
+  /** Marks the open conversation read when it has unread messages and the page is seen. */
+  const markRead = coalesced(async () => {
+    const open = contactNamed(selected);
+    if (!open || (open.unread === 0 && !readWanted) || document.visibilityState !== 'visible') return;
+    readWanted = false;
+    await messenger.markRead(open.name);
+    contacts = contacts.map((c) => (c.name === open.name ? { ...c, unread: 0 } : c));
+    if (conversation.current?.name === open.name) conversation.markedRead();
+    drawPresence();
+  });
 
   const offs = [
-    messenger.on('message', () => {
-      historyStale = true;
-      refresh();
+    messenger.on('message', (message) => {
+      const from = contacts.find((c) => c.peerId === message.peerId);
+      // A contact not listed yet, or a list being read that may not count this message: read it (again).
+      if (!from || contactsReading) refreshContacts();
+      if (!from) return;
+      replaceChildren(announcer, nameNode(from.name), ': ', messageBody('span', {}, message.text));
+      conversation.add(message);
+      // Counted as unread only where it is not seen now; a seen one gets its read mark.
+      if (conversation.current?.peerId === message.peerId && document.visibilityState === 'visible') readWanted = true;
+      else contacts = contacts.map((c) => (c === from ? { ...c, unread: c.unread + 1 } : c));
+      drawPresence();
+      markRead();
     }),
-    messenger.on('status', () => {
-      historyStale = true;
-      refresh();
+    messenger.on('status', (change) => {
+      if (conversation.current?.peerId === change.peerId) conversation.changed(change.id);
     }),
-    messenger.on('request', () => refresh()),
+    messenger.on('request', () => refreshRequests()),
   ];
-  const onSelf = (): void => void redrawInvite().catch(() => {});
-  const onPeers = (): void => refresh();
+  let presenceQueued = false;
+  const onPresence = (): void => {
+    if (presenceQueued) return;
+    presenceQueued = true;
+    queueMicrotask(() => {
+      presenceQueued = false;
+      drawPresence();
+    });
+  };
+  const onSelf = (): void => void identity.redrawInvite().catch(() => {});
   node.libp2p.addEventListener('self:peer:update', onSelf);
-  node.libp2p.addEventListener('peer:connect', onPeers);
-  node.libp2p.addEventListener('peer:disconnect', onPeers);
-  document.addEventListener('visibilitychange', onPeers);
-  const timer = setInterval(refresh, PRESENCE_REFRESH_MS);
+  for (const event of PRESENCE_EVENTS) node.libp2p.addEventListener(event, onPresence);
+  document.addEventListener('visibilitychange', markRead);
   onSelf();
-  refresh();
+  refreshContacts();
+  refreshRequests();
 
   return () => {
-    clearInterval(timer);
     for (const off of offs) off();
     node.libp2p.removeEventListener('self:peer:update', onSelf);
-    node.libp2p.removeEventListener('peer:connect', onPeers);
-    node.libp2p.removeEventListener('peer:disconnect', onPeers);
-    document.removeEventListener('visibilitychange', onPeers);
+    for (const event of PRESENCE_EVENTS) node.libp2p.removeEventListener(event, onPresence);
+    document.removeEventListener('visibilitychange', markRead);
   };
 }
