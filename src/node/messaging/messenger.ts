@@ -42,6 +42,7 @@ import {
   SEEN_ENVELOPE_TTL_MS,
 } from '../constants.ts';
 import { Core, type MessengerEvents, type Scheduler } from '../core/core.ts';
+import type { UnreadToken } from '../core/unread.ts';
 import { Courier } from './courier.ts';
 import { checkContactAddresses, sameAddresses } from '../transport/contact-addresses.ts';
 import {
@@ -76,6 +77,10 @@ import { Tx, type SottoStore } from '../store/store.ts';
 const SEEN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 /** Seen marks deleted per sweep step (bounds one write). */
 const SEEN_SWEEP_BATCH = 1000;
+/** Messages read per step when markRead looks for the unread ones from the newest back: about a screen's worth, so a few unread cost one read. */
+const UNREAD_SCAN_PAGE = 100;
+/** The second part of the lock key under which one conversation's markRead calls run one at a time (peer ids hold no space). */
+const READ_LOCK = 'read';
 
 /** What `send` reports. */
 export interface SendResult {
@@ -614,10 +619,23 @@ export class Messenger {
     return this.core.store.listMessages(contact.peerId, page);
   }
 
-  /** How many messages from `peerId` were received and not read yet. */
+  /**
+   * How many messages from `peerId` were received and not read yet: read
+   * from the store once per conversation, then kept up to date in memory
+   * (../core/unread.ts).
+   */
   async unreadCount(peerId: string): Promise<number> {
+    const core = this.core;
+    return core.unread.known(peerId) ?? core.locks.run(peerId, async () => (core.unread.known(peerId) ?? (await this.countUnread(peerId))));
+  }
+
+  /** Reads the unread count of `peerId` from the store, after every write queued before (call under the peer's lock). */
+  private async countUnread(peerId: string): Promise<number> {
+    const core = this.core;
+    await core.store.commit(new Tx(), { sync: false });
     let count = 0;
-    for (const m of await this.core.store.listMessages(peerId)) if (m.direction === 'in' && m.status === 'received') count++;
+    for (const m of await core.store.listMessages(peerId)) if (m.direction === 'in' && m.status === 'received') count++;
+    core.unread.set(peerId, count);
     return count;
   }
 
@@ -626,18 +644,40 @@ export class Messenger {
    * read receipt for them. The messages' new state and the receipt that
    * reports it are written in one transaction: a crash leaves either both
    * (the receipt goes out after a restart) or neither (they are read again
-   * and reported then). Resolves to how many were marked.
+   * and reported then). Nothing is read when nothing is unread; otherwise
+   * the conversation is read from its newest message back, until every
+   * unread one is found. Calls for one conversation run one at a time.
+   * Resolves to how many were marked.
    */
   async markRead(name: string): Promise<number> {
     const contact = await this.contact(name);
-    const unread = (await this.core.store.listMessages(contact.peerId)).filter((m) => m.direction === 'in' && m.status === 'received');
-    for (let i = 0; i < unread.length; i += MAX_RECEIPT_IDS) {
-      const chunk = unread.slice(i, i + MAX_RECEIPT_IDS);
-      await this.enqueue(contact.peerId, 'receipt', { type: 'receipt', kind: 'read', ids: chunk.map((m) => m.id) }, undefined, (tx) => {
-        for (const m of chunk) tx.putMessage({ ...m, status: 'read' });
-      });
+    const peerId = contact.peerId;
+    return this.core.locks.run(`${peerId} ${READ_LOCK}`, async () => {
+      const unread = await this.unreadMessages(peerId, await this.unreadCount(peerId));
+      for (let i = 0; i < unread.length; i += MAX_RECEIPT_IDS) {
+        const chunk = unread.slice(i, i + MAX_RECEIPT_IDS);
+        let token: UnreadToken;
+        await this.enqueue(peerId, 'receipt', { type: 'receipt', kind: 'read', ids: chunk.map((m) => m.id) }, undefined, (tx) => {
+          for (const m of chunk) tx.putMessage({ ...m, status: 'read' });
+          token = this.core.unread.token(peerId);
+        });
+        this.core.unread.landed(peerId, token, -chunk.length);
+      }
+      return unread.length;
+    });
+  }
+
+  /** The received messages of `peerId` not read yet, oldest first: `count` of them, looked for from the newest message back. */
+  private async unreadMessages(peerId: string, count: number): Promise<MessageRecord[]> {
+    const found: MessageRecord[] = [];
+    let before: number | undefined;
+    while (found.length < count) {
+      const page = await this.core.store.listMessages(peerId, { limit: UNREAD_SCAN_PAGE, ...(before === undefined ? {} : { before }) });
+      for (let i = page.length - 1; i >= 0; i--) if (page[i]!.direction === 'in' && page[i]!.status === 'received') found.push(page[i]!);
+      if (page.length < UNREAD_SCAN_PAGE) break;
+      before = page[0]!.seq;
     }
-    return unread.length;
+    return found.reverse();
   }
 
   /** Envelopes dropped as forgeries since this messenger opened, by how they came. */
