@@ -20,13 +20,14 @@ async function pair(): Promise<{ alice: Home; bob: Home }> {
   return { alice, bob };
 }
 
-/** Counts the whole-conversation reads (listMessages without a page) of `store`. */
-function countFullReads(store: SottoStore): { readonly reads: number } {
+/** Counts the messages `store` reads for conversations (listMessages). */
+function countReads(store: SottoStore): { readonly messages: number } {
   const list = store.listMessages.bind(store);
-  const counter = { reads: 0 };
-  store.listMessages = (peerId, page = {}) => {
-    if (page.before === undefined && page.limit === undefined) counter.reads++;
-    return list(peerId, page);
+  const counter = { messages: 0 };
+  store.listMessages = async (peerId, page = {}) => {
+    const found = await list(peerId, page);
+    counter.messages += found.length;
+    return found;
   };
   return counter;
 }
@@ -55,21 +56,28 @@ describe('unread counts', () => {
     assert.equal(counts.known('p'), 0, 'a change queued against a forgotten count moves nothing');
   });
 
-  test('a conversation is read once for its count; received messages and read marks move it without reading it again', async () => {
+  test('a count is read once, from the newest message back to the newest read one; received messages and read marks move it without a read', async () => {
     const { alice, bob } = await pair();
+    for (let i = 0; i < 120; i++) await alice.messenger.send('bob', `old ${i}`, { waitMs: 5_000 });
+    assert.equal(await bob.messenger.markRead('alice'), 120);
     for (const text of ['one', 'two', 'three']) await alice.messenger.send('bob', text, { waitMs: 5_000 });
-    const full = countFullReads(bob.store);
+    await bob.stop();
+    await bob.start();
+    const reads = countReads(bob.store);
     assert.equal(await bob.messenger.unreadCount(alice.peerId), 3);
-    assert.equal(full.reads, 1);
+    assert.ok(reads.messages <= 100, `${reads.messages} messages read to count 3 unread`);
+    const afterCount = reads.messages;
     await alice.messenger.send('bob', 'four', { waitMs: 5_000 });
     assert.equal(await bob.messenger.unreadCount(alice.peerId), 4);
+    assert.equal(reads.messages, afterCount, 'a received message moves the count without a read');
     assert.equal(await bob.messenger.markRead('alice'), 4);
     assert.equal(await bob.messenger.unreadCount(alice.peerId), 0);
+    const afterMark = reads.messages;
     // Nothing unread: marking read reads nothing at all.
     assert.equal(await bob.messenger.markRead('alice'), 0);
     await alice.messenger.send('bob', 'five', { waitMs: 5_000 });
     assert.equal(await bob.messenger.unreadCount(alice.peerId), 1);
-    assert.equal(full.reads, 1, 'the conversation was read whole only once');
+    assert.equal(reads.messages, afterMark);
     assert.equal(await storedUnread(bob, alice.peerId), 1);
   });
 
@@ -84,7 +92,7 @@ describe('unread counts', () => {
     assert.equal(await bob.messenger.unreadCount(alice.peerId), 0);
   });
 
-  test('exact while messages arrive during the first count and during read marks', async () => {
+  test('exact while messages arrive during counts and read marks, and after a restart', async () => {
     const { alice, bob } = await pair();
     await alice.messenger.send('bob', 'a session first', { waitMs: 5_000 });
     const sends: Promise<unknown>[] = [];
@@ -99,6 +107,10 @@ describe('unread counts', () => {
     await Promise.all([...sends, ...reads]);
     await settle();
     assert.equal(bob.received.length, 41);
+    assert.equal(await bob.messenger.unreadCount(alice.peerId), await storedUnread(bob, alice.peerId));
+    // Read marks left every unread message newer than every read one: a fresh count from the newest back agrees.
+    await bob.stop();
+    await bob.start();
     assert.equal(await bob.messenger.unreadCount(alice.peerId), await storedUnread(bob, alice.peerId));
     const marked = await bob.messenger.markRead('alice');
     assert.equal(await bob.messenger.unreadCount(alice.peerId), 0);
