@@ -40,7 +40,7 @@ export class MessageTooLongError extends SottoError {
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super(`not added: the message would be ${bytes.toLocaleString('en')} bytes, and a message holds at most ${limit.toLocaleString('en')}; the box is as it was`);
+    super(`Not added: the message would be ${bytes.toLocaleString('en')} bytes, and a message holds at most ${limit.toLocaleString('en')}; the box is as it was`);
   }
 }
 
