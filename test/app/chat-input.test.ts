@@ -22,12 +22,13 @@ import { MAX_TEXT_BYTES } from '../../src/node/constants.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { seededText, seedHome } from '../../bench/ui/seed.ts';
 import { homesOnOneHub, type Home } from '../helpers/homes.ts';
+import type { MemoryHub } from '../helpers/memory-network.ts';
 import { settle } from '../helpers/scheduler.ts';
 
 const FAMILY = '👨\u200d👩\u200d👧';
 
 /** A chat on `home`, with the messages its history calls returned counted. */
-async function chatOn(home: Home, hub: Parameters<typeof homesOnOneHub>[0] extends never ? never : Awaited<ReturnType<typeof homesOnOneHub>>['hub']): Promise<{ chat: ChatController; read: { messages: number } }> {
+async function chatOn(home: Home, hub: MemoryHub): Promise<{ chat: ChatController; read: { messages: number } }> {
   const base = messengerApi(home.messenger, nodePrimitives, () => [], (peerId) => hub.isOnline(peerId));
   const read = { messages: 0 };
   const api: SottoApi = {
@@ -59,7 +60,7 @@ function screen(state: ChatState, rows = 24): string {
 /** The pane of an 80×24 screen, for scrolling. */
 const paneOf = (chat: ChatController): { width: number; height: number } => chatLayout(chat.getState(), 80, 24).pane;
 
-async function threeFriends(): Promise<{ alice: Home; bob: Home; carol: Home; chat: ChatController; hub: Awaited<ReturnType<typeof homesOnOneHub>>['hub'] }> {
+async function threeFriends(): Promise<{ alice: Home; bob: Home; carol: Home; chat: ChatController; hub: MemoryHub }> {
   const { hub, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'carol');
   const [alice, bob, carol] = homes as [Home, Home, Home];
   for (const other of [bob, carol]) {
