@@ -407,7 +407,7 @@ export class ChatController {
     const invite = await this.backend.invite();
     const lines = [];
     for (let at = 0; at < invite.length; at += INVITE_NOTICE_WIDTH) lines.push(invite.slice(at, at + INVITE_NOTICE_WIDTH));
-    this.set({ notice: ['Your invite (they type /add and it, as one line; "sotto invite" prints it on one line, with a QR code):', ...lines], noticeIsError: false });
+    this.set({ notice: ['Your invite: they type /add and paste it ("sotto invite" shows a QR code too):', ...lines], noticeIsError: false });
   }
 
   private async verify(confirm: boolean): Promise<void> {
