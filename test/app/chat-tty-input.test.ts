@@ -153,7 +153,7 @@ describe('the chat in a terminal: pastes, keys, scrolling, widths, passphrase, r
     );
   });
 
-  test('a 1 MB paste is refused at once with the box kept, and Ctrl-C right after a paste ends the chat', async () => {
+  test('a 1 MB paste is refused at once with the box kept, and Ctrl-C or SIGTERM right after a paste ends the chat', async () => {
     const { terminals, socket } = await terminalsForTest();
     const alice = await newHome('alice');
     const bob = await newHome('bob');
@@ -170,6 +170,12 @@ describe('the chat in a terminal: pastes, keys, scrolling, widths, passphrase, r
     // The chat leaves at once; then its node stops (a delivery round to the unreachable bob ends first).
     await terminals.waitFor(chat, /sotto: stopping the node…/, KEY_ECHO_MS);
     await terminals.waitFor(chat, /exited 0/, CHAT_EXIT_MS);
+    // SIGTERM right after a paste ends it the same way.
+    const again = await openChat(terminals, alice.home);
+    await terminals.waitFor(again, /bob · offline/);
+    await paste(socket, again, megabyte);
+    await run('kill', ['-TERM', String(await chatPid(socket, again))]);
+    await terminals.waitFor(again, /exited 0/, CHAT_EXIT_MS);
     const history = JSON.parse((await sotto(alice.home, ['history', 'bob', '--json'])).stdout) as unknown[];
     assert.deepEqual(history, [], 'nothing was sent');
   });
