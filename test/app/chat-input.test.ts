@@ -14,7 +14,7 @@ import { renderToString } from 'ink';
 import stringWidth from 'string-width';
 import { messengerApi, type HistoryPage, type SottoApi } from '../../src/app/api.ts';
 import { EMPTY_DRAFT, insertText } from '../../src/app/chat/composer.ts';
-import { ChatController, type ChatBackend, type ChatState } from '../../src/app/chat/controller.ts';
+import { ChatController, initialChatState, type ChatBackend, type ChatState } from '../../src/app/chat/controller.ts';
 import { CHAT_PAGE_MESSAGES } from '../../src/app/chat/history-window.ts';
 import { chatLayout } from '../../src/app/chat/layout.ts';
 import { actOnInput, ChatScreen } from '../../src/app/chat/view.tsx';
@@ -188,19 +188,11 @@ describe('a long conversation', () => {
 
 describe('screens that hold', () => {
   const base = (over: Partial<ChatState>): ChatState => ({
-    self: { name: 'alice', peerId: '12D3KooWKrFgK5KWvGUAbJf5JmFA14zqVpa1BkVGPjdXYdeP4NBE' },
+    ...initialChatState({ name: 'alice', peerId: '12D3KooWKrFgK5KWvGUAbJf5JmFA14zqVpa1BkVGPjdXYdeP4NBE' }),
     contacts: [{ name: 'bob', peerId: '12D3KooWKrFgK5KWvGUAbJf5JmFA14zqVpa1BkVGPjdXYdeP4NBF', verified: true, added: true, online: true, unread: 0 }],
-    requests: [],
     selected: 'bob',
-    request: undefined,
-    messages: [],
     complete: true,
-    scroll: undefined,
-    draft: EMPTY_DRAFT,
     notice: [],
-    noticeIsError: false,
-    progress: '',
-    quit: false,
     ...over,
   });
   /** Every row at most 79 columns, and the panes' right borders all in the last column. */

@@ -10,7 +10,7 @@ import { createElement } from 'react';
 import { renderToString } from 'ink';
 import { messengerApi, type HistoryLine, type RequestLine } from '../../src/app/api.ts';
 import { parseChatInput } from '../../src/app/chat/commands.ts';
-import { ChatController, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent, type ChatState } from '../../src/app/chat/controller.ts';
+import { ChatController, initialChatState, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent, type ChatState } from '../../src/app/chat/controller.ts';
 import { chatInviteHooks } from '../../src/app/chat-invites.ts';
 import { contactLabel, requestLabel } from '../../src/app/chat/format.ts';
 import { paneView } from '../../src/app/chat/scroll.ts';
@@ -18,7 +18,6 @@ import { wrapText } from '../../src/app/chat/width.ts';
 import { splitListRows } from '../../src/app/chat/request-view.tsx';
 import { Tx } from '../../src/node/store/store.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
-import { EMPTY_DRAFT } from '../../src/app/chat/composer.ts';
 import { CHAT_PROGRESS_LINGER_MS, chatProgressOutput } from '../../src/app/chat/backends.ts';
 import { watchMail } from '../../src/app/startup-feedback.ts';
 import { PROGRESS_DELAY_MS, StatusLine } from '../../src/app/status-line.ts';
@@ -122,19 +121,13 @@ describe('chat request layout', () => {
   test('a hundred requests keep the screen within 80×24, with the open one in view', () => {
     const requests = Array.from({ length: 100 }, (_, i) => request({ peerId: `${PEER.slice(0, -3)}${String(i).padStart(3, '0')}`, claimedName: `stranger ${i}` }));
     const state: ChatState = {
-      self: { name: 'alice', peerId: PEER },
+      ...initialChatState({ name: 'alice', peerId: PEER }),
       contacts: [{ name: 'bob', peerId: PEER, verified: false, added: true, online: true, unread: 0 }],
       requests,
-      selected: undefined,
       request: requests[60]!.peerId,
       messages: [{ id: 'm', seq: 1, direction: 'in', text: 'hello from 60', timestamp: 0, status: 'received' }],
       complete: true,
-      scroll: undefined,
-      draft: EMPTY_DRAFT,
       notice: [],
-      noticeIsError: false,
-      progress: '',
-      quit: false,
     };
     const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
     const rows = screen.split('\n');

@@ -74,6 +74,25 @@ export interface ChatState {
   readonly quit: boolean;
 }
 
+/** The state before anything is loaded: nothing open, the box empty, a word about /help. */
+export function initialChatState(self: ChatState['self']): ChatState {
+  return {
+    self,
+    contacts: [],
+    requests: [],
+    selected: undefined,
+    request: undefined,
+    messages: [],
+    complete: false,
+    scroll: undefined,
+    draft: EMPTY_DRAFT,
+    notice: ['Type /help for commands.'],
+    noticeIsError: false,
+    progress: '',
+    quit: false,
+  };
+}
+
 /** The size of the conversation pane's message area, which scrolling moves through. */
 export interface PaneSize {
   readonly width: number;
@@ -106,21 +125,7 @@ export class ChatController {
     private readonly backend: ChatBackend,
     self: { name: string; peerId: string },
   ) {
-    this.state = {
-      self,
-      contacts: [],
-      requests: [],
-      selected: undefined,
-      request: undefined,
-      messages: [],
-      complete: false,
-      scroll: undefined,
-      draft: EMPTY_DRAFT,
-      notice: ['Type /help for commands.'],
-      noticeIsError: false,
-      progress: '',
-      quit: false,
-    };
+    this.state = initialChatState(self);
   }
 
   /** The current state (a new object after every change). */
