@@ -128,6 +128,9 @@ describe('draft', () => {
     assert.deepEqual(view.rows, [{ text: '01234567' }, { text: '89abcdef' }, { text: 'ghij', cursor: 4 }]);
     const full = draftRows(typed('01234567'), 8, 3);
     assert.deepEqual(full.rows, [{ text: '01234567' }, { text: '', cursor: 0 }], 'the cursor takes a column of its own');
+    assert.deepEqual(draftRows(typed('a\n\nb', 2), 10, 3).rows, [{ text: 'a' }, { text: '', cursor: 0 }, { text: 'b' }], 'an empty line is a row');
+    assert.deepEqual(draftRows(typed('0123456789abcdef', 8), 8, 3).rows, [{ text: '01234567' }, { text: '89abcdef', cursor: 0 }]);
+    assert.deepEqual(draftRows(typed('é123456789abcdef', 8), 8, 3).rows, [{ text: 'é1234567' }, { text: '89abcdef', cursor: 0 }], 'the same rows without the ASCII shortcut');
     const long = draftRows(typed(['l1', 'l2', 'l3', 'l4', 'l5'].join('\n'), 0), 10, 2);
     assert.deepEqual(long.rows, [{ text: 'l1', cursor: 0 }, { text: 'l2' }]);
     assert.deepEqual([long.above, long.below], [false, true]);

@@ -18,6 +18,8 @@ import { MAX_TEXT_BYTES } from '../../node/constants.ts';
 import { terminalText } from '../terminal-text.ts';
 import { graphemes, textWidth } from './width.ts';
 
+/** Printable ASCII only: a line of it wraps without segmentation. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 /** Code units around the cursor segmented to find the cluster next to it: longer than any emoji sequence. */
 const CLUSTER_WINDOW = 64;
 
@@ -123,6 +125,7 @@ export interface DraftView {
  * cursor takes a column: at the end of a full row it is on a row of its own.
  */
 function lineRows(line: string, offset: number, width: number, cursor: number): DraftRow[] {
+  if (PRINTABLE_ASCII.test(line)) return asciiRows(line, offset, width, cursor);
   const rows: DraftRow[] = [];
   let row = '';
   let used = 0;
@@ -144,6 +147,20 @@ function lineRows(line: string, offset: number, width: number, cursor: number): 
   const cursorHere = cursor === at;
   if (cursorHere && used + 1 > width && used > 0) push();
   rows.push(cursorHere ? { text: row, cursor: row.length } : cursor >= rowStart && cursor < at ? { text: row, cursor: cursor - rowStart } : { text: row });
+  return rows;
+}
+
+/** {@link lineRows} for a line of printable ASCII: one column per character, rows cut every `width` characters. */
+function asciiRows(line: string, offset: number, width: number, cursor: number): DraftRow[] {
+  const rows: DraftRow[] = [];
+  const at = cursor - offset;
+  const full = Math.floor(line.length / width);
+  // A partial last row; or, after a full one, a row of its own for the cursor (it takes a column); an empty line is one row.
+  const count = line.length === 0 ? 1 : full + (line.length % width > 0 || at === line.length ? 1 : 0);
+  for (let i = 0; i < count; i++) {
+    const text = line.slice(i * width, (i + 1) * width);
+    rows.push(at >= i * width && at < (i + 1) * width ? { text, cursor: at - i * width } : { text });
+  }
   return rows;
 }
 
