@@ -63,6 +63,15 @@ async function newHome(name: string): Promise<{ home: string; peerId: string }> 
   return { home, peerId: init.stdout.trim().split('\n').at(-1)!.trim() };
 }
 
+/** Alice and bob, each with a home; alice has bob as a contact (by peer id). */
+async function aliceKnowingBob(): Promise<{ alice: { home: string; peerId: string }; bob: { home: string; peerId: string } }> {
+  const alice = await newHome('alice');
+  const bob = await newHome('bob');
+  const added = await sotto(alice.home, ['contacts', 'add', 'bob', bob.peerId]);
+  assert.equal(added.code, 0, added.stderr);
+  return { alice, bob };
+}
+
 /** Opens the chat of `home` (no LAN discovery, loopback only). */
 function openChat(terminals: Terminals, home: string, env: Record<string, string> = ENV, unset: readonly string[] = []): Promise<string> {
   return terminals.open(`${SOTTO} --home ${JSON.stringify(home)} chat --no-mdns --listen /ip4/127.0.0.1/tcp/0`, env, unset);
@@ -119,9 +128,7 @@ function assertBordersHold(screen: string): void {
 describe('the chat in a terminal: pastes, keys, scrolling, widths, passphrase, receipts', { timeout: 240_000 }, () => {
   test('a multi-line paste is one message with its line breaks; an invite pasted over three lines after /add adds the contact', async () => {
     const { terminals, socket } = await terminalsForTest();
-    const alice = await newHome('alice');
-    const bob = await newHome('bob');
-    assert.equal((await sotto(alice.home, ['contacts', 'add', 'bob', bob.peerId])).code, 0);
+    const { alice, bob } = await aliceKnowingBob();
     const aliceChat = await openChat(terminals, alice.home);
     await terminals.waitFor(aliceChat, /Sotto · alice/);
     await terminals.type(aliceChat, '/invite');
@@ -155,9 +162,7 @@ describe('the chat in a terminal: pastes, keys, scrolling, widths, passphrase, r
 
   test('a 1 MB paste is refused at once with the box kept, and Ctrl-C or SIGTERM right after a paste ends the chat', async () => {
     const { terminals, socket } = await terminalsForTest();
-    const alice = await newHome('alice');
-    const bob = await newHome('bob');
-    assert.equal((await sotto(alice.home, ['contacts', 'add', 'bob', bob.peerId])).code, 0);
+    const { alice } = await aliceKnowingBob();
     const chat = await openChat(terminals, alice.home);
     await terminals.waitFor(chat, /bob · offline/);
     const megabyte = Array.from({ length: 1024 * 1024 / 64 }, (_, i) => `${String(i).padStart(7, '0')} ${'pasted text '.repeat(5)}`.slice(0, 63)).join('\n');
@@ -250,10 +255,8 @@ describe('the chat in a terminal: pastes, keys, scrolling, widths, passphrase, r
 
   test('after a kill -9 of the reader’s chat that showed a message, the sender sees it read once both are back', async () => {
     const { terminals, socket } = await terminalsForTest();
-    const alice = await newHome('alice');
-    const bob = await newHome('bob');
+    const { alice, bob } = await aliceKnowingBob();
     const aaron = await newHome('aaron');
-    assert.equal((await sotto(alice.home, ['contacts', 'add', 'bob', bob.peerId])).code, 0);
     // Alice listens where her invite says, each time: bob finds her there after both restarted.
     const listen = `/ip4/127.0.0.1/tcp/${await freePort()}`;
     const openAlice = (): Promise<string> => terminals.open(`${SOTTO} --home ${JSON.stringify(alice.home)} chat --no-mdns --listen ${listen}`, ENV);
