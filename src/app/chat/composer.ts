@@ -70,8 +70,8 @@ function clusterBefore(text: string, at: number): string {
   return graphemes(text.slice(Math.max(0, at - CLUSTER_WINDOW), at)).at(-1) ?? '';
 }
 
-/** The cluster starting at `at`. */
-function clusterAt(text: string, at: number): string {
+/** The grapheme cluster of `text` starting at `at` ('' at the end). */
+export function clusterAt(text: string, at: number): string {
   return graphemes(text.slice(at, at + CLUSTER_WINDOW))[0] ?? '';
 }
 

@@ -75,7 +75,7 @@ function wrapStyled(lines: readonly Styled[], width: number): Styled[] {
 }
 
 /** The warning about a request whose claimed name is a contact's, or looks like one (it follows the claimed name); undefined when it is neither. */
-export function impostorWarning(r: RequestLine): string | undefined {
+function impostorWarning(r: RequestLine): string | undefined {
   if (r.looksLike === undefined || r.claimedName === null) return undefined;
   const contact = `"${displayName(r.looksLike)}"`;
   return r.claimedName === r.looksLike ? `you have a contact ${contact}` : `that looks like your contact ${contact}`;

@@ -18,7 +18,8 @@ import type { TerminalInput } from './keys.ts';
 import { chatLayout, CONTACTS_WIDTH, MIN_COLUMNS, MIN_ROWS, type ChatLayout, type Styled, type Tone } from './layout.ts';
 import { RequestSection } from './request-view.tsx';
 import { useTerminalInput } from './terminal-input.ts';
-import { graphemes, textWidth } from './width.ts';
+import { textWidth } from './width.ts';
+import { clusterAt } from './composer.ts';
 
 /** Props of {@link ChatScreen}: a state and the terminal size. */
 export interface ChatScreenProps {
@@ -69,7 +70,7 @@ function Composer({ layout }: { readonly layout: ChatLayout }): React.JSX.Elemen
       {composer.rows.map((row, i) => {
         const lead = i > 0 ? indent : composer.above ? `${' '.repeat(Math.max(0, textWidth(prompt) - 2))}↑ ` : prompt;
         if (row.cursor === undefined) return <Text key={i}>{lead + row.text}</Text>;
-        const at = graphemes(row.text.slice(row.cursor, row.cursor + 64))[0] ?? '';
+        const at = clusterAt(row.text, row.cursor);
         return (
           <Text key={i}>
             {lead + row.text.slice(0, row.cursor)}
