@@ -34,8 +34,9 @@ export type TerminalInput =
   | { readonly kind: 'paste'; readonly text: string; readonly bytes: number; readonly whole: boolean };
 
 const ESC = '\x1b';
-/** What the terminal sends around a paste in bracketed paste mode. */
+/** What the terminal sends before a paste in bracketed paste mode. */
 export const PASTE_START = '\x1b[200~';
+/** What it sends after the paste. */
 export const PASTE_END = '\x1b[201~';
 
 /** CSI and SS3 final bytes of the keys the chat knows (xterm, VT220, rxvt, the Linux console). */

@@ -20,8 +20,9 @@ import { fitText, textWidth, wrapText } from './width.ts';
 
 /** Width of the contact list, in columns (borders included). */
 export const CONTACTS_WIDTH = 24;
-/** The smallest terminal the layout is made for. */
+/** Columns of the smallest terminal the layout is made for (a narrower one is laid out as this wide). */
 export const MIN_COLUMNS = 80;
+/** Rows of the smallest terminal the layout is made for. */
 export const MIN_ROWS = 24;
 /** Rows the box may grow to as a draft gets longer (then it scrolls with the cursor). */
 export const COMPOSER_MAX_ROWS = 6;

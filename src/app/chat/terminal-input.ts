@@ -11,8 +11,9 @@ import { useStdin, useStdout } from 'ink';
 import { useEffect, useRef } from 'react';
 import { KeyReader, type TerminalInput } from './keys.ts';
 
-/** Turns bracketed paste on and off (xterm's private mode 2004, which every common terminal and tmux follow). */
+/** Turns bracketed paste on (xterm's private mode 2004, which every common terminal and tmux follow). */
 export const BRACKETED_PASTE_ON = '\x1b[?2004h';
+/** Turns it off again. */
 export const BRACKETED_PASTE_OFF = '\x1b[?2004l';
 /** How long a lone ESC waits for the rest of an escape sequence before it is the Escape key, ms (a sequence's bytes arrive together). */
 export const ESCAPE_WAIT_MS = 30;

@@ -168,6 +168,7 @@ export function actOnInput(controller: ChatController, input: TerminalInput, pan
         }
         case 'pageup':
         case 'pagedown': {
+          // A page less one row, which stays in view as a landmark.
           const size = pane();
           return void controller.scroll((input.name === 'pageup' ? 1 : -1) * Math.max(1, size.height - 1), size);
         }
