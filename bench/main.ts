@@ -25,12 +25,13 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'a returning node drains 10,000 queued messages from 3 mailboxes (libp2p on loopback, the mailboxes in a separate process): time vs the 3 s target, breakdown [--json] [--quick] [--messages N]',
     run: async (args) => (await import('./drain.ts')).runDrainBench(args),
   },
+
   strangers: {
     description: 'a real sotto start under a flood of strangers (2,000 x 60 KB from one, 1,000 Sybils) while an honest contact sends: store growth, command and chat latency, honest delivery, with and without the flood [--json] [--quick]',
     run: async (args) => (await import('./strangers.ts')).runStrangersBench(args),
   },
   ui: {
-    description: 'the page (headless Chromium) with a 10,000-message conversation beside a 20-message one: time to open it and to show a new incoming message, against the targets [page] [--json] [--quick]',
+    description: 'the page (headless Chromium) and the terminal chat with a 10,000-message conversation beside a 20-message one: time to open it, to show a new incoming message, to show a keystroke, against the targets [page|chat] [--json] [--quick]',
     run: async (args) => (await import('./ui.ts')).runUiBench(args),
   },
 };

@@ -5,6 +5,9 @@
  * conversation, against the targets. Each interface is a part of its own
  * (bench/ui/<part>.ts) that returns its cases; naming parts runs only those.
  *
+ * The chat's part renders the real ink app (React's production build, as in
+ * dist/sotto.mjs) on a 200-contact home with a 10,000-message conversation.
+ *
  * Output: a table (one row per case), or with --json one JSON object per
  * case. --quick makes every part small, for the smoke test. --app DIR
  * serves another build of the page (one made from an older commit, say) to
@@ -49,7 +52,10 @@ export interface UiPart {
 }
 
 /** The parts, in the order they run. A new part is one line here. */
-const PARTS: readonly UiPart[] = [{ name: 'page', run: async (flags) => (await import('./ui/page.ts')).measurePage(flags) }];
+const PARTS: readonly UiPart[] = [
+  { name: 'page', run: async (flags) => (await import('./ui/page.ts')).measurePage(flags) },
+  { name: 'chat', run: async (flags) => (await import('./ui/chat.ts')).measureChat(flags) },
+];
 
 /** One case as printed: medians, the long conversation's tail, the verdict. */
 export interface UiLine {
@@ -112,6 +118,7 @@ export async function runUiBench(args: readonly string[]): Promise<number> {
 
 /** Runs the parts `named` (all when none is) and prints their cases. */
 async function runParts(named: readonly string[], flags: UiFlags): Promise<number> {
+  process.env['NODE_ENV'] ??= 'production';
   const lines: UiLine[] = [];
   for (const part of PARTS.filter((p) => named.length === 0 || named.includes(p.name))) {
     flags.progress(`ui: ${part.name}…`);

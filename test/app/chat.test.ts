@@ -10,9 +10,11 @@ import { createElement } from 'react';
 import { renderToString } from 'ink';
 import { messengerApi, type HistoryLine, type RequestLine } from '../../src/app/api.ts';
 import { parseChatInput } from '../../src/app/chat/commands.ts';
-import { ChatController, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent, type ChatState } from '../../src/app/chat/controller.ts';
+import { ChatController, initialChatState, INVITE_NOTICE_WIDTH, type ChatBackend, type ChatEvent, type ChatState } from '../../src/app/chat/controller.ts';
 import { chatInviteHooks } from '../../src/app/chat-invites.ts';
-import { contactLabel, conversationLines, requestLabel, wrap } from '../../src/app/chat/format.ts';
+import { contactLabel, requestLabel } from '../../src/app/chat/format.ts';
+import { paneView } from '../../src/app/chat/scroll.ts';
+import { wrapText } from '../../src/app/chat/width.ts';
 import { splitListRows } from '../../src/app/chat/request-view.tsx';
 import { Tx } from '../../src/node/store/store.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
@@ -20,7 +22,6 @@ import { CHAT_PROGRESS_LINGER_MS, chatProgressOutput } from '../../src/app/chat/
 import { watchMail } from '../../src/app/startup-feedback.ts';
 import { PROGRESS_DELAY_MS, StatusLine } from '../../src/app/status-line.ts';
 import type { MailProgress } from '../../src/node/core/core.ts';
-import { editLine } from '../../src/app/chat/line-input.tsx';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testClock } from '../helpers/context.ts';
 import { Home, homesOnOneHub } from '../helpers/homes.ts';
@@ -61,46 +62,18 @@ describe('chat input', () => {
   });
 });
 
-describe('chat input line', () => {
-  const type = (keys: [string, Record<string, boolean>?][]): { text: string; cursor: number; submitted: string[] } => {
-    let line = { text: '', cursor: 0 };
-    const submitted: string[] = [];
-    for (const [input, key] of keys) {
-      const next = editLine(line, input, key ?? {});
-      line = next.line;
-      submitted.push(...next.submitted);
-    }
-    return { ...line, submitted };
-  };
-
-  test('typing, moving, erasing and Enter', () => {
-    assert.deepEqual(type([['helo'], ['', { leftArrow: true }], ['l'], ['', { end: true }], ['!'], ['', { return: true }]]), { text: '', cursor: 0, submitted: ['hello!'] });
-    assert.deepEqual(type([['abc'], ['', { delete: true }], ['', { home: true }], ['', { backspace: true }]]), { text: 'ab', cursor: 0, submitted: [] });
-    assert.deepEqual(type([['secret'], ['u', { ctrl: true }]]), { text: '', cursor: 0, submitted: [] });
-  });
-
-  test('a chunk with line breaks (a paste, or keys faster than a redraw) submits each full line', () => {
-    assert.deepEqual(type([['/help\r']]), { text: '', cursor: 0, submitted: ['/help'] });
-    assert.deepEqual(type([['one\ntwo\r\nthr']]), { text: 'thr', cursor: 3, submitted: ['one', 'two'] });
-  });
-});
-
 describe('chat layout', () => {
   const msg = (over: Partial<HistoryLine>): HistoryLine => ({ id: 'x', seq: 1, direction: 'out', text: 'hi', timestamp: 0, status: 'delivered', ...over });
 
   test('wrap keeps every line within the width and loses no word', () => {
     const text = 'the quick brown fox jumps over the lazy dog ' + 'x'.repeat(30);
-    const lines = wrap(text, 12);
+    const lines = wrapText(text, 12);
     assert.ok(lines.every((l) => l.length <= 12));
     assert.equal(lines.join('').replace(/ /g, ''), text.replace(/ /g, ''));
   });
 
   test('a sent message shows its state, right-aligned; the pane keeps the newest lines', () => {
-    const lines = conversationLines(
-      [msg({ text: 'first', status: 'read' }), msg({ text: 'second', status: 'stored', mailboxes: 3 }), msg({ direction: 'in', text: 'third', status: 'received' })],
-      40,
-      2,
-    );
+    const { lines } = paneView([msg({ seq: 1, text: 'first', status: 'read' }), msg({ seq: 2, text: 'second', status: 'stored', mailboxes: 3 }), msg({ seq: 3, direction: 'in', text: 'third', status: 'received' })], 40, 2, undefined);
     assert.equal(lines.length, 2);
     assert.match(lines[0]!.text, /> second +stored \(3 mailboxes\)$/);
     assert.equal(lines[0]!.text.length, 40);
@@ -118,7 +91,7 @@ describe('chat layout', () => {
   test('a message or name from another peer is laid out without its escapes, and measures as what is shown', () => {
     const hostile = msg({ direction: 'in', text: '\x1b]0;owned\x07hello \x1b[31mworld\x1b[0m\u009b2J \u202Egnp.exe', status: 'received' });
     const plain = msg({ direction: 'in', text: 'hello world ⟨U+202E⟩gnp.exe', status: 'received' });
-    assert.deepEqual(conversationLines([hostile], 20, 10), conversationLines([plain], 20, 10));
+    assert.deepEqual(paneView([hostile], 20, 10, undefined).lines, paneView([plain], 20, 10, undefined).lines);
     const label = contactLabel({ name: '\u202Eevil\u200Bname that is long', peerId: PEER, verified: false, added: true, online: true, unread: 0, confusableWith: 'bob' }, 22);
     assert.ok([...label].length <= 22, label);
     assert.match(label, /^● ⟨U\+202E⟩evil⟨U\+20…/);
@@ -148,18 +121,15 @@ describe('chat request layout', () => {
   test('a hundred requests keep the screen within 80×24, with the open one in view', () => {
     const requests = Array.from({ length: 100 }, (_, i) => request({ peerId: `${PEER.slice(0, -3)}${String(i).padStart(3, '0')}`, claimedName: `stranger ${i}` }));
     const state: ChatState = {
-      self: { name: 'alice', peerId: PEER },
+      ...initialChatState({ name: 'alice', peerId: PEER }),
       contacts: [{ name: 'bob', peerId: PEER, verified: false, added: true, online: true, unread: 0 }],
       requests,
-      selected: undefined,
       request: requests[60]!.peerId,
       messages: [{ id: 'm', seq: 1, direction: 'in', text: 'hello from 60', timestamp: 0, status: 'received' }],
+      complete: true,
       notice: [],
-      noticeIsError: false,
-      progress: '',
-      quit: false,
     };
-    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
     const rows = screen.split('\n');
     assert.ok(rows.length <= 24 && rows.every((r) => [...r].length <= 80), screen);
     assert.match(screen, /Requests \(100\)/);
@@ -245,7 +215,7 @@ describe('chat controller and screen', () => {
     assert.equal(state.contacts[0]!.online, false);
     assert.deepEqual(state.messages.map((m) => [m.text, m.status]), [['hello bob', 'read'], ['are you there?', 'queued']]);
 
-    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
     const rows = screen.split('\n');
     assert.ok(rows.length <= 24, `${rows.length} rows`);
     assert.ok(rows.every((r) => [...r].length <= 80), 'a row is wider than 80 columns');
@@ -270,7 +240,7 @@ describe('chat controller and screen', () => {
     await quiet(scheduler, chat);
     const state = chat.getState();
     assert.equal(typeof state.contacts[0]!.keyChangedAt, 'number');
-    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24, input: null }), { columns: 80 });
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
     assert.match(screen, /● bob !/);
     assert.match(screen, /⚠ bob's identity key changed/);
     chat.stop();
@@ -295,7 +265,7 @@ describe('chat controller and screen', () => {
     // A notice quoting pasted text (here an unknown command) is drawn through the same filter.
     await chat.submit('/x\x1b]0;owned\x07');
     assert.match(chat.getState().notice[0]!, /owned/);
-    const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+    const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24 }), { columns: 80 });
     // Only ink's own colour codes may remain; none of the peer's sequences, payloads or controls.
     // eslint-disable-next-line no-control-regex
     const text = screen.replace(/\x1b\[[0-9;]*m/g, '');
@@ -347,7 +317,7 @@ describe('chat controller and screen', () => {
     await chat.start();
     const emit = (p: MailProgress): void => mail.forEach((l) => l(p));
     const footer = (): string => {
-      const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+      const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24 }), { columns: 80 });
       return screen.split('\n').at(-1)!;
     };
 
@@ -386,7 +356,7 @@ describe('chat controller and screen', () => {
     const invite = lines.join('');
     assert.match(invite, /^SOTTO:[A-Z2-7]+$/);
     assert.ok(lines.length > 1 && lines.every((line) => line.length <= INVITE_NOTICE_WIDTH));
-    const screen = renderToString(createElement(ChatScreen, { state: aliceChat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+    const screen = renderToString(createElement(ChatScreen, { state: aliceChat.getState(), columns: 80, rows: 24 }), { columns: 80 });
     assert.equal(screen.split('\n').filter((line) => lines.includes(line)).join(''), invite, 'the screen shows every character of the invite');
 
     await bobChat.submit(`/add ${invite}`);
@@ -398,7 +368,7 @@ describe('chat controller and screen', () => {
 });
 
 describe('message requests in the chat', () => {
-  const screenOf = (chat: ChatController): string => renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24, input: null }), { columns: 80 });
+  const screenOf = (chat: ChatController): string => renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 80, rows: 24 }), { columns: 80 });
 
   test('a stranger is a request: listed apart, never opened by itself, read on demand; sending there is refused; /delete, then /accept NAME makes a contact with the conversation', async () => {
     const { hub, scheduler, homes } = await homesOnOneHub('alice', 'bob', 'carol', 'dave');
@@ -498,7 +468,8 @@ describe('message requests in the chat', () => {
     assert.equal(state.noticeIsError, true);
     assert.match(state.notice.join(' '), /needs a name: a contact is already named "bob"/);
     assert.equal(state.notice.at(-1), 'Give them a name of your own: /accept NAME');
-    assert.ok(state.notice.every((line) => line.length <= 78), 'the error is wrapped to the information area');
+    const rows = screenOf(chat).split('\n');
+    assert.ok(rows.length <= 24 && rows.every((r) => [...r].length <= 80), 'the error is wrapped to the information area');
     assert.equal(state.request, impostor.peerId, 'the request stays open');
 
     await chat.submit('/block');

@@ -48,9 +48,31 @@ test('bench ui page --quick --json: one line per case, both conversations measur
   assert.equal(lines[0]!.detail?.['drawnMessages'], Math.min(HISTORY_PAGE_MESSAGES, QUICK_PLAN.longMessages), 'the long conversation opened on one page of messages');
 });
 
+test('bench ui chat --quick --json: the first screen and keystrokes, both homes measured, verdicts that follow the figures', { timeout: 300_000 }, () => {
+  const lines = bench('chat', '--quick', '--json')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as UiLine);
+  assert.deepEqual(
+    lines.map((l) => [l.part, l.case]),
+    [
+      ['chat', 'first-screen'],
+      ['chat', 'keystroke'],
+      ['chat', 'keystroke-long-draft'],
+    ],
+  );
+  for (const line of lines) {
+    assert.ok(line.short > 0 && line.long > 0, `${line.case}: both homes measured`);
+    assert.ok(line.longMessages > line.shortMessages, `${line.case}: the long home is the longer`);
+    assert.equal(line.met, line.long <= line.target, `${line.case}: the verdict follows the target`);
+  }
+  assert.equal(lines[0]!.samples, 1);
+  assert.ok(lines[1]!.samples > 1 && lines[2]!.samples === lines[1]!.samples, 'keys timed one by one');
+});
+
 test('bench ui with an unknown part lists the parts and fails', () => {
   assert.throws(
     () => bench('nope'),
-    (err: { status: number; stderr: string }) => err.status === 1 && /unknown part nope; parts: page/.test(err.stderr),
+    (err: { status: number; stderr: string }) => err.status === 1 && /unknown part nope; parts: page, chat/.test(err.stderr),
   );
 });

@@ -1,7 +1,12 @@
 /**
- * What a line typed into the chat means: a message to the open
- * conversation, or a slash command. Pure; the chat acts on the result.
+ * What the box held when Enter was pressed means: a message to the open
+ * conversation (line breaks and all), or a slash command. Pure; the chat
+ * acts on the result.
  */
+import { INVITE_PREFIX } from '../../node/constants.ts';
+
+/** A piece of an invite broken over lines or spaces: its base32 alphabet (RFC 4648, upper case). */
+const INVITE_PIECE = /^[A-Z2-7]+$/;
 
 /** A parsed input line. */
 export type ChatCommand =
@@ -21,9 +26,10 @@ export type ChatCommand =
   | { readonly kind: 'none' }
   | { readonly kind: 'error'; readonly message: string };
 
-/** The help shown by /help (each line fits 80 columns). */
+/** The help shown by /help (each line fits 80 columns; the view wraps narrower ones). */
 export const CHAT_HELP = [
-  'Enter sends to the open conversation; Up/Down pick a contact or request.',
+  'Enter sends the box (a paste is one message); Alt-Enter or Ctrl-J: new line.',
+  'Up/Down: contacts and requests; PgUp/PgDn, Shift-Up/Down: scroll back.',
   '/add INVITE [NAME]   add a contact from their invite (they run /invite)',
   '/add NAME PEERID     add a contact by peer id',
   '/invite              show your invite, to give to a contact',
@@ -38,18 +44,20 @@ export const CHAT_HELP = [
   '//text               send a message that starts with "/"',
 ];
 
-/** Parses one input line. */
-export function parseChatInput(line: string): ChatCommand {
-  const text = line.trim();
+/**
+ * Parses what the box held. A message keeps its line breaks, less blank
+ * lines at either end; a command's arguments are separated by spaces or
+ * line breaks.
+ */
+export function parseChatInput(input: string): ChatCommand {
+  const text = input.trim();
   if (text === '') return { kind: 'none' };
   if (text.startsWith('//')) return { kind: 'send', text: text.slice(1) };
-  if (!text.startsWith('/')) return { kind: 'send', text: line };
+  if (!text.startsWith('/')) return { kind: 'send', text: input.replace(/^(?:[ \t]*\n)+/, '').replace(/(?:\n[ \t]*)+$/, '') };
   const [command = '', ...args] = text.slice(1).split(/\s+/);
   switch (command) {
     case 'add':
-      if (args.length === 1) return { kind: 'add', target: args[0]! };
-      if (args.length === 2) return looksLikePeerId(args[1]!) ? { kind: 'add', target: args[1]!, name: args[0]! } : { kind: 'add', target: args[0]!, name: args[1]! };
-      return { kind: 'error', message: 'usage: /add INVITE [NAME]  or  /add NAME PEERID' };
+      return parseAdd(args);
     case 'invite':
       return { kind: 'invite' };
     case 'verify':
@@ -77,6 +85,25 @@ export function parseChatInput(line: string): ChatCommand {
     default:
       return { kind: 'error', message: `unknown command /${command} (try /help)` };
   }
+}
+
+/**
+ * `/add INVITE [NAME]` or `/add NAME PEERID`. An invite may come broken
+ * over lines or spaces (the chat's /invite shows it on several lines): the
+ * pieces after "SOTTO:…" written only in its alphabet are joined to it, and
+ * what follows is the name (so a name after a broken invite needs a
+ * character outside A–Z and 2–7, a small letter for one).
+ */
+function parseAdd(args: readonly string[]): ChatCommand {
+  const usage: ChatCommand = { kind: 'error', message: 'usage: /add INVITE [NAME]  or  /add NAME PEERID' };
+  if (args.length === 2 && looksLikePeerId(args[1]!)) return { kind: 'add', target: args[1]!, name: args[0]! };
+  const [first] = args;
+  if (first === undefined) return usage;
+  let end = 1;
+  if (first.startsWith(INVITE_PREFIX)) while (end < args.length && INVITE_PIECE.test(args[end]!)) end++;
+  const target = args.slice(0, end).join('');
+  const name = args.slice(end).join(' ');
+  return name === '' ? { kind: 'add', target } : { kind: 'add', target, name };
 }
 
 /** Peer ids in text form: base58btc multihash of an Ed25519 key. */

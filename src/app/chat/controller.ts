@@ -2,20 +2,25 @@
  * The chat's state and actions, apart from how they are drawn: the contact
  * list (online, unread, verified, key changes), the message requests (people
  * who are not contacts: opened only when the user picks one, never at
- * start), the open conversation or request, and what typing a line does. It reads everything through a SottoApi, so the
- * same chat runs on a node in this process or attached to a node running in
- * the background; the backend says when something may have changed.
+ * start), the open conversation or request (its newest page, and older
+ * pages as the reader scrolls back: ./history-window.ts, ./scroll.ts), one
+ * draft per conversation (./composer.ts), and what sending it does. It
+ * reads everything through a SottoApi, so the same chat runs on a node in
+ * this process or attached to a node running in the background; the
+ * backend says when something may have changed.
  */
 import type { ContactLine, HistoryLine, RequestLine, SottoApi } from '../api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
-import { requestWho, wrap } from './format.ts';
-import { terminalLine } from '../terminal-text.ts';
+import { requestWho } from './format.ts';
 import { displayName, lookalikeWarning } from '../display-name.ts';
+import { EMPTY_DRAFT, editDraft, insertText, refusePaste, type Draft, type DraftEdit } from './composer.ts';
+import { CHAT_PAGE_MESSAGES, withNewestPage, withOlderPage } from './history-window.ts';
+import { paneView, scrollPane, type ScrollPosition } from './scroll.ts';
 
 /** Characters of an invite per line of the information area: it fits 80 columns whole, where one line would be cut. */
 export const INVITE_NOTICE_WIDTH = 76;
-/** Characters of an error per line of the information area (80 columns, less the margin ink keeps). */
-const NOTICE_WIDTH = 78;
+/** Older pages one scroll may load before it moves (a page of very long messages fills more than a screen). */
+const MAX_PAGES_PER_SCROLL = 3;
 
 /** What to do about an error the chat's own commands can cause, by the error's name. */
 const CHAT_HINTS: Readonly<Record<string, string>> = {
@@ -51,8 +56,14 @@ export interface ChatState {
   readonly selected: string | undefined;
   /** The peer id of the open message request, if one is open. */
   readonly request: string | undefined;
-  /** The open conversation's messages, or the open request's. */
+  /** The loaded messages of the open conversation (its newest page, and older pages scrolled back to), or the open request's, oldest first. */
   readonly messages: readonly HistoryLine[];
+  /** True when `messages` reaches back to the conversation's first message. */
+  readonly complete: boolean;
+  /** Where the conversation pane is scrolled to (undefined: it follows the newest line). */
+  readonly scroll: ScrollPosition;
+  /** The open conversation's draft: what the box holds. */
+  readonly draft: Draft;
   /** Lines in the information area: help, an invite, a safety number, an error. */
   readonly notice: readonly string[];
   /** True when the notice is an error. */
@@ -63,6 +74,39 @@ export interface ChatState {
   readonly quit: boolean;
 }
 
+/** The state before anything is loaded: nothing open, the box empty, a word about /help. */
+export function initialChatState(self: ChatState['self']): ChatState {
+  return {
+    self,
+    contacts: [],
+    requests: [],
+    selected: undefined,
+    request: undefined,
+    messages: [],
+    complete: false,
+    scroll: undefined,
+    draft: EMPTY_DRAFT,
+    notice: ['Type /help for commands.'],
+    noticeIsError: false,
+    progress: '',
+    quit: false,
+  };
+}
+
+/** The size of the conversation pane's message area, which scrolling moves through. */
+export interface PaneSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What is open: a request, a conversation, or nothing. */
+type Opened = Pick<ChatState, 'selected' | 'request'>;
+
+/** The key of a conversation's draft. */
+function draftKey({ selected, request }: Opened): string {
+  return request !== undefined ? `request ${request}` : selected !== undefined ? `contact ${selected}` : '';
+}
+
 /** The chat controller: state, refresh, and the user's actions. */
 export class ChatController {
   private state: ChatState;
@@ -70,12 +114,18 @@ export class ChatController {
   private refreshing: Promise<void> | undefined;
   private again = false;
   private unwatch: (() => void) | undefined;
+  /** Drafts of the conversations not open, by draftKey. */
+  private readonly drafts = new Map<string, Draft>();
+  /** Counts the times another conversation was opened: a load for an earlier one is not applied. */
+  private opened = 0;
+  /** Scroll steps run one after another (each may load an older page first). */
+  private scrolling: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly backend: ChatBackend,
     self: { name: string; peerId: string },
   ) {
-    this.state = { self, contacts: [], requests: [], selected: undefined, request: undefined, messages: [], notice: ['Type /help for commands.'], noticeIsError: false, progress: '', quit: false };
+    this.state = initialChatState(self);
   }
 
   /** The current state (a new object after every change). */
@@ -122,18 +172,37 @@ export class ChatController {
   }
 
   private async load(): Promise<void> {
+    const opened = this.opened;
     // Requests are read once per refresh (the node keeps at most 100): they never choose what opens.
     const [contacts, requests] = await Promise.all([this.backend.api.listContacts(), this.backend.api.listRequests()]);
     contacts.sort((a, b) => Number(b.added) - Number(a.added) || a.name.localeCompare(b.name));
+    if (opened !== this.opened) return this.set({ contacts, requests });
     let request = this.state.request;
     if (request !== undefined && !requests.some((r) => r.peerId === request)) request = undefined;
     let selected = this.state.selected;
     if (request !== undefined) selected = undefined;
     else if (selected === undefined || !contacts.some((c) => c.name === selected)) selected = contacts[0]?.name;
-    // Reading the open conversation marks it read (and sends read receipts); reading a request sends nothing.
-    const messages = request !== undefined ? await this.backend.api.requestHistory(request) : selected === undefined ? [] : await this.backend.api.history(selected);
+    if (selected !== this.state.selected || request !== this.state.request) this.open({ selected, request });
+    const current = this.opened;
+    // Reading the open conversation's newest page marks it read (and sends read receipts); reading a request sends nothing.
+    const page = request !== undefined ? await this.backend.api.requestHistory(request) : selected === undefined ? [] : await this.backend.api.history(selected, { limit: CHAT_PAGE_MESSAGES });
+    const window = request !== undefined ? { messages: page, complete: true } : withNewestPage(this.state, page);
+    if (current !== this.opened) return this.set({ contacts, requests });
     const open = contacts.map((c) => (c.name === selected ? { ...c, unread: 0 } : c));
-    this.set({ contacts: open, requests, selected, request, messages });
+    this.set({ contacts: open, requests, ...window });
+  }
+
+  /** Opens `next` (a conversation, a request or nothing): keeps the draft of the one left, brings back the one of `next`. */
+  private open(next: Opened, patch: Partial<ChatState> = {}): void {
+    const { draft } = this.state;
+    const leaving = draftKey(this.state);
+    if (draft.text !== '') this.drafts.set(leaving, draft);
+    else this.drafts.delete(leaving);
+    const key = draftKey(next);
+    const restored = this.drafts.get(key) ?? EMPTY_DRAFT;
+    this.drafts.delete(key);
+    this.opened++;
+    this.set({ ...next, messages: [], complete: false, scroll: undefined, draft: restored, ...patch });
   }
 
   /** Opens the next (+1) or previous (-1) entry of the list: the contacts, then the requests. */
@@ -144,12 +213,88 @@ export class ChatController {
     const index = entries.findIndex((e) => (request !== undefined ? e.request === request : e.selected === selected));
     const next = entries[(index + delta + entries.length) % entries.length]!;
     if (next.selected === selected && next.request === request) return;
-    this.set({ ...next, messages: [] });
+    this.open(next);
     void this.refresh();
   }
 
-  /** Acts on one typed line. */
-  async submit(line: string): Promise<void> {
+  /** Types `text` at the cursor (refused, with the box kept, past the message limit). */
+  type(text: string): void {
+    this.editWith(() => insertText(this.state.draft, text));
+  }
+
+  /** A bracketed paste: one insertion, line breaks and all; refused whole, with the box kept, when it would pass the message limit. */
+  paste(text: string, bytes: number, whole: boolean): void {
+    this.editWith(() => (whole ? insertText(this.state.draft, text) : refusePaste(this.state.draft, bytes)));
+  }
+
+  /** One editing key on the box. */
+  edit(edit: DraftEdit): void {
+    this.editWith(() => editDraft(this.state.draft, edit));
+  }
+
+  private editWith(change: () => Draft): void {
+    try {
+      const draft = change();
+      if (draft !== this.state.draft) this.set({ draft });
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  /**
+   * Enter: empties the box at once (a second Enter finds nothing to send)
+   * and acts on what it held; when that was refused (an error, nothing
+   * done), the text comes back to the box if it is still empty.
+   */
+  async enter(): Promise<void> {
+    const { draft } = this.state;
+    if (draft.text.trim() === '') return;
+    const key = draftKey(this.state);
+    this.set({ draft: EMPTY_DRAFT, scroll: undefined });
+    const taken = await this.submit(draft.text);
+    if (!taken && draftKey(this.state) === key && this.state.draft.text === '') this.set({ draft });
+  }
+
+  /** Asks to leave (the view exits on it). */
+  quit(): void {
+    this.set({ quit: true });
+  }
+
+  /**
+   * Scrolls the conversation `rows` rows back (positive) or forward
+   * (negative) in a pane of `pane`'s size, loading older pages first when
+   * fewer rows than that and a screen more are loaded above.
+   */
+  scroll(rows: number, pane: PaneSize): Promise<void> {
+    this.scrolling = this.scrolling.then(async () => {
+      const opened = this.opened;
+      for (let i = 0; rows > 0 && i < MAX_PAGES_PER_SCROLL && !this.state.complete; i++) {
+        if (paneView(this.state.messages, pane.width, pane.height, this.state.scroll).rowsAbove >= rows + pane.height) break;
+        await this.loadOlder().catch((err: unknown) => this.error(err));
+        if (opened !== this.opened) return;
+      }
+      this.set({ scroll: scrollPane(this.state.messages, pane.width, pane.height, this.state.scroll, rows) });
+    });
+    return this.scrolling;
+  }
+
+  /** Loads the page before the oldest loaded message of the open conversation. */
+  private async loadOlder(): Promise<void> {
+    const { selected, request, messages, complete } = this.state;
+    const oldest = messages[0];
+    if (complete || request !== undefined || selected === undefined || oldest === undefined) return;
+    const opened = this.opened;
+    const page = await this.backend.api.history(selected, { before: oldest.seq, limit: CHAT_PAGE_MESSAGES });
+    if (opened === this.opened) this.set(withOlderPage(this.state, page));
+  }
+
+  /** Acts on what the box held (a message or a command); resolves to false when it was refused (an error shown, nothing done). */
+  async submit(line: string): Promise<boolean> {
+    await this.run(line);
+    return !this.state.noticeIsError;
+  }
+
+  private async run(line: string): Promise<void> {
     const command = parseChatInput(line);
     try {
       switch (command.kind) {
@@ -160,7 +305,7 @@ export class ChatController {
         case 'help':
           return this.set({ notice: CHAT_HELP, noticeIsError: false });
         case 'quit':
-          return this.set({ quit: true });
+          return this.quit();
         case 'send':
           return await this.send(command.text);
         case 'add':
@@ -203,7 +348,7 @@ export class ChatController {
 
   /** Opens the conversation with the contact `name` (just added or accepted), saying `done`, and warns when the name looks like another contact's. */
   private async openContact(name: string, done: string): Promise<void> {
-    this.set({ selected: name, request: undefined, messages: [], notice: [done], noticeIsError: false });
+    this.open({ selected: name, request: undefined }, { notice: [done], noticeIsError: false });
     await this.refresh();
     const other = this.state.contacts.find((c) => c.name === name)?.confusableWith;
     if (other !== undefined) this.set({ notice: [done, `Warning: ${lookalikeWarning(name, other)}.`], noticeIsError: true });
@@ -227,7 +372,7 @@ export class ChatController {
     const [first] = this.state.requests;
     if (!first) return this.set({ notice: ['No message requests.'], noticeIsError: false });
     const count = this.state.requests.length;
-    this.set({ selected: undefined, request: first.peerId, messages: [], notice: [`${count} message request${count === 1 ? '' : 's'}: Up/Down to move, /accept [NAME], /block or /delete.`], noticeIsError: false });
+    this.open({ selected: undefined, request: first.peerId }, { notice: [`${count} message request${count === 1 ? '' : 's'}: Up/Down to move, /accept [NAME], /block or /delete.`], noticeIsError: false });
     await this.refresh();
   }
 
@@ -242,7 +387,7 @@ export class ChatController {
     const open = this.needRequest();
     if (!open) return;
     await this.backend.api.blockPeer(open.peerId);
-    this.set({ request: undefined, messages: [], notice: [`Blocked ${requestWho(open)}: the request is deleted and whatever it sends is refused.`], noticeIsError: false });
+    this.open({ selected: undefined, request: undefined }, { notice: [`Blocked ${requestWho(open)}: the request is deleted and whatever it sends is refused.`], noticeIsError: false });
     await this.refresh();
   }
 
@@ -250,7 +395,7 @@ export class ChatController {
     const open = this.openRequest();
     if (open) {
       await this.backend.api.deleteRequest(open.peerId);
-      this.set({ request: undefined, messages: [], notice: [`Deleted the request from ${requestWho(open)} (it may write again).`], noticeIsError: false });
+      this.open({ selected: undefined, request: undefined }, { notice: [`Deleted the request from ${requestWho(open)} (it may write again).`], noticeIsError: false });
       return this.refresh();
     }
     const name = this.state.selected;
@@ -267,7 +412,7 @@ export class ChatController {
     const invite = await this.backend.invite();
     const lines = [];
     for (let at = 0; at < invite.length; at += INVITE_NOTICE_WIDTH) lines.push(invite.slice(at, at + INVITE_NOTICE_WIDTH));
-    this.set({ notice: ['Your invite (they type /add and it, as one line; "sotto invite" prints it on one line, with a QR code):', ...lines], noticeIsError: false });
+    this.set({ notice: ['Your invite: they type /add and paste it ("sotto invite" shows a QR code too):', ...lines], noticeIsError: false });
   }
 
   private async verify(confirm: boolean): Promise<void> {
@@ -282,10 +427,10 @@ export class ChatController {
     await this.refresh();
   }
 
-  /** Shows an error in the information area, wrapped to fit it (an error may quote a long peer id), with the chat's hint for its kind. */
+  /** Shows an error in the information area (the view wraps it), with the chat's hint for its kind. */
   private error(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     const hint = err instanceof Error ? CHAT_HINTS[err.name] : undefined;
-    this.set({ notice: [...wrap(terminalLine(message), NOTICE_WIDTH), ...(hint === undefined ? [] : [hint])], noticeIsError: true });
+    this.set({ notice: [message, ...(hint === undefined ? [] : [hint])], noticeIsError: true });
   }
 }

@@ -1,13 +1,12 @@
 /**
- * How the chat draws message requests: their section under the contacts in
- * the left pane, and the header of an open request (not a contact, the
- * claimed name as a claim, a warning when it names or looks like a
- * contact's). A claimed name reaches ink only through displayName.
+ * How the chat draws message requests in the left pane: their section
+ * under the contacts (the title of an open request is laid out with the
+ * conversation's, ./layout.ts). A claimed name reaches ink only through
+ * displayName (requestLabel).
  */
 import { Text } from 'ink';
 import type { RequestLine } from '../api.ts';
-import { displayName } from '../display-name.ts';
-import { listStart, requestLabel, requestWho, shortPeerId } from './format.ts';
+import { listStart, requestLabel } from './format.ts';
 
 /** Rows the request section gets at least (when it has that many requests), however many contacts there are. */
 const REQUEST_MIN_ROWS = 3;
@@ -45,42 +44,6 @@ export function RequestSection({ requests, open, rows, width }: RequestSectionPr
           {requestLabel(r, width)}
         </Text>
       ))}
-    </>
-  );
-}
-
-/** The warning about a request whose claimed name is a contact's, or looks like one (it follows the claimed name); undefined when it is neither. */
-export function impostorWarning(r: RequestLine): string | undefined {
-  if (r.looksLike === undefined || r.claimedName === null) return undefined;
-  const contact = `"${displayName(r.looksLike)}"`;
-  return r.claimedName === r.looksLike ? `you have a contact ${contact}` : `that looks like your contact ${contact}`;
-}
-
-/** How many rows {@link RequestHeader} takes. */
-export function requestHeaderRows(r: RequestLine): number {
-  return impostorWarning(r) === undefined ? 3 : 4;
-}
-
-/** The header of an open request: what it is, who it says it is (unverified), a warning if that is a contact's name, the commands. */
-export function RequestHeader({ request }: { readonly request: RequestLine }): React.JSX.Element {
-  const warning = impostorWarning(request);
-  const claim = request.claimedName === null ? 'No name given' : `Says it is ${requestWho(request)} (unverified)`;
-  return (
-    <>
-      <Text bold wrap="truncate-end">
-        {claim} · not a contact
-      </Text>
-      <Text dimColor wrap="truncate-end">
-        Message request from {shortPeerId(request.peerId)} · no receipts
-      </Text>
-      {warning ? (
-        <Text color="yellow" wrap="truncate-end">
-          ⚠ {warning}: this may be someone else
-        </Text>
-      ) : null}
-      <Text color="green" wrap="truncate-end">
-        /accept [NAME] makes a contact · /block · /delete
-      </Text>
     </>
   );
 }

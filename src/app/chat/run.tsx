@@ -11,7 +11,8 @@ export async function runChat(backend: ChatBackend): Promise<void> {
   const self = await backend.api.id();
   const controller = new ChatController(backend, { name: self.name, peerId: self.peerId });
   await controller.start();
-  const instance = render(<ChatApp controller={controller} />, { exitOnCtrlC: true });
+  // Ctrl-C is a key the chat reads itself (./terminal-input.ts), like every other.
+  const instance = render(<ChatApp controller={controller} />, { exitOnCtrlC: false });
   // A terminal closed or a SIGTERM leaves the chat the same way as /quit.
   const leave = (): void => instance.unmount();
   process.once('SIGTERM', leave);

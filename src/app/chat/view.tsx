@@ -1,119 +1,122 @@
 /**
  * The chat drawn with ink: a header, the contact list on the left (online
  * dot, verified mark, unread count) with the message requests under it, the
- * open conversation or request on the right with
- * each message's state, an information area, and the input line. Laid out
- * for any terminal from 80×24 up; the layout itself is ./format.ts. Every
- * string that may come from another peer (names, messages, notices that
- * quote an error, progress) reaches ink through displayName, terminalText
- * or terminalLine, so nothing in it can drive the terminal.
+ * open conversation or request on the right with each message's state, an
+ * information area, the box with its draft, and the footer. Where each
+ * thing goes and how it wraps is ./layout.ts; this file only draws it, and
+ * turns the terminal's keys (./terminal-input.ts) into the controller's
+ * actions. Every string that may come from another peer (names, messages,
+ * notices that quote an error, progress) reaches ink through displayName,
+ * terminalText or terminalLine, so nothing in it can drive the terminal.
  */
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { MAX_TEXT_BYTES } from '../../node/constants.ts';
 import type { ChatController, ChatState } from './controller.ts';
-import { contactLabel, conversationLines, listStart, shortPeerId } from './format.ts';
-import { RequestHeader, requestHeaderRows, RequestSection, splitListRows } from './request-view.tsx';
-import { displayName, lookalikeNote } from '../display-name.ts';
-import { terminalLine } from '../terminal-text.ts';
-import { LineInput } from './line-input.tsx';
-
-/** Width of the contact list, in columns (borders included). */
-const CONTACTS_WIDTH = 24;
-/** The smallest terminal the layout is made for. */
-const MIN_COLUMNS = 80;
-const MIN_ROWS = 24;
-/** Rows used by everything but the panes: header, input, footer, pane borders, and one spare (ink redraws in place only while the output is shorter than the terminal). */
-const FIXED_ROWS = 6;
+import { contactLabel } from './format.ts';
+import type { TerminalInput } from './keys.ts';
+import { chatLayout, CONTACTS_WIDTH, MIN_COLUMNS, MIN_ROWS, type ChatLayout, type Styled, type Tone } from './layout.ts';
+import { RequestSection } from './request-view.tsx';
+import { useTerminalInput } from './terminal-input.ts';
+import { textWidth } from './width.ts';
+import { clusterAt } from './composer.ts';
 
 /** Props of {@link ChatScreen}: a state and the terminal size. */
 export interface ChatScreenProps {
   readonly state: ChatState;
   readonly columns: number;
   readonly rows: number;
-  readonly input: React.ReactNode;
+}
+
+/** ink's Text props for a tone. */
+function toneProps(tone: Tone): { bold?: boolean; dimColor?: boolean; color?: string } {
+  switch (tone) {
+    case 'bold':
+      return { bold: true };
+    case 'dim':
+      return { dimColor: true };
+    case 'warn':
+      return { color: 'yellow' };
+    case 'ok':
+      return { color: 'green' };
+    case 'error':
+      return { color: 'red' };
+    case 'in':
+      return { color: 'cyan' };
+    case 'plain':
+      return {};
+  }
+}
+
+/** Lines of text, each on its own row. */
+function Lines({ lines }: { readonly lines: readonly Styled[] }): React.JSX.Element {
+  return (
+    <>
+      {lines.map((line, i) => (
+        <Text key={i} {...toneProps(line.tone)} wrap="truncate-end">
+          {line.text}
+        </Text>
+      ))}
+    </>
+  );
+}
+
+/** The box: the prompt on its first row (an arrow when rows are hidden above), the draft's rows, the cursor as an inverse cell. */
+function Composer({ layout }: { readonly layout: ChatLayout }): React.JSX.Element {
+  const { prompt, composer } = layout;
+  const indent = ' '.repeat(textWidth(prompt));
+  return (
+    <>
+      {composer.rows.map((row, i) => {
+        const lead = i > 0 ? indent : composer.above ? `${' '.repeat(Math.max(0, textWidth(prompt) - 2))}↑ ` : prompt;
+        if (row.cursor === undefined) return <Text key={i}>{lead + row.text}</Text>;
+        const at = clusterAt(row.text, row.cursor);
+        return (
+          <Text key={i}>
+            {lead + row.text.slice(0, row.cursor)}
+            <Text inverse>{at === '' ? ' ' : at}</Text>
+            {row.text.slice(row.cursor + at.length)}
+          </Text>
+        );
+      })}
+    </>
+  );
 }
 
 /** The whole screen for one state (pure: no hooks, so it renders to a string in tests). */
-export function ChatScreen({ state, columns, rows, input }: ChatScreenProps): React.JSX.Element {
-  const width = Math.max(columns, MIN_COLUMNS) - 1;
-  const notice = state.notice;
-  const paneRows = Math.max(3, Math.max(rows, MIN_ROWS) - FIXED_ROWS - notice.length);
-  const convWidth = width - CONTACTS_WIDTH - 2;
-  const open = state.contacts.find((c) => c.name === state.selected);
-  const request = state.requests.find((r) => r.peerId === state.request);
-  const warning = open?.keyChangedAt !== undefined ? `accepted a new identity key on ${new Date(open.keyChangedAt).toLocaleString()}` : undefined;
-  const lookalike = open?.confusableWith !== undefined ? lookalikeNote(open.confusableWith) : undefined;
-  const waiting = !open && !request && state.requests.length > 0;
-  const titleRows = request ? requestHeaderRows(request) : 1 + (warning ? 1 : 0) + (lookalike ? 1 : 0) + (waiting ? 1 : 0);
-  const lines = conversationLines(state.messages, convWidth, paneRows - titleRows);
-  const online = state.contacts.filter((c) => c.online).length;
-  const { contactRows, requestRows } = splitListRows(state.contacts.length, state.requests.length, paneRows);
-  const firstContact = listStart(state.contacts.length, open ? state.contacts.indexOf(open) : -1, contactRows);
+export function ChatScreen({ state, columns, rows }: ChatScreenProps): React.JSX.Element {
+  const layout = chatLayout(state, columns, rows);
+  const { width, paneRows, convWidth } = layout;
   return (
     <Box flexDirection="column" width={width}>
-      <Text>
-        <Text bold>Sotto</Text> · {state.self.name ? displayName(state.self.name) : 'you'} ({shortPeerId(state.self.peerId)}) · {online} contact{online === 1 ? '' : 's'} online
-        {state.requests.length > 0 ? ` · ${state.requests.length} request${state.requests.length === 1 ? '' : 's'}` : ''}
-      </Text>
+      {layout.header.map((line, i) =>
+        i === 0 && line.startsWith('Sotto') ? (
+          <Text key={i}>
+            <Text bold>Sotto</Text>
+            {line.slice('Sotto'.length)}
+          </Text>
+        ) : (
+          <Text key={i}>{line}</Text>
+        ),
+      )}
       <Box>
         <Box flexDirection="column" width={CONTACTS_WIDTH} height={paneRows + 2} borderStyle="single" paddingX={0}>
           {state.contacts.length === 0 ? <Text dimColor>no contacts yet</Text> : null}
-          {state.contacts.slice(firstContact, firstContact + contactRows).map((c) => (
-            <Text key={c.peerId} inverse={c.name === state.selected} color={c.keyChangedAt !== undefined ? 'yellow' : undefined}>
+          {layout.contacts.map((c) => (
+            <Text key={c.peerId} inverse={state.request === undefined && c.name === state.selected} color={c.keyChangedAt !== undefined ? 'yellow' : undefined}>
               {contactLabel(c, CONTACTS_WIDTH - 2)}
             </Text>
           ))}
-          <RequestSection requests={state.requests} open={state.request} rows={requestRows} width={CONTACTS_WIDTH - 2} />
+          <RequestSection requests={state.requests} open={state.request} rows={layout.requestRows} width={CONTACTS_WIDTH - 2} />
         </Box>
         <Box flexDirection="column" width={convWidth + 2} height={paneRows + 2} borderStyle="single">
-          {request ? (
-            <RequestHeader request={request} />
-          ) : open ? (
-            <Text bold>
-              {displayName(open.name)} · {open.online ? 'online' : 'offline'} · {open.verified ? 'verified ✓' : 'not verified (/verify)'}
-              {open.added ? '' : ' · wrote to you first (/add their INVITE, or /add NAME PEERID)'}
-            </Text>
-          ) : (
-            <Text dimColor>Add a contact: /add INVITE (your own: /invite)</Text>
-          )}
-          {waiting ? (
-            <Text color="yellow" wrap="truncate-end">
-              {state.requests.length} message request{state.requests.length === 1 ? '' : 's'} from people who are not contacts: /requests
-            </Text>
-          ) : null}
-          {warning ? (
-            <Text color="yellow" wrap="truncate-end">
-              ⚠ {displayName(open?.name ?? '')}&apos;s identity key changed: {terminalLine(warning)}. Compare safety numbers: /verify
-            </Text>
-          ) : null}
-          {lookalike ? (
-            <Text color="yellow" wrap="truncate-end">
-              ⚠ this name {lookalike}: another contact; compare safety numbers (/verify)
-            </Text>
-          ) : null}
-          {lines.map((line, i) => (
-            <Text key={i} color={line.direction === 'in' ? 'cyan' : undefined} wrap="truncate-end">
-              {line.text}
-            </Text>
-          ))}
+          <Lines lines={layout.title} />
+          <Lines lines={layout.conversation.lines.map((line) => ({ text: line.text, tone: line.direction === 'in' ? 'in' : 'plain' }))} />
         </Box>
       </Box>
-      {notice.map((line, i) => (
-        <Text key={i} color={state.noticeIsError ? 'red' : 'green'} wrap="truncate-end">
-          {terminalLine(line)}
-        </Text>
-      ))}
-      <Box>
-        <Text>{request ? 'request> ' : open ? `${displayName(open.name)}> ` : '> '}</Text>
-        {input}
-      </Box>
-      {state.progress ? (
-        <Text color="yellow" wrap="truncate-end">
-          {terminalLine(state.progress)}
-        </Text>
-      ) : (
-        <Text dimColor>Enter send · ↑/↓ contacts and requests · /help · Ctrl-C quit</Text>
-      )}
+      <Lines lines={layout.notice} />
+      <Composer layout={layout} />
+      <Lines lines={layout.footer} />
     </Box>
   );
 }
@@ -132,18 +135,58 @@ function useTerminalSize(): { columns: number; rows: number } {
   return size;
 }
 
+/** What a key, typed text or paste does in the chat. */
+export function actOnInput(controller: ChatController, input: TerminalInput, pane: () => { width: number; height: number }): void {
+  switch (input.kind) {
+    case 'text':
+      return controller.type(input.text);
+    case 'paste':
+      return controller.paste(input.text, input.bytes, input.whole);
+    case 'ctrl':
+      if (input.letter === 'c') return controller.quit();
+      if (input.letter === 'a') return controller.edit('home');
+      if (input.letter === 'e') return controller.edit('end');
+      if (input.letter === 'u') return controller.edit('clear');
+      return;
+    case 'key':
+      switch (input.name) {
+        case 'return':
+          return void controller.enter();
+        case 'newline':
+        case 'backspace':
+        case 'delete':
+        case 'left':
+        case 'right':
+        case 'home':
+        case 'end':
+          return controller.edit(input.name);
+        case 'up':
+        case 'down': {
+          const direction = input.name === 'up' ? 1 : -1;
+          if (input.shift) return void controller.scroll(direction, pane());
+          return controller.move(-direction);
+        }
+        case 'pageup':
+        case 'pagedown': {
+          // A page less one row, which stays in view as a landmark.
+          const size = pane();
+          return void controller.scroll((input.name === 'pageup' ? 1 : -1) * Math.max(1, size.height - 1), size);
+        }
+        case 'tab':
+        case 'escape':
+          return;
+      }
+  }
+}
+
 /** The interactive chat on `controller`; unmounts when the user quits. */
 export function ChatApp({ controller }: { readonly controller: ChatController }): React.JSX.Element {
   const state = useSyncExternalStore(controller.subscribe, controller.getState);
   const { columns, rows } = useTerminalSize();
   const { exit } = useApp();
-  useInput((_input, key) => {
-    if (key.upArrow) controller.move(-1);
-    if (key.downArrow) controller.move(1);
-  });
+  useTerminalInput((input) => actOnInput(controller, input, () => chatLayout(controller.getState(), columns, rows).pane), MAX_TEXT_BYTES);
   useEffect(() => {
     if (state.quit) exit();
   }, [state.quit, exit]);
-  const input = <LineInput onSubmit={(line) => void controller.submit(line)} />;
-  return <ChatScreen state={state} columns={columns} rows={rows} input={input} />;
+  return <ChatScreen state={state} columns={columns} rows={rows} />;
 }

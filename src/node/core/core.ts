@@ -15,6 +15,7 @@ import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import type { PrekeyState } from '../../crypto/prekeys.ts';
 import type { SessionRecord } from '../../crypto/session.ts';
 import { KeyedMutex } from './mutex.ts';
+import { UnreadCounts, type UnreadToken } from './unread.ts';
 import type { Network } from '../transport/network.ts';
 import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, RequestRecord } from '../store/records.ts';
 import type { SottoStore, Tx } from '../store/store.ts';
@@ -100,6 +101,8 @@ export class Core {
   readonly evicting = new Set<string>();
   /** Envelopes dropped as forgeries since the messenger opened, by how they came. */
   readonly forged = { direct: 0, mailbox: 0 };
+  /** Received messages not read yet, per conversation (./unread.ts). */
+  readonly unread = new UnreadCounts();
 
   constructor(
     readonly ctx: CryptoContext,
@@ -140,6 +143,7 @@ export class Core {
   conversationDeleted(peerId: string): void {
     this.sessions.delete(peerId);
     this.knownIds.delete(peerId);
+    this.unread.forget(peerId);
     for (const [id, message] of this.queuedMessages) if (message.peerId === peerId) this.queuedMessages.delete(id);
   }
 
@@ -230,18 +234,22 @@ export class Core {
     return (await this.store.getMessage(peerId, id)) !== undefined;
   }
 
-  /** Notes a message id as stored; call when its Tx is queued (before it is durable). */
+  /** Notes a received message as stored; call under the peer's lock when its Tx is queued (before it is durable). */
   noteMessage(peerId: string, id: string): void {
     this.knownIds.get(peerId)?.add(Core.idPrefix(id));
-    this.pendingIds.add(`${peerId} ${id}`);
+    this.pendingIds.set(`${peerId} ${id}`, this.unread.token(peerId));
   }
 
-  /** The message's Tx is durable: the store answers for it from now on. */
+  /** The received message's Tx is durable: the store answers for it from now on, and it counts as unread. */
   messageDurable(peerId: string, id: string): void {
-    this.pendingIds.delete(`${peerId} ${id}`);
+    const key = `${peerId} ${id}`;
+    if (!this.pendingIds.has(key)) return;
+    this.unread.landed(peerId, this.pendingIds.get(key), 1);
+    this.pendingIds.delete(key);
   }
 
-  private readonly pendingIds = new Set<string>();
+  /** Received messages whose Tx is queued, with the unread token each took. */
+  private readonly pendingIds = new Map<string, UnreadToken>();
 
   /** A fresh random message id (128 bits, hex). */
   newMessageId(): string {

@@ -42,6 +42,7 @@ import {
   SEEN_ENVELOPE_TTL_MS,
 } from '../constants.ts';
 import { Core, type MessengerEvents, type Scheduler } from '../core/core.ts';
+import type { UnreadToken } from '../core/unread.ts';
 import { Courier } from './courier.ts';
 import { checkContactAddresses, sameAddresses } from '../transport/contact-addresses.ts';
 import {
@@ -76,6 +77,10 @@ import { Tx, type SottoStore } from '../store/store.ts';
 const SEEN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 /** Seen marks deleted per sweep step (bounds one write). */
 const SEEN_SWEEP_BATCH = 1000;
+/** Messages read per step when the unread ones are looked for from the newest back: about a screen's worth, so a few unread cost one read. */
+const UNREAD_SCAN_PAGE = 100;
+/** The second part of the lock key under which one conversation's markRead calls run one at a time (peer ids hold no space). */
+const READ_LOCK = 'read';
 
 /** What `send` reports. */
 export interface SendResult {
@@ -614,11 +619,42 @@ export class Messenger {
     return this.core.store.listMessages(contact.peerId, page);
   }
 
-  /** How many messages from `peerId` were received and not read yet. */
+  /**
+   * How many messages from `peerId` were received and not read yet: read
+   * from the store once per conversation (from its newest message back to
+   * the newest one read), then kept up to date in memory (../core/unread.ts).
+   */
   async unreadCount(peerId: string): Promise<number> {
-    let count = 0;
-    for (const m of await this.core.store.listMessages(peerId)) if (m.direction === 'in' && m.status === 'received') count++;
-    return count;
+    const core = this.core;
+    return core.unread.known(peerId) ?? core.locks.run(peerId, async () => core.unread.known(peerId) ?? (await this.readUnread(peerId)).length);
+  }
+
+  /**
+   * The received messages of `peerId` not read yet, oldest first, read from
+   * the store after every write queued before (call under the peer's lock,
+   * so the reading is exact), and their count kept. They are the newest
+   * incoming ones: markRead marks every unread message at once, so all of
+   * them are newer than any message read; the conversation is read from its
+   * newest message back to the newest read one, not whole.
+   */
+  private async readUnread(peerId: string): Promise<MessageRecord[]> {
+    const core = this.core;
+    await core.store.commit(new Tx(), { sync: false });
+    const found: MessageRecord[] = [];
+    let before: number | undefined;
+    scan: for (;;) {
+      const page = await core.store.listMessages(peerId, { limit: UNREAD_SCAN_PAGE, ...(before === undefined ? {} : { before }) });
+      for (let i = page.length - 1; i >= 0; i--) {
+        const m = page[i]!;
+        if (m.direction !== 'in') continue;
+        if (m.status !== 'received') break scan;
+        found.push(m);
+      }
+      if (page.length < UNREAD_SCAN_PAGE) break;
+      before = page[0]!.seq;
+    }
+    core.unread.set(peerId, found.length);
+    return found.reverse();
   }
 
   /**
@@ -626,18 +662,27 @@ export class Messenger {
    * read receipt for them. The messages' new state and the receipt that
    * reports it are written in one transaction: a crash leaves either both
    * (the receipt goes out after a restart) or neither (they are read again
-   * and reported then). Resolves to how many were marked.
+   * and reported then). Reads nothing when nothing is unread; calls for one
+   * conversation run one at a time. Resolves to how many were marked.
    */
   async markRead(name: string): Promise<number> {
     const contact = await this.contact(name);
-    const unread = (await this.core.store.listMessages(contact.peerId)).filter((m) => m.direction === 'in' && m.status === 'received');
-    for (let i = 0; i < unread.length; i += MAX_RECEIPT_IDS) {
-      const chunk = unread.slice(i, i + MAX_RECEIPT_IDS);
-      await this.enqueue(contact.peerId, 'receipt', { type: 'receipt', kind: 'read', ids: chunk.map((m) => m.id) }, undefined, (tx) => {
-        for (const m of chunk) tx.putMessage({ ...m, status: 'read' });
-      });
-    }
-    return unread.length;
+    const peerId = contact.peerId;
+    const core = this.core;
+    if (core.unread.known(peerId) === 0) return 0;
+    return core.locks.run(`${peerId} ${READ_LOCK}`, async () => {
+      const unread = await core.locks.run(peerId, () => this.readUnread(peerId));
+      for (let i = 0; i < unread.length; i += MAX_RECEIPT_IDS) {
+        const chunk = unread.slice(i, i + MAX_RECEIPT_IDS);
+        let token: UnreadToken;
+        await this.enqueue(peerId, 'receipt', { type: 'receipt', kind: 'read', ids: chunk.map((m) => m.id) }, undefined, (tx) => {
+          for (const m of chunk) tx.putMessage({ ...m, status: 'read' });
+          token = core.unread.token(peerId);
+        });
+        core.unread.landed(peerId, token, -chunk.length);
+      }
+      return unread.length;
+    });
   }
 
   /** Envelopes dropped as forgeries since this messenger opened, by how they came. */
