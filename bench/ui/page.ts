@@ -29,7 +29,6 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { initHome } from '../../src/app/init.ts';
 import { startHome, type RunningHome } from '../../src/app/run-node.ts';
-import { startWebServer } from '../../src/app/web-server.ts';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { generateIdentity } from '../../src/crypto/identity.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
@@ -118,24 +117,18 @@ function watchScript(text: string): string {
   }))`;
 }
 
-/** The desktop node: a fresh home in a temporary folder, started with the relay and a page server (of `app`, default dist/web). */
+/** The desktop node: a fresh home in a temporary folder, started as `--web` starts it (relay, page server, the page's WebSocket origin allowed), serving `app` (default dist/web). */
 async function startDesk(app?: string): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
   const root = await mkdtemp(join(os.tmpdir(), 'sotto-bench-ui-'));
   const home = { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
   const clock = (): number => Date.now();
   await initHome(home, DESK, clock, false);
-  const running = await startHome(home, { listen: DESK_LISTEN, bootstrap: [], relay: true, clock });
-  // The page server as `--web` starts it, of the page asked for.
-  const server = await startWebServer({ port: 0, addresses: () => running.node.addresses(), ...(app === undefined ? {} : { root: app }) }).catch(async (err: unknown) => {
-    await running.stop();
-    throw err;
-  });
+  const running = await startHome(home, { listen: DESK_LISTEN, bootstrap: [], web: 0, ...(app === undefined ? {} : { webRoot: app }), clock });
   const close = async (): Promise<void> => {
-    await server.close();
     await running.stop();
     await rm(root, { recursive: true, force: true });
   };
-  return { running, web: server.url, close };
+  return { running, web: running.web!.url, close };
 }
 
 /** Opens the page of `profile` with the made records in its database, unlocked; resolves once the desk is online in it. */

@@ -44,6 +44,8 @@ export interface StartOptions {
   readonly swarmKey?: string;
   /** Serve the browser app on 127.0.0.1:PORT (0: any free port); implies `relay`. */
   readonly web?: number;
+  /** With `web`: the folder of the built app to serve (default dist/web; a benchmark serves an older build). */
+  readonly webRoot?: string;
   readonly clock: () => number;
   /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
   readonly passphrase?: () => Promise<string>;
@@ -166,7 +168,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
     const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock });
     const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
-    if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses() });
+    if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses(), ...(options.webRoot === undefined ? {} : { root: options.webRoot }) });
     server = await startControlServer(home.socket, { ...api, ...control });
     return { ctx, store, node, messenger, mailbox, web, api, stop, stopped };
   } catch (err) {
