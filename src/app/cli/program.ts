@@ -7,9 +7,11 @@ import { Command } from 'commander';
 import { SOTTO_VERSION } from '../version.ts';
 import { HOME_ENV, secureHome } from '../home.ts';
 import { createCli } from './cli.ts';
+import { routeUsageErrors } from './usage.ts';
 import { registerBackground } from './commands/background.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerChat } from './commands/chat.ts';
+import { registerFirstRun } from './commands/first-run.ts';
 import { registerContacts } from './commands/contacts.ts';
 import { registerDelete } from './commands/delete.ts';
 import { registerRequests } from './commands/requests.ts';
@@ -30,7 +32,6 @@ export function buildProgram(): Command {
     .description('Sotto: a peer-to-peer messenger with no server anywhere.')
     .version(SOTTO_VERSION)
     .option('--home <dir>', `the Sotto home folder (default: $${HOME_ENV}, else ~/.sotto)`)
-    .showHelpAfterError('(run "sotto --help" for usage)')
     .addHelpText(
       'after',
       `
@@ -67,5 +68,7 @@ Examples:
   registerSelftest(program, cli);
   registerSwarmKey(program, cli);
   registerChat(program, cli);
+  registerFirstRun(program, cli);
+  routeUsageErrors(program);
   return program;
 }

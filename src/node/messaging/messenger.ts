@@ -77,6 +77,9 @@ const SEEN_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 /** Seen marks deleted per sweep step (bounds one write). */
 const SEEN_SWEEP_BATCH = 1000;
 
+/** The reason of a send that did not wait for its delivery (`waitMs` 0). */
+export const NOT_WAITING_REASON = 'not waiting for delivery';
+
 /** What `send` reports. */
 export interface SendResult {
   readonly id: string;
@@ -578,7 +581,7 @@ export class Messenger {
     let cancel = (): void => {};
     const result = new Promise<SendResult>((resolve) => {
       if (waitMs <= 0) {
-        resolve({ id, status: 'queued', reason: 'not waiting for delivery' });
+        resolve({ id, status: 'queued', reason: NOT_WAITING_REASON });
         return;
       }
       let lastReason = 'the contact has not acknowledged it yet';
