@@ -62,9 +62,20 @@ export function routeUsageErrors(program: Command): void {
   visit(program);
 }
 
-/** Throws the UsageError of the unknown command in `program.args` (with commander's suggestion of a similar one). */
-export function refuseUnknownCommand(program: Command): never {
-  // Commander's own check (with its suggestion); not in its typings.
-  (program as unknown as { unknownCommand(): void }).unknownCommand();
-  throw new UsageError('', `unknown command '${program.args[0]}'`);
+/**
+ * Throws the UsageError for what `program` was given but does not know,
+ * `program.args`: an unknown command when it starts with a word, else an
+ * unknown option (each with commander's suggestion of a similar one).
+ */
+export function refuseUnknownWords(program: Command): never {
+  const [first = ''] = program.args;
+  // Commander's own checks (with their suggestions); they are not in its typings.
+  const checks = program as unknown as { unknownCommand(): void; unknownOption(flag: string): void };
+  if (first.startsWith('-')) {
+    program.allowUnknownOption(false); // else commander's check lets it through
+    checks.unknownOption(first);
+  } else {
+    checks.unknownCommand();
+  }
+  throw new UsageError('', first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`);
 }
