@@ -9,7 +9,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,6 +118,24 @@ test('a half-made home is named by every command, refused by a scripted init, st
 
   assertCliError(await sotto(home, ['init', '--name', 'mallory', '--start-over']), /already has an identity/, /--start-over replaces only a half-made home/);
   assert.equal((JSON.parse((await sotto(home, ['id', '--json'])).stdout) as { peerId: string }).peerId, peerId);
+});
+
+test('import into a half-made home is refused without --start-over and restores into it with it, creating nothing on a refusal', { timeout: 90_000 }, async () => {
+  const archiveEnv = { SOTTO_BACKUP_PASSPHRASE: 'the archive passphrase' };
+  const alice = await tempHome('import-alice', cleanup);
+  const peerId = (await sotto(alice, ['init', '--name', 'alice'])).stdout.trim();
+  const file = join(alice, '..', 'alice.sottobak');
+  assert.equal((await sotto(alice, ['export', file], archiveEnv)).code, 0);
+
+  const home = await tempHome('import-half-made', cleanup);
+  await (await openLevelStore(join(home, 'db'))).close();
+  assertCliError(await sotto(home, ['import', file], archiveEnv), /holds no identity/, /"sotto import FILE --start-over"/);
+  assert.deepEqual(await readdir(home), ['db']);
+  const restored = await sotto(home, ['import', file, '--start-over'], archiveEnv);
+  assert.equal(restored.code, 0, restored.stderr);
+  assert.equal(restored.stdout.trim(), peerId);
+  assert.equal((JSON.parse((await sotto(home, ['id', '--json'])).stdout) as { peerId: string }).peerId, peerId);
+  assert.deepEqual(await readdir(home), ['db'], 'no staging or discarded folder is left');
 });
 
 test('send reads the text from stdin with "-", or without TEXT when stdin is not a terminal, dropping one final newline', { timeout: 60_000 }, async () => {

@@ -10,7 +10,7 @@ import { UsageError, usageHint } from './usage.ts';
 /** A hint for each error a user can cause. */
 const HINTS: Record<string, string> = {
   NotInitialisedError: 'create one with "sotto" on a terminal (or "sotto init --name YOUR_NAME"), or give the home that has one: --home DIR',
-  HalfMadeHomeError: 'start over with "sotto init --start-over" (or run "sotto" on a terminal and answer y): nothing in it can be used, and a home with an identity is never deleted',
+  HalfMadeHomeError: 'start over with "sotto init --start-over" ("sotto import FILE --start-over" to restore an archive there; or run "sotto" on a terminal and answer y): nothing in it can be used, and a home with an identity is never deleted',
   UnknownHomeDatabaseError: 'move it aside (mv DIR DIR.old) to start a new identity there, or choose another home with --home DIR',
   CancelledError: 'nothing was created or changed; run the command again when you are ready',
   AlreadyInitialisedError: 'a home keeps its identity for good (--start-over replaces only a half-made home); use another folder with --home DIR for a second one',

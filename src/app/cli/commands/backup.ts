@@ -43,13 +43,14 @@ export function registerBackup(program: Command, cli: Cli): void {
     .description('restore an archive made by "sotto export" into a home without an identity; prints the peer id')
     .argument('<file>', 'the archive to read')
     .option('--no-passphrase', 'do not encrypt the new home at rest (anyone who reads its files reads your messages)')
+    .option('--start-over', 'the home was left half-made by a first run that stopped (it holds no identity): replace it; a home with an identity is never deleted')
     .option('--json', 'print {"peerId","createdAt","contacts","sessions","messages"}')
     .addHelpText(
       'after',
       `\nThe archive's passphrase comes from $${BACKUP_PASSPHRASE_ENV}, else it is asked for; the new home is encrypted with a new passphrase ($${PASSPHRASE_ENV}, else asked for twice). Nothing is written unless the whole archive authenticates and decodes.\nRun the restored identity on one machine only: stop the old one for good.\n\nExamples:\n  $ sotto --home ~/.sotto import ~/alice.sottobak\n  archive passphrase:\n  new passphrase:\n  repeat it:\n  12D3KooW...\n  $ sotto --home /tmp/restored import backup.sottobak --no-passphrase`,
     )
-    .action(async (file: string, options: { passphrase: boolean; json?: boolean }) => {
-      const summary = await importHome(cli.home(), file, { encrypt: options.passphrase, clock: cli.clock });
+    .action(async (file: string, options: { passphrase: boolean; startOver?: boolean; json?: boolean }) => {
+      const summary = await importHome(cli.home(), file, { encrypt: options.passphrase, startOver: options.startOver === true, clock: cli.clock });
       print(cli, summary, options.json, () => [summary.peerId]);
       cli.err(`sotto: restored ${archiveCounts(summary)} from an archive made ${new Date(summary.createdAt).toISOString()}`);
       if (!options.passphrase) cli.err('sotto: this home is NOT encrypted at rest (--no-passphrase)');
