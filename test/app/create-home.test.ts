@@ -14,13 +14,13 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Level } from 'level';
 import { openLevelStore } from '../../src/node/store/level.ts';
 import { createHomeDatabase } from '../../src/app/create-home.ts';
 import { resolveHome, type HomePaths } from '../../src/app/home.ts';
 import { homeState, requireIdentity } from '../../src/app/home-state.ts';
 import { initHome } from '../../src/app/init.ts';
 import { nodeCryptoContext } from '../../src/app/context.ts';
+import { levelRecords, writeLevelRecords } from '../helpers/level-records.ts';
 
 /** A fixed clock: nothing here depends on the time. */
 const clock = (): number => 1_780_000_000_000;
@@ -31,27 +31,6 @@ async function place(t: { after: (fn: () => Promise<void>) => void }): Promise<{
   const dir = await mkdtemp(join(tmpdir(), 'sotto-create-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   return { dir, home: resolveHome(join(dir, 'home')) };
-}
-
-/** Every record of the database at `path`, key → hex value. */
-async function records(path: string): Promise<Record<string, string>> {
-  const db = new Level<string, Uint8Array>(path, { createIfMissing: false, keyEncoding: 'utf8', valueEncoding: 'view' });
-  await db.open();
-  const out: Record<string, string> = {};
-  try {
-    for await (const [key, value] of db.iterator()) out[key] = Buffer.from(value).toString('hex');
-  } finally {
-    await db.close();
-  }
-  return out;
-}
-
-/** Writes raw records into a new database at `path` (the forms an older Sotto, or something else, left). */
-async function rawDatabase(path: string, entries: Record<string, Uint8Array>): Promise<void> {
-  const db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' });
-  await db.open();
-  for (const [key, value] of Object.entries(entries)) await db.put(key, value);
-  await db.close();
 }
 
 test('homeState tells a missing, complete, half-made and unknown home apart, in every form an older Sotto left', async (t) => {
@@ -67,20 +46,20 @@ test('homeState tells a missing, complete, half-made and unknown home apart, in 
   // The next start then wrote the schema record in clear.
   await rm(home.database, { recursive: true });
   await (await openLevelStore(home.database)).close();
-  assert.deepEqual(Object.keys(await records(home.database)), ['meta:schema']);
+  assert.deepEqual(Object.keys(await levelRecords(home.database)), ['meta:schema']);
   assert.deepEqual(await homeState(home), { kind: 'half-made' });
 
   // An init stopped after its keyring and schema, before the identity.
   await rm(home.database, { recursive: true });
   const ctx = await nodeCryptoContext(clock);
   await (await openLevelStore(home.database, ctx, { create: 'encrypted', passphrase: () => Promise.resolve(PASSPHRASE) })).close();
-  assert.deepEqual(Object.keys(await records(home.database)).sort(), ['meta:keyring', 'meta:schema']);
+  assert.deepEqual(Object.keys(await levelRecords(home.database)).sort(), ['meta:keyring', 'meta:schema']);
   assert.deepEqual(await homeState(home), { kind: 'half-made' });
   await assert.rejects(requireIdentity(home), { name: 'HalfMadeHomeError', database: home.database });
 
   // Records other than those, or files that are no database: never taken for half-made.
   await rm(home.database, { recursive: true });
-  await rawDatabase(home.database, { 'meta:schema': new Uint8Array([1]), 'contact:bob': new Uint8Array([2]) });
+  await writeLevelRecords(home.database, { 'meta:schema': new Uint8Array([1]), 'contact:bob': new Uint8Array([2]) });
   assert.deepEqual(await homeState(home), { kind: 'unknown' });
   await assert.rejects(requireIdentity(home), { name: 'UnknownHomeDatabaseError' });
   await rm(home.database, { recursive: true });
@@ -130,13 +109,13 @@ test('starting over deletes a half-made database but never one that holds an ide
   assert.deepEqual((await readdir(home.root)).sort(), ['db']);
 
   // Asked directly to replace it (a race with another init): it is looked at again, kept, and refused.
-  const before = await records(home.database);
+  const before = await levelRecords(home.database);
   const build = async (database: string): Promise<void> => void (await (await openLevelStore(database)).close());
   await assert.rejects(createHomeDatabase(home, build, { startOver: true }), { name: 'AlreadyInitialisedError' });
-  assert.deepEqual(await records(home.database), before);
+  assert.deepEqual(await levelRecords(home.database), before);
   assert.deepEqual((await readdir(home.root)).sort(), ['db'], 'no staging or discarded folder left');
   await assert.rejects(initHome(home, 'mallory', clock, false, undefined, { startOver: true }), { name: 'AlreadyInitialisedError' });
-  assert.deepEqual(await records(home.database), before);
+  assert.deepEqual(await levelRecords(home.database), before);
 });
 
 test('Ctrl-C (SIGINT) while the home is being made deletes the staging folder, and the process still ends by the signal', async (t) => {

@@ -14,9 +14,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Level } from 'level';
 import { openLevelStore } from '../../src/node/store/level.ts';
 import { sotto, tempHome } from '../helpers/cli.ts';
+import { levelRecords } from '../helpers/level-records.ts';
 import { createNamespace, Terminals } from '../helpers/terminal.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,22 +31,6 @@ async function nameIn(home: string): Promise<string> {
   const id = await sotto(home, ['id', '--json'], { SOTTO_PASSPHRASE: PASSPHRASE });
   assert.equal(id.code, 0, id.stderr);
   return (JSON.parse(id.stdout) as { name: string }).name;
-}
-
-/**
- * Every record of the database at `path`, as key = hex value (to show it was left as it was; LevelDB
- * rewrites its own files whenever it is opened, so the files themselves change).
- */
-async function records(path: string): Promise<Record<string, string>> {
-  const db = new Level<string, Uint8Array>(path, { createIfMissing: false, keyEncoding: 'utf8', valueEncoding: 'view' });
-  await db.open();
-  const out: Record<string, string> = {};
-  try {
-    for await (const [key, value] of db.iterator()) out[key] = Buffer.from(value).toString('hex');
-  } finally {
-    await db.close();
-  }
-  return out;
 }
 
 /** How many times `pattern` shows on `screen`. */
@@ -73,56 +57,46 @@ describe('the first run in a terminal', { timeout: 240_000 }, () => {
   /** Opens `sotto` with no command on `home`, with no passphrase in the environment. */
   const firstRun = (home: string): Promise<string> => terminals.open('node bin/sotto.js', { SOTTO_HOME: home }, ['SOTTO_PASSPHRASE']);
 
-  /** Answers the name prompt and both passphrase prompts correctly, then leaves the chat that opens. */
-  async function completeFirstRun(target: string): Promise<void> {
+  /** Answers the name prompt with "alice"; resolves once the passphrase is asked. */
+  async function answerName(target: string): Promise<void> {
     await terminals.waitFor(target, /Your name, as contacts will see it:/);
     await terminals.type(target, 'alice');
     await terminals.waitFor(target, /new passphrase: *$/m);
+  }
+
+  /** Types the passphrase and its repeat right; resolves to the chat's screen once it opens, after leaving it. */
+  async function choosePassphraseAndLeave(target: string): Promise<string> {
     await terminals.type(target, PASSPHRASE);
     await terminals.waitFor(target, /repeat it: *$/m);
     await terminals.type(target, PASSPHRASE);
-    await terminals.waitFor(target, CHAT_OPEN);
+    const chat = await terminals.waitFor(target, CHAT_OPEN);
     await terminals.type(target, '/quit');
     await terminals.waitFor(target, /exited 0/);
+    return chat;
   }
 
   test('a repeat that differs is said and asked again (with its own advice), then the identity is created and the chat opens', async () => {
     const home = await tempHome('first-mismatch', cleanup);
     const run = await firstRun(home);
-    await terminals.waitFor(run, /Your name, as contacts will see it:/);
-    await terminals.type(run, 'alice');
-    await terminals.waitFor(run, /new passphrase: *$/m);
+    await answerName(run);
     await terminals.type(run, PASSPHRASE);
     await terminals.waitFor(run, /repeat it: *$/m);
     await terminals.type(run, `${PASSPHRASE}!`);
     const asked = await terminals.waitFor(run, /the two passphrases differ: type the same passphrase both times\nnew passphrase: *$/m);
     assert.doesNotMatch(asked, /longer/, 'the advice for a mismatch is not the one for a short passphrase');
     assert.equal(existsSync(home), false, 'nothing is created while the passphrase is being chosen');
-    await terminals.type(run, PASSPHRASE);
-    await terminals.waitFor(run, /repeat it: *$/m);
-    await terminals.type(run, PASSPHRASE);
-    const chat = await terminals.waitFor(run, CHAT_OPEN);
-    assert.doesNotMatch(chat, new RegExp(PASSPHRASE), 'the passphrase was echoed');
-    await terminals.type(run, '/quit');
-    await terminals.waitFor(run, /exited 0/);
+    assert.doesNotMatch(await choosePassphraseAndLeave(run), new RegExp(PASSPHRASE), 'the passphrase was echoed');
     assert.equal(await nameIn(home), 'alice');
   });
 
   test('a passphrase that is too short is said and asked again at once (not repeated first), then the chat opens', async () => {
     const home = await tempHome('first-short', cleanup);
     const run = await firstRun(home);
-    await terminals.waitFor(run, /Your name, as contacts will see it:/);
-    await terminals.type(run, 'alice');
-    await terminals.waitFor(run, /new passphrase: *$/m);
+    await answerName(run);
     await terminals.type(run, 'short');
     const asked = await terminals.waitFor(run, /a passphrase needs at least 8 characters: choose one of at least 8 characters\nnew passphrase: *$/m);
     assert.equal(occurrences(asked, /repeat it:/), 0, 'a passphrase that is too short is not asked to be repeated');
-    await terminals.type(run, PASSPHRASE);
-    await terminals.waitFor(run, /repeat it: *$/m);
-    await terminals.type(run, PASSPHRASE);
-    await terminals.waitFor(run, CHAT_OPEN);
-    await terminals.type(run, '/quit');
-    await terminals.waitFor(run, /exited 0/);
+    await choosePassphraseAndLeave(run);
     assert.equal(await nameIn(home), 'alice');
   });
 
@@ -136,9 +110,7 @@ describe('the first run in a terminal', { timeout: 240_000 }, () => {
     assert.deepEqual(await readdir(dirname(home)), [], 'nothing at the home, and no staging folder beside it');
 
     const atPassphrase = await firstRun(home);
-    await terminals.waitFor(atPassphrase, /Your name, as contacts will see it:/);
-    await terminals.type(atPassphrase, 'alice');
-    await terminals.waitFor(atPassphrase, /new passphrase: *$/m);
+    await answerName(atPassphrase);
     await terminals.type(atPassphrase, PASSPHRASE);
     await terminals.waitFor(atPassphrase, /repeat it: *$/m);
     await terminals.key(atPassphrase, 'C-c');
@@ -149,7 +121,8 @@ describe('the first run in a terminal', { timeout: 240_000 }, () => {
     const welcome = await terminals.waitFor(again, /Your name, as contacts will see it:/);
     assert.match(welcome, /Welcome to Sotto\. This creates your identity in /);
     assert.doesNotMatch(welcome, /no identity|half|corrupt/);
-    await completeFirstRun(again);
+    await answerName(again);
+    await choosePassphraseAndLeave(again);
     assert.equal(await nameIn(home), 'alice');
     assert.deepEqual(await readdir(dirname(home)), ['home'], 'the home, and no staging folder left beside it');
   });
@@ -160,7 +133,7 @@ describe('the first run in a terminal', { timeout: 240_000 }, () => {
     // schema record the next start wrote into it in clear.
     await mkdir(home, { mode: 0o700 });
     await (await openLevelStore(join(home, 'db'))).close();
-    const before = await records(join(home, 'db'));
+    const before = await levelRecords(join(home, 'db'));
     assert.deepEqual(Object.keys(before), ['meta:schema']);
 
     const declined = await firstRun(home);
@@ -169,12 +142,13 @@ describe('the first run in a terminal', { timeout: 240_000 }, () => {
     await terminals.type(declined, 'n');
     const kept = await terminals.waitFor(declined, /exited 1/);
     assert.match(kept, /hint: start over with "sotto init --start-over"/);
-    assert.deepEqual(await records(join(home, 'db')), before, 'declining changes nothing');
+    assert.deepEqual(await levelRecords(join(home, 'db')), before, 'declining changes nothing');
 
     const accepted = await firstRun(home);
     await terminals.waitFor(accepted, /Delete it and create a new identity there\? \[y\/N\] *$/m);
     await terminals.type(accepted, 'y');
-    await completeFirstRun(accepted);
+    await answerName(accepted);
+    await choosePassphraseAndLeave(accepted);
     assert.equal(await nameIn(home), 'alice');
     assert.deepEqual((await readdir(home)).filter((name) => name.startsWith('.')), [], 'no staging or discarded folder is left in the home');
   });
