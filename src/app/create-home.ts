@@ -67,7 +67,7 @@ function inTheWay(home: HomePaths, state: HomeState): Error {
  * holds open, is moved back and refused. Throws AlreadyInitialisedError,
  * UnknownHomeDatabaseError, DatabaseLockedError.
  */
-export async function discardHalfMadeDatabase(home: HomePaths): Promise<void> {
+async function discardHalfMadeDatabase(home: HomePaths): Promise<void> {
   const aside = await mkdtemp(besideName(home.database, DISCARD_MARK));
   const moved: HomePaths = { root: aside, database: join(aside, basename(home.database)), socket: join(aside, basename(home.socket)) };
   await rename(home.database, moved.database);
