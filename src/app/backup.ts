@@ -19,14 +19,14 @@ import { BACKUP_COST, type BackupCost } from '../node/backup/archive.ts';
 import { MAX_BACKUP_BYTES } from '../node/backup/constants.ts';
 import { BackupTooLargeError } from '../node/backup/errors.ts';
 import { exportArchive, readArchive, restoreSnapshot } from '../node/backup/snapshot.ts';
-import { AlreadyInitialisedError, NotInitialisedError } from '../node/errors.ts';
-import { peerIdOfIdentity } from '../node/encoding/peer-id.ts';
-import { openLevelStore, probeLevelStore } from '../node/store/level.ts';
+import { NotInitialisedError } from '../node/errors.ts';
+import { openLevelStore } from '../node/store/level.ts';
 import { OutputFileExistsError, writeFileAtomic } from './atomic-file.ts';
 import { nodeCryptoContext } from './context.ts';
-import { controlClient, nodeIsRunning } from './control/client.ts';
-import { ensureHome, type HomePaths } from './home.ts';
-import { existingPassphrase, MIN_PASSPHRASE_LENGTH, newPassphrase, PASSPHRASE_ENV, promptHidden, WeakPassphraseError } from './passphrase.ts';
+import { nodeIsRunning } from './control/client.ts';
+import type { HomePaths } from './home.ts';
+import { createHomeStore, refuseExistingIdentity } from './init.ts';
+import { existingPassphrase, newPassphrase, PASSPHRASE_ENV, promptHidden } from './passphrase.ts';
 import { NodeAlreadyRunningError } from './run-node.ts';
 
 /** Environment variable read for an archive's passphrase (export and import), for scripts. */
@@ -65,6 +65,8 @@ export interface ExportOptions {
 export interface ImportOptions {
   /** Encrypt the new home at rest (false: --no-passphrase). */
   readonly encrypt: boolean;
+  /** Replace a home a stopped first run left half-made (--start-over); a home with an identity never is. */
+  readonly startOver?: boolean;
   readonly clock: () => number;
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -80,15 +82,9 @@ export function archivePassphrase(env: NodeJS.ProcessEnv = process.env): () => P
   };
 }
 
-/** A new archive's passphrase: from the environment, else typed twice. Throws WeakPassphraseError. */
+/** A new archive's passphrase: from the environment, else typed twice (a mistake is asked again). Throws WeakPassphraseError, PassphraseMismatchError. */
 export function newArchivePassphrase(env: NodeJS.ProcessEnv = process.env): () => Promise<string> {
-  return async () => {
-    const fromEnv = env[BACKUP_PASSPHRASE_ENV];
-    const chosen = fromEnv ?? (await promptHidden('new archive passphrase: '));
-    if (fromEnv === undefined && (await promptHidden('repeat it: ')) !== chosen) throw new WeakPassphraseError('the two passphrases differ');
-    if ([...chosen].length < MIN_PASSPHRASE_LENGTH) throw new WeakPassphraseError(`a passphrase needs at least ${MIN_PASSPHRASE_LENGTH} characters`);
-    return chosen;
-  };
+  return newPassphrase(BACKUP_PASSPHRASE_ENV, env, 'new archive passphrase');
 }
 
 /**
@@ -116,43 +112,26 @@ export async function exportHome(home: HomePaths, file: string, options: ExportO
   return { file, bytes: result.archive.length, contacts: snapshot.contacts.length, sessions: snapshot.sessions.length, messages: snapshot.messages.length };
 }
 
-/** Refuses a home that has an identity, before any passphrase is asked for (as `sotto init`). */
-async function refuseInitialised(home: HomePaths, clock: () => number): Promise<void> {
-  if (await nodeIsRunning(home.socket)) throw new AlreadyInitialisedError((await controlClient(home.socket).id()).peerId);
-  if (!existsSync(home.database)) return;
-  const probe = await probeLevelStore(home.database);
-  if (!probe.initialised) return;
-  if (probe.encrypted) throw new AlreadyInitialisedError();
-  const ctx = await nodeCryptoContext(clock);
-  const plain = await openLevelStore(home.database, ctx);
-  const existing = await plain.getIdentity(ctx).finally(() => plain.close());
-  throw new AlreadyInitialisedError(existing ? peerIdOfIdentity(existing.public) : undefined);
-}
-
 /**
  * Restores the archive `file` into `home`, which must have no identity.
  * The archive is read, authenticated and checked completely before the
- * home is created; then everything is written in one commit. Throws
- * AlreadyInitialisedError, BackupTooLargeError, NotABackupError,
+ * home is created, and the home appears only once it is complete (as with
+ * `sotto init`: ./init.ts); everything is written in one commit. Throws
+ * AlreadyInitialisedError, HalfMadeHomeError (without `startOver`), UnknownHomeDatabaseError,
+ * BackupTooLargeError, NotABackupError,
  * VersionTooOldError, VersionTooNewError, WrongBackupPassphraseError,
- * BackupCorruptError (all with nothing written), WeakPassphraseError, and
- * the file system's errors.
+ * BackupCorruptError, WeakPassphraseError, PassphraseMismatchError,
+ * CancelledError (all with nothing written), and the file system's errors.
  */
 export async function importHome(home: HomePaths, file: string, options: ImportOptions): Promise<ImportSummary> {
-  await refuseInitialised(home, options.clock);
+  const { replaceHalfMade } = await refuseExistingIdentity(home, options.clock, options.startOver);
   const env = options.env ?? process.env;
   const size = (await stat(file)).size;
   if (size > MAX_BACKUP_BYTES) throw new BackupTooLargeError(size, MAX_BACKUP_BYTES);
   const archive = new Uint8Array(await readFile(file));
   const ctx = await nodeCryptoContext(options.clock);
   const snapshot = await readArchive(ctx, archive, archivePassphrase(env));
-  await ensureHome(home);
-  const unlock = options.encrypt ? { create: 'encrypted' as const, passphrase: newPassphrase(PASSPHRASE_ENV, env) } : { create: 'plain' as const };
-  const store = await openLevelStore(home.database, ctx, unlock);
-  try {
-    const peerId = await restoreSnapshot(store, ctx, snapshot);
-    return { peerId, createdAt: snapshot.createdAt, contacts: snapshot.contacts.length, sessions: snapshot.sessions.length, messages: snapshot.messages.length };
-  } finally {
-    await store.close();
-  }
+  const passphrase = options.encrypt ? await newPassphrase(PASSPHRASE_ENV, env)() : undefined;
+  const peerId = await createHomeStore(home, ctx, passphrase, (store) => restoreSnapshot(store, ctx, snapshot), replaceHalfMade);
+  return { peerId, createdAt: snapshot.createdAt, contacts: snapshot.contacts.length, sessions: snapshot.sessions.length, messages: snapshot.messages.length };
 }

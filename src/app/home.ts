@@ -12,10 +12,10 @@
  * process umask of 0077 while it works on a home), and tightens what an
  * earlier Sotto left looser.
  */
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { SottoError } from '../crypto/errors.ts';
 
 /** Environment variable that names the home when --home is not given. */
@@ -48,8 +48,10 @@ export class UnsafeHomeError extends SottoError {
     readonly path: string,
     readonly reason: UnsafeHomeReason,
     readonly found: { readonly uid?: number; readonly mode?: number } = {},
+    /** The home, when `path` is a folder above it. */
+    readonly home: string = path,
   ) {
-    super(`refusing the home: ${path} ${UnsafeHomeError.describe(reason, found)}`);
+    super(`refusing the home${home === path ? '' : ` ${home}`}: ${path} ${UnsafeHomeError.describe(reason, found)}`);
   }
 
   private static describe(reason: UnsafeHomeReason, found: { uid?: number; mode?: number }): string {
@@ -72,11 +74,29 @@ export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv =
   return { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
 }
 
+/** The first folder on the way down to `path` that is not a folder (a file where a folder should be). */
+async function firstNonFolder(path: string): Promise<string> {
+  const parts = path.split(sep).filter((part) => part !== '');
+  for (let i = 1; i <= parts.length; i++) {
+    const above = sep + parts.slice(0, i).join(sep);
+    const stats = await stat(above).catch(() => undefined);
+    if (stats && !stats.isDirectory()) return above;
+  }
+  return path;
+}
+
+/**
+ * The entry at `path` (not following a link), or undefined when there is
+ * none. Throws UnsafeHomeError when a folder above it is a file (ENOTDIR),
+ * and the file system's other errors.
+ */
 async function lstatIfAny(path: string): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (err) {
-    if ((err as { code?: string }).code === 'ENOENT') return undefined;
+    const code = (err as { code?: string }).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') throw new UnsafeHomeError(await firstNonFolder(path), 'not-a-folder', {}, path);
     throw err;
   }
 }

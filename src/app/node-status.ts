@@ -6,6 +6,7 @@ import type { SingleKadDHT } from '@libp2p/kad-dht';
 import type { SottoNode } from '../node/transport/libp2p.ts';
 import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
+import { count } from './plural.ts';
 import { formatDuration } from './progress.ts';
 
 /** The state of a running node, as `sotto status --json` prints it. */
@@ -83,13 +84,13 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
 export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   const lines = [`running: pid ${status.pid}, up ${formatDuration(status.uptimeMs)}`, `peer id: ${status.peerId}`];
   for (const address of status.addresses) lines.push(`listening: ${address}`);
-  lines.push(`peers connected: ${status.peers}`, `dht routing table: ${status.dhtPeers} peers`, `outbox: ${status.outbox} waiting`);
+  lines.push(`peers connected: ${status.peers}`, `dht routing table: ${count(status.dhtPeers, 'peer')}`, `outbox: ${status.outbox} waiting`);
   lines.push(
     status.lastMailFetchAt === null
       ? 'mailboxes reached: no fetch yet'
       : `mailboxes reached: ${status.mailboxesReached} at the last fetch, ${formatDuration(Math.max(0, now - status.lastMailFetchAt))} ago`,
   );
-  if (status.mailbox) lines.push(`mailbox: holding ${status.mailbox.items} items (${status.mailbox.bytes} bytes) for ${status.mailbox.recipients} peers, ${status.mailbox.strangerBytes} bytes from strangers`);
+  if (status.mailbox) lines.push(`mailbox: holding ${count(status.mailbox.items, 'item')} (${count(status.mailbox.bytes, 'byte')}) for ${count(status.mailbox.recipients, 'peer')}, ${count(status.mailbox.strangerBytes, 'byte')} from strangers`);
   lines.push(`message requests: ${status.requests} waiting (sotto requests)`);
   const forged = status.forged.direct + status.forged.mailbox;
   if (forged > 0) lines.push(`forged senders dropped: ${forged} (${status.forged.direct} direct, ${status.forged.mailbox} by mail)`);

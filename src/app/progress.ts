@@ -6,6 +6,7 @@
  *   fetching mail ▕████████░░░░░░░░░░░░▏ 16/40
  *   connecting to the network… 2 peers found, 0 connected (3s)
  */
+import { count } from './plural.ts';
 
 /** Cells of a progress bar. */
 export const BAR_WIDTH = 20;
@@ -44,8 +45,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / SECONDS_PER_DAY)}d ${pad(Math.floor((s % SECONDS_PER_DAY) / SECONDS_PER_HOUR))}h`;
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
 /** Counts of a mail fetch (MailProgress without `finished`). */
 export interface MailCounts {
   readonly fetched: number;
@@ -60,7 +59,7 @@ export function mailProgressLine(counts: MailCounts): string {
 
 /** "fetched 40 items of mail in 2.3s". */
 export function mailDoneLine(counts: MailCounts, elapsedMs: number): string {
-  return `fetched ${plural(counts.fetched, 'item')} of mail in ${formatDuration(elapsedMs)}`;
+  return `fetched ${count(counts.fetched, 'item')} of mail in ${formatDuration(elapsedMs)}`;
 }
 
 /** Counts while a node looks for its first peer. */
@@ -73,17 +72,17 @@ export interface ConnectCounts {
 
 /** "connecting to the network… 2 peers found, 0 connected (3.0s)". */
 export function connectingLine(counts: ConnectCounts): string {
-  return `connecting to the network… ${plural(counts.found, 'peer')} found, ${counts.connected} connected (${formatDuration(counts.elapsedMs)})`;
+  return `connecting to the network… ${count(counts.found, 'peer')} found, ${counts.connected} connected (${formatDuration(counts.elapsedMs)})`;
 }
 
 /** "connected to the network: 1 peer (1.4s)". */
 export function connectedLine(counts: ConnectCounts): string {
-  return `connected to the network: ${plural(counts.connected, 'peer')} (${formatDuration(counts.elapsedMs)})`;
+  return `connected to the network: ${count(counts.connected, 'peer')} (${formatDuration(counts.elapsedMs)})`;
 }
 
 /** "no peer reached in 30s (2 peers found); still trying in the background". */
 export function connectTimeoutLine(counts: ConnectCounts): string {
-  return `no peer reached in ${formatDuration(counts.elapsedMs)} (${plural(counts.found, 'peer')} found); still trying in the background`;
+  return `no peer reached in ${formatDuration(counts.elapsedMs)} (${count(counts.found, 'peer')} found); still trying in the background`;
 }
 
 /** "starting the node in the background… (1.2s)". */

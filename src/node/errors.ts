@@ -29,11 +29,11 @@ export class SchemaVersionError extends SottoError {
   }
 }
 
-/** This home has no identity yet. */
+/** This home (the folder `home`, when known) has no identity yet. */
 export class NotInitialisedError extends SottoError {
   override readonly name = 'NotInitialisedError';
-  constructor() {
-    super('this home has no identity yet');
+  constructor(readonly home?: string) {
+    super(home === undefined ? 'this home has no identity yet' : `the home ${home} has no identity yet`);
   }
 }
 

@@ -154,17 +154,20 @@ test('a detached start that fails reports the node\'s own error and leaves nothi
   assert.equal((await sotto(home, ['status'])).code, NOT_RUNNING_EXIT_STATUS);
 });
 
-test('on a terminal the passphrase is asked in the foreground and handed over out of sight', { timeout: 60_000, skip: !(await haveScript()) && 'needs util-linux script for a terminal' }, async () => {
+test('on a terminal the passphrase is asked in the foreground (again after a wrong one) and handed over out of sight', { timeout: 60_000, skip: !(await haveScript()) && 'needs util-linux script for a terminal' }, async () => {
   const home = await tempHome('bg-tty', cleanup);
   assert.equal((await sotto(home, ['init', '--name', 'dave'])).code, 0);
   const noEnv = { SOTTO_PASSPHRASE: undefined };
 
-  const wrong = await sottoOnTerminal(home, ['start', '--detach', ...LOOPBACK], { prompt: /passphrase: /, typed: 'not the passphrase' }, noEnv);
+  // A wrong passphrase is asked again, three times in all; then the command gives up.
+  const wrong = await sottoOnTerminal(home, ['start', '--detach', ...LOOPBACK], { prompt: /passphrase: /, typed: ['not the passphrase', 'still not it', 'nor this'] }, noEnv);
   assert.equal(wrong.code, 1);
+  assert.equal(wrong.stdout.match(/wrong passphrase; try again/g)?.length, 2);
   assert.match(wrong.stdout, /sotto: wrong passphrase/);
 
-  const started = await sottoOnTerminal(home, ['start', '--detach', ...LOOPBACK], { prompt: /passphrase: /, typed: TEST_PASSPHRASE }, noEnv);
+  const started = await sottoOnTerminal(home, ['start', '--detach', ...LOOPBACK], { prompt: /passphrase: /, typed: ['not the passphrase', TEST_PASSPHRASE] }, noEnv);
   assert.equal(started.code, 0, started.stdout);
+  assert.match(started.stdout, /wrong passphrase; try again/);
   assert.match(started.stdout, /^ready\r?$/m);
   const pid = detachedPid(started);
   assert.ok(pid !== undefined);

@@ -39,7 +39,7 @@ test('export, then import into a new home: the same identity, contacts and histo
   assertCliError(await sotto(homeA, ['export', file], ARCHIVE_ENV), /already exists/);
   const forced = await sotto(homeA, ['export', file, '--force'], ARCHIVE_ENV);
   assert.equal(forced.code, 0, forced.stderr);
-  assert.match(forced.stdout, /^exported 1 contacts, 0 sessions, 1 messages to /);
+  assert.match(forced.stdout, /^exported 1 contact, 0 sessions, 1 message to /);
 
   // Restored into a new home with its own passphrase.
   const homeB = await tempHome('bak-b', cleanup);
@@ -47,7 +47,7 @@ test('export, then import into a new home: the same identity, contacts and histo
   const imported = await sotto(homeB, ['import', file], { ...ARCHIVE_ENV, ...homeEnv });
   assert.equal(imported.code, 0, imported.stderr);
   assert.equal(imported.stdout.trim(), peerA);
-  assert.match(imported.stderr, /restored 1 contacts, 0 sessions, 1 messages/);
+  assert.match(imported.stderr, /restored 1 contact, 0 sessions, 1 message/);
   assert.match(imported.stderr, /ONE machine only/);
   const idB = JSON.parse((await sotto(homeB, ['id', '--json'], homeEnv)).stdout) as { peerId: string; name: string };
   assert.equal(idB.peerId, peerA);

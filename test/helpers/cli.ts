@@ -138,26 +138,31 @@ export async function haveScript(): Promise<boolean> {
 
 /**
  * Runs `sotto --home HOME ...args` on a pseudo-terminal (util-linux
- * `script`), typing `typed` and Enter once `prompt` shows up. Everything the
- * command writes (stdout and stderr, terminal codes included) comes back in
- * `stdout`. Env values set to undefined are removed.
+ * `script`), typing `typed` and Enter once `prompt` shows up; with several
+ * answers, the n-th is typed when the prompt shows for the n-th time.
+ * Everything the command writes (stdout and stderr, terminal codes
+ * included) comes back in `stdout`. Env values set to undefined are removed.
  */
-export function sottoOnTerminal(home: string, args: readonly string[], answer: { prompt: RegExp; typed: string }, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+export function sottoOnTerminal(home: string, args: readonly string[], answer: { prompt: RegExp; typed: string | readonly string[] }, env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   const quote = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`;
   const command = [process.execPath, BIN, '--home', home, ...args].map(quote).join(' ');
+  const answers = typeof answer.typed === 'string' ? [answer.typed] : answer.typed;
+  const prompts = new RegExp(answer.prompt.source, answer.prompt.flags.includes('g') ? answer.prompt.flags : `${answer.prompt.flags}g`);
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
-    let typed = false;
-    child.stdout.on('data', (d: Buffer) => {
+    let typed = 0;
+    const onOutput = (d: Buffer): void => {
       stdout += d.toString();
-      if (!typed && answer.prompt.test(stdout)) {
-        typed = true;
+      const shown = stdout.match(prompts)?.length ?? 0;
+      while (typed < Math.min(shown, answers.length)) {
+        const text = answers[typed++]!;
         // As a person would: after the prompt, not in the same instant.
-        setTimeout(() => child.stdin.write(`${answer.typed}\r`), TYPING_DELAY_MS);
+        setTimeout(() => child.stdin.write(`${text}\r`), TYPING_DELAY_MS);
       }
-    });
-    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    };
+    child.stdout.on('data', onOutput);
+    child.stderr.on('data', onOutput);
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr: '' }));
   });

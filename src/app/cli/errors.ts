@@ -4,11 +4,16 @@
  * chosen by the error's name (never by its text).
  */
 import { terminalLine } from '../terminal-text.ts';
+import { MIN_PASSPHRASE_LENGTH } from '../passphrase.ts';
+import { UsageError, usageHint } from './usage.ts';
 
 /** A hint for each error a user can cause. */
 const HINTS: Record<string, string> = {
-  NotInitialisedError: 'create an identity first: sotto init --name YOUR_NAME',
-  AlreadyInitialisedError: 'a home keeps its identity for good; use another folder with --home DIR for a second one',
+  NotInitialisedError: 'create one with "sotto" on a terminal (or "sotto init --name YOUR_NAME"), or give the home that has one: --home DIR',
+  HalfMadeHomeError: 'start over with "sotto init --start-over" ("sotto import FILE --start-over" to restore an archive there; or run "sotto" on a terminal and answer y): nothing in it can be used, and a home with an identity is never deleted',
+  UnknownHomeDatabaseError: 'move it aside (mv DIR DIR.old) to start a new identity there, or choose another home with --home DIR',
+  CancelledError: 'nothing was created or changed; run the command again when you are ready',
+  AlreadyInitialisedError: 'a home keeps its identity for good (--start-over replaces only a half-made home); use another folder with --home DIR for a second one',
   UnknownContactError: 'add it with "sotto contacts add NAME PEERID" (see "sotto contacts list")',
   InvalidPeerIdError: 'a peer id looks like 12D3KooW...; the other person gets theirs with "sotto id"',
   InvalidContactNameError: 'use 1 to 64 characters: no control, bidirectional or invisible characters, no surrounding spaces, not a peer id',
@@ -29,7 +34,8 @@ const HINTS: Record<string, string> = {
   SchemaVersionError: 'this home was written by a newer Sotto; upgrade Sotto',
   WrongPassphraseError: 'try again; the passphrase was set with "sotto init" or changed with "sotto passphrase"',
   PassphraseRequiredError: 'type it when asked (run from a terminal), or set SOTTO_PASSPHRASE (SOTTO_BACKUP_PASSPHRASE for an archive) for unattended use',
-  WeakPassphraseError: 'choose a longer passphrase, the same both times',
+  WeakPassphraseError: `choose a longer one (at least ${MIN_PASSPHRASE_LENGTH} characters): a few words you will remember are stronger than one short word with symbols`,
+  PassphraseMismatchError: 'type the same passphrase both times (nothing was created or changed)',
   NotEncryptedError: 'to encrypt it, export it ("sotto export") and import it into a new home created with a passphrase',
   OutputFileExistsError: 'choose another file name, or pass --force to replace it',
   NotABackupError: 'give the file written by "sotto export"',
@@ -57,5 +63,5 @@ export function reportError(err: unknown, write: (line: string) => void): void {
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
   write(`sotto: ${terminalLine(message)}`);
-  write(`hint: ${HINTS[name] ?? 'run "sotto --help" for usage'}`);
+  write(`hint: ${err instanceof UsageError ? usageHint(err) : (HINTS[name] ?? 'run "sotto --help" for usage')}`);
 }

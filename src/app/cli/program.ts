@@ -6,10 +6,12 @@
 import { Command } from 'commander';
 import { SOTTO_VERSION } from '../version.ts';
 import { HOME_ENV, secureHome } from '../home.ts';
-import { createCli } from './cli.ts';
+import { createCli, type Cli } from './cli.ts';
+import { routeUsageErrors } from './usage.ts';
 import { registerBackground } from './commands/background.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerChat } from './commands/chat.ts';
+import { registerFirstRun } from './commands/first-run.ts';
 import { registerContacts } from './commands/contacts.ts';
 import { registerDelete } from './commands/delete.ts';
 import { registerRequests } from './commands/requests.ts';
@@ -23,14 +25,16 @@ import { registerStart } from './commands/start.ts';
 import { registerSwarmKey } from './commands/swarm-key.ts';
 import { registerVerify } from './commands/verify.ts';
 
-/** Builds the `sotto` program with every command. */
-export function buildProgram(): Command {
+/**
+ * Builds the `sotto` program with every command; `makeCli` makes the context
+ * they get (the home, clock and output; tests give one with a home of their own).
+ */
+export function buildProgram(makeCli: (program: Command) => Cli = createCli): Command {
   const program = new Command()
     .name('sotto')
     .description('Sotto: a peer-to-peer messenger with no server anywhere.')
     .version(SOTTO_VERSION)
     .option('--home <dir>', `the Sotto home folder (default: $${HOME_ENV}, else ~/.sotto)`)
-    .showHelpAfterError('(run "sotto --help" for usage)')
     .addHelpText(
       'after',
       `
@@ -48,7 +52,7 @@ Examples:
   $ sotto export backup.sotto`,
     );
 
-  const cli = createCli(program);
+  const cli = makeCli(program);
   // Every command: an unsafe home is refused before anything in it is read or
   // written, and whatever a command creates in the home is private.
   program.hook('preAction', () => secureHome(cli.home()));
@@ -67,5 +71,7 @@ Examples:
   registerSelftest(program, cli);
   registerSwarmKey(program, cli);
   registerChat(program, cli);
+  registerFirstRun(program, cli);
+  routeUsageErrors(program);
   return program;
 }

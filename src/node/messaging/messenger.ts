@@ -82,6 +82,9 @@ const UNREAD_SCAN_PAGE = 100;
 /** The second part of the lock key under which one conversation's markRead calls run one at a time (peer ids hold no space). */
 const READ_LOCK = 'read';
 
+/** The reason of a send that did not wait for its delivery (`waitMs` 0). */
+export const NOT_WAITING_REASON = 'not waiting for delivery';
+
 /** What `send` reports. */
 export interface SendResult {
   readonly id: string;
@@ -583,7 +586,7 @@ export class Messenger {
     let cancel = (): void => {};
     const result = new Promise<SendResult>((resolve) => {
       if (waitMs <= 0) {
-        resolve({ id, status: 'queued', reason: 'not waiting for delivery' });
+        resolve({ id, status: 'queued', reason: NOT_WAITING_REASON });
         return;
       }
       let lastReason = 'the contact has not acknowledged it yet';

@@ -10,6 +10,7 @@ import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { atRestCodecs, createKeyring, decodeKeyring, encodeKeyring, KEYRING_KEY, PassphraseRequiredError, rewrapKeyring, unlockKeyring } from './at-rest.ts';
 import { levelBackend, type KvBackend } from './backend.ts';
+import { KEY } from './keys.ts';
 import { SottoStore, Tx } from './store.ts';
 
 /** Another process (usually a running `sotto start`) holds the database. */
@@ -70,15 +71,38 @@ async function openLevel(location: string): Promise<Level<string, Uint8Array>> {
   return db;
 }
 
-/** Whether the database at `location` holds an identity, and whether it is encrypted, without writing anything. */
-export async function probeLevelStore(location: string): Promise<{ initialised: boolean; encrypted: boolean }> {
+/**
+ * What a store holds, told apart without its passphrase: an identity;
+ * only what the first steps of creating one write (the schema and keyring
+ * records, or nothing), which an interrupted `init` leaves behind; or other
+ * records but no identity (never a half-made home: something else wrote it).
+ */
+export type StoreContents = 'identity' | 'setup-only' | 'other';
+
+/** Records an interrupted creation may have written before the identity (schema, then keyring; both in clear keys). */
+const SETUP_RECORDS: ReadonlySet<string> = new Set([KEY.schema, KEYRING_KEY]);
+
+/**
+ * What the existing database at `location` holds, and whether it is
+ * encrypted; reads only. Throws DatabaseLockedError.
+ */
+export async function inspectLevelStore(location: string): Promise<{ contents: StoreContents; encrypted: boolean }> {
   const db = await openLevel(location);
   try {
     const keyring = await db.get(KEYRING_KEY);
-    return { initialised: (await db.get('meta:identity')) !== undefined, encrypted: keyring !== undefined && decodeKeyring(keyring).kdf !== 'none' };
+    const encrypted = keyring !== undefined && decodeKeyring(keyring).kdf !== 'none';
+    if ((await db.get(KEY.identity)) !== undefined) return { contents: 'identity', encrypted };
+    for await (const key of db.keys()) if (!SETUP_RECORDS.has(key)) return { contents: 'other', encrypted };
+    return { contents: 'setup-only', encrypted };
   } finally {
     await db.close();
   }
+}
+
+/** Whether the database at `location` holds an identity, and whether it is encrypted, without writing anything. */
+export async function probeLevelStore(location: string): Promise<{ initialised: boolean; encrypted: boolean }> {
+  const { contents, encrypted } = await inspectLevelStore(location);
+  return { initialised: contents === 'identity', encrypted };
 }
 
 /** Opens (creating if needed) the store at `location`, unlocked (`ctx` is needed for an encrypted home). */

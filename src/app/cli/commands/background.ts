@@ -6,7 +6,9 @@ import { Option, type Command } from 'commander';
 import { nodeIsRunning } from '../../control/client.ts';
 import { nodeControlClient, stopNode } from '../../control/node-control.ts';
 import { backgroundReport, BACKGROUND_FLAG, PASSPHRASE_STDIN_FLAG, startDetached, stdinPassphrase } from '../../detach.ts';
+import { requireIdentity } from '../../home-state.ts';
 import { realScheduler } from '../../local.ts';
+import { retryWrongPassphrase } from '../../passphrase.ts';
 import { withLanDefaults } from '../../lan.ts';
 import { formatNodeStatus, type NotRunningStatus } from '../../node-status.ts';
 import { runNode } from '../../run-node.ts';
@@ -50,10 +52,12 @@ export function detachOptions(): Option[] {
 export async function startCommand(cli: Cli, options: StartCommandOptions): Promise<void> {
   const home = cli.home();
   const deps = { now: cli.clock, scheduler: realScheduler };
+  if (!options.background) await requireIdentity(home);
   if (options.detach) {
     // A short-lived command: its "starting…" line is for people at a terminal, not for scripts.
     const line = process.stderr.isTTY ? new StatusLine(stderrProgress(), deps) : undefined;
-    const node = await startDetached(home, { argv: process.argv.slice(2), ...(line ? { line } : {}), now: cli.clock });
+    // startDetached asks for the passphrase itself; a wrong one typed at the prompt is asked again.
+    const node = await retryWrongPassphrase(() => startDetached(home, { argv: process.argv.slice(2), ...(line ? { line } : {}), now: cli.clock }));
     for (const address of node.addresses) cli.out(`listening ${address}`);
     if (node.web) cli.out(`web ${node.web}`);
     cli.out('ready');
@@ -61,8 +65,8 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
     return;
   }
   const { listen, bootstrap, mdns, relay, mailbox, swarmKey } = withLanDefaults(options);
-  try {
-    await runNode(
+  const run = (passphrase: () => Promise<string>): Promise<void> =>
+    runNode(
       home,
       {
         listen,
@@ -74,11 +78,14 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
         ...(options.web === undefined ? {} : { web: parseWebPort(options.web) }),
         clock: cli.clock,
         progress: stderrProgress(),
-        ...(options.passphraseStdin ? { passphrase: stdinPassphrase() } : {}),
+        passphrase,
         ...(options.background ? { onReady: (addresses: string[], web?: string) => void backgroundReport.ready(addresses, web) } : {}),
       },
       (line) => cli.out(line),
     );
+  try {
+    // The detached child reads the passphrase its parent was given (it has no terminal); a person at the prompt gets another try.
+    await (options.passphraseStdin ? run(stdinPassphrase()) : retryWrongPassphrase(run));
   } catch (err) {
     if (options.background) await backgroundReport.failed(err);
     throw err;

@@ -1,7 +1,7 @@
-/** `sotto chat`, and `sotto` with no command (the first run). */
+/** `sotto chat`. */
 import type { Command } from 'commander';
-import { firstRun, openChat } from '../../chat-session.ts';
-import { DEFAULT_LISTEN } from '../../run-node.ts';
+import { openChat } from '../../chat-session.ts';
+import { requireIdentity } from '../../home-state.ts';
 import { collect, type Cli } from '../cli.ts';
 
 interface ChatFlags {
@@ -32,12 +32,8 @@ Examples:
   $ sotto --home /tmp/bob chat --bootstrap /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW...`,
     )
     .action(async (options: ChatFlags) => {
-      await openChat(cli.home(), { ...options, clock: cli.clock }, (line) => cli.err(line));
+      const home = cli.home();
+      await requireIdentity(home);
+      await openChat(home, { ...options, clock: cli.clock }, (line) => cli.err(line));
     });
-
-  // `sotto` alone: on a terminal, the first run; otherwise (a script) the help.
-  program.action(async () => {
-    if (!process.stdin.isTTY || !process.stdout.isTTY) return program.outputHelp();
-    await firstRun(cli.home(), { listen: DEFAULT_LISTEN, bootstrap: [], mdns: true, clock: cli.clock }, (line) => cli.err(line));
-  });
 }

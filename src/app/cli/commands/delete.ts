@@ -1,6 +1,7 @@
 /** `sotto delete NAME [--message ID]`: delete a conversation, or one message of it, on this device only. */
 import type { Command } from 'commander';
 import { withApi } from '../../local.ts';
+import { count } from '../../plural.ts';
 import { print, type Cli } from '../cli.ts';
 
 export function registerDelete(program: Command, cli: Cli): void {
@@ -13,6 +14,6 @@ export function registerDelete(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExamples:\n  $ sotto delete bob\n  deleted 12 messages\n  $ sotto delete bob --message 3f9a...\n  deleted 1 message')
     .action(async (name: string, options: { message?: string; json?: boolean }) => {
       const result = await withApi(cli.home(), cli.clock, (api) => api.deleteMessages(name, options.message ?? null));
-      print(cli, result, options.json, () => [`deleted ${result.deleted} message${result.deleted === 1 ? '' : 's'}`]);
+      print(cli, result, options.json, () => [`deleted ${count(result.deleted, 'message')}`]);
     });
 }

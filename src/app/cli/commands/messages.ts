@@ -3,6 +3,11 @@ import { Option, type Command } from 'commander';
 import type { HistoryLine } from '../../api.ts';
 import { withApi } from '../../local.ts';
 import { MS_PER_SECOND, print, type Cli } from '../cli.ts';
+import { readMessageText } from '../stdin-text.ts';
+import { UsageError } from '../usage.ts';
+import { MAX_TEXT_BYTES } from '../../../node/constants.ts';
+import { NOT_WAITING_REASON } from '../../../node/messaging/messenger.ts';
+import { count } from '../../plural.ts';
 import { terminalLine, terminalText } from '../../terminal-text.ts';
 
 /** How long `sotto send` waits for the recipient's ack by default. */
@@ -11,16 +16,28 @@ const DEFAULT_SEND_WAIT_SECONDS = 10;
 export function registerMessages(program: Command, cli: Cli): void {
   program
     .command('send')
-    .description('send a message; prints "delivered" once the recipient acked it, "stored: <mailboxes>" when mailboxes hold it for an offline recipient, else "queued: <reason>"')
+    .description('send a message; prints "delivered" once the recipient acked it, "stored: held by N mailboxes until T" when mailboxes hold it for an offline recipient, else "queued: <reason>" (or "failed: <reason>")')
     .argument('<name>', 'the contact')
-    .argument('<text>', 'the message')
+    .argument('[text]', `the message; "-", or nothing when stdin is not a terminal, reads it from stdin (up to ${MAX_TEXT_BYTES} bytes; a final newline is dropped)`)
     .option('--json', 'print {"id","status","reason"}')
     .addOption(new Option('--wait <seconds>', 'how long to wait for delivery').default(DEFAULT_SEND_WAIT_SECONDS).argParser(Number))
-    .addHelpText('after', '\nExamples:\n  $ sotto send bob "see you at eight"\n  delivered\n  $ sotto send carol "hi" --wait 0 --json\n  {"id":"...","status":"queued","reason":"not acknowledged yet"}')
-    .action(async (name: string, text: string, options: { json?: boolean; wait: number }) => {
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ sotto send bob "see you at eight"
+  delivered
+  $ sotto send bob - < notes.txt
+  $ sotto send carol "hi" --wait 0 --json
+  {"id":"...","status":"queued","reason":"${NOT_WAITING_REASON}"}`,
+    )
+    .action(async (name: string, text: string | undefined, options: { json?: boolean; wait: number }) => {
       if (!Number.isFinite(options.wait) || options.wait < 0) throw new RangeError('--wait takes a number of seconds');
-      const result = await withApi(cli.home(), cli.clock, (api) => api.send(name, text, options.wait * MS_PER_SECOND));
-      print(cli, result, options.json, () => [result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${terminalLine(result.reason ?? 'not acknowledged yet')}`]);
+      const fromStdin = text === '-' || (text === undefined && !process.stdin.isTTY);
+      if (text === undefined && !fromStdin) throw new UsageError('send', 'send needs the text: sotto send NAME TEXT, or sotto send NAME - with the text on stdin');
+      const message = fromStdin ? await readMessageText(process.stdin) : text!;
+      const result = await withApi(cli.home(), cli.clock, (api) => api.send(name, message, options.wait * MS_PER_SECOND));
+      print(cli, result, options.json, () => [result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${terminalLine(result.reason ?? '')}`]);
     });
 
   program
@@ -37,6 +54,6 @@ export function registerMessages(program: Command, cli: Cli): void {
 
 /** The human line of one message: time, direction, text, state. */
 export function historyText(m: HistoryLine): string {
-  const state = m.mailboxes !== undefined ? `stored by ${m.mailboxes} mailboxes until ${new Date(m.storedUntil!).toISOString()}` : m.reason ? `${m.status}: ${m.reason}` : m.status;
+  const state = m.mailboxes !== undefined ? `stored by ${count(m.mailboxes, 'mailbox', 'mailboxes')} until ${new Date(m.storedUntil!).toISOString()}` : m.reason ? `${m.status}: ${m.reason}` : m.status;
   return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${terminalText(m.text)}  [${state}]`;
 }

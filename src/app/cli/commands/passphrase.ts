@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { nodeCryptoContext } from '../../context.ts';
 import { nodeIsRunning } from '../../control/client.ts';
-import { existingPassphrase, newPassphrase, NEW_PASSPHRASE_ENV, PASSPHRASE_ENV } from '../../passphrase.ts';
+import { requireIdentity } from '../../home-state.ts';
+import { newPassphrase, NEW_PASSPHRASE_ENV, PASSPHRASE_ENV, retryWrongPassphrase } from '../../passphrase.ts';
 import { NodeAlreadyRunningError } from '../../run-node.ts';
 import { changePassphrase } from '../../../node/store/level.ts';
 import type { Cli } from '../cli.ts';
@@ -15,8 +16,10 @@ export function registerPassphrase(program: Command, cli: Cli): void {
     .action(async () => {
       const paths = cli.home();
       if (await nodeIsRunning(paths.socket)) throw new NodeAlreadyRunningError();
+      await requireIdentity(paths);
       const ctx = await nodeCryptoContext(cli.clock);
-      await changePassphrase(paths.database, ctx, existingPassphrase(), newPassphrase(NEW_PASSPHRASE_ENV));
+      // The current passphrase is checked before the new one is asked for: a wrong one typed at the prompt is asked again.
+      await retryWrongPassphrase((passphrase) => changePassphrase(paths.database, ctx, passphrase, newPassphrase(NEW_PASSPHRASE_ENV)));
       cli.out('passphrase changed');
     });
 }

@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import type { RequestLine } from '../../api.ts';
 import { withApi } from '../../local.ts';
 import { displayName } from '../../display-name.ts';
+import { count } from '../../plural.ts';
 import { print, type Cli } from '../cli.ts';
 import { historyText } from './messages.ts';
 
 /** The human line of one request: peer id, the name it claims (unverified), what it left. */
 function requestText(r: RequestLine): string {
   const name = r.claimedName === null ? 'no name given' : `says it is "${displayName(r.claimedName)}" (unverified${r.looksLike === undefined ? '' : `; looks like your contact "${displayName(r.looksLike)}"`})`;
-  return `${r.peerId}\t${name}\t${r.messages} message${r.messages === 1 ? '' : 's'}\tlast ${new Date(r.lastAt).toISOString()}`;
+  return `${r.peerId}\t${name}\t${count(r.messages, 'message')}\tlast ${new Date(r.lastAt).toISOString()}`;
 }
 
 export function registerRequests(program: Command, cli: Cli): void {

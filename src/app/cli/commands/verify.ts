@@ -3,10 +3,10 @@
  * QR code), and once both people confirm it matches on both devices, mark
  * the contact verified. `--unverify` clears the mark.
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { SottoError } from '../../../crypto/errors.ts';
 import { withApi } from '../../local.ts';
+import { confirm } from '../../prompt.ts';
 import type { Cli } from '../cli.ts';
 import { qrLines } from '../qr.ts';
 import { displayName } from '../../display-name.ts';
@@ -28,16 +28,6 @@ export class VerificationDeclinedError extends SottoError {
   override readonly name = 'VerificationDeclinedError';
   constructor(readonly contact: string) {
     super(`not confirmed: "${contact}" stays unverified`);
-  }
-}
-
-/** Asks a yes/no question on the terminal (stderr); true only for y or yes. */
-async function confirm(question: string): Promise<boolean> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
   }
 }
 
