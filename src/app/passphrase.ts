@@ -126,18 +126,24 @@ export function newPassphrase(envName: string, env: NodeJS.ProcessEnv = process.
  * Runs `attempt` with the passphrase of an existing home
  * (existingPassphrase); when it fails with WrongPassphraseError and the
  * passphrase was typed at the prompt, says so and runs it again with a new
- * prompt, up to PASSPHRASE_ATTEMPTS times. `attempt` must change nothing
- * when the passphrase is wrong (opening a store does not). A passphrase
- * from the environment is tried once. Throws what `attempt` throws.
+ * prompt, up to PASSPHRASE_ATTEMPTS times, telling `say` how many tries
+ * are left (default: a line on stderr). `attempt` must change nothing when
+ * the passphrase is wrong (opening a store does not). A passphrase from the
+ * environment is tried once. Throws what `attempt` throws.
  */
-export async function retryWrongPassphrase<T>(attempt: (passphrase: () => Promise<string>) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function retryWrongPassphrase<T>(
+  attempt: (passphrase: () => Promise<string>) => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+  say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<T> {
   for (let tries = 1; ; tries++) {
     try {
       return await attempt(existingPassphrase(env));
     } catch (err) {
       const typed = env[PASSPHRASE_ENV] === undefined;
       if (!(err instanceof Error) || err.name !== 'WrongPassphraseError' || !typed || tries >= PASSPHRASE_ATTEMPTS) throw err;
-      process.stderr.write('wrong passphrase; try again\n');
+      const left = PASSPHRASE_ATTEMPTS - tries;
+      say(`sotto: wrong passphrase; try again (${left} more attempt${left === 1 ? '' : 's'})`);
     }
   }
 }

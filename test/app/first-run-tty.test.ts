@@ -162,7 +162,7 @@ describe('the first run in a terminal', { timeout: 240_000 }, () => {
     const id = await terminals.open(`node bin/sotto.js --home ${JSON.stringify(home)} id`, {}, ['SOTTO_PASSPHRASE']);
     await terminals.waitFor(id, /^passphrase: *$/m);
     await terminals.type(id, 'not the passphrase');
-    await terminals.waitFor(id, /wrong passphrase; try again\npassphrase: *$/m);
+    await terminals.waitFor(id, /wrong passphrase; try again \(2 more attempts\)\npassphrase: *$/m);
     await terminals.type(id, PASSPHRASE);
     const shown = await terminals.waitFor(id, /exited 0/);
     assert.match(shown, new RegExp(`peer id: ${peerId}`));
