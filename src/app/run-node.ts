@@ -135,8 +135,10 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       const closing = server ? stopControlServer(server, home.socket).catch(() => {}) : undefined;
       try {
         await web?.close().catch(() => {});
-        await messenger?.stop().catch(() => {});
-        await node?.stop().catch(() => {});
+        // Together: the messenger stops scheduling work and waits for what runs, while the node's
+        // stop ends every dial and stream that work waits on (a contact out of reach would
+        // otherwise hold a delivery round, and the exit, for its whole dial timeout).
+        await Promise.all([messenger?.stop().catch(() => {}), node?.stop().catch(() => {})]);
         await store.close();
       } finally {
         closed();

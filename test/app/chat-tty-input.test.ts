@@ -172,7 +172,7 @@ describe('the chat in a terminal: pastes, keys, scrolling, widths, passphrase, r
     await terminals.waitFor(chat, /Not added: the message would be 1,048,582 bytes[^]*bob> keep me/, KEY_ECHO_MS);
     await paste(socket, chat, megabyte);
     await terminals.key(chat, 'C-c');
-    // The chat leaves at once; then its node stops (a delivery round to the unreachable bob ends first).
+    // The chat leaves at once; its node stops with it (the stop ends the delivery round to the unreachable bob).
     await terminals.waitFor(chat, /sotto: stopping the node…/, KEY_ECHO_MS);
     await terminals.waitFor(chat, /exited 0/, CHAT_EXIT_MS);
     // SIGTERM right after a paste ends it the same way.
