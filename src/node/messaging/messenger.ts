@@ -306,9 +306,10 @@ export class Messenger {
   }
 
   private async fetchMailNow(): Promise<number> {
-    const { received, mailboxesReached, delivered } = await fetchFromMailboxes(this.core);
+    const { received, mailboxesReached, mailboxes, delivered } = await fetchFromMailboxes(this.core);
     this.mailboxesReached = mailboxesReached;
     this.lastFetchAt = this.core.ctx.now();
+    this.core.emit('mail-fetched', { mailboxes });
     for (const [sender, ids] of delivered) {
       for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) await this.enqueue(sender, 'receipt', { type: 'receipt', kind: 'delivered', ids: ids.slice(i, i + MAX_RECEIPT_IDS) });
     }
