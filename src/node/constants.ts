@@ -298,6 +298,19 @@ export const PEER_MEMORY_TOUCH_INTERVAL_MS = 10 * 60 * 1000;
 export const PEER_MEMORY_DIAL_CONCURRENCY = 8;
 
 /**
+ * How often a node sends its contacts its listen addresses when they have
+ * not changed (docs/PROTOCOL.md §14): a contact that lost them (a restored
+ * home, a missed message) has them again within a day.
+ */
+export const ADDRESS_ANNOUNCE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a node waits after its addresses change before it tells its
+ * contacts: changes come in bursts (listeners, relay reservations, a new
+ * network), and one announcement covers them all.
+ */
+export const ADDRESS_ANNOUNCE_SETTLE_MS = 5_000;
+
+/**
  * How long `sotto start` waits for a first peer before it says that none is
  * reachable (and what to do). Dials of bootstrap and remembered peers end
  * sooner when they fail (a refused connection takes milliseconds); mDNS
