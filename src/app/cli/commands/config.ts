@@ -47,6 +47,7 @@ Examples:
     .command('list')
     .description('every setting and its value ("(…)" when the default applies)')
     .option('--json', 'print {"bootstrap","listen","mdns","mailbox","relay","web","swarm-key"}, null for a setting left to its default')
+    .addHelpText('after', '\nExample:\n  $ sotto config list\n  bootstrap: /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW...\n  listen: /ip4/0.0.0.0/tcp/41234 /ip4/0.0.0.0/tcp/41235/ws (ports picked at the first start)\n  mdns: (on unless the node listens on loopback only)\n  ...')
     .action(async (options: { json?: boolean }) => {
       const settings = await readSettings(cli.home());
       print(cli, allValues(settings), options.json, () => SETTING_NAMES.map((name) => `${name}: ${describeSetting(settings, name)}`));
@@ -57,6 +58,7 @@ Examples:
     .argument('<name>', SETTING_NAMES.join(' | '))
     .description('one setting: its value, or the default that applies')
     .option('--json', 'print its value (a list, true/false, a port, a file), or null when the default applies')
+    .addHelpText('after', '\nExamples:\n  $ sotto config get mailbox\n  on\n  $ sotto config get bootstrap --json')
     .action(async (name: string, options: { json?: boolean }) => {
       const setting = settingName(name);
       const settings = await readSettings(cli.home());
@@ -68,6 +70,7 @@ Examples:
     .argument('<name>', SETTING_NAMES.join(' | '))
     .argument('<value...>', 'multiaddrs for bootstrap and listen (they replace the list), on/off, a port or off for web, a file for swarm-key')
     .description('set one setting (used from the next start)')
+    .addHelpText('after', '\nExamples:\n  $ sotto config set bootstrap /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW... /ip4/192.0.2.2/tcp/4001/p2p/12D3KooW...\n  $ sotto config set mdns on\n  $ sotto config set web 7420')
     .action(async (name: string, values: string[]) => {
       const setting = settingName(name);
       const home = cli.home();
@@ -82,6 +85,7 @@ Examples:
     .command('unset')
     .argument('<name>', SETTING_NAMES.join(' | '))
     .description('forget one setting: its default applies from the next start')
+    .addHelpText('after', '\nExample:\n  $ sotto config unset listen')
     .action(async (name: string) => {
       const setting = settingName(name);
       const home = cli.home();
