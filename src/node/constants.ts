@@ -273,12 +273,14 @@ export const PEER_MEMORY_MAX_CONTACTS = 64;
  */
 export const PEER_MEMORY_MAX_MAILBOXES = 16;
 /**
- * Other Sotto nodes remembered (they announce the DHT protocol). Any node
- * that connects can claim it, so the bound is small and separate: a flood
- * of them fills this kind only, never the contacts' or mailboxes' places.
+ * Other Sotto nodes remembered (they announce the DHT protocol): only peers
+ * this node dialled itself (bootstrap, DHT lookups, mDNS), never one that
+ * merely connected. A DHT that steers lookups to many Sybils can still
+ * fill this kind, so the bound is small and separate: it never takes the
+ * contacts' or mailboxes' places.
  */
 export const PEER_MEMORY_MAX_DHT_PEERS = 32;
-/** Relays remembered (they announce the circuit relay hop protocol); a claim, as for DHT peers. */
+/** Relays remembered (they announce the circuit relay hop protocol on a connection this node opened); a claim, as for DHT peers. */
 export const PEER_MEMORY_MAX_RELAYS = 8;
 /** Addresses kept per remembered peer: as many as an invite carries (MAX_INVITE_ADDRESSES; a node lists a handful). */
 export const PEER_MEMORY_MAX_ADDRESSES = 8;

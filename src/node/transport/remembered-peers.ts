@@ -5,12 +5,17 @@
  * network (docs/PROTOCOL.md §13, "Peer memory").
  *
  * - **What is remembered.** A peer is remembered once identify has run on a
- *   connection to it: as a contact when it is one, a relay when it serves
- *   the circuit relay hop protocol, a DHT peer when it speaks Sotto's DHT;
- *   anything else is not. A peer becomes a mailbox only by serving this
- *   node's mail fetch ({@link RememberedPeers.noteMailboxes}), not by
- *   claiming the protocol. Its addresses are the one this node dialled it
- *   at (proven) and those it says it listens on.
+ *   connection to it: a contact on any connection; any other peer only on
+ *   a connection this node opened (to a bootstrap peer, a peer the DHT or
+ *   mDNS pointed to), as a relay when it serves the circuit relay hop
+ *   protocol, a DHT peer when it speaks Sotto's DHT; anything else is not.
+ *   A peer that merely connects to this node is never remembered: a flood
+ *   of inbound connections leaves the memory as it was, and a mailbox's
+ *   disk does not list the peers that deposit and fetch. A peer becomes a
+ *   mailbox only by serving this node's mail fetch
+ *   ({@link RememberedPeers.noteMailboxes}), not by claiming the protocol.
+ *   Its addresses are the one this node dialled it at (proven) and those
+ *   it says it listens on.
  * - **What is dialled.** Every address, remembered or about to be, passes
  *   the contact dial policy (./contact-dial-policy.ts) against the node's
  *   networks at that moment, as invite addresses do: anyone who connects
@@ -121,10 +126,13 @@ export async function rememberPeers(node: SottoNode, options: RememberedPeersOpt
   const admitted = (peerId: string, addresses: readonly string[]): string[] =>
     contactDialAddresses(peerId, addresses, { ownAddresses: node.addresses(), subnets: options.localSubnets?.() ?? [] }).kept;
 
-  const remember = async (peerId: PeerId, protocols: readonly string[], addresses: readonly Multiaddr[]): Promise<void> => {
+  /** Remembers a peer identify told about; `outbound`: on a connection this node opened. */
+  const remember = async (peerId: PeerId, protocols: readonly string[], addresses: readonly Multiaddr[], outbound: boolean): Promise<void> => {
     const id = peerId.toString();
     if (stopping.signal.aborted || id === node.peerId) return;
-    const kind = kindOf(protocols, await options.isContact(id));
+    const contact = await options.isContact(id);
+    if (!contact && !outbound) return;
+    const kind = kindOf(protocols, contact);
     if (kind === undefined || stopping.signal.aborted) return;
     save(memory.answered(id, kind, admitted(id, addresses.map((a) => withoutOwnId(a, id))), options.now()));
   };
@@ -132,15 +140,16 @@ export async function rememberPeers(node: SottoNode, options: RememberedPeersOpt
   const onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const { peerId, protocols, listenAddrs, connection } = event.detail;
     // The address this node dialled is proven; a relayed one is limited and kept only as a listen address.
-    const dialled = connection.direction === 'outbound' && connection.limits === undefined ? [connection.remoteAddr] : [];
-    void remember(peerId, protocols, [...dialled, ...listenAddrs]).catch(() => {});
+    const outbound = connection.direction === 'outbound';
+    const dialled = outbound && connection.limits === undefined ? [connection.remoteAddr] : [];
+    void remember(peerId, protocols, [...dialled, ...listenAddrs], outbound).catch(() => {});
   };
   libp2p.addEventListener('peer:identify', onIdentify);
   // Peers connected before this began (bootstrap dials at start): what the peer store knows of them.
   for (const connection of libp2p.getConnections()) {
     void libp2p.peerStore
       .get(connection.remotePeer)
-      .then((peer) => remember(peer.id, peer.protocols, peer.addresses.map((a) => a.multiaddr)))
+      .then((peer) => remember(peer.id, peer.protocols, peer.addresses.map((a) => a.multiaddr), connection.direction === 'outbound'))
       .catch(() => {});
   }
 
