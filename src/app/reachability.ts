@@ -108,3 +108,14 @@ export function noPeerLines(state: NetworkState, sources: PeerSources, waitedMs:
       : `hint: no other Sotto node answered on this network yet: the node keeps waiting for one; to join a network elsewhere add --bootstrap MULTIADDR${join}`,
   ];
 }
+
+/**
+ * The same in one short line, for the chat's progress line: what went
+ * wrong and where to look ("sotto config" sets what the node looks
+ * through); none when it reached a peer.
+ */
+export function noPeerLine(state: NetworkState, sources: PeerSources): string | undefined {
+  if (state === 'no-sources') return 'no peer to reach: no bootstrap, none remembered, mDNS off (see sotto config)';
+  if (state === 'unreachable') return `no peer reachable yet (tried ${tried(sources)}); still trying`;
+  return undefined;
+}

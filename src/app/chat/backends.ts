@@ -7,7 +7,7 @@ import type { SottoApi } from '../api.ts';
 import type { Scheduler } from '../../node/core/core.ts';
 import { chatInviteHooks } from '../chat-invites.ts';
 import { realScheduler } from '../local.ts';
-import { noPeerLines } from '../reachability.ts';
+import { noPeerLine } from '../reachability.ts';
 import type { RunningHome } from '../run-node.ts';
 import { startupFeedback } from '../startup-feedback.ts';
 import type { ProgressOutput } from '../status-line.ts';
@@ -66,12 +66,11 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
       const output = chatProgressOutput((line) => listener({ kind: 'progress', line }));
       const { sources } = running.network();
       const expectPeers = sources.bootstrap > 0 || sources.remembered > 0 || sources.mdns;
-      const startedAt = running.ctx.now();
-      const warnings = running.reachable.then((state) => noPeerLines(state, sources, running.ctx.now() - startedAt, running.node.addresses()[0]));
-      const stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, output, { now: running.ctx.now, scheduler: realScheduler }, warnings);
-      // The chat shows one progress line: the warning and its hint together.
-      void warnings.then((lines) => {
-        if (lines.length > 0) listener({ kind: 'progress', line: lines.map((l) => l.replace(/^(sotto: warning|hint): /, '')).join(': ') });
+      const warning = running.reachable.then((state) => noPeerLine(state, sources));
+      const stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, output, { now: running.ctx.now, scheduler: realScheduler }, warning);
+      // Shown as the last line of finished slow work: it stays a while, then the footer is back.
+      void warning.then((line) => {
+        if (line !== undefined) output.write(`${line}\n`);
       });
       return () => {
         stopFeedback();
