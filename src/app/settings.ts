@@ -58,17 +58,12 @@ export interface Settings {
   readonly swarmKey?: string;
 }
 
-/** The flags of one `start` or `chat` (undefined: not given). */
-export interface NodeFlags {
-  readonly listen?: readonly string[];
-  readonly bootstrap?: readonly string[];
-  readonly mdns?: boolean;
-  readonly mailbox?: boolean;
-  readonly relay?: boolean;
-  /** A port, true (`--web` alone: the port the home keeps, else WEB_DEFAULT_PORT) or false (`--no-web`). */
-  readonly web?: number | boolean;
-  readonly swarmKey?: string;
-}
+/**
+ * The flags of one `start` or `chat`, named as the settings they set
+ * (undefined: not given); `web` may also be true: `--web` alone, the port
+ * the home keeps, else WEB_DEFAULT_PORT.
+ */
+export type NodeFlags = Omit<Settings, 'listenPicked' | 'web'> & { readonly web?: number | boolean };
 
 /** The names `sotto config` knows, in the order `config list` shows them. */
 export const SETTING_NAMES = ['bootstrap', 'listen', 'mdns', 'mailbox', 'relay', 'web', 'swarm-key'] as const;

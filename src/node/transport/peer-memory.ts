@@ -47,7 +47,7 @@ export const PEER_KIND_LIMITS: Readonly<Record<PeerKind, number>> = {
  */
 const KIND_RANK: Readonly<Record<PeerKind, number>> = { dht: 0, relay: 1, mailbox: 2, contact: 3 };
 
-/** One remembered peer, as stored (docs/PROTOCOL.md §16, `netpeer:`). */
+/** One remembered peer, as stored (docs/PROTOCOL.md §16, `netpeer:`; the store room has the same shape as RememberedPeerRecord: the two rooms do not see each other). */
 export interface RememberedPeer {
   readonly peerId: string;
   readonly kind: PeerKind;
