@@ -310,6 +310,7 @@ export function fuzzTargets(): FuzzTarget<never>[] {
         encodePayload({ type: 'text', id: '0a'.repeat(16), sentAt: NOW, text: 'héllo ✓ 🙂' }),
         encodePayload({ type: 'receipt', kind: 'read', ids: ['01'.repeat(16), '02'.repeat(16)] }),
         encodePayload({ type: 'receipt', kind: 'delivered', ids: ['03'.repeat(16)] }),
+        encodePayload({ type: 'addresses', at: NOW, addresses: ['/ip4/192.0.2.1/tcp/4001', '/ip6/2001:db8::1/tcp/4002/ws'] }),
       ],
     }), (_f, input) => decodePayload(input)),
   );

@@ -8,8 +8,10 @@
  * the child through its stdin pipe (--passphrase-stdin), never its command
  * line or environment. The child (--background) reports "ready" with its
  * addresses once its control socket serves, or its error (name, message,
- * data) if it fails to start; the foreground prints the same lines a
- * foreground `start` prints and returns, leaving the child running.
+ * data) if it fails to start. It reports once it knows whether it reached
+ * a peer (at most START_PEER_WAIT_MS), so the foreground prints the same
+ * lines a foreground `start` prints, the warning of a node that reached
+ * nobody included, and returns, leaving the child running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fchmodSync, openSync } from 'node:fs';
@@ -75,7 +77,7 @@ export class StartInterruptedError extends SottoError {
 }
 
 /** What the detached child tells the foreground over IPC. */
-type ChildReport = { readonly type: 'ready'; readonly pid: number; readonly addresses: string[]; readonly web?: string } | { readonly type: 'error'; readonly error: WireError };
+type ChildReport = { readonly type: 'ready'; readonly pid: number; readonly addresses: string[]; readonly web?: string; readonly warnings: string[] } | { readonly type: 'error'; readonly error: WireError };
 
 /** A node started in the background. */
 export interface DetachedNode {
@@ -85,6 +87,8 @@ export interface DetachedNode {
   readonly web?: string;
   /** Its log file. */
   readonly log: string;
+  /** What it says when it reached no peer (`sotto: warning: …`, `hint: …`); empty when it did. */
+  readonly warnings: string[];
 }
 
 /** What {@link startDetached} needs from the command line. */
@@ -141,7 +145,7 @@ export async function startDetached(home: HomePaths, options: DetachOptions): Pr
   }
   if (child.connected) child.disconnect();
   child.unref();
-  return { pid: ready.pid, addresses: ready.addresses, ...(ready.web === undefined ? {} : { web: ready.web }), log };
+  return { pid: ready.pid, addresses: ready.addresses, ...(ready.web === undefined ? {} : { web: ready.web }), log, warnings: ready.warnings };
 }
 
 /**
@@ -149,7 +153,7 @@ export async function startDetached(home: HomePaths, options: DetachOptions): Pr
  * Ctrl-C while waiting stops the child too (it is in a process group of its
  * own, so the terminal's SIGINT does not reach it).
  */
-function waitForReport(child: ChildProcess, log: string, options: DetachOptions): Promise<{ pid: number; addresses: string[]; web?: string }> {
+function waitForReport(child: ChildProcess, log: string, options: DetachOptions): Promise<{ pid: number; addresses: string[]; web?: string; warnings: string[] }> {
   const startedAt = options.now();
   return new Promise((resolve, reject) => {
     let failure: Error | undefined;
@@ -179,7 +183,7 @@ function waitForReport(child: ChildProcess, log: string, options: DetachOptions)
     child.on('message', (message: ChildReport) => {
       if (message.type === 'ready') {
         done();
-        resolve({ pid: message.pid, addresses: message.addresses, ...(message.web === undefined ? {} : { web: message.web }) });
+        resolve({ pid: message.pid, addresses: message.addresses, ...(message.web === undefined ? {} : { web: message.web }), warnings: Array.isArray(message.warnings) ? message.warnings.map(String) : [] });
         return;
       }
       // Wait for the exit, so that nothing runs when the error is reported.
@@ -204,8 +208,8 @@ function waitForReport(child: ChildProcess, log: string, options: DetachOptions)
  * over IPC and close the channel (no-ops when there is none).
  */
 export const backgroundReport = {
-  ready(addresses: string[], web?: string): Promise<void> {
-    return report({ type: 'ready', pid: process.pid, addresses, ...(web === undefined ? {} : { web }) });
+  ready(addresses: string[], web: string | undefined, warnings: string[]): Promise<void> {
+    return report({ type: 'ready', pid: process.pid, addresses, ...(web === undefined ? {} : { web }), warnings });
   },
   failed(err: unknown): Promise<void> {
     return report({ type: 'error', error: toWireError(err) });

@@ -11,7 +11,8 @@ import { formatSafetyNumber, safetyNumber } from '../crypto/safety-number.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 import { MAX_INVITE_ADDRESSES } from '../node/constants.ts';
 import { InvalidContactNameError } from '../node/errors.ts';
-import { decodeInvite, encodeInvite, inviteAddressBytes } from '../node/contacts/invite.ts';
+import { decodeInvite, encodeInvite } from '../node/contacts/invite.ts';
+import { inviteAddressBytes, selectInviteAddresses } from '../node/contacts/address-list.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
 import { signingKeyOfPeerId } from '../node/encoding/peer-id.ts';
 import type { ContactRecord } from '../node/store/records.ts';
@@ -57,34 +58,6 @@ export class OwnInviteError extends SottoError {
 
 /** The API methods this module implements. */
 export type InviteMethods = Pick<SottoApi, 'invite' | 'addInvite' | 'safetyNumber' | 'setVerified'>;
-
-function isLoopback(address: string): boolean {
-  const first = multiaddr(address).getComponents()[0];
-  if (!first) return false;
-  if (first.name === 'ip4') return first.value?.startsWith('127.') ?? false;
-  if (first.name === 'ip6') return first.value === '::1';
-  return first.value === 'localhost';
-}
-
-/**
- * The addresses to put in an invite from a node's listening addresses:
- * those that fit an invite, without /p2p/<peer id>, without repeats; loopback
- * ones only when there is nothing else (they reach only this machine); at
- * most MAX_INVITE_ADDRESSES, in the node's order.
- */
-export function selectInviteAddresses(listening: readonly string[], peerId: string): string[] {
-  const usable = new Set<string>();
-  for (const address of listening) {
-    try {
-      usable.add(multiaddr(inviteAddressBytes(address, peerId)).toString());
-    } catch {
-      // Not one this node can put in an invite (too long, another peer's): left out.
-    }
-  }
-  const all = [...usable];
-  const reachable = all.filter((a) => !isLoopback(a));
-  return (reachable.length > 0 ? reachable : all).slice(0, MAX_INVITE_ADDRESSES);
-}
 
 /** Checks addresses the user chose for an invite. Throws InvalidInviteAddressError. */
 function chosenAddresses(addresses: readonly string[], peerId: string): string[] {

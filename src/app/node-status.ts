@@ -8,6 +8,7 @@ import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
 import { count } from './plural.ts';
 import { formatDuration } from './progress.ts';
+import type { NetworkReport } from './reachability.ts';
 
 /** The state of a running node, as `sotto status --json` prints it. */
 export interface NodeStatus {
@@ -22,6 +23,13 @@ export interface NodeStatus {
   readonly addresses: string[];
   /** Peers with an open connection. */
   readonly peers: number;
+  /**
+   * How the search for peers stands (`connected`, `connecting` within the
+   * start's wait, `no-sources`: nothing to look through, `unreachable`:
+   * nobody answered), and where the node looks: bootstrap addresses,
+   * peers remembered from earlier runs, mDNS.
+   */
+  readonly network: NetworkReport;
   /** Peers in the DHT routing table. */
   readonly dhtPeers: number;
   /** Entries waiting in the outbox (messages and receipts not yet acknowledged). */
@@ -50,6 +58,7 @@ export interface StatusSource {
   readonly startedAt: number;
   readonly pid: number;
   readonly now: () => number;
+  readonly network: () => NetworkReport;
 }
 
 /** Peers in the DHT routing table (0 if this kad-dht does not expose one). */
@@ -70,6 +79,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     uptimeMs: Math.max(0, source.now() - source.startedAt),
     addresses: node.addresses(),
     peers: node.libp2p.getPeers().length,
+    network: source.network(),
     dhtPeers: routingTableSize(node),
     outbox: messenger.outboxSize(),
     mailboxesReached: lastFetch?.mailboxesReached ?? null,
@@ -84,7 +94,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
 export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   const lines = [`running: pid ${status.pid}, up ${formatDuration(status.uptimeMs)}`, `peer id: ${status.peerId}`];
   for (const address of status.addresses) lines.push(`listening: ${address}`);
-  lines.push(`peers connected: ${status.peers}`, `dht routing table: ${count(status.dhtPeers, 'peer')}`, `outbox: ${status.outbox} waiting`);
+  lines.push(`peers connected: ${status.peers}`, networkLine(status.network), `dht routing table: ${count(status.dhtPeers, 'peer')}`, `outbox: ${status.outbox} waiting`);
   lines.push(
     status.lastMailFetchAt === null
       ? 'mailboxes reached: no fetch yet'
@@ -95,4 +105,20 @@ export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   const forged = status.forged.direct + status.forged.mailbox;
   if (forged > 0) lines.push(`forged senders dropped: ${forged} (${status.forged.direct} direct, ${status.forged.mailbox} by mail)`);
   return lines;
+}
+
+/** "network: connected (1 bootstrap address, 3 remembered peers, mDNS)", or what is wrong and what to do. */
+function networkLine(network: NetworkReport): string {
+  const { bootstrap, remembered, mdns } = network.sources;
+  const sources = `${count(bootstrap, 'bootstrap address', 'bootstrap addresses')}, ${count(remembered, 'remembered peer')}, mDNS ${mdns ? 'on' : 'off'}`;
+  switch (network.state) {
+    case 'connected':
+      return `network: connected (${sources})`;
+    case 'connecting':
+      return `network: looking for peers (${sources})`;
+    case 'no-sources':
+      return 'network: no peer to reach (no bootstrap address, none remembered, mDNS off): add one with "sotto config set bootstrap MULTIADDR" or turn on mDNS ("sotto config set mdns on"), then restart';
+    case 'unreachable':
+      return `network: no peer reachable (${sources}); check the network, or add a peer that is up: "sotto config set bootstrap MULTIADDR"`;
+  }
 }

@@ -16,7 +16,8 @@ import { bundleRecordDhtHooks } from '../node/bundles/bundle-record.ts';
 import { MailboxService } from '../node/mailbox/service.ts';
 import { Messenger } from '../node/messaging/messenger.ts';
 import { openLevelStore } from '../node/store/level.ts';
-import type { SottoStore } from '../node/store/store.ts';
+import { Tx, type SottoStore } from '../node/store/store.ts';
+import { rememberPeers, type PeerMemoryStorage, type RememberedPeers } from '../node/transport/remembered-peers.ts';
 import { messengerApi, type SottoApi } from './api.ts';
 import { nodeCryptoContext } from './context.ts';
 import { nodeIsRunning } from './control/client.ts';
@@ -30,6 +31,7 @@ import { existingPassphrase } from './passphrase.ts';
 import { readSwarmKey } from './swarm-key.ts';
 import { realScheduler } from './local.ts';
 import { startWebServer, WebPrivateNetworkError, type WebServer } from './web-server.ts';
+import { awaitFirstPeer, noPeerLines, type NetworkReport, type NetworkState, type PeerSources } from './reachability.ts';
 
 /** Where a node listens when no --listen is given: every interface, free TCP and WebSocket ports. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
@@ -38,6 +40,7 @@ export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
 export interface StartOptions {
   readonly listen: readonly string[];
   readonly bootstrap: readonly string[];
+  /** LAN discovery; default: on unless every listen address is a loopback one (nobody on the LAN could dial it). */
   readonly mdns?: boolean;
   readonly relay?: boolean;
   readonly mailbox?: boolean;
@@ -49,8 +52,17 @@ export interface StartOptions {
   readonly clock: () => number;
   /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
   readonly passphrase?: () => Promise<string>;
-  /** Called by runNode once the control socket serves, with the listening addresses and the browser app URL (`web`). */
-  readonly onReady?: (addresses: string[], web?: string) => void;
+  /**
+   * Called by runNode once the control socket serves and the node knows
+   * whether it reached a peer (at most START_PEER_WAIT_MS later), with the
+   * listening addresses, the browser app URL (`web`) and the warning lines
+   * when it reached none.
+   */
+  readonly onReady?: (addresses: string[], web: string | undefined, warnings: string[]) => void;
+  /** Called by startHome once the node runs (before the home is handed back): the settings remember what it started with. */
+  readonly onStarted?: (running: RunningHome) => Promise<void>;
+  /** Where runNode writes warnings (no peer reachable); none without. */
+  readonly warn?: (line: string) => void;
   /** Where runNode shows progress (connecting, fetching mail); none without. */
   readonly progress?: ProgressOutput;
 }
@@ -101,6 +113,12 @@ export interface RunningHome {
   readonly web: WebServer | undefined;
   /** The API served on the control socket. */
   readonly api: SottoApi;
+  /** Peer memory: the peers met before, dialled at start. */
+  readonly memory: RememberedPeers;
+  /** How the start's search for peers ended (at most START_PEER_WAIT_MS after start). */
+  readonly reachable: Promise<NetworkState>;
+  /** The node's network now (`sotto status`). */
+  network(): NetworkReport;
   /** Stops serving, delivering and listening, and closes the database (once, however often called). */
   stop(): Promise<void>;
   /** Resolves once the node has stopped and closed its database, also when `sotto stop` asked for it. */
@@ -124,6 +142,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   const startedAt = options.clock();
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
+  let memory: RememberedPeers | undefined;
   let server: Server | undefined;
   let web: WebServer | undefined;
   const { promise: stopped, resolve: closed } = Promise.withResolvers<void>();
@@ -138,7 +157,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
         // Together: the messenger stops scheduling work and waits for what runs, while the node's
         // stop ends every dial and stream that work waits on (a contact out of reach would
         // otherwise hold a delivery round, and the exit, for its whole dial timeout).
-        await Promise.all([messenger?.stop().catch(() => {}), node?.stop().catch(() => {})]);
+        await Promise.all([messenger?.stop().catch(() => {}), memory?.stop().catch(() => {}), node?.stop().catch(() => {})]);
         await store.close();
       } finally {
         closed();
@@ -150,11 +169,13 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     if (!identity) throw new NotInitialisedError();
     const swarmKey = options.swarmKey ? await readSwarmKey(options.swarmKey) : undefined;
     const hooks = bundleRecordDhtHooks(ctx);
+    const listen = options.listen.length > 0 ? options.listen : DEFAULT_LISTEN;
+    const mdns = options.mdns ?? !listen.every(isLoopbackAddress);
     node = await startNode({
       identity,
-      listen: options.listen.length > 0 ? options.listen : DEFAULT_LISTEN,
+      listen,
       bootstrap: options.bootstrap,
-      mdns: options.mdns ?? false,
+      mdns,
       relay: (options.relay ?? false) || options.web !== undefined,
       // The page --web serves may open WebSockets to this node; no other page may.
       webSocketOrigins: () => (web ? [web.origin] : []),
@@ -167,16 +188,64 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     await messenger.start();
     const running = node;
     const started = messenger;
+    const remembered = (memory = await rememberPeers(running, {
+      storage: storePeerMemory(store),
+      now: options.clock,
+      timers: realScheduler,
+      isContact: async (peerId) => (await store.getContactByPeer(peerId))?.added === true,
+      localSubnets: interfaceSubnets,
+    }));
+    started.on('mail-fetched', ({ mailboxes }) => remembered.noteMailboxes(mailboxes));
+    const sources: PeerSources = { bootstrap: options.bootstrap.length, remembered: remembered.size(), mdns };
+    let searched: NetworkState | undefined;
+    const reachable = awaitFirstPeer(
+      {
+        connected: () => running.libp2p.getConnections().length,
+        onConnect: (listener) => {
+          running.libp2p.addEventListener('peer:connect', listener);
+          return () => running.libp2p.removeEventListener('peer:connect', listener);
+        },
+        dialsDone: Promise.all([running.bootstrap(), remembered.firstRound]),
+        stopped,
+      },
+      sources,
+      realScheduler,
+    ).then((state) => (searched = state));
+    // Live: the peers remembered now (the start's own count is in `sources`).
+    const network = (): NetworkReport => ({
+      state: running.libp2p.getConnections().length > 0 ? 'connected' : searched === 'connected' ? 'unreachable' : (searched ?? 'connecting'),
+      sources: { ...sources, remembered: remembered.size() },
+    });
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
-    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock });
+    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock, network });
     const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
     if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses(), ...(options.webRoot === undefined ? {} : { root: options.webRoot }) });
     server = await startControlServer(home.socket, { ...api, ...control });
-    return { ctx, store, node, messenger, mailbox, web, api, stop, stopped };
+    const result: RunningHome = { ctx, store, node, messenger, mailbox, web, api, memory: remembered, reachable, network, stop, stopped };
+    await options.onStarted?.(result);
+    return result;
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Peer memory kept in the home's store (`netpeer:` records, docs/PROTOCOL.md §16); a hint, so not synced on its own. */
+function storePeerMemory(store: SottoStore): PeerMemoryStorage {
+  return {
+    load: () => store.listRememberedPeers(),
+    save: (change) => {
+      const tx = new Tx();
+      for (const peer of change.put) tx.putRememberedPeer(peer);
+      for (const peerId of change.delete) tx.deleteRememberedPeer(peerId);
+      return store.commit(tx, { sync: false });
+    },
+  };
+}
+
+/** True for a multiaddr whose host is a loopback address (127.0.0.0/8, ::1). */
+export function isLoopbackAddress(address: string): boolean {
+  return /^\/ip4\/127\.|^\/ip6\/::1\//.test(address);
 }
 
 /**
@@ -189,12 +258,19 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
   try {
     for (const address of running.node.addresses()) print(`listening ${address}`);
     if (running.web) print(`web ${running.web.url}`);
-    print('ready');
-    options.onReady?.(running.node.addresses(), running.web?.url);
+    const startedAt = options.clock();
+    const sources = running.network().sources;
+    const warnings = running.reachable.then((state) => noPeerLines(state, sources, options.clock() - startedAt, running.node.addresses()[0]));
     if (options.progress) {
-      const expectPeers = options.bootstrap.length > 0 || options.mdns === true;
-      stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, options.progress, { now: options.clock, scheduler: realScheduler });
+      const expectPeers = sources.bootstrap > 0 || sources.remembered > 0 || sources.mdns;
+      stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, options.progress, { now: options.clock, scheduler: realScheduler }, warnings);
     }
+    // A detached node reports once it knows whether it reached anyone: the foreground prints that before it returns.
+    if (options.onReady) options.onReady(running.node.addresses(), running.web?.url, await warnings);
+    print('ready');
+    void warnings.then((lines) => {
+      for (const line of lines) options.warn?.(line);
+    });
     await Promise.race([
       running.stopped,
       new Promise<void>((resolve) => {

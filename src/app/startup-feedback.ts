@@ -101,10 +101,13 @@ export function watchMail(source: MailProgressSource, line: StatusLine, deps: St
 
 /**
  * The feedback of a started node: connecting (when `expectPeers`: it has
- * bootstrap peers or mDNS) and mail. Returns the function that stops both.
+ * bootstrap peers or mDNS; ended without a last line once `until`
+ * resolves, when the caller says how the search went) and mail. Returns
+ * the function that stops both.
  */
-export function startupFeedback(node: SottoNode, mail: MailProgressSource, expectPeers: boolean, output: ProgressOutput, deps: StatusLineDeps): () => void {
+export function startupFeedback(node: SottoNode, mail: MailProgressSource, expectPeers: boolean, output: ProgressOutput, deps: StatusLineDeps, until?: Promise<unknown>): () => void {
   const stopConnecting = expectPeers ? watchConnecting(peerCountsOf(node), new StatusLine(output, deps), deps) : () => {};
+  void until?.then(stopConnecting, () => {});
   const stopMail = watchMail(mail, new StatusLine(output, deps), deps);
   return () => {
     stopConnecting();

@@ -257,6 +257,71 @@ export const BOOTSTRAP_RETRY_INTERVAL_MS = 15_000;
 export const MDNS_DIAL_BELOW_CONNECTIONS = 32;
 
 // ---------------------------------------------------------------------------
+// Peer memory: the peers a node met, dialled again at its next start
+// ---------------------------------------------------------------------------
+
+/**
+ * Contacts a node remembers addresses of (where it last reached them). Its
+ * contacts are chosen by its user, and each also keeps the addresses it
+ * announced (§14); this bounds the entries dialled at start.
+ */
+export const PEER_MEMORY_MAX_CONTACTS = 64;
+/**
+ * Mailboxes remembered: peers that served this node's mail fetch (found as
+ * the DHT's closest to its mailbox key and opened a mailbox stream). Three
+ * hold each item; a few more cover churn among them.
+ */
+export const PEER_MEMORY_MAX_MAILBOXES = 16;
+/**
+ * Other Sotto nodes remembered (they announce the DHT protocol): only peers
+ * this node dialled itself (bootstrap, DHT lookups, mDNS), never one that
+ * merely connected. A DHT that steers lookups to many Sybils can still
+ * fill this kind, so the bound is small and separate: it never takes the
+ * contacts' or mailboxes' places.
+ */
+export const PEER_MEMORY_MAX_DHT_PEERS = 32;
+/** Relays remembered (they announce the circuit relay hop protocol on a connection this node opened); a claim, as for DHT peers. */
+export const PEER_MEMORY_MAX_RELAYS = 8;
+/** Addresses kept per remembered peer: as many as an invite carries (MAX_INVITE_ADDRESSES; a node lists a handful). */
+export const PEER_MEMORY_MAX_ADDRESSES = 8;
+/** Longest remembered address, in characters (an invite address of MAX_INVITE_ADDRESS_BYTES prints shorter). */
+export const PEER_MEMORY_MAX_ADDRESS_LENGTH = 1024;
+/**
+ * Starts in a row at which a remembered peer did not answer (while another
+ * peer did, so the network was up) before it is forgotten. A laptop that
+ * starts offline counts nothing.
+ */
+export const PEER_MEMORY_MAX_FAILURES = 3;
+/** A remembered peer that has not answered for this long is forgotten (mail is held 14 days; a month covers a holiday). */
+export const PEER_MEMORY_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+/** A peer that answers again within this time is not written again: one write per peer per 10 minutes at most. */
+export const PEER_MEMORY_TOUCH_INTERVAL_MS = 10 * 60 * 1000;
+/** Remembered peers dialled at once at start (each dial is bounded by CONNECT_TIMEOUT_MS). */
+export const PEER_MEMORY_DIAL_CONCURRENCY = 8;
+
+/**
+ * How often a node sends its contacts its listen addresses when they have
+ * not changed (docs/PROTOCOL.md §14): a contact that lost them (a restored
+ * home, a missed message) has them again within a day.
+ */
+export const ADDRESS_ANNOUNCE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long a node waits after its addresses change before it tells its
+ * contacts: changes come in bursts (listeners, relay reservations, a new
+ * network), and one announcement covers them all.
+ */
+export const ADDRESS_ANNOUNCE_SETTLE_MS = 5_000;
+
+/**
+ * How long `sotto start` waits for a first peer before it says that none is
+ * reachable (and what to do). Dials of bootstrap and remembered peers end
+ * sooner when they fail (a refused connection takes milliseconds); mDNS
+ * only answers when someone else is there, so with it on the whole wait is
+ * spent. A LAN peer answers mDNS within a second.
+ */
+export const START_PEER_WAIT_MS = 10_000;
+
+// ---------------------------------------------------------------------------
 // Mailboxes (store-and-forward) and published bundles
 // ---------------------------------------------------------------------------
 

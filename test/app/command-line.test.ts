@@ -203,6 +203,7 @@ test('counts in human output agree in number', () => {
     uptimeMs: 0,
     addresses: [],
     peers: 1,
+    network: { state: 'connected', sources: { bootstrap: 1, remembered: 1, mdns: false } },
     dhtPeers: 1,
     outbox: 0,
     mailboxesReached: null,
@@ -213,5 +214,6 @@ test('counts in human output agree in number', () => {
   };
   const lines = formatNodeStatus(status, 0);
   assert.ok(lines.includes('dht routing table: 1 peer'), lines.join('\n'));
+  assert.ok(lines.includes('network: connected (1 bootstrap address, 1 remembered peer, mDNS off)'), lines.join('\n'));
   assert.ok(lines.includes('mailbox: holding 1 item (1 byte) for 1 peer, 1 byte from strangers'), lines.join('\n'));
 });

@@ -7,6 +7,7 @@ import type { SottoApi } from '../api.ts';
 import type { Scheduler } from '../../node/core/core.ts';
 import { chatInviteHooks } from '../chat-invites.ts';
 import { realScheduler } from '../local.ts';
+import { noPeerLine } from '../reachability.ts';
 import type { RunningHome } from '../run-node.ts';
 import { startupFeedback } from '../startup-feedback.ts';
 import type { ProgressOutput } from '../status-line.ts';
@@ -40,11 +41,13 @@ export function chatProgressOutput(show: (line: string) => void, scheduler: Sche
 }
 
 /**
- * The chat on a node running in this process. With `expectPeers` (bootstrap
- * peers or LAN discovery) it shows "connecting to the network…" until the
- * first peer connects; a slow mail fetch shows a bar with counts.
+ * The chat on a node running in this process. When it has somewhere to
+ * look for peers (bootstrap peers, remembered ones, LAN discovery) it shows
+ * "connecting to the network…" until the first peer connects; when it
+ * reaches none it says so, and what to do; a slow mail fetch shows a bar
+ * with counts.
  */
-export function inProcessBackend(running: RunningHome, expectPeers = false): ChatBackend {
+export function inProcessBackend(running: RunningHome): ChatBackend {
   return {
     api: running.api,
     ...chatInviteHooks(running.api),
@@ -61,7 +64,14 @@ export function inProcessBackend(running: RunningHome, expectPeers = false): Cha
       libp2p.addEventListener('peer:disconnect', changed);
       const timer = setInterval(changed, CHAT_IDLE_REFRESH_MS);
       const output = chatProgressOutput((line) => listener({ kind: 'progress', line }));
-      const stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, output, { now: running.ctx.now, scheduler: realScheduler });
+      const { sources } = running.network();
+      const expectPeers = sources.bootstrap > 0 || sources.remembered > 0 || sources.mdns;
+      const warning = running.reachable.then((state) => noPeerLine(state, sources));
+      const stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, output, { now: running.ctx.now, scheduler: realScheduler }, warning);
+      // Shown as the last line of finished slow work: it stays a while, then the footer is back.
+      void warning.then((line) => {
+        if (line !== undefined) output.write(`${line}\n`);
+      });
       return () => {
         stopFeedback();
         for (const off of offs) off();

@@ -11,6 +11,7 @@ import { routeUsageErrors } from './usage.ts';
 import { registerBackground } from './commands/background.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerChat } from './commands/chat.ts';
+import { registerConfig } from './commands/config.ts';
 import { registerFirstRun } from './commands/first-run.ts';
 import { registerContacts } from './commands/contacts.ts';
 import { registerDelete } from './commands/delete.ts';
@@ -47,6 +48,7 @@ Examples:
   $ sotto contacts add --invite SOTTO:AEAAK...
   $ sotto verify bob                       compare safety numbers, mark verified
   $ sotto start --detach && sotto status   run the node in the background
+  $ sotto config list                      the settings kept in the home
   $ sotto send bob "hello"
   $ sotto history bob --json
   $ sotto export backup.sotto`,
@@ -60,6 +62,7 @@ Examples:
   registerId(program, cli);
   registerStart(program, cli);
   registerBackground(program, cli);
+  registerConfig(program, cli);
   registerContacts(program, cli);
   registerInvite(program, cli);
   registerVerify(program, cli);

@@ -13,6 +13,8 @@
  *   other people's sealed mail with a short TTL, useless to the restored
  *   identity, and every item is held by k = 3 mailboxes anyway;
  * - the keyring and the schema: the restored home gets its own;
+ * - peer memory (netpeer:) and the addresses last announced (meta:announced):
+ *   they describe the network of the machine the home ran on;
  * - the indexes (peer:, msgid:), rebuilt by the Tx builders;
  * - records of a peer that is neither a contact nor in the outbox (a contact
  *   replaced with --accept-new-key): nothing can name them any more.

@@ -19,14 +19,14 @@
  * Decoding checks every bound before it copies anything, and reports each
  * problem as its own typed error.
  */
-import { concatBytes, equalBytes, Reader, utf8, Writer, type Bytes } from '../../crypto/bytes.ts';
+import { concatBytes, Reader, utf8, Writer, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import type { Primitives } from '../../crypto/primitives/types.ts';
 import { readVersion } from '../../crypto/version.ts';
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { fromBase32, toBase32 } from '../encoding/base32.ts';
-import { INVITE_PREFIX, INVITE_VERSION, LABEL_INVITE, MAX_INVITE_ADDRESS_BYTES, MAX_INVITE_ADDRESSES, MAX_INVITE_BYTES, MAX_INVITE_NAME_BYTES, MAX_INVITE_TEXT_LENGTH } from '../constants.ts';
+import { INVITE_PREFIX, INVITE_VERSION, LABEL_INVITE, MAX_INVITE_BYTES, MAX_INVITE_NAME_BYTES, MAX_INVITE_TEXT_LENGTH } from '../constants.ts';
+import { readAddressList, writeAddressList } from './address-list.ts';
 import { InvalidContactNameError } from '../errors.ts';
 import { checkContactName } from './names.ts';
 import { peerIdOfSigningKey } from '../encoding/peer-id.ts';
@@ -34,8 +34,6 @@ import { peerIdOfSigningKey } from '../encoding/peer-id.ts';
 const KEY_BYTES = 32;
 const TIME_BYTES = 8;
 const SIGNATURE_BYTES = 64;
-/** The multiaddr protocol that names a peer. */
-const P2P = 'p2p';
 
 /** Strict UTF-8; a leading U+FEFF stays part of the name (and so is refused as invisible). */
 const nameDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -84,49 +82,19 @@ function signedData(body: Bytes): Bytes {
 }
 
 /**
- * The binary form of an address for the invite of `peerId`, without a
- * trailing /p2p/<peerId>. Throws RangeError for anything else that is not a
- * multiaddr, ends with another peer id, or is longer than
- * MAX_INVITE_ADDRESS_BYTES.
- */
-export function inviteAddressBytes(address: string, peerId: string): Bytes {
-  let ma: Multiaddr;
-  try {
-    ma = multiaddr(address);
-  } catch {
-    throw new RangeError(`invite address ${JSON.stringify(address)} is not a multiaddr`);
-  }
-  const components = ma.getComponents();
-  const last = components.at(-1);
-  if (last?.name === P2P) {
-    if (last.value !== peerId) throw new RangeError(`invite address ${JSON.stringify(address)} names another peer`);
-    ma = multiaddr(components.slice(0, -1));
-  }
-  if (ma.getComponents().length === 0) throw new RangeError(`invite address ${JSON.stringify(address)} is empty`);
-  if (ma.bytes.length > MAX_INVITE_ADDRESS_BYTES) throw new RangeError(`invite address ${JSON.stringify(address)} is longer than ${MAX_INVITE_ADDRESS_BYTES} bytes`);
-  return ma.bytes;
-}
-
-/**
  * Makes the invite of `identity`. The name must be '' or a valid contact
  * name (checkContactName: InvalidContactNameError), written in NFC, of at
  * most MAX_INVITE_NAME_BYTES; addresses
  * are deduplicated and must be at most MAX_INVITE_ADDRESSES multiaddrs
- * (see {@link inviteAddressBytes}); RangeError otherwise.
+ * (see inviteAddressBytes in ./address-list.ts); RangeError otherwise.
  */
 export async function encodeInvite(primitives: Primitives, identity: IdentityKeyPair, content: InviteContent): Promise<string> {
   const signingKey = identity.public.signingKey;
   const peerId = peerIdOfSigningKey(signingKey);
   const name = utf8(content.name === '' ? '' : checkContactName(content.name));
   if (name.length > MAX_INVITE_NAME_BYTES) throw new RangeError(`invite name is longer than ${MAX_INVITE_NAME_BYTES} UTF-8 bytes`);
-  const addresses = new Map<string, Bytes>();
-  for (const address of content.addresses) {
-    const bytes = inviteAddressBytes(address, peerId);
-    addresses.set(multiaddr(bytes).toString(), bytes);
-  }
-  if (addresses.size > MAX_INVITE_ADDRESSES) throw new RangeError(`an invite holds at most ${MAX_INVITE_ADDRESSES} addresses`);
-  const w = new Writer(MAX_INVITE_BYTES).u8(INVITE_VERSION).fixed(signingKey, KEY_BYTES).u64(content.createdAt).u8(name.length).fixed(name, name.length).u8(addresses.size);
-  for (const bytes of addresses.values()) w.u8(bytes.length).fixed(bytes, bytes.length);
+  const w = new Writer(MAX_INVITE_BYTES).u8(INVITE_VERSION).fixed(signingKey, KEY_BYTES).u64(content.createdAt).u8(name.length).fixed(name, name.length);
+  writeAddressList(w, content.addresses, peerId);
   const body = w.finish();
   const signature = await primitives.ed25519Sign(identity.signingSeed, signedData(body));
   return INVITE_PREFIX + toBase32(concatBytes(body, signature));
@@ -165,37 +133,6 @@ function readName(r: Reader): string {
   }
 }
 
-function readAddress(r: Reader, index: number): string {
-  need(r, 1, `address ${index + 1} length`);
-  const length = r.u8('address length');
-  if (length === 0 || length > MAX_INVITE_ADDRESS_BYTES) throw new InvalidInviteError('address', `address ${index + 1} is ${length} bytes long (1 to ${MAX_INVITE_ADDRESS_BYTES})`);
-  need(r, length, `address ${index + 1}`);
-  const bytes = r.fixed(length, 'address');
-  let ma: Multiaddr;
-  try {
-    ma = multiaddr(bytes);
-  } catch {
-    throw new InvalidInviteError('address', `address ${index + 1} is not a multiaddr`);
-  }
-  const components = ma.getComponents();
-  if (components.length === 0 || !equalBytes(ma.bytes, bytes)) throw new InvalidInviteError('address', `address ${index + 1} is not a canonical multiaddr`);
-  if (components.at(-1)!.name === P2P) throw new InvalidInviteError('address', `address ${index + 1} ends with a peer id`);
-  return ma.toString();
-}
-
-function readAddresses(r: Reader): string[] {
-  need(r, 1, 'address count');
-  const count = r.u8('address count');
-  if (count > MAX_INVITE_ADDRESSES) throw new InvalidInviteError('address', `it lists ${count} addresses (at most ${MAX_INVITE_ADDRESSES})`);
-  const addresses: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const address = readAddress(r, i);
-    if (addresses.includes(address)) throw new InvalidInviteError('address', `address ${i + 1} is listed twice`);
-    addresses.push(address);
-  }
-  return addresses;
-}
-
 /**
  * Parses and checks an invite (surrounding whitespace ignored). Throws
  * InvalidInviteError, VersionTooOldError / VersionTooNewError, or
@@ -219,7 +156,7 @@ export async function decodeInvite(primitives: Primitives, text: string): Promis
   const signingKey = r.fixed(KEY_BYTES, 'key');
   const createdAt = readTime(r);
   const name = readName(r);
-  const addresses = readAddresses(r);
+  const addresses = readAddressList(r, (problem, detail) => new InvalidInviteError(problem, detail));
   need(r, SIGNATURE_BYTES, 'signature');
   const signature = r.fixed(SIGNATURE_BYTES, 'signature');
   if (r.remaining > 0) throw new InvalidInviteError('trailing', `${r.remaining} bytes follow the signature`);

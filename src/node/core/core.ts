@@ -50,6 +50,8 @@ export interface MessengerEvents {
    * a batch arrives and as each item is handled, then once with `finished`.
    */
   'mail-progress': MailProgress;
+  /** A mail fetch ended; `mailboxes` are the peers that served it as mailboxes (peer memory keeps them). */
+  'mail-fetched': { readonly mailboxes: readonly string[] };
 }
 
 /**

@@ -133,6 +133,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   let contactUpdate: ContactRecord | undefined;
   let claimedName: string | undefined;
   let strangerPass: StoredPass | undefined;
+  let announced: readonly string[] | undefined;
   let payload;
   try {
     payload = decodePayload(result.plaintext);
@@ -163,6 +164,10 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     const pass = await checkedPass(core, peerId, contact?.pass ?? core.requests.get(peerId)?.pass, payload.expiresAt, payload.signature);
     if (pass && contact) tx.putContact((contactUpdate = { ...contact, pass }));
     else strangerPass = pass;
+  } else if (payload?.type === 'addresses' && contact && payload.at > (contact.addressesAt ?? 0)) {
+    // A contact's newer addresses replace the ones kept (an invite's, or older announced ones).
+    announced = payload.addresses;
+    tx.putContact((contactUpdate = { ...contact, addresses: announced, addressesAt: payload.at }));
   }
   const request = stranger
     ? noteStranger(core, tx, peerId, envelope.length, { text: stored.length > 0, ...(claimedName === undefined ? {} : { claimedName }), ...(strangerPass ? { pass: strangerPass } : {}) })
@@ -192,6 +197,8 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
       }
       for (const message of stored) core.emit('message', message);
       for (const change of statusChanges) core.emit('status', { peerId, ...change });
+      // Dialled only as far as the contact dial policy admits them (../transport/contact-dial-policy.ts).
+      if (announced) void core.network?.rememberAddresses?.(peerId, announced).catch(() => {});
     },
   };
 }

@@ -26,6 +26,8 @@ export interface MailFetch {
   readonly received: number;
   /** Mailboxes whose stream opened. */
   readonly mailboxesReached: number;
+  /** Their peer ids. */
+  readonly mailboxes: readonly string[];
   /** New messages stored, by sender: each is owed a 'delivered' receipt. */
   readonly delivered: ReadonlyMap<string, readonly string[]>;
 }
@@ -116,7 +118,7 @@ class Fetch {
  * fetch handled, then drained.
  */
 export async function fetchFromMailboxes(core: Core): Promise<MailFetch> {
-  if (!core.network) return { received: 0, mailboxesReached: 0, delivered: new Map() };
+  if (!core.network) return { received: 0, mailboxesReached: 0, mailboxes: [], delivered: new Map() };
   const fetch = new Fetch(core);
   const mailboxes = await openClosestMailboxes(core, mailboxKeyOf(core.ctx.primitives, core.peerId), MAILBOX_REPLICAS);
   const acks = mailboxes.map(({ stream }) => new BackgroundAcks(stream));
@@ -136,7 +138,7 @@ export async function fetchFromMailboxes(core: Core): Promise<MailFetch> {
     await Promise.all(mailboxes.map(({ stream }) => stream.close().catch(() => {})));
     fetch.progress.finish();
   }
-  return { received: fetch.received, mailboxesReached: mailboxes.length, delivered: fetch.delivered };
+  return { received: fetch.received, mailboxesReached: mailboxes.length, mailboxes: mailboxes.map((m) => m.peerId), delivered: fetch.delivered };
 }
 
 /** A mailbox whose first stream failed: on a new stream, what this fetch handled is deleted first, then it is drained. */

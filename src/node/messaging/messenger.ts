@@ -22,6 +22,8 @@ import { encryptMessage } from '../../crypto/session.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { toBase64 } from '../encoding/base64.ts';
 import {
+  ADDRESS_ANNOUNCE_INTERVAL_MS,
+  ADDRESS_ANNOUNCE_SETTLE_MS,
   BUNDLE_REPUBLISH_INTERVAL_MS,
   MAILBOX_PASS_CHECK_INTERVAL_MS,
   MAILBOX_PASS_RENEW_BEFORE_MS,
@@ -45,6 +47,7 @@ import { Core, type MessengerEvents, type Scheduler } from '../core/core.ts';
 import type { UnreadToken } from '../core/unread.ts';
 import { Courier } from './courier.ts';
 import { checkContactAddresses, sameAddresses } from '../transport/contact-addresses.ts';
+import { selectInviteAddresses } from '../contacts/address-list.ts';
 import {
   AlreadyInitialisedError,
   ContactIdentityChangedError,
@@ -109,9 +112,16 @@ const encoder = new TextEncoder();
 /** The messenger of one Sotto home. */
 export class Messenger {
   private readonly couriers = new Map<string, Courier>();
-  private unsubscribe: (() => void) | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
   /** The jobs a running messenger repeats: see start(). */
-  private readonly recurring: { readonly sweep: Recurring; readonly passes: Recurring; readonly poll: Recurring; readonly publish: Recurring; readonly prekeys: Recurring };
+  private readonly recurring: {
+    readonly sweep: Recurring;
+    readonly passes: Recurring;
+    readonly poll: Recurring;
+    readonly publish: Recurring;
+    readonly prekeys: Recurring;
+    readonly announce: Recurring;
+  };
   /** Who gets one-time prekeys on /sotto/prekeys. */
   private readonly prekeyLimiter: PrekeyLimiter;
   private fetching: Promise<number> | undefined;
@@ -133,6 +143,7 @@ export class Messenger {
       poll: new Recurring(core.scheduler, this.pollJob(), MAILBOX_POLL_INTERVAL_MS),
       publish: new Recurring(core.scheduler, this.publishJob(), BUNDLE_REPUBLISH_INTERVAL_MS),
       prekeys: new Recurring(core.scheduler, () => this.prekeyUpkeep(), PREKEY_MAINTENANCE_MAX_DELAY_MS),
+      announce: new Recurring(core.scheduler, () => this.announceAddresses(), ADDRESS_ANNOUNCE_INTERVAL_MS),
     };
   }
 
@@ -194,25 +205,33 @@ export class Messenger {
     await network.handle(PREKEYS_PROTOCOL, MAX_PREKEYS_FRAME_BYTES, (stream, peerId) => servePrekeys(this.core, this.prekeyLimiter, stream, peerId));
     const mailbox = this.mailbox;
     if (mailbox) await network.handle(MAILBOX_PROTOCOL, MAX_MAILBOX_FRAME_BYTES, (stream, peerId) => mailbox.serve(stream, peerId));
-    this.unsubscribe = network.onPeerConnected((peerId) => {
-      if (this.core.outboxOf(peerId).length > 0) this.courier(peerId).kick(true);
+    this.unsubscribe.push(
+      network.onPeerConnected((peerId) => {
+        if (this.core.outboxOf(peerId).length > 0) this.courier(peerId).kick(true);
+      }),
+    );
+    // A burst of address changes gives one announcement, once they settle.
+    const offAddresses = network.onAddressesChanged?.(() => {
+      if (!this.stopped) this.recurring.announce.runSoon(ADDRESS_ANNOUNCE_SETTLE_MS);
     });
+    if (offAddresses) this.unsubscribe.push(offAddresses);
     // Before the first dials: addresses from invites let them skip the DHT.
     await Promise.all((await this.core.store.listContacts()).map((c) => this.rememberAddresses(c)));
     // A start tries everything waiting at once: a backoff from before a crash or a stop says nothing about now.
     for (const peerId of this.core.outboxPeers()) this.courier(peerId).kick(true);
-    const { sweep, passes, poll, publish, prekeys } = this.recurring;
+    const { sweep, passes, poll, publish, prekeys, announce } = this.recurring;
     sweep.start(0);
     passes.start(0);
     poll.start(0);
     publish.start(0);
     prekeys.start(prekeyMaintenanceDelay(this.core));
+    announce.start(ADDRESS_ANNOUNCE_SETTLE_MS);
   }
 
   /** Stops delivering; waits for rounds in progress. The store stays open. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.unsubscribe?.();
+    for (const off of this.unsubscribe.splice(0)) off();
     for (const job of Object.values(this.recurring)) job.stop();
     this.mailbox?.close();
     await this.fetching?.catch(() => 0);
@@ -248,6 +267,32 @@ export class Messenger {
       const current = await this.core.contactByPeer(contact.peerId);
       if (current) await this.updateContact(current, { ...current, passIssuedUntil: expiresAt });
     });
+  }
+
+  /**
+   * Sends every contact this node's listen addresses (an addresses payload,
+   * docs/PROTOCOL.md §14) when they differ from the ones last announced, or
+   * ADDRESS_ANNOUNCE_INTERVAL_MS after that announcement; resolves to the
+   * delay before the next check. A home's first addresses are only noted
+   * (its contacts have them from its invite, or find them in the DHT). A
+   * contact that still has an announcement waiting in the outbox gets no
+   * second one: the next announcement after it carries the addresses of
+   * that time.
+   */
+  async announceAddresses(): Promise<number> {
+    const listening = this.core.network?.listenAddresses?.();
+    const addresses = listening === undefined ? [] : selectInviteAddresses(listening, this.core.peerId);
+    if (addresses.length === 0) return ADDRESS_ANNOUNCE_INTERVAL_MS;
+    const last = await this.core.store.getAnnounced();
+    const now = this.core.ctx.now();
+    if (last && sameAddresses(last.addresses, addresses) && now - last.at < ADDRESS_ANNOUNCE_INTERVAL_MS) return last.at + ADDRESS_ANNOUNCE_INTERVAL_MS - now;
+    for (const contact of last ? await this.contacts() : []) {
+      if (this.stopped) return ADDRESS_ANNOUNCE_INTERVAL_MS;
+      if (this.core.outboxOf(contact.peerId).some((entry) => entry.kind === 'addresses')) continue;
+      await this.enqueue(contact.peerId, 'addresses', { type: 'addresses', at: now, addresses });
+    }
+    await this.core.store.commit(new Tx().putAnnounced({ addresses, at: now }), { sync: false });
+    return ADDRESS_ANNOUNCE_INTERVAL_MS;
   }
 
   /**
@@ -306,9 +351,10 @@ export class Messenger {
   }
 
   private async fetchMailNow(): Promise<number> {
-    const { received, mailboxesReached, delivered } = await fetchFromMailboxes(this.core);
+    const { received, mailboxesReached, mailboxes, delivered } = await fetchFromMailboxes(this.core);
     this.mailboxesReached = mailboxesReached;
     this.lastFetchAt = this.core.ctx.now();
+    this.core.emit('mail-fetched', { mailboxes });
     for (const [sender, ids] of delivered) {
       for (let i = 0; i < ids.length; i += MAX_RECEIPT_IDS) await this.enqueue(sender, 'receipt', { type: 'receipt', kind: 'delivered', ids: ids.slice(i, i + MAX_RECEIPT_IDS) });
     }
@@ -366,7 +412,11 @@ export class Messenger {
     const tx = new Tx();
     if (byName && byName.peerId === peerId) {
       if (byName.added && (addresses === undefined || sameAddresses(addresses, byName.addresses))) return { contact: byName, created: false };
-      if (byName.added) return { contact: await this.updateContact(byName, { ...byName, addresses: addresses! }), created: false };
+      if (byName.added) {
+        // The invite's addresses replace announced ones, and are not dated.
+        const { addressesAt: _announcedAt, ...invited } = byName;
+        return { contact: await this.updateContact(byName, { ...invited, addresses: addresses! }), created: false };
+      }
     } else if (byName && !acceptNewKey) {
       throw new ContactIdentityChangedError(name, byName.peerId, peerId);
     } else if (byName) {

@@ -9,16 +9,19 @@
  *   type 2 (receipt): u8 kind (1 delivered, 2 read) || u16 count || count × id (16)
  *   type 3 (profile): u8 length || UTF-8 name (the sender's own name, a claim)
  *   type 4 (pass):    u64 expiresAt || signature (64): a mailbox pass for the recipient
+ *   type 5 (addresses): u64 at || address list (../contacts/address-list.ts): where the sender listens now
  */
 import { Reader, Writer, toHex, fromHex } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
 import { FRAME_VERSION, MAX_INVITE_NAME_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
+import { readAddressList, writeAddressList } from '../contacts/address-list.ts';
 
 const TYPE_TEXT = 1;
 const TYPE_RECEIPT = 2;
 const TYPE_PROFILE = 3;
 const TYPE_PASS = 4;
+const TYPE_ADDRESSES = 5;
 /** Bytes of an Ed25519 signature (a pass). */
 const SIGNATURE_BYTES = 64;
 const RECEIPT_KINDS = { delivered: 1, read: 2 } as const;
@@ -28,12 +31,18 @@ export type Payload =
   | { readonly type: 'text'; readonly id: string; readonly sentAt: number; readonly text: string }
   | { readonly type: 'receipt'; readonly kind: 'delivered' | 'read'; readonly ids: readonly string[] }
   | { readonly type: 'profile'; readonly name: string }
-  | { readonly type: 'pass'; readonly expiresAt: number; readonly signature: Uint8Array };
+  | { readonly type: 'pass'; readonly expiresAt: number; readonly signature: Uint8Array }
+  /** Where the sender's node listens now (without /p2p/<its id>), as of `at` (its clock, ms): 1..MAX_INVITE_ADDRESSES addresses. */
+  | { readonly type: 'addresses'; readonly at: number; readonly addresses: readonly string[] };
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Encodes a payload. Throws RangeError for a text or receipt over the limits. */
+/**
+ * Encodes a payload. Throws RangeError for a text or receipt over the
+ * limits, and for an addresses payload with no address, more than
+ * MAX_INVITE_ADDRESSES, or one that ends in a peer id.
+ */
 export function encodePayload(p: Payload): Uint8Array {
   const w = new Writer(64);
   w.u8(FRAME_VERSION);
@@ -47,6 +56,10 @@ export function encodePayload(p: Payload): Uint8Array {
     w.u8(TYPE_PROFILE).u8(name.length).fixed(name, name.length);
   } else if (p.type === 'pass') {
     w.u8(TYPE_PASS).u64(p.expiresAt).fixed(p.signature, SIGNATURE_BYTES);
+  } else if (p.type === 'addresses') {
+    if (p.addresses.length === 0) throw new RangeError('an addresses payload carries at least one address');
+    // No peer id is known here: an address ending in one is refused (the empty id matches none).
+    writeAddressList(w.u8(TYPE_ADDRESSES).u64(p.at), p.addresses, '');
   } else {
     if (p.ids.length === 0 || p.ids.length > MAX_RECEIPT_IDS) throw new RangeError(`a receipt carries 1..${MAX_RECEIPT_IDS} ids`);
     w.u8(TYPE_RECEIPT).u8(RECEIPT_KINDS[p.kind]).u16(p.ids.length);
@@ -101,6 +114,13 @@ export function decodePayload(bytes: Uint8Array): Payload {
     const signature = r.fixed(SIGNATURE_BYTES, 'pass signature');
     r.end();
     return { type: 'pass', expiresAt, signature };
+  }
+  if (type === TYPE_ADDRESSES) {
+    const at = r.u64('announced at');
+    const addresses = readAddressList(r, (_problem, detail) => new DecodeError(what, `address list: ${detail}`));
+    if (addresses.length === 0) throw new DecodeError(what, 'no address');
+    r.end();
+    return { type: 'addresses', at, addresses };
   }
   throw new DecodeError(what, `unknown type ${type}`);
 }

@@ -29,14 +29,18 @@ export class Recurring {
     this.schedule(delay);
   }
 
-  /** Runs the job as soon as possible: now, or right after the run in progress. */
-  runSoon(): void {
+  /**
+   * Runs the job as soon as possible: in `delay` ms (default now; each call
+   * moves that time, so a burst of calls gives one run after the last), or
+   * right after the run in progress.
+   */
+  runSoon(delay = 0): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.schedule(0);
+    this.schedule(delay);
   }
 
   /** Schedules nothing more. */

@@ -35,6 +35,7 @@ export const KEY_KINDS: Readonly<Record<string, readonly KeyPart[]>> = {
   mboxord: ['id', 'clear', 'id'], //         mboxord:<mailbox key>:<storedAt>:<item id>
   req: ['id'], //                            req:<peer id>   (a message request)
   block: ['id'], //                          block:<peer id>
+  netpeer: ['id'], //                        netpeer:<peer id>   (a remembered peer)
 };
 
 /** Width of zero-padded numbers in keys (ordered as strings). */
@@ -66,6 +67,9 @@ export const KEY = {
   mailOrder: (mailboxKey: string, storedAt: number, id: string) => `mboxord:${mailboxKey}:${padNumber(storedAt)}:${id}`,
   request: (peerId: string) => `req:${peerId}`,
   block: (peerId: string) => `block:${peerId}`,
+  rememberedPeer: (peerId: string) => `netpeer:${peerId}`,
+  /** The addresses last announced to contacts. */
+  announced: 'meta:announced',
 } as const;
 
 /** The components of a key's rest (after `<kind>:`), split for a kind of `count` components: the last takes the rest. */

@@ -21,6 +21,8 @@ export interface ContactRecord {
   readonly keyChangedAt?: number;
   /** Where the contact's node listened, from the invite it was added with (multiaddrs; hints for dialling). */
   readonly addresses?: readonly string[];
+  /** When the contact sent `addresses` (its clock, ms), for addresses it announced (§14); absent for an invite's. */
+  readonly addressesAt?: number;
   /** The mailbox pass this contact gave us: deposits with its mailboxes carry it (docs/PROTOCOL.md §18). */
   readonly pass?: StoredPass;
   /** Until when the pass we last gave this contact is valid, ms (we renew it before). */
@@ -59,6 +61,27 @@ export interface BlockRecord {
   readonly at: number;
 }
 
+/**
+ * A peer this node met and dials again at its next start (peer memory,
+ * ../transport/peer-memory.ts): contacts, mailboxes, DHT peers, relays.
+ */
+export interface RememberedPeerRecord {
+  readonly peerId: string;
+  readonly kind: 'contact' | 'mailbox' | 'dht' | 'relay';
+  /** Multiaddrs without /p2p/<its id>. */
+  readonly addresses: readonly string[];
+  readonly firstSeenAt: number;
+  readonly lastSeenAt: number;
+  /** Starts in a row at which it did not answer. */
+  readonly failures: number;
+}
+
+/** The addresses this node last announced to its contacts, and when (docs/PROTOCOL.md §14). */
+export interface AnnouncedAddresses {
+  readonly addresses: readonly string[];
+  readonly at: number;
+}
+
 /** State of a message as its sender sees it (incoming messages are 'received' or 'read'). */
 export type MessageStatus = 'queued' | 'stored' | 'delivered' | 'read' | 'failed' | 'received';
 
@@ -89,7 +112,7 @@ export interface MessageRecord {
 }
 
 /** What an outbox entry carries. */
-export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass';
+export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass' | 'addresses';
 
 /** A message waiting for the recipient's ack. */
 export interface OutboxEntry {
@@ -162,6 +185,7 @@ export function decodeContact(key: string, bytes: Uint8Array): ContactRecord {
     added: field(key, o, 'added', isBool),
     ...(o['keyChangedAt'] === undefined ? {} : { keyChangedAt: field(key, o, 'keyChangedAt', isCount) }),
     ...(o['addresses'] === undefined ? {} : { addresses: field(key, o, 'addresses', isStringList) }),
+    ...(o['addressesAt'] === undefined ? {} : { addressesAt: field(key, o, 'addressesAt', isCount) }),
     ...(o['pass'] === undefined ? {} : { pass: decodePass(key, o['pass']) }),
     ...(o['passIssuedUntil'] === undefined ? {} : { passIssuedUntil: field(key, o, 'passIssuedUntil', isCount) }),
   };
@@ -191,6 +215,25 @@ export function decodeRequest(key: string, bytes: Uint8Array): RequestRecord {
 export function decodeBlock(key: string, bytes: Uint8Array): BlockRecord {
   const o = parse(key, bytes);
   return { peerId: field(key, o, 'peerId', isString), at: field(key, o, 'at', isCount) };
+}
+
+/** Decodes a remembered peer. */
+export function decodeRememberedPeer(key: string, bytes: Uint8Array): RememberedPeerRecord {
+  const o = parse(key, bytes);
+  return {
+    peerId: field(key, o, 'peerId', isString),
+    kind: field(key, o, 'kind', oneOf('contact', 'mailbox', 'dht', 'relay')),
+    addresses: field(key, o, 'addresses', isStringList),
+    firstSeenAt: field(key, o, 'firstSeenAt', isCount),
+    lastSeenAt: field(key, o, 'lastSeenAt', isCount),
+    failures: field(key, o, 'failures', isCount),
+  };
+}
+
+/** Decodes the addresses last announced to contacts. */
+export function decodeAnnounced(key: string, bytes: Uint8Array): AnnouncedAddresses {
+  const o = parse(key, bytes);
+  return { addresses: field(key, o, 'addresses', isStringList), at: field(key, o, 'at', isCount) };
 }
 
 /** Decodes a stored message. */
@@ -231,7 +274,7 @@ export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
   const entry: OutboxEntry = {
     seq: field(key, o, 'seq', isCount),
     peerId: field(key, o, 'peerId', isString),
-    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass')),
+    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass', 'addresses')),
     messageId: field(key, o, 'messageId', isNullableString),
     payload: field(key, o, 'payload', isNullableString),
     envelope: field(key, o, 'envelope', isNullableString),

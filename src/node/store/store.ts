@@ -26,6 +26,7 @@ import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from
 import { KEY, padNumber, plainNames, prefixRange, type KeyNames } from './keys.ts';
 import { MIGRATION_FROM, migrateFromSchema1 } from './migrate.ts';
 import {
+  decodeAnnounced,
   decodeBlock,
   decodeContact,
   decodeMailRef,
@@ -34,9 +35,11 @@ import {
   decodeNumbers,
   decodeOutbox,
   decodeProfile,
+  decodeRememberedPeer,
   decodeRequest,
   decodeSeen,
   encodeJson,
+  type AnnouncedAddresses,
   type BlockRecord,
   encodeMailRef,
   encodeMessageIndex,
@@ -44,6 +47,7 @@ import {
   type ContactRecord,
   type MessageRecord,
   type OutboxEntry,
+  type RememberedPeerRecord,
   type RequestRecord,
   type SeenRecord,
 } from './records.ts';
@@ -129,6 +133,17 @@ export class Tx {
   }
   putBlock(block: BlockRecord): this {
     return this.put(KEY.block(block.peerId), encodeJson(block));
+  }
+  /** A peer to dial again at the next start (peer memory). */
+  putRememberedPeer(peer: RememberedPeerRecord): this {
+    return this.put(KEY.rememberedPeer(peer.peerId), encodeJson(peer));
+  }
+  deleteRememberedPeer(peerId: string): this {
+    return this.del(KEY.rememberedPeer(peerId));
+  }
+  /** The addresses last announced to contacts. */
+  putAnnounced(announced: AnnouncedAddresses): this {
+    return this.put(KEY.announced, encodeJson(announced));
   }
   putOutbox(entry: OutboxEntry): this {
     return this.put(KEY.outbox(entry.seq), encodeJson(entry));
@@ -277,6 +292,18 @@ export class SottoStore {
     const out: BlockRecord[] = [];
     for await (const [, block] of this.range('block:', decodeBlock)) out.push(block);
     return out;
+  }
+
+  /** Every remembered peer (peer memory), in key order. */
+  async listRememberedPeers(): Promise<RememberedPeerRecord[]> {
+    const out: RememberedPeerRecord[] = [];
+    for await (const [, peer] of this.range('netpeer:', decodeRememberedPeer)) out.push(peer);
+    return out;
+  }
+
+  /** The addresses last announced to contacts, if any were. */
+  async getAnnounced(): Promise<AnnouncedAddresses | undefined> {
+    return this.get(KEY.announced, decodeAnnounced);
   }
 
   /**

@@ -55,6 +55,11 @@ export function libp2pNetwork(node: SottoNode, options: Libp2pNetworkOptions = {
       // Merged, not replaced: what identify and the DHT taught the peer store stays.
       await node.libp2p.peerStore.merge(id, { multiaddrs: kept.map((a) => multiaddr(a)) });
     },
+    listenAddresses: () => node.addresses(),
+    onAddressesChanged: (listener) => {
+      node.libp2p.addEventListener('self:peer:update', listener);
+      return () => node.libp2p.removeEventListener('self:peer:update', listener);
+    },
     onPeerConnected: (listener) => {
       const onConnect = (event: CustomEvent<{ toString(): string }>): void => listener(event.detail.toString());
       node.libp2p.addEventListener('peer:connect', onConnect);

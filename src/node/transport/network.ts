@@ -32,12 +32,16 @@ export interface Network {
   /** Opens a stream to a peer (existing connection, known addresses, or a DHT lookup). */
   open(peerId: string, protocol: string, maxFrameBytes: number, options: { signal: AbortSignal }): Promise<FramedStream>;
   /**
-   * Remembers addresses of a peer (from an invite) for later dials; optional
+   * Remembers addresses of a peer (from an invite, or announced by a contact) for later dials; optional
    * (a network without a peer store finds peers by id alone). Only the
    * addresses the contact dial policy admits are kept (docs/PROTOCOL.md §23);
    * the rest are left out without an error. Rejects on a malformed peer id.
    */
   rememberAddresses?(peerId: string, addresses: readonly string[]): Promise<void>;
+  /** Where this node listens now (multiaddrs ending in /p2p/<its id>); optional (an in-memory network has no addresses). */
+  listenAddresses?(): readonly string[];
+  /** Calls `listener` whenever this node's own addresses change; returns an unsubscribe function. Optional. */
+  onAddressesChanged?(listener: () => void): () => void;
   /** Calls `listener` whenever a connection to a peer opens; returns an unsubscribe function. */
   onPeerConnected(listener: (peerId: string) => void): () => void;
   /** Up to `count` peers closest to `key` in the DHT, closest first, without this node. */

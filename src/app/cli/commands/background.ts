@@ -11,8 +11,11 @@ import { realScheduler } from '../../local.ts';
 import { retryWrongPassphrase } from '../../passphrase.ts';
 import { withLanDefaults } from '../../lan.ts';
 import { formatNodeStatus, type NotRunningStatus } from '../../node-status.ts';
+import { startWithSettings } from '../../node-settings.ts';
 import { runNode } from '../../run-node.ts';
+import type { NodeFlags } from '../../settings.ts';
 import { parseWebPort } from '../../web-server.ts';
+import { resolve } from 'node:path';
 import { StatusLine, type ProgressOutput } from '../../status-line.ts';
 import { print, type Cli } from '../cli.ts';
 
@@ -29,7 +32,7 @@ export interface StartCommandOptions {
   readonly swarmKey?: string;
   /** --lan: mDNS, and a mailbox unless --no-mailbox (../../lan.ts). */
   readonly lan?: boolean;
-  /** `--web` alone is true; `--web PORT` the port's text. */
+  /** `--web` alone is true; `--web PORT` the port's text; `--no-web` false. */
   readonly web?: boolean | string;
   readonly detach?: boolean;
   readonly passphraseStdin?: boolean;
@@ -61,27 +64,25 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
     for (const address of node.addresses) cli.out(`listening ${address}`);
     if (node.web) cli.out(`web ${node.web}`);
     cli.out('ready');
+    for (const line of node.warnings) cli.err(line);
     cli.err(`started in the background (pid ${node.pid}); log: ${node.log}; stop it with "sotto stop"`);
     return;
   }
-  const { listen, bootstrap, mdns, relay, mailbox, swarmKey } = withLanDefaults(options);
+  const flags = nodeFlags(options);
   const run = (passphrase: () => Promise<string>): Promise<void> =>
-    runNode(
-      home,
-      {
-        listen,
-        bootstrap,
-        ...(mdns === undefined ? {} : { mdns }),
-        ...(relay === undefined ? {} : { relay }),
-        ...(mailbox === undefined ? {} : { mailbox }),
-        ...(swarmKey === undefined ? {} : { swarmKey }),
-        ...(options.web === undefined ? {} : { web: parseWebPort(options.web) }),
-        clock: cli.clock,
-        progress: stderrProgress(),
-        passphrase,
-        ...(options.background ? { onReady: (addresses: string[], web?: string) => void backgroundReport.ready(addresses, web) } : {}),
-      },
-      (line) => cli.out(line),
+    startWithSettings(home, flags, (settled) =>
+      runNode(
+        home,
+        {
+          ...settled,
+          clock: cli.clock,
+          progress: stderrProgress(),
+          passphrase,
+          warn: (line) => cli.err(line),
+          ...(options.background ? { onReady: (addresses: string[], web: string | undefined, warnings: string[]) => void backgroundReport.ready(addresses, web, warnings) } : {}),
+        },
+        (line) => cli.out(line),
+      ),
     );
   try {
     // The detached child reads the passphrase its parent was given (it has no terminal); a person at the prompt gets another try.
@@ -90,6 +91,24 @@ export async function startCommand(cli: Cli, options: StartCommandOptions): Prom
     if (options.background) await backgroundReport.failed(err);
     throw err;
   }
+}
+
+/**
+ * The flags of `sotto start` as settings see them (../../settings.ts):
+ * --lan's defaults filled in, the swarm key file made absolute (it is
+ * remembered), `--web PORT` checked.
+ */
+export function nodeFlags(options: StartCommandOptions): NodeFlags {
+  const { listen, bootstrap, mdns, relay, mailbox, swarmKey } = withLanDefaults(options);
+  return {
+    listen,
+    bootstrap,
+    ...(mdns === undefined ? {} : { mdns }),
+    ...(relay === undefined ? {} : { relay }),
+    ...(mailbox === undefined ? {} : { mailbox }),
+    ...(swarmKey === undefined ? {} : { swarmKey: resolve(swarmKey) }),
+    ...(options.web === undefined ? {} : { web: typeof options.web === 'boolean' ? options.web : parseWebPort(options.web) }),
+  };
 }
 
 /** Registers `sotto stop` and `sotto status`. */

@@ -1,7 +1,6 @@
 /** `sotto` with no command: the first run on a terminal (../../first-run.ts), the help elsewhere; an unknown command is a usage error. */
 import type { Command } from 'commander';
 import { firstRun } from '../../first-run.ts';
-import { DEFAULT_LISTEN } from '../../run-node.ts';
 import type { Cli } from '../cli.ts';
 import { refuseUnknownWords } from '../usage.ts';
 
@@ -16,6 +15,6 @@ export function registerFirstRun(program: Command, cli: Cli): void {
     if (program.args.length > 0) refuseUnknownWords(program);
     // On a terminal, the first run; otherwise (a script) the help.
     if (!process.stdin.isTTY || !process.stdout.isTTY) return program.outputHelp();
-    await firstRun(cli.home(), { listen: DEFAULT_LISTEN, bootstrap: [], mdns: true, clock: cli.clock }, (line) => cli.err(line));
+    await firstRun(cli.home(), { flags: {}, clock: cli.clock }, (line) => cli.err(line));
   });
 }
