@@ -14,6 +14,7 @@ export function registerStart(program: Command, cli: Cli): void {
     .option('--lan', 'a local network without internet: mDNS discovery, no bootstrap needed, and a mailbox for LAN peers (unless --no-mailbox)')
     .option('--relay', 'relay connections for browser peers (circuit relay v2)')
     .option('--web [port]', `serve the browser app on 127.0.0.1 (port ${WEB_DEFAULT_PORT} unless given) and relay browsers; prints "web <url>"`)
+    .option('--upnp', 'ask the home router (UPnP, NAT-PMP) to forward the listen port, so peers can connect directly')
     .option('--mailbox', 'hold mail for offline peers (store-and-forward, 14 days)')
     .option('--no-mailbox', 'with --lan: do not hold mail for others')
     .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')
