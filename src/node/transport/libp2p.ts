@@ -21,7 +21,6 @@
  * identity (./peer-id.ts). Logs go to `sotto:node:libp2p` (off by default;
  * `DEBUG=sotto:node:*`); no key is ever logged.
  */
-import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
 import { identify, type Identify } from '@libp2p/identify';
@@ -75,6 +74,7 @@ import { libp2pKeyOfIdentity, peerIdFromText } from '../encoding/peer-id.ts';
 import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
 import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type RelayLimits } from './relay-limits.ts';
 import { relaySlots, type RelaySlots } from './relay-slots.ts';
+import { autoNATWithDialBack } from './autonat-dial-back.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
@@ -335,7 +335,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       ...(config.relay === true ? { relay: circuitRelayServer(relayServerInit(relayLimits)) } : {}),
       ...(natTraversal
         ? {
-            autoNAT: autoNAT({ timeout: AUTONAT_TIMEOUT_MS, maxInboundStreams: MAX_AUTONAT_INBOUND_STREAMS }),
+            autoNAT: autoNATWithDialBack({ timeout: AUTONAT_TIMEOUT_MS, maxInboundStreams: MAX_AUTONAT_INBOUND_STREAMS }),
             dcutr: dcutr({ timeout: DCUTR_TIMEOUT_MS, retries: DCUTR_ATTEMPTS, maxInboundStreams: MAX_DCUTR_INBOUND_STREAMS }),
           }
         : {}),
