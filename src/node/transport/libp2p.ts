@@ -75,6 +75,7 @@ import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
 import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type RelayLimits } from './relay-limits.ts';
 import { relaySlots, type RelaySlots } from './relay-slots.ts';
 import { autoNATWithDialBack } from './autonat-dial-back.ts';
+import { dialOrder } from './address-order.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
@@ -305,6 +306,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       maxConnections: config.maxConnections ?? MAX_CONNECTIONS,
       inboundConnectionThreshold: config.inboundConnectionThreshold ?? INBOUND_CONNECTION_THRESHOLD,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
+      // Direct addresses (a LAN one too) before any relayed one (./address-order.ts).
+      addressSorter: dialOrder,
     },
     // With relays, an unreachable relay must not stop the node from starting;
     // the plain listen addresses are checked after start instead.
