@@ -601,3 +601,11 @@ export const DCUTR_TIMEOUT_MS = 5_000;
 export const DCUTR_ATTEMPTS = 3;
 /** DCUtR streams one connection may have open at once (the library's default): an upgrade needs one. */
 export const MAX_DCUTR_INBOUND_STREAMS = 1;
+/**
+ * How long a lookup for the closest peers waits before answering "none"
+ * when the routing table is empty. libp2p's random walk (AutoNAT runs it
+ * every minute while an address is unverified) repeats such lookups in a
+ * loop, and with an empty table each one ends without yielding to the event
+ * loop: a lone node with a public address froze a minute after start.
+ */
+export const EMPTY_ROUTING_TABLE_PAUSE_MS = 1_000;

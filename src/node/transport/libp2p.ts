@@ -76,6 +76,7 @@ import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type Relay
 import { relaySlots, type RelaySlots } from './relay-slots.ts';
 import { autoNATWithDialBack } from './autonat-dial-back.ts';
 import { dialOrder } from './address-order.ts';
+import { pauseEmptyWalks } from './empty-walk-pause.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
@@ -323,7 +324,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       identify: identify(),
       ping: ping(),
       // The guard keeps an older record from replacing a newer one (./dht-records.ts).
-      dht: guardDhtRecords(kadDHT({
+      // Lookups on an empty routing table pause first (./empty-walk-pause.ts).
+      dht: pauseEmptyWalks(guardDhtRecords(kadDHT({
         protocol: KAD_PROTOCOL,
         datastorePrefix: DHT_DATASTORE_PREFIX,
         clientMode: config.dhtClientMode ?? false,
@@ -334,7 +336,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
         allowQueryWithZeroPeers: true,
         validators: dhtValidators,
         selectors: dhtSelectors,
-      }), { validators: dhtValidators, selectors: dhtSelectors }),
+      }), { validators: dhtValidators, selectors: dhtSelectors })),
       ...(config.relay === true ? { relay: circuitRelayServer(relayServerInit(relayLimits)) } : {}),
       ...(natTraversal
         ? {
