@@ -30,6 +30,10 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'a real sotto start under a flood of strangers (2,000 x 60 KB from one, 1,000 Sybils) while an honest contact sends: store growth, command and chat latency, honest delivery, with and without the flood [--json] [--quick]',
     run: async (args) => (await import('./strangers.ts')).runStrangersBench(args),
   },
+  reach: {
+    description: 'people reaching each other while both are online: desktop pairs on one LAN, across two home NATs and through a symmetric NAT (network namespaces, needs root): direct share, first connection, delivery p50/p99 [PART...] [--json] [--quick]',
+    run: async (args) => (await import('./reach.ts')).runReachBench(args),
+  },
   ui: {
     description: 'the page (headless Chromium) and the terminal chat with a 10,000-message conversation beside a 20-message one: time to open it, to show a new incoming message, to show a keystroke, against the targets [page|chat] [--json] [--quick]',
     run: async (args) => (await import('./ui.ts')).runUiBench(args),

@@ -30,6 +30,12 @@ export interface NodeStatus {
    * peers remembered from earlier runs, mDNS.
    */
   readonly network: NetworkReport;
+  /** Each open connection: the peer, its address, and whether it goes through a relay (`/p2p-circuit`). */
+  readonly connections: readonly { readonly peerId: string; readonly address: string; readonly relayed: boolean }[];
+  /** True when AutoNAT verified a public address: peers on the internet can dial this node. */
+  readonly reachable: boolean;
+  /** Relays this node holds a slot on (peer ids): peers reach it through them. */
+  readonly relays: readonly string[];
   /** Peers in the DHT routing table. */
   readonly dhtPeers: number;
   /** Entries waiting in the outbox (messages and receipts not yet acknowledged). */
@@ -80,6 +86,9 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     addresses: node.addresses(),
     peers: node.libp2p.getPeers().length,
     network: source.network(),
+    connections: node.libp2p.getConnections().map((c) => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), relayed: c.remoteAddr.getComponents().some((part) => part.name === 'p2p-circuit') })),
+    reachable: node.libp2p.services.relaySlots?.reachable() ?? false,
+    relays: node.libp2p.services.relaySlots?.relays() ?? [],
     dhtPeers: routingTableSize(node),
     outbox: messenger.outboxSize(),
     mailboxesReached: lastFetch?.mailboxesReached ?? null,
@@ -94,7 +103,9 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
 export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   const lines = [`running: pid ${status.pid}, up ${formatDuration(status.uptimeMs)}`, `peer id: ${status.peerId}`];
   for (const address of status.addresses) lines.push(`listening: ${address}`);
-  lines.push(`peers connected: ${status.peers}`, networkLine(status.network), `dht routing table: ${count(status.dhtPeers, 'peer')}`, `outbox: ${status.outbox} waiting`);
+  const relayed = new Set(status.connections.filter((c) => c.relayed).map((c) => c.peerId)).size;
+  lines.push(status.reachable ? 'reachable: directly (a public address)' : status.relays.length > 0 ? `reachable: through ${count(status.relays.length, 'relay')}` : 'reachable: only from this network');
+  lines.push(`peers connected: ${status.peers}${relayed > 0 ? ` (${relayed} through a relay)` : ''}`, networkLine(status.network), `dht routing table: ${count(status.dhtPeers, 'peer')}`, `outbox: ${status.outbox} waiting`);
   lines.push(
     status.lastMailFetchAt === null
       ? 'mailboxes reached: no fetch yet'

@@ -44,6 +44,8 @@ export interface StartOptions {
   readonly mdns?: boolean;
   readonly relay?: boolean;
   readonly mailbox?: boolean;
+  /** Ask the router to forward the listen port by UPnP / NAT-PMP (off unless asked: it changes the router's settings). */
+  readonly upnp?: boolean;
   readonly swarmKey?: string;
   /** Serve the browser app on 127.0.0.1:PORT (0: any free port); implies `relay`. */
   readonly web?: number;
@@ -177,6 +179,9 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       bootstrap: options.bootstrap,
       mdns,
       relay: (options.relay ?? false) || options.web !== undefined,
+      // Behind a NAT, reachable through relays among its peers (AutoNAT decides).
+      relaySlots: true,
+      upnp: options.upnp ?? false,
       // The page --web serves may open WebSockets to this node; no other page may.
       webSocketOrigins: () => (web ? [web.origin] : []),
       dhtValidators: hooks.validators,

@@ -10,7 +10,7 @@
  *
  * ```json
  * {"version": 1, "bootstrap": ["/ip4/192.0.2.1/tcp/4001/p2p/12D3KooW…"], "listen": ["/ip4/0.0.0.0/tcp/41234"],
- *  "listenPicked": true, "mdns": true, "mailbox": false, "relay": false, "web": 7420, "swarmKey": "/home/me/team.key"}
+ *  "listenPicked": true, "mdns": true, "mailbox": false, "relay": false, "upnp": false, "web": 7420, "swarmKey": "/home/me/team.key"}
  * ```
  *
  * Every field is optional; a missing one takes the default. Flags given on
@@ -52,6 +52,8 @@ export interface Settings {
   readonly mdns?: boolean;
   readonly mailbox?: boolean;
   readonly relay?: boolean;
+  /** Ask the home router (UPnP, NAT-PMP) to forward the listen port; missing: off. */
+  readonly upnp?: boolean;
   /** Serve the browser app on this port of 127.0.0.1 (0: pick one and keep it); false or missing: do not. */
   readonly web?: number | false;
   /** The swarm key file of a private network (an absolute path). */
@@ -66,7 +68,7 @@ export interface Settings {
 export type NodeFlags = Omit<Settings, 'listenPicked' | 'web'> & { readonly web?: number | boolean };
 
 /** The names `sotto config` knows, in the order `config list` shows them. */
-export const SETTING_NAMES = ['bootstrap', 'listen', 'mdns', 'mailbox', 'relay', 'web', 'swarm-key'] as const;
+export const SETTING_NAMES = ['bootstrap', 'listen', 'mdns', 'mailbox', 'relay', 'upnp', 'web', 'swarm-key'] as const;
 /** One of {@link SETTING_NAMES}. */
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -160,6 +162,7 @@ export function checkSettings(value: Record<string, unknown>): Settings {
     ...(value['mdns'] === undefined ? {} : { mdns: checkBoolean('mdns', value['mdns']) }),
     ...(value['mailbox'] === undefined ? {} : { mailbox: checkBoolean('mailbox', value['mailbox']) }),
     ...(value['relay'] === undefined ? {} : { relay: checkBoolean('relay', value['relay']) }),
+    ...(value['upnp'] === undefined ? {} : { upnp: checkBoolean('upnp', value['upnp']) }),
     ...(value['web'] === undefined ? {} : { web: checkWeb(value['web']) }),
     ...(value['swarmKey'] === undefined ? {} : { swarmKey: checkPath(value['swarmKey']) }),
   };
@@ -220,7 +223,7 @@ export function withFlags(settings: Settings, flags: NodeFlags): Settings {
     next['listen'] = checkAddresses('listen', [...flags.listen], false);
     delete next['listenPicked'];
   }
-  for (const name of ['mdns', 'mailbox', 'relay'] as const) if (flags[name] !== undefined) next[name] = flags[name];
+  for (const name of ['mdns', 'mailbox', 'relay', 'upnp'] as const) if (flags[name] !== undefined) next[name] = flags[name];
   if (flags.web !== undefined) next['web'] = flags.web === true ? webPortOf(settings) : flags.web;
   if (flags.swarmKey !== undefined) next['swarmKey'] = flags.swarmKey;
   return checkSettings(next);
@@ -284,6 +287,7 @@ const FIELDS: Readonly<Record<SettingName, keyof Settings>> = {
   mdns: 'mdns',
   mailbox: 'mailbox',
   relay: 'relay',
+  upnp: 'upnp',
   web: 'web',
   'swarm-key': 'swarmKey',
 };
@@ -306,7 +310,7 @@ const OFF = ['off', 'false', 'no'];
 /**
  * The settings with `name` set from the words given to `sotto config set`:
  * one or more multiaddrs for bootstrap and listen (they replace the list),
- * on or off for mdns, mailbox and relay, a port or off for web, a file for
+ * on or off for mdns, mailbox, relay and upnp, a port or off for web, a file for
  * swarm-key. Throws InvalidSettingError.
  */
 export function setSetting(settings: Settings, name: SettingName, words: readonly string[]): Settings {
@@ -347,6 +351,7 @@ export function describeSetting(settings: Settings, name: SettingName): string {
       mdns: '(on unless the node listens on loopback only)',
       mailbox: 'off',
       relay: 'off',
+      upnp: 'off',
       web: 'off',
       'swarm-key': '(none: an open network)',
     };

@@ -604,13 +604,22 @@ export const RELAY_MAX_RESERVATIONS_PER_IP = 8;
 export const RELAY_RESERVATION_TTL_MS = 60 * 60 * 1000;
 /**
  * Bytes one relayed connection may carry, both ways together, before the
- * relay resets it (go-libp2p's and js-libp2p's default, 128 KiB). Sotto
- * runs no protocol of its own over relayed connections: they carry WebRTC
- * signalling (a few KiB of SDP and ICE candidates), Noise and identify.
+ * relay resets it (go-libp2p's and js-libp2p's default is 128 KiB, sized for
+ * hole-punch signalling only). Sotto's relays carry messages between peers
+ * that cannot connect directly (a symmetric NAT), so one circuit must hold
+ * the largest mailbox frame (MAX_MAILBOX_FRAME_BYTES, 1 MiB) several times
+ * over, about 60 of the largest messages or thousands of short ones; at
+ * 128 KiB a mailbox batch could never cross a relay and two large messages
+ * could not share a circuit. When it is used up the sender opens a new
+ * circuit; this bounds one circuit, not what a peer relays in all.
  */
-export const RELAY_DATA_LIMIT_BYTES = 128 * 1024;
-/** How long one relayed connection may stay open (the libp2p default, 2 min): long enough for a WebRTC handshake. */
-export const RELAY_DURATION_LIMIT_MS = 2 * 60 * 1000;
+export const RELAY_DATA_LIMIT_BYTES = 4 * 1024 * 1024;
+/**
+ * How long one relayed connection may stay open (libp2p default: 2 min).
+ * Long enough for a conversation's burst and a mailbox drain; a longer
+ * one opens a new circuit, which costs a Noise handshake through the relay.
+ */
+export const RELAY_DURATION_LIMIT_MS = 10 * 60 * 1000;
 /** Time a peer has to complete a relay request (reserve or connect) on its stream (libp2p default: 30 s). */
 export const RELAY_HOP_TIMEOUT_MS = 10_000;
 /**
@@ -625,3 +634,43 @@ export const MAX_RELAY_HOP_STREAMS = 32;
  * 300): how many peers can be signalling to one page at the same moment.
  */
 export const MAX_RELAY_STOP_STREAMS = 32;
+
+// ---------------------------------------------------------------------------
+// Crossing NATs: AutoNAT, relay slots of our own, DCUtR, UPnP
+// ---------------------------------------------------------------------------
+
+/**
+ * Relays a node that is not reachable from the internet holds a slot on at
+ * once. Two: when one relay goes away the node stays reachable through the
+ * other while it looks for a replacement; each slot costs a relay operator
+ * a place among its RELAY_MAX_RESERVATIONS.
+ */
+export const RELAY_SLOTS_WANTED = 2;
+/** A relay that refused a slot or could not be reached is not asked again for this long. */
+export const RELAY_RETRY_DELAY_MS = 60_000;
+/**
+ * How often a node short of relay slots looks at its peers again (those
+ * connected, then those its peer store knows to be relays). New connections
+ * trigger a look at once; this covers relays that came back.
+ */
+export const RELAY_SEARCH_INTERVAL_MS = 30_000;
+/** Relays a node dials at once while it looks for slots (peers it knows run a relay but is not connected to). */
+export const RELAY_SEARCH_DIALS = 3;
+/** How long an AutoNAT dial-back may take, asked or answered (the library's default, 30 s). */
+export const AUTONAT_TIMEOUT_MS = 30_000;
+/** AutoNAT requests one connection may have open at once (the library's default): each makes this node dial the asking peer back. */
+export const MAX_AUTONAT_INBOUND_STREAMS = 2;
+/** How long one DCUtR upgrade attempt may take (the library's default, go-libp2p's too). */
+export const DCUTR_TIMEOUT_MS = 5_000;
+/** DCUtR attempts per relayed connection (the library's default). */
+export const DCUTR_ATTEMPTS = 3;
+/** DCUtR streams one connection may have open at once (the library's default): an upgrade needs one. */
+export const MAX_DCUTR_INBOUND_STREAMS = 1;
+/**
+ * How long a lookup for the closest peers waits before answering "none"
+ * when the routing table is empty. libp2p's random walk (AutoNAT runs it
+ * every minute while an address is unverified) repeats such lookups in a
+ * loop, and with an empty table each one ends without yielding to the event
+ * loop: a lone node with a public address froze a minute after start.
+ */
+export const EMPTY_ROUTING_TABLE_PAUSE_MS = 1_000;

@@ -204,6 +204,9 @@ test('counts in human output agree in number', () => {
     addresses: [],
     peers: 1,
     network: { state: 'connected', sources: { bootstrap: 1, remembered: 1, mdns: false } },
+    connections: [{ peerId: '12D3KooWB', address: '/ip4/11.77.0.1/tcp/4001/p2p/12D3KooWR/p2p-circuit/p2p/12D3KooWB', relayed: true }],
+    reachable: false,
+    relays: ['12D3KooWR'],
     dhtPeers: 1,
     outbox: 0,
     mailboxesReached: null,
@@ -215,5 +218,7 @@ test('counts in human output agree in number', () => {
   const lines = formatNodeStatus(status, 0);
   assert.ok(lines.includes('dht routing table: 1 peer'), lines.join('\n'));
   assert.ok(lines.includes('network: connected (1 bootstrap address, 1 remembered peer, mDNS off)'), lines.join('\n'));
+  assert.ok(lines.includes('reachable: through 1 relay'), lines.join('\n'));
+  assert.ok(lines.includes('peers connected: 1 (1 through a relay)'), lines.join('\n'));
   assert.ok(lines.includes('mailbox: holding 1 item (1 byte) for 1 peer, 1 byte from strangers'), lines.join('\n'));
 });

@@ -106,7 +106,7 @@ test('flags given once are kept: a later `sotto start --detach` with no flags jo
   assert.equal((await sotto(bobHome, ['stop'])).code, 0);
 
   const listed = JSON.parse((await sotto(bobHome, ['config', 'list', '--json'])).stdout) as Record<string, unknown>;
-  assert.deepEqual(listed, { bootstrap: [alice.addresses[0]], listen: ['/ip4/127.0.0.1/tcp/0/ws'], mdns: null, mailbox: true, relay: null, web: Number(new URL(web).port), 'swarm-key': null });
+  assert.deepEqual(listed, { bootstrap: [alice.addresses[0]], listen: ['/ip4/127.0.0.1/tcp/0/ws'], mdns: null, mailbox: true, relay: null, upnp: null, web: Number(new URL(web).port), 'swarm-key': null });
 
   const again = await sotto(bobHome, ['start', '--detach']);
   const againPid = detachedPid(again);

@@ -31,7 +31,7 @@ const HINTS: Record<string, string> = {
   NodeStartTimeoutError: 'see node.log in the home; a slow disk or a long network wait can delay the start, try again',
   StartInterruptedError: 'run "sotto start --detach" again to start it',
   SettingsFileError: 'fix the file by hand or delete it (the defaults then apply); "sotto config list" shows what it holds once it reads',
-  UnknownSettingError: 'the settings are bootstrap, listen, mdns, mailbox, relay, web and swarm-key ("sotto config --help")',
+  UnknownSettingError: 'the settings are bootstrap, listen, mdns, mailbox, relay, upnp, web and swarm-key ("sotto config --help")',
   InvalidSettingError: 'see "sotto config --help" for what each setting takes',
   InvalidMultiaddrError: 'a multiaddr looks like /ip4/192.0.2.1/tcp/4001 (with /p2p/PEERID for --bootstrap)',
   SchemaVersionError: 'this home was written by a newer Sotto; upgrade Sotto',

@@ -42,11 +42,16 @@ export interface Libp2pNetworkOptions {
 export function libp2pNetwork(node: SottoNode, options: Libp2pNetworkOptions = {}): Network {
   return {
     peerId: node.peerId,
+    // Sotto's protocols run over relayed connections too (libp2p marks them
+    // limited): two peers behind NATs that allow no direct connection talk
+    // through a relay, within its data and time bounds (./relay-limits.ts).
     handle: (protocol, maxFrameBytes, handler) =>
       node.handle(protocol, (stream, remotePeerId) => handler(framed(stream, { maxFrameBytes, readTimeoutMs: Infinity }), remotePeerId), {
         maxInboundStreams: INBOUND_STREAM_LIMITS[protocol] ?? MAX_INBOUND_PREKEYS_STREAMS,
+        runOnLimitedConnection: true,
       }),
-    open: async (peerId, protocol, maxFrameBytes, { signal }) => framed(await node.dialProtocol(peerId, protocol, { signal }), { maxFrameBytes, readTimeoutMs: Infinity }),
+    open: async (peerId, protocol, maxFrameBytes, { signal }) =>
+      framed(await node.dialProtocol(peerId, protocol, { signal, runOnLimitedConnection: true }), { maxFrameBytes, readTimeoutMs: Infinity }),
     rememberAddresses: async (peerId, addresses) => {
       const id = peerIdFromText(peerId);
       const { kept, refused } = contactDialAddresses(id.toString(), addresses, { ownAddresses: node.addresses(), subnets: options.localSubnets?.() ?? [] });

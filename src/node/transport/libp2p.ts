@@ -10,6 +10,10 @@
  *   records never go back to an older one (./dht-records.ts);
  * - bootstrap peers from the configuration (none built in), mDNS on request,
  *   a bounded circuit-relay server on request (./relay-limits.ts);
+ * - across NATs (Node only): AutoNAT, to learn whether peers can dial this
+ *   node; relay slots of its own when they cannot (./relay-slots.ts); DCUtR,
+ *   to turn relayed connections into direct ones; UPnP port mapping on
+ *   request;
  * - a WebSocket listener that refuses pages of other origins
  *   (./websocket-listener.ts).
  *
@@ -18,8 +22,9 @@
  * `DEBUG=sotto:node:*`); no key is ever logged.
  */
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
 import { identify, type Identify } from '@libp2p/identify';
-import { FaultTolerance, KEEP_ALIVE, type Connection, type PeerInfo, type Stream, type StreamHandlerOptions } from '@libp2p/interface';
+import { FaultTolerance, KEEP_ALIVE, type Connection, type PeerId, type PeerInfo, type Stream, type StreamHandlerOptions } from '@libp2p/interface';
 import { kadDHT, passthroughMapper, type KadDHT, type Selectors, type Validators } from '@libp2p/kad-dht';
 import { logger } from '@libp2p/logger';
 import type { MulticastDNSComponents } from '@libp2p/mdns';
@@ -35,8 +40,11 @@ import { concatBytes, fromHex, toHex, utf8 } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import {
+  AUTONAT_TIMEOUT_MS,
   BOOTSTRAP_RETRY_INTERVAL_MS,
   CONNECT_TIMEOUT_MS,
+  DCUTR_ATTEMPTS,
+  DCUTR_TIMEOUT_MS,
   DIAL_BY_ID_ATTEMPTS,
   DIAL_BY_ID_TIMEOUT_MS,
   DIAL_RETRY_BASE_DELAY_MS,
@@ -50,8 +58,14 @@ import {
   MAX_INCOMING_PENDING_CONNECTIONS,
   MDNS_DIAL_BELOW_CONNECTIONS,
   LABEL_MDNS_PRIVATE_TAG,
+  MAX_AUTONAT_INBOUND_STREAMS,
+  MAX_DCUTR_INBOUND_STREAMS,
   MDNS_PRIVATE_TAG_BYTES,
   MDNS_SERVICE_TAG,
+  RELAY_RETRY_DELAY_MS,
+  RELAY_SEARCH_DIALS,
+  RELAY_SEARCH_INTERVAL_MS,
+  RELAY_SLOTS_WANTED,
   USER_AGENT,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
 } from '../constants.ts';
@@ -59,6 +73,10 @@ import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from '../err
 import { libp2pKeyOfIdentity, peerIdFromText } from '../encoding/peer-id.ts';
 import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
 import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type RelayLimits } from './relay-limits.ts';
+import { relaySlots, type RelaySlots } from './relay-slots.ts';
+import { autoNATWithDialBack } from './autonat-dial-back.ts';
+import { dialOrder } from './address-order.ts';
+import { pauseEmptyWalks } from './empty-walk-pause.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
@@ -99,6 +117,20 @@ export interface NodeConfig {
    * start is skipped, not fatal.
    */
   readonly relays?: readonly string[];
+  /**
+   * When no peer on the internet can dial this node (AutoNAT verified no
+   * public address), hold a slot on up to RELAY_SLOTS_WANTED relays among
+   * its peers (./relay-slots.ts), so that contacts reach it through them.
+   * Needs TCP. Default false (the `sotto` command turns it on).
+   */
+  readonly relaySlots?: boolean;
+  /**
+   * Ask the home router by UPnP (and NAT-PMP) to forward the TCP listen
+   * port, so that the node is directly reachable from the internet. Sends
+   * SSDP multicast on the LAN and changes the router's configuration, so it
+   * is asked for, never on by default. Needs TCP.
+   */
+  readonly upnp?: boolean;
   /**
    * Pre-shared key of a private network (libp2p pnet "/key/swarm/psk/1.0.0/"
    * text with a base16 32-byte key): peers without the same key cannot
@@ -150,6 +182,14 @@ export interface SottoServices extends Record<string, unknown> {
   ping: Ping;
   dht: KadDHT;
   relay?: CircuitRelayService;
+  /** Whether peers can dial this node (AutoNAT v1); Node only. */
+  autoNAT?: unknown;
+  /** Upgrades relayed connections to direct ones; Node only. */
+  dcutr?: unknown;
+  /** Relay slots of this node's own (`relaySlots`). */
+  relaySlots?: RelaySlots;
+  /** UPnP port mapping (`upnp`). */
+  upnp?: unknown;
 }
 
 /** A peer found in the DHT. */
@@ -247,6 +287,9 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   const tcpTransports = config.tcp === false ? [] : [tcp()];
   // Loaded only when asked for: it needs Node's dgram, which a browser build does not have.
   const mdns = config.mdns === true ? (await import('@libp2p/mdns')).mdns : undefined;
+  // Crossing NATs needs TCP (AutoNAT dials back over it, DCUtR upgrades to it): Node only.
+  const natTraversal = config.tcp !== false;
+  const upnp = natTraversal && config.upnp === true ? (await import('@libp2p/upnp-nat')).uPnPNAT : undefined;
 
   const relayLimits = config.relayLimits ?? DEFAULT_RELAY_LIMITS;
   const dhtValidators = { ...config.dhtValidators };
@@ -264,6 +307,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       maxConnections: config.maxConnections ?? MAX_CONNECTIONS,
       inboundConnectionThreshold: config.inboundConnectionThreshold ?? INBOUND_CONNECTION_THRESHOLD,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
+      // Direct addresses (a LAN one too) before any relayed one (./address-order.ts).
+      addressSorter: dialOrder,
     },
     // With relays, an unreachable relay must not stop the node from starting;
     // the plain listen addresses are checked after start instead.
@@ -279,7 +324,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       identify: identify(),
       ping: ping(),
       // The guard keeps an older record from replacing a newer one (./dht-records.ts).
-      dht: guardDhtRecords(kadDHT({
+      // Lookups on an empty routing table pause first (./empty-walk-pause.ts).
+      dht: pauseEmptyWalks(guardDhtRecords(kadDHT({
         protocol: KAD_PROTOCOL,
         datastorePrefix: DHT_DATASTORE_PREFIX,
         clientMode: config.dhtClientMode ?? false,
@@ -290,8 +336,18 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
         allowQueryWithZeroPeers: true,
         validators: dhtValidators,
         selectors: dhtSelectors,
-      }), { validators: dhtValidators, selectors: dhtSelectors }),
+      }), { validators: dhtValidators, selectors: dhtSelectors })),
       ...(config.relay === true ? { relay: circuitRelayServer(relayServerInit(relayLimits)) } : {}),
+      ...(natTraversal
+        ? {
+            autoNAT: autoNATWithDialBack({ timeout: AUTONAT_TIMEOUT_MS, maxInboundStreams: MAX_AUTONAT_INBOUND_STREAMS }),
+            dcutr: dcutr({ timeout: DCUTR_TIMEOUT_MS, retries: DCUTR_ATTEMPTS, maxInboundStreams: MAX_DCUTR_INBOUND_STREAMS }),
+          }
+        : {}),
+      ...(natTraversal && config.relaySlots === true
+        ? { relaySlots: relaySlots({ wanted: RELAY_SLOTS_WANTED, retryDelayMs: RELAY_RETRY_DELAY_MS, searchIntervalMs: RELAY_SEARCH_INTERVAL_MS, searchDials: RELAY_SEARCH_DIALS }) }
+        : {}),
+      ...(upnp !== undefined ? { upnp: upnp({ portMappingDescription: USER_AGENT }) } : {}),
     },
     start: false,
   };
@@ -409,6 +465,11 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         if (attempt === 1) {
+          // A relayed connection is used while it is the only one: dialling
+          // again would try the peer's unreachable direct addresses first,
+          // and DCUtR upgrades it where the NATs allow.
+          const relayed = streamOptions.runOnLimitedConnection ? onlyLimitedConnection(libp2p, id) : undefined;
+          if (relayed !== undefined) return await relayed.newStream(protocol, streamOptions);
           // An open connection, the peer store's addresses, or (when it has
           // none) libp2p's own lookup through the DHT.
           return await libp2p.dialProtocol(id, protocol, streamOptions);
@@ -666,6 +727,12 @@ function checkAddresses(addresses: readonly string[], what: string, needPeerId: 
 /** The peer id of the last /p2p/ component. */
 function p2pId(ma: Multiaddr): string | undefined {
   return ma.getComponents().findLast((c) => c.name === 'p2p')?.value;
+}
+
+/** The open relayed connection to `peer` when it has no open direct one. */
+function onlyLimitedConnection(libp2p: Libp2p<SottoServices>, peer: PeerId): Connection | undefined {
+  const open = libp2p.getConnections(peer).filter((c) => c.status === 'open');
+  return open.some((c) => c.limits === undefined) ? undefined : open[0];
 }
 
 function isBareCircuit(ma: Multiaddr): boolean {

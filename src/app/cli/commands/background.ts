@@ -30,6 +30,7 @@ export interface StartCommandOptions {
   readonly relay?: boolean;
   readonly mailbox?: boolean;
   readonly swarmKey?: string;
+  readonly upnp?: boolean;
   /** --lan: mDNS, and a mailbox unless --no-mailbox (../../lan.ts). */
   readonly lan?: boolean;
   /** `--web` alone is true; `--web PORT` the port's text; `--no-web` false. */
@@ -106,6 +107,7 @@ export function nodeFlags(options: StartCommandOptions): NodeFlags {
     ...(mdns === undefined ? {} : { mdns }),
     ...(relay === undefined ? {} : { relay }),
     ...(mailbox === undefined ? {} : { mailbox }),
+    ...(options.upnp === undefined ? {} : { upnp: options.upnp }),
     ...(swarmKey === undefined ? {} : { swarmKey: resolve(swarmKey) }),
     ...(options.web === undefined ? {} : { web: typeof options.web === 'boolean' ? options.web : parseWebPort(options.web) }),
   };
@@ -126,7 +128,7 @@ export function registerBackground(program: Command, cli: Cli): void {
   program
     .command('status')
     .description(`show the running node: peers, DHT, outbox, mailboxes, addresses; "not running" (exit status ${NOT_RUNNING_EXIT_STATUS}) when none runs`)
-    .option('--json', 'print {"running","pid","peerId","startedAt","uptimeMs","addresses","peers","dhtPeers","outbox","mailboxesReached","lastMailFetchAt","mailbox"}')
+    .option('--json', 'print {"running","pid","peerId","startedAt","uptimeMs","addresses","peers","connections","reachable","relays","dhtPeers","outbox","mailboxesReached","lastMailFetchAt","mailbox"}')
     .addHelpText('after', '\nExample:\n  $ sotto status\n  running: pid 4242, up 3m 12s\n  peer id: 12D3KooW...\n  listening: /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  peers connected: 3\n  ...')
     .action(async (options: { json?: boolean }) => {
       const home = cli.home();

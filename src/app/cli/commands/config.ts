@@ -46,7 +46,7 @@ Examples:
   config
     .command('list')
     .description('every setting and its value ("(…)" when the default applies)')
-    .option('--json', 'print {"bootstrap","listen","mdns","mailbox","relay","web","swarm-key"}, null for a setting left to its default')
+    .option('--json', 'print {"bootstrap","listen","mdns","mailbox","relay","upnp","web","swarm-key"}, null for a setting left to its default')
     .addHelpText('after', '\nExample:\n  $ sotto config list\n  bootstrap: /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW...\n  listen: /ip4/0.0.0.0/tcp/41234 /ip4/0.0.0.0/tcp/41235/ws (ports picked at the first start)\n  mdns: (on unless the node listens on loopback only)\n  ...')
     .action(async (options: { json?: boolean }) => {
       const settings = await readSettings(cli.home());

@@ -17,6 +17,8 @@ export function registerStart(program: Command, cli: Cli): void {
     .option('--no-relay', 'stop relaying')
     .option('--web [port]', `serve the browser app on 127.0.0.1 (the kept port, else ${WEB_DEFAULT_PORT}, unless given) and relay browsers; prints "web <url>"`)
     .option('--no-web', 'stop serving the browser app')
+    .option('--upnp', 'ask the home router (UPnP, NAT-PMP) to forward the listen port, so peers can connect directly')
+    .option('--no-upnp', 'stop asking the router to forward the port')
     .option('--mailbox', 'hold mail for offline peers (store-and-forward, 14 days)')
     .option('--no-mailbox', 'do not hold mail for others')
     .option('--swarm-key <file>', 'join only the private network that shares this pre-shared key')

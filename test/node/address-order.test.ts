@@ -1,0 +1,30 @@
+/**
+ * The order libp2p dials a peer's addresses in (src/node/transport/address-order.ts):
+ * a relayed address comes after every direct one, a LAN address included,
+ * even when its relay's address is public.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { multiaddr } from '@multiformats/multiaddr';
+import { dialOrder } from '../../src/node/transport/address-order.ts';
+
+const RELAY = '12D3KooWQi7TshN4fwfwLsLwdXL287qNp7Aa5nrZxJsCxSADyywP';
+
+test('direct addresses (public, then LAN, then loopback) come before relayed ones, whatever the relay', () => {
+  const addresses = [
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    '/ip4/127.0.0.1/tcp/4001',
+    '/ip4/192.168.1.3/tcp/4001',
+    `/ip4/127.0.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    '/ip4/11.77.0.7/tcp/4001',
+  ].map((a) => ({ multiaddr: multiaddr(a), isCertified: false }));
+  const sorted = [...addresses].sort(dialOrder).map((a) => a.multiaddr.toString());
+  assert.deepEqual(sorted.slice(0, 3), ['/ip4/11.77.0.7/tcp/4001', '/ip4/192.168.1.3/tcp/4001', '/ip4/127.0.0.1/tcp/4001']);
+  assert.ok(sorted.slice(3).every((a) => a.includes('/p2p-circuit')), sorted.join(' '));
+});
+
+test('among equals, an address from a signed peer record comes first', () => {
+  const plain = { multiaddr: multiaddr('/ip4/192.168.1.3/tcp/4001'), isCertified: false };
+  const certified = { multiaddr: multiaddr('/ip4/192.168.1.4/tcp/4001'), isCertified: true };
+  assert.deepEqual([plain, certified].sort(dialOrder), [certified, plain]);
+});
