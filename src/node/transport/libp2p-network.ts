@@ -1,8 +1,11 @@
 /**
  * The messenger's Network (./network.ts) on a running Sotto libp2p node:
  * framed streams over libp2p streams, the remote peer id that Noise
- * authenticated, and libp2p's peer:connect events.
+ * authenticated, and libp2p's peer:connect events. Sotto's protocols run on
+ * relayed (limited) connections too: two peers that reach each other only
+ * through a relay still talk, within the relay's data and time limits.
  */
+import type { Stream } from '@libp2p/interface';
 import { logger } from '@libp2p/logger';
 import { multiaddr } from '@multiformats/multiaddr';
 import { LOG_PREFIX, MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from '../constants.ts';
@@ -45,8 +48,11 @@ export function libp2pNetwork(node: SottoNode, options: Libp2pNetworkOptions = {
     handle: (protocol, maxFrameBytes, handler) =>
       node.handle(protocol, (stream, remotePeerId) => handler(framed(stream, { maxFrameBytes, readTimeoutMs: Infinity }), remotePeerId), {
         maxInboundStreams: INBOUND_STREAM_LIMITS[protocol] ?? MAX_INBOUND_PREKEYS_STREAMS,
+        // Peers that reach each other only through a relay (a page whose browser gathers no ICE
+        // candidates) talk over that relayed connection, within the relay's limits.
+        runOnLimitedConnection: true,
       }),
-    open: async (peerId, protocol, maxFrameBytes, { signal }) => framed(await node.dialProtocol(peerId, protocol, { signal }), { maxFrameBytes, readTimeoutMs: Infinity }),
+    open: async (peerId, protocol, maxFrameBytes, { signal }) => framed(await openStream(node, peerId, protocol, signal), { maxFrameBytes, readTimeoutMs: Infinity }),
     rememberAddresses: async (peerId, addresses) => {
       const id = peerIdFromText(peerId);
       const { kept, refused } = contactDialAddresses(id.toString(), addresses, { ownAddresses: node.addresses(), subnets: options.localSubnets?.() ?? [] });
@@ -84,4 +90,25 @@ export function libp2pNetwork(node: SottoNode, options: Libp2pNetworkOptions = {
       return values;
     },
   };
+}
+
+/**
+ * A stream to `peerId` on `protocol`. libp2p's dial uses an open direct
+ * connection, else dials (WebRTC through a relay before a plain relayed
+ * connection), and so never reuses a relayed (limited) connection: it
+ * would open one more per stream. When every open connection to the peer
+ * is relayed, the stream goes on one of them.
+ */
+async function openStream(node: SottoNode, peerId: string, protocol: string, signal: AbortSignal): Promise<Stream> {
+  const open = node.libp2p.getConnections(peerIdFromText(peerId)).filter((c) => c.status === 'open');
+  const relayed = open.length > 0 && open.every((c) => c.limits !== undefined) ? open[0] : undefined;
+  if (relayed) {
+    try {
+      return await relayed.newStream(protocol, { signal, runOnLimitedConnection: true });
+    } catch (err) {
+      signal.throwIfAborted();
+      log('relayed connection to %s refused a stream, dialling: %s', peerId, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return node.dialProtocol(peerId, protocol, { signal, runOnLimitedConnection: true });
 }
