@@ -30,6 +30,10 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'a real sotto start under a flood of strangers (2,000 x 60 KB from one, 1,000 Sybils) while an honest contact sends: store growth, command and chat latency, honest delivery, with and without the flood [--json] [--quick]',
     run: async (args) => (await import('./strangers.ts')).runStrangersBench(args),
   },
+  reach: {
+    description: 'how peers reach each other while both are online: per pair (page↔page, page↔desktop, pages without a route), share of direct connections, time to the first connection, delivery median and p99, messages through a mailbox; in network namespaces (root) [PART...] [--json] [--quick]',
+    run: async (args) => (await import('./reach.ts')).runReachBench(args),
+  },
   ui: {
     description: 'the page (headless Chromium) and the terminal chat with a 10,000-message conversation beside a 20-message one: time to open it, to show a new incoming message, to show a keystroke, against the targets [page|chat] [--json] [--quick]',
     run: async (args) => (await import('./ui.ts')).runUiBench(args),
