@@ -31,7 +31,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     run: async (args) => (await import('./strangers.ts')).runStrangersBench(args),
   },
   reach: {
-    description: 'people reaching each other while both are online: desktop pairs on one LAN, across two home NATs and through a symmetric NAT (network namespaces, needs root): direct share, first connection, delivery p50/p99 [PART...] [--json] [--quick]',
+    description: 'how peers reach each other while both are online: desktop pairs on one LAN, across two home NATs and through a symmetric NAT; page↔page, page↔desktop, pages without a route (network namespaces, root; Chromium): direct share, first connection, delivery p50/p99 [PART...] [--json] [--quick]',
     run: async (args) => (await import('./reach.ts')).runReachBench(args),
   },
   ui: {

@@ -3,7 +3,9 @@
  * each other while both are online (issue 14). Each part sets up its own
  * pairs of peers (bench/reach/<part>.ts) and returns one case per pair
  * kind: desktop to desktop on one LAN, across two home NATs, through a
- * symmetric NAT; the browser pairs are a part of their own. For each kind:
+ * symmetric NAT (bench/reach/desktop.ts); page to page, page to a second
+ * desktop node, and pages without a default route (bench/reach/pages.ts).
+ * For each kind:
  * the share of trials that ended on a direct connection, the time to the
  * first connection and to the first message (a new contact: connection,
  * prekey bundle, session), and the delivery time of the messages after it,
@@ -42,6 +44,8 @@ export interface ReachCase {
   readonly deliveryMs: readonly number[];
   /** Messages that ended anything but delivered (through a mailbox, or not at all). */
   readonly notDelivered: number;
+  /** What the part measured it with, in words (printed under the table). */
+  readonly note?: string;
 }
 
 /** A kind of peer measured by this benchmark. */
@@ -54,6 +58,7 @@ export interface ReachPart {
 /** The parts, in the order they run. A new part is one line here. */
 const PARTS: readonly ReachPart[] = [
   { name: 'desktop', run: async (flags) => (await import('./reach/desktop.ts')).measureDesktopPairs(flags) },
+  { name: 'pages', run: async (flags) => (await import('./reach/pages.ts')).measurePages(flags) },
 ];
 
 /** One pair kind as printed. */
@@ -130,11 +135,17 @@ export async function runReachBench(args: readonly string[]): Promise<number> {
   const unknown = named.filter((n) => !PARTS.some((p) => p.name === n));
   if (unknown.length > 0) console.error(`unknown part ${unknown.join(' ')}; parts: ${PARTS.map((p) => p.name).join(', ')}`);
   if (!flags || unknown.length > 0) return 1;
-  const lines: ReachLine[] = [];
+  const cases: ReachCase[] = [];
   for (const part of PARTS.filter((p) => named.length === 0 || named.includes(p.name))) {
     flags.progress(`reach: ${part.name}…`);
-    lines.push(...(await part.run(flags)).map(reachLine));
+    cases.push(...(await part.run(flags)));
   }
-  console.log(flags.json ? lines.map((l) => JSON.stringify(l)).join('\n') : table(lines));
+  const lines = cases.map(reachLine);
+  if (flags.json) {
+    console.log(lines.map((l) => JSON.stringify(l)).join('\n'));
+    return 0;
+  }
+  console.log(table(lines));
+  for (const note of new Set(cases.flatMap((c) => (c.note === undefined ? [] : [`${c.part}: ${c.note}`])))) console.log(note);
   return 0;
 }

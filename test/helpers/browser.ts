@@ -114,17 +114,50 @@ export async function unlockPage(page: Page, setup: { name?: string; passphrase?
  * The page's invite once it carries an address that other browsers can dial
  * (a relayed WebRTC one), checked by decoding it.
  */
-export async function reachableInvite(page: Page): Promise<string> {
+export function reachableInvite(page: Page): Promise<string> {
+  return inviteWhere(page, (addresses) => addresses.some((a) => a.includes('/p2p-circuit/webrtc')), 'a relayed WebRTC address');
+}
+
+/** The page's invite once its decoded addresses pass `check` (`what` names it in the error). */
+export async function inviteWhere(page: Page, check: (addresses: readonly string[]) => boolean, what: string): Promise<string> {
   const end = performance.now() + PAGE_TIMEOUT_MS;
   for (;;) {
     const text = await page.getByTestId('invite').inputValue();
     if (text !== '') {
       const invite = await decodeInvite(noblePrimitives, text);
-      if (invite.addresses.some((a) => a.includes('/p2p-circuit/webrtc'))) return text;
+      if (check(invite.addresses)) return text;
     }
-    if (performance.now() > end) throw new Error(`no relayed WebRTC address in the invite: ${text}`);
+    if (performance.now() > end) throw new Error(`no invite with ${what}: ${text}`);
     await page.waitForTimeout(100);
   }
+}
+
+/**
+ * Starts recording in `page` every state each message shows, from now on
+ * (read with {@link statesSeen}): a message that went through a mailbox
+ * showed "stored" at some point, however briefly.
+ */
+export async function recordMessageStates(page: Page): Promise<void> {
+  // A string: the test runner's transform must not touch code that runs in the page.
+  await page.evaluate(`(() => {
+    if (window.sottoStatesSeen) return;
+    const seen = (window.sottoStatesSeen = []);
+    const note = () => {
+      for (const message of document.querySelectorAll('[data-testid="message"]')) {
+        const text = message.querySelector('[data-testid="message-text"]')?.textContent ?? '';
+        const state = message.querySelector('[data-testid="message-state"]')?.textContent ?? '';
+        if (!seen.some((s) => s.text === text && s.state === state)) seen.push({ text, state });
+      }
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    note();
+  })()`);
+}
+
+/** Every state the message `text` showed since {@link recordMessageStates}. */
+export async function statesSeen(page: Page, text: string): Promise<string[]> {
+  const seen = await page.evaluate<{ text: string; state: string }[]>('window.sottoStatesSeen ?? []');
+  return seen.filter((s) => s.text === text).map((s) => s.state);
 }
 
 /** Adds a contact from an invite through the page's form; waits for the page to open its conversation. */

@@ -12,11 +12,12 @@
 import type { ContactLine } from '../api.ts';
 import { lookalikeNote } from '../display-name.ts';
 import { h, nameNode, replaceChildren, updateKeyed, type Child } from './dom.ts';
+import type { ConnectionKind } from './status.ts';
 
 /** A contact as the list shows it: its line, and how this page reaches it now. */
 export interface ContactView extends ContactLine {
-  /** 'webrtc' (browser to browser), 'relayed', 'direct' (WebSockets to a desktop node) or 'none'. */
-  readonly connection: string;
+  /** How the page reaches it now (./status.ts). */
+  readonly connection: ConnectionKind;
 }
 
 /** The list element and how to bring it up to date. */
@@ -93,7 +94,7 @@ export function contactList(choose: (name: string) => void): ContactList {
     button.dataset['connection'] = c.connection;
     button.dataset['verified'] = String(c.verified);
     button.dataset['lookalike'] = String(c.confusableWith !== undefined);
-    button.setAttribute('aria-label', `${c.name}${c.online ? ', online' : ''}${c.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`);
+    button.setAttribute('aria-label', `${c.name}${c.online ? `, online (${c.connection})` : ''}${c.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`);
     replaceChildren(button, ...badgesOf(c));
   }
 

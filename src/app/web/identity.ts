@@ -2,7 +2,9 @@
  * "You": this identity's name, peer id and invite (text and QR code), with
  * a "Copy invite" button that says whether it worked: "Copied" for a
  * moment, or, where the page may not write the clipboard, how to copy the
- * (then selected) text by hand.
+ * (then selected) text by hand. An invite with no address (the page is not
+ * connected to its node, so it holds no relay slot) comes with a warning
+ * that says what to do, and is not copied.
  */
 import QRCode from 'qrcode';
 import type { SottoApi } from '../api.ts';
@@ -35,6 +37,11 @@ export function identityPanel(api: SottoApi, profileName: string, peerId: string
   const qr = h('img', { class: 'qr', 'data-testid': 'invite-qr', alt: 'QR code of your invite' });
   const feedback = h('span', { class: 'copy-feedback', 'data-testid': 'copy-feedback', role: 'status' });
   const copy = h('button', { type: 'button', class: 'secondary', 'data-testid': 'copy-invite', onclick: () => void copyInvite() }, 'Copy invite');
+  const noAddress = h(
+    'p',
+    { class: 'warning', role: 'alert', 'data-testid': 'invite-warning', hidden: true },
+    'This invite has no address yet: whoever adds it cannot reach you until this page is connected to your node. Keep your node running (sotto start --web) and this page open; once the page says "online", copy the invite again.',
+  );
 
   function say(text: string, ok: boolean): void {
     feedback.textContent = text;
@@ -45,6 +52,7 @@ export function identityPanel(api: SottoApi, profileName: string, peerId: string
 
   async function copyInvite(): Promise<void> {
     if (invite.value === '') return say('No invite yet: wait until the page is online.', false);
+    if (!noAddress.hidden) return say('Not copied: the invite has no address yet (see above).', false);
     try {
       // Absent outside secure contexts; rejects when the page may not write the clipboard.
       if (!navigator.clipboard) throw new Error('no clipboard');
@@ -65,6 +73,7 @@ export function identityPanel(api: SottoApi, profileName: string, peerId: string
     h('code', { class: 'peer-id', 'data-testid': 'peer-id' }, peerId),
     h('p', { class: 'label' }, 'Invite: give it to a contact'),
     invite,
+    noAddress,
     h('div', { class: 'row' }, copy, feedback),
     qr,
   );
@@ -75,6 +84,7 @@ export function identityPanel(api: SottoApi, profileName: string, peerId: string
     lastInvite = line.invite;
     invite.value = line.invite;
     invite.dataset['addresses'] = String(line.addresses.length);
+    noAddress.hidden = line.addresses.length > 0;
     qr.src = await qrDataUrl(line.invite);
   }
 

@@ -3,7 +3,10 @@
  * IndexedDB (browser-level) under the same encryption at rest as a desktop
  * home, the same messenger, and a libp2p node that dials the desktop node
  * that served the page (WebSockets), reserves a relay slot on it and listens
- * for WebRTC through it, so other browsers reach this one directly.
+ * for WebRTC through it, so other browsers and desktop nodes reach this one
+ * directly; when the browser cannot open WebRTC connections at all
+ * (./webrtc-probe.ts), through that relay. The page stays linked to its
+ * node across the node's restarts (./node-link.ts).
  *
  * Nothing here is a copy of desktop code: the store, messenger, node and API
  * are the ones `sotto start` runs; only their configuration differs.
@@ -21,6 +24,8 @@ import { Messenger } from '../../node/messaging/messenger.ts';
 import { openLevelStore, probeLevelStore } from '../../node/store/level.ts';
 import type { SottoStore } from '../../node/store/store.ts';
 import { messengerApi, type SottoApi } from '../api.ts';
+import { watchNodeLink, type NodeLink } from './node-link.ts';
+import { canGatherIceCandidates } from './webrtc-probe.ts';
 
 /** Shortest passphrase the page accepts for a new identity (as `sotto init`). */
 export const MIN_PASSPHRASE_LENGTH = 8;
@@ -131,6 +136,10 @@ export interface BrowserPeer {
   readonly node: SottoNode;
   readonly messenger: Messenger;
   readonly api: SottoApi;
+  /** The page's link to the node that served it, mended by itself (./node-link.ts). */
+  readonly link: NodeLink;
+  /** Whether this browser can open WebRTC connections (./webrtc-probe.ts); without, every contact but its node is reached through the relay. */
+  readonly webrtc: boolean;
   stop(): Promise<void>;
 }
 
@@ -142,6 +151,8 @@ export interface OpenPeerOptions {
   readonly create?: { readonly name: string };
   readonly config: PageConfig;
   readonly now: () => number;
+  /** Reads /config.json again when the page lost its node (default {@link fetchPageConfig}). */
+  readonly fetchConfig?: () => Promise<PageConfig>;
 }
 
 /**
@@ -161,7 +172,11 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
   });
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
+  let link: NodeLink | undefined;
+  const retry = (): void => link?.retryNow();
   const stop = async (): Promise<void> => {
+    removeEventListener('online', retry);
+    link?.stop();
     await messenger?.stop().catch(() => {});
     await node?.stop().catch(() => {});
     await store.close();
@@ -171,13 +186,14 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     const identity = await store.getIdentity(ctx);
     if (!identity) throw new WebConfigError('the profile has no identity');
     const hooks = bundleRecordDhtHooks(ctx);
+    const webrtc = await canGatherIceCandidates();
     node = await createNode({
       identity,
       listen: [],
       bootstrap: options.config.relays,
       relays: options.config.relays,
       tcp: false,
-      webrtc: true,
+      webrtc,
       // A page is reachable only through its relay: it asks the DHT, never answers.
       dhtClientMode: true,
       dhtValidators: hooks.validators,
@@ -190,7 +206,26 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     await messenger.start();
     const running = node;
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
-    return { ctx, store, node, messenger, api, stop };
+    const fetchConfig = options.fetchConfig ?? (() => fetchPageConfig());
+    link = watchNodeLink({
+      relays: options.config.relays,
+      fetchRelays: async () => (await fetchConfig()).relays,
+      isConnected: (peerId) => running.isConnected(peerId),
+      reserveRelay: (address) => running.reserveRelay(address),
+      onConnectionsChanged: (listener) => {
+        running.libp2p.addEventListener('peer:connect', listener);
+        running.libp2p.addEventListener('peer:disconnect', listener);
+        return () => {
+          running.libp2p.removeEventListener('peer:connect', listener);
+          running.libp2p.removeEventListener('peer:disconnect', listener);
+        };
+      },
+      scheduler: browserScheduler,
+      now: options.now,
+    });
+    // The browser says the network is back: no need to wait for the next try.
+    addEventListener('online', retry);
+    return { ctx, store, node, messenger, api, link, webrtc, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;

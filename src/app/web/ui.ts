@@ -32,6 +32,7 @@ import { identityPanel } from './identity.ts';
 import type { BrowserPeer } from './peer.ts';
 import { requestSection } from './requests.ts';
 import { safetyPanel } from './safety.ts';
+import { connectionKind, drawStatus, openPeers } from './status.ts';
 
 /** Characters of a peer id shown in the header (the whole id is under "You"). */
 const SHORT_ID_CHARS = 12;
@@ -69,7 +70,7 @@ function coalesced(job: () => Promise<void>): () => void {
 
 /** Mounts the chat UI for `peer` into `root`; returns a function that stops listening to events. */
 export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: string): () => void {
-  const { api, messenger, node } = peer;
+  const { api, messenger, node, link } = peer;
   let contacts: ContactLine[] = [];
   let selected: string | undefined;
   let warning: string | undefined;
@@ -81,7 +82,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   let readWanted = false;
   const contactNamed = (name: string | undefined): ContactLine | undefined => contacts.find((c) => c.name === name);
 
-  const status = h('span', { class: 'status', 'data-testid': 'status' }, 'connecting…');
+  const status = h('span', { class: 'status', 'data-testid': 'status', role: 'status' }, 'connecting…');
   const announcer = h('p', { class: 'visually-hidden', 'data-testid': 'announcer', 'aria-live': 'polite', 'aria-atomic': 'true' });
   const identity = identityPanel(api, profileName, messenger.peerId);
   const list = contactList((name) => choose(name));
@@ -155,33 +156,21 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     if (name !== undefined) write.focus();
   }
 
-  /** How this page reaches a contact now: 'webrtc' (browser to browser), 'relayed', 'direct' (WebSockets to a desktop node) or 'none'. */
-  function connectionOf(peerId: string): string {
-    let best = 'none';
-    for (const conn of node.libp2p.getConnections()) {
-      if (conn.remotePeer.toString() !== peerId || conn.status !== 'open') continue;
-      const address = conn.remoteAddr.toString();
-      const kind = address.includes('/webrtc') ? 'webrtc' : address.includes('/p2p-circuit') ? 'relayed' : 'direct';
-      if (best === 'none' || (best === 'relayed' && kind !== 'relayed')) best = kind;
-    }
-    return best;
-  }
-
-  /** Draws the contact list (online state read now) and the header's peer count. */
+  /** Draws the contact list (online state read now) and the header's link to the node and peer count. */
   function drawPresence(): void {
-    const views: ContactView[] = contacts.map((c) => ({ ...c, online: node.isConnected(c.peerId), connection: connectionOf(c.peerId) }));
+    const views: ContactView[] = contacts.map((c) => {
+      const connection = connectionKind(node.libp2p.getConnections(), c.peerId);
+      return { ...c, online: connection !== 'none', connection };
+    });
     list.update(views);
-    // Distinct peers: one peer can have several connections (a relayed one and a direct one).
-    const peers = node.libp2p.getPeers().length;
-    status.textContent = peers > 0 ? `online · ${peers} peer${peers === 1 ? '' : 's'}` : 'connecting…';
-    status.dataset['online'] = String(peers > 0);
+    drawStatus(status, { link: link.state(), peers: openPeers(node.libp2p.getConnections()), webrtc: peer.webrtc });
     drawHead();
   }
 
   let drawnHead = '';
   function drawHead(): void {
     const now = contactNamed(selected);
-    const online = now !== undefined && node.isConnected(now.peerId);
+    const online = now !== undefined && connectionKind(node.libp2p.getConnections(), now.peerId) !== 'none';
     const changed: Child[] | undefined = now?.keyChangedAt !== undefined ? [nameNode(now.name), "'s identity key changed: compare safety numbers again."] : undefined;
     const lookalike: Child[] | undefined = now?.confusableWith !== undefined ? ['This name looks like your contact ', nameNode(now.confusableWith), ': they may not be who the name suggests; compare safety numbers before you trust either.'] : undefined;
     const key = JSON.stringify([now?.name, online, now?.verified, now?.keyChangedAt, now?.confusableWith, warning]);
@@ -259,6 +248,11 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const onSelf = (): void => void identity.redrawInvite().catch(() => {});
   node.libp2p.addEventListener('self:peer:update', onSelf);
   for (const event of PRESENCE_EVENTS) node.libp2p.addEventListener(event, onPresence);
+  // The node's relay slot (and with it the invite's addresses) comes and goes with the link.
+  const offLink = link.onChange(() => {
+    onPresence();
+    onSelf();
+  });
   document.addEventListener('visibilitychange', markRead);
   onSelf();
   refreshContacts();
@@ -266,6 +260,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
 
   return () => {
     for (const off of offs) off();
+    offLink();
     node.libp2p.removeEventListener('self:peer:update', onSelf);
     for (const event of PRESENCE_EVENTS) node.libp2p.removeEventListener(event, onPresence);
     document.removeEventListener('visibilitychange', markRead);

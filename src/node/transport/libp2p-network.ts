@@ -1,7 +1,9 @@
 /**
  * The messenger's Network (./network.ts) on a running Sotto libp2p node:
  * framed streams over libp2p streams, the remote peer id that Noise
- * authenticated, and libp2p's peer:connect events.
+ * authenticated, and libp2p's peer:connect events. Sotto's protocols run on
+ * relayed (limited) connections too: two peers that reach each other only
+ * through a relay still talk, within the relay's data and time limits.
  */
 import { logger } from '@libp2p/logger';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -48,6 +50,8 @@ export function libp2pNetwork(node: SottoNode, options: Libp2pNetworkOptions = {
     handle: (protocol, maxFrameBytes, handler) =>
       node.handle(protocol, (stream, remotePeerId) => handler(framed(stream, { maxFrameBytes, readTimeoutMs: Infinity }), remotePeerId), {
         maxInboundStreams: INBOUND_STREAM_LIMITS[protocol] ?? MAX_INBOUND_PREKEYS_STREAMS,
+        // Peers that reach each other only through a relay (a page whose browser gathers no ICE
+        // candidates, a symmetric NAT) talk over that relayed connection, within the relay's limits.
         runOnLimitedConnection: true,
       }),
     open: async (peerId, protocol, maxFrameBytes, { signal }) =>
