@@ -183,6 +183,19 @@ export async function removeMember(env: GroupEnv, state: GroupState, identity: B
 }
 
 /**
+ * Replaces the admin list (an admin only; at least one admin remains): a
+ * GroupContextExtensions commit carrying the new list. Admins are identity
+ * keys of members.
+ */
+export async function setAdmins(env: GroupEnv, state: GroupState, admins: readonly Bytes[]): Promise<OwnOperation> {
+  assertAdmin(state);
+  const members = membersOf(state.mls);
+  if (admins.length === 0 || admins.some((a) => !members.some((m) => equalBytes(m.identity, a)))) throw new NotGroupMemberError('unknown-member');
+  const proposal: Proposal = { proposalType: defaultProposalTypes.group_context_extensions, groupContextExtensions: { extensions: [adminsExtension(admins)] } };
+  return finishOwn(env, state, await commitSealed(env, state, [proposal], false), { kind: 'commit' }, true);
+}
+
+/**
  * Asks the group to remove this member (a Remove proposal for its own leaf,
  * RFC 9420 §12.1.3); any remaining member commits it (commitPending).
  */

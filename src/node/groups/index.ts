@@ -40,6 +40,7 @@ export {
   proposeLeave,
   removeMember,
   selfUpdate,
+  setAdmins,
   updateDue,
   type OwnOperation,
 } from './group-ops.ts';
