@@ -137,20 +137,26 @@ async function measure(ctx: CryptoContext, suite: { id: GroupCiphersuiteId; labe
     [b] = await receive(env, b!, first.operation);
     for (const j of joined.slice(0, -1)) j.state = (await receive(env, j.state, first.operation))[0];
   }
+  /** The admin makes an operation; `a` (and `b`) process it. */
+  const commitRound = async (make: (state: GroupState) => Promise<{ state: GroupState; operation: Uint8Array }>, bothProcess: boolean): Promise<{ ms: number; bytes: number; process: number[] }> => {
+    const [op, ms] = await timed(() => make(admin!));
+    admin = op.state;
+    const process: number[] = [];
+    let t: number;
+    [a, t] = await receive(env, a!, op.operation);
+    process.push(t);
+    [b, t] = await receive(env, b!, op.operation);
+    if (bothProcess) process.push(t);
+    return { ms, bytes: op.operation.length, process };
+  };
   const process: number[] = [];
   const updateMs: number[] = [];
   let updateBytes = 0;
-  const rounds = quick ? 3 : n >= 1000 ? 15 : 30;
-  for (let i = 0; i < rounds; i++) {
-    const [update, ms] = await timed(() => selfUpdate(env, admin!));
-    updateMs.push(ms);
-    updateBytes = update.operation.length;
-    admin = update.state;
-    let t: number;
-    [a, t] = await receive(env, a!, update.operation);
-    process.push(t);
-    [b, t] = await receive(env, b!, update.operation);
-    process.push(t);
+  for (let i = 0; i < (quick ? 3 : n >= 1000 ? 15 : 30); i++) {
+    const round = await commitRound((state) => selfUpdate(env, state), true);
+    updateMs.push(round.ms);
+    updateBytes = round.bytes;
+    process.push(...round.process);
   }
   // Messages.
   const plaintext = new Uint8Array(randomBytes(MESSAGE_BYTES));
@@ -173,14 +179,10 @@ async function measure(ctx: CryptoContext, suite: { id: GroupCiphersuiteId; labe
   const removeProcess: number[] = [];
   let removeBytes = 0;
   for (const { person } of joined) {
-    const [removal, ms] = await timed(() => removeMember(env, admin!, person.identity.public.signingKey));
-    removeMs.push(ms);
-    removeBytes = removal.operation.length;
-    admin = removal.state;
-    let t: number;
-    [a, t] = await receive(env, a!, removal.operation);
-    removeProcess.push(t);
-    [b] = await receive(env, b!, removal.operation);
+    const round = await commitRound((state) => removeMember(env, state, person.identity.public.signingKey), false);
+    removeMs.push(round.ms);
+    removeBytes = round.bytes;
+    removeProcess.push(...round.process);
   }
   progress(`  ${suite.label} ${n}: measured`);
   return {
