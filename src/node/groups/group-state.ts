@@ -12,7 +12,7 @@
  * stored form (PROTOCOL.md §24, "Stored group state").
  */
 import { clientStateDecoder, clientStateEncoder, encode, getGroupMembers, type ClientState } from 'ts-mls';
-import { equalBytes, Reader, toHex, Writer, type Bytes } from '../../crypto/bytes.ts';
+import { equalBytes, fromHex, Reader, toHex, Writer, type Bytes } from '../../crypto/bytes.ts';
 import { ED25519_KEY_BYTES } from '../../crypto/constants.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
@@ -205,7 +205,7 @@ export function encodeGroupState(state: GroupState): Bytes {
     w.u64(branch.tipStartedAt);
   }
   w.u32(state.seen.length);
-  for (const digest of state.seen) w.fixed(Uint8Array.from(digest.match(/../g)!.map((h) => parseInt(h, 16))), 32);
+  for (const digest of state.seen) w.fixed(fromHex(digest), 32);
   return w.finish();
 }
 

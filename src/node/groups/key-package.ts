@@ -22,8 +22,8 @@ import {
   type KeyPackage,
   type PrivateKeyPackage,
 } from 'ts-mls';
-import { concatBytes, equalBytes, Reader, utf8, Writer, type Bytes } from '../../crypto/bytes.ts';
-import { ED25519_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '../../crypto/constants.ts';
+import { concatBytes, Reader, utf8, Writer, type Bytes } from '../../crypto/bytes.ts';
+import { ED25519_SIGNATURE_BYTES } from '../../crypto/constants.ts';
 import { DecodeError, InvalidSignatureError } from '../../crypto/errors.ts';
 import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import { readVersion } from '../../crypto/version.ts';
@@ -150,11 +150,3 @@ export function decodeKeyPackageSecrets(bytes: Bytes): GroupKeyPackageSecrets {
   r.end();
   return { keyPackage, privateKeys };
 }
-
-/** True when two key packages name the same identity key. */
-export function sameIdentity(a: KeyPackage, b: Bytes): boolean {
-  return equalBytes(keyPackageIdentity(a), b);
-}
-
-/** The identity-key length every credential carries (re-exported for callers that check sizes). */
-export const GROUP_IDENTITY_KEY_BYTES = ED25519_KEY_BYTES;
