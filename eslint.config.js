@@ -57,6 +57,7 @@ export default tseslint.config(
     bundles: ['encoding', 'transport', 'store', 'core'],
     mailbox: ['encoding', 'transport', 'store', 'core'],
     messaging: ['encoding', 'contacts', 'transport', 'store', 'core', 'bundles', 'mailbox'],
+    groups: ['encoding', 'contacts', 'transport', 'store', 'core', 'bundles', 'mailbox', 'messaging'],
   }).map(([room, below], _i, rooms) => ({
     files: [`src/node/${room}/**/*.ts`],
     rules: {

@@ -34,6 +34,10 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'how peers reach each other while both are online: desktop pairs on one LAN, across two home NATs and through a symmetric NAT; page↔page, page↔desktop, pages without a route (network namespaces, root; Chromium): direct share, first connection, delivery p50/p99 [PART...] [--json] [--quick]',
     run: async (args) => (await import('./reach.ts')).runReachBench(args),
   },
+  groups: {
+    description: 'groups (MLS through ts-mls on Sotto\'s crypto) at 10, 100 and 1,000 members, X-Wing beside the X25519 reference: create, add, join, remove, self-update, processing p50/p95, encrypt/decrypt, bytes per operation and message, state size, against the targets and ts-mls\'s own figures [--json] [--quick]',
+    run: async (args) => (await import('./groups.ts')).runGroupsBench(args),
+  },
   ui: {
     description: 'the page (headless Chromium) and the terminal chat with a 10,000-message conversation beside a 20-message one: time to open it, to show a new incoming message, to show a keystroke, against the targets [page|chat] [--json] [--quick]',
     run: async (args) => (await import('./ui.ts')).runUiBench(args),

@@ -22,6 +22,7 @@ import { BUNDLE_RECORD_MAX_SKEW_MS } from '../src/node/constants.ts';
 import { encodeFrame, framed, varintLength } from '../src/node/transport/frames.ts';
 import { decodeInvite, encodeInvite } from '../src/node/contacts/invite.ts';
 import { decodeMailboxFrame, encodeMailboxFrame } from '../src/node/mailbox/wire.ts';
+import { decodeGroupFrame, readKeyPackageRecord } from '../src/node/groups/index.ts';
 import { decodePayload, encodePayload } from '../src/node/messaging/payload.ts';
 import { parsePeerId, peerIdOfIdentity } from '../src/node/encoding/peer-id.ts';
 import { atRestCodecs, decodeKeyring, encodeKeyring } from '../src/node/store/at-rest.ts';
@@ -302,6 +303,19 @@ export function fuzzTargets(): FuzzTarget<never>[] {
         ],
       };
     }, (_f, input) => decodeMailboxFrame(input)),
+  );
+  add(
+    pure('group-frame', async () => {
+      const { groupFixture } = await import('./group-fixture.ts');
+      return { fixture: null, valid: (await groupFixture()).frames };
+    }, (_f, input) => decodeGroupFrame(input), { maxRandomBytes: 3_000 }),
+  );
+  add(
+    pure('group-key-package', async () => {
+      const { groupFixture } = await import('./group-fixture.ts');
+      const { env, record } = await groupFixture();
+      return { fixture: env, valid: [record] };
+    }, (env, input) => readKeyPackageRecord(env, input), { maxRandomBytes: 3_000 }),
   );
   add(
     pure('payload', async () => ({

@@ -674,3 +674,67 @@ export const MAX_DCUTR_INBOUND_STREAMS = 1;
  * loop: a lone node with a public address froze a minute after start.
  */
 export const EMPTY_ROUTING_TABLE_PAUSE_MS = 1_000;
+
+// Groups (docs/GROUPS.md, PROTOCOL.md §24).
+
+/** Version byte of every group frame and group record (PROTOCOL.md §24). */
+export const GROUP_WIRE_VERSION = 1;
+/**
+ * Most members (leaves) a group may have. The issue's target; every figure of
+ * `npm run bench -- groups` is measured up to it, and a Welcome to a group of
+ * this size (it carries the ratchet tree) stays under MAX_GROUP_WELCOME_BYTES.
+ */
+export const MAX_GROUP_MEMBERS = 1000;
+/**
+ * Largest group application frame: the longest text (MAX_TEXT_BYTES) with
+ * its payload header, MLS framing, padding and signature.
+ */
+export const MAX_GROUP_MESSAGE_BYTES = 72 * 1024;
+/**
+ * Largest group operation (one or two commits). A commit's UpdatePath holds
+ * one X-Wing ciphertext (≈ 1.2 KB) per node of the copath's resolution: about
+ * log2 N in a filled tree, up to N − 1 in a tree whose parents are blank (a
+ * group just made by adds), so 1,000 members need ≈ 1.3 MB for one commit,
+ * twice that for a removal and its sealing commit.
+ */
+export const MAX_GROUP_OPERATION_BYTES = 3 * 1024 * 1024;
+/** Largest Welcome: group secrets for each new member plus the ratchet tree (2.7 MB at 1,000 members with X-Wing keys). */
+export const MAX_GROUP_WELCOME_BYTES = 4 * 1024 * 1024;
+/** Largest published key package record: an X-Wing init key and leaf key (1,216 bytes each), a credential and signatures. */
+export const MAX_GROUP_KEY_PACKAGE_BYTES = 4 * 1024;
+/** Longest a published key package is valid (its record's notAfter − now at creation): a month, as signed prekeys. */
+export const GROUP_KEY_PACKAGE_LIFETIME_MS = 30 * 24 * 3600 * 1000;
+/**
+ * Operations a member can roll back to resolve concurrent commits (the fork
+ * choice horizon, as Marmot's max_rewind_commits). A branch forking further
+ * back is never chosen: its authors re-apply their changes on the canonical
+ * branch. Each costs one kept snapshot of the group state.
+ */
+export const GROUP_MAX_REWIND_OPERATIONS = 3;
+/** Competing branches a member holds at once while the fork choice runs; the oldest is dropped beyond it. */
+export const MAX_GROUP_SIDE_BRANCHES = 4;
+/**
+ * Past epochs whose receiving keys are kept for late messages (a message sent
+ * just before a commit and delivered after it). Bounded by count here and by
+ * GROUP_PAST_EPOCH_KEYS_MAX_AGE_MS: forward secrecy for a past epoch begins
+ * when its keys go.
+ */
+export const GROUP_PAST_EPOCHS_KEPT = 4;
+/**
+ * Longest the receiving keys of a past epoch are kept after it ended: the
+ * mailbox TTL, so that nothing a mailbox still holds becomes unreadable.
+ */
+export const GROUP_PAST_EPOCH_KEYS_MAX_AGE_MS = 14 * 24 * 3600 * 1000;
+/** Message keys a member keeps per sender for messages that arrive out of order within an epoch. */
+export const GROUP_RETAINED_GENERATIONS = 100;
+/**
+ * Largest jump forward in one sender's chain within an epoch (messages
+ * skipped). Bounds the work a forged generation number can cause.
+ */
+export const MAX_GROUP_FORWARD_STEPS = 1000;
+/** Digests of processed group frames remembered per group, to refuse replays before any key is touched. */
+export const MAX_GROUP_SEEN_DIGESTS = 10_000;
+/** A member updates its own keys (an empty commit) after sending this many messages since its last commit. */
+export const GROUP_SELF_UPDATE_AFTER_MESSAGES = 100;
+/** A member updates its own keys when its last commit is older than this (and at once after joining). */
+export const GROUP_SELF_UPDATE_AFTER_MS = 7 * 24 * 3600 * 1000;

@@ -247,3 +247,94 @@ export class WebSocketOriginCheckUnavailableError extends SottoError {
     super('cannot install the WebSocket Origin check: @libp2p/websockets changed how its listener holds its ws server');
   }
 }
+
+// Groups (docs/GROUPS.md).
+
+/** A group frame, Welcome or key package is larger than its limit; nothing was decoded. */
+export class GroupMessageTooLargeError extends SottoError {
+  override readonly name = 'GroupMessageTooLargeError';
+  constructor(readonly what: string, readonly size: number, readonly limit: number) {
+    super(`group ${what} of ${size} bytes exceeds the limit of ${limit}`);
+  }
+}
+
+/** A group frame belongs to another group. */
+export class WrongGroupError extends SottoError {
+  override readonly name = 'WrongGroupError';
+  constructor() {
+    super('the group message belongs to another group');
+  }
+}
+
+/**
+ * A group message is for an epoch this member cannot use: `ahead` (a later
+ * epoch: process the commits before it first) or `expired` (an epoch whose
+ * keys are gone, or beyond the fork-choice horizon).
+ */
+export class GroupEpochError extends SottoError {
+  override readonly name = 'GroupEpochError';
+  constructor(readonly kind: 'ahead' | 'expired', readonly epoch: bigint, readonly current: bigint) {
+    super(`group message for epoch ${epoch} is ${kind === 'ahead' ? 'ahead of' : 'too old for'} the current epoch ${current}`);
+  }
+}
+
+/** This exact group frame was processed before (a replay). */
+export class DuplicateGroupMessageError extends SottoError {
+  override readonly name = 'DuplicateGroupMessageError';
+  constructor() {
+    super('the group message was already processed');
+  }
+}
+
+/** A group message does not authenticate: bad signature, MAC or AEAD tag, or a sender that is not who it claims. */
+export class GroupAuthenticationError extends SottoError {
+  override readonly name = 'GroupAuthenticationError';
+  constructor(readonly reason: string) {
+    super(`group message does not authenticate: ${reason}`);
+  }
+}
+
+/** A commit breaks the group's rules (docs/GROUPS.md, "Membership and admins"): `reason` says which. */
+export class GroupPolicyError extends SottoError {
+  override readonly name = 'GroupPolicyError';
+  constructor(readonly reason: 'not-admin' | 'unsealed-removal' | 'external-commit' | 'duplicate-keys' | 'too-many-members' | 'malformed-operation') {
+    super(`group commit refused: ${reason}`);
+  }
+}
+
+/** This member is not (or no longer) in the group, or the member named is not. */
+export class NotGroupMemberError extends SottoError {
+  override readonly name = 'NotGroupMemberError';
+  constructor(readonly reason: 'removed' | 'unknown-member') {
+    super(reason === 'removed' ? 'this member was removed from the group' : 'no such member in the group');
+  }
+}
+
+/** Only an admin may change membership or admins. */
+export class NotGroupAdminError extends SottoError {
+  override readonly name = 'NotGroupAdminError';
+  constructor() {
+    super('only a group admin may change membership');
+  }
+}
+
+/**
+ * Adding these members now would give them a tree that ts-mls 2.0.0-rc.10
+ * refuses to join (docs/GROUPS.md, "The library"): earlier members are still
+ * waiting to come online. `pending` holds their identity keys; the add
+ * succeeds once they have updated their keys, or after they are removed.
+ */
+export class GroupAddBlockedError extends SottoError {
+  override readonly name = 'GroupAddBlockedError';
+  constructor(readonly pending: readonly Uint8Array[]) {
+    super(`adding now would make the Welcome unusable: ${pending.length} earlier member(s) have not come online yet`);
+  }
+}
+
+/** A published key package is past its notAfter time. */
+export class GroupKeyPackageExpiredError extends SottoError {
+  override readonly name = 'GroupKeyPackageExpiredError';
+  constructor(readonly notAfter: number) {
+    super('the key package has expired');
+  }
+}
