@@ -7,13 +7,12 @@
  * releases (package.json `overrides`). The X-Wing suite is in no mlswg file;
  * test/node/groups-hpke.test.ts checks it against @hpke/hybridkem-x-wing.
  *
- * The vector files are data this repository does not carry: they are read
- * from $SOTTO_MLS_VECTORS, else ../shared/vectors/mls/ (the project's shared
- * vector set), else test/vectors/mls/. Without them the cases are skipped,
- * saying so.
+ * The vector files are in test/vectors/mls/ (their source is in its
+ * README.md).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultCapabilities, defaultCredentialTypes, mlsMessageDecoder, nobleCryptoProvider, type CiphersuiteImpl, type GroupContext, type RatchetTree } from 'ts-mls';
@@ -22,12 +21,10 @@ import { loadNodePrimitives } from '../../src/crypto/primitives/node-best.ts';
 import { groupCiphersuite, REFERENCE_CIPHERSUITE } from '../../src/node/groups/ciphersuite.ts';
 import { seededRandom } from '../helpers/context.ts';
 
-const VECTOR_DIRS = [process.env.SOTTO_MLS_VECTORS, resolve('../shared/vectors/mls'), resolve('test/vectors/mls')];
-const vectorDir = VECTOR_DIRS.find((dir): dir is string => dir !== undefined && existsSync(join(dir, 'tree-math.json')));
-const skip = vectorDir === undefined ? 'the mlswg vector files are not here ($SOTTO_MLS_VECTORS, ../shared/vectors/mls)' : false;
+const vectorDir = fileURLToPath(new URL('../vectors/mls/', import.meta.url));
 
 function vectors<T>(file: string): T[] {
-  return JSON.parse(readFileSync(join(vectorDir!, file), 'utf8')) as T[];
+  return JSON.parse(readFileSync(join(vectorDir, file), 'utf8')) as T[];
 }
 
 /** A module of ts-mls that its package does not export (the vectors test internals). */
@@ -48,7 +45,7 @@ async function implementations(suite: number): Promise<{ name: string; impl: Cip
   return out;
 }
 
-describe('mlswg test vectors through ts-mls', { skip }, () => {
+describe('mlswg test vectors through ts-mls', () => {
   it('tree-math: node width, root, left, right, parent, sibling', async () => {
     const tm = await internal<{
       nodeWidth(n: number): number;
