@@ -66,3 +66,94 @@ test('three members: created with two contacts, each joins by itself, and all re
     assert.equal(history.length, 3, `${home.name} has each message once`);
   }
 });
+
+test('a member offline through three membership changes catches up from the mailboxes alone, with the admin who made them stopped', async () => {
+  const { scheduler, homes, groups } = await world(['alice', 'bob', 'carol', 'dave', 'erin']);
+  const [alice, , carol, dave, erin] = homes as [Home, Home, Home, Home, Home];
+  await groups.get('alice')!.create('friends', ['bob', 'carol']);
+  await scheduler.advance(1);
+  await groups.get('alice')!.send('friends', 'one', { waitMs: 5_000 });
+  await scheduler.advance(1);
+  await groups.get('carol')!.stop();
+  await carol.stop();
+  await groups.get('alice')!.add('friends', ['dave']);
+  await scheduler.advance(1);
+  await groups.get('alice')!.send('friends', 'two', { waitMs: 5_000 });
+  await groups.get('alice')!.remove('friends', 'bob');
+  await scheduler.advance(1);
+  await groups.get('alice')!.send('friends', 'three', { waitMs: 5_000 });
+  await groups.get('alice')!.add('friends', ['erin']);
+  await scheduler.advance(1);
+  const last = await groups.get('alice')!.send('friends', 'four', { waitMs: 5_000 });
+  assert.equal(last.status, 'stored', 'carol is offline: the mailboxes hold it for her');
+  await scheduler.advance(1);
+  await groups.get('alice')!.stop();
+  await alice.stop();
+  await carol.start();
+  const back = await startGroups(carol);
+  await back.fetch('friends');
+  await scheduler.advance(1);
+  const texts = (await back.history('friends')).map((m) => m.text);
+  assert.deepEqual(texts, ['one', 'two', 'three', 'four']);
+  const [info] = await back.list();
+  assert.deepEqual(new Set(info!.members.map((m) => m.peerId)), new Set([alice.peerId, carol.peerId, dave.peerId, erin.peerId]));
+});
+
+test('a removed member reads nothing sent after its removal, directly or from the mailboxes', async () => {
+  const { scheduler, homes, groups } = await world(['alice', 'bob', 'carol']);
+  const [, bob] = homes as [Home, Home, Home];
+  await groups.get('alice')!.create('friends', ['bob', 'carol']);
+  await scheduler.advance(1);
+  await groups.get('alice')!.send('friends', 'before', { waitMs: 5_000 });
+  await scheduler.advance(1);
+  await groups.get('alice')!.remove('friends', 'bob');
+  await scheduler.advance(1);
+  await groups.get('alice')!.send('friends', 'after the removal', { waitMs: 5_000 });
+  await scheduler.advance(1);
+  await groups.get('bob')!.fetch('friends').catch(() => 0);
+  const bobTexts = (await groups.get('bob')!.history('friends')).map((m) => m.text);
+  assert.deepEqual(bobTexts, ['before']);
+  assert.equal((await groups.get('bob')!.list())[0]!.active, false);
+  assert.ok(!(await bob.rawDump()).includes('after the removal'), 'no plaintext of it in bob\'s store');
+  assert.deepEqual((await groups.get('carol')!.history('friends')).map((m) => m.text), ['before', 'after the removal']);
+});
+
+test('an invitation from a stranger waits as a request; nothing is joined', async () => {
+  const { scheduler, homes, groups } = await world(['bob', 'carol']);
+  const [bob, carol] = homes as [Home, Home];
+  const sam = await new Home('sam', bob.hub, bob.clock, scheduler).init();
+  await sam.messenger.addContact('bob', bob.peerId);
+  const samGroups = await startGroups(sam);
+  // Sam holds a key package of bob's (here: carol's copy, as anyone holding one could pass it on).
+  const held = (await carol.store.getHeldKeyPackage(bob.peerId))!;
+  const { Tx } = await import('../../src/node/store/store.ts');
+  await sam.store.commit(new Tx().putHeldKeyPackage(held), { sync: true });
+  await samGroups.create('club', ['bob']);
+  await scheduler.advance(1);
+  assert.deepEqual(await groups.get('bob')!.list(), [], 'bob joined nothing');
+  const waiting = await groups.get('bob')!.invitations();
+  assert.equal(waiting.length, 1);
+  assert.equal(waiting[0]!.peerId, sam.peerId);
+  assert.equal(waiting[0]!.name, 'club');
+  assert.equal(bob.messenger.requests()[0]!.peerId, sam.peerId, 'sam is a message request');
+  await groups.get('bob')!.join(waiting[0]!);
+  assert.equal((await groups.get('bob')!.list())[0]!.name, 'club');
+});
+
+test('bad group frames from a member are refused and change nothing; good ones still go through', async () => {
+  const { scheduler, homes, groups } = await world(['alice', 'bob']);
+  const [alice] = homes as [Home, Home];
+  await groups.get('alice')!.create('pair', ['bob']);
+  await scheduler.advance(1);
+  const bobGroups = groups.get('bob')!;
+  const before = await bob2history(bobGroups);
+  assert.equal(await bobGroups.receive(Uint8Array.of(1, 1, 0, 0), alice.peerId), 'rejected');
+  assert.equal(await bobGroups.receive(new Uint8Array(300).fill(7), alice.peerId), 'rejected');
+  await groups.get('alice')!.send('pair', 'still fine', { waitMs: 5_000 });
+  await scheduler.advance(1);
+  assert.deepEqual([...before, 'still fine'], await bob2history(bobGroups));
+});
+
+async function bob2history(service: GroupService): Promise<string[]> {
+  return (await service.history('pair')).map((m) => m.text);
+}

@@ -241,7 +241,10 @@ export class GroupService {
   /** Writes an operation this member made (state and its outbox entry in one transaction) and sends it. */
   private async commitOwn(group: GroupRecord, operation: OwnOperation): Promise<void> {
     const state = operation.state;
-    await this.delivery.enqueue(group, { kind: 'operation', frame: operation.operation, epoch: state.mls.groupContext.epoch - 1n, recipients: this.others(state), messageId: null }, (tx) =>
+    // Members it removes get it too: it tells them they are out (they can read nothing after it).
+    const before = this.states.get(group.id);
+    const recipients = [...new Set([...(before ? this.others(before) : []), ...this.others(state)])];
+    await this.delivery.enqueue(group, { kind: 'operation', frame: operation.operation, epoch: state.mls.groupContext.epoch - 1n, recipients, messageId: null }, (tx) =>
       tx.putGroupState(group.id, encodeGroupState(state)),
     );
     this.states.set(group.id, state);
