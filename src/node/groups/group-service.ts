@@ -15,7 +15,7 @@
  *   Welcome, the group's name and mailbox token) too. An invitation from a
  *   contact is joined at once; from a stranger it waits (a request).
  */
-import { toHex, fromHex, type Bytes } from '../../crypto/bytes.ts';
+import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { Core } from '../core/core.ts';
 import { GROUP_DIRECT_TIMEOUT_MS, GROUP_MAILBOX_TOKEN_BYTES, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS } from '../constants.ts';
