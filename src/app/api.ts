@@ -9,6 +9,8 @@ import type { Messenger, SendResult } from '../node/messaging/messenger.ts';
 import type { ContactRecord, MessageRecord, RequestRecord } from '../node/store/records.ts';
 import { lookalikeKey, lookalikes } from '../node/contacts/names.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
+import { groupMethods, type GroupApi } from './group-api.ts';
+import type { GroupService } from '../node/groups/group-service.ts';
 
 /** `sotto id`. */
 export interface IdInfo {
@@ -78,7 +80,7 @@ export interface ContactLine {
 }
 
 /** The operations of the `sotto` commands on one home. */
-export interface SottoApi {
+export interface SottoApi extends GroupApi {
   id(): Promise<IdInfo>;
   addContact(name: string, peerId: string, acceptNewKey: boolean): Promise<ContactLine>;
   listContacts(): Promise<ContactLine[]>;
@@ -140,9 +142,10 @@ const requestLine = (r: RequestRecord, contacts: readonly ContactRecord[]): Requ
 /**
  * The API over a messenger in this process. `addresses` lists the running
  * node's addresses and `isOnline` tells whether a peer is connected (both
- * empty/false when no node runs).
+ * empty/false when no node runs); `groups` are the running node's (none:
+ * the group methods throw NodeNotRunningError).
  */
-export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[], isOnline: (peerId: string) => boolean = () => false): SottoApi {
+export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[], isOnline: (peerId: string) => boolean = () => false, groups?: GroupService): SottoApi {
   const lineAmong = async (c: ContactRecord, similar: ReadonlyMap<string, string>): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId), similar.get(c.name));
   // One contact's line, flagged when its name looks like another contact's.
   const line = async (c: ContactRecord): Promise<ContactLine> => lineAmong(c, lookalikes(await messenger.contacts()));
@@ -176,5 +179,6 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       return { peerId };
     },
     deleteMessages: async (name, messageId) => ({ deleted: await messenger.deleteMessages(name, messageId ?? undefined) }),
+    ...groupMethods(groups),
   };
 }

@@ -15,6 +15,7 @@ import { libp2pNetwork } from '../node/transport/libp2p-network.ts';
 import { bundleRecordDhtHooks } from '../node/bundles/bundle-record.ts';
 import { MailboxService } from '../node/mailbox/service.ts';
 import { Messenger } from '../node/messaging/messenger.ts';
+import { GroupService } from '../node/groups/group-service.ts';
 import { openLevelStore } from '../node/store/level.ts';
 import { Tx, type SottoStore } from '../node/store/store.ts';
 import { rememberPeers, type PeerMemoryStorage, type RememberedPeers } from '../node/transport/remembered-peers.ts';
@@ -144,6 +145,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   const startedAt = options.clock();
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
+  let groups: GroupService | undefined;
   let memory: RememberedPeers | undefined;
   let server: Server | undefined;
   let web: WebServer | undefined;
@@ -159,6 +161,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
         // Together: the messenger stops scheduling work and waits for what runs, while the node's
         // stop ends every dial and stream that work waits on (a contact out of reach would
         // otherwise hold a delivery round, and the exit, for its whole dial timeout).
+        await groups?.stop().catch(() => {});
         await Promise.all([messenger?.stop().catch(() => {}), memory?.stop().catch(() => {}), node?.stop().catch(() => {})]);
         await store.close();
       } finally {
@@ -191,6 +194,8 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     const mailbox = options.mailbox ? await MailboxService.open({ ctx, store, identity, scheduler: realScheduler }) : undefined;
     messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node, { localSubnets: interfaceSubnets }), ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
+    groups = await GroupService.open(messenger);
+    await groups.start();
     const running = node;
     const started = messenger;
     const remembered = (memory = await rememberPeers(running, {
@@ -221,7 +226,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       state: running.libp2p.getConnections().length > 0 ? 'connected' : searched === 'connected' ? 'unreachable' : (searched ?? 'connecting'),
       sources: { ...sources, remembered: remembered.size() },
     });
-    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups);
     const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock, network });
     const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
     if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses(), ...(options.webRoot === undefined ? {} : { root: options.webRoot }) });

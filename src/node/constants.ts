@@ -738,3 +738,41 @@ export const MAX_GROUP_SEEN_DIGESTS = 10_000;
 export const GROUP_SELF_UPDATE_AFTER_MESSAGES = 100;
 /** A member updates its own keys when its last commit is older than this (and at once after joining). */
 export const GROUP_SELF_UPDATE_AFTER_MS = 7 * 24 * 3600 * 1000;
+
+// Group delivery (docs/GROUPS.md "Delivery", PROTOCOL.md §24a).
+
+/** The protocol members use to hand a group frame straight to another member who is online. */
+export const GROUP_PROTOCOL = `${PROTOCOL_PREFIX}/group/1.0.0`;
+/**
+ * Largest /sotto/group frame: a mailbox item's size (a group frame larger
+ * than that travels in no Sotto frame until chunking exists: docs/GROUPS.md,
+ * "Sizes").
+ */
+export const MAX_GROUP_STREAM_FRAME_BYTES = 72 * 1024;
+/** Time allowed for handing one frame to one member directly (dial, write, ack). */
+export const GROUP_DIRECT_TIMEOUT_MS = 5_000;
+/** Members a sender hands a frame to at the same time (the rest wait their turn). */
+export const GROUP_FANOUT_CONCURRENCY = 16;
+/** Label of a group mailbox key: SHA-256(label || the group's mailbox token). */
+export const LABEL_GROUP_MAILBOX = 'sotto/v1/group-mailbox';
+/** Bytes of a group's mailbox token (random, chosen by the group's creator, sent in every invitation). */
+export const GROUP_MAILBOX_TOKEN_BYTES = 32;
+/** How often a running node fetches its groups' frames from their mailboxes. */
+export const GROUP_POLL_INTERVAL_MS = 60_000;
+/** Longest group name (UTF-8 bytes): a contact name's limit. */
+export const MAX_GROUP_NAME_BYTES = 64;
+/**
+ * Key package secrets a node keeps at once (one per contact it sent a key
+ * package to, plus those handed out live). Beyond it the oldest go: an adder
+ * holding that key package gets a Welcome nobody can use, and asks again.
+ */
+export const MAX_GROUP_KEY_PACKAGE_SECRETS = 2_000;
+/**
+ * Received group messages a member processes before it writes the group
+ * state again (an operation or a send writes it at once). A crash loses at
+ * most this many ratchet steps, which the member redoes from the mailboxes;
+ * the messages themselves are stored as they arrive and de-duplicated by id.
+ */
+export const GROUP_STATE_WRITE_AFTER_MESSAGES = 50;
+/** Processed mailbox items a member remembers per group (marks older than the mailbox TTL are swept). */
+export const GROUP_SEEN_ITEM_TTL_MS = 15 * 24 * 3600 * 1000;

@@ -338,3 +338,37 @@ export class GroupKeyPackageExpiredError extends SottoError {
     super('the key package has expired');
   }
 }
+
+// Group delivery (src/node/groups/group-service.ts).
+
+/** No group of this name on this home. */
+export class UnknownGroupError extends SottoError {
+  override readonly name = 'UnknownGroupError';
+  constructor(readonly group: string) {
+    super(`no group named "${group}"`);
+  }
+}
+
+/** A group of this name exists already on this home. */
+export class GroupNameTakenError extends SottoError {
+  override readonly name = 'GroupNameTakenError';
+  constructor(readonly group: string) {
+    super(`a group named "${group}" exists already`);
+  }
+}
+
+/** No usable key package of a contact: it gave none (its node has not been online since it was added) and it cannot be asked now. */
+export class GroupKeyPackageMissingError extends SottoError {
+  override readonly name = 'GroupKeyPackageMissingError';
+  constructor(readonly contact: string) {
+    super(`no key package of "${contact}": its node has not sent one and is not reachable now`);
+  }
+}
+
+/** A group frame is larger than any Sotto frame carries (chunking does not exist yet: docs/GROUPS.md, "Sizes"). */
+export class GroupFrameTooLargeError extends SottoError {
+  override readonly name = 'GroupFrameTooLargeError';
+  constructor(readonly size: number, readonly limit: number) {
+    super(`the group frame is ${size} bytes; a mailbox item or a /sotto/group frame holds at most ${limit}`);
+  }
+}

@@ -20,6 +20,7 @@ import { registerId } from './commands/id.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInvite } from './commands/invite.ts';
 import { registerMessages } from './commands/messages.ts';
+import { registerGroup } from './commands/group.ts';
 import { registerPassphrase } from './commands/passphrase.ts';
 import { registerSelftest } from './commands/selftest.ts';
 import { registerStart } from './commands/start.ts';
@@ -67,6 +68,7 @@ Examples:
   registerInvite(program, cli);
   registerVerify(program, cli);
   registerMessages(program, cli);
+  registerGroup(program, cli);
   registerRequests(program, cli);
   registerDelete(program, cli);
   registerPassphrase(program, cli);

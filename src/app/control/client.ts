@@ -73,5 +73,12 @@ export function controlClient(path: string): SottoApi {
     blockPeer: remote('blockPeer'),
     deleteRequest: remote('deleteRequest'),
     deleteMessages: remote('deleteMessages'),
+    groupCreate: remote('groupCreate'),
+    groupAdd: remote('groupAdd'),
+    groupRemove: remote('groupRemove'),
+    groupLeave: remote('groupLeave'),
+    groupList: remote('groupList'),
+    groupSend: remote('groupSend'),
+    groupHistory: remote('groupHistory'),
   };
 }

@@ -31,6 +31,13 @@ export const CONTROL_METHODS = [
   'blockPeer',
   'deleteRequest',
   'deleteMessages',
+  'groupCreate',
+  'groupAdd',
+  'groupRemove',
+  'groupLeave',
+  'groupList',
+  'groupSend',
+  'groupHistory',
   'status',
   'shutdown',
 ] as const satisfies readonly (keyof ControlApi)[];

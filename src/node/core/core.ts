@@ -19,6 +19,7 @@ import { UnreadCounts, type UnreadToken } from './unread.ts';
 import type { Network } from '../transport/network.ts';
 import type { ContactRecord, MessageRecord, MessageStatus, OutboxEntry, RequestRecord } from '../store/records.ts';
 import type { SottoStore, Tx } from '../store/store.ts';
+import type { GroupInvitationRecord, GroupMessageRecord } from '../store/group-records.ts';
 
 /** Timers, injected so that tests control time. */
 export interface Scheduler {
@@ -50,6 +51,12 @@ export interface MessengerEvents {
    * a batch arrives and as each item is handled, then once with `finished`.
    */
   'mail-progress': MailProgress;
+  /** A new group message from another member, once, after it is stored. */
+  'group-message': GroupMessageRecord;
+  /** An outgoing group message changed state (delivered to more members, stored in mailboxes). */
+  'group-status': { readonly groupId: string; readonly id: string; readonly status: string; readonly delivered: number; readonly stored: number; readonly members: number };
+  /** An invitation to a group arrived and is stored (from a stranger it waits for the user: `stranger`). */
+  'group-invitation': { readonly invitation: GroupInvitationRecord; readonly stranger: boolean };
   /** A mail fetch ended; `mailboxes` are the peers that served it as mailboxes (peer memory keeps them). */
   'mail-fetched': { readonly mailboxes: readonly string[] };
 }

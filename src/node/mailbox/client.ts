@@ -12,6 +12,7 @@ import { ProtocolError } from '../errors.ts';
 import type { FramedStream } from '../transport/network.ts';
 import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
 import type { MailboxPass } from './pass.ts';
+import { groupMailboxKey } from './keys.ts';
 import { custodySignedData, decodeMailboxFrame, encodeMailboxFrame, type MailItem, type RefusalReason } from './wire.ts';
 
 /** A mailbox refused a deposit. */
@@ -144,6 +145,42 @@ export async function depositOn(core: Core, mailbox: string, stream: FramedStrea
   const valid = await core.ctx.primitives.ed25519Verify(answer.signature, custodySignedData(mailboxKey, id, answer.expiresAt), signingKeyOfPeerId(mailbox));
   if (!valid) throw new ProtocolError(MAILBOX_PROTOCOL, 'custody receipt with a bad signature');
   return { mailbox, expiresAt: answer.expiresAt };
+}
+
+/**
+ * Deposits a group frame in the box of the group whose mailbox token this
+ * is, and checks the custody receipt (as {@link depositOn}). Throws
+ * MailboxRefusedError or ProtocolError.
+ */
+export async function groupDepositOn(core: Core, mailbox: string, stream: FramedStream, token: Bytes, item: Bytes): Promise<CustodyReceipt> {
+  const signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
+  await stream.write(encodeMailboxFrame({ type: 'group-deposit', token, item }), { signal });
+  const answer = decodeMailboxFrame(await stream.read({ signal }));
+  if (answer.type === 'refused') throw new MailboxRefusedError(mailbox, answer.reason);
+  if (answer.type !== 'receipt') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${answer.type} frame`);
+  const id = core.ctx.primitives.sha256(item);
+  if (!equalBytes(answer.id, id)) throw new ProtocolError(MAILBOX_PROTOCOL, 'receipt for another item');
+  const valid = await core.ctx.primitives.ed25519Verify(answer.signature, custodySignedData(groupMailboxKey(core.ctx.primitives, token), id, answer.expiresAt), signingKeyOfPeerId(mailbox));
+  if (!valid) throw new ProtocolError(MAILBOX_PROTOCOL, 'custody receipt with a bad signature');
+  return { mailbox, expiresAt: answer.expiresAt };
+}
+
+/**
+ * Every item of a group's box on an open mailbox stream, in deposit order,
+ * batch after batch. Throws ProtocolError or the stream's errors.
+ */
+export async function fetchGroupOn(stream: FramedStream, token: Bytes): Promise<MailItem[]> {
+  const signal = AbortSignal.timeout(MAILBOX_TIMEOUT_MS);
+  const out: MailItem[] = [];
+  let after: Bytes | undefined;
+  for (;;) {
+    await stream.write(encodeMailboxFrame({ type: 'group-fetch', token, max: MAILBOX_FETCH_BATCH, ...(after ? { after } : {}) }), { signal });
+    const answer = decodeMailboxFrame(await stream.read({ signal }));
+    if (answer.type !== 'items') throw new ProtocolError(MAILBOX_PROTOCOL, `unexpected ${answer.type} frame`);
+    out.push(...answer.items);
+    if (!answer.more || answer.items.length === 0) return out;
+    after = answer.items[answer.items.length - 1]!.id;
+  }
 }
 
 /**

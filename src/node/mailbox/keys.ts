@@ -7,7 +7,7 @@
  */
 import { concatBytes, toHex, type Bytes } from '../../crypto/bytes.ts';
 import type { Primitives } from '../../crypto/primitives/types.ts';
-import { LABEL_MAILBOX } from '../constants.ts';
+import { LABEL_GROUP_MAILBOX, LABEL_MAILBOX } from '../constants.ts';
 import { peerIdFromText } from '../encoding/peer-id.ts';
 
 const label = new TextEncoder().encode(LABEL_MAILBOX);
@@ -20,4 +20,16 @@ export function mailboxKeyOf(primitives: Primitives, peerId: string): Bytes {
 /** The mailbox key as it appears in store keys (hex). */
 export function mailboxKeyHex(primitives: Primitives, peerId: string): string {
   return toHex(mailboxKeyOf(primitives, peerId));
+}
+
+const groupLabel = new TextEncoder().encode(LABEL_GROUP_MAILBOX);
+
+/**
+ * The mailbox key of a group: H("sotto/v1/group-mailbox" || its mailbox
+ * token). Every member holds the token (it comes with the invitation), so
+ * every member can deposit and fetch under it; a mailbox learns the token
+ * from the first deposit or fetch, and with it nothing it could read.
+ */
+export function groupMailboxKey(primitives: Primitives, token: Bytes): Bytes {
+  return primitives.sha256(concatBytes(groupLabel, token));
 }

@@ -41,7 +41,7 @@ import type { Scheduler } from '../core/core.ts';
 import type { FramedStream } from '../transport/network.ts';
 import type { MailPosition } from '../store/held-mail.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
-import { mailboxKeyHex } from './keys.ts';
+import { groupMailboxKey, mailboxKeyHex } from './keys.ts';
 import { passProblem, type MailboxPass } from './pass.ts';
 import { custodySignedData, decodeMailboxFrame, encodeMailboxFrame, type MailItem, type RefusalReason } from './wire.ts';
 
@@ -240,14 +240,14 @@ export class MailboxService {
 
   /**
    * Stores one deposit from `depositor` (the connection's authenticated peer),
-   * with the recipient's pass or without; resolves to the frame to answer
-   * with: a custody receipt, or REFUSED (`bad-pass` for a pass that does not
+   * with the recipient's pass or without (`group`: a group deposit, whose
+   * token was the pass); resolves to the frame to answer with: a custody receipt, or REFUSED (`bad-pass` for a pass that does not
    * hold, whatever else).
    */
-  async deposit(depositor: string, mailboxKey: Uint8Array, item: Uint8Array, pass?: MailboxPass): Promise<Uint8Array> {
+  async deposit(depositor: string, mailboxKey: Uint8Array, item: Uint8Array, pass?: MailboxPass, group = false): Promise<Uint8Array> {
     const { ctx, store, identity } = this.options;
     if (pass && !(await this.passHolds(pass, mailboxKey, depositor))) return encodeMailboxFrame({ type: 'refused', reason: 'bad-pass' });
-    const stranger = pass === undefined;
+    const stranger = pass === undefined && !group;
     const key = toHex(mailboxKey);
     const id = ctx.primitives.sha256(item);
     const idHex = toHex(id);
@@ -285,9 +285,25 @@ export class MailboxService {
    * them on the same stream needs no read.
    */
   fetch(recipient: string, max: number, cursor?: FetchCursor): Promise<Uint8Array> {
+    return this.fetchKey(mailboxKeyHex(this.options.ctx.primitives, recipient), max, cursor);
+  }
+
+  /**
+   * Up to `max` items of a group's box after the item `after` (in deposit
+   * order; from the start when that item is gone), for whoever shows its
+   * token: every member fetches the same items, which stay until their TTL
+   * (no ACK deletes them).
+   */
+  async fetchGroup(token: Uint8Array, max: number, after?: Uint8Array): Promise<Uint8Array> {
+    const key = toHex(groupMailboxKey(this.options.ctx.primitives, token));
+    const last = after === undefined ? undefined : await this.options.store.getMail(key, toHex(after));
+    const cursor: FetchCursor = { handedOut: new Map(), ...(last && after ? { after: { storedAt: last.storedAt, id: toHex(after) } } : {}) };
+    return this.fetchKey(key, max, cursor);
+  }
+
+  private fetchKey(key: string, max: number, cursor?: FetchCursor): Promise<Uint8Array> {
     // Not while a deletion runs: a handed-out item is held when it is listed and remembered.
     return this.exclusively(async () => {
-      const key = mailboxKeyHex(this.options.ctx.primitives, recipient);
       const listed = await this.options.store.listMail(key, max + 1, cursor?.after);
       const items: MailItem[] = [];
       let size = ITEMS_FRAME_HEADER_BYTES;
@@ -396,6 +412,9 @@ export class MailboxService {
           continue;
         }
         if (frame.type === 'deposit') await stream.write(await this.deposit(remotePeerId, frame.mailboxKey, frame.item, frame.pass));
+        // A group's token is its pass: the deposit counts against the group's box like a contact's.
+        else if (frame.type === 'group-deposit') await stream.write(await this.deposit(remotePeerId, groupMailboxKey(this.options.ctx.primitives, frame.token), frame.item, undefined, true));
+        else if (frame.type === 'group-fetch') await stream.write(await this.fetchGroup(frame.token, frame.max, frame.after));
         else if (frame.type === 'fetch') {
           // An ITEMS frame holds at most MAILBOX_FETCH_BATCH items; older unacknowledged ones are forgotten (an ACK of them reads).
           if (handedOut.size >= HANDED_OUT_LIMIT) handedOut.clear();

@@ -12,11 +12,13 @@
  *   ACKED    u8 7 || u16 deleted
  *   DEPOSIT with a pass
  *            u8 8 || mailbox key (32) || recipient key (32) || u64 pass expiresAt || pass signature (64) || sealed item
+ *   GROUP DEPOSIT  u8 9 || group mailbox token (32) || group frame
+ *   GROUP FETCH    u8 10 || group mailbox token (32) || after item id (32; zeros: from the start) || u16 max items
  */
 import { concatBytes, Reader, u32be, Writer, type Bytes } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
-import { FRAME_VERSION, LABEL_CUSTODY, MAILBOX_FETCH_BATCH, MAILBOX_MAX_ITEM_BYTES } from '../constants.ts';
+import { FRAME_VERSION, GROUP_MAILBOX_TOKEN_BYTES, LABEL_CUSTODY, MAILBOX_FETCH_BATCH, MAILBOX_MAX_ITEM_BYTES } from '../constants.ts';
 import type { MailboxPass } from './pass.ts';
 
 /** Bytes of a mailbox key and of an item id (SHA-256). */
@@ -44,9 +46,13 @@ export type MailboxFrame =
   | { readonly type: 'fetch'; readonly max: number }
   | { readonly type: 'items'; readonly more: boolean; readonly items: readonly MailItem[] }
   | { readonly type: 'ack'; readonly ids: readonly Bytes[] }
-  | { readonly type: 'acked'; readonly deleted: number };
+  | { readonly type: 'acked'; readonly deleted: number }
+  /** A group frame for the group whose mailbox token this is (docs/PROTOCOL.md §24a): kept until its TTL, fetched by every member. */
+  | { readonly type: 'group-deposit'; readonly token: Bytes; readonly item: Bytes }
+  /** The group's items after a position in deposit order (none: from the start). */
+  | { readonly type: 'group-fetch'; readonly token: Bytes; readonly after?: Bytes; readonly max: number };
 
-const TYPES = { deposit: 1, receipt: 2, refused: 3, fetch: 4, items: 5, ack: 6, acked: 7 } as const;
+const TYPES = { deposit: 1, receipt: 2, refused: 3, fetch: 4, items: 5, ack: 6, acked: 7, 'group-deposit': 9, 'group-fetch': 10 } as const;
 /** A DEPOSIT that carries the recipient's pass (decoded as a 'deposit' with `pass`). */
 const DEPOSIT_WITH_PASS = 8;
 
@@ -84,6 +90,14 @@ export function encodeMailboxFrame(frame: MailboxFrame): Bytes {
       break;
     case 'acked':
       w.u16(frame.deleted);
+      break;
+    case 'group-deposit':
+      w.fixed(frame.token, GROUP_MAILBOX_TOKEN_BYTES).fixed(frame.item, frame.item.length);
+      break;
+    case 'group-fetch':
+      w.fixed(frame.token, GROUP_MAILBOX_TOKEN_BYTES)
+        .fixed(frame.after ?? new Uint8Array(ITEM_ID_BYTES), ITEM_ID_BYTES)
+        .u16(frame.max);
       break;
   }
   return w.finish();
@@ -145,6 +159,19 @@ export function decodeMailboxFrame(bytes: Bytes): MailboxFrame {
     case TYPES.acked:
       frame = { type: 'acked', deleted: r.u16('deleted') };
       break;
+    case TYPES['group-deposit']: {
+      const token = r.fixed(GROUP_MAILBOX_TOKEN_BYTES, 'group mailbox token');
+      if (r.remaining === 0 || r.remaining > MAILBOX_MAX_ITEM_BYTES) throw new DecodeError(what, `item of ${r.remaining} bytes`);
+      return { type: 'group-deposit', token, item: r.rest() };
+    }
+    case TYPES['group-fetch']: {
+      const token = r.fixed(GROUP_MAILBOX_TOKEN_BYTES, 'group mailbox token');
+      const after = r.fixed(ITEM_ID_BYTES, 'after item id');
+      const max = r.u16('max');
+      if (max === 0 || max > MAILBOX_FETCH_BATCH) throw new DecodeError(what, `fetch of ${max} items`);
+      frame = { type: 'group-fetch', token, max, ...(after.every((b) => b === 0) ? {} : { after }) };
+      break;
+    }
     default:
       throw new DecodeError(what, `unknown type ${type}`);
   }

@@ -25,6 +25,8 @@ import { toBase64 } from '../encoding/base64.ts';
 import { passSignedData } from '../mailbox/pass.ts';
 import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
 import type { ContactRecord, MessageRecord, MessageStatus, StoredPass } from '../store/records.ts';
+import type { GroupInvitationRecord } from '../store/group-records.ts';
+import { Reader } from '../../crypto/bytes.ts';
 import { Tx } from '../store/store.ts';
 import { decodeMsgFrame, encodeAck, type AckStatus } from './wire.ts';
 
@@ -134,6 +136,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   let claimedName: string | undefined;
   let strangerPass: StoredPass | undefined;
   let announced: readonly string[] | undefined;
+  let invitation: GroupInvitationRecord | undefined;
   let payload;
   try {
     payload = decodePayload(result.plaintext);
@@ -169,8 +172,17 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     announced = payload.addresses;
     tx.putContact((contactUpdate = { ...contact, addresses: announced, addressesAt: payload.at }));
   }
+  else if (payload?.type === 'group-invite') {
+    // Joined by the groups room (../groups): at once from a contact, after the user accepts from a stranger.
+    invitation = { id: toHex(core.ctx.primitives.sha256(payload.welcome)), peerId, name: payload.name, token: toBase64(payload.token), welcome: toBase64(payload.welcome), at: core.ctx.now() };
+    tx.putGroupInvitation(invitation);
+  } else if (payload?.type === 'key-package' && contact) {
+    // A contact's key package lets this node add it to a group while it is offline; the newest replaces the one held.
+    const notAfter = keyPackageNotAfter(payload.record);
+    if (notAfter !== undefined && notAfter > core.ctx.now()) tx.putHeldKeyPackage({ peerId, record: toBase64(payload.record), notAfter });
+  }
   const request = stranger
-    ? noteStranger(core, tx, peerId, envelope.length, { text: stored.length > 0, ...(claimedName === undefined ? {} : { claimedName }), ...(strangerPass ? { pass: strangerPass } : {}) })
+    ? noteStranger(core, tx, peerId, envelope.length, { text: stored.length > 0 || invitation !== undefined, ...(claimedName === undefined ? {} : { claimedName }), ...(strangerPass ? { pass: strangerPass } : {}) })
     : undefined;
   // The new state is what later envelopes decrypt against, before this one is on disk:
   // commits are written in order, and a failed write stops the store for good.
@@ -190,6 +202,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     durable,
     announce: () => {
       for (const message of stored) core.messageDurable(peerId, message.id);
+      if (invitation) core.emit('group-invitation', { invitation, stranger });
       if (request) {
         core.emit('request', { request, ...(stored[0] ? { message: stored[0] } : {}) });
         void evictRequests(core).catch(() => {});
@@ -201,6 +214,18 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
       if (announced) void core.network?.rememberAddresses?.(peerId, announced).catch(() => {});
     },
   };
+}
+
+/** The notAfter of a key package record (u8 version || u16 suite || u64 notAfter || …), or undefined when it is too short. */
+function keyPackageNotAfter(record: Uint8Array): number | undefined {
+  try {
+    const r = new Reader(record, 'key package');
+    r.u8('version');
+    r.u16('suite');
+    return r.u64('notAfter');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A name a stranger claims, in NFC, when it is one a contact could have (else none is kept). */

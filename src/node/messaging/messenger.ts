@@ -743,6 +743,24 @@ export class Messenger {
     return { ...this.core.forged };
   }
 
+  /**
+   * The state this messenger's parts share, for the rooms built on it
+   * (../groups: group delivery uses its identity, store, network, locks
+   * and events). Not for applications.
+   */
+  shared(): Core {
+    return this.core;
+  }
+
+  /**
+   * Queues a payload for `peerId` in the 1:1 channel (the groups room sends
+   * invitations and key packages this way); resolves once it is durable.
+   * `also` adds writes that land in the same transaction.
+   */
+  async queuePayload(peerId: string, kind: OutboxKind, payload: Payload, also?: (tx: Tx) => void): Promise<void> {
+    await this.enqueue(peerId, kind, payload, undefined, also);
+  }
+
   /** Number of entries waiting in the outbox. */
   outboxSize(): number {
     return this.core.outboxPeers().reduce((n, p) => n + this.core.outboxOf(p).length, 0);

@@ -10,11 +10,13 @@
  *   type 3 (profile): u8 length || UTF-8 name (the sender's own name, a claim)
  *   type 4 (pass):    u64 expiresAt || signature (64): a mailbox pass for the recipient
  *   type 5 (addresses): u64 at || address list (../contacts/address-list.ts): where the sender listens now
+ *   type 6 (group-invite): u8 length || UTF-8 group name || mailbox token (32) || u32 length || welcome frame
+ *   type 7 (key-package): u32 length || key package record (../groups/key-package.ts)
  */
 import { Reader, Writer, toHex, fromHex } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
-import { FRAME_VERSION, MAX_INVITE_NAME_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
+import { FRAME_VERSION, GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_KEY_PACKAGE_BYTES, MAX_GROUP_NAME_BYTES, MAX_INVITE_NAME_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
 import { readAddressList, writeAddressList } from '../contacts/address-list.ts';
 
 const TYPE_TEXT = 1;
@@ -22,6 +24,8 @@ const TYPE_RECEIPT = 2;
 const TYPE_PROFILE = 3;
 const TYPE_PASS = 4;
 const TYPE_ADDRESSES = 5;
+const TYPE_GROUP_INVITE = 6;
+const TYPE_KEY_PACKAGE = 7;
 /** Bytes of an Ed25519 signature (a pass). */
 const SIGNATURE_BYTES = 64;
 const RECEIPT_KINDS = { delivered: 1, read: 2 } as const;
@@ -33,7 +37,11 @@ export type Payload =
   | { readonly type: 'profile'; readonly name: string }
   | { readonly type: 'pass'; readonly expiresAt: number; readonly signature: Uint8Array }
   /** Where the sender's node listens now (without /p2p/<its id>), as of `at` (its clock, ms): 1..MAX_INVITE_ADDRESSES addresses. */
-  | { readonly type: 'addresses'; readonly at: number; readonly addresses: readonly string[] };
+  | { readonly type: 'addresses'; readonly at: number; readonly addresses: readonly string[] }
+  /** An invitation to a group: its name, its mailbox token and the MLS Welcome (a group frame) for the recipient. */
+  | { readonly type: 'group-invite'; readonly name: string; readonly token: Uint8Array; readonly welcome: Uint8Array }
+  /** A key package record of the sender, so that the recipient can add it to a group while it is offline. */
+  | { readonly type: 'key-package'; readonly record: Uint8Array };
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -60,6 +68,12 @@ export function encodePayload(p: Payload): Uint8Array {
     if (p.addresses.length === 0) throw new RangeError('an addresses payload carries at least one address');
     // No peer id is known here: an address ending in one is refused (the empty id matches none).
     writeAddressList(w.u8(TYPE_ADDRESSES).u64(p.at), p.addresses, '');
+  } else if (p.type === 'group-invite') {
+    const name = utf8.encode(p.name);
+    if (name.length === 0 || name.length > MAX_GROUP_NAME_BYTES) throw new RangeError(`a group name is 1..${MAX_GROUP_NAME_BYTES} bytes`);
+    w.u8(TYPE_GROUP_INVITE).u8(name.length).fixed(name, name.length).fixed(p.token, GROUP_MAILBOX_TOKEN_BYTES).varBytes(p.welcome);
+  } else if (p.type === 'key-package') {
+    w.u8(TYPE_KEY_PACKAGE).varBytes(p.record);
   } else {
     if (p.ids.length === 0 || p.ids.length > MAX_RECEIPT_IDS) throw new RangeError(`a receipt carries 1..${MAX_RECEIPT_IDS} ids`);
     w.u8(TYPE_RECEIPT).u8(RECEIPT_KINDS[p.kind]).u16(p.ids.length);
@@ -121,6 +135,26 @@ export function decodePayload(bytes: Uint8Array): Payload {
     if (addresses.length === 0) throw new DecodeError(what, 'no address');
     r.end();
     return { type: 'addresses', at, addresses };
+  }
+  if (type === TYPE_GROUP_INVITE) {
+    const length = r.u8('group name length');
+    if (length === 0 || length > MAX_GROUP_NAME_BYTES) throw new DecodeError(what, `group name of ${length} bytes`);
+    const raw = r.fixed(length, 'group name');
+    const token = r.fixed(GROUP_MAILBOX_TOKEN_BYTES, 'mailbox token');
+    const welcome = r.varBytes('welcome', MAX_TEXT_BYTES + 4096);
+    r.end();
+    let name: string;
+    try {
+      name = strictUtf8.decode(raw);
+    } catch {
+      throw new DecodeError(what, 'group name is not UTF-8');
+    }
+    return { type: 'group-invite', name, token, welcome };
+  }
+  if (type === TYPE_KEY_PACKAGE) {
+    const record = r.varBytes('key package', MAX_GROUP_KEY_PACKAGE_BYTES);
+    r.end();
+    return { type: 'key-package', record };
   }
   throw new DecodeError(what, `unknown type ${type}`);
 }

@@ -36,6 +36,15 @@ export const KEY_KINDS: Readonly<Record<string, readonly KeyPart[]>> = {
   req: ['id'], //                            req:<peer id>   (a message request)
   block: ['id'], //                          block:<peer id>
   netpeer: ['id'], //                        netpeer:<peer id>   (a remembered peer)
+  group: ['id'], //                          group:<group id>
+  gstate: ['id'], //                         gstate:<group id>   (the MLS state, binary)
+  gmsg: ['id', 'clear'], //                  gmsg:<group id>:<seq>
+  gmsgid: ['id', 'id'], //                   gmsgid:<group id>:<message id>
+  goutbox: ['clear'], //                     goutbox:<seq>
+  gseen: ['id', 'id'], //                    gseen:<group id>:<item id>
+  ginv: ['id'], //                           ginv:<welcome hash>   (an invitation received)
+  gkp: ['id'], //                            gkp:<peer id>   (a key package that contact gave us)
+  gkpsec: ['id'], //                         gkpsec:<key package ref>   (secrets of a key package we gave out)
 };
 
 /** Width of zero-padded numbers in keys (ordered as strings). */
@@ -70,6 +79,15 @@ export const KEY = {
   rememberedPeer: (peerId: string) => `netpeer:${peerId}`,
   /** The addresses last announced to contacts. */
   announced: 'meta:announced',
+  group: (groupId: string) => `group:${groupId}`,
+  groupState: (groupId: string) => `gstate:${groupId}`,
+  groupMessage: (groupId: string, seq: number) => `gmsg:${groupId}:${padNumber(seq)}`,
+  groupMessageId: (groupId: string, id: string) => `gmsgid:${groupId}:${id}`,
+  groupOutbox: (seq: number) => `goutbox:${padNumber(seq)}`,
+  groupSeen: (groupId: string, itemId: string) => `gseen:${groupId}:${itemId}`,
+  groupInvitation: (id: string) => `ginv:${id}`,
+  heldKeyPackage: (peerId: string) => `gkp:${peerId}`,
+  keyPackageSecret: (ref: string) => `gkpsec:${ref}`,
 } as const;
 
 /** The components of a key's rest (after `<kind>:`), split for a kind of `count` components: the last takes the rest. */

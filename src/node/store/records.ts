@@ -112,7 +112,7 @@ export interface MessageRecord {
 }
 
 /** What an outbox entry carries. */
-export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass' | 'addresses';
+export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass' | 'addresses' | 'group-invite' | 'key-package';
 
 /** A message waiting for the recipient's ack. */
 export interface OutboxEntry {
@@ -147,7 +147,8 @@ export function encodeJson(value: object): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
-function parse(key: string, bytes: Uint8Array): Record<string, unknown> {
+/** Parses a stored JSON object (StoreCorruptError otherwise). */
+export function parse(key: string, bytes: Uint8Array): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(bytes));
@@ -158,18 +159,20 @@ function parse(key: string, bytes: Uint8Array): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function field<T>(key: string, o: Record<string, unknown>, name: string, check: (v: unknown) => v is T): T {
+/** One checked field of a parsed record (StoreCorruptError otherwise). */
+export function field<T>(key: string, o: Record<string, unknown>, name: string, check: (v: unknown) => v is T): T {
   const v = o[name];
   if (!check(v)) throw new StoreCorruptError(key, `field ${name}`);
   return v;
 }
 
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
-const oneOf =
+export const isString = (v: unknown): v is string => typeof v === 'string';
+export const isNullableString = (v: unknown): v is string | null => v === null || typeof v === 'string';
+export const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+export const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+export const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+/** A check that a field is one of `values`. */
+export const oneOf =
   <T extends string>(...values: T[]) =>
   (v: unknown): v is T =>
     typeof v === 'string' && (values as string[]).includes(v);
@@ -274,7 +277,7 @@ export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
   const entry: OutboxEntry = {
     seq: field(key, o, 'seq', isCount),
     peerId: field(key, o, 'peerId', isString),
-    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass', 'addresses')),
+    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass', 'addresses', 'group-invite', 'key-package')),
     messageId: field(key, o, 'messageId', isNullableString),
     payload: field(key, o, 'payload', isNullableString),
     envelope: field(key, o, 'envelope', isNullableString),

@@ -26,6 +26,22 @@ import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from
 import { KEY, padNumber, plainNames, prefixRange, type KeyNames } from './keys.ts';
 import { MIGRATION_FROM, migrateFromSchema1 } from './migrate.ts';
 import {
+  decodeGroup,
+  decodeGroupInvitation,
+  decodeGroupMessage,
+  decodeGroupOutbox,
+  decodeGroupSeen,
+  decodeHeldKeyPackage,
+  decodeKeyPackageSecret,
+  encodeGroupRecord,
+  type GroupInvitationRecord,
+  type GroupMessageRecord,
+  type GroupOutboxEntry,
+  type GroupRecord,
+  type HeldKeyPackage,
+  type KeyPackageSecretRecord,
+} from './group-records.ts';
+import {
   decodeAnnounced,
   decodeBlock,
   decodeContact,
@@ -170,6 +186,45 @@ export class Tx {
   /** Deletes a held item and its index entries (`held`: its times, as stored). */
   deleteMail(mailboxKey: string, id: string, held: Pick<HeldMail, 'storedAt' | 'expiresAt'>): this {
     return this.del(KEY.mail(mailboxKey, id)).del(KEY.mailExpiry(held.expiresAt, mailboxKey, id)).del(KEY.mailOrder(mailboxKey, held.storedAt, id));
+  }
+  // Groups (./group-records.ts).
+  putGroup(group: GroupRecord): this {
+    return this.put(KEY.group(group.id), encodeGroupRecord(group));
+  }
+  /** A group's MLS state (../groups/group-state.ts encodeGroupState): written per operation, not per message. */
+  putGroupState(groupId: string, state: Uint8Array): this {
+    return this.put(KEY.groupState(groupId), state);
+  }
+  putGroupMessage(message: GroupMessageRecord): this {
+    return this.put(KEY.groupMessage(message.groupId, message.seq), encodeGroupRecord(message)).put(KEY.groupMessageId(message.groupId, message.id), encodeMessageIndex(message));
+  }
+  putGroupOutbox(entry: GroupOutboxEntry): this {
+    return this.put(KEY.groupOutbox(entry.seq), encodeGroupRecord(entry));
+  }
+  deleteGroupOutbox(seq: number): this {
+    return this.del(KEY.groupOutbox(seq));
+  }
+  /** Marks a group mailbox item processed (or unusable), so that a later fetch skips it. */
+  putGroupSeen(groupId: string, itemId: string, at: number): this {
+    return this.put(KEY.groupSeen(groupId, itemId), encodeGroupRecord({ groupId, id: itemId, at }));
+  }
+  putGroupInvitation(invitation: GroupInvitationRecord): this {
+    return this.put(KEY.groupInvitation(invitation.id), encodeGroupRecord(invitation));
+  }
+  deleteGroupInvitation(id: string): this {
+    return this.del(KEY.groupInvitation(id));
+  }
+  putHeldKeyPackage(held: HeldKeyPackage): this {
+    return this.put(KEY.heldKeyPackage(held.peerId), encodeGroupRecord(held));
+  }
+  deleteHeldKeyPackage(peerId: string): this {
+    return this.del(KEY.heldKeyPackage(peerId));
+  }
+  putKeyPackageSecret(secret: KeyPackageSecretRecord): this {
+    return this.put(KEY.keyPackageSecret(secret.ref), encodeGroupRecord(secret));
+  }
+  deleteKeyPackageSecret(ref: string): this {
+    return this.del(KEY.keyPackageSecret(ref));
   }
   /** Deletes the expiry entry of an item that is gone already. */
   deleteMailExpiry(mailboxKey: string, id: string, expiresAt: number): this {
@@ -446,6 +501,56 @@ export class SottoStore {
         if (out.length >= limit) break;
       }
     }
+    return out;
+  }
+
+  // Groups.
+
+  /** Every group this member is or was in. */
+  async listGroups(): Promise<GroupRecord[]> {
+    return this.collect('group:', decodeGroup);
+  }
+  async getGroupState(groupId: string): Promise<Uint8Array | undefined> {
+    return this.get(KEY.groupState(groupId), (_key, raw) => raw);
+  }
+  /**
+   * A group's messages, oldest first; with `page`, the newest `limit` whose
+   * seq is below `before` (as listMessages).
+   */
+  async listGroupMessages(groupId: string, page: { before?: number; limit?: number } = {}): Promise<GroupMessageRecord[]> {
+    const range = prefixRange(this.names.physical(`gmsg:${groupId}:`));
+    const lt = page.before === undefined ? range.lt : this.names.physical(KEY.groupMessage(groupId, page.before));
+    const out: GroupMessageRecord[] = [];
+    for await (const [key, stored] of this.backend.entries({ gte: range.gte, lt, reverse: true, ...(page.limit === undefined ? {} : { limit: page.limit }) })) {
+      out.push(decodeGroupMessage(key, await this.values.decode(key, stored)));
+    }
+    return out.reverse();
+  }
+  async getGroupMessage(groupId: string, id: string): Promise<GroupMessageRecord | undefined> {
+    const index = await this.get(KEY.groupMessageId(groupId, id), decodeMessageIndex);
+    return index === undefined ? undefined : this.get(KEY.groupMessage(groupId, index.seq), decodeGroupMessage);
+  }
+  async listGroupOutbox(): Promise<GroupOutboxEntry[]> {
+    return this.collect('goutbox:', decodeGroupOutbox);
+  }
+  /** True when the group mailbox item `itemId` was processed. */
+  async hasGroupSeen(groupId: string, itemId: string): Promise<boolean> {
+    return (await this.get(KEY.groupSeen(groupId, itemId), decodeGroupSeen)) !== undefined;
+  }
+  async listGroupInvitations(): Promise<GroupInvitationRecord[]> {
+    return this.collect('ginv:', decodeGroupInvitation);
+  }
+  async getHeldKeyPackage(peerId: string): Promise<HeldKeyPackage | undefined> {
+    return this.get(KEY.heldKeyPackage(peerId), decodeHeldKeyPackage);
+  }
+  async listKeyPackageSecrets(): Promise<KeyPackageSecretRecord[]> {
+    return this.collect('gkpsec:', decodeKeyPackageSecret);
+  }
+
+  /** Every record under a logical prefix, decoded, in key order. */
+  private async collect<T>(prefix: string, decode: (key: string, raw: Uint8Array) => T): Promise<T[]> {
+    const out: T[] = [];
+    for await (const [, value] of this.range(prefix, decode)) out.push(value);
     return out;
   }
 

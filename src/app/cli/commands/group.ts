@@ -1,0 +1,94 @@
+/** `sotto group`: create, add, remove, leave, list, send, history (docs/GROUPS.md). Every subcommand needs the running node. */
+import { Option, type Command } from 'commander';
+import type { GroupHistoryLine, GroupLine } from '../../group-api.ts';
+import { withApi } from '../../local.ts';
+import { MS_PER_SECOND, print, type Cli } from '../cli.ts';
+import { terminalLine, terminalText } from '../../terminal-text.ts';
+import type { GroupSendResult } from '../../../node/groups/group-service.ts';
+
+/** How long `sotto group send` waits for the members' acks by default. */
+const DEFAULT_GROUP_SEND_WAIT_SECONDS = 10;
+
+/** The line `sotto group send` prints. */
+export function groupSendText(r: GroupSendResult): string {
+  if (r.status === 'delivered') return `delivered to ${r.delivered} of ${r.members}`;
+  if (r.status === 'stored') return r.delivered > 0 ? `delivered to ${r.delivered} of ${r.members}, stored for ${r.stored} of ${r.members}` : `stored for ${r.stored} of ${r.members}`;
+  return `queued for ${r.queued} of ${r.members}` + (r.delivered > 0 ? ` (delivered to ${r.delivered})` : '');
+}
+
+function listText(groups: GroupLine[]): string[] {
+  return groups.map((g) => `${terminalLine(g.name)}  ${g.id}  ${g.members.map((m) => terminalLine(m.name ?? m.peerId)).join(', ')}`);
+}
+
+function historyText(m: GroupHistoryLine): string {
+  return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${m.sender}: ${terminalText(m.text)}  [${m.status}]`;
+}
+
+export function registerGroup(program: Command, cli: Cli): void {
+  const group = program.command('group').description('group conversations (needs the running node: "sotto start")');
+  group
+    .command('create')
+    .description('create a group with contacts; prints "created NAME <group id>"')
+    .argument('<name>', 'the group name')
+    .argument('[members...]', 'contacts to add')
+    .option('--json', 'print {"name","id"}')
+    .action(async (name: string, members: string[], options: { json?: boolean }) => {
+      const created = await withApi(cli.home(), cli.clock, (api) => api.groupCreate(name, members));
+      print(cli, created, options.json, () => [`created ${created.name} ${created.id}`]);
+    });
+  group
+    .command('add')
+    .description('add contacts to a group (an admin only)')
+    .argument('<name>', 'the group')
+    .argument('<members...>', 'contacts to add')
+    .action(async (name: string, members: string[]) => {
+      await withApi(cli.home(), cli.clock, (api) => api.groupAdd(name, members));
+      print(cli, { name }, false, () => [`added ${members.join(', ')} to ${name}`]);
+    });
+  group
+    .command('remove')
+    .description('remove a member from a group (an admin only)')
+    .argument('<name>', 'the group')
+    .argument('<member>', 'the contact to remove')
+    .action(async (name: string, member: string) => {
+      await withApi(cli.home(), cli.clock, (api) => api.groupRemove(name, member));
+      print(cli, { name }, false, () => [`removed ${member} from ${name}`]);
+    });
+  group
+    .command('leave')
+    .description('leave a group')
+    .argument('<name>', 'the group')
+    .action(async (name: string) => {
+      await withApi(cli.home(), cli.clock, (api) => api.groupLeave(name));
+      print(cli, { name }, false, () => [`left ${name}`]);
+    });
+  group
+    .command('list')
+    .description('the groups this home is in, with members and admins')
+    .option('--json', 'print [{"name","id","members":[{"name","peerId"}],"admins":[peerId]}]')
+    .action(async (options: { json?: boolean }) => {
+      const groups = await withApi(cli.home(), cli.clock, (api) => api.groupList());
+      print(cli, groups, options.json, () => listText(groups));
+    });
+  group
+    .command('send')
+    .description('send a message to a group; prints "delivered to N of M" or "stored for K of M"')
+    .argument('<name>', 'the group')
+    .argument('<text>', 'the message')
+    .option('--json', 'print {"id","status","delivered","stored","queued","members"}')
+    .addOption(new Option('--wait <seconds>', 'how long to wait for delivery').default(DEFAULT_GROUP_SEND_WAIT_SECONDS).argParser(Number))
+    .action(async (name: string, text: string, options: { json?: boolean; wait: number }) => {
+      if (!Number.isFinite(options.wait) || options.wait < 0) throw new RangeError('--wait takes a number of seconds');
+      const result = await withApi(cli.home(), cli.clock, (api) => api.groupSend(name, text, options.wait * MS_PER_SECOND));
+      print(cli, result, options.json, () => [groupSendText(result)]);
+    });
+  group
+    .command('history')
+    .description('a group conversation, oldest first, with senders (peer ids)')
+    .argument('<name>', 'the group')
+    .option('--json', 'print [{"id","sender","direction","text","timestamp","status"}]')
+    .action(async (name: string, options: { json?: boolean }) => {
+      const lines = await withApi(cli.home(), cli.clock, (api) => api.groupHistory(name));
+      print(cli, lines, options.json, () => lines.map(historyText));
+    });
+}

@@ -1,0 +1,231 @@
+/**
+ * The group outbox: frames this member made, handed on until every other
+ * member acked them directly or the group's mailboxes hold them
+ * (docs/GROUPS.md, "Delivery"). An entry is written with what made it (the
+ * state, the message) in one transaction and holds the frame's bytes, so a
+ * retry or a restart after a crash sends the very same frame: a member
+ * that had it drops the copy by its digest, a mailbox keeps one item per
+ * digest, and no message is lost or doubled.
+ *
+ * One attempt: the frame goes straight to each member not yet reached
+ * (/sotto/group, up to GROUP_FANOUT_CONCURRENCY at once), then, if someone
+ * was not reached (and always for an operation, which a member offline
+ * later needs from the mailboxes), once to the k mailboxes closest to the
+ * group mailbox key.
+ */
+import { fromBase64, toBase64 } from '../encoding/base64.ts';
+import type { Bytes } from '../../crypto/bytes.ts';
+import { GROUP_FANOUT_CONCURRENCY, MAILBOX_MAX_ITEM_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import type { Core } from '../core/core.ts';
+import { GroupFrameTooLargeError } from '../errors.ts';
+import { groupDepositOn, withClosestMailboxes } from '../mailbox/client.ts';
+import { groupMailboxKey } from '../mailbox/keys.ts';
+import type { GroupMessageRecord, GroupOutboxEntry, GroupRecord } from '../store/group-records.ts';
+import { Tx } from '../store/store.ts';
+import { deliverToMember } from './group-stream.ts';
+import type { GroupSendResult } from './group-service.ts';
+
+/** A frame to queue. */
+export interface NewGroupFrame {
+  readonly kind: GroupOutboxEntry['kind'];
+  readonly frame: Bytes;
+  readonly epoch: bigint;
+  readonly recipients: readonly string[];
+  readonly messageId: string | null;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : String(err);
+}
+
+/** Where a message stands: delivered to every other member, stored for the rest, or still queued. */
+export function sendResult(id: string, entry: Pick<GroupOutboxEntry, 'recipients' | 'delivered' | 'custody'>): GroupSendResult {
+  const members = entry.recipients.length;
+  const delivered = entry.delivered.length;
+  const stored = entry.custody.length > 0 ? members - delivered : 0;
+  const status = delivered === members ? 'delivered' : stored > 0 ? 'stored' : 'queued';
+  return { id, status, delivered, stored, queued: members - delivered - stored, members };
+}
+
+/** Delivers one home's group outbox. */
+export class GroupDelivery {
+  private readonly entries = new Map<number, GroupOutboxEntry>();
+  private readonly waiters = new Map<string, Set<(result: GroupSendResult) => void>>();
+  private active: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private timer: unknown;
+
+  constructor(
+    private readonly core: Core,
+    private readonly groupOf: (groupId: string) => GroupRecord | undefined,
+  ) {}
+
+  /** Reads the entries left from before (a crash or a stop). */
+  async load(): Promise<void> {
+    for (const entry of await this.core.store.listGroupOutbox()) this.entries.set(entry.seq, entry);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.core.scheduler.clearTimeout(this.timer);
+    await this.active?.catch(() => {});
+  }
+
+  /** Entries waiting (for tests and status). */
+  size(): number {
+    return this.entries.size;
+  }
+
+  /**
+   * Queues a frame: its entry and the writes of `also` (given the entry's
+   * seq) land in one synced transaction; then delivery starts.
+   */
+  async enqueue(group: GroupRecord, frame: NewGroupFrame, also: (tx: Tx, seq: number) => void): Promise<GroupOutboxEntry> {
+    if (frame.frame.length > MAILBOX_MAX_ITEM_BYTES) throw new GroupFrameTooLargeError(frame.frame.length, MAILBOX_MAX_ITEM_BYTES);
+    const tx = new Tx();
+    const seq = this.core.allocateSeq(tx);
+    const now = this.core.ctx.now();
+    const entry: GroupOutboxEntry = {
+      seq,
+      groupId: group.id,
+      kind: frame.kind,
+      messageId: frame.messageId,
+      frame: toBase64(frame.frame),
+      epoch: Number(frame.epoch),
+      recipients: frame.recipients,
+      delivered: [],
+      custody: [],
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      lastError: this.core.network ? null : 'no node is running on this home',
+    };
+    also(tx.putGroupOutbox(entry), seq);
+    await this.core.store.commit(tx, { sync: true });
+    this.entries.set(seq, entry);
+    this.kick();
+    return entry;
+  }
+
+  /** Resolves with message `id`'s result once it is delivered to all or stored, or after `waitMs` as it stands then. */
+  settled(id: string, waitMs: number): Promise<GroupSendResult> {
+    return new Promise((resolve) => {
+      const current = (): GroupSendResult => {
+        const entry = [...this.entries.values()].find((e) => e.messageId === id);
+        return entry ? sendResult(id, entry) : { id, status: 'queued', delivered: 0, stored: 0, queued: 0, members: 0 };
+      };
+      if (waitMs <= 0 || !this.core.network) {
+        // Resolved after the entry is queued (the caller awaits it then).
+        queueMicrotask(() => resolve(current()));
+        return;
+      }
+      const waiters = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, waiters);
+      const done = (result: GroupSendResult): void => {
+        this.core.scheduler.clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) this.waiters.delete(id);
+        resolve(result);
+      };
+      waiters.add(done);
+      const timer = this.core.scheduler.setTimeout(() => done(current()), waitMs);
+    });
+  }
+
+  /** Starts a round now, or right after the one running. */
+  kick(): void {
+    if (this.stopped || !this.core.network) return;
+    if (this.active) {
+      this.again = true;
+      return;
+    }
+    this.core.scheduler.clearTimeout(this.timer);
+    this.active = this.round().finally(() => {
+      this.active = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      } else this.scheduleNext();
+    });
+  }
+
+  private scheduleNext(): void {
+    if (this.stopped || this.entries.size === 0) return;
+    const next = Math.min(...[...this.entries.values()].map((e) => e.nextAttemptAt));
+    this.timer = this.core.scheduler.setTimeout(() => this.kick(), Math.max(0, next - this.core.ctx.now()));
+  }
+
+  private async round(): Promise<void> {
+    const now = this.core.ctx.now();
+    // In queue order: a member that gets an operation before the messages after it can read them at once.
+    for (const entry of [...this.entries.values()].sort((a, b) => a.seq - b.seq)) {
+      if (this.stopped) return;
+      if (entry.nextAttemptAt > now && entry.attempts > 0) continue;
+      await this.attempt(entry).catch(() => {});
+    }
+  }
+
+  private async attempt(entry: GroupOutboxEntry): Promise<void> {
+    const core = this.core;
+    const network = core.network!;
+    const group = this.groupOf(entry.groupId);
+    const frame = fromBase64(entry.frame);
+    const delivered = new Set(entry.delivered);
+    let lastError: string | null = null;
+    const waiting = entry.recipients.filter((p) => !delivered.has(p));
+    for (let i = 0; i < waiting.length; i += GROUP_FANOUT_CONCURRENCY) {
+      await Promise.all(
+        waiting.slice(i, i + GROUP_FANOUT_CONCURRENCY).map(async (peerId) => {
+          try {
+            const status = await deliverToMember(network, peerId, frame);
+            // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
+            if (status !== 'retry') delivered.add(peerId);
+            else lastError = 'a member asked to retry later';
+          } catch (err) {
+            lastError = describe(err);
+          }
+        }),
+      );
+    }
+    const custody = new Set(entry.custody);
+    const needsMailboxes = delivered.size < entry.recipients.length || entry.kind !== 'message';
+    if (group && needsMailboxes && custody.size < MAILBOX_REPLICAS) {
+      const token = fromBase64(group.token);
+      await withClosestMailboxes(core, groupMailboxKey(core.ctx.primitives, token), MAILBOX_REPLICAS, custody, async (mailbox, stream) => {
+        try {
+          await groupDepositOn(core, mailbox, stream, token, frame);
+          custody.add(mailbox);
+        } catch (err) {
+          lastError = describe(err);
+        }
+      }).catch((err: unknown) => (lastError = describe(err)));
+    }
+    const next: GroupOutboxEntry = { ...entry, delivered: [...delivered], custody: [...custody], attempts: entry.attempts + 1, lastError };
+    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS;
+    const tx = new Tx();
+    if (done) tx.deleteGroupOutbox(entry.seq);
+    else {
+      const jitter = 1 + RETRY_JITTER * (core.ctx.randomBytes(1)[0]! / 255);
+      tx.putGroupOutbox({ ...next, nextAttemptAt: Math.round(core.ctx.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 30)) * jitter) });
+    }
+    let message: GroupMessageRecord | undefined;
+    const result = entry.messageId === null ? undefined : sendResult(entry.messageId, next);
+    if (entry.messageId !== null && result) {
+      const stored = await core.store.getGroupMessage(entry.groupId, entry.messageId);
+      if (stored) tx.putGroupMessage((message = { ...stored, status: result.status, delivered: result.delivered, stored: result.stored, members: result.members }));
+    }
+    await core.store.commit(tx, { sync: false });
+    if (done) this.entries.delete(entry.seq);
+    else this.entries.set(entry.seq, (await core.store.listGroupOutbox()).find((e) => e.seq === entry.seq) ?? next);
+    if (message && result) {
+      core.emit('group-status', { groupId: entry.groupId, id: message.id, status: result.status, delivered: result.delivered, stored: result.stored, members: result.members });
+      if (result.status !== 'queued') for (const resolve of [...(this.waiters.get(message.id) ?? [])]) resolve(result);
+    }
+  }
+}

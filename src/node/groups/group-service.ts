@@ -1,0 +1,534 @@
+/**
+ * Groups between real nodes (docs/GROUPS.md, "Delivery", "Key packages",
+ * "Invitations"): the member-side service on top of one messenger.
+ *
+ * - Every change (create, add, remove, leave, an operation received) writes
+ *   the new group state in the same transaction as what it changed; a send
+ *   writes the state, the message and its group outbox entry together, so a
+ *   crash loses nothing and sends nothing twice (the frame is made once and
+ *   re-sent as the same bytes; receivers drop a copy by its digest and by
+ *   the message id).
+ * - Delivery (./group-delivery.ts): each frame goes straight to every member
+ *   online (/sotto/group) and once to the group's mailboxes, under the
+ *   group's mailbox key, for the members who are not.
+ * - Key packages go to contacts inside the 1:1 channel; invitations (the
+ *   Welcome, the group's name and mailbox token) too. An invitation from a
+ *   contact is joined at once; from a stranger it waits (a request).
+ */
+import { toHex, type Bytes } from '../../crypto/bytes.ts';
+import { SottoError } from '../../crypto/errors.ts';
+import type { Core } from '../core/core.ts';
+import { GROUP_DIRECT_TIMEOUT_MS, GROUP_MAILBOX_TOKEN_BYTES, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS } from '../constants.ts';
+import { GroupKeyPackageMissingError, GroupNameTakenError, InvalidMessageError, UnknownContactError, UnknownGroupError } from '../errors.ts';
+import { checkContactName } from '../contacts/names.ts';
+import { fromBase64, toBase64 } from '../encoding/base64.ts';
+import { peerIdOfSigningKey, signingKeyOfPeerId } from '../encoding/peer-id.ts';
+import type { Messenger } from '../messaging/messenger.ts';
+import { Recurring } from '../messaging/recurring.ts';
+import type { AckStatus } from '../messaging/wire.ts';
+import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord } from '../store/group-records.ts';
+import { Tx } from '../store/store.ts';
+import type { FramedStream } from '../transport/network.ts';
+import type { GroupEnv } from './context.ts';
+import { GroupDelivery } from './group-delivery.ts';
+import { fetchGroupFrames } from './group-mailbox-fetch.ts';
+import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
+import { processGroupFrame, type GroupEvent } from './group-process.ts';
+import { decodeGroupState, encodeGroupState, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
+import { decodeGroupText, encodeGroupText } from './group-plaintext.ts';
+import { decodeGroupStreamFrame, encodeGroupAck } from './group-stream.ts';
+import { createKeyPackage, decodeKeyPackageSecrets, encodeKeyPackageSecrets, keyPackageRef, readKeyPackageRecord } from './key-package.ts';
+import { decodeGroupFrame } from './wire.ts';
+
+/** A group as `sotto group list` shows it. */
+export interface GroupInfo {
+  readonly name: string;
+  readonly id: string;
+  readonly members: readonly { readonly name: string | null; readonly peerId: string }[];
+  /** Peer ids of the admins. */
+  readonly admins: readonly string[];
+  readonly active: boolean;
+}
+
+/** What a group send reports: of `members` others, how many acked it directly, how many it is stored for in mailboxes, how many still wait. */
+export interface GroupSendResult {
+  readonly id: string;
+  readonly status: 'delivered' | 'stored' | 'queued';
+  readonly delivered: number;
+  readonly stored: number;
+  readonly queued: number;
+  readonly members: number;
+}
+
+/** Key packages given to a contact are renewed when they expire within this (a quarter of their lifetime). */
+const KEY_PACKAGE_RENEW_BEFORE_MS = GROUP_KEY_PACKAGE_LIFETIME_MS / 4;
+
+/** The lock key of one group's state (peer ids hold no space). */
+const lockOf = (groupId: string): string => `group ${groupId}`;
+
+/** The groups of one home, on its messenger. */
+export class GroupService {
+  private readonly groups = new Map<string, GroupRecord>();
+  private readonly states = new Map<string, GroupState>();
+  /** Received messages processed since each group's state was last written. */
+  private readonly unsaved = new Map<string, number>();
+  private readonly delivery: GroupDelivery;
+  private readonly poll: Recurring;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly env: GroupEnv;
+
+  private constructor(
+    private readonly messenger: Messenger,
+    private readonly core: Core,
+  ) {
+    this.env = { ctx: core.ctx };
+    this.delivery = new GroupDelivery(core, (groupId) => this.groups.get(groupId));
+    this.poll = new Recurring(core.scheduler, () => this.pollOnce().then(() => GROUP_POLL_INTERVAL_MS), GROUP_POLL_INTERVAL_MS);
+  }
+
+  /** Opens the groups of the messenger's home (their records and states). */
+  static async open(messenger: Messenger): Promise<GroupService> {
+    const core = messenger.shared();
+    const service = new GroupService(messenger, core);
+    for (const group of await core.store.listGroups()) {
+      service.groups.set(group.id, group);
+      const state = await core.store.getGroupState(group.id);
+      if (state) service.states.set(group.id, decodeGroupState(state));
+    }
+    await service.delivery.load();
+    return service;
+  }
+
+  /** Serves /sotto/group, joins invitations waiting from contacts, delivers the group outbox and polls the groups' mailboxes. */
+  async start(): Promise<void> {
+    const network = this.core.network;
+    this.unsubscribe.push(
+      this.core.on('group-invitation', ({ invitation, stranger }) => {
+        if (!stranger) void this.join(invitation).catch(() => {});
+      }),
+    );
+    if (!network) return;
+    await network.handle(GROUP_PROTOCOL, MAX_GROUP_STREAM_FRAME_BYTES, (stream, peerId) => this.serve(stream, peerId));
+    for (const invitation of await this.core.store.listGroupInvitations()) {
+      if (await this.core.contactByPeer(invitation.peerId)) await this.join(invitation).catch(() => {});
+    }
+    this.delivery.start();
+    this.poll.start(0);
+  }
+
+  /** Stops polling and delivering; writes the states not written since their last messages. */
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.poll.stop();
+    await this.delivery.stop();
+    const tx = new Tx();
+    for (const [groupId, count] of this.unsaved) if (count > 0) tx.putGroupState(groupId, encodeGroupState(this.states.get(groupId)!));
+    this.unsaved.clear();
+    await this.core.store.commit(tx, { sync: true });
+  }
+
+  /** One poll: key packages for contacts that have none from us, then every group's mailboxes. */
+  async pollOnce(): Promise<void> {
+    await this.upkeepKeyPackages().catch(() => {});
+    for (const group of [...this.groups.values()]) if (group.active) await this.fetch(group.name).catch(() => {});
+  }
+
+  // Key packages.
+
+  /**
+   * Gives every contact without a valid key package from this node a new
+   * one (in the 1:1 channel), keeping its secrets until a Welcome uses it
+   * or it expires; drops expired secrets. Resolves to how many were sent.
+   */
+  async upkeepKeyPackages(): Promise<number> {
+    const now = this.core.ctx.now();
+    const secrets = await this.core.store.listKeyPackageSecrets();
+    const expired = secrets.filter((s) => s.notAfter <= now);
+    if (expired.length > 0) {
+      const tx = new Tx();
+      for (const s of expired) tx.deleteKeyPackageSecret(s.ref);
+      await this.core.store.commit(tx, { sync: false });
+    }
+    const covered = new Set(secrets.filter((s) => s.peerId !== null && s.notAfter - now > KEY_PACKAGE_RENEW_BEFORE_MS).map((s) => s.peerId));
+    let sent = 0;
+    for (const contact of await this.core.store.listContacts()) {
+      if (!contact.added || covered.has(contact.peerId) || secrets.length - expired.length + sent >= MAX_GROUP_KEY_PACKAGE_SECRETS) continue;
+      const { record, secrets: own } = await createKeyPackage(this.env, this.core.identity);
+      const ref = toHex(await keyPackageRef(this.env, own.keyPackage));
+      const notAfter = now + GROUP_KEY_PACKAGE_LIFETIME_MS;
+      await this.messenger.queuePayload(contact.peerId, 'key-package', { type: 'key-package', record }, (tx) =>
+        tx.putKeyPackageSecret({ ref, peerId: contact.peerId, notAfter, createdAt: now, secrets: toBase64(encodeKeyPackageSecrets(own)) }),
+      );
+      sent++;
+    }
+    return sent;
+  }
+
+  /** The key package records of the contacts named (each must have given one that is still valid). */
+  private async keyPackagesOf(names: readonly string[]): Promise<{ records: Bytes[]; peerIds: string[] }> {
+    const records: Bytes[] = [];
+    const peerIds: string[] = [];
+    for (const name of names) {
+      const contact = await this.core.contactByName(name);
+      if (!contact) throw new UnknownContactError(name);
+      const held = await this.core.store.getHeldKeyPackage(contact.peerId);
+      if (!held || held.notAfter <= this.core.ctx.now()) throw new GroupKeyPackageMissingError(name);
+      records.push(fromBase64(held.record));
+      peerIds.push(contact.peerId);
+    }
+    return { records, peerIds };
+  }
+
+  // Membership.
+
+  /** Creates group `name` with the contacts `members`; resolves to its id (hex). Throws GroupNameTakenError, InvalidContactNameError, UnknownContactError, GroupKeyPackageMissingError. */
+  async create(name: string, members: readonly string[] = []): Promise<{ name: string; id: string }> {
+    const checked = checkContactName(name);
+    if (this.byName(checked)) throw new GroupNameTakenError(checked);
+    const { records, peerIds } = await this.keyPackagesOf(members);
+    let state = await createGroup(this.env, this.core.identity);
+    const id = toHex(state.mls.groupContext.groupId);
+    const group: GroupRecord = { id, name: checked, token: toBase64(this.core.ctx.randomBytes(GROUP_MAILBOX_TOKEN_BYTES)), joinedAt: this.core.ctx.now(), active: true };
+    const tx = new Tx().putGroup(group);
+    let operation: OwnOperation | undefined;
+    if (records.length > 0) {
+      operation = await addMembers(this.env, state, records);
+      state = operation.state;
+    }
+    await this.core.store.commit(tx.putGroupState(id, encodeGroupState(state)), { sync: true });
+    this.groups.set(id, group);
+    this.states.set(id, state);
+    if (operation) await this.invite(group, operation, peerIds);
+    return { name: checked, id };
+  }
+
+  /** Adds contacts to a group (an admin only). Throws UnknownGroupError, GroupKeyPackageMissingError, and addMembers' errors. */
+  async add(name: string, members: readonly string[]): Promise<void> {
+    const group = this.group(name);
+    const { records, peerIds } = await this.keyPackagesOf(members);
+    await this.core.locks.run(lockOf(group.id), async () => {
+      const operation = await addMembers(this.env, this.states.get(group.id)!, records);
+      await this.commitOwn(group, operation);
+      await this.invite(group, operation, peerIds);
+    });
+  }
+
+  /** Removes a contact from a group (an admin only). Throws UnknownGroupError, UnknownContactError, NotGroupMemberError, NotGroupAdminError. */
+  async remove(name: string, member: string): Promise<void> {
+    const group = this.group(name);
+    const contact = await this.core.contactByName(member);
+    if (!contact) throw new UnknownContactError(member);
+    await this.core.locks.run(lockOf(group.id), async () => {
+      const operation = await removeMember(this.env, this.states.get(group.id)!, signingKeyOfPeerId(contact.peerId));
+      await this.commitOwn(group, operation);
+    });
+  }
+
+  /** Asks to leave a group (a Remove proposal any member commits); this home stops taking part at once. */
+  async leave(name: string): Promise<void> {
+    const group = this.group(name);
+    await this.core.locks.run(lockOf(group.id), async () => {
+      const { state, proposal } = await proposeLeave(this.env, this.states.get(group.id)!);
+      const left: GroupRecord = { ...group, active: false };
+      await this.delivery.enqueue(group, { kind: 'proposal', frame: proposal, epoch: state.mls.groupContext.epoch, recipients: this.others(state), messageId: null }, (tx) =>
+        tx.putGroupState(group.id, encodeGroupState(state)).putGroup(left),
+      );
+      this.states.set(group.id, state);
+      this.groups.set(group.id, left);
+    });
+  }
+
+  /** Writes an operation this member made (state and its outbox entry in one transaction) and sends it. */
+  private async commitOwn(group: GroupRecord, operation: OwnOperation): Promise<void> {
+    const state = operation.state;
+    // Members it removes get it too: it tells them they are out (they can read nothing after it).
+    const before = this.states.get(group.id);
+    const recipients = [...new Set([...(before ? this.others(before) : []), ...this.others(state)])];
+    await this.delivery.enqueue(group, { kind: 'operation', frame: operation.operation, epoch: state.mls.groupContext.epoch - 1n, recipients, messageId: null }, (tx) =>
+      tx.putGroupState(group.id, encodeGroupState(state)),
+    );
+    this.states.set(group.id, state);
+    this.unsaved.set(group.id, 0);
+  }
+
+  /** Sends the Welcome of an add to each new member, in the 1:1 channel, with the group's name and mailbox token. */
+  private async invite(group: GroupRecord, operation: OwnOperation, peerIds: readonly string[]): Promise<void> {
+    if (!operation.welcome) return;
+    for (const peerId of peerIds) {
+      await this.messenger.queuePayload(peerId, 'group-invite', { type: 'group-invite', name: group.name, token: fromBase64(group.token), welcome: operation.welcome }, (tx) => tx.deleteHeldKeyPackage(peerId));
+    }
+  }
+
+  /**
+   * Joins the group of an invitation with the secrets of the key package
+   * its Welcome was made for, and updates this member's keys at once.
+   * Throws DecodeError, GroupAuthenticationError, or RangeError when no key
+   * package of this node matches (the invitation stays).
+   */
+  async join(invitation: GroupInvitationRecord): Promise<GroupRecord> {
+    const welcome = fromBase64(invitation.welcome);
+    const frame = decodeGroupFrame(welcome);
+    if (frame.kind !== 'welcome') throw new RangeError('join: not a welcome');
+    const refs = new Set(frame.welcome.welcome.secrets.map((s) => toHex(s.newMember)));
+    const secret = (await this.core.store.listKeyPackageSecrets()).find((s) => refs.has(s.ref));
+    if (!secret) throw new RangeError('join: no key package of this node matches the invitation');
+    const state = await joinGroup(this.env, this.core.identity, decodeKeyPackageSecrets(fromBase64(secret.secrets)), welcome);
+    const id = toHex(state.mls.groupContext.groupId);
+    const existing = this.groups.get(id);
+    const name = existing?.name ?? this.freeName(invitation.name);
+    const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId };
+    await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
+    this.groups.set(id, group);
+    this.states.set(id, state);
+    // A new key package for the inviter, whose one this Welcome used.
+    if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
+    await this.updateIfDue(group).catch(() => {});
+    return group;
+  }
+
+  /** Invitations from strangers waiting for the user, oldest first. */
+  async invitations(): Promise<GroupInvitationRecord[]> {
+    const out: GroupInvitationRecord[] = [];
+    for (const invitation of await this.core.store.listGroupInvitations()) if (!(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** Updates this member's keys when updateDue says so (after joining, after many messages, after a week). */
+  private async updateIfDue(group: GroupRecord): Promise<void> {
+    await this.core.locks.run(lockOf(group.id), async () => {
+      const state = this.states.get(group.id);
+      if (!state || !group.active || !updateDue(state, this.core.ctx.now())) return;
+      await this.commitOwn(group, await selfUpdate(this.env, state));
+    });
+  }
+
+  private freeName(wanted: string): string {
+    let name: string;
+    try {
+      name = checkContactName(wanted);
+    } catch {
+      name = 'group';
+    }
+    if (!this.byName(name)) return name;
+    for (let i = 2; ; i++) if (!this.byName(`${name} ${i}`)) return `${name} ${i}`;
+  }
+
+  // Reading.
+
+  private byName(name: string): GroupRecord | undefined {
+    return [...this.groups.values()].find((g) => g.name === name);
+  }
+
+  /** The group named `name`. Throws UnknownGroupError. */
+  group(name: string): GroupRecord {
+    const group = this.byName(name);
+    if (!group) throw new UnknownGroupError(name);
+    return group;
+  }
+
+  /** Every group with its members and admins (peer ids; a member's name when it is a contact). */
+  async list(): Promise<GroupInfo[]> {
+    const out: GroupInfo[] = [];
+    for (const group of this.groups.values()) {
+      const state = this.states.get(group.id);
+      const members = state ? groupMembers(state) : [];
+      const named = await Promise.all(
+        members.map(async (m) => {
+          const peerId = peerIdOfSigningKey(m.identity);
+          const name = peerId === this.core.peerId ? null : ((await this.core.contactByPeer(peerId))?.name ?? null);
+          return { name, peerId };
+        }),
+      );
+      out.push({ name: group.name, id: group.id, members: named, admins: members.filter((m) => m.admin).map((m) => peerIdOfSigningKey(m.identity)), active: group.active && state !== undefined && isActiveMember(state) });
+    }
+    return out;
+  }
+
+  /** A group's messages, oldest first; with `page`, the newest `limit` below `before` (a message's seq). Throws UnknownGroupError. */
+  async history(name: string, page: { before?: number; limit?: number } = {}): Promise<GroupMessageRecord[]> {
+    return this.core.store.listGroupMessages(this.group(name).id, page);
+  }
+
+  /** The other members' peer ids. */
+  private others(state: GroupState): string[] {
+    return [...new Set(groupMembers(state).map((m) => peerIdOfSigningKey(m.identity)))].filter((p) => p !== this.core.peerId);
+  }
+
+  // Sending.
+
+  /**
+   * Sends a text to a group: durable before it resolves; with `waitMs`,
+   * resolves once every other member acked it directly or the group's
+   * mailboxes hold it, or the wait is over. Throws UnknownGroupError,
+   * InvalidMessageError, NotGroupMemberError.
+   */
+  async send(name: string, text: string, options: { waitMs?: number } = {}): Promise<GroupSendResult> {
+    const group = this.group(name);
+    const length = new TextEncoder().encode(text).length;
+    if (length === 0) throw new InvalidMessageError('it is empty');
+    if (length > MAX_TEXT_BYTES) throw new InvalidMessageError(`it is ${length} bytes; the limit is ${MAX_TEXT_BYTES}`);
+    const id = this.core.newMessageId();
+    const sentAt = this.core.ctx.now();
+    const settled = this.delivery.settled(id, options.waitMs ?? 0);
+    await this.sendText(group, { id, sentAt, text });
+    return settled;
+  }
+
+  /** Encrypts and queues one text (a new one, or one re-sent after a fork with its id and time). */
+  private async sendText(group: GroupRecord, message: { id: string; sentAt: number; text: string }, existing?: GroupMessageRecord): Promise<void> {
+    await this.core.locks.run(lockOf(group.id), async () => {
+      const { state, frame, epoch } = await encryptGroupMessage(this.env, this.states.get(group.id)!, encodeGroupText(message));
+      const recipients = this.others(state);
+      await this.delivery.enqueue(group, { kind: 'message', frame, epoch, recipients, messageId: message.id }, (tx, seq) => {
+        tx.putGroupState(group.id, encodeGroupState(state));
+        const record: GroupMessageRecord = existing
+          ? { ...existing, status: 'queued', epoch: Number(epoch), members: recipients.length, delivered: 0, stored: 0 }
+          : { id: message.id, groupId: group.id, sender: this.core.peerId, direction: 'out', text: message.text, timestamp: message.sentAt, status: 'queued', seq, epoch: Number(epoch), members: recipients.length, delivered: 0, stored: 0 };
+        tx.putGroupMessage(record);
+      });
+      this.states.set(group.id, state);
+      this.unsaved.set(group.id, 0);
+    });
+  }
+
+  // Receiving.
+
+  /** Serves one /sotto/group stream: one frame, processed, acked once durable. Only members of the frame's group are served. */
+  private async serve(stream: FramedStream, peerId: string): Promise<void> {
+    try {
+      const request = decodeGroupStreamFrame(await stream.read({ signal: AbortSignal.timeout(GROUP_DIRECT_TIMEOUT_MS) }));
+      const status = request.type === 'deliver' ? await this.receive(request.frame, peerId) : 'rejected';
+      await stream.write(encodeGroupAck(status));
+      await stream.close();
+    } catch (err) {
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /**
+   * Processes one group frame from `from` (a member handing it on; undefined
+   * for a mailbox item) and resolves to the ack it deserves: 'refused' for
+   * a group this home is not in or a peer that is not a member, 'retry' for
+   * an operation ahead of this member's epoch (it is kept and tried again),
+   * 'duplicate', 'rejected' for anything malformed or forged; the state is
+   * unchanged by anything but 'stored'.
+   */
+  async receive(bytes: Bytes, from?: string): Promise<AckStatus> {
+    let frame;
+    try {
+      frame = decodeGroupFrame(bytes);
+    } catch {
+      return 'rejected';
+    }
+    if (frame.kind === 'welcome') return 'rejected';
+    const group = this.groups.get(toHex(frame.groupId));
+    if (!group || !group.active) return 'refused';
+    return this.core.locks.run(lockOf(group.id), async () => {
+      const state = this.states.get(group.id)!;
+      if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return 'refused';
+      let result: { state: GroupState; event: GroupEvent };
+      try {
+        result = await processGroupFrame(this.env, state, bytes);
+      } catch (err) {
+        if (err instanceof SottoError && err.name === 'DuplicateGroupMessageError') return 'duplicate';
+        if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return 'retry';
+        if (err instanceof SottoError) return 'rejected';
+        throw err;
+      }
+      return this.applyEvent(group, result.state, result.event);
+    });
+  }
+
+  /** Writes what a processed frame changed, in one transaction, then tells the application. Call under the group's lock. */
+  private async applyEvent(group: GroupRecord, state: GroupState, event: GroupEvent): Promise<AckStatus> {
+    const tx = new Tx();
+    let message: GroupMessageRecord | undefined;
+    let current = group;
+    if (event.kind === 'application') {
+      let text;
+      try {
+        text = decodeGroupText(event.plaintext);
+      } catch {
+        text = undefined;
+      }
+      if (text && !(await this.core.store.getGroupMessage(group.id, text.id))) {
+        message = { id: text.id, groupId: group.id, sender: peerIdOfSigningKey(event.sender), direction: 'in', text: text.text, timestamp: text.sentAt, status: 'received', seq: this.core.allocateSeq(tx), epoch: Number(event.epoch) };
+        tx.putGroupMessage(message);
+      }
+      const unsaved = (this.unsaved.get(group.id) ?? 0) + 1;
+      if (unsaved >= GROUP_STATE_WRITE_AFTER_MESSAGES) tx.putGroupState(group.id, encodeGroupState(state));
+      this.unsaved.set(group.id, unsaved >= GROUP_STATE_WRITE_AFTER_MESSAGES ? 0 : unsaved);
+    } else {
+      tx.putGroupState(group.id, encodeGroupState(state));
+      this.unsaved.set(group.id, 0);
+      if (event.kind === 'operation' && event.removedSelf) tx.putGroup((current = { ...group, active: false }));
+    }
+    await this.core.store.commit(tx, { sync: true });
+    this.states.set(group.id, state);
+    this.groups.set(group.id, current);
+    if (message) this.core.emit('group-message', message);
+    if (event.kind === 'leave-request') void this.commitLeave(group).catch(() => {});
+    if (event.kind === 'fork' && event.switched) void this.redo(group, event.reapply, event.abandoned).catch(() => {});
+    if (event.kind === 'application' && message) void this.updateIfDue(current).catch(() => {});
+    return 'stored';
+  }
+
+  /** A member asked to leave: an admin commits it (with the removal's seal). */
+  private async commitLeave(group: GroupRecord): Promise<void> {
+    await this.core.locks.run(lockOf(group.id), async () => {
+      const state = this.states.get(group.id)!;
+      const admin = groupMembers(state).some((m) => m.admin && peerIdOfSigningKey(m.identity) === this.core.peerId);
+      if (!admin || !hasPendingProposals(state)) return;
+      await this.commitOwn(group, await commitPending(this.env, state));
+    });
+  }
+
+  /**
+   * After the fork choice moved this member to another branch: its own
+   * operations of the losing branch are made again (an add with the
+   * invitee's current key package; a removal), and every message it sent in
+   * the abandoned epochs is sent again with the same id (receivers drop the
+   * second copy by id).
+   */
+  private async redo(group: GroupRecord, reapply: readonly OwnIntent[], abandoned: readonly bigint[]): Promise<void> {
+    for (const intent of reapply) {
+      if (intent.kind === 'remove') {
+        for (const identity of intent.identities) {
+          await this.core.locks.run(lockOf(group.id), async () => this.commitOwn(group, await removeMember(this.env, this.states.get(group.id)!, identity))).catch(() => {});
+        }
+      } else if (intent.kind === 'add') {
+        const names: string[] = [];
+        for (const record of intent.records) {
+          const invitee = await this.inviteeOf(record);
+          if (invitee) names.push(invitee);
+        }
+        if (names.length > 0) await this.add(group.name, names).catch(() => {});
+      }
+    }
+    const epochs = new Set(abandoned.map(Number));
+    for (const message of await this.core.store.listGroupMessages(group.id)) {
+      if (message.direction === 'out' && epochs.has(message.epoch)) await this.sendText(group, { id: message.id, sentAt: message.timestamp, text: message.text }, message);
+    }
+  }
+
+  /** The contact name of the person a key package record adds, if a contact. */
+  private async inviteeOf(record: Bytes): Promise<string | undefined> {
+    for (const contact of await this.core.store.listContacts()) {
+      const held = await this.core.store.getHeldKeyPackage(contact.peerId);
+      if (held && toHex(fromBase64(held.record)) === toHex(record)) return contact.name;
+    }
+    const kp = await readKeyPackageRecord(this.env, record).catch(() => undefined);
+    return kp ? (await this.core.contactByPeer(peerIdOfSigningKey(kp.identity)))?.name : undefined;
+  }
+
+  /**
+   * Fetches a group's frames from its mailboxes and processes the new ones
+   * in an order its state can take: operations in epoch order before the
+   * messages of their epoch; an operation ahead waits for the ones before it.
+   * Resolves to how many were stored.
+   */
+  async fetch(name: string): Promise<number> {
+    const group = this.group(name);
+    return fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes));
+  }
+}
