@@ -84,7 +84,7 @@ test('start --detach, status, commands through the detached node, stop', { timeo
   assert.deepEqual(first.addresses, addresses);
   assert.equal(first.peers, 0);
   assert.equal(first.dhtPeers, 0);
-  assert.equal(first.outbox, 2, "alice's profile and mailbox pass for bob wait until he is reachable");
+  assert.equal(first.outbox, 3, "alice's profile, mailbox pass and group key package for bob wait until he is reachable");
   assert.deepEqual(first.mailbox, { items: 0, bytes: 0, recipients: 0, strangerBytes: 0 });
   assert.equal(first.requests, 0);
   assert.deepEqual(first.forged, { direct: 0, mailbox: 0 });

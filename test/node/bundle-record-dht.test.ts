@@ -20,6 +20,8 @@ after(async () => {
 });
 
 const NODES = 6;
+/** Longest wait for every routing table to hold a peer. */
+const ROUTING_WAIT_MS = 30_000;
 
 test('a forged or stale bundle record is refused by every DHT node; the valid one is found', { timeout: 90_000 }, async () => {
   const ctx = await nodeCryptoContext(() => Date.now());
@@ -31,7 +33,12 @@ test('a forged or stale bundle record is refused by every DHT node; the valid on
     const bootstrap = nodes.slice(-2).map((n) => n.addresses()[0]!);
     nodes.push(await createNode({ identity, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap, dhtValidators: hooks.validators, dhtSelectors: hooks.selectors }));
   }
-  await new Promise((r) => setTimeout(r, 1_000)); // routing tables fill after start
+  // Routing tables fill after start (identify, then the DHT's own queries): wait until each node knows another.
+  const tableSize = (node: SottoNode): number => (node.libp2p.services.dht as { routingTable?: { size: number } }).routingTable?.size ?? 0;
+  for (let waited = 0; nodes.some((n) => tableSize(n) < 1); waited += 100) {
+    assert.ok(waited < ROUTING_WAIT_MS, `routing tables still empty after ${ROUTING_WAIT_MS} ms: ${nodes.map(tableSize).join(' ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const [victim, forger, reader] = [identities[0]!, identities[1]!, nodes[NODES - 1]!];
   const victimId = nodes[0]!.peerId;
   const key = bundleRecordKey(victimId);
@@ -50,6 +57,7 @@ test('a forged or stale bundle record is refused by every DHT node; the valid on
   assert.ok((await libp2pNetwork(nodes[0]!).putRecord(key, valid, { signal: AbortSignal.timeout(20_000) })) > 0);
   const found = await libp2pNetwork(reader).getRecords(key, { signal: AbortSignal.timeout(20_000) });
   assert.ok(found.length > 0);
-  for (const value of found) assert.deepEqual(value, valid);
+  // Bytes compared as bytes: a value read from the network may come as a Buffer, one from the local store as a Uint8Array.
+  for (const value of found) assert.deepEqual(new Uint8Array(value), valid);
   await validateBundleRecord(ctx, key, found[0]!, ctx.now());
 });

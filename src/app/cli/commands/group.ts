@@ -25,10 +25,12 @@ function historyText(m: GroupHistoryLine): string {
 }
 
 export function registerGroup(program: Command, cli: Cli): void {
-  const group = program.command('group').description('group conversations (needs the running node: "sotto start")');
+  const group = program.command('group').description('group conversations (needs the running node: "sotto start")')
+    .addHelpText('after', '\nExamples:\n  $ sotto group create team alice bob\n  $ sotto group send team "hello all"\n  $ sotto group history team');
   group
     .command('create')
     .description('create a group with contacts; prints "created NAME <group id>"')
+    .addHelpText('after', '\nExample:\n  $ sotto group create team alice bob\n  created team 5c1d…')
     .argument('<name>', 'the group name')
     .argument('[members...]', 'contacts to add')
     .option('--json', 'print {"name","id"}')
@@ -39,6 +41,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('add')
     .description('add contacts to a group (an admin only)')
+    .addHelpText('after', '\nExample:\n  $ sotto group add team carol')
     .argument('<name>', 'the group')
     .argument('<members...>', 'contacts to add')
     .action(async (name: string, members: string[]) => {
@@ -48,6 +51,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('remove')
     .description('remove a member from a group (an admin only)')
+    .addHelpText('after', '\nExample:\n  $ sotto group remove team carol')
     .argument('<name>', 'the group')
     .argument('<member>', 'the contact to remove')
     .action(async (name: string, member: string) => {
@@ -57,6 +61,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('leave')
     .description('leave a group')
+    .addHelpText('after', '\nExample:\n  $ sotto group leave team')
     .argument('<name>', 'the group')
     .action(async (name: string) => {
       await withApi(cli.home(), cli.clock, (api) => api.groupLeave(name));
@@ -65,6 +70,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('list')
     .description('the groups this home is in, with members and admins')
+    .addHelpText('after', '\nExample:\n  $ sotto group list --json')
     .option('--json', 'print [{"name","id","members":[{"name","peerId"}],"admins":[peerId]}]')
     .action(async (options: { json?: boolean }) => {
       const groups = await withApi(cli.home(), cli.clock, (api) => api.groupList());
@@ -73,6 +79,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('send')
     .description('send a message to a group; prints "delivered to N of M" or "stored for K of M"')
+    .addHelpText('after', '\nExample:\n  $ sotto group send team "lunch at noon?" --wait 10\n  delivered to 2 of 2')
     .argument('<name>', 'the group')
     .argument('<text>', 'the message')
     .option('--json', 'print {"id","status","delivered","stored","queued","members"}')
@@ -85,6 +92,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('history')
     .description('a group conversation, oldest first, with senders (peer ids)')
+    .addHelpText('after', '\nExample:\n  $ sotto group history team --json')
     .argument('<name>', 'the group')
     .option('--json', 'print [{"id","sender","direction","text","timestamp","status"}]')
     .action(async (name: string, options: { json?: boolean }) => {
