@@ -34,9 +34,8 @@ const processTarget: ExitTarget = {
  */
 export function exitWhenDone(graceMs: number = EXIT_AFTER_COMMAND_MS, target: ExitTarget = processTarget): void {
   const timer = setTimeout(() => {
-    // Native callbacks (WebRTC's) hold the loop without showing among the handles.
-    const handles = target.activeResources().filter((name) => name !== 'Timeout');
-    log('still running %d ms after the command ended (open handles: %s); exiting', graceMs, handles.join(', ') || 'none');
+    // Native callbacks (WebRTC's) hold the loop without showing among these.
+    log('still running %d ms after the command ended (active: %s); exiting', graceMs, target.activeResources().join(', ') || 'nothing visible');
     target.exit();
   }, graceMs);
   timer.unref();
