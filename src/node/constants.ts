@@ -321,6 +321,21 @@ export const ADDRESS_ANNOUNCE_SETTLE_MS = 5_000;
  */
 export const START_PEER_WAIT_MS = 10_000;
 
+/**
+ * How long a `sotto` process may keep running once its command is done
+ * before it is ended (src/app/cli/exit.ts). node-datachannel, under
+ * @libp2p/webrtc, never releases the native callbacks of a data channel
+ * that closed before it opened (a WebRTC dial that failed or was stopped;
+ * on the answering side, the first channel, which the dialler closes at
+ * once), and they keep Node's event loop alive for ever. After a node's
+ * stop a process ends by itself within about a second (libp2p's
+ * address-change debounce), or a little later when WebRTC's native
+ * teardown is slow; cutting that short is harmless, every connection
+ * being closed and the database too. Short, so that leaving the chat
+ * still takes about a second.
+ */
+export const EXIT_AFTER_COMMAND_MS = 1_000;
+
 // ---------------------------------------------------------------------------
 // Mailboxes (store-and-forward) and published bundles
 // ---------------------------------------------------------------------------

@@ -93,6 +93,26 @@ export function startNode(home: string, args: readonly string[], env: NodeJS.Pro
   });
 }
 
+/**
+ * Longest wait for a node to stop and its process to exit after SIGTERM:
+ * generous (a loaded 2-core machine), where a stop takes about a second.
+ */
+export const STOP_EXIT_WAIT_MS = 30_000;
+
+/**
+ * Stops a running node with SIGTERM and waits at most `timeoutMs` for its
+ * process to exit: resolves to its exit code, or to 'still running' (after
+ * killing it with SIGKILL) when it had not exited by then.
+ */
+export async function stopWithin(node: RunningNode, timeoutMs: number): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), timeoutMs)));
+  const outcome = await Promise.race([node.stop(), late]);
+  clearTimeout(timer);
+  if (outcome === 'still running') await node.kill();
+  return outcome;
+}
+
 /** A fresh temporary folder, removed by `cleanup`. */
 export async function tempHome(label: string, cleanup: (() => Promise<void>)[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `sotto-${label}-`));

@@ -6,6 +6,9 @@
  *   chat over a WebRTC connection of their own (signalled through the
  *   page's node, on which the desktop node holds a relay slot because it
  *   bootstraps through it), never through a mailbox;
+ * - with the page closed, that desktop node stops on SIGTERM and its
+ *   process exits (node-datachannel can keep a process whose WebRTC data
+ *   channels closed early alive for ever: src/app/cli/exit.ts);
  * - in a namespace without a default route (where Chromium gathers no ICE
  *   candidates, so no WebRTC), two pages still chat through their node's
  *   relay within seconds, both saying "relayed", never through a mailbox.
@@ -18,7 +21,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { sotto, tempHome } from '../helpers/cli.ts';
+import { sotto, STOP_EXIT_WAIT_MS, stopWithin, tempHome } from '../helpers/cli.ts';
 import {
   addContact,
   canRunBrowsers,
@@ -132,6 +135,11 @@ describe('a page and a second desktop node', { skip, timeout: 180_000 }, () => {
     assert.equal(await connectionOf(alice, 'bee'), 'webrtc', 'still the WebRTC connection');
     // The page's node holds a mailbox: nothing was left in it.
     assert.equal((await statusOf(deskHome)).mailbox?.items, 0);
+  });
+
+  test('with the page closed, the desktop node that chatted with it over WebRTC stops on SIGTERM and its process exits', async () => {
+    await alice.close();
+    assert.equal(await stopWithin(bee, STOP_EXIT_WAIT_MS), 0, bee.output());
   });
 });
 
