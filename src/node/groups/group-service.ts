@@ -286,6 +286,11 @@ export class GroupService {
     return group;
   }
 
+  /** Deletes a waiting invitation unjoined (a stranger's the user declined); nothing is sent back. */
+  async decline(id: string): Promise<void> {
+    await this.core.store.commit(new Tx().deleteGroupInvitation(id), { sync: true });
+  }
+
   /** Invitations from strangers waiting for the user, oldest first. */
   async invitations(): Promise<GroupInvitationRecord[]> {
     const out: GroupInvitationRecord[] = [];
