@@ -58,6 +58,9 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
         running.messenger.on('status', changed),
         running.messenger.on('undelivered', changed),
         running.messenger.on('request', changed),
+        running.messenger.on('group-message', changed),
+        running.messenger.on('group-status', changed),
+        running.messenger.on('group-invitation', changed),
       ];
       const libp2p = running.node.libp2p;
       libp2p.addEventListener('peer:connect', changed);

@@ -21,6 +21,14 @@ export type ChatCommand =
   | { readonly kind: 'block' }
   /** Deletes the open request, or (with `confirm`) the open conversation on this device. */
   | { readonly kind: 'delete'; readonly confirm: boolean }
+  /** Creates a group of contacts and opens it. */
+  | { readonly kind: 'group-create'; readonly name: string; readonly members: readonly string[] }
+  /** Adds contacts to, or removes one from, the open group. */
+  | { readonly kind: 'group-add'; readonly members: readonly string[] }
+  | { readonly kind: 'group-remove'; readonly member: string }
+  | { readonly kind: 'group-leave' }
+  /** Shows the open group's members. */
+  | { readonly kind: 'members' }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'none' }
@@ -40,6 +48,11 @@ export const CHAT_HELP = [
   '/block               delete the open request and refuse its sender from now on',
   '/delete              delete the open request (its sender may write again)',
   '/delete yes          delete the open conversation on this device only',
+  '/group create NAME MEMBER...  a group with these contacts (one word each)',
+  '/group add MEMBER... add contacts to the open group (an admin only)',
+  '/group remove MEMBER remove a member from the open group (an admin only)',
+  '/group leave         leave the open group (its history stays here)',
+  '/members             show the open group\'s members and admins',
   '/quit                leave (the node stops with the chat); Ctrl-C too',
   '//text               send a message that starts with "/"',
 ];
@@ -77,6 +90,10 @@ export function parseChatInput(input: string): ChatCommand {
       if (args.length === 0) return { kind: 'delete', confirm: false };
       if (args.length === 1 && args[0] === 'yes') return { kind: 'delete', confirm: true };
       return { kind: 'error', message: 'usage: /delete  or  /delete yes' };
+    case 'group':
+      return parseGroup(args);
+    case 'members':
+      return args.length === 0 ? { kind: 'members' } : { kind: 'error', message: 'usage: /members (in a group)' };
     case 'help':
       return { kind: 'help' };
     case 'quit':
@@ -104,6 +121,23 @@ function parseAdd(args: readonly string[]): ChatCommand {
   const target = args.slice(0, end).join('');
   const name = args.slice(end).join(' ');
   return name === '' ? { kind: 'add', target } : { kind: 'add', target, name };
+}
+
+/** `/group create NAME MEMBER...`, `/group add MEMBER...`, `/group remove MEMBER`, `/group leave`. */
+function parseGroup(args: readonly string[]): ChatCommand {
+  const [verb, ...rest] = args;
+  switch (verb) {
+    case 'create':
+      return rest.length >= 1 ? { kind: 'group-create', name: rest[0]!, members: rest.slice(1) } : { kind: 'error', message: 'usage: /group create NAME MEMBER...' };
+    case 'add':
+      return rest.length >= 1 ? { kind: 'group-add', members: rest } : { kind: 'error', message: 'usage: /group add MEMBER... (in a group)' };
+    case 'remove':
+      return rest.length === 1 ? { kind: 'group-remove', member: rest[0]! } : { kind: 'error', message: 'usage: /group remove MEMBER (in a group)' };
+    case 'leave':
+      return rest.length === 0 ? { kind: 'group-leave' } : { kind: 'error', message: 'usage: /group leave (in a group)' };
+    default:
+      return { kind: 'error', message: 'usage: /group create NAME MEMBER...  /group add MEMBER...  /group remove MEMBER  /group leave' };
+  }
 }
 
 /** Peer ids in text form: base58btc multihash of an Ed25519 key. */
