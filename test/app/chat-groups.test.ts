@@ -80,7 +80,7 @@ async function chatOf(home: Home, hub: MemoryHub, groups: GroupService): Promise
   const backend: ChatBackend = {
     api: messengerApi(home.messenger, nodePrimitives, () => [], (peerId) => hub.isOnline(peerId), groups),
     watch(listener: (e: ChatEvent) => void) {
-      const offs = (['message', 'status', 'group-message', 'group-status', 'group-invitation'] as const).map((event) => home.messenger.on(event, () => listener({ kind: 'changed' })));
+      const offs = (['message', 'status', 'group-message', 'group-status', 'group-invitation', 'group-changed'] as const).map((event) => home.messenger.on(event, () => listener({ kind: 'changed' })));
       return () => offs.forEach((off) => off());
     },
   };
