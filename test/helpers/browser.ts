@@ -201,9 +201,9 @@ export async function waitForMessage(page: Page, text: string, state: RegExp): P
   await message.getByTestId('message-state').filter({ hasText: state }).waitFor();
 }
 
-/** Waits until `check` resolves true (polled every 200 ms, for at most PAGE_TIMEOUT_MS); fails naming `what`. */
-export async function assertEventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const end = performance.now() + PAGE_TIMEOUT_MS;
+/** Waits until `check` resolves true (polled every 200 ms, for at most `timeoutMs`); fails naming `what`. */
+export async function assertEventually(check: () => Promise<boolean>, what: string, timeoutMs = PAGE_TIMEOUT_MS): Promise<void> {
+  const end = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
