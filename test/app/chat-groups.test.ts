@@ -10,7 +10,7 @@ import { createElement } from 'react';
 import { renderToString } from 'ink';
 import { messengerApi } from '../../src/app/api.ts';
 import { CHAT_HELP, parseChatInput } from '../../src/app/chat/commands.ts';
-import { ChatController, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
+import { ChatController, initialChatState, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { groupLabel, memberName } from '../../src/app/chat/group-format.ts';
 import { GroupService } from '../../src/node/groups/group-service.ts';
@@ -37,8 +37,24 @@ describe('chat group commands', () => {
     assert.equal(parseChatInput('/members all').kind, 'error');
   });
 
+  test('an invitation from a stranger shows in its request, with /join; /join takes no argument', () => {
+    assert.deepEqual(parseChatInput('/join'), { kind: 'join' });
+    assert.equal(parseChatInput('/join team').kind, 'error');
+    const request = { peerId: PEER, claimedName: 'erin', messages: 0, bytes: 100, firstAt: 0, lastAt: 0 };
+    const state = {
+      ...initialChatState({ name: 'alice', peerId: 'self' }),
+      requests: [request],
+      request: PEER,
+      invitations: [{ id: 'ab', peerId: PEER, name: '\u202Eteam', at: 0 }],
+      notice: [],
+    };
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
+    assert.match(screen, /Says it is "erin" \(unverified\)/);
+    assert.match(screen, /Invites you to the group #⟨U\+202E⟩team \(unverified\): *│\n│[^│]*││\/join/);
+  });
+
   test('the help names every group command and still fits 80 columns', () => {
-    for (const command of ['/group create', '/group add', '/group remove', '/group leave', '/members']) assert.ok(CHAT_HELP.some((line) => line.startsWith(command)), command);
+    for (const command of ['/group create', '/group add', '/group remove', '/group leave', '/members', '/join']) assert.ok(CHAT_HELP.some((line) => line.startsWith(command)), command);
     for (const line of CHAT_HELP) assert.ok(line.length <= 80, line);
   });
 

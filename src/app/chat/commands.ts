@@ -19,6 +19,8 @@ export type ChatCommand =
   /** Accepts the open request, as `name` (absent: the name it claims). */
   | { readonly kind: 'accept'; readonly name?: string }
   | { readonly kind: 'block' }
+  /** Joins the group the open request invites to. */
+  | { readonly kind: 'join' }
   /** Deletes the open request, or (with `confirm`) the open conversation on this device. */
   | { readonly kind: 'delete'; readonly confirm: boolean }
   /** Creates a group of contacts and opens it. */
@@ -45,6 +47,7 @@ export const CHAT_HELP = [
   '/verify yes          mark it verified once it matches on both devices',
   '/requests            open the first message request (someone not a contact)',
   '/accept [NAME]       make the open request a contact (NAME: yours for them)',
+  '/join                join the group the open request invites you to',
   '/block               delete the open request and refuse its sender from now on',
   '/delete              delete the open request (its sender may write again)',
   '/delete yes          delete the open conversation on this device only',
@@ -84,6 +87,8 @@ export function parseChatInput(input: string): ChatCommand {
       const name = text.slice('/accept'.length).trim();
       return name === '' ? { kind: 'accept' } : { kind: 'accept', name };
     }
+    case 'join':
+      return args.length === 0 ? { kind: 'join' } : { kind: 'error', message: 'usage: /join (in a request that invites you to a group)' };
     case 'block':
       return args.length === 0 ? { kind: 'block' } : { kind: 'error', message: 'usage: /block (in a message request)' };
     case 'delete':

@@ -12,7 +12,7 @@
  * backend says when something may have changed.
  */
 import type { ContactLine, RequestLine, SottoApi } from '../api.ts';
-import type { GroupConversationLine } from '../group-api.ts';
+import type { GroupConversationLine, GroupInvitationLine } from '../group-api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
 import { requestWho } from './format.ts';
 import { displayName, lookalikeWarning } from '../display-name.ts';
@@ -58,6 +58,8 @@ export interface ChatState {
   readonly contacts: readonly ContactLine[];
   /** The groups, by name (left ones too). */
   readonly groups: readonly GroupConversationLine[];
+  /** Invitations to groups from people who are not contacts: shown with their sender's request. */
+  readonly invitations: readonly GroupInvitationLine[];
   /** Message requests, oldest first: never contacts, never opened by themselves. */
   readonly requests: readonly RequestLine[];
   /** The name of the open conversation with a contact (undefined while a group or a request is open). */
@@ -90,6 +92,7 @@ export function initialChatState(self: ChatState['self']): ChatState {
     self,
     contacts: [],
     groups: [],
+    invitations: [],
     requests: [],
     selected: undefined,
     group: undefined,
@@ -123,7 +126,7 @@ function draftKey({ selected, request, group }: Opened): string {
 }
 
 /** A home whose API has no groups (no node runs the group service) has none to list. */
-function noGroups(err: unknown): GroupConversationLine[] {
+function noGroups(err: unknown): never[] {
   if (err instanceof Error && err.name === 'NodeNotRunningError') return [];
   throw err;
 }
@@ -196,10 +199,10 @@ export class ChatController {
     const opened = this.opened;
     // Requests are read once per refresh (the node keeps at most 100): they never choose what opens.
     const api = this.backend.api;
-    const [contacts, requests, groups] = await Promise.all([api.listContacts(), api.listRequests(), api.groupConversations().catch(noGroups)]);
+    const [contacts, requests, groups, invitations] = await Promise.all([api.listContacts(), api.listRequests(), api.groupConversations().catch(noGroups), api.groupInvitations().catch(noGroups)]);
     contacts.sort((a, b) => Number(b.added) - Number(a.added) || a.name.localeCompare(b.name));
     groups.sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name));
-    if (opened !== this.opened) return this.set({ contacts, groups, requests });
+    if (opened !== this.opened) return this.set({ contacts, groups, invitations, requests });
     const next = this.stillOpen(contacts, groups, requests);
     if (next.selected !== this.state.selected || next.request !== this.state.request || next.group !== this.state.group) this.open(next);
     const current = this.opened;
@@ -209,10 +212,10 @@ export class ChatController {
     if (request !== undefined) window = { messages: await api.requestHistory(request), complete: true };
     else if (group !== undefined) window = withNewestPage(this.state, groupChatLines(await api.groupHistory(group, { limit: CHAT_PAGE_MESSAGES }), this.state.self.peerId, contacts));
     else window = withNewestPage(this.state, selected === undefined ? [] : await api.history(selected, { limit: CHAT_PAGE_MESSAGES }));
-    if (current !== this.opened) return this.set({ contacts, groups, requests });
+    if (current !== this.opened) return this.set({ contacts, groups, invitations, requests });
     const seen = contacts.map((c) => (c.name === selected ? { ...c, unread: 0 } : c));
     const seenGroups = groups.map((g) => (g.name === group ? { ...g, unread: 0 } : g));
-    this.set({ contacts: seen, groups: seenGroups, requests, ...window });
+    this.set({ contacts: seen, groups: seenGroups, invitations, requests, ...window });
   }
 
   /** What stays open after a reload: the open entry while it is listed, else the first contact (or group). */
@@ -355,6 +358,8 @@ export class ChatController {
           return await this.accept(command.name);
         case 'block':
           return await this.block();
+        case 'join':
+          return await this.join();
         case 'delete':
           return await this.delete(command.confirm);
         case 'group-create':
@@ -430,12 +435,15 @@ export class ChatController {
     const open = this.needRequest();
     if (!open) return;
     const contact = await this.backend.api.acceptRequest(open.peerId, name ?? null);
+    // A contact's invitations are joined by themselves: so are the ones it sent while a stranger.
+    for (const invitation of this.invitationsOf(open.peerId)) await this.backend.api.groupAcceptInvitation(invitation.id);
     await this.openContact(contact.name, `Accepted: ${displayName(contact.name)} is a contact now; compare safety numbers with /verify.`);
   }
 
   private async block(): Promise<void> {
     const open = this.needRequest();
     if (!open) return;
+    await this.declineInvitations(open.peerId);
     await this.backend.api.blockPeer(open.peerId);
     this.open(NOTHING, { notice: [`Blocked ${requestWho(open)}: the request is deleted and whatever it sends is refused.`], noticeIsError: false });
     await this.refresh();
@@ -444,6 +452,7 @@ export class ChatController {
   private async delete(confirm: boolean): Promise<void> {
     const open = this.openRequest();
     if (open) {
+      await this.declineInvitations(open.peerId);
       await this.backend.api.deleteRequest(open.peerId);
       this.open(NOTHING, { notice: [`Deleted the request from ${requestWho(open)} (it may write again).`], noticeIsError: false });
       return this.refresh();
@@ -480,6 +489,27 @@ export class ChatController {
   }
 
   // Groups.
+
+  /** The waiting invitations from `peerId`. */
+  private invitationsOf(peerId: string): GroupInvitationLine[] {
+    return this.state.invitations.filter((i) => i.peerId === peerId);
+  }
+
+  private async declineInvitations(peerId: string): Promise<void> {
+    for (const invitation of this.invitationsOf(peerId)) await this.backend.api.groupDeclineInvitation(invitation.id);
+  }
+
+  /** Joins the groups the open request invites to (the sender stays a stranger) and opens the first. */
+  private async join(): Promise<void> {
+    const open = this.needRequest();
+    if (!open) return;
+    const invitations = this.invitationsOf(open.peerId);
+    if (invitations.length === 0) return this.set({ notice: ['This request invites you to no group.'], noticeIsError: true });
+    let joined: string | undefined;
+    for (const invitation of invitations) joined ??= (await this.backend.api.groupAcceptInvitation(invitation.id)).name;
+    this.open({ ...NOTHING, group: joined }, { notice: [`Joined ${GROUP_MARK}${displayName(joined!)}.`], noticeIsError: false });
+    await this.refresh();
+  }
 
   private async createGroup(name: string, members: readonly string[]): Promise<void> {
     const created = await this.backend.api.groupCreate(name, [...members]);

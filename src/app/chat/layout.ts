@@ -9,6 +9,7 @@
  * taking rows from the panes, never from the title. Pure.
  */
 import type { ContactLine, RequestLine } from '../api.ts';
+import type { GroupInvitationLine } from '../group-api.ts';
 import { displayName, lookalikeNote } from '../display-name.ts';
 import { terminalLine } from '../terminal-text.ts';
 import { draftRows, type DraftView } from './composer.ts';
@@ -94,13 +95,15 @@ function impostorWarning(r: RequestLine): string | undefined {
 }
 
 /** The title of an open request: what it is, who it says it is (unverified), a warning if that is a contact's name, the commands. */
-function requestTitle(request: RequestLine): Styled[] {
+function requestTitle(request: RequestLine, invitations: readonly GroupInvitationLine[]): Styled[] {
   const warning = impostorWarning(request);
+  const invites = invitations.filter((i) => i.peerId === request.peerId).map((i) => ({ text: `Invites you to the group ${GROUP_MARK}${displayName(i.name)} (unverified): /join`, tone: 'warn' as const }));
   const claim = request.claimedName === null ? 'No name given' : `Says it is ${requestWho(request)} (unverified)`;
   return [
     { text: `${claim} · not a contact`, tone: 'bold' },
     { text: `Message request from ${shortPeerId(request.peerId)} · no receipts`, tone: 'dim' },
     ...(warning ? [{ text: `⚠ ${warning}: this may be someone else`, tone: 'warn' as const }] : []),
+    ...invites,
     { text: '/accept [NAME] makes a contact · /block · /delete', tone: 'ok' },
   ];
 }
@@ -173,7 +176,7 @@ export function chatLayout(state: ChatState, columns: number, rows: number): Cha
   const paneRows = Math.max(PANE_MIN_ROWS, middle - 2 - notice.length - composer.rows.length);
 
   const convWidth = width - CONTACTS_WIDTH - 2;
-  const title = wrapStyled(request ? requestTitle(request) : group ? groupTitle(group, state.self.peerId) : conversationTitle(state, open), convWidth).slice(0, paneRows - 1);
+  const title = wrapStyled(request ? requestTitle(request, state.invitations) : group ? groupTitle(group, state.self.peerId) : conversationTitle(state, open), convWidth).slice(0, paneRows - 1);
   const pane = { width: convWidth, height: paneRows - title.length };
   const rowsOfList = listRows(state, CONTACTS_WIDTH - 2);
   const { contactRows, requestRows } = splitListRows(rowsOfList.length, state.requests.length, paneRows);
