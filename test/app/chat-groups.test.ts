@@ -13,13 +13,12 @@ import { CHAT_HELP, parseChatInput } from '../../src/app/chat/commands.ts';
 import { ChatController, initialChatState, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { groupLabel, memberName } from '../../src/app/chat/group-format.ts';
-import { GroupService } from '../../src/node/groups/group-service.ts';
-import { MAILBOX_REPLICAS } from '../../src/node/constants.ts';
+import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { testClock } from '../helpers/context.ts';
-import { Home } from '../helpers/homes.ts';
-import { MemoryHub } from '../helpers/memory-network.ts';
-import { ManualScheduler, settle } from '../helpers/scheduler.ts';
+import { groupHomes } from '../helpers/group-homes.ts';
+import type { Home } from '../helpers/homes.ts';
+import type { MemoryHub } from '../helpers/memory-network.ts';
+import { settle, type ManualScheduler } from '../helpers/scheduler.ts';
 
 const PEER = '12D3KooWKrFgK5KWvGUAbJf5JmFA14zqVpa1BkVGPjdXYdeP4NBE';
 
@@ -70,27 +69,6 @@ describe('chat group commands', () => {
   });
 });
 
-/** Three people who are each other's contacts, their group services started and key packages exchanged, and mailbox nodes for the offline. */
-async function world(names: readonly string[]) {
-  const hub = new MemoryHub();
-  const clock = testClock();
-  const scheduler = new ManualScheduler(clock);
-  for (let i = 0; i < MAILBOX_REPLICAS; i++) await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init();
-  const homes: Home[] = [];
-  for (const name of names) homes.push(await new Home(name, hub, clock, scheduler).init());
-  for (const a of homes) for (const b of homes) if (a !== b) await a.messenger.addContact(b.name, b.peerId);
-  const groups = new Map<string, GroupService>();
-  for (const home of homes) {
-    const service = await GroupService.open(home.messenger);
-    await service.start();
-    groups.set(home.name, service);
-  }
-  await scheduler.advance(1);
-  for (const g of groups.values()) await g.upkeepKeyPackages();
-  await scheduler.advance(1);
-  return { hub, scheduler, homes, groups };
-}
-
 /** A chat on a home with its group service, told of changes by the messenger's events. */
 async function chatOf(home: Home, hub: MemoryHub, groups: GroupService): Promise<ChatController> {
   const backend: ChatBackend = {
@@ -115,7 +93,7 @@ async function quiet(scheduler: ManualScheduler, ...controllers: ChatController[
 
 describe('groups in the chat controller and screen', () => {
   test('a group created in the chat: members join, lines show their senders, unread counts, /members, add and remove from the chat, leave', async () => {
-    const { hub, scheduler, homes, groups } = await world(['alice', 'bob', 'carol', 'dave']);
+    const { hub, scheduler, homes, groups } = await groupHomes(['alice', 'bob', 'carol', 'dave']);
         const chats = new Map<string, ChatController>();
     for (const home of homes) chats.set(home.name, await chatOf(home, hub, groups.get(home.name)!));
     const chat = (name: string): ChatController => chats.get(name)!;
