@@ -149,9 +149,15 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
   const lineAmong = async (c: ContactRecord, similar: ReadonlyMap<string, string>): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId), similar.get(c.name));
   // One contact's line, flagged when its name looks like another contact's.
   const line = async (c: ContactRecord): Promise<ContactLine> => lineAmong(c, lookalikes(await messenger.contacts()));
+  // A new contact gets a key package at once (it may be added to a group while this node is offline), not at the next poll.
+  const keyPackageFor = <T>(added: T): T => {
+    void groups?.upkeepKeyPackages().catch(() => {});
+    return added;
+  };
+  const invites = inviteMethods(messenger, primitives, addresses, line);
   return {
     id: async () => ({ peerId: messenger.peerId, name: (await messenger.profile()).name, addresses: addresses(), safetyNumber: formatSafetyNumber(identityDigits(primitives, messenger.identity.public.signingKey)) }),
-    addContact: async (name, peerId, acceptNewKey) => line(await messenger.addContact(name, peerId, { acceptNewKey })),
+    addContact: async (name, peerId, acceptNewKey) => keyPackageFor(await line(await messenger.addContact(name, peerId, { acceptNewKey }))),
     listContacts: async () => {
       const all = await messenger.contacts();
       const similar = lookalikes(all);
@@ -163,13 +169,14 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       await messenger.markRead(name);
       return lines;
     },
-    ...inviteMethods(messenger, primitives, addresses, line),
+    ...invites,
+    addInvite: async (invite, name, acceptNewKey) => keyPackageFor(await invites.addInvite(invite, name, acceptNewKey)),
     listRequests: async () => {
       const contacts = await messenger.contacts();
       return messenger.requests().map((r) => requestLine(r, contacts));
     },
     requestHistory: async (peerId) => (await messenger.requestMessages(peerId)).map(historyLine),
-    acceptRequest: async (peerId, name) => line(await messenger.acceptRequest(peerId, name ?? undefined)),
+    acceptRequest: async (peerId, name) => keyPackageFor(await line(await messenger.acceptRequest(peerId, name ?? undefined))),
     blockPeer: async (peerId) => {
       await messenger.block(peerId);
       return { peerId };

@@ -3,10 +3,25 @@
  * node's groups, or, when no node runs on the home, refused with
  * NodeNotRunningError (a group needs the node: its members are reached and
  * its mailboxes fetched while it runs).
+ *
+ * The chat and the page read their groups through the same API, with what
+ * a list of conversations needs besides: unread counts (a read mark per
+ * group, moved by reading its history, kept while the node runs) and the
+ * invitations of strangers, which wait for the user like message requests.
  */
 import type { GroupSendResult, GroupService } from '../node/groups/group-service.ts';
+import type { GroupInvitationRecord } from '../node/store/group-records.ts';
+import { SottoError } from '../crypto/errors.ts';
 import { NodeNotRunningError } from './control/node-control.ts';
 import type { HistoryPage } from './api.ts';
+
+/** No invitation from a stranger with this id waits (it was joined, declined, or never came). */
+export class UnknownGroupInvitationError extends SottoError {
+  override readonly name = 'UnknownGroupInvitationError';
+  constructor(readonly id: string) {
+    super('no such group invitation waits');
+  }
+}
 
 /** One line of `sotto group list --json`. */
 export interface GroupLine {
@@ -29,6 +44,27 @@ export interface GroupHistoryLine {
   readonly status: string;
 }
 
+/** One group in the chat's and the page's list: a GroupLine, whether this home is still in it, and its unread count. */
+export interface GroupConversationLine extends GroupLine {
+  /** False once this home left or was removed (its history stays). */
+  readonly active: boolean;
+  /** Received messages after the read mark (at most GROUP_UNREAD_SCAN). */
+  readonly unread: number;
+}
+
+/** An invitation from someone who is not a contact: a request to join a group, until accepted or declined. */
+export interface GroupInvitationLine {
+  readonly id: string;
+  /** Who sent it. */
+  readonly peerId: string;
+  /** The group's name as the inviter gave it (unverified). */
+  readonly name: string;
+  readonly at: number;
+}
+
+/** How many of a group's newest messages are looked at to count the unread ones (more reads as this many). */
+export const GROUP_UNREAD_SCAN = 100;
+
 /** The group operations of the `sotto` commands. */
 export interface GroupApi {
   groupCreate(name: string, members: string[]): Promise<{ name: string; id: string }>;
@@ -37,7 +73,16 @@ export interface GroupApi {
   groupLeave(name: string): Promise<{ name: string }>;
   groupList(): Promise<GroupLine[]>;
   groupSend(name: string, text: string, waitMs: number): Promise<GroupSendResult>;
+  /** A group's messages, oldest first (with `page`, as history); moves the group's read mark to the newest one read. */
   groupHistory(name: string, page?: HistoryPage | null): Promise<GroupHistoryLine[]>;
+  /** Every group, left ones too, with unread counts. */
+  groupConversations(): Promise<GroupConversationLine[]>;
+  /** Invitations from strangers, oldest first. */
+  groupInvitations(): Promise<GroupInvitationLine[]>;
+  /** Joins the group of a stranger's invitation; resolves to the group's name here. */
+  groupAcceptInvitation(id: string): Promise<{ name: string }>;
+  /** Deletes a stranger's invitation unjoined. */
+  groupDeclineInvitation(id: string): Promise<{ id: string }>;
 }
 
 /** The GroupApi over `groups` (undefined when no node runs: every method throws NodeNotRunningError). */
@@ -46,6 +91,22 @@ export function groupMethods(groups: GroupService | undefined): GroupApi {
     if (!groups) throw new NodeNotRunningError();
     return groups;
   };
+  /** Per group id: the seq of the newest message read. A group seen for the first time is read up to its newest message. */
+  const readMarks = new Map<string, number>();
+  const newestSeq = async (name: string): Promise<number> => (await need().history(name, { limit: 1 }))[0]?.seq ?? 0;
+  const unread = async (name: string, id: string): Promise<number> => {
+    const mark = readMarks.get(id);
+    if (mark === undefined) {
+      readMarks.set(id, await newestSeq(name));
+      return 0;
+    }
+    return (await need().history(name, { limit: GROUP_UNREAD_SCAN })).filter((m) => m.direction === 'in' && m.seq > mark).length;
+  };
+  const invitation = async (id: string): Promise<GroupInvitationRecord> => {
+    const found = (await need().invitations()).find((i) => i.id === id);
+    if (!found) throw new UnknownGroupInvitationError(id);
+    return found;
+  };
   return {
     groupCreate: async (name, members) => need().create(name, members),
     groupAdd: async (name, members) => (await need().add(name, members), { name }),
@@ -53,7 +114,18 @@ export function groupMethods(groups: GroupService | undefined): GroupApi {
     groupLeave: async (name) => (await need().leave(name), { name }),
     groupList: async () => (await need().list()).filter((g) => g.active).map(({ name, id, members, admins }) => ({ name, id, members, admins })),
     groupSend: async (name, text, waitMs) => need().send(name, text, { waitMs }),
-    groupHistory: async (name, page) =>
-      (await need().history(name, page ?? {})).map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status })),
+    groupHistory: async (name, page) => {
+      const service = need();
+      const messages = await service.history(name, page ?? {});
+      const { id } = service.group(name);
+      const newest = messages.reduce((max, m) => Math.max(max, m.seq), readMarks.get(id) ?? 0);
+      readMarks.set(id, newest);
+      return messages.map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status }));
+    },
+    groupConversations: async () =>
+      Promise.all((await need().list()).map(async ({ name, id, members, admins, active }) => ({ name, id, members, admins, active, unread: await unread(name, id) }))),
+    groupInvitations: async () => (await need().invitations()).map(({ id, peerId, name, at }) => ({ id, peerId, name, at })),
+    groupAcceptInvitation: async (id) => ({ name: (await need().join(await invitation(id))).name }),
+    groupDeclineInvitation: async (id) => (await need().decline((await invitation(id)).id), { id }),
   };
 }

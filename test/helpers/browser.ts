@@ -6,6 +6,7 @@
  * a default route through it; nothing in it has a link to the host or
  * anywhere else, so every packet stays inside.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -198,4 +199,13 @@ export async function sendFromPage(page: Page, name: string, text: string): Prom
 export async function waitForMessage(page: Page, text: string, state: RegExp): Promise<void> {
   const message = page.getByTestId('message').filter({ hasText: text });
   await message.getByTestId('message-state').filter({ hasText: state }).waitFor();
+}
+
+/** Waits until `check` resolves true (polled every 200 ms, for at most `timeoutMs`); fails naming `what`. */
+export async function assertEventually(check: () => Promise<boolean>, what: string, timeoutMs = PAGE_TIMEOUT_MS): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -17,6 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sotto, tempHome } from '../helpers/cli.ts';
 import {
   addContact,
+  assertEventually,
   canRunBrowsers,
   createRoutedNamespace,
   ensureWebAppBuilt,
@@ -268,12 +269,4 @@ function readIndexedDbScript(name: string): string {
     const text = (v) => (typeof v === 'string' ? v : bytes.decode(v));
     return { count: keys.length, keys: keys.map(text).join('\\n'), values: values.map(text).join('\\n') };
   })()`;
-}
-
-async function assertEventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const end = performance.now() + PAGE_TIMEOUT_MS;
-  while (!(await check())) {
-    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

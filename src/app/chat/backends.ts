@@ -58,6 +58,10 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
         running.messenger.on('status', changed),
         running.messenger.on('undelivered', changed),
         running.messenger.on('request', changed),
+        running.messenger.on('group-message', changed),
+        running.messenger.on('group-status', changed),
+        running.messenger.on('group-invitation', changed),
+        running.messenger.on('group-changed', changed),
       ];
       const libp2p = running.node.libp2p;
       libp2p.addEventListener('peer:connect', changed);

@@ -19,8 +19,18 @@ export type ChatCommand =
   /** Accepts the open request, as `name` (absent: the name it claims). */
   | { readonly kind: 'accept'; readonly name?: string }
   | { readonly kind: 'block' }
+  /** Joins the group the open request invites to. */
+  | { readonly kind: 'join' }
   /** Deletes the open request, or (with `confirm`) the open conversation on this device. */
   | { readonly kind: 'delete'; readonly confirm: boolean }
+  /** Creates a group of contacts and opens it. */
+  | { readonly kind: 'group-create'; readonly name: string; readonly members: readonly string[] }
+  /** Adds contacts to, or removes one from, the open group. */
+  | { readonly kind: 'group-add'; readonly members: readonly string[] }
+  | { readonly kind: 'group-remove'; readonly member: string }
+  | { readonly kind: 'group-leave' }
+  /** Shows the open group's members. */
+  | { readonly kind: 'members' }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'none' }
@@ -37,9 +47,15 @@ export const CHAT_HELP = [
   '/verify yes          mark it verified once it matches on both devices',
   '/requests            open the first message request (someone not a contact)',
   '/accept [NAME]       make the open request a contact (NAME: yours for them)',
+  '/join                join the group the open request invites you to',
   '/block               delete the open request and refuse its sender from now on',
   '/delete              delete the open request (its sender may write again)',
   '/delete yes          delete the open conversation on this device only',
+  '/group create NAME MEMBER...  a group with these contacts (one word each)',
+  '/group add MEMBER... add contacts to the open group (an admin only)',
+  '/group remove MEMBER remove a member from the open group (an admin only)',
+  '/group leave         leave the open group (its history stays here)',
+  '/members             show the open group\'s members and admins',
   '/quit                leave (the node stops with the chat); Ctrl-C too',
   '//text               send a message that starts with "/"',
 ];
@@ -71,12 +87,18 @@ export function parseChatInput(input: string): ChatCommand {
       const name = text.slice('/accept'.length).trim();
       return name === '' ? { kind: 'accept' } : { kind: 'accept', name };
     }
+    case 'join':
+      return args.length === 0 ? { kind: 'join' } : { kind: 'error', message: 'usage: /join (in a request that invites you to a group)' };
     case 'block':
       return args.length === 0 ? { kind: 'block' } : { kind: 'error', message: 'usage: /block (in a message request)' };
     case 'delete':
       if (args.length === 0) return { kind: 'delete', confirm: false };
       if (args.length === 1 && args[0] === 'yes') return { kind: 'delete', confirm: true };
       return { kind: 'error', message: 'usage: /delete  or  /delete yes' };
+    case 'group':
+      return parseGroup(args);
+    case 'members':
+      return args.length === 0 ? { kind: 'members' } : { kind: 'error', message: 'usage: /members (in a group)' };
     case 'help':
       return { kind: 'help' };
     case 'quit':
@@ -104,6 +126,23 @@ function parseAdd(args: readonly string[]): ChatCommand {
   const target = args.slice(0, end).join('');
   const name = args.slice(end).join(' ');
   return name === '' ? { kind: 'add', target } : { kind: 'add', target, name };
+}
+
+/** `/group create NAME MEMBER...`, `/group add MEMBER...`, `/group remove MEMBER`, `/group leave`. */
+function parseGroup(args: readonly string[]): ChatCommand {
+  const [verb, ...rest] = args;
+  switch (verb) {
+    case 'create':
+      return rest.length >= 1 ? { kind: 'group-create', name: rest[0]!, members: rest.slice(1) } : { kind: 'error', message: 'usage: /group create NAME MEMBER...' };
+    case 'add':
+      return rest.length >= 1 ? { kind: 'group-add', members: rest } : { kind: 'error', message: 'usage: /group add MEMBER... (in a group)' };
+    case 'remove':
+      return rest.length === 1 ? { kind: 'group-remove', member: rest[0]! } : { kind: 'error', message: 'usage: /group remove MEMBER (in a group)' };
+    case 'leave':
+      return rest.length === 0 ? { kind: 'group-leave' } : { kind: 'error', message: 'usage: /group leave (in a group)' };
+    default:
+      return { kind: 'error', message: 'usage: /group create NAME MEMBER...  /group add MEMBER...  /group remove MEMBER  /group leave' };
+  }
 }
 
 /** Peer ids in text form: base58btc multihash of an Ed25519 key. */

@@ -1,6 +1,8 @@
 /**
  * The chat's state and actions, apart from how they are drawn: the contact
- * list (online, unread, verified, key changes), the message requests (people
+ * list (online, unread, verified, key changes), the groups (unread, members,
+ * each line's sender; creating one, adding and removing members, leaving),
+ * the message requests (people
  * who are not contacts: opened only when the user picks one, never at
  * start), the open conversation or request (its newest page, and older
  * pages as the reader scrolls back: ./history-window.ts, ./scroll.ts), one
@@ -9,13 +11,15 @@
  * this process or attached to a node running in the background; the
  * backend says when something may have changed.
  */
-import type { ContactLine, HistoryLine, RequestLine, SottoApi } from '../api.ts';
+import type { ContactLine, RequestLine, SottoApi } from '../api.ts';
+import type { GroupConversationLine, GroupInvitationLine } from '../group-api.ts';
 import { CHAT_HELP, parseChatInput } from './commands.ts';
 import { requestWho } from './format.ts';
 import { displayName, lookalikeWarning } from '../display-name.ts';
 import { EMPTY_DRAFT, editDraft, insertText, refusePaste, type Draft, type DraftEdit } from './composer.ts';
 import { CHAT_PAGE_MESSAGES, withNewestPage, withOlderPage } from './history-window.ts';
 import { paneView, scrollPane, type ScrollPosition } from './scroll.ts';
+import { GROUP_MARK, groupChatLines, memberLines, type ChatLine } from './group-format.ts';
 
 /** Characters of an invite per line of the information area: it fits 80 columns whole, where one line would be cut. */
 export const INVITE_NOTICE_WIDTH = 76;
@@ -25,6 +29,8 @@ const MAX_PAGES_PER_SCROLL = 3;
 /** What to do about an error the chat's own commands can cause, by the error's name. */
 const CHAT_HINTS: Readonly<Record<string, string>> = {
   RequestNameRequiredError: 'Give them a name of your own: /accept NAME',
+  GroupKeyPackageMissingError: 'Their node sends one when both are online; try again once they have been online.',
+  NotGroupAdminError: 'Ask an admin of the group (/members shows them).',
 };
 
 /** Something the backend saw happen. */
@@ -50,14 +56,20 @@ export interface ChatBackend {
 export interface ChatState {
   readonly self: { readonly name: string; readonly peerId: string };
   readonly contacts: readonly ContactLine[];
+  /** The groups, by name (left ones too). */
+  readonly groups: readonly GroupConversationLine[];
+  /** Invitations to groups from people who are not contacts: shown with their sender's request. */
+  readonly invitations: readonly GroupInvitationLine[];
   /** Message requests, oldest first: never contacts, never opened by themselves. */
   readonly requests: readonly RequestLine[];
-  /** The name of the open conversation (undefined while a request is open). */
+  /** The name of the open conversation with a contact (undefined while a group or a request is open). */
   readonly selected: string | undefined;
+  /** The name of the open group, if one is open. */
+  readonly group: string | undefined;
   /** The peer id of the open message request, if one is open. */
   readonly request: string | undefined;
   /** The loaded messages of the open conversation (its newest page, and older pages scrolled back to), or the open request's, oldest first. */
-  readonly messages: readonly HistoryLine[];
+  readonly messages: readonly ChatLine[];
   /** True when `messages` reaches back to the conversation's first message. */
   readonly complete: boolean;
   /** Where the conversation pane is scrolled to (undefined: it follows the newest line). */
@@ -79,8 +91,11 @@ export function initialChatState(self: ChatState['self']): ChatState {
   return {
     self,
     contacts: [],
+    groups: [],
+    invitations: [],
     requests: [],
     selected: undefined,
+    group: undefined,
     request: undefined,
     messages: [],
     complete: false,
@@ -99,12 +114,21 @@ export interface PaneSize {
   readonly height: number;
 }
 
-/** What is open: a request, a conversation, or nothing. */
-type Opened = Pick<ChatState, 'selected' | 'request'>;
+/** What is open: a request, a conversation, a group, or nothing (at most one of them is set). */
+type Opened = Pick<ChatState, 'selected' | 'request' | 'group'>;
+
+/** Nothing open. */
+const NOTHING: Opened = { selected: undefined, group: undefined, request: undefined };
 
 /** The key of a conversation's draft. */
-function draftKey({ selected, request }: Opened): string {
-  return request !== undefined ? `request ${request}` : selected !== undefined ? `contact ${selected}` : '';
+function draftKey({ selected, request, group }: Opened): string {
+  return request !== undefined ? `request ${request}` : group !== undefined ? `group ${group}` : selected !== undefined ? `contact ${selected}` : '';
+}
+
+/** A home whose API has no groups (no node runs the group service) has none to list. */
+function noGroups(err: unknown): never[] {
+  if (err instanceof Error && err.name === 'NodeNotRunningError') return [];
+  throw err;
 }
 
 /** The chat controller: state, refresh, and the user's actions. */
@@ -174,22 +198,34 @@ export class ChatController {
   private async load(): Promise<void> {
     const opened = this.opened;
     // Requests are read once per refresh (the node keeps at most 100): they never choose what opens.
-    const [contacts, requests] = await Promise.all([this.backend.api.listContacts(), this.backend.api.listRequests()]);
+    const api = this.backend.api;
+    const [contacts, requests, groups, invitations] = await Promise.all([api.listContacts(), api.listRequests(), api.groupConversations().catch(noGroups), api.groupInvitations().catch(noGroups)]);
     contacts.sort((a, b) => Number(b.added) - Number(a.added) || a.name.localeCompare(b.name));
-    if (opened !== this.opened) return this.set({ contacts, requests });
-    let request = this.state.request;
-    if (request !== undefined && !requests.some((r) => r.peerId === request)) request = undefined;
-    let selected = this.state.selected;
-    if (request !== undefined) selected = undefined;
-    else if (selected === undefined || !contacts.some((c) => c.name === selected)) selected = contacts[0]?.name;
-    if (selected !== this.state.selected || request !== this.state.request) this.open({ selected, request });
+    groups.sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name));
+    if (opened !== this.opened) return this.set({ contacts, groups, invitations, requests });
+    const next = this.stillOpen(contacts, groups, requests);
+    if (next.selected !== this.state.selected || next.request !== this.state.request || next.group !== this.state.group) this.open(next);
     const current = this.opened;
+    const { selected, request, group } = next;
     // Reading the open conversation's newest page marks it read (and sends read receipts); reading a request sends nothing.
-    const page = request !== undefined ? await this.backend.api.requestHistory(request) : selected === undefined ? [] : await this.backend.api.history(selected, { limit: CHAT_PAGE_MESSAGES });
-    const window = request !== undefined ? { messages: page, complete: true } : withNewestPage(this.state, page);
-    if (current !== this.opened) return this.set({ contacts, requests });
-    const open = contacts.map((c) => (c.name === selected ? { ...c, unread: 0 } : c));
-    this.set({ contacts: open, requests, ...window });
+    let window;
+    if (request !== undefined) window = { messages: await api.requestHistory(request), complete: true };
+    else if (group !== undefined) window = withNewestPage(this.state, groupChatLines(await api.groupHistory(group, { limit: CHAT_PAGE_MESSAGES }), this.state.self.peerId, contacts));
+    else window = withNewestPage(this.state, selected === undefined ? [] : await api.history(selected, { limit: CHAT_PAGE_MESSAGES }));
+    if (current !== this.opened) return this.set({ contacts, groups, invitations, requests });
+    const seen = contacts.map((c) => (c.name === selected ? { ...c, unread: 0 } : c));
+    const seenGroups = groups.map((g) => (g.name === group ? { ...g, unread: 0 } : g));
+    this.set({ contacts: seen, groups: seenGroups, invitations, requests, ...window });
+  }
+
+  /** What stays open after a reload: the open entry while it is listed, else the first contact (or group). */
+  private stillOpen(contacts: readonly ContactLine[], groups: readonly GroupConversationLine[], requests: readonly RequestLine[]): Opened {
+    const { selected, request, group } = this.state;
+    if (request !== undefined && requests.some((r) => r.peerId === request)) return { ...NOTHING, request };
+    if (group !== undefined && groups.some((g) => g.name === group)) return { ...NOTHING, group };
+    if (selected !== undefined && contacts.some((c) => c.name === selected)) return { ...NOTHING, selected };
+    if (contacts[0] !== undefined) return { ...NOTHING, selected: contacts[0].name };
+    return { ...NOTHING, group: groups[0]?.name };
   }
 
   /** Opens `next` (a conversation, a request or nothing): keeps the draft of the one left, brings back the one of `next`. */
@@ -205,14 +241,15 @@ export class ChatController {
     this.set({ ...next, messages: [], complete: false, scroll: undefined, draft: restored, ...patch });
   }
 
-  /** Opens the next (+1) or previous (-1) entry of the list: the contacts, then the requests. */
+  /** Opens the next (+1) or previous (-1) entry of the list: the contacts, the groups, then the requests. */
   move(delta: number): void {
-    const { contacts, requests, selected, request } = this.state;
-    const entries = [...contacts.map((c) => ({ selected: c.name, request: undefined })), ...requests.map((r) => ({ selected: undefined, request: r.peerId }))];
+    const { contacts, groups, requests } = this.state;
+    const entries: Opened[] = [...contacts.map((c) => ({ ...NOTHING, selected: c.name })), ...groups.map((g) => ({ ...NOTHING, group: g.name })), ...requests.map((r) => ({ ...NOTHING, request: r.peerId }))];
     if (entries.length === 0) return;
-    const index = entries.findIndex((e) => (request !== undefined ? e.request === request : e.selected === selected));
+    const key = draftKey(this.state);
+    const index = entries.findIndex((e) => draftKey(e) === key);
     const next = entries[(index + delta + entries.length) % entries.length]!;
-    if (next.selected === selected && next.request === request) return;
+    if (draftKey(next) === key) return;
     this.open(next);
     void this.refresh();
   }
@@ -280,11 +317,12 @@ export class ChatController {
 
   /** Loads the page before the oldest loaded message of the open conversation. */
   private async loadOlder(): Promise<void> {
-    const { selected, request, messages, complete } = this.state;
+    const { selected, request, group, messages, complete } = this.state;
     const oldest = messages[0];
-    if (complete || request !== undefined || selected === undefined || oldest === undefined) return;
+    if (complete || request !== undefined || (selected === undefined && group === undefined) || oldest === undefined) return;
     const opened = this.opened;
-    const page = await this.backend.api.history(selected, { before: oldest.seq, limit: CHAT_PAGE_MESSAGES });
+    const older = { before: oldest.seq, limit: CHAT_PAGE_MESSAGES };
+    const page = group !== undefined ? groupChatLines(await this.backend.api.groupHistory(group, older), this.state.self.peerId, this.state.contacts) : await this.backend.api.history(selected!, older);
     if (opened === this.opened) this.set(withOlderPage(this.state, page));
   }
 
@@ -320,8 +358,20 @@ export class ChatController {
           return await this.accept(command.name);
         case 'block':
           return await this.block();
+        case 'join':
+          return await this.join();
         case 'delete':
           return await this.delete(command.confirm);
+        case 'group-create':
+          return await this.createGroup(command.name, command.members);
+        case 'group-add':
+          return await this.addMembers(command.members);
+        case 'group-remove':
+          return await this.removeMember(command.member);
+        case 'group-leave':
+          return await this.leaveGroup();
+        case 'members':
+          return this.showMembers();
       }
     } catch (err) {
       this.error(err);
@@ -331,6 +381,11 @@ export class ChatController {
   private async send(text: string): Promise<void> {
     const open = this.openRequest();
     if (open) return this.set({ notice: ['This is a message request, not a conversation: nothing is sent.', 'Accept the request first: /accept NAME (or /block, /delete).'], noticeIsError: true });
+    if (this.state.group !== undefined) {
+      await this.backend.api.groupSend(this.state.group, text, 0);
+      this.set({ notice: [], noticeIsError: false });
+      return this.refresh();
+    }
     const name = this.state.selected;
     if (name === undefined) return this.set({ notice: ['No conversation open: add a contact first (/add INVITE).'], noticeIsError: true });
     const result = await this.backend.api.send(name, text, 0);
@@ -348,7 +403,7 @@ export class ChatController {
 
   /** Opens the conversation with the contact `name` (just added or accepted), saying `done`, and warns when the name looks like another contact's. */
   private async openContact(name: string, done: string): Promise<void> {
-    this.open({ selected: name, request: undefined }, { notice: [done], noticeIsError: false });
+    this.open({ ...NOTHING, selected: name }, { notice: [done], noticeIsError: false });
     await this.refresh();
     const other = this.state.contacts.find((c) => c.name === name)?.confusableWith;
     if (other !== undefined) this.set({ notice: [done, `Warning: ${lookalikeWarning(name, other)}.`], noticeIsError: true });
@@ -372,7 +427,7 @@ export class ChatController {
     const [first] = this.state.requests;
     if (!first) return this.set({ notice: ['No message requests.'], noticeIsError: false });
     const count = this.state.requests.length;
-    this.open({ selected: undefined, request: first.peerId }, { notice: [`${count} message request${count === 1 ? '' : 's'}: Up/Down to move, /accept [NAME], /block or /delete.`], noticeIsError: false });
+    this.open({ ...NOTHING, request: first.peerId }, { notice: [`${count} message request${count === 1 ? '' : 's'}: Up/Down to move, /accept [NAME], /block or /delete.`], noticeIsError: false });
     await this.refresh();
   }
 
@@ -380,24 +435,29 @@ export class ChatController {
     const open = this.needRequest();
     if (!open) return;
     const contact = await this.backend.api.acceptRequest(open.peerId, name ?? null);
+    // A contact's invitations are joined by themselves: so are the ones it sent while a stranger.
+    for (const invitation of this.invitationsOf(open.peerId)) await this.backend.api.groupAcceptInvitation(invitation.id);
     await this.openContact(contact.name, `Accepted: ${displayName(contact.name)} is a contact now; compare safety numbers with /verify.`);
   }
 
   private async block(): Promise<void> {
     const open = this.needRequest();
     if (!open) return;
+    await this.declineInvitations(open.peerId);
     await this.backend.api.blockPeer(open.peerId);
-    this.open({ selected: undefined, request: undefined }, { notice: [`Blocked ${requestWho(open)}: the request is deleted and whatever it sends is refused.`], noticeIsError: false });
+    this.open(NOTHING, { notice: [`Blocked ${requestWho(open)}: the request is deleted and whatever it sends is refused.`], noticeIsError: false });
     await this.refresh();
   }
 
   private async delete(confirm: boolean): Promise<void> {
     const open = this.openRequest();
     if (open) {
+      await this.declineInvitations(open.peerId);
       await this.backend.api.deleteRequest(open.peerId);
-      this.open({ selected: undefined, request: undefined }, { notice: [`Deleted the request from ${requestWho(open)} (it may write again).`], noticeIsError: false });
+      this.open(NOTHING, { notice: [`Deleted the request from ${requestWho(open)} (it may write again).`], noticeIsError: false });
       return this.refresh();
     }
+    if (this.state.group !== undefined) return this.set({ notice: ["A group's messages are not deleted here."], noticeIsError: true });
     const name = this.state.selected;
     if (name === undefined) return this.set({ notice: ['Nothing open to delete.'], noticeIsError: true });
     const shown = displayName(name);
@@ -417,6 +477,7 @@ export class ChatController {
 
   private async verify(confirm: boolean): Promise<void> {
     const name = this.state.selected;
+    if (this.state.group !== undefined) return this.set({ notice: ['Safety numbers are per contact: open the conversation with a member to verify them.'], noticeIsError: true });
     if (name === undefined) return this.set({ notice: ['No conversation open.'], noticeIsError: true });
     if (!this.backend.verify) return this.set({ notice: ['Verification is not available here: run "sotto verify NAME".'], noticeIsError: true });
     const result = await this.backend.verify(name, confirm);
@@ -425,6 +486,73 @@ export class ChatController {
     lines.push(result.verified ? `${shown} is verified.` : `Compare it with ${shown}'s screen; if it matches, type /verify yes.`);
     this.set({ notice: lines, noticeIsError: false });
     await this.refresh();
+  }
+
+  // Groups.
+
+  /** The waiting invitations from `peerId`. */
+  private invitationsOf(peerId: string): GroupInvitationLine[] {
+    return this.state.invitations.filter((i) => i.peerId === peerId);
+  }
+
+  private async declineInvitations(peerId: string): Promise<void> {
+    for (const invitation of this.invitationsOf(peerId)) await this.backend.api.groupDeclineInvitation(invitation.id);
+  }
+
+  /** Joins the groups the open request invites to (the sender stays a stranger) and opens the first. */
+  private async join(): Promise<void> {
+    const open = this.needRequest();
+    if (!open) return;
+    const invitations = this.invitationsOf(open.peerId);
+    if (invitations.length === 0) return this.set({ notice: ['This request invites you to no group.'], noticeIsError: true });
+    let joined: string | undefined;
+    for (const invitation of invitations) joined ??= (await this.backend.api.groupAcceptInvitation(invitation.id)).name;
+    this.open({ ...NOTHING, group: joined }, { notice: [`Joined ${GROUP_MARK}${displayName(joined!)}.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  private async createGroup(name: string, members: readonly string[]): Promise<void> {
+    const created = await this.backend.api.groupCreate(name, [...members]);
+    const who = members.length === 0 ? 'only you for now (/group add MEMBER)' : members.map(displayName).join(', ');
+    this.open({ ...NOTHING, group: created.name }, { notice: [`Created the group ${GROUP_MARK}${displayName(created.name)}: ${who}.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  /** The open group's name, or undefined after saying that none is open. */
+  private needGroup(): string | undefined {
+    const { group } = this.state;
+    if (group === undefined) this.set({ notice: ['No group open: pick one with Up/Down, or /group create NAME MEMBER...'], noticeIsError: true });
+    return group;
+  }
+
+  private async addMembers(members: readonly string[]): Promise<void> {
+    const group = this.needGroup();
+    if (group === undefined) return;
+    await this.backend.api.groupAdd(group, [...members]);
+    this.set({ notice: [`Added ${members.map(displayName).join(', ')} to ${GROUP_MARK}${displayName(group)}.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  private async removeMember(member: string): Promise<void> {
+    const group = this.needGroup();
+    if (group === undefined) return;
+    await this.backend.api.groupRemove(group, member);
+    this.set({ notice: [`Removed ${displayName(member)} from ${GROUP_MARK}${displayName(group)}: nothing sent from now on reaches them.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  private async leaveGroup(): Promise<void> {
+    const group = this.needGroup();
+    if (group === undefined) return;
+    await this.backend.api.groupLeave(group);
+    this.set({ notice: [`You left ${GROUP_MARK}${displayName(group)}; its history stays here.`], noticeIsError: false });
+    await this.refresh();
+  }
+
+  private showMembers(): void {
+    const open = this.state.groups.find((g) => g.name === this.state.group);
+    if (!open) return void this.needGroup();
+    this.set({ notice: memberLines(open, this.state.self.peerId, this.state.contacts), noticeIsError: false });
   }
 
   /** Shows an error in the information area (the view wraps it), with the chat's hint for its kind. */

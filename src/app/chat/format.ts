@@ -17,7 +17,8 @@ export function messageState(m: HistoryLine): string {
     case 'queued':
       return 'queued';
     case 'stored':
-      return `stored (${m.mailboxes ?? 0} mailboxes)`;
+      // A group's message is stored once in the group's mailboxes, which it does not count.
+      return m.mailboxes === undefined ? 'stored' : `stored (${m.mailboxes} mailboxes)`;
     case 'delivered':
       return 'delivered';
     case 'read':
@@ -91,15 +92,16 @@ const PREFIX_WIDTH = 8;
 
 /**
  * The lines of one message in a pane `width` columns wide: "HH:MM > text"
- * (sent) or "HH:MM < text" (received), the text through terminalText and
+ * (sent) or "HH:MM < text" (received), in a group "HH:MM < bob: text" (its
+ * sender, already made safe to show), the text through terminalText and
  * wrapped in terminal columns (wide characters, emoji sequences), then, for
  * a sent message, its state right-aligned on the last line when it fits,
  * else on a line of its own.
  */
-export function messageLines(m: HistoryLine, width: number): ConversationLine[] {
+export function messageLines(m: HistoryLine & { readonly from?: string }, width: number): ConversationLine[] {
   const lines: ConversationLine[] = [];
   const arrow = m.direction === 'in' ? '<' : '>';
-  const body = wrapText(terminalText(m.text), Math.max(1, width - PREFIX_WIDTH));
+  const body = wrapText(`${m.from === undefined ? '' : `${m.from}: `}${terminalText(m.text)}`, Math.max(1, width - PREFIX_WIDTH));
   body.forEach((part, i) => {
     const prefix = i === 0 ? `${clockTime(m.timestamp)} ${arrow} ` : ' '.repeat(PREFIX_WIDTH);
     lines.push({ text: prefix + part, direction: m.direction });

@@ -4,7 +4,7 @@
  * newest page (CHAT_PAGE_MESSAGES) and keeps what is older, so a long
  * conversation is never read whole, on open or on any event. Pure.
  */
-import type { HistoryLine } from '../api.ts';
+import type { ChatLine as HistoryLine } from './group-format.ts';
 
 /** Messages per page read from the node: more than a tall terminal shows, few enough to read in a moment. */
 export const CHAT_PAGE_MESSAGES = 100;
@@ -21,7 +21,7 @@ export const EMPTY_WINDOW: HistoryWindow = { messages: [], complete: false };
 
 /** The same message in the same state: the loaded copy is kept (the pane keeps its wrapped lines). */
 function unchanged(a: HistoryLine, b: HistoryLine): boolean {
-  return a.id === b.id && a.seq === b.seq && a.status === b.status && a.mailboxes === b.mailboxes && a.storedUntil === b.storedUntil && a.reason === b.reason;
+  return a.id === b.id && a.seq === b.seq && a.status === b.status && a.mailboxes === b.mailboxes && a.storedUntil === b.storedUntil && a.reason === b.reason && a.from === b.from;
 }
 
 /**

@@ -9,11 +9,13 @@
  * taking rows from the panes, never from the title. Pure.
  */
 import type { ContactLine, RequestLine } from '../api.ts';
+import type { GroupInvitationLine } from '../group-api.ts';
 import { displayName, lookalikeNote } from '../display-name.ts';
 import { terminalLine } from '../terminal-text.ts';
 import { draftRows, type DraftView } from './composer.ts';
 import type { ChatState, PaneSize } from './controller.ts';
-import { listStart, requestWho, shortPeerId } from './format.ts';
+import { contactLabel, listStart, requestWho, shortPeerId } from './format.ts';
+import { GROUP_MARK, groupLabel, groupTitle } from './group-format.ts';
 import { paneView, type PaneView } from './scroll.ts';
 import { splitListRows } from './request-view.tsx';
 import { fitText, textWidth, wrapText } from './width.ts';
@@ -44,6 +46,16 @@ export interface Styled {
   readonly tone: Tone;
 }
 
+/** One row of the list of contacts and groups. */
+export interface ListRow {
+  readonly key: string;
+  readonly text: string;
+  /** The entry open now. */
+  readonly open: boolean;
+  /** Drawn as a warning (a contact's key changed) or dimmed (a group left). */
+  readonly tone?: 'warn' | 'dim';
+}
+
 /** Everything the screen shows, placed. */
 export interface ChatLayout {
   /** Columns used (one less than the terminal's: ink's margin). */
@@ -51,8 +63,8 @@ export interface ChatLayout {
   readonly header: readonly string[];
   /** Rows inside the panes' borders. */
   readonly paneRows: number;
-  /** The contacts shown (from `firstContact`) and the rows left for requests. */
-  readonly contacts: readonly ContactLine[];
+  /** The rows of contacts, then groups, shown (from `firstContact`), and the rows left for requests. */
+  readonly list: readonly ListRow[];
   readonly firstContact: number;
   readonly requestRows: number;
   /** Columns inside the conversation pane. */
@@ -83,13 +95,15 @@ function impostorWarning(r: RequestLine): string | undefined {
 }
 
 /** The title of an open request: what it is, who it says it is (unverified), a warning if that is a contact's name, the commands. */
-function requestTitle(request: RequestLine): Styled[] {
+function requestTitle(request: RequestLine, invitations: readonly GroupInvitationLine[]): Styled[] {
   const warning = impostorWarning(request);
+  const invites = invitations.filter((i) => i.peerId === request.peerId).map((i) => ({ text: `Invites you to the group ${GROUP_MARK}${displayName(i.name)} (unverified): /join`, tone: 'warn' as const }));
   const claim = request.claimedName === null ? 'No name given' : `Says it is ${requestWho(request)} (unverified)`;
   return [
     { text: `${claim} · not a contact`, tone: 'bold' },
     { text: `Message request from ${shortPeerId(request.peerId)} · no receipts`, tone: 'dim' },
     ...(warning ? [{ text: `⚠ ${warning}: this may be someone else`, tone: 'warn' as const }] : []),
+    ...invites,
     { text: '/accept [NAME] makes a contact · /block · /delete', tone: 'ok' },
   ];
 }
@@ -113,6 +127,15 @@ function conversationTitle(state: ChatState, open: ContactLine | undefined): Sty
   return title;
 }
 
+/** The contacts, then the groups, as rows of a list `width` columns wide. */
+function listRows(state: ChatState, width: number): ListRow[] {
+  const opened = state.request === undefined && state.group === undefined;
+  return [
+    ...state.contacts.map((c) => ({ key: `contact ${c.peerId}`, text: contactLabel(c, width), open: opened && c.name === state.selected, ...(c.keyChangedAt !== undefined ? { tone: 'warn' as const } : {}) })),
+    ...state.groups.map((g) => ({ key: `group ${g.id}`, text: groupLabel(g, width), open: g.name === state.group, ...(g.active ? {} : { tone: 'dim' as const }) })),
+  ];
+}
+
 /** The header line: who you are, contacts online, requests. */
 function headerText(state: ChatState): string {
   const online = state.contacts.filter((c) => c.online).length;
@@ -134,10 +157,11 @@ export function chatLayout(state: ChatState, columns: number, rows: number): Cha
   const header = wrapText(headerText(state), width);
   const footerLine: Styled = state.progress ? { text: terminalLine(state.progress), tone: 'warn' } : { text: state.scroll === undefined ? CHAT_FOOTER : SCROLLED_FOOTER, tone: 'dim' };
   const footer = wrapStyled([footerLine], width);
-  const open = state.request === undefined ? state.contacts.find((c) => c.name === state.selected) : undefined;
+  const open = state.request === undefined && state.group === undefined ? state.contacts.find((c) => c.name === state.selected) : undefined;
+  const group = state.groups.find((g) => g.name === state.group);
   const request = state.requests.find((r) => r.peerId === state.request);
 
-  const prompt = request ? 'request> ' : open ? `${fitText(displayName(open.name), PROMPT_NAME_COLUMNS)}> ` : '> ';
+  const prompt = request ? 'request> ' : group ? `${GROUP_MARK}${fitText(displayName(group.name), PROMPT_NAME_COLUMNS)}> ` : open ? `${fitText(displayName(open.name), PROMPT_NAME_COLUMNS)}> ` : '> ';
   const composerWidth = Math.max(1, width - textWidth(prompt));
   // Rows between the header and the footer: the panes with their borders, the information area, the box.
   const middle = available - header.length - footer.length;
@@ -152,15 +176,16 @@ export function chatLayout(state: ChatState, columns: number, rows: number): Cha
   const paneRows = Math.max(PANE_MIN_ROWS, middle - 2 - notice.length - composer.rows.length);
 
   const convWidth = width - CONTACTS_WIDTH - 2;
-  const title = wrapStyled(request ? requestTitle(request) : conversationTitle(state, open), convWidth).slice(0, paneRows - 1);
+  const title = wrapStyled(request ? requestTitle(request, state.invitations) : group ? groupTitle(group, state.self.peerId) : conversationTitle(state, open), convWidth).slice(0, paneRows - 1);
   const pane = { width: convWidth, height: paneRows - title.length };
-  const { contactRows, requestRows } = splitListRows(state.contacts.length, state.requests.length, paneRows);
-  const firstContact = listStart(state.contacts.length, open ? state.contacts.indexOf(open) : -1, contactRows);
+  const rowsOfList = listRows(state, CONTACTS_WIDTH - 2);
+  const { contactRows, requestRows } = splitListRows(rowsOfList.length, state.requests.length, paneRows);
+  const firstContact = listStart(rowsOfList.length, rowsOfList.findIndex((r) => r.open), contactRows);
   return {
     width,
     header,
     paneRows,
-    contacts: state.contacts.slice(firstContact, firstContact + contactRows),
+    list: rowsOfList.slice(firstContact, firstContact + contactRows),
     firstContact,
     requestRows,
     convWidth,

@@ -1,6 +1,7 @@
 /**
  * The chat drawn with ink: a header, the contact list on the left (online
- * dot, verified mark, unread count) with the message requests under it, the
+ * dot, verified mark, unread count), the groups ("#", unread count) and the
+ * message requests under it, the
  * open conversation or request on the right with each message's state, an
  * information area, the box with its draft, and the footer. Where each
  * thing goes and how it wraps is ./layout.ts; this file only draws it, and
@@ -13,7 +14,6 @@ import { Box, Text, useApp, useStdout } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { MAX_TEXT_BYTES } from '../../node/constants.ts';
 import type { ChatController, ChatState } from './controller.ts';
-import { contactLabel } from './format.ts';
 import type { TerminalInput } from './keys.ts';
 import { chatLayout, CONTACTS_WIDTH, MIN_COLUMNS, MIN_ROWS, type ChatLayout, type Styled, type Tone } from './layout.ts';
 import { RequestSection } from './request-view.tsx';
@@ -101,10 +101,10 @@ export function ChatScreen({ state, columns, rows }: ChatScreenProps): React.JSX
       )}
       <Box>
         <Box flexDirection="column" width={CONTACTS_WIDTH} height={paneRows + 2} borderStyle="single" paddingX={0}>
-          {state.contacts.length === 0 ? <Text dimColor>no contacts yet</Text> : null}
-          {layout.contacts.map((c) => (
-            <Text key={c.peerId} inverse={state.request === undefined && c.name === state.selected} color={c.keyChangedAt !== undefined ? 'yellow' : undefined}>
-              {contactLabel(c, CONTACTS_WIDTH - 2)}
+          {state.contacts.length === 0 && state.groups.length === 0 ? <Text dimColor>no contacts yet</Text> : null}
+          {layout.list.map((row) => (
+            <Text key={row.key} inverse={row.open} color={row.tone === 'warn' ? 'yellow' : undefined} dimColor={row.tone === 'dim'}>
+              {row.text}
             </Text>
           ))}
           <RequestSection requests={state.requests} open={state.request} rows={layout.requestRows} width={CONTACTS_WIDTH - 2} />

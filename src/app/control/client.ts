@@ -80,5 +80,9 @@ export function controlClient(path: string): SottoApi {
     groupList: remote('groupList'),
     groupSend: remote('groupSend'),
     groupHistory: remote('groupHistory'),
+    groupConversations: remote('groupConversations'),
+    groupInvitations: remote('groupInvitations'),
+    groupAcceptInvitation: remote('groupAcceptInvitation'),
+    groupDeclineInvitation: remote('groupDeclineInvitation'),
   };
 }

@@ -38,6 +38,10 @@ export const CONTROL_METHODS = [
   'groupList',
   'groupSend',
   'groupHistory',
+  'groupConversations',
+  'groupInvitations',
+  'groupAcceptInvitation',
+  'groupDeclineInvitation',
   'status',
   'shutdown',
 ] as const satisfies readonly (keyof ControlApi)[];

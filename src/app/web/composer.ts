@@ -16,7 +16,7 @@ import { h, nameNode, replaceChildren } from './dom.ts';
 
 /** What the composer asks of the page. */
 export interface ComposerHooks {
-  /** Sends `text` to the contact `to`; rejects when it was not sent. */
+  /** Sends `text` to the conversation `to` (its key: a contact's name, or a group's key); rejects when it was not sent. */
   send(to: string, text: string): Promise<void>;
 }
 
@@ -26,8 +26,8 @@ export interface Composer {
   readonly element: HTMLFormElement;
   /** Where a failed send says why. */
   readonly error: HTMLElement;
-  /** Shows the draft of the conversation with `name` (undefined: none; the composer is disabled), keeping the draft of the one left. */
-  open(name: string | undefined): void;
+  /** Shows the draft of the conversation `name` (undefined: none; the composer is disabled), keeping the draft of the one left; `label` names it in errors (default: `name`). */
+  open(name: string | undefined, label?: string): void;
   focus(): void;
 }
 
@@ -36,6 +36,8 @@ export function composer(hooks: ComposerHooks): Composer {
   /** Drafts of the conversations not shown, by contact name. */
   const drafts = new Map<string, string>();
   let current: string | undefined;
+  /** How each conversation is named in an error, by key. */
+  const labels = new Map<string, string>();
   const text = h('textarea', { 'data-testid': 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'message', disabled: true });
   const button = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
   const error = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
@@ -58,7 +60,7 @@ export function composer(hooks: ComposerHooks): Composer {
     hooks.send(to, message).catch((err: unknown) => {
       const typed = draftOf(to);
       setDraft(to, typed === '' ? message : `${message}\n${typed}`);
-      replaceChildren(error, 'Not sent to ', nameNode(to), `: ${terminalLine(err instanceof Error ? err.message : String(err))}. The text is back in the composer.`);
+      replaceChildren(error, 'Not sent to ', nameNode(labels.get(to) ?? to), `: ${terminalLine(err instanceof Error ? err.message : String(err))}. The text is back in the composer.`);
     });
   }
 
@@ -81,7 +83,8 @@ export function composer(hooks: ComposerHooks): Composer {
     button,
   );
 
-  function open(name: string | undefined): void {
+  function open(name: string | undefined, label?: string): void {
+    if (name !== undefined && label !== undefined) labels.set(name, label);
     if (name === current) return;
     if (current !== undefined && text.value !== '') drafts.set(current, text.value);
     current = name;

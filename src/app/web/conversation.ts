@@ -8,11 +8,22 @@
  * changed has its state redrawn, so the focus, a text selection and the
  * scroll position survive every update.
  *
- * Bodies are drawn with messageBody (`dir="auto"`, ./dom.ts).
+ * Bodies are drawn with messageBody (`dir="auto"`, ./dom.ts); in a group,
+ * each message starts with its sender (`message-sender`, a `<bdi>`).
  */
 import type { MessageRecord } from '../../node/store/records.ts';
 import { clockTime } from '../chat/format.ts';
-import { h, messageBody } from './dom.ts';
+import { h, messageBody, nameNode } from './dom.ts';
+
+/**
+ * A message as the view shows it: a contact's (a MessageRecord), or a
+ * group's, whose `peerId` is the group's conversation key and `from` who
+ * sent it.
+ */
+export type ShownMessage = Pick<MessageRecord, 'id' | 'peerId' | 'seq' | 'direction' | 'text' | 'timestamp' | 'status' | 'custody'> & {
+  /** Who sent it, in a group: "you", a contact's name, or a short peer id. */
+  readonly from?: string;
+};
 
 /**
  * Messages read at a time: the newest page when a conversation opens, then
@@ -30,11 +41,11 @@ const CATCH_UP_MESSAGES = 10;
 
 /** Where the conversation's messages come from. */
 export interface ConversationSource {
-  /** The newest `limit` messages with `name` whose seq is below `before` (all when absent), oldest first. */
-  page(name: string, page: { before?: number; limit: number }): Promise<MessageRecord[]>;
+  /** The newest `limit` messages of the conversation with `who` whose seq is below `before` (all when absent), oldest first. */
+  page(who: Correspondent, page: { before?: number; limit: number }): Promise<ShownMessage[]>;
 }
 
-/** Who a conversation is with. */
+/** Who a conversation is with: a contact (its name and peer id), or a group (its key, ./groups.ts, as both). */
 export interface Correspondent {
   readonly name: string;
   readonly peerId: string;
@@ -49,7 +60,7 @@ export interface ConversationView {
   /** Shows the conversation with `who` from its newest page (undefined: none); resolves once it is drawn. */
   open(who: Correspondent | undefined): Promise<void>;
   /** A message of this conversation was stored (the messenger's 'message' event): shown in its place. */
-  add(message: MessageRecord): void;
+  add(message: ShownMessage): void;
   /** Reads the newest messages and shows the ones not shown yet (after a send); resolves once they are drawn. */
   catchUp(): Promise<void>;
   /** The message `id` changed state: read again and its state redrawn. */
@@ -66,12 +77,12 @@ export interface ConversationView {
 interface Item {
   readonly li: HTMLLIElement;
   readonly state: HTMLElement;
-  record: MessageRecord;
+  record: ShownMessage;
   /** Bumped by each read of it, so an older read that ends late is ignored. */
   reads: number;
 }
 
-function describeState(m: MessageRecord): string {
+function describeState(m: ShownMessage): string {
   if (m.status === 'stored' && m.custody) return `stored (${m.custody.mailboxes} mailbox${m.custody.mailboxes === 1 ? '' : 'es'})`;
   return m.status;
 }
@@ -114,11 +125,12 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     edgeText.textContent = state === 'loading' ? (firstPage ? 'Loading messages…' : 'Loading older messages…') : state === 'empty' ? 'No messages yet.' : state === 'start' ? 'Start of the conversation' : '';
   }
 
-  function make(record: MessageRecord): Item {
+  function make(record: ShownMessage): Item {
     const state = h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(record));
     const li = h(
       'li',
       { class: `message ${record.direction}`, 'data-testid': 'message', 'data-direction': record.direction, 'data-state': record.status, 'data-seq': record.seq },
+      record.from === undefined ? null : h('span', { class: 'from', 'data-testid': 'message-sender' }, nameNode(record.from)),
       messageBody('span', { class: 'text', 'data-testid': 'message-text' }, record.text),
       h('span', { class: 'meta' }, h('time', {}, clockTime(record.timestamp)), ' ', state),
     );
@@ -127,7 +139,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     return item;
   }
 
-  function redraw(item: Item, record: MessageRecord): void {
+  function redraw(item: Item, record: ShownMessage): void {
     item.record = record;
     if (item.li.dataset['state'] === record.status && item.state.textContent === describeState(record)) return;
     item.li.dataset['state'] = record.status;
@@ -135,7 +147,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
   }
 
   /** Shows `record` in its place by seq, or redraws it when shown. */
-  function place(record: MessageRecord): void {
+  function place(record: ShownMessage): void {
     const shown = items.get(record.id);
     if (shown) return redraw(shown, record);
     // Older than what is shown while older pages remain: it comes with its page.
@@ -163,7 +175,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
       opening = undefined;
       return;
     }
-    const run = source.page(who.name, { limit: HISTORY_PAGE_MESSAGES }).then((records) => {
+    const run = source.page(who, { limit: HISTORY_PAGE_MESSAGES }).then((records) => {
       if (mine !== generation) return;
       firstPage = false;
       complete = records.length < HISTORY_PAGE_MESSAGES;
@@ -187,7 +199,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     }
   }
 
-  function add(message: MessageRecord): void {
+  function add(message: ShownMessage): void {
     if (!current || message.peerId !== current.peerId) return;
     if (opening) {
       // The page being read may hold it already; place() then only redraws it.
@@ -207,11 +219,11 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     if (!who) return;
     const mine = generation;
     const newest = Number((list.lastElementChild as HTMLElement | null)?.dataset['seq'] ?? -1);
-    const fresh: MessageRecord[] = [];
+    const fresh: ShownMessage[] = [];
     try {
       // Newest first, page by page, down to the newest message shown.
       for (let before: number | undefined; ; ) {
-        const records = await source.page(who.name, before === undefined ? { limit: CATCH_UP_MESSAGES } : { before, limit: CATCH_UP_MESSAGES });
+        const records = await source.page(who, before === undefined ? { limit: CATCH_UP_MESSAGES } : { before, limit: CATCH_UP_MESSAGES });
         const newer = records.filter((r) => r.seq > newest);
         fresh.unshift(...newer);
         if (newer.length < records.length || records.length < CATCH_UP_MESSAGES) break;
@@ -253,7 +265,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     }
     const mine = generation;
     const read = ++item.reads;
-    source.page(who.name, { before: item.record.seq + 1, limit: 1 }).then(([record]) => {
+    source.page(who, { before: item.record.seq + 1, limit: 1 }).then(([record]) => {
       if (mine === generation && read === item.reads && record?.id === id) redraw(item, record);
     }, failed);
   }
@@ -269,7 +281,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     const mine = generation;
     const before = oldest;
     const run = source
-      .page(who.name, { before, limit: HISTORY_PAGE_MESSAGES })
+      .page(who, { before, limit: HISTORY_PAGE_MESSAGES })
       .then((records) => {
         if (mine !== generation) return;
         complete = records.length < HISTORY_PAGE_MESSAGES;

@@ -8,7 +8,7 @@
  * (./webrtc-probe.ts), through that relay. The page stays linked to its
  * node across the node's restarts (./node-link.ts).
  *
- * Nothing here is a copy of desktop code: the store, messenger, node and API
+ * Nothing here is a copy of desktop code: the store, messenger, groups, node and API
  * are the ones `sotto start` runs; only their configuration differs.
  */
 import { checkContactName } from '../../node/contacts/names.ts';
@@ -21,6 +21,7 @@ import type { Scheduler } from '../../node/core/core.ts';
 import { createNode, type SottoNode } from '../../node/transport/libp2p.ts';
 import { libp2pNetwork } from '../../node/transport/libp2p-network.ts';
 import { Messenger } from '../../node/messaging/messenger.ts';
+import { GroupService } from '../../node/groups/group-service.ts';
 import { openLevelStore, probeLevelStore } from '../../node/store/level.ts';
 import type { SottoStore } from '../../node/store/store.ts';
 import { messengerApi, type SottoApi } from '../api.ts';
@@ -135,6 +136,8 @@ export interface BrowserPeer {
   readonly store: SottoStore;
   readonly node: SottoNode;
   readonly messenger: Messenger;
+  /** The page's groups (docs/GROUPS.md): the same service `sotto start` runs. */
+  readonly groups: GroupService;
   readonly api: SottoApi;
   /** The page's link to the node that served it, mended by itself (./node-link.ts). */
   readonly link: NodeLink;
@@ -172,11 +175,13 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
   });
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
+  let groups: GroupService | undefined;
   let link: NodeLink | undefined;
   const retry = (): void => link?.retryNow();
   const stop = async (): Promise<void> => {
     removeEventListener('online', retry);
     link?.stop();
+    await groups?.stop().catch(() => {});
     await messenger?.stop().catch(() => {});
     await node?.stop().catch(() => {});
     await store.close();
@@ -204,8 +209,10 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     });
     messenger = await Messenger.open({ ctx, store, scheduler: browserScheduler, network: libp2pNetwork(node) });
     await messenger.start();
+    groups = await GroupService.open(messenger);
+    await groups.start();
     const running = node;
-    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId));
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups);
     const fetchConfig = options.fetchConfig ?? (() => fetchPageConfig());
     link = watchNodeLink({
       relays: options.config.relays,
@@ -225,7 +232,7 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     });
     // The browser says the network is back: no need to wait for the next try.
     addEventListener('online', retry);
-    return { ctx, store, node, messenger, api, link, webrtc, stop };
+    return { ctx, store, node, messenger, groups, api, link, webrtc, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;

@@ -1,6 +1,8 @@
 /**
  * The page once the profile is unlocked: the contact list (./contacts.ts),
- * message requests (./requests.ts), adding a contact (./add-contact.ts),
+ * the groups and the form that creates one (./groups.ts), an open group's
+ * members (./group-panel.ts), message requests (./requests.ts), adding a
+ * contact (./add-contact.ts),
  * your identity and invite (./identity.ts), and the open conversation
  * (./conversation.ts) with its composer (./composer.ts) and safety number
  * (./safety.ts). Every element a person uses carries a stable data-testid
@@ -23,10 +25,15 @@
  * (`<bdi>`), message bodies messageBody (dir="auto"), see ./dom.ts.
  */
 import type { ContactLine } from '../api.ts';
+import type { GroupConversationLine, GroupHistoryLine } from '../group-api.ts';
+import type { GroupMessageRecord } from '../../node/store/group-records.ts';
+import type { MessageStatus } from '../../node/store/records.ts';
 import { addContactForm } from './add-contact.ts';
 import { composer } from './composer.ts';
 import { contactList, type ContactView } from './contacts.ts';
-import { conversationView } from './conversation.ts';
+import { conversationView, type ShownMessage } from './conversation.ts';
+import { groupPanel, memberLabel } from './group-panel.ts';
+import { groupCreateForm, groupList } from './groups.ts';
 import { h, messageBody, nameNode, replaceChildren, type Child } from './dom.ts';
 import { identityPanel } from './identity.ts';
 import type { BrowserPeer } from './peer.ts';
@@ -40,6 +47,9 @@ const SHORT_ID_CHARS = 12;
 const PRESENCE_EVENTS = ['peer:connect', 'peer:disconnect', 'connection:open', 'connection:close'] as const;
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+/** A group's conversation key (composer drafts, the conversation view): no contact's name or peer id starts so. */
+const GROUP_KEY = '\u0000group:';
+const groupKey = (name: string): string => `${GROUP_KEY}${name}`;
 
 /**
  * Runs `job` once at a time: a call while it runs asks for one more run
@@ -81,6 +91,21 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   /** Messages came into the open conversation while it was seen: they are to be marked read. */
   let readWanted = false;
   const contactNamed = (name: string | undefined): ContactLine | undefined => contacts.find((c) => c.name === name);
+  let groups: GroupConversationLine[] = [];
+  /** The name of the open group (then no contact is selected). */
+  let openGroup: string | undefined;
+  const groupNamed = (name: string | undefined): GroupConversationLine | undefined => groups.find((g) => g.name === name);
+  /** A group's message as the conversation view shows it, with its sender. */
+  const shown = (m: GroupHistoryLine | GroupMessageRecord, key: string): ShownMessage => ({
+    id: m.id,
+    peerId: key,
+    seq: m.seq,
+    direction: m.direction,
+    text: m.text,
+    timestamp: m.timestamp,
+    status: m.status as MessageStatus,
+    from: memberLabel(m.sender, messenger.peerId, contacts),
+  });
 
   const status = h('span', { class: 'status', 'data-testid': 'status', role: 'status' }, 'connecting…');
   const announcer = h('p', { class: 'visually-hidden', 'data-testid': 'announcer', 'aria-live': 'polite', 'aria-atomic': 'true' });
@@ -107,30 +132,70 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const safety = safetyPanel(api, () => refreshContacts(), showError);
   const verifyButton = h('button', { type: 'button', class: 'secondary', 'data-testid': 'verify', disabled: true, onclick: () => void safety.toggle(selected ?? '').catch(showError) }, 'Verify');
   const warningBox = h('p', { class: 'warning', hidden: true, role: 'alert', 'data-testid': 'identity-warning' });
-  const conversation = conversationView({ page: (name, page) => messenger.history(name, page) }, showError);
+  const conversation = conversationView(
+    {
+      page: async (who, page) => (who.peerId.startsWith(GROUP_KEY) ? (await api.groupHistory(who.name, page)).map((m) => shown(m, who.peerId)) : messenger.history(who.name, page)),
+    },
+    showError,
+  );
   const write = composer({
     send: async (to, text) => {
-      await api.send(to, text, 0);
-      if (conversation.current?.name !== to) return;
+      if (to.startsWith(GROUP_KEY)) await api.groupSend(to.slice(GROUP_KEY.length), text, 0);
+      else await api.send(to, text, 0);
+      if ((conversation.current?.peerId.startsWith(GROUP_KEY) ? conversation.current.peerId : conversation.current?.name) !== to) return;
       await conversation.catchUp();
       conversation.toBottom();
     },
   });
   const back = h('button', { type: 'button', class: 'back secondary', 'data-testid': 'back', 'aria-label': 'back to contacts', onclick: () => showList() }, '←');
 
-  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, conversation.element, write.element, write.error);
+  const groupsList = groupList((name) => chooseGroup(name));
+  const createGroup = groupCreateForm(api, (name) => {
+    refreshGroups();
+    chooseGroup(name);
+  });
+  const panel = groupPanel(api, messenger.peerId, () => refreshGroups());
+  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, panel.element, conversation.element, write.element, write.error);
   chat.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
     event.preventDefault();
     if (!safety.element.hidden) safety.hide();
     else showList();
   });
-  const layout = h('main', { class: 'layout', 'data-view': 'list' }, h('aside', { class: 'side', 'aria-label': 'contacts and requests' }, h('h2', { class: 'label' }, 'Contacts'), list.element, requests.element, add.element, identity.element), chat);
+  const layout = h('main', { class: 'layout', 'data-view': 'list' }, h('aside', { class: 'side', 'aria-label': 'contacts and requests' }, h('h2', { class: 'label' }, 'Contacts'), list.element, h('h2', { class: 'label' }, 'Groups'), groupsList.element, createGroup.element, requests.element, add.element, identity.element), chat);
   replaceChildren(root, h('header', { class: 'bar' }, h('span', { class: 'brand' }, 'Sotto'), h('span', { class: 'me' }, nameNode(profileName), ` · ${messenger.peerId.slice(0, SHORT_ID_CHARS)}…`), status), layout, announcer);
 
   function showList(): void {
     layout.dataset['view'] = 'list';
     list.focus();
+  }
+
+  /** Closes the open group, if one is open. */
+  function closeGroup(): void {
+    if (openGroup === undefined) return;
+    openGroup = undefined;
+    groupsList.select(undefined);
+    panel.show(undefined, contacts);
+  }
+
+  /** Opens the group `name`'s conversation and members. */
+  function chooseGroup(name: string): void {
+    const group = groupNamed(name);
+    if (!group) return refreshGroups();
+    layout.dataset['view'] = 'chat';
+    if (openGroup === name) return write.focus();
+    selected = undefined;
+    list.select(undefined);
+    openGroup = name;
+    groupsList.select(name);
+    panel.show(group, contacts);
+    write.open(groupKey(name), `#${name}`);
+    safety.hide();
+    warning = undefined;
+    drawHead();
+    // Reading its newest page moves the group's read mark: its unread count goes.
+    void conversation.open({ name, peerId: groupKey(name) }).then(() => refreshGroups());
+    write.focus();
   }
 
   /** Opens the conversation with `name` (undefined: none). */
@@ -139,6 +204,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       wanted = name;
       return refreshContacts();
     }
+    if (name !== undefined) closeGroup();
+    else if (openGroup !== undefined) return;
     layout.dataset['view'] = name === undefined ? 'list' : 'chat';
     if (name === selected) {
       if (name !== undefined) write.focus();
@@ -169,6 +236,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
 
   let drawnHead = '';
   function drawHead(): void {
+    const group = groupNamed(openGroup);
+    if (group) return drawGroupHead(group);
     const now = contactNamed(selected);
     const online = now !== undefined && connectionKind(node.libp2p.getConnections(), now.peerId) !== 'none';
     const changed: Child[] | undefined = now?.keyChangedAt !== undefined ? [nameNode(now.name), "'s identity key changed: compare safety numbers again."] : undefined;
@@ -183,6 +252,26 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     replaceChildren(warningBox, ...(text ?? []));
   }
 
+  function drawGroupHead(group: GroupConversationLine): void {
+    const n = group.members.length;
+    const key = JSON.stringify(['group', group.name, n, group.active, warning]);
+    if (key === drawnHead) return;
+    drawnHead = key;
+    replaceChildren(chatTitle, '#', nameNode(group.name), group.active ? ` · ${n} member${n === 1 ? '' : 's'}` : ' · you are no longer in this group');
+    verifyButton.disabled = true;
+    warningBox.hidden = warning === undefined;
+    replaceChildren(warningBox, ...(warning === undefined ? [] : [warning]));
+  }
+
+  const refreshGroups = coalesced(async () => {
+    groups = (await api.groupConversations()).sort((a, b) => Number(b.active) - Number(a.active) || a.name.localeCompare(b.name));
+    if (openGroup !== undefined && !groupNamed(openGroup)) closeGroup();
+    groups = groups.map((g) => (g.name === openGroup && document.visibilityState === 'visible' ? { ...g, unread: 0 } : g));
+    groupsList.update(groups);
+    panel.show(groupNamed(openGroup), contacts);
+    drawHead();
+  });
+
   const refreshContacts = coalesced(async () => {
     contactsReading = true;
     try {
@@ -192,6 +281,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       contactsReading = false;
     }
     if (contacts.length > 0) identity.fold();
+    createGroup.update(contacts);
+    panel.show(groupNamed(openGroup), contacts);
     const open = contactNamed(selected);
     if (selected !== undefined && !open) choose(undefined);
     // The open contact got another identity (replaced from an invite): its conversation is another one.
@@ -235,6 +326,21 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       if (conversation.current?.peerId === change.peerId) conversation.changed(change.id);
     }),
     messenger.on('request', () => refreshRequests()),
+    messenger.on('group-message', (message) => {
+      const group = groups.find((g) => g.id === message.groupId);
+      if (!group) return refreshGroups();
+      const key = groupKey(group.name);
+      replaceChildren(announcer, '#', nameNode(group.name), ' · ', nameNode(memberLabel(message.sender, messenger.peerId, contacts)), ': ', messageBody('span', {}, message.text));
+      if (conversation.current?.peerId !== key || document.visibilityState !== 'visible') return refreshGroups();
+      conversation.add(shown(message, key));
+      // Seen as it came: the read mark moves past it.
+      void api.groupHistory(group.name, { limit: 1 }).then(() => refreshGroups(), () => {});
+    }),
+    messenger.on('group-status', (change) => {
+      const group = groups.find((g) => g.id === change.groupId);
+      if (group && conversation.current?.peerId === groupKey(group.name)) conversation.changed(change.id);
+    }),
+    messenger.on('group-changed', () => refreshGroups()),
   ];
   let presenceQueued = false;
   const onPresence = (): void => {
@@ -256,6 +362,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   document.addEventListener('visibilitychange', markRead);
   onSelf();
   refreshContacts();
+  refreshGroups();
   refreshRequests();
 
   return () => {

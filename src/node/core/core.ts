@@ -57,6 +57,8 @@ export interface MessengerEvents {
   'group-status': { readonly groupId: string; readonly id: string; readonly status: string; readonly delivered: number; readonly stored: number; readonly members: number };
   /** An invitation to a group arrived and is stored (from a stranger it waits for the user: `stranger`). */
   'group-invitation': { readonly invitation: GroupInvitationRecord; readonly stranger: boolean };
+  /** A group's membership or this member's place in it changed (created, joined, an operation made or processed, left): lists and member lists are read again. */
+  'group-changed': { readonly groupId: string };
   /** A mail fetch ended; `mailboxes` are the peers that served it as mailboxes (peer memory keeps them). */
   'mail-fetched': { readonly mailboxes: readonly string[] };
 }

@@ -198,6 +198,7 @@ export class GroupService {
     await this.core.store.commit(tx.putGroupState(id, encodeGroupState(state)), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
+    this.core.emit('group-changed', { groupId: id });
     if (operation) await this.invite(group, operation, peerIds);
     return { name: checked, id };
   }
@@ -236,6 +237,7 @@ export class GroupService {
       this.states.set(group.id, state);
       this.groups.set(group.id, left);
     });
+    this.core.emit('group-changed', { groupId: group.id });
   }
 
   /** Writes an operation this member made (state and its outbox entry in one transaction) and sends it. */
@@ -249,6 +251,7 @@ export class GroupService {
     );
     this.states.set(group.id, state);
     this.unsaved.set(group.id, 0);
+    this.core.emit('group-changed', { groupId: group.id });
   }
 
   /** Sends the Welcome of an add to each new member, in the 1:1 channel, with the group's name and mailbox token. */
@@ -280,10 +283,16 @@ export class GroupService {
     await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
+    this.core.emit('group-changed', { groupId: id });
     // A new key package for the inviter, whose one this Welcome used.
     if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
     await this.updateIfDue(group).catch(() => {});
     return group;
+  }
+
+  /** Deletes a waiting invitation unjoined (a stranger's the user declined); nothing is sent back. */
+  async decline(id: string): Promise<void> {
+    await this.core.store.commit(new Tx().deleteGroupInvitation(id), { sync: true });
   }
 
   /** Invitations from strangers waiting for the user, oldest first. */
@@ -467,6 +476,7 @@ export class GroupService {
     this.states.set(group.id, state);
     this.groups.set(group.id, current);
     if (message) this.core.emit('group-message', message);
+    if (event.kind !== 'application') this.core.emit('group-changed', { groupId: group.id });
     if (event.kind === 'leave-request') void this.commitLeave(group).catch(() => {});
     if (event.kind === 'fork' && event.switched) void this.redo(group, event.reapply, event.abandoned).catch(() => {});
     if (event.kind === 'application' && message) void this.updateIfDue(current).catch(() => {});

@@ -1,0 +1,155 @@
+/**
+ * A group between two pages and a desktop node, in real headless Chromium
+ * inside a network namespace of the test's own: alice's page creates the
+ * group with the desktop node "desk" (driven with `sotto group`) and bob's
+ * page; messages go every way, each shown with its sender; alice removes
+ * bob from her page, and bob's page reads nothing sent after.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
+import { sotto, tempHome } from '../helpers/cli.ts';
+import {
+  addContact,
+  assertEventually,
+  canRunBrowsers,
+  createRoutedNamespace,
+  ensureWebAppBuilt,
+  launchChromium,
+  openProfile,
+  PAGE_TIMEOUT_MS,
+  reachableInvite,
+  showContactList,
+  startNodeIn,
+  type NamespacedNode,
+} from '../helpers/browser.ts';
+
+/** A frame the desk missed directly is in the group's mailboxes, fetched at its next poll: wait that long and a page's wait more. */
+const DESK_READ_TIMEOUT_MS = GROUP_POLL_INTERVAL_MS + PAGE_TIMEOUT_MS;
+const skip = canRunBrowsers() ? false : 'needs root (network namespaces) and /usr/bin/chromium';
+
+interface GroupHistory {
+  readonly sender: string;
+  readonly direction: string;
+  readonly text: string;
+}
+
+describe('groups on the page', { skip, timeout: 400_000 }, () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  let desk: NamespacedNode;
+  let deskHome: string;
+  let browser: Browser;
+  let alice: Page;
+  let bob: Page;
+
+  const deskHistory = async (): Promise<GroupHistory[]> => {
+    const result = await sotto(deskHome, ['group', 'history', 'team', '--json']);
+    return result.code === 0 ? (JSON.parse(result.stdout) as GroupHistory[]) : [];
+  };
+
+  /** The message `text` in the open group, shown with `sender`. */
+  const shownWithSender = async (page: Page, text: string, sender: string): Promise<void> => {
+    const message = page.getByTestId('message').filter({ hasText: text });
+    await message.waitFor();
+    assert.equal(await message.getByTestId('message-sender').textContent(), sender);
+  };
+
+  before(async () => {
+    await ensureWebAppBuilt();
+    const namespace = await createRoutedNamespace(`sotto-webgroups-${process.pid}`);
+    cleanup.push(() => namespace.remove());
+    deskHome = await tempHome('webgroups-desk', cleanup);
+    await sotto(deskHome, ['init', '--name', 'desk', '--no-passphrase']);
+    desk = await startNodeIn(namespace.name, deskHome, ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--relay', '--mailbox', '--web']);
+    cleanup.unshift(async () => void (await desk.stop()));
+    assert.ok(desk.web, desk.output());
+    const chromium = await launchChromium(namespace.name);
+    cleanup.unshift(chromium.close);
+    browser = chromium.browser;
+    alice = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web, 'alice', { name: 'alice' });
+    bob = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web, 'bob', { name: 'bob' });
+  });
+
+  after(async () => {
+    for (const c of cleanup) await c().catch(() => {});
+  });
+
+  test('alice creates a group from her page with the desk and bob; messages go every way with their senders; bob, removed from the page, reads nothing after', async () => {
+    // Everyone is everyone's contact: the invitations come from a contact (joined by themselves), and senders have names.
+    const deskInvite = (JSON.parse((await sotto(deskHome, ['invite', '--json', '--no-qr'])).stdout) as { invite: string }).invite;
+    const [aliceInvite, bobInvite] = [await reachableInvite(alice), await reachableInvite(bob)];
+    // Alice first: a key package is taken only from a contact, and the desk's and bob's go to her as they add her.
+    await addContact(alice, deskInvite, 'desk');
+    await addContact(alice, bobInvite, 'bob');
+    for (const invite of [aliceInvite, bobInvite]) {
+      const added = await sotto(deskHome, ['contacts', 'add', '--invite', invite]);
+      assert.equal(added.code, 0, added.stderr);
+    }
+    await addContact(bob, aliceInvite, 'alice');
+    await addContact(bob, deskInvite, 'desk');
+
+    // Created from the page: a name and the contacts ticked. Their key packages may still be on the way: the page says so, and a second try works.
+    await showContactList(alice);
+    const end = performance.now() + PAGE_TIMEOUT_MS;
+    for (;;) {
+      await alice.getByTestId('group-name').fill('team');
+      for (const name of ['desk', 'bob']) await alice.getByTestId('group-create-member').and(alice.locator(`[value="${name}"]`)).check();
+      await alice.getByTestId('group-create').click();
+      const outcome = await Promise.race([
+        alice.getByTestId('chat-title').filter({ hasText: /^#team/ }).waitFor().then(() => 'created'),
+        alice.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor().then(() => 'no key package'),
+      ]);
+      if (outcome === 'created') break;
+      assert.ok(performance.now() < end, 'the contacts\' key packages never came');
+      await alice.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor({ state: 'hidden' }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await alice.locator('[data-testid="contact"][data-kind="group"]').filter({ hasText: 'team' }).waitFor();
+    await alice.getByTestId('group-member').nth(2).waitFor();
+    assert.deepEqual((await alice.getByTestId('group-member').locator('bdi.name').allTextContents()).sort(), ['bob', 'desk', 'you']);
+
+    // Bob's page and the desk joined by themselves.
+    const bobGroup = bob.locator('[data-testid="contact"][data-kind="group"]').filter({ hasText: 'team' });
+    await bobGroup.click();
+    await bob.getByTestId('chat-title').filter({ hasText: /^#team/ }).waitFor();
+    await bob.getByTestId('group-member').nth(2).waitFor();
+    assert.equal(await bob.getByTestId('group-remove-member').count(), 0, 'bob is not an admin: no remove buttons');
+    await assertEventually(async () => JSON.parse((await sotto(deskHome, ['group', 'list', '--json'])).stdout || '[]').some((g: { name: string }) => g.name === 'team'), 'the desk to join');
+
+    // The page sends; bob's page and the desk read it as alice's.
+    await alice.getByTestId('composer').fill('hello team, alice here');
+    await alice.getByTestId('send').click();
+    await shownWithSender(alice, 'hello team, alice here', 'you');
+    await shownWithSender(bob, 'hello team, alice here', 'alice');
+    const alicePeerId = (await alice.getByTestId('peer-id').textContent())!;
+    await assertEventually(async () => (await deskHistory()).some((m) => m.text === 'hello team, alice here' && m.sender === alicePeerId), 'the desk to read alice', DESK_READ_TIMEOUT_MS);
+
+    // The desk sends from the command line; bob's page answers.
+    const sent = await sotto(deskHome, ['group', 'send', 'team', 'the desk says hi', '--wait', '20']);
+    assert.equal(sent.code, 0, sent.stderr);
+    await shownWithSender(alice, 'the desk says hi', 'desk');
+    await shownWithSender(bob, 'the desk says hi', 'desk');
+    await bob.getByTestId('composer').fill('bob is here too');
+    await bob.getByTestId('send').click();
+    await shownWithSender(alice, 'bob is here too', 'bob');
+    const bobPeerId = (await bob.getByTestId('peer-id').textContent())!;
+    await assertEventually(async () => (await deskHistory()).some((m) => m.text === 'bob is here too' && m.sender === bobPeerId), 'the desk to read bob', DESK_READ_TIMEOUT_MS);
+
+    // Alice removes bob from her page: her member list loses him, bob's page says he is out.
+    await alice.getByTestId('group-member').filter({ hasText: 'bob' }).getByTestId('group-remove-member').click();
+    await alice.getByTestId('group-member').filter({ hasText: 'bob' }).waitFor({ state: 'detached' });
+    assert.equal(await alice.getByTestId('group-member').count(), 2);
+    await bob.locator('[data-testid="contact"][data-kind="group"][data-active="false"]').filter({ hasText: 'team' }).waitFor();
+    await bob.getByTestId('chat-title').filter({ hasText: 'no longer in this group' }).waitFor();
+
+    // What alice sends after reaches the desk, never bob.
+    await alice.getByTestId('composer').fill('after bob left');
+    await alice.getByTestId('send').click();
+    await assertEventually(async () => (await deskHistory()).some((m) => m.text === 'after bob left'), 'the desk to read the message after the removal', DESK_READ_TIMEOUT_MS);
+    await sotto(deskHome, ['group', 'send', 'team', 'the desk, after bob left', '--wait', '20']);
+    await shownWithSender(alice, 'the desk, after bob left', 'desk');
+    assert.equal(await bob.getByTestId('message').filter({ hasText: 'after bob left' }).count(), 0, 'bob reads nothing sent after his removal');
+    assert.equal(await bob.getByTestId('message').filter({ hasText: 'bob is here too' }).count(), 1, 'his history before it stays');
+  });
+});
