@@ -4,6 +4,7 @@
  */
 import type { SingleKadDHT } from '@libp2p/kad-dht';
 import type { SottoNode } from '../node/transport/libp2p.ts';
+import { isRelayedConnection } from '../node/transport/relayed-addresses.ts';
 import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
 import { count } from './plural.ts';
@@ -30,7 +31,12 @@ export interface NodeStatus {
    * peers remembered from earlier runs, mDNS.
    */
   readonly network: NetworkReport;
-  /** Each open connection: the peer, its address, and whether it goes through a relay (`/p2p-circuit`). */
+  /**
+   * Each open connection: the peer, its address, and whether a relay
+   * carries it (`/p2p-circuit`, not WebRTC: a WebRTC connection dialled
+   * through a relay keeps the relayed address but runs straight between
+   * the two peers).
+   */
   readonly connections: readonly { readonly peerId: string; readonly address: string; readonly relayed: boolean }[];
   /** True when AutoNAT verified a public address: peers on the internet can dial this node. */
   readonly reachable: boolean;
@@ -86,9 +92,9 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     addresses: node.addresses(),
     peers: node.libp2p.getPeers().length,
     network: source.network(),
-    connections: node.libp2p.getConnections().map((c) => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), relayed: c.remoteAddr.getComponents().some((part) => part.name === 'p2p-circuit') })),
-    reachable: node.libp2p.services.relaySlots?.reachable() ?? false,
-    relays: node.libp2p.services.relaySlots?.relays() ?? [],
+    connections: node.libp2p.getConnections().map((c) => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), relayed: isRelayedConnection(c.remoteAddr) })),
+    reachable: node.libp2p.services.relaySlots.reachable(),
+    relays: node.libp2p.services.relaySlots.relays(),
     dhtPeers: routingTableSize(node),
     outbox: messenger.outboxSize(),
     mailboxesReached: lastFetch?.mailboxesReached ?? null,

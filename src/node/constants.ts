@@ -671,6 +671,13 @@ export const RELAY_RETRY_DELAY_MS = 60_000;
 export const RELAY_SEARCH_INTERVAL_MS = 30_000;
 /** Relays a node dials at once while it looks for slots (peers it knows run a relay but is not connected to). */
 export const RELAY_SEARCH_DIALS = 3;
+/**
+ * Requests for one relay slot before the node gives up until its next
+ * connection to that relay: the first can share the refusal of a request
+ * libp2p's own relay discovery made at the same moment (a request for the
+ * same relay joins it).
+ */
+export const RELAY_RESERVE_ATTEMPTS = 3;
 /** How long an AutoNAT dial-back may take, asked or answered (the library's default, 30 s). */
 export const AUTONAT_TIMEOUT_MS = 30_000;
 /** AutoNAT requests one connection may have open at once (the library's default): each makes this node dial the asking peer back. */
@@ -791,3 +798,43 @@ export const MAX_GROUP_KEY_PACKAGE_SECRETS = 2_000;
 export const GROUP_STATE_WRITE_AFTER_MESSAGES = 50;
 /** Processed mailbox items a member remembers per group (marks older than the mailbox TTL are swept). */
 export const GROUP_SEEN_ITEM_TTL_MS = 15 * 24 * 3600 * 1000;
+// ---------------------------------------------------------------------------
+// Direct connections across NATs: STUN on relays, WebRTC upgrades
+// ---------------------------------------------------------------------------
+
+/**
+ * Largest STUN request a relay answers, in bytes (the datagram). RFC 8489
+ * keeps STUN over UDP under 548 bytes (576, IPv4's smallest datagram every
+ * host takes, less headers); a Binding request from an ICE agent carries a
+ * few short attributes at most.
+ */
+export const STUN_MAX_REQUEST_BYTES = 548;
+/**
+ * STUN answers a relay sends per second, all senders together (also the
+ * burst). Each WebRTC connection of a slot holder asks a few times while it
+ * gathers candidates; the bound is what a forged source address can draw
+ * at a victim: at most 200 datagrams of 32–44 bytes a second. Beyond it a
+ * request gets no answer, and that peer's ICE goes on with its own
+ * addresses.
+ */
+export const STUN_MAX_ANSWERS_PER_SECOND = 200;
+/**
+ * STUN servers a node's WebRTC asks at once (its relays'): @libp2p/webrtc
+ * notes that five or more make the WebRTC stack warn, and two relays are
+ * what a node holds (RELAY_SLOTS_WANTED) beside its kept ones.
+ */
+export const ICE_MAX_STUN_SERVERS = 4;
+/**
+ * How long one attempt to turn a relayed connection into a direct WebRTC
+ * one may take: signalling through the relay, ICE, DTLS and SCTP took
+ * 250–1,300 ms here, and a few Node-to-Node WebRTC dials hang until cut
+ * off (a symmetric NAT: ICE never finds a pair). The relayed connection
+ * carries the messages meanwhile.
+ */
+export const WEBRTC_UPGRADE_TIMEOUT_MS = 10_000;
+/**
+ * A peer a WebRTC upgrade failed with (a symmetric NAT between them) is not
+ * tried again for this long; the relay carries on. Each attempt costs a few
+ * STUN requests and a signalling exchange through the relay.
+ */
+export const WEBRTC_UPGRADE_RETRY_MS = 10 * 60 * 1000;

@@ -11,6 +11,8 @@ class StreamEnd implements FramedStream {
   private readonly waiters: { resolve: (f: Uint8Array) => void; reject: (e: Error) => void }[] = [];
   private ended: Error | undefined;
   peer!: StreamEnd;
+  /** Set on a stream whose connection closes right after its first frame reached the other side. */
+  breaksAfterFirstFrame = false;
 
   constructor(private readonly maxFrameBytes: number) {}
 
@@ -45,7 +47,11 @@ class StreamEnd implements FramedStream {
     if (this.ended) throw this.ended;
     if (frame.length > this.maxFrameBytes) throw new Error('frame too large');
     const copy = frame.slice();
-    queueMicrotask(() => this.peer.deliver(copy));
+    queueMicrotask(() => {
+      this.peer.deliver(copy);
+      // The frame arrived; its answer will not come back on this stream.
+      if (this.breaksAfterFirstFrame) queueMicrotask(() => this.abort(new Error('connection closed')));
+    });
   }
 
   async writeMany(frames: readonly Uint8Array[]): Promise<void> {
@@ -80,6 +86,13 @@ export class MemoryHub {
   private readonly openStreams = new Map<string, Set<StreamEnd>>();
   /** Streams opened so far, by protocol (for assertions). */
   readonly opened: string[] = [];
+  /** Protocols whose next stream breaks once its first frame is through (a connection closing under it). */
+  private readonly breakNext = new Set<string>();
+
+  /** The next stream on `protocol` breaks right after its first frame reached the other side. */
+  breakNextStream(protocol: string): void {
+    this.breakNext.add(protocol);
+  }
 
   /** The Network of `peerId` (online at once). */
   network(peerId: string): Network {
@@ -100,6 +113,7 @@ export class MemoryHub {
         const handler = hub.handlers.get(remote)?.get(protocol);
         if (!hub.online.has(remote) || !handler) throw new Error(`peer ${remote.slice(0, 12)} is unreachable`);
         const [mine, theirs] = streamPair(maxFrameBytes);
+        mine.breaksAfterFirstFrame = hub.breakNext.delete(protocol);
         hub.track(peerId, mine);
         hub.track(remote, theirs);
         hub.opened.push(protocol);

@@ -1,7 +1,8 @@
 /**
  * The order libp2p dials a peer's addresses in (src/node/transport/address-order.ts):
  * a relayed address comes after every direct one, a LAN address included,
- * even when its relay's address is public.
+ * even when its relay's address is public, and WebRTC through a relay after
+ * the plain relayed address (the upgrade to WebRTC comes once that is up).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,19 @@ test('direct addresses (public, then LAN, then loopback) come before relayed one
   const sorted = [...addresses].sort(dialOrder).map((a) => a.multiaddr.toString());
   assert.deepEqual(sorted.slice(0, 3), ['/ip4/11.77.0.7/tcp/4001', '/ip4/192.168.1.3/tcp/4001', '/ip4/127.0.0.1/tcp/4001']);
   assert.ok(sorted.slice(3).every((a) => a.includes('/p2p-circuit')), sorted.join(' '));
+});
+
+test('WebRTC through a relay comes after the plain relayed address, and both after direct ones', () => {
+  const addresses = [
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc`,
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    '/ip4/192.168.1.3/tcp/4001',
+  ].map((a) => ({ multiaddr: multiaddr(a), isCertified: false }));
+  assert.deepEqual([...addresses].sort(dialOrder).map((a) => a.multiaddr.toString()), [
+    '/ip4/192.168.1.3/tcp/4001',
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc`,
+  ]);
 });
 
 test('among equals, an address from a signed peer record comes first', () => {

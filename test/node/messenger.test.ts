@@ -13,6 +13,7 @@ import type { MessageRecord } from '../../src/node/store/records.ts';
 import { fromBase64 } from '../../src/node/encoding/base64.ts';
 import { testClock, testContext, type TestClock } from '../helpers/context.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
+import { MSG_PROTOCOL } from '../../src/node/constants.ts';
 import { ManualScheduler, settle } from '../helpers/scheduler.ts';
 
 /** How long each write of a slow disk takes, ms. */
@@ -137,6 +138,21 @@ describe('messenger: direct messages', () => {
     await settle();
     assert.deepEqual(bob.received.map((m) => m.text), ['one', 'three', 'five']);
     assert.deepEqual(alice.received.map((m) => m.text), ['two', 'four']);
+  });
+
+  test('a connection that closes under a message in flight (a relayed one giving way to a direct one): sent again on a new stream, delivered once, no mailbox', async () => {
+    const { alice, bob, hub } = await pairOfHomes();
+    // A fresh start: no stream kept from an earlier round, the first one opens now.
+    await alice.stop();
+    await alice.start();
+    const before = hub.opened.length;
+    hub.breakNextStream(MSG_PROTOCOL);
+    const sent = await alice.messenger.send('bob', 'across the upgrade', { waitMs: 5_000 });
+    assert.equal(sent.status, 'delivered', JSON.stringify(sent));
+    await settle();
+    assert.deepEqual(bob.received.map((m) => m.text), ['across the upgrade'], 'received once, though it reached Bob on the broken stream too');
+    assert.deepEqual(hub.opened.slice(before), [MSG_PROTOCOL, MSG_PROTOCOL], 'one stream broke, one more carried it; no mailbox was asked');
+    assert.equal(alice.messenger.outboxSize(), 0);
   });
 
   test('a re-delivered envelope is acked as a duplicate and stored once', async () => {

@@ -111,8 +111,11 @@ export class Courier {
         try {
           await this.deliver(ready);
         } catch (err) {
-          // A stream kept from an earlier round may have died quietly: one more try on a new one.
-          if (!this.reused) throw err;
+          // A stream that was open and broke gets one more try on a new one: one kept from an
+          // earlier round may have died quietly, and a connection may close under a stream in
+          // flight (a relayed one, once a direct one to the contact is up). A contact that
+          // cannot be reached at all (no stream opened) goes to its mailboxes.
+          if (!this.opened) throw err;
           await this.stream?.close().catch(() => {});
           this.stream = undefined;
           await this.deliver(current());
@@ -156,8 +159,8 @@ export class Courier {
     });
   }
 
-  /** True when the current round uses a stream opened by an earlier one. */
-  private reused = false;
+  /** True once the current delivery has a stream (kept from an earlier round or opened now). */
+  private opened = false;
 
   /** The contact's live bundle, or, when it is unreachable, its newest valid bundle record in the DHT. */
   private async bundle(): Promise<PrekeyBundle> {
@@ -257,9 +260,9 @@ export class Courier {
   }
 
   private async openStream(): Promise<FramedStream> {
-    this.reused = this.stream !== undefined;
-    if (this.stream) return this.stream;
-    this.stream = await this.core.network!.open(this.peerId, MSG_PROTOCOL, MAX_MSG_FRAME_BYTES, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+    this.opened = false;
+    this.stream ??= await this.core.network!.open(this.peerId, MSG_PROTOCOL, MAX_MSG_FRAME_BYTES, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) });
+    this.opened = true;
     return this.stream;
   }
 

@@ -4,16 +4,30 @@
  * last, and it counts a relayed address as public when its relay's is: a
  * peer on the same LAN that also holds a relay slot was reached through
  * the relay across the internet rather than over the LAN (one trial in
- * three of `npm run bench -- reach`). Here relayed addresses come last
- * whatever their relay, then loopback; then libp2p's own rules.
+ * three of `npm run bench -- reach`). It also does not count WebRTC
+ * through a relay (`/p2p-circuit/webrtc`) as relayed, so a first contact
+ * across two NATs waited for an ICE attempt (up to libp2p's dial timeout
+ * where none can succeed) before the plain relayed dial. Here any relayed
+ * address comes after every direct one, whatever its relay, and a plain
+ * relayed one before WebRTC through the relay: the relayed connection
+ * carries the first message at once, and ./webrtc-upgrade.ts then tries
+ * WebRTC beside it. Then loopback last, then libp2p's own rules.
  */
 import type { Address } from '@libp2p/interface';
-import { circuitRelayAddressesLast, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils';
+import { loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { isRelayedAddress, isWebrtcThroughRelay } from './relayed-addresses.ts';
 
-/** Compare function for the connection manager's `addressSorter`: direct before relayed, then libp2p's order. */
+/** 0 direct, 1 relayed, 2 WebRTC through a relay. */
+function relayRank(address: Multiaddr): number {
+  if (!isRelayedAddress(address)) return 0;
+  return isWebrtcThroughRelay(address) ? 2 : 1;
+}
+
+/** Compare function for the connection manager's `addressSorter`: direct, then relayed, then WebRTC through a relay; then libp2p's order. */
 export function dialOrder(a: Address, b: Address): -1 | 0 | 1 {
   return (
-    circuitRelayAddressesLast(a.multiaddr, b.multiaddr) ||
+    (Math.sign(relayRank(a.multiaddr) - relayRank(b.multiaddr)) as -1 | 0 | 1) ||
     loopbackAddressLast(a.multiaddr, b.multiaddr) ||
     publicAddressesFirst(a.multiaddr, b.multiaddr) ||
     (a.isCertified === b.isCertified ? 0 : a.isCertified ? -1 : 1) ||

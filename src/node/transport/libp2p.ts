@@ -2,7 +2,8 @@
  * Sotto's libp2p node: `createNode(config)` builds and starts one, with
  * - transports: TCP and WebSockets (listening as configured), WebRTC and
  *   circuit relay v2 (for browser peers: see `relays`; slots kept on relays
- *   by ./relay-reservations.ts);
+ *   by ./relay-slots.ts), WebRTC asking only its relays' STUN responders
+ *   (./ice-servers.ts), never a public STUN server;
  * - Noise (@libp2p/noise, the only Noise implementation in the tree) and Yamux;
  * - an optional pnet swarm key (TCP and WebSockets only: @libp2p/webrtc skips
  *   connection protection, the key then only gates the relay hop);
@@ -12,9 +13,11 @@
  * - bootstrap peers from the configuration (none built in), mDNS on request,
  *   a bounded circuit-relay server on request (./relay-limits.ts);
  * - across NATs (Node only): AutoNAT, to learn whether peers can dial this
- *   node; relay slots of its own when they cannot (./relay-slots.ts); DCUtR,
- *   to turn relayed connections into direct ones; UPnP port mapping on
- *   request;
+ *   node; relay slots of its own when they cannot (./relay-slots.ts); DCUtR
+ *   over direct addresses only (./dcutr-direct-only.ts); a STUN responder on
+ *   relays (./stun-responder.ts); UPnP port mapping on request;
+ * - relayed connections turned into direct WebRTC ones where the NATs allow
+ *   it (./webrtc-upgrade.ts), pages included;
  * - a WebSocket listener that refuses pages of other origins
  *   (./websocket-listener.ts).
  *
@@ -23,7 +26,6 @@
  * `DEBUG=sotto:node:*`); no key is ever logged.
  */
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2';
-import { dcutr } from '@libp2p/dcutr';
 import { identify, type Identify } from '@libp2p/identify';
 import { FaultTolerance, KEEP_ALIVE, type Connection, type PeerId, type PeerInfo, type Stream, type StreamHandlerOptions } from '@libp2p/interface';
 import { kadDHT, passthroughMapper, type KadDHT, type Selectors, type Validators } from '@libp2p/kad-dht';
@@ -63,11 +65,15 @@ import {
   MAX_DCUTR_INBOUND_STREAMS,
   MDNS_PRIVATE_TAG_BYTES,
   MDNS_SERVICE_TAG,
+  RELAY_RESERVE_ATTEMPTS,
   RELAY_RETRY_DELAY_MS,
   RELAY_SEARCH_DIALS,
   RELAY_SEARCH_INTERVAL_MS,
   RELAY_SLOTS_WANTED,
+  STUN_MAX_ANSWERS_PER_SECOND,
   USER_AGENT,
+  WEBRTC_UPGRADE_RETRY_MS,
+  WEBRTC_UPGRADE_TIMEOUT_MS,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
 } from '../constants.ts';
 import { DialFailedError, InvalidSwarmKeyError, PeerNotFoundError } from '../errors.ts';
@@ -76,9 +82,12 @@ import { DHT_DATASTORE_PREFIX, guardDhtRecords } from './dht-records.ts';
 import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type RelayLimits } from './relay-limits.ts';
 import { relaySlots, type RelaySlots } from './relay-slots.ts';
 import { autoNATWithDialBack } from './autonat-dial-back.ts';
+import { dcutrDirectOnly } from './dcutr-direct-only.ts';
 import { dialOrder } from './address-order.ts';
 import { pauseEmptyWalks } from './empty-walk-pause.ts';
-import { keepRelayReservations } from './relay-reservations.ts';
+import { iceServersOf, relayStunUrls } from './ice-servers.ts';
+import { stunResponder, type StunResponder } from './stun-responder.ts';
+import { webrtcUpgrade, type WebrtcUpgrade } from './webrtc-upgrade.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
 const log = logger(`${LOG_PREFIX}:libp2p`);
@@ -158,6 +167,15 @@ export interface NodeConfig {
    */
   readonly reserveOnBootstrapRelays?: boolean;
   /**
+   * The STUN servers (`stun:HOST:PORT` URLs) WebRTC asks for this node's
+   * public address, read at each WebRTC connection. Default: the
+   * responders of the relays this node holds a slot on (./ice-servers.ts).
+   * Never a public server: @libp2p/webrtc's default list (Google, Twilio,
+   * Cloudflare, Mozilla) is never used; an empty list means host
+   * candidates only. A page passes its node's (./ice-servers.ts, WEB.md).
+   */
+  readonly stunServers?: () => readonly string[] | Promise<readonly string[]>;
+  /**
    * Origins of web pages (`http://127.0.0.1:7420`) allowed to open a
    * WebSocket to this node, asked at each upgrade. An upgrade without an
    * Origin header (another Sotto node, any program that is not a browser) is
@@ -197,10 +215,14 @@ export interface SottoServices extends Record<string, unknown> {
   relay?: CircuitRelayService;
   /** Whether peers can dial this node (AutoNAT v1); Node only. */
   autoNAT?: unknown;
-  /** Upgrades relayed connections to direct ones; Node only. */
+  /** Upgrades relayed connections to direct TCP ones; Node only. */
   dcutr?: unknown;
-  /** Relay slots of this node's own (`relaySlots`). */
-  relaySlots?: RelaySlots;
+  /** The relay slots this node holds: on kept relays, and of its own when unreachable (`relaySlots`). */
+  relaySlots: RelaySlots;
+  /** A relay's STUN responder (`relay`, Node only). */
+  stun?: StunResponder;
+  /** Relayed connections turned into WebRTC ones (with WebRTC). */
+  webrtcUpgrade?: WebrtcUpgrade;
   /** UPnP port mapping (`upnp`). */
   upnp?: unknown;
 }
@@ -276,7 +298,7 @@ export interface SottoNode {
   /**
    * Reserves a slot on the relay at `address` (with /p2p/<relay id>) and
    * listens through it, and keeps doing so whenever the node connects to
-   * that relay again (./relay-reservations.ts). Resolves at once when the
+   * that relay again (./relay-slots.ts). Resolves at once when the
    * node holds a slot there already. Throws RelayReservationError,
    * TypeError for a malformed address, RangeError without a relay id.
    */
@@ -305,7 +327,12 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   const listenAddrs = [...listen.map(String), ...relays.map((ma) => `${ma.toString()}/p2p-circuit`)];
   // Addresses only through relay slots: none until the node holds one.
   if (useWebrtc) listenAddrs.push('/webrtc');
-  const webrtcTransports = useWebrtc ? [(await import('@libp2p/webrtc')).webRTC()] : [];
+  // The relay gate and the STUN servers read the node once it exists.
+  const running: { node?: Libp2p<SottoServices> } = {};
+  const stunServers = config.stunServers ?? (() => relayStunUrls(running.node?.getMultiaddrs() ?? []));
+  // Always a list, so @libp2p/webrtc never falls back on its public STUN servers.
+  const rtcConfiguration = async (): Promise<RTCConfiguration> => ({ iceServers: iceServersOf(await stunServers()) });
+  const webrtcTransports = useWebrtc ? [(await import('@libp2p/webrtc')).webRTC({ rtcConfiguration })] : [];
   const tcpTransports = config.tcp === false ? [] : [tcp()];
   // Loaded only when asked for: it needs Node's dgram, which a browser build does not have.
   const mdns = config.mdns === true ? (await import('@libp2p/mdns')).mdns : undefined;
@@ -313,6 +340,8 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   const natTraversal = config.tcp !== false;
   const upnp = natTraversal && config.upnp === true ? (await import('@libp2p/upnp-nat')).uPnPNAT : undefined;
 
+  const reserveOnBootstrap = useWebrtc && config.reserveOnBootstrapRelays !== false;
+  const bootstrapIds = new Set(bootstrapPeers.map((ma) => p2pId(ma)!));
   const relayLimits = config.relayLimits ?? DEFAULT_RELAY_LIMITS;
   const dhtValidators = { ...config.dhtValidators };
   const dhtSelectors = { ...config.dhtSelectors };
@@ -363,19 +392,26 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       ...(natTraversal
         ? {
             autoNAT: autoNATWithDialBack({ timeout: AUTONAT_TIMEOUT_MS, maxInboundStreams: MAX_AUTONAT_INBOUND_STREAMS }),
-            dcutr: dcutr({ timeout: DCUTR_TIMEOUT_MS, retries: DCUTR_ATTEMPTS, maxInboundStreams: MAX_DCUTR_INBOUND_STREAMS }),
+            dcutr: dcutrDirectOnly({ timeout: DCUTR_TIMEOUT_MS, retries: DCUTR_ATTEMPTS, maxInboundStreams: MAX_DCUTR_INBOUND_STREAMS }),
           }
         : {}),
-      ...(natTraversal && config.relaySlots === true
-        ? { relaySlots: relaySlots({ wanted: RELAY_SLOTS_WANTED, retryDelayMs: RELAY_RETRY_DELAY_MS, searchIntervalMs: RELAY_SEARCH_INTERVAL_MS, searchDials: RELAY_SEARCH_DIALS }) }
-        : {}),
+      relaySlots: relaySlots({
+        wanted: natTraversal && config.relaySlots === true ? RELAY_SLOTS_WANTED : 0,
+        retryDelayMs: RELAY_RETRY_DELAY_MS,
+        searchIntervalMs: RELAY_SEARCH_INTERVAL_MS,
+        searchDials: RELAY_SEARCH_DIALS,
+        reserveAttempts: RELAY_RESERVE_ATTEMPTS,
+        keep: relays.map((ma) => p2pId(ma)!),
+        // Pages served by a bootstrap relay reach this node by WebRTC through it.
+        keepIf: (peerId) => reserveOnBootstrap && bootstrapIds.has(peerId),
+      }),
+      ...(natTraversal && config.relay === true ? { stun: stunResponder({ answersPerSecond: STUN_MAX_ANSWERS_PER_SECOND }) } : {}),
+      ...(useWebrtc ? { webrtcUpgrade: webrtcUpgrade({ timeoutMs: WEBRTC_UPGRADE_TIMEOUT_MS, retryDelayMs: WEBRTC_UPGRADE_RETRY_MS }) } : {}),
       ...(upnp !== undefined ? { upnp: upnp({ portMappingDescription: USER_AGENT }) } : {}),
     },
     start: false,
   };
   if (psk !== undefined) options.connectionProtector = preSharedKey({ psk });
-  // The relay gate reads the node once it exists.
-  const running: { node?: Libp2p<SottoServices> } = {};
   options.connectionGater = {
     ...(config.allowPrivateDials === true ? { denyDialMultiaddr: () => false } : {}),
     ...(config.relay === true
@@ -433,9 +469,6 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     return results.filter(Boolean).length;
   };
 
-  const reserveOnBootstrap = useWebrtc && config.reserveOnBootstrapRelays !== false;
-  const reservations = keepRelayReservations(libp2p, relays.map((ma) => p2pId(ma)!), (peerId) => reserveOnBootstrap && bootstrapById.has(peerId));
-
   const bootstrapTimer = bootstrapById.size === 0 ? undefined : setInterval(() => {
     if (libp2p.getConnections().length === 0) void bootstrap();
   }, BOOTSTRAP_RETRY_INTERVAL_MS);
@@ -489,10 +522,12 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        if (attempt === 1) {
+        // A connection opened since the last attempt (a direct one that
+        // replaced the relayed one the stream broke on) is used before the DHT.
+        if (attempt === 1 || libp2p.getConnections(id).some((c) => c.status === 'open')) {
           // A relayed connection is used while it is the only one: dialling
           // again would try the peer's unreachable direct addresses first,
-          // and DCUtR upgrades it where the NATs allow.
+          // and ./webrtc-upgrade.ts or DCUtR replaces it where the NATs allow.
           const relayed = streamOptions.runOnLimitedConnection ? onlyLimitedConnection(libp2p, id) : undefined;
           if (relayed !== undefined) return await relayed.newStream(protocol, streamOptions);
           // An open connection, the peer store's addresses, or (when it has
@@ -550,11 +585,10 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
     handle: (protocol, handler, options) =>
       libp2p.handle(protocol, (stream, connection) => handler(stream, connection.remotePeer.toString(), connection), options),
     bootstrap,
-    reserveRelay: (address) => reservations.reserve(parseMultiaddr(address, 'reserveRelay')),
+    reserveRelay: async (address) => libp2p.services.relaySlots.reserve(parseMultiaddr(address, 'reserveRelay')),
     stop: () => {
       stopped ??= (async () => {
         shutdown.abort(new NodeStoppedError());
-        reservations.stop();
         if (bootstrapTimer !== undefined) clearInterval(bootstrapTimer);
         try {
           await libp2p.stop();

@@ -1,17 +1,27 @@
 /**
- * Relay slots of this node's own: a node that nobody on the internet can
- * dial (behind a NAT, no port mapping) holds a circuit relay v2 slot on up
- * to RELAY_SLOTS_WANTED relays, so that it is reachable at
- * `<relay>/p2p-circuit/p2p/<id>` and those addresses go into its peer
- * record, its invites and the DHT.
+ * The relay slots a node holds: circuit relay v2 reservations that make it
+ * reachable at `<relay>/p2p-circuit/p2p/<id>` (and by WebRTC through the
+ * relay, `…/p2p-circuit/webrtc/p2p/<id>`, when it runs WebRTC). One service
+ * keeps them for two reasons:
  *
- * Where relays come from: the peers this node is connected to whose
- * identify lists the relay's hop protocol (bootstrap peers, peers it
- * remembered, peers the DHT brought), and then peers its peer store knows
- * to be relays, which it dials RELAY_SEARCH_DIALS at a time. No random walk:
- * libp2p's relay discovery (listening on a bare `/p2p-circuit`) walks the
- * DHT and, on an empty routing table, spins without yielding (see
- * docs/ARCHITECTURE.md).
+ * - **Kept relays**: the `relays` a node is given, those it is told about
+ *   at run time (`reserve`, a page whose node moved), and, when asked, the
+ *   bootstrap peers that turn out to relay: a slot there whenever the node
+ *   is connected to them, reachable or not, so that the pages a relay
+ *   serves reach this node by WebRTC through it. libp2p keeps a
+ *   reservation only while the connection it was made on is open and
+ *   never makes it again by itself; here it is made again at each new
+ *   connection (a relay that restarted, perhaps on another port).
+ * - **Slots of its own**: a node that nobody on the internet can dial
+ *   (behind a NAT, no port mapping; AutoNAT decides) holds slots on up to
+ *   `wanted` relays, kept ones included, so that contacts reach it through
+ *   them and those addresses go into its peer record, its invites and the
+ *   DHT. Relays come from the peers it is connected to whose identify lists
+ *   the hop protocol (bootstrap peers, remembered peers, peers the DHT
+ *   brought), then from peers its peer store knows to be relays, which it
+ *   dials `searchDials` at a time. No random walk: libp2p's relay discovery
+ *   (listening on a bare `/p2p-circuit`) walks the DHT and, on an empty
+ *   routing table, spins without yielding (see docs/ARCHITECTURE.md).
  *
  * "Reachable" is what AutoNAT concluded: the node has a verified address
  * that is public (not private, not loopback, not relayed). libp2p only
@@ -20,19 +30,33 @@
  *
  * A slot is taken by listening on `<relay address>/p2p-circuit` through the
  * circuit relay transport, which makes the reservation, renews it before it
- * ends and withdraws the address when the relay connection closes. This
+ * ends and withdraws the address when the relay connection closes. The
  * service keeps one listener per relay and asks it again when the relay
- * comes back, rather than a new listener each time.
+ * comes back, rather than a new listener each time (a listener cannot be
+ * closed alone: closing one cancels every reservation of the transport).
+ * Only direct connections name a relay: a relayed or WebRTC connection's
+ * address is no address to reserve at (one built from a WebRTC connection
+ * made the transport dial the relay through itself).
  */
 import { RELAY_V2_HOP_CODEC } from '@libp2p/circuit-relay-v2';
-import type { ComponentLogger, IdentifyResult, Libp2pEvents, Listener, Logger, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface';
+import type { Connection, ComponentLogger, IdentifyResult, Libp2pEvents, Listener, Logger, PeerId, PeerStore, Startable, TypedEventTarget } from '@libp2p/interface';
 import type { AddressManager, ConnectionManager, TransportManager } from '@libp2p/interface-internal';
 import { isPrivateIp } from '@libp2p/utils';
-import { CODE_P2P, multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { SottoError } from '../../crypto/errors.ts';
+import { isRelayedAddress, relayOf } from './relayed-addresses.ts';
 
-/** The bounds of {@link relaySlots}. */
+/** A relay took no reservation from this node (it refused, or could not be reached). */
+export class RelayReservationError extends SottoError {
+  override readonly name = 'RelayReservationError';
+  constructor(readonly relay: string, options?: { cause?: unknown }) {
+    super(`no slot on relay ${relay}`, options);
+  }
+}
+
+/** The bounds and relays of {@link relaySlots}. */
 export interface RelaySlotsInit {
-  /** Relays to hold a slot on at once (RELAY_SLOTS_WANTED). */
+  /** Relays to hold a slot on at once while the node is not reachable (RELAY_SLOTS_WANTED); 0: never look for any. */
   readonly wanted: number;
   /** How long a relay that failed is left alone, in ms (RELAY_RETRY_DELAY_MS). */
   readonly retryDelayMs: number;
@@ -40,6 +64,12 @@ export interface RelaySlotsInit {
   readonly searchIntervalMs: number;
   /** Known relays dialled at once while looking (RELAY_SEARCH_DIALS). */
   readonly searchDials: number;
+  /** Requests for one slot before giving up until the next connection (RELAY_RESERVE_ATTEMPTS). */
+  readonly reserveAttempts: number;
+  /** Peer ids of relays to hold a slot on whenever connected to them (the node's `relays`). */
+  readonly keep?: readonly string[];
+  /** Also keep a slot on such a peer when it turns out to be a relay (bootstrap peers of a node that runs WebRTC). */
+  readonly keepIf?: (peerId: string) => boolean;
 }
 
 /** The libp2p components the service uses. */
@@ -57,8 +87,16 @@ export interface RelaySlotsComponents {
 export interface RelaySlots {
   /** Peer ids of the relays this node holds a slot on now. */
   relays(): string[];
-  /** True when AutoNAT verified a public address of this node: it needs no slot. */
+  /** True when AutoNAT verified a public address of this node: it needs no slot of its own. */
   reachable(): boolean;
+  /**
+   * Adds the relay at `address` (with /p2p/<relay id>) to the kept ones and,
+   * when the node holds no slot on it, reserves one (dialling it if
+   * needed). Resolves at once when a slot is held already. Rejects with
+   * RelayReservationError when the relay cannot be reached or refuses,
+   * RangeError for an address without a relay id or with this node's own.
+   */
+  reserve(address: Multiaddr): Promise<void>;
 }
 
 /**
@@ -70,23 +108,31 @@ export function hasPublicAddress(addresses: readonly Multiaddr[]): boolean {
     const components = address.getComponents();
     const host = components[0];
     if (host?.name !== 'ip4' && host?.name !== 'ip6') return false;
-    if (components.some((c) => c.name === 'p2p-circuit')) return false;
+    if (isRelayedAddress(address)) return false;
     return isPrivateIp(host.value!) === false;
   });
 }
 
-/** The relay's peer id in a relayed address (the /p2p/ before /p2p-circuit), if it is one. */
-export function relayOf(address: Multiaddr): string | undefined {
-  const components = address.getComponents();
-  const circuit = components.findIndex((c) => c.name === 'p2p-circuit');
-  const relay = circuit > 0 ? components[circuit - 1] : undefined;
-  return relay?.name === 'p2p' ? relay.value : undefined;
+/** `<address without any /p2p/>/p2p/<relay>/p2p-circuit`: where to listen through `relay`. */
+function circuitThrough(address: Multiaddr, relay: string): Multiaddr {
+  return multiaddr(address.getComponents().filter((c) => c.name !== 'p2p')).encapsulate(`/p2p/${relay}/p2p-circuit`);
+}
+
+/** A connection whose address names a relay: open, dialled by this node, neither relayed nor WebRTC. */
+function namesRelay(connection: Connection): boolean {
+  if (connection.status !== 'open' || connection.direction !== 'outbound' || connection.limits !== undefined) return false;
+  return !connection.remoteAddr.getComponents().some((c) => c.name === 'p2p-circuit' || c.name === 'webrtc');
 }
 
 class RelaySlotsService implements RelaySlots, Startable {
   private readonly log: Logger;
+  private readonly kept: Set<string>;
   /** The listener made for each relay, kept to ask again when the relay returns. */
   private readonly listeners = new Map<string, Listener>();
+  /** Reservations under way, by relay: a second request joins the first. */
+  private readonly reserving = new Map<string, Promise<unknown>>();
+  /** Kept relays that refused, not asked again before they next identify (a new connection). */
+  private readonly refusedKept = new Set<string>();
   /** Relays left alone for a while, with the timer that forgives them. */
   private readonly resting = new Map<string, ReturnType<typeof setTimeout>>();
   private searchTimer: ReturnType<typeof setInterval> | undefined;
@@ -99,6 +145,7 @@ class RelaySlotsService implements RelaySlots, Startable {
     private readonly init: RelaySlotsInit,
   ) {
     this.log = components.logger.forComponent('sotto:node:relay-slots');
+    this.kept = new Set(init.keep ?? []);
   }
 
   readonly [Symbol.toStringTag] = 'sotto/relay-slots';
@@ -112,8 +159,10 @@ class RelaySlotsService implements RelaySlots, Startable {
     this.components.events.addEventListener('peer:identify', this.onIdentify);
     this.components.events.addEventListener('connection:close', this.onChange);
     this.components.events.addEventListener('self:peer:update', this.onChange);
-    this.searchTimer = setInterval(() => void this.search(), this.init.searchIntervalMs);
-    (this.searchTimer as { unref?: () => void }).unref?.();
+    if (this.init.wanted > 0) {
+      this.searchTimer = setInterval(() => void this.search(), this.init.searchIntervalMs);
+      (this.searchTimer as { unref?: () => void }).unref?.();
+    }
   }
 
   stop(): void {
@@ -139,7 +188,22 @@ class RelaySlotsService implements RelaySlots, Startable {
     return [...held];
   }
 
+  async reserve(address: Multiaddr): Promise<void> {
+    const relay = address.getComponents().findLast((c) => c.name === 'p2p')?.value;
+    if (relay === undefined) throw new RangeError(`reserve: ${address.toString()} has no /p2p/<relay id>`);
+    if (relay === this.components.peerId.toString()) throw new RangeError('reserve: a node cannot be its own relay');
+    this.kept.add(relay);
+    this.refusedKept.delete(relay);
+    const failure = await this.reserveOn(relay, address);
+    if (failure !== undefined) throw new RelayReservationError(relay, { cause: failure.cause });
+  }
+
+  private isKept(relay: string): boolean {
+    return this.kept.has(relay) || this.init.keepIf?.(relay) === true;
+  }
+
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    this.refusedKept.delete(event.detail.peerId.toString());
     if (event.detail.protocols.includes(RELAY_V2_HOP_CODEC)) this.fill();
   };
 
@@ -148,12 +212,12 @@ class RelaySlotsService implements RelaySlots, Startable {
   };
 
   private wantsMore(): boolean {
-    return this.started && !this.reachable() && this.relays().length < this.init.wanted;
+    return this.started && this.init.wanted > 0 && !this.reachable() && this.relays().length < this.init.wanted;
   }
 
-  /** Takes slots on connected relays until enough are held (one pass at a time). */
+  /** Takes slots on connected relays: every kept one, and others until enough are held (one pass at a time). */
   private fill(): void {
-    if (!this.wantsMore()) return;
+    if (!this.started) return;
     if (this.filling !== undefined) {
       this.fillAgain = true;
       return;
@@ -171,39 +235,57 @@ class RelaySlotsService implements RelaySlots, Startable {
 
   private async fillOnce(): Promise<void> {
     for (const connection of this.components.connectionManager.getConnections()) {
-      if (!this.wantsMore()) return;
       const relay = connection.remotePeer.toString();
-      // An inbound connection's address is the relay's outgoing port: nothing to give out.
-      if (connection.limits !== undefined || connection.direction !== 'outbound' || connection.status !== 'open') continue;
-      if (this.resting.has(relay) || this.relays().includes(relay)) continue;
+      const kept = this.isKept(relay);
+      if (!this.started || !namesRelay(connection) || this.relays().includes(relay)) continue;
+      if (kept ? this.refusedKept.has(relay) : !this.wantsMore() || this.resting.has(relay)) continue;
       const protocols = await this.components.peerStore.get(connection.remotePeer).then((p) => p.protocols, (): string[] => []);
       if (!protocols.includes(RELAY_V2_HOP_CODEC)) continue;
-      await this.reserve(relay, connection.remoteAddr);
+      const failure = await this.reserveOn(relay, connection.remoteAddr);
+      // A kept relay is asked again at its next connection; another is left alone for a while.
+      if (failure !== undefined) {
+        if (kept) this.refusedKept.add(relay);
+        else this.rest(relay);
+      }
     }
   }
 
-  /** Listens on `<address>/p2p-circuit` of `relay`, reusing its listener; a failure rests the relay. */
-  private async reserve(relay: string, address: Multiaddr): Promise<void> {
-    const relayAddress = multiaddr(`${address.decapsulateCode(CODE_P2P).toString()}/p2p/${relay}/p2p-circuit`);
-    const known = this.listeners.get(relay);
-    try {
-      if (known !== undefined) {
-        await known.listen(relayAddress);
-      } else {
-        const before = new Set(this.components.transportManager.getListeners());
-        const listening = this.components.transportManager.listen([relayAddress]);
-        const made = this.components.transportManager.getListeners().find((l) => !before.has(l));
-        if (made !== undefined) this.listeners.set(relay, made);
-        await listening;
+  /** Listens through `relay` (reached at `address`) until it holds a slot there; the last failure when it does not. */
+  private reserveOn(relay: string, address: Multiaddr): Promise<{ cause: unknown } | undefined> {
+    if (this.relays().includes(relay)) return Promise.resolve(undefined);
+    const running = this.reserving.get(relay) as Promise<{ cause: unknown } | undefined> | undefined;
+    if (running !== undefined) return running;
+    const attempt = this.listenThrough(relay, circuitThrough(address, relay)).finally(() => this.reserving.delete(relay));
+    this.reserving.set(relay, attempt);
+    return attempt;
+  }
+
+  private async listenThrough(relay: string, circuit: Multiaddr): Promise<{ cause: unknown } | undefined> {
+    let cause: unknown;
+    for (let attempt = 1; attempt <= this.init.reserveAttempts; attempt++) {
+      try {
+        const known = this.listeners.get(relay);
+        if (known !== undefined) {
+          await known.listen(circuit);
+        } else {
+          const before = new Set(this.components.transportManager.getListeners());
+          const listening = this.components.transportManager.listen([circuit]);
+          const made = this.components.transportManager.getListeners().find((l) => !before.has(l));
+          if (made !== undefined) this.listeners.set(relay, made);
+          await listening;
+        }
+      } catch (err) {
+        cause = err;
       }
-    } catch (err) {
-      this.log('relay %s refused a slot or could not be reached - %e', relay, err);
+      if (this.relays().includes(relay)) {
+        this.log('holding a slot on relay %s', relay);
+        return undefined;
+      }
+      // libp2p's own relay discovery may have seen the same relay connect and asked for a slot
+      // it does not want; a request for the same relay joins that one and shares its refusal.
+      this.log('relay %s refused a slot or could not be reached (attempt %d) - %e', relay, attempt, cause);
     }
-    if (this.relays().includes(relay)) {
-      this.log('holding a slot on relay %s', relay);
-      return;
-    }
-    this.rest(relay);
+    return { cause };
   }
 
   private rest(relay: string): void {
@@ -239,7 +321,8 @@ class RelaySlotsService implements RelaySlots, Startable {
 
 /**
  * The libp2p service that keeps this node's relay slots (see the module
- * comment). Never throws; failures are logged to `sotto:node:relay-slots`.
+ * comment). Never throws on its own; failures are logged to
+ * `sotto:node:relay-slots`.
  */
 export function relaySlots(init: RelaySlotsInit): (components: RelaySlotsComponents) => RelaySlots {
   return (components) => new RelaySlotsService(components, init);

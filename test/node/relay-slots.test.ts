@@ -1,15 +1,16 @@
 /**
- * Relay slots a node keeps (src/node/transport/relay-reservations.ts), with
- * real nodes on loopback: a node reserves on the relays among its bootstrap
+ * Relay slots a node keeps (src/node/transport/relay-slots.ts), with real
+ * nodes on loopback: a node reserves on the relays among its bootstrap
  * peers (so pages served by them reach it by WebRTC), again after its relay
- * restarted on another port, and on a relay it is told about at run time.
+ * restarted on another port, and on a relay it is told about at run time;
+ * one slot and one listener per relay, however many reasons it has.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../src/crypto/identity.ts';
 import type { IdentityKeyPair } from '../../src/crypto/identity.ts';
 import { createNode, type NodeConfig, type SottoNode } from '../../src/node/transport/libp2p.ts';
-import { RelayReservationError } from '../../src/node/transport/relay-reservations.ts';
+import { RelayReservationError } from '../../src/node/transport/relay-slots.ts';
 import { testContext } from '../helpers/context.ts';
 
 const TCP = '/ip4/127.0.0.1/tcp/0';

@@ -1,0 +1,142 @@
+/**
+ * Turns a relayed connection into a direct WebRTC one where the two NATs
+ * allow it. @libp2p/dcutr punches over TCP only, which @libp2p/tcp cannot
+ * do (it dials from a fresh port, not its listening one, so the other NAT
+ * never sees the mapping it expects); WebRTC's ICE punches over UDP, each
+ * side offering the public address its relays' STUN responders saw
+ * (./stun-responder.ts, ./ice-servers.ts), and gets through two NATs that
+ * keep one external port per socket (endpoint-independent mapping; not a
+ * symmetric NAT, which stays relayed).
+ *
+ * When identify has run over a relayed connection this node dialled, the
+ * peer listens for WebRTC (its identify lists the signalling protocol) and
+ * no direct connection to it is open, the node dials
+ * `<the relayed address>/webrtc/p2p/<peer>`: @libp2p/webrtc signals over
+ * the relayed connection already open. One attempt may take `timeoutMs`;
+ * on success the relayed connections to that peer are closed (gracefully:
+ * streams on them finish or break, and the next ones go on the direct
+ * connection). A peer it failed with is left alone for `retryDelayMs`.
+ * Only the dialling side tries, so two peers do not both start one.
+ */
+import type { ComponentLogger, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
+import type { ConnectionManager, TransportManager } from '@libp2p/interface-internal';
+import { CODE_P2P } from '@multiformats/multiaddr';
+import { SottoError } from '../../crypto/errors.ts';
+import { isRelayedConnection } from './relayed-addresses.ts';
+
+/** The protocol a WebRTC listener handles (@libp2p/webrtc's SIGNALING_PROTOCOL). */
+export const WEBRTC_SIGNALING_PROTOCOL = '/webrtc-signaling/0.0.1';
+
+/** A WebRTC dial came back with a connection that is still limited (relayed): not an upgrade. */
+class LimitedWebrtcConnectionError extends SottoError {
+  override readonly name = 'LimitedWebrtcConnectionError';
+  constructor() {
+    super('the WebRTC connection is limited');
+  }
+}
+
+/** The bounds of {@link webrtcUpgrade}. */
+export interface WebrtcUpgradeInit {
+  /** How long one attempt may take, in ms (WEBRTC_UPGRADE_TIMEOUT_MS). */
+  readonly timeoutMs: number;
+  /** How long a peer an attempt failed with is left alone, in ms (WEBRTC_UPGRADE_RETRY_MS). */
+  readonly retryDelayMs: number;
+}
+
+/** The libp2p components the service uses. */
+export interface WebrtcUpgradeComponents {
+  readonly connectionManager: ConnectionManager;
+  readonly transportManager: TransportManager;
+  readonly events: TypedEventTarget<Libp2pEvents>;
+  readonly logger: ComponentLogger;
+}
+
+/** What the node can ask the service (tests, diagnostics). */
+export interface WebrtcUpgrade {
+  /** Peers whose relayed connection was turned into a WebRTC one since start. */
+  readonly upgraded: number;
+  /** Attempts that failed since start (each rests its peer for `retryDelayMs`). */
+  readonly failed: number;
+}
+
+class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
+  private readonly log: Logger;
+  /** Peers an attempt runs for or failed with, and the timer that forgives them. */
+  private readonly busy = new Map<string, ReturnType<typeof setTimeout> | undefined>();
+  private readonly shutdown = new AbortController();
+  private started = false;
+  upgraded = 0;
+  failed = 0;
+
+  constructor(
+    private readonly components: WebrtcUpgradeComponents,
+    private readonly init: WebrtcUpgradeInit,
+  ) {
+    this.log = components.logger.forComponent('sotto:node:webrtc-upgrade');
+  }
+
+  readonly [Symbol.toStringTag] = 'sotto/webrtc-upgrade';
+
+  isStarted(): boolean {
+    return this.started;
+  }
+
+  start(): void {
+    this.started = true;
+    this.components.events.addEventListener('peer:identify', this.onIdentify);
+  }
+
+  stop(): void {
+    this.started = false;
+    this.shutdown.abort();
+    this.components.events.removeEventListener('peer:identify', this.onIdentify);
+    for (const timer of this.busy.values()) clearTimeout(timer);
+    this.busy.clear();
+  }
+
+  private hasDirectConnection(peer: PeerId): boolean {
+    return this.components.connectionManager.getConnections(peer).some((c) => c.status === 'open' && !isRelayedConnection(c.remoteAddr));
+  }
+
+  private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const { connection, protocols, peerId } = event.detail;
+    const peer = peerId.toString();
+    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr) || this.busy.has(peer)) return;
+    if (!protocols.includes(WEBRTC_SIGNALING_PROTOCOL) || this.hasDirectConnection(peerId)) return;
+    this.busy.set(peer, undefined);
+    const target = connection.remoteAddr.decapsulateCode(CODE_P2P).encapsulate(`/webrtc/p2p/${peer}`);
+    void this.attempt(peerId, target).then(
+      () => {
+        this.busy.delete(peer);
+        this.upgraded++;
+      },
+      (err: unknown) => {
+        this.failed++;
+        this.log('%s: no WebRTC path - %e', peer, err);
+        if (!this.started) return;
+        const timer = setTimeout(() => this.busy.delete(peer), this.init.retryDelayMs);
+        (timer as { unref?: () => void }).unref?.();
+        this.busy.set(peer, timer);
+      },
+    );
+  };
+
+  private async attempt(peerId: PeerId, target: Parameters<TransportManager['dial']>[0]): Promise<void> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.init.timeoutMs), this.shutdown.signal]);
+    // Straight to the transport: the connection manager would hand back the
+    // relayed connection (or join the dial that made it).
+    const direct = await this.components.transportManager.dial(target, { signal });
+    if (direct.limits !== undefined) {
+      await direct.close().catch(() => {});
+      throw new LimitedWebrtcConnectionError();
+    }
+    this.log('%p: direct over WebRTC, closing the relayed connection', peerId);
+    const relayed = this.components.connectionManager.getConnections(peerId).filter((c) => isRelayedConnection(c.remoteAddr));
+    await Promise.all(relayed.map((c) => c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))))));
+  }
+}
+
+/** The libp2p service that upgrades relayed connections to WebRTC (see the module comment). Never throws. */
+export function webrtcUpgrade(init: WebrtcUpgradeInit): (components: WebrtcUpgradeComponents) => WebrtcUpgrade {
+  return (components) => new WebrtcUpgradeService(components, init);
+}
