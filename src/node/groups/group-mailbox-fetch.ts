@@ -45,13 +45,13 @@ export function processingOrder(items: readonly { id: string; bytes: Bytes }[]):
 /**
  * Fetches `group`'s new frames and hands each to `receive` in processing
  * order, again while some that waited go through. Resolves to how many
- * were stored.
+ * were stored and how many mailboxes answered.
  */
-export async function fetchGroupFrames(core: Core, group: GroupRecord, receive: (bytes: Bytes) => Promise<AckStatus>): Promise<number> {
-  if (!core.network) return 0;
+export async function fetchGroupFrames(core: Core, group: GroupRecord, receive: (bytes: Bytes) => Promise<AckStatus>): Promise<{ stored: number; reached: number }> {
+  if (!core.network) return { stored: 0, reached: 0 };
   const token = fromBase64(group.token);
   const items = new Map<string, Bytes>();
-  await withClosestMailboxes(core, groupMailboxKey(core.ctx.primitives, token), MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
+  const reached = await withClosestMailboxes(core, groupMailboxKey(core.ctx.primitives, token), MAILBOX_REPLICAS, new Set(), async (_mailbox, stream) => {
     for (const { id, item } of await fetchGroupOn(stream, token)) {
       const hex = toHex(id);
       if (!items.has(hex) && !(await core.store.hasGroupSeen(group.id, hex))) items.set(hex, item);
@@ -77,7 +77,7 @@ export async function fetchGroupFrames(core: Core, group: GroupRecord, receive: 
       }
     }
     await core.store.commit(tx, { sync: false });
-    if (!progress || waiting.length === 0) return stored;
+    if (!progress || waiting.length === 0) return { stored, reached };
     pending = waiting;
   }
 }

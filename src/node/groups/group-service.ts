@@ -18,7 +18,7 @@
 import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { Core } from '../core/core.ts';
-import { GROUP_DIRECT_TIMEOUT_MS, GROUP_MAILBOX_TOKEN_BYTES, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS } from '../constants.ts';
+import { GROUP_DIRECT_TIMEOUT_MS, GROUP_MAILBOX_TOKEN_BYTES, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
 import { GroupKeyPackageMissingError, GroupNameTakenError, InvalidMessageError, UnknownContactError, UnknownGroupError } from '../errors.ts';
 import { checkContactName } from '../contacts/names.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
@@ -83,7 +83,7 @@ export class GroupService {
   ) {
     this.env = { ctx: core.ctx };
     this.delivery = new GroupDelivery(core, (groupId) => this.groups.get(groupId));
-    this.poll = new Recurring(core.scheduler, () => this.pollOnce().then(() => GROUP_POLL_INTERVAL_MS), GROUP_POLL_INTERVAL_MS);
+    this.poll = new Recurring(core.scheduler, this.pollJob(), GROUP_POLL_INTERVAL_MS);
   }
 
   /** Opens the groups of the messenger's home (their records and states). */
@@ -127,10 +127,33 @@ export class GroupService {
     await this.core.store.commit(tx, { sync: true });
   }
 
-  /** One poll: key packages for contacts that have none from us, then every group's mailboxes. */
-  async pollOnce(): Promise<void> {
+  /**
+   * The group poll: now and every GROUP_POLL_INTERVAL_MS. Right after start
+   * the DHT may not know the groups' mailboxes yet: while a group's fetch
+   * reaches fewer than k mailboxes, the next poll comes sooner
+   * (MAILBOX_RETRY_MS, doubling), as the messenger's mail poll does.
+   */
+  private pollJob(): () => Promise<number> {
+    let retry = MAILBOX_RETRY_MS;
+    return async () => {
+      const reached = await this.pollOnce();
+      const short = reached < MAILBOX_REPLICAS && retry < GROUP_POLL_INTERVAL_MS;
+      const next = short ? retry : GROUP_POLL_INTERVAL_MS;
+      retry = short ? retry * 2 : MAILBOX_RETRY_MS;
+      return next;
+    };
+  }
+
+  /** One poll: key packages for contacts that have none from us, then every group's mailboxes. Resolves to the fewest mailboxes a group's fetch reached (k when no group is active). */
+  async pollOnce(): Promise<number> {
     await this.upkeepKeyPackages().catch(() => {});
-    for (const group of [...this.groups.values()]) if (group.active) await this.fetch(group.name).catch(() => {});
+    let fewest = MAILBOX_REPLICAS;
+    for (const group of [...this.groups.values()]) {
+      if (!group.active) continue;
+      const { reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes)).catch(() => ({ reached: 0 }));
+      fewest = Math.min(fewest, reached);
+    }
+    return fewest;
   }
 
   // Key packages.
@@ -529,6 +552,6 @@ export class GroupService {
    */
   async fetch(name: string): Promise<number> {
     const group = this.group(name);
-    return fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes));
+    return (await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes))).stored;
   }
 }
