@@ -744,11 +744,44 @@ export const GROUP_SELF_UPDATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 /** The protocol members use to hand a group frame straight to another member who is online. */
 export const GROUP_PROTOCOL = `${PROTOCOL_PREFIX}/group/1.0.0`;
 /**
- * Largest /sotto/group frame: a mailbox item's size (a group frame larger
- * than that travels in no Sotto frame until chunking exists: docs/GROUPS.md,
- * "Sizes").
+ * Largest /sotto/group frame: a mailbox item's size. A group frame larger
+ * than GROUP_CHUNK_BYTES travels as chunks (PROTOCOL.md §24b).
  */
 export const MAX_GROUP_STREAM_FRAME_BYTES = 72 * 1024;
+/**
+ * Bytes of a group frame one chunk carries (PROTOCOL.md §24b). A chunk with
+ * its 46-byte header must fit a mailbox item (MAILBOX_MAX_ITEM_BYTES), a
+ * /sotto/group frame and, inside an invitation payload, a 1:1 message
+ * (whose text limit is 60 KiB); 56 KiB leaves room for every header.
+ */
+export const GROUP_CHUNK_BYTES = 56 * 1024;
+/**
+ * Largest group frame carried in chunks: the largest Welcome (a 1,000-member
+ * X-Wing tree, MAX_GROUP_WELCOME_BYTES), which bounds an operation too.
+ */
+export const MAX_GROUP_CHUNKED_FRAME_BYTES = 4 * 1024 * 1024;
+/** Most chunks of one frame: enough for MAX_GROUP_CHUNKED_FRAME_BYTES at GROUP_CHUNK_BYTES each. */
+export const MAX_GROUP_CHUNKS = Math.ceil(MAX_GROUP_CHUNKED_FRAME_BYTES / GROUP_CHUNK_BYTES);
+/**
+ * Time a member allows one /sotto/group stream to bring all chunks of a
+ * frame (MAX_GROUP_CHUNKS at a slow link's pace); past it the stream is
+ * dropped with what it brought.
+ */
+export const GROUP_CHUNKED_RECEIVE_TIMEOUT_MS = 60_000;
+/**
+ * Chunked /sotto/group streams one peer may have open at once (each holds
+ * up to MAX_GROUP_CHUNKED_FRAME_BYTES in memory); a second is answered
+ * `retry`.
+ */
+export const MAX_GROUP_CHUNKED_STREAMS_PER_PEER = 1;
+/** Chunked /sotto/group streams a member serves at once from all peers: at most 32 MiB held for reassembly. */
+export const MAX_GROUP_CHUNKED_STREAMS = 8;
+/**
+ * Incomplete chunked invitations kept per sender (each chunk a stored
+ * invitation record until the set is whole); the oldest set beyond it is
+ * dropped, so a stranger cannot fill the store with pieces.
+ */
+export const MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER = 2;
 /** Time allowed for handing one frame to one member directly (dial, write, ack). */
 export const GROUP_DIRECT_TIMEOUT_MS = 5_000;
 /** Members a sender hands a frame to at the same time (the rest wait their turn). */

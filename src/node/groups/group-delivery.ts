@@ -15,13 +15,14 @@
  */
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import type { Bytes } from '../../crypto/bytes.ts';
-import { GROUP_FANOUT_CONCURRENCY, MAILBOX_MAX_ITEM_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import { GROUP_FANOUT_CONCURRENCY, MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
 import type { Core } from '../core/core.ts';
 import { GroupFrameTooLargeError } from '../errors.ts';
 import { groupDepositOn, withClosestMailboxes } from '../mailbox/client.ts';
 import { groupMailboxKey } from '../mailbox/keys.ts';
 import type { GroupMessageRecord, GroupOutboxEntry, GroupRecord } from '../store/group-records.ts';
 import { Tx } from '../store/store.ts';
+import { splitGroupFrame } from './chunks.ts';
 import { deliverToMember } from './group-stream.ts';
 import type { GroupSendResult } from './group-service.ts';
 
@@ -87,7 +88,7 @@ export class GroupDelivery {
    * seq) land in one synced transaction; then delivery starts.
    */
   async enqueue(group: GroupRecord, frame: NewGroupFrame, also: (tx: Tx, seq: number) => void): Promise<GroupOutboxEntry> {
-    if (frame.frame.length > MAILBOX_MAX_ITEM_BYTES) throw new GroupFrameTooLargeError(frame.frame.length, MAILBOX_MAX_ITEM_BYTES);
+    if (frame.frame.length > MAX_GROUP_CHUNKED_FRAME_BYTES) throw new GroupFrameTooLargeError(frame.frame.length, MAX_GROUP_CHUNKED_FRAME_BYTES);
     const tx = new Tx();
     const seq = this.core.allocateSeq(tx);
     const now = this.core.ctx.now();
@@ -183,7 +184,7 @@ export class GroupDelivery {
       await Promise.all(
         waiting.slice(i, i + GROUP_FANOUT_CONCURRENCY).map(async (peerId) => {
           try {
-            const status = await deliverToMember(network, peerId, frame);
+            const status = await deliverToMember(network, peerId, frame, core.ctx.primitives.sha256);
             // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
             if (status !== 'retry') delivered.add(peerId);
             else lastError = 'a member asked to retry later';
@@ -199,7 +200,8 @@ export class GroupDelivery {
       const token = fromBase64(group.token);
       await withClosestMailboxes(core, groupMailboxKey(core.ctx.primitives, token), MAILBOX_REPLICAS, custody, async (mailbox, stream) => {
         try {
-          await groupDepositOn(core, mailbox, stream, token, frame);
+          // A large frame is stored as its chunks; the mailbox holds it once it took every one.
+          for (const item of splitGroupFrame(core.ctx.primitives.sha256, frame)) await groupDepositOn(core, mailbox, stream, token, item);
           custody.add(mailbox);
         } catch (err) {
           lastError = describe(err);

@@ -18,7 +18,7 @@
 import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { Core } from '../core/core.ts';
-import { GROUP_DIRECT_TIMEOUT_MS, GROUP_MAILBOX_TOKEN_BYTES, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
+import { GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_CHUNKED_STREAMS, MAX_GROUP_CHUNKED_STREAMS_PER_PEER, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
 import { GroupKeyPackageMissingError, GroupNameTakenError, InvalidMessageError, UnknownContactError, UnknownGroupError } from '../errors.ts';
 import { checkContactName } from '../contacts/names.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
@@ -30,13 +30,15 @@ import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord } from '../
 import { Tx } from '../store/store.ts';
 import type { FramedStream } from '../transport/network.ts';
 import type { GroupEnv } from './context.ts';
+import { splitGroupFrame } from './chunks.ts';
 import { GroupDelivery } from './group-delivery.ts';
+import { assembleInvitations, isInvitationChunk } from './invitation-chunks.ts';
 import { fetchGroupFrames } from './group-mailbox-fetch.ts';
 import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
 import { decodeGroupState, encodeGroupState, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
 import { decodeGroupText, encodeGroupText } from './group-plaintext.ts';
-import { decodeGroupStreamFrame, encodeGroupAck } from './group-stream.ts';
+import { encodeGroupAck, readGroupDelivery } from './group-stream.ts';
 import { createKeyPackage, decodeKeyPackageSecrets, encodeKeyPackageSecrets, keyPackageRef, readKeyPackageRecord } from './key-package.ts';
 import { decodeGroupFrame } from './wire.ts';
 
@@ -63,6 +65,8 @@ export interface GroupSendResult {
 /** Key packages given to a contact are renewed when they expire within this (a quarter of their lifetime). */
 const KEY_PACKAGE_RENEW_BEFORE_MS = GROUP_KEY_PACKAGE_LIFETIME_MS / 4;
 
+/** The lock key of invitations being put together and joined. */
+const INVITATIONS_LOCK = 'group invitations';
 /** The lock key of one group's state (peer ids hold no space). */
 const lockOf = (groupId: string): string => `group ${groupId}`;
 
@@ -76,6 +80,8 @@ export class GroupService {
   private readonly poll: Recurring;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly env: GroupEnv;
+  /** Chunked /sotto/group streams being read, per peer. */
+  private readonly chunkedStreams = new Map<string, number>();
 
   private constructor(
     private readonly messenger: Messenger,
@@ -103,14 +109,13 @@ export class GroupService {
   async start(): Promise<void> {
     const network = this.core.network;
     this.unsubscribe.push(
-      this.core.on('group-invitation', ({ invitation, stranger }) => {
-        if (!stranger) void this.join(invitation).catch(() => {});
-      }),
+      this.core.on('group-invitation', ({ invitation, stranger }) => void this.invited(invitation, stranger).catch(() => {})),
     );
     if (!network) return;
     await network.handle(GROUP_PROTOCOL, MAX_GROUP_STREAM_FRAME_BYTES, (stream, peerId) => this.serve(stream, peerId));
+    for (const peerId of new Set((await this.core.store.listGroupInvitations()).filter(isInvitationChunk).map((i) => i.peerId))) await assembleInvitations(this.core, peerId);
     for (const invitation of await this.core.store.listGroupInvitations()) {
-      if (await this.core.contactByPeer(invitation.peerId)) await this.join(invitation).catch(() => {});
+      if (!isInvitationChunk(invitation) && (await this.core.contactByPeer(invitation.peerId))) await this.join(invitation).catch(() => {});
     }
     this.delivery.start();
     this.poll.start(0);
@@ -274,12 +279,28 @@ export class GroupService {
     this.unsaved.set(group.id, 0);
   }
 
-  /** Sends the Welcome of an add to each new member, in the 1:1 channel, with the group's name and mailbox token. */
+  /**
+   * Sends the Welcome of an add to each new member, in the 1:1 channel, with
+   * the group's name and mailbox token: one payload, or one per chunk of a
+   * Welcome too large for one message (PROTOCOL.md §24b).
+   */
   private async invite(group: GroupRecord, operation: OwnOperation, peerIds: readonly string[]): Promise<void> {
     if (!operation.welcome) return;
+    const parts = splitGroupFrame(this.core.ctx.primitives.sha256, operation.welcome);
     for (const peerId of peerIds) {
-      await this.messenger.queuePayload(peerId, 'group-invite', { type: 'group-invite', name: group.name, token: fromBase64(group.token), welcome: operation.welcome }, (tx) => tx.deleteHeldKeyPackage(peerId));
+      for (const welcome of parts) {
+        await this.messenger.queuePayload(peerId, 'group-invite', { type: 'group-invite', name: group.name, token: fromBase64(group.token), welcome }, (tx) => tx.deleteHeldKeyPackage(peerId));
+      }
     }
+  }
+
+  /** An invitation arrived: a chunk is put together with the others from its sender; a whole one from a contact is joined at once. */
+  private async invited(invitation: GroupInvitationRecord, stranger: boolean): Promise<void> {
+    // One at a time: two chunks arriving together must not both join the whole.
+    await this.core.locks.run(INVITATIONS_LOCK, async () => {
+      const whole = isInvitationChunk(invitation) ? await assembleInvitations(this.core, invitation.peerId) : [invitation];
+      if (!stranger) for (const one of whole) await this.join(one);
+    });
   }
 
   /**
@@ -312,7 +333,7 @@ export class GroupService {
   /** Invitations from strangers waiting for the user, oldest first. */
   async invitations(): Promise<GroupInvitationRecord[]> {
     const out: GroupInvitationRecord[] = [];
-    for (const invitation of await this.core.store.listGroupInvitations()) if (!(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
+    for (const invitation of await this.core.store.listGroupInvitations()) if (!isInvitationChunk(invitation) && !(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
     return out.sort((a, b) => a.at - b.at);
   }
 
@@ -418,14 +439,34 @@ export class GroupService {
 
   /** Serves one /sotto/group stream: one frame, processed, acked once durable. Only members of the frame's group are served. */
   private async serve(stream: FramedStream, peerId: string): Promise<void> {
+    let admitted = false;
     try {
-      const request = decodeGroupStreamFrame(await stream.read({ signal: AbortSignal.timeout(GROUP_DIRECT_TIMEOUT_MS) }));
-      const status = request.type === 'deliver' ? await this.receive(request.frame, peerId) : 'rejected';
+      // A chunked frame is held in memory while it arrives: at most MAX_GROUP_CHUNKED_STREAMS_PER_PEER per peer, MAX_GROUP_CHUNKED_STREAMS in all.
+      const admit = (): boolean => {
+        const mine = this.chunkedStreams.get(peerId) ?? 0;
+        const all = [...this.chunkedStreams.values()].reduce((a, b) => a + b, 0);
+        if (mine >= MAX_GROUP_CHUNKED_STREAMS_PER_PEER || all >= MAX_GROUP_CHUNKED_STREAMS) return false;
+        this.chunkedStreams.set(peerId, mine + 1);
+        return (admitted = true);
+      };
+      let frame: Bytes | undefined;
+      try {
+        frame = await readGroupDelivery(stream, this.core.ctx.primitives.sha256, admit);
+      } finally {
+        if (admitted) this.release(peerId);
+      }
+      const status = frame === undefined ? 'retry' : await this.receive(frame, peerId);
       await stream.write(encodeGroupAck(status));
       await stream.close();
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  private release(peerId: string): void {
+    const left = (this.chunkedStreams.get(peerId) ?? 1) - 1;
+    if (left > 0) this.chunkedStreams.set(peerId, left);
+    else this.chunkedStreams.delete(peerId);
   }
 
   /**
