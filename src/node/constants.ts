@@ -792,6 +792,27 @@ export const LABEL_GROUP_MAILBOX = 'sotto/v1/group-mailbox';
 export const GROUP_MAILBOX_TOKEN_BYTES = 32;
 /** How often a running node fetches its groups' frames from their mailboxes. */
 export const GROUP_POLL_INTERVAL_MS = 60_000;
+/** The protocol an adder uses to ask a peer online now for a fresh key package (docs/PROTOCOL.md §24c). */
+export const GROUP_KEY_PACKAGE_PROTOCOL = `${PROTOCOL_PREFIX}/keypackage/1.0.0`;
+/** Largest /sotto/keypackage frame: a key package record (MAX_GROUP_KEY_PACKAGE_BYTES) with its 6-byte header. */
+export const MAX_GROUP_KEY_PACKAGE_FRAME_BYTES = 4 * 1024 + 6;
+/** Time allowed for a whole /sotto/keypackage exchange (making an X-Wing key package takes milliseconds). */
+export const GROUP_KEY_PACKAGE_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Key packages one requesting peer gets at once live, and how often it earns
+ * another (a token bucket, as one-time prekeys). Each costs the server a key
+ * package secret kept up to 30 days (MAX_GROUP_KEY_PACKAGE_SECRETS bounds
+ * them all); an honest adder needs one per group it adds this person to.
+ */
+export const GROUP_KEY_PACKAGES_PER_PEER_BURST = 3;
+export const GROUP_KEY_PACKAGES_PER_PEER_REFILL_MS = 8 * 3600 * 1000;
+/**
+ * Key packages handed out live to all peers together, and how often one more
+ * is allowed: bounds a drain by many peer ids to 20 + 12 a day, far inside
+ * MAX_GROUP_KEY_PACKAGE_SECRETS over a key package's 30-day life.
+ */
+export const GROUP_KEY_PACKAGES_BURST = 20;
+export const GROUP_KEY_PACKAGES_REFILL_MS = 2 * 3600 * 1000;
 /** Longest group name (UTF-8 bytes): a contact name's limit. */
 export const MAX_GROUP_NAME_BYTES = 64;
 /**

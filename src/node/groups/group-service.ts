@@ -18,7 +18,7 @@
 import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { Core } from '../core/core.ts';
-import { GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_CHUNKED_STREAMS, MAX_GROUP_CHUNKED_STREAMS_PER_PEER, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
+import { GROUP_KEY_PACKAGE_PROTOCOL, GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_CHUNKED_STREAMS, MAX_GROUP_KEY_PACKAGE_FRAME_BYTES, MAX_GROUP_CHUNKED_STREAMS_PER_PEER, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
 import { GroupKeyPackageMissingError, GroupNameTakenError, InvalidMessageError, UnknownContactError, UnknownGroupError } from '../errors.ts';
 import { checkContactName } from '../contacts/names.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
@@ -31,6 +31,8 @@ import { Tx } from '../store/store.ts';
 import type { FramedStream } from '../transport/network.ts';
 import type { GroupEnv } from './context.ts';
 import { splitGroupFrame } from './chunks.ts';
+import { KEY_PACKAGE_LIMITS, requestKeyPackage, serveKeyPackage } from './key-package-request.ts';
+import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
 import { GroupDelivery } from './group-delivery.ts';
 import { assembleInvitations, isInvitationChunk } from './invitation-chunks.ts';
 import { fetchGroupFrames } from './group-mailbox-fetch.ts';
@@ -80,6 +82,8 @@ export class GroupService {
   private readonly poll: Recurring;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly env: GroupEnv;
+  /** Who gets a key package asked for live (/sotto/keypackage). */
+  private readonly keyPackageLimiter: PrekeyLimiter;
   /** Chunked /sotto/group streams being read, per peer. */
   private readonly chunkedStreams = new Map<string, number>();
 
@@ -88,6 +92,7 @@ export class GroupService {
     private readonly core: Core,
   ) {
     this.env = { ctx: core.ctx };
+    this.keyPackageLimiter = new PrekeyLimiter(() => core.ctx.now(), KEY_PACKAGE_LIMITS);
     this.delivery = new GroupDelivery(core, (groupId) => this.groups.get(groupId));
     this.poll = new Recurring(core.scheduler, this.pollJob(), GROUP_POLL_INTERVAL_MS);
   }
@@ -113,6 +118,7 @@ export class GroupService {
     );
     if (!network) return;
     await network.handle(GROUP_PROTOCOL, MAX_GROUP_STREAM_FRAME_BYTES, (stream, peerId) => this.serve(stream, peerId));
+    await network.handle(GROUP_KEY_PACKAGE_PROTOCOL, MAX_GROUP_KEY_PACKAGE_FRAME_BYTES, (stream, peerId) => serveKeyPackage(this.core, this.env, this.keyPackageLimiter, stream, peerId));
     for (const peerId of new Set((await this.core.store.listGroupInvitations()).filter(isInvitationChunk).map((i) => i.peerId))) await assembleInvitations(this.core, peerId);
     for (const invitation of await this.core.store.listGroupInvitations()) {
       if (!isInvitationChunk(invitation) && (await this.core.contactByPeer(invitation.peerId))) await this.join(invitation).catch(() => {});
@@ -200,8 +206,9 @@ export class GroupService {
       const contact = await this.core.contactByName(name);
       if (!contact) throw new UnknownContactError(name);
       const held = await this.core.store.getHeldKeyPackage(contact.peerId);
-      if (!held || held.notAfter <= this.core.ctx.now()) throw new GroupKeyPackageMissingError(name);
-      records.push(fromBase64(held.record));
+      if (held && held.notAfter > this.core.ctx.now()) records.push(fromBase64(held.record));
+      // None held (the contact was never online with this node since): asked for live, if it is online now.
+      else records.push(await requestKeyPackage(this.core, this.env, contact.peerId).catch(() => Promise.reject(new GroupKeyPackageMissingError(name))));
       peerIds.push(contact.peerId);
     }
     return { records, peerIds };
