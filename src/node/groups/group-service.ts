@@ -36,9 +36,9 @@ import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
 import { GroupDelivery } from './group-delivery.ts';
 import { assembleInvitations, isInvitationChunk } from './invitation-chunks.ts';
 import { fetchGroupFrames } from './group-mailbox-fetch.ts';
-import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
+import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, setAdmins, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
-import { decodeGroupState, encodeGroupState, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
+import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
 import { decodeGroupText, encodeGroupText } from './group-plaintext.ts';
 import { encodeGroupAck, readGroupDelivery } from './group-stream.ts';
 import { createKeyPackage, decodeKeyPackageSecrets, encodeKeyPackageSecrets, keyPackageRef, readKeyPackageRecord } from './key-package.ts';
@@ -259,6 +259,25 @@ export class GroupService {
     });
   }
 
+  /**
+   * Makes exactly the members named admins (contact names; `null` names
+   * this home's own identity). An admin only. Throws UnknownGroupError,
+   * UnknownContactError, NotGroupMemberError, NotGroupAdminError.
+   */
+  async setAdmins(name: string, admins: readonly (string | null)[]): Promise<void> {
+    const group = this.group(name);
+    const keys: Bytes[] = [];
+    for (const admin of admins) {
+      if (admin === null) keys.push(this.core.identity.public.signingKey);
+      else {
+        const contact = await this.core.contactByName(admin);
+        if (!contact) throw new UnknownContactError(admin);
+        keys.push(signingKeyOfPeerId(contact.peerId));
+      }
+    }
+    await this.core.locks.run(lockOf(group.id), async () => this.commitOwn(group, await setAdmins(this.env, this.states.get(group.id)!, keys)));
+  }
+
   /** Asks to leave a group (a Remove proposal any member commits); this home stops taking part at once. */
   async leave(name: string): Promise<void> {
     const group = this.group(name);
@@ -398,6 +417,11 @@ export class GroupService {
   /** A group's messages, oldest first; with `page`, the newest `limit` below `before` (a message's seq). Throws UnknownGroupError. */
   async history(name: string, page: { before?: number; limit?: number } = {}): Promise<GroupMessageRecord[]> {
     return this.core.store.listGroupMessages(this.group(name).id, page);
+  }
+
+  /** The group's current epoch authenticator (hex; RFC 9420 §8.7): members whose states agree hold the same. Throws UnknownGroupError. */
+  epochAuthenticator(name: string): string {
+    return toHex(epochAuthenticator(this.states.get(this.group(name).id)!));
   }
 
   /** The other members' peer ids. */
