@@ -15,7 +15,7 @@
  */
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import type { Bytes } from '../../crypto/bytes.ts';
-import { GROUP_FANOUT_CONCURRENCY, MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import { MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
 import type { Core } from '../core/core.ts';
 import { GroupFrameTooLargeError } from '../errors.ts';
 import { groupDepositOn, withClosestMailboxes } from '../mailbox/client.ts';
@@ -23,7 +23,7 @@ import { groupMailboxKey } from '../mailbox/keys.ts';
 import type { GroupMessageRecord, GroupOutboxEntry, GroupRecord } from '../store/group-records.ts';
 import { Tx } from '../store/store.ts';
 import { splitGroupFrame } from './chunks.ts';
-import { deliverToMember } from './group-stream.ts';
+import { fanOut } from './group-stream.ts';
 import type { GroupSendResult } from './group-service.ts';
 
 /** A frame to queue. */
@@ -180,19 +180,11 @@ export class GroupDelivery {
     const delivered = new Set(entry.delivered);
     let lastError: string | null = null;
     const waiting = entry.recipients.filter((p) => !delivered.has(p));
-    for (let i = 0; i < waiting.length; i += GROUP_FANOUT_CONCURRENCY) {
-      await Promise.all(
-        waiting.slice(i, i + GROUP_FANOUT_CONCURRENCY).map(async (peerId) => {
-          try {
-            const status = await deliverToMember(network, peerId, frame, core.ctx.primitives.sha256);
-            // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
-            if (status !== 'retry') delivered.add(peerId);
-            else lastError = 'a member asked to retry later';
-          } catch (err) {
-            lastError = describe(err);
-          }
-        }),
-      );
+    for (const [peerId, status] of await fanOut(network, waiting, frame, core.ctx.primitives.sha256)) {
+      if (status instanceof Error) lastError = describe(status);
+      // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
+      else if (status !== 'retry') delivered.add(peerId);
+      else lastError = 'a member asked to retry later';
     }
     const custody = new Set(entry.custody);
     const needsMailboxes = delivered.size < entry.recipients.length || entry.kind !== 'message';

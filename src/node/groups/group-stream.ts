@@ -14,7 +14,7 @@
 import { Reader, Writer, type Bytes } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
-import { FRAME_VERSION, GROUP_CHUNKED_RECEIVE_TIMEOUT_MS, GROUP_DIRECT_TIMEOUT_MS, GROUP_PROTOCOL, MAX_GROUP_STREAM_FRAME_BYTES } from '../constants.ts';
+import { FRAME_VERSION, GROUP_CHUNKED_RECEIVE_TIMEOUT_MS, GROUP_DIRECT_TIMEOUT_MS, GROUP_FANOUT_CONCURRENCY, GROUP_PROTOCOL, MAX_GROUP_STREAM_FRAME_BYTES } from '../constants.ts';
 import type { FramedStream, Network } from '../transport/network.ts';
 import type { AckStatus } from '../messaging/wire.ts';
 import { decodeGroupChunk, isGroupChunk, joinGroupChunks, splitGroupFrame, type GroupChunk } from './chunks.ts';
@@ -96,4 +96,25 @@ export async function readGroupDelivery(stream: FramedStream, sha256: (data: Byt
     chunks.push(chunk);
   }
   return joinGroupChunks(sha256, chunks);
+}
+
+/**
+ * Hands `frame` to each of `peerIds`, up to GROUP_FANOUT_CONCURRENCY at
+ * once (direct fan-out), and resolves to each member's ack, or the error
+ * that kept it from answering.
+ */
+export async function fanOut(network: Network, peerIds: readonly string[], frame: Bytes, sha256: (data: Bytes) => Bytes): Promise<Map<string, AckStatus | Error>> {
+  const out = new Map<string, AckStatus | Error>();
+  for (let i = 0; i < peerIds.length; i += GROUP_FANOUT_CONCURRENCY) {
+    await Promise.all(
+      peerIds.slice(i, i + GROUP_FANOUT_CONCURRENCY).map(async (peerId) => {
+        try {
+          out.set(peerId, await deliverToMember(network, peerId, frame, sha256));
+        } catch (err) {
+          out.set(peerId, err instanceof Error ? err : new Error(String(err)));
+        }
+      }),
+    );
+  }
+  return out;
 }
