@@ -60,10 +60,11 @@ test('three homes hold a group conversation; list and history have the README sh
       assert.deepEqual(Object.keys(sent).sort(), ['delivered', 'id', 'members', 'queued', 'status', 'stored']);
       assert.deepEqual({ status: sent.status, delivered: sent.delivered, members: sent.members }, { status: 'delivered', delivered: 2, members: 2 });
     }
+    assert.equal((await group(alice, ['send', 'team', 'alice: all here?', '--wait', '30'])).stdout.trim(), 'delivered to 2 of 2');
     const bySender = new Map([alice, bob, carol].map((h) => [h.peerId, h]));
     for (const reader of [alice, bob, carol]) {
-      await waitForTexts(reader, 'team', Object.values(said), READ_TIMEOUT_MS);
-      const history = await historyOf(reader, 'team');
+      await waitForTexts(reader, 'team', [...Object.values(said), 'alice: all here?'], READ_TIMEOUT_MS);
+      const history = (await historyOf(reader, 'team')).filter((line) => line.text !== 'alice: all here?');
       for (const line of history) {
         for (const key of ['id', 'sender', 'direction', 'text', 'timestamp', 'status']) assert.ok(key in line, `${key} in ${JSON.stringify(line)}`);
         const sender = bySender.get(line.sender);
@@ -139,6 +140,9 @@ test('a member offline through three membership changes reads everything in orde
     assert.ok(daveTexts.includes(m2) && daveTexts.includes(m5), daveTexts.join(' | '));
     assert.ok(!daveTexts.includes(secret) && !daveTexts.includes(m4), daveTexts.join(' | '));
     await fresh.stop(dave);
+    // Nobody else online: the mailbox holds it for all three others.
+    await fresh.stop(carol);
+    assert.equal((await group(bob, ['send', 'club', 'm6 bob alone', '--wait', '30'])).stdout.trim(), 'stored for 3 of 3');
     const daveFiles = await readAll(join(dave.home, 'db'));
     assert.ok(!daveFiles.includes(secret), 'no plaintext sent after the removal in the removed member\'s database files');
     assert.ok(!daveFiles.includes(m4));
