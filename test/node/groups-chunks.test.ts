@@ -10,20 +10,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../src/crypto/errors.ts';
-import { GROUP_CHUNK_BYTES, MAILBOX_REPLICAS, MAX_GROUP_CHUNKED_FRAME_BYTES, MAX_GROUP_CHUNKS } from '../../src/node/constants.ts';
+import { GROUP_CHUNK_BYTES, MAX_GROUP_CHUNKED_FRAME_BYTES, MAX_GROUP_CHUNKS } from '../../src/node/constants.ts';
 import { GroupMessageTooLargeError } from '../../src/node/errors.ts';
 import { decodeGroupChunk, GROUP_CHUNK_HEADER_BYTES, joinGroupChunks, splitGroupFrame } from '../../src/node/groups/chunks.ts';
-import { GroupService } from '../../src/node/groups/group-service.ts';
 import { addMembers, createGroup } from '../../src/node/groups/group-ops.ts';
 import { encodeGroupState } from '../../src/node/groups/group-state.ts';
 import { toBase64 } from '../../src/node/encoding/base64.ts';
 import { Tx } from '../../src/node/store/store.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { testClock, testContext } from '../helpers/context.ts';
+import { testContext } from '../helpers/context.ts';
 import { keyPackageOf, makeMembers } from '../helpers/groups.ts';
-import { Home } from '../helpers/homes.ts';
-import { MemoryHub } from '../helpers/memory-network.ts';
-import { ManualScheduler } from '../helpers/scheduler.ts';
+import type { Home } from '../helpers/homes.ts';
+import { groupWorld, startGroups } from '../helpers/group-world.ts';
 
 const sha256 = nodePrimitives.sha256;
 
@@ -88,33 +86,20 @@ test('the chunk decoder and joiner refuse every deviation from the canonical lay
 const OTHERS = 97;
 
 test('a 100-member group: the invitation travels in chunks in the 1:1 channel, a removal in chunks directly and through the mailboxes', { timeout: 300_000 }, async () => {
-  const hub = new MemoryHub();
-  const clock = testClock();
-  const scheduler = new ManualScheduler(clock);
-  for (let i = 0; i < MAILBOX_REPLICAS; i++) await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init();
-  const homes: Home[] = [];
-  for (const name of ['alice', 'bob', 'carol']) homes.push(await new Home(name, hub, clock, scheduler).init());
+  const { scheduler, homes, groups } = await groupWorld(['alice', 'bob', 'carol'], {
+    // Alice's group of 98, built directly: alice and 97 members who exist only as key packages.
+    beforeGroups: async ([alice]) => {
+      const clock = alice!.clock;
+      const ctx = testContext('big-group', { clock });
+      const identity = (await alice!.store.getIdentity(ctx))!;
+      const others = await makeMembers(Array.from({ length: OTHERS }, (_, i) => `m${i}`), { clock });
+      const records = await Promise.all(others.map(keyPackageOf));
+      const grown = await addMembers({ ctx }, await createGroup({ ctx }, identity), records);
+      const id = Buffer.from(grown.state.mls.groupContext.groupId).toString('hex');
+      await alice!.store.commit(new Tx().putGroup({ id, name: 'big', token: toBase64(ctx.randomBytes(32)), joinedAt: clock.now(), active: true }).putGroupState(id, encodeGroupState(grown.state)), { sync: true });
+    },
+  });
   const [alice, bob, carol] = homes as [Home, Home, Home];
-  for (const a of homes) for (const b of homes) if (a !== b) await a.messenger.addContact(b.name, b.peerId);
-
-  // Alice's group of 98, built directly: alice and 97 members who exist only as key packages.
-  const ctx = testContext('big-group', { clock });
-  const identity = (await alice.store.getIdentity(ctx))!;
-  const others = await makeMembers(Array.from({ length: OTHERS }, (_, i) => `m${i}`), { clock });
-  const records = await Promise.all(others.map(keyPackageOf));
-  const grown = await addMembers({ ctx }, await createGroup({ ctx }, identity), records);
-  const id = Buffer.from(grown.state.mls.groupContext.groupId).toString('hex');
-  await alice.store.commit(new Tx().putGroup({ id, name: 'big', token: toBase64(ctx.randomBytes(32)), joinedAt: clock.now(), active: true }).putGroupState(id, encodeGroupState(grown.state)), { sync: true });
-
-  const groups = new Map<string, GroupService>();
-  const startGroups = async (home: Home): Promise<GroupService> => {
-    const service = await GroupService.open(home.messenger);
-    await service.start();
-    groups.set(home.name, service);
-    return service;
-  };
-  for (const home of homes) await startGroups(home);
-  await scheduler.advance(1);
   for (const g of groups.values()) await g.upkeepKeyPackages();
   await scheduler.advance(1);
 
@@ -159,6 +144,7 @@ test('a 100-member group: the invitation travels in chunks in the 1:1 channel, a
 
   await carol.start();
   const back = await startGroups(carol);
+  groups.set('carol', back);
   await back.fetch('big');
   await scheduler.advance(1);
   assert.deepEqual((await back.history('big')).map((m) => m.text), ['hello, hundred', 'after bob left']);

@@ -6,30 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupService } from '../../src/node/groups/group-service.ts';
 import { decodeKeyPackageFrame, encodeKeyPackageFrame, requestKeyPackage } from '../../src/node/groups/key-package-request.ts';
 import { GROUP_KEY_PACKAGES_PER_PEER_BURST, GROUP_KEY_PACKAGES_PER_PEER_REFILL_MS } from '../../src/node/constants.ts';
 import { Tx } from '../../src/node/store/store.ts';
 import { DecodeError } from '../../src/crypto/errors.ts';
-import { homesOnOneHub, type Home } from '../helpers/homes.ts';
-
-async function servicesFor(homes: readonly Home[]): Promise<Map<string, GroupService>> {
-  const groups = new Map<string, GroupService>();
-  for (const home of homes) {
-    const service = await GroupService.open(home.messenger);
-    await service.start();
-    groups.set(home.name, service);
-  }
-  return groups;
-}
+import type { Home } from '../helpers/homes.ts';
+import { groupWorld } from '../helpers/group-world.ts';
 
 test('an admin holding no key package of a contact online asks for one live, and the contact joins', async () => {
-  const { scheduler, homes } = await homesOnOneHub('alice', 'bob');
+  const { scheduler, homes, groups } = await groupWorld(['alice', 'bob'], { mailboxes: 0 });
   const [alice, bob] = homes as [Home, Home];
-  await alice.messenger.addContact('bob', bob.peerId);
-  await bob.messenger.addContact('alice', alice.peerId);
-  const groups = await servicesFor(homes);
-  await scheduler.advance(1);
   // Whatever key package bob's node sent is gone: the add must ask.
   await alice.store.commit(new Tx().deleteHeldKeyPackage(bob.peerId), { sync: true });
   assert.equal(await alice.store.getHeldKeyPackage(bob.peerId), undefined);
@@ -45,10 +31,8 @@ test('an admin holding no key package of a contact online asks for one live, and
 });
 
 test('a peer gets its burst of live key packages, then none until its bucket refills; a peer offline gives none', async () => {
-  const { clock, homes } = await homesOnOneHub('alice', 'bob', 'carol');
+  const { clock, homes, groups } = await groupWorld(['alice', 'bob', 'carol'], { mailboxes: 0 });
   const [alice, bob, carol] = homes as [Home, Home, Home];
-  await alice.messenger.addContact('carol', carol.peerId);
-  const groups = await servicesFor(homes);
   const core = alice.messenger.shared();
   const env = { ctx: core.ctx };
   for (let i = 0; i < GROUP_KEY_PACKAGES_PER_PEER_BURST; i++) assert.ok((await requestKeyPackage(core, env, bob.peerId)).length > 0);

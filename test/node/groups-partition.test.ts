@@ -9,35 +9,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupService } from '../../src/node/groups/group-service.ts';
+import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { MAILBOX_REPLICAS, GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
-import { Home } from '../helpers/homes.ts';
-import { MemoryHub } from '../helpers/memory-network.ts';
-import { testClock } from '../helpers/context.ts';
-import { ManualScheduler } from '../helpers/scheduler.ts';
+import type { Home } from '../helpers/homes.ts';
+import { groupWorld } from '../helpers/group-world.ts';
 
 /** Rounds of retries and mailbox fetches allowed for convergence after the heal. */
 const MAX_HEAL_ROUNDS = 20;
 
 test('two admins change membership on two sides of a partition; after it heals every member converges and reads every message once', { timeout: 300_000 }, async (t) => {
-  const hub = new MemoryHub();
-  const clock = testClock();
-  const scheduler = new ManualScheduler(clock);
-  const mailboxes: Home[] = [];
-  for (let i = 0; i < 2 * MAILBOX_REPLICAS; i++) mailboxes.push(await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init());
   const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
-  const homes: Home[] = [];
-  for (const name of names) homes.push(await new Home(name, hub, clock, scheduler).init());
+  const { hub, scheduler, mailboxes, homes, groups } = await groupWorld(names, { mailboxes: 2 * MAILBOX_REPLICAS });
   const [alice, bob, carol, dave, erin] = homes as [Home, Home, Home, Home, Home];
-  for (const a of homes) for (const b of homes) if (a !== b) await a.messenger.addContact(b.name, b.peerId);
-  const groups = new Map<string, GroupService>();
-  for (const home of homes) {
-    const service = await GroupService.open(home.messenger);
-    await service.start();
-    groups.set(home.name, service);
-  }
   const g = (name: string): GroupService => groups.get(name)!;
-  await scheduler.advance(1);
 
   await g('alice').create('team', ['bob', 'carol', 'dave']);
   await scheduler.advance(1);
