@@ -1,12 +1,15 @@
 /**
  * kill -9 of a group sender while its group outbox has frames in flight
- * (`sotto` processes on loopback): after it restarts, every member holds
+ * (`sotto` processes on loopback; one member away, so frames wait for
+ * her): after it restarts and she returns, every member holds
  * every message the sender accepted exactly once, nothing it did not
  * accept, and the group keeps working both ways.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { sotto } from '../helpers/cli.ts';
+import { levelRecords } from '../helpers/level-records.ts';
 import { GroupTestRun, group, groupWhenReady, textsOf, waitForGroup, waitForTexts, type GroupHome } from '../helpers/group-homes.ts';
 
 /** Messages the sender is asked to send, several at once. */
@@ -27,6 +30,8 @@ test('kill -9 of a group sender with frames in flight: after restart every membe
     await waitForGroup(bob, 'crew', TIMEOUT_MS);
     await waitForGroup(carol, 'crew', TIMEOUT_MS);
 
+    // Carol is away: every frame waits in alice's group outbox for her (directly) or more mailboxes.
+    await run.stop(carol);
     const texts = Array.from({ length: MESSAGES }, (_, i) => `crew message ${String(i).padStart(3, '0')}`);
     const accepted: string[] = [];
     const ambiguous: string[] = [];
@@ -48,7 +53,11 @@ test('kill -9 of a group sender with frames in flight: after restart every membe
     assert.ok(accepted.length >= KILL_AFTER_ACCEPTED, `accepted ${accepted.length}`);
     assert.ok(accepted.length < MESSAGES, 'the kill cut the sends short');
 
+    const inFlight = Object.keys(await levelRecords(join(alice.home, 'db'))).filter((key) => key.startsWith('goutbox:'));
+    assert.ok(inFlight.length > 0, 'the sender died with frames in its group outbox');
+
     await run.start(alice);
+    await run.start(carol);
     const once = (list: string[], text: string): number => list.filter((t) => t === text).length;
     for (const member of [bob, carol]) {
       await waitForTexts(member, 'crew', accepted, TIMEOUT_MS);
