@@ -782,6 +782,12 @@ export const MAX_GROUP_CHUNKED_STREAMS = 8;
  * dropped, so a stranger cannot fill the store with pieces.
  */
 export const MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER = 2;
+/**
+ * How long the chunks of an incomplete invitation are kept after the newest
+ * of them arrived: the mailbox TTL, after which no missing chunk can still
+ * come from a mailbox.
+ */
+export const GROUP_PARTIAL_INVITATION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Time allowed for handing one frame to one member directly (dial, write, ack). */
 export const GROUP_DIRECT_TIMEOUT_MS = 5_000;
 /** Members a sender hands a frame to at the same time (the rest wait their turn). */

@@ -10,12 +10,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DecodeError } from '../../src/crypto/errors.ts';
-import { GROUP_CHUNK_BYTES, MAX_GROUP_CHUNKED_FRAME_BYTES, MAX_GROUP_CHUNKS } from '../../src/node/constants.ts';
+import { GROUP_CHUNK_BYTES, GROUP_PARTIAL_INVITATION_TTL_MS, MAX_GROUP_CHUNKED_FRAME_BYTES, MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER, MAX_GROUP_CHUNKS } from '../../src/node/constants.ts';
 import { GroupMessageTooLargeError } from '../../src/node/errors.ts';
 import { decodeGroupChunk, GROUP_CHUNK_HEADER_BYTES, joinGroupChunks, splitGroupFrame } from '../../src/node/groups/chunks.ts';
 import { addMembers, createGroup } from '../../src/node/groups/group-ops.ts';
 import { encodeGroupState } from '../../src/node/groups/group-state.ts';
-import { toBase64 } from '../../src/node/encoding/base64.ts';
+import { fromBase64, toBase64 } from '../../src/node/encoding/base64.ts';
+import { assembleInvitations } from '../../src/node/groups/invitation-chunks.ts';
 import { Tx } from '../../src/node/store/store.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { testContext } from '../helpers/context.ts';
@@ -152,4 +153,47 @@ test('a 100-member group: the invitation travels in chunks in the 1:1 channel, a
   assert.equal(info!.members.length, OTHERS + 2);
   assert.ok(!info!.members.some((m) => m.peerId === bob.peerId));
   for (const g of groups.values()) await g.stop();
+});
+
+test('chunked invitations: joined into one once whole, a forged set deleted, at most two incomplete sets per sender, each for its TTL', async () => {
+  const { homes } = await groupWorld(['bob', 'sam'], { mailboxes: 0 });
+  const [bob, sam] = homes as [Home, Home];
+  const core = bob.messenger.shared();
+  const at = bob.clock.now();
+  const store = async (welcome: Uint8Array, when = at): Promise<void> => {
+    const id = Buffer.from(sha256(welcome)).toString('hex');
+    await bob.store.commit(new Tx().putGroupInvitation({ id, peerId: sam.peerId, name: 'big', token: toBase64(new Uint8Array(32)), welcome: toBase64(welcome), at: when }), { sync: true });
+  };
+  const ids = async (): Promise<string[]> => (await bob.store.listGroupInvitations()).map((i) => i.id).sort();
+
+  const whole = frameOf(2 * GROUP_CHUNK_BYTES + 9, 5);
+  const [w0, w1, w2] = splitGroupFrame(sha256, whole) as [Uint8Array, Uint8Array, Uint8Array];
+  await store(w0);
+  await store(w2);
+  assert.deepEqual(await assembleInvitations(core, sam.peerId), [], 'not whole yet');
+  await store(w1);
+  const [joined] = await assembleInvitations(core, sam.peerId);
+  assert.deepEqual(fromBase64(joined!.welcome), whole);
+  assert.deepEqual(await ids(), [Buffer.from(sha256(whole)).toString('hex')], 'the chunks became one invitation');
+
+  // A set whose parts do not match its digest is deleted once it is all there.
+  const forged = splitGroupFrame(sha256, frameOf(GROUP_CHUNK_BYTES + 1, 6));
+  forged[1] = Uint8Array.from(forged[1]!);
+  forged[1][forged[1].length - 1]! ^= 1;
+  for (const chunk of forged) await store(chunk);
+  await assembleInvitations(core, sam.peerId);
+  assert.equal((await ids()).length, 1, 'the forged set is gone');
+
+  // Three incomplete sets: the one whose newest chunk is oldest goes.
+  const firsts = [7, 8, 9].map((seed) => splitGroupFrame(sha256, frameOf(GROUP_CHUNK_BYTES + seed, seed))[0]!);
+  for (const [i, chunk] of firsts.entries()) await store(chunk, at + i);
+  await assembleInvitations(core, sam.peerId);
+  const kept = await ids();
+  assert.equal(kept.length, 1 + MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER);
+  assert.ok(!kept.includes(Buffer.from(sha256(firsts[0]!)).toString('hex')), 'the oldest incomplete set was dropped');
+
+  // After the TTL, incomplete sets go too; the whole invitation stays.
+  bob.clock.advance(GROUP_PARTIAL_INVITATION_TTL_MS + 10);
+  await assembleInvitations(core, sam.peerId);
+  assert.deepEqual(await ids(), [Buffer.from(sha256(whole)).toString('hex')]);
 });

@@ -6,11 +6,12 @@
  * stored, the records become one invitation (the Welcome whole, its id the
  * Welcome's SHA-256 as for one sent whole) in one transaction. At most
  * MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER incomplete Welcomes are kept per
- * sender (the oldest go), and chunks that do not join into their digest are
+ * sender (the oldest go), each for GROUP_PARTIAL_INVITATION_TTL_MS after its
+ * newest chunk came, and chunks that do not join into their digest are
  * deleted.
  */
 import { toHex } from '../../crypto/bytes.ts';
-import { MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER } from '../constants.ts';
+import { GROUP_PARTIAL_INVITATION_TTL_MS, MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER } from '../constants.ts';
 import type { Core } from '../core/core.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import type { GroupInvitationRecord } from '../store/group-records.ts';
@@ -42,8 +43,11 @@ export async function assembleInvitations(core: Core, peerId: string): Promise<G
     for (const chunk of sources) tx.deleteGroupInvitation(chunk.id);
     whole.push(invitation);
   }
-  const newestFirst = incomplete.sort((a, b) => Math.max(...b.map((s) => s.at)) - Math.max(...a.map((s) => s.at)));
-  for (const chunks of [...bad, ...newestFirst.slice(MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER)]) for (const chunk of chunks) tx.deleteGroupInvitation(chunk.id);
+  const newest = (chunks: readonly GroupInvitationRecord[]): number => Math.max(...chunks.map((c) => c.at));
+  const now = core.ctx.now();
+  const kept = incomplete.filter((chunks) => now - newest(chunks) < GROUP_PARTIAL_INVITATION_TTL_MS).sort((a, b) => newest(b) - newest(a));
+  const dropped = [...bad, ...incomplete.filter((chunks) => !kept.includes(chunks)), ...kept.slice(MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER)];
+  for (const chunks of dropped) for (const chunk of chunks) tx.deleteGroupInvitation(chunk.id);
   await core.store.commit(tx, { sync: true });
   return whole;
 }
