@@ -41,6 +41,7 @@ import {
 } from '../src/node/groups/index.ts';
 import { mlsContext } from '../src/node/groups/context.ts';
 import { people, steadyGroup, type Person } from './groups/fixture.ts';
+import { GOSSIPSUB_MESH_DEGREE, measureFanout, type FanoutResult } from './groups/fanout.ts';
 import { parseBenchFlags, type BenchFlags } from './flags.ts';
 import { median, percentile, roundTo, textTable } from './stats.ts';
 
@@ -58,6 +59,11 @@ const TARGET_REMOVAL_BYTES = 64 * 1024;
 const ANCHOR = { members: 201, commitMs: 97, processMs: 61 };
 const QUICK_ANCHOR_MEMBERS = 21;
 const MESSAGE_BYTES = 100;
+/** Group sizes of the direct fan-out case, and messages sent in each (the median is reported). */
+const FANOUT_SIZES = [10, 100];
+const QUICK_FANOUT_SIZES = [10];
+const FANOUT_ROUNDS = 21;
+const QUICK_FANOUT_ROUNDS = 3;
 const KIB = 1024;
 
 /** One suite at one size. */
@@ -265,12 +271,41 @@ function report(rows: readonly Row[], anchor: { members: number; tsmls: { commit
   ].join('\n');
 }
 
+async function measureFanouts(ctx: CryptoContext, flags: BenchFlags): Promise<FanoutResult[]> {
+  const fanouts: FanoutResult[] = [];
+  for (const n of flags.quick ? QUICK_FANOUT_SIZES : FANOUT_SIZES) {
+    flags.progress(`groups: direct fan-out, ${n} members`);
+    fanouts.push(await measureFanout(ctx, n, flags.quick ? QUICK_FANOUT_ROUNDS : FANOUT_ROUNDS));
+  }
+  return fanouts;
+}
+
+/** The direct fan-out table, beside a gossipsub mesh's computed figures. */
+function fanoutReport(fanouts: readonly FanoutResult[]): string {
+  const table = textTable(
+    ['members', 'frame B', 'sender KiB', 'acks', 'encrypt ms', 'fan-out ms', `mesh D=${GOSSIPSUB_MESH_DEGREE}: sender KiB`, 'mesh: copies in all', 'direct: copies in all'],
+    fanouts.map((f) => [String(f.members), String(f.frameBytes), kb(f.senderBytes), `${f.acked} of ${f.members - 1}`, ms(f.encryptMs), ms(f.fanoutMs), kb(f.meshSenderBytes), String(f.meshCopies), String(f.members - 1)]),
+  );
+  return [
+    'Direct fan-out of one 100-byte message, X-Wing, at the sender (in-memory network: no wire time; the mesh columns are computed from gossipsub v1.1 defaults, not measured):',
+    table,
+  ].join('\n');
+}
+
 /** Runs the groups benchmark; resolves to the exit code. */
 export async function runGroupsBench(args: readonly string[]): Promise<number> {
-  const flags: BenchFlags | undefined = parseBenchFlags('groups', args);
+  // `groups fanout`: the direct fan-out case alone.
+  const fanoutOnly = args.includes('fanout');
+  const flags: BenchFlags | undefined = parseBenchFlags('groups', args.filter((a) => a !== 'fanout'));
   if (flags === undefined) return 1;
   const primitives = await loadNodePrimitives();
   const ctx: CryptoContext = { primitives, randomBytes: (n) => new Uint8Array(randomBytes(n)), now: () => Date.now() };
+  if (fanoutOnly) {
+    const fanouts = await measureFanouts(ctx, flags);
+    if (flags.json) for (const f of fanouts) console.log(JSON.stringify({ bench: 'groups', case: 'fanout', ...f }));
+    else console.log(fanoutReport(fanouts));
+    return 0;
+  }
   const rows: Row[] = [];
   for (const n of flags.quick ? QUICK_SIZES : SIZES) {
     for (const suite of SUITES) {
@@ -283,7 +318,9 @@ export async function runGroupsBench(args: readonly string[]): Promise<number> {
   const tsmlsContext: MlsContext = { cipherSuite: await getCiphersuiteImpl('MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'), authService: unsafeTestingAuthenticationService };
   const sottoContext: MlsContext = { ...mlsContext(ctx, REFERENCE_CIPHERSUITE), authService: unsafeTestingAuthenticationService };
   const anchor = { members: anchorMembers, tsmls: await anchorWith(tsmlsContext, anchorMembers), sotto: await anchorWith(sottoContext, anchorMembers) };
+  const fanouts = await measureFanouts(ctx, flags);
   if (flags.json) {
+    for (const f of fanouts) console.log(JSON.stringify({ bench: 'groups', case: 'fanout', ...f }));
     for (const row of rows) console.log(JSON.stringify({ bench: 'groups', ...row }));
     const top = rows.filter((r) => r.suite === 'X-Wing').sort((x, y) => y.members - x.members)[0]!;
     console.log(JSON.stringify({ bench: 'groups', case: 'anchor', members: anchor.members, published: ANCHOR, tsmls: anchor.tsmls, sotto: anchor.sotto }));
@@ -300,6 +337,7 @@ export async function runGroupsBench(args: readonly string[]): Promise<number> {
     }));
   } else {
     console.log(report(rows, anchor));
+    console.log(['', fanoutReport(fanouts)].join('\n'));
   }
   return 0;
 }

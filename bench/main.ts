@@ -35,7 +35,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     run: async (args) => (await import('./reach.ts')).runReachBench(args),
   },
   groups: {
-    description: 'groups (MLS through ts-mls on Sotto\'s crypto) at 10, 100 and 1,000 members, X-Wing beside the X25519 reference: create, add, join, remove, self-update, processing p50/p95, encrypt/decrypt, bytes per operation and message, state size, against the targets and ts-mls\'s own figures [--json] [--quick]',
+    description: 'groups (MLS through ts-mls on Sotto\'s crypto) at 10, 100 and 1,000 members, X-Wing beside the X25519 reference: create, add, join, remove, self-update, processing p50/p95, encrypt/decrypt, bytes per operation and message, state size, against the targets and ts-mls\'s own figures; direct fan-out of one message to 10 and 100 members (bytes and ms at the sender) beside a gossipsub mesh [fanout] [--json] [--quick]',
     run: async (args) => (await import('./groups.ts')).runGroupsBench(args),
   },
   ui: {

@@ -18,11 +18,14 @@ import { decodeSessionRecord, encodeSessionRecord } from '../src/crypto/session-
 import { decryptMessage, encryptMessage, startSession, type SessionRecord } from '../src/crypto/session.ts';
 import { parseControlRequest, ControlProtocolError } from '../src/app/control/protocol.ts';
 import { bundleRecordKey, encodeBundleRecord, validateBundleRecord } from '../src/node/bundles/bundle-record.ts';
-import { BUNDLE_RECORD_MAX_SKEW_MS } from '../src/node/constants.ts';
+import { BUNDLE_RECORD_MAX_SKEW_MS, GROUP_CHUNK_BYTES } from '../src/node/constants.ts';
+import { createHash } from 'node:crypto';
 import { encodeFrame, framed, varintLength } from '../src/node/transport/frames.ts';
 import { decodeInvite, encodeInvite } from '../src/node/contacts/invite.ts';
 import { decodeMailboxFrame, encodeMailboxFrame } from '../src/node/mailbox/wire.ts';
 import { decodeGroupFrame, readKeyPackageRecord } from '../src/node/groups/index.ts';
+import { decodeGroupChunk, splitGroupFrame } from '../src/node/groups/chunks.ts';
+import { decodeKeyPackageFrame, encodeKeyPackageFrame } from '../src/node/groups/key-package-request.ts';
 import { decodePayload, encodePayload } from '../src/node/messaging/payload.ts';
 import { parsePeerId, peerIdOfIdentity } from '../src/node/encoding/peer-id.ts';
 import { atRestCodecs, decodeKeyring, encodeKeyring } from '../src/node/store/at-rest.ts';
@@ -309,6 +312,18 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       const { groupFixture } = await import('./group-fixture.ts');
       return { fixture: null, valid: (await groupFixture()).frames };
     }, (_f, input) => decodeGroupFrame(input), { maxRandomBytes: 3_000 }),
+  );
+  add(
+    pure('group-chunk', async () => {
+      const frame = new Uint8Array(GROUP_CHUNK_BYTES + 300).map((_, i) => i & 0xff);
+      return { fixture: null, valid: splitGroupFrame((d) => new Uint8Array(createHash('sha256').update(d).digest()), frame) };
+    }, (_f, input) => decodeGroupChunk(input), { maxRandomBytes: 3_000 }),
+  );
+  add(
+    pure('key-package-frame', async () => ({
+      fixture: null,
+      valid: [encodeKeyPackageFrame({ type: 'request' }), encodeKeyPackageFrame({ type: 'none' }), encodeKeyPackageFrame({ type: 'key-package', record: new Uint8Array(300).fill(3) })],
+    }), (_f, input) => decodeKeyPackageFrame(input)),
   );
   add(
     pure('group-key-package', async () => {

@@ -766,11 +766,50 @@ export const GROUP_SELF_UPDATE_AFTER_MS = 7 * 24 * 3600 * 1000;
 /** The protocol members use to hand a group frame straight to another member who is online. */
 export const GROUP_PROTOCOL = `${PROTOCOL_PREFIX}/group/1.0.0`;
 /**
- * Largest /sotto/group frame: a mailbox item's size (a group frame larger
- * than that travels in no Sotto frame until chunking exists: docs/GROUPS.md,
- * "Sizes").
+ * Largest /sotto/group frame: a mailbox item's size. A group frame larger
+ * than GROUP_CHUNK_BYTES travels as chunks (PROTOCOL.md §24b).
  */
 export const MAX_GROUP_STREAM_FRAME_BYTES = 72 * 1024;
+/**
+ * Bytes of a group frame one chunk carries (PROTOCOL.md §24b). A chunk with
+ * its 46-byte header must fit a mailbox item (MAILBOX_MAX_ITEM_BYTES), a
+ * /sotto/group frame and, inside an invitation payload, a 1:1 message
+ * (whose text limit is 60 KiB); 56 KiB leaves room for every header.
+ */
+export const GROUP_CHUNK_BYTES = 56 * 1024;
+/**
+ * Largest group frame carried in chunks: the largest Welcome (a 1,000-member
+ * X-Wing tree, MAX_GROUP_WELCOME_BYTES), which bounds an operation too.
+ */
+export const MAX_GROUP_CHUNKED_FRAME_BYTES = 4 * 1024 * 1024;
+/** Most chunks of one frame: enough for MAX_GROUP_CHUNKED_FRAME_BYTES at GROUP_CHUNK_BYTES each. */
+export const MAX_GROUP_CHUNKS = Math.ceil(MAX_GROUP_CHUNKED_FRAME_BYTES / GROUP_CHUNK_BYTES);
+/**
+ * Time a member allows one /sotto/group stream to bring all chunks of a
+ * frame (MAX_GROUP_CHUNKS at a slow link's pace); past it the stream is
+ * dropped with what it brought.
+ */
+export const GROUP_CHUNKED_RECEIVE_TIMEOUT_MS = 60_000;
+/**
+ * Chunked /sotto/group streams one peer may have open at once (each holds
+ * up to MAX_GROUP_CHUNKED_FRAME_BYTES in memory); a second is answered
+ * `retry`.
+ */
+export const MAX_GROUP_CHUNKED_STREAMS_PER_PEER = 1;
+/** Chunked /sotto/group streams a member serves at once from all peers: at most 32 MiB held for reassembly. */
+export const MAX_GROUP_CHUNKED_STREAMS = 8;
+/**
+ * Incomplete chunked invitations kept per sender (each chunk a stored
+ * invitation record until the set is whole); the oldest set beyond it is
+ * dropped, so a stranger cannot fill the store with pieces.
+ */
+export const MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER = 2;
+/**
+ * How long the chunks of an incomplete invitation are kept after the newest
+ * of them arrived: the mailbox TTL, after which no missing chunk can still
+ * come from a mailbox.
+ */
+export const GROUP_PARTIAL_INVITATION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Time allowed for handing one frame to one member directly (dial, write, ack). */
 export const GROUP_DIRECT_TIMEOUT_MS = 5_000;
 /** Members a sender hands a frame to at the same time (the rest wait their turn). */
@@ -781,6 +820,27 @@ export const LABEL_GROUP_MAILBOX = 'sotto/v1/group-mailbox';
 export const GROUP_MAILBOX_TOKEN_BYTES = 32;
 /** How often a running node fetches its groups' frames from their mailboxes. */
 export const GROUP_POLL_INTERVAL_MS = 60_000;
+/** The protocol an adder uses to ask a peer online now for a fresh key package (docs/PROTOCOL.md §24c). */
+export const GROUP_KEY_PACKAGE_PROTOCOL = `${PROTOCOL_PREFIX}/keypackage/1.0.0`;
+/** Largest /sotto/keypackage frame: a key package record (MAX_GROUP_KEY_PACKAGE_BYTES) with its 6-byte header. */
+export const MAX_GROUP_KEY_PACKAGE_FRAME_BYTES = 4 * 1024 + 6;
+/** Time allowed for a whole /sotto/keypackage exchange (making an X-Wing key package takes milliseconds). */
+export const GROUP_KEY_PACKAGE_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Key packages one requesting peer gets at once live, and how often it earns
+ * another (a token bucket, as one-time prekeys). Each costs the server a key
+ * package secret kept up to 30 days (MAX_GROUP_KEY_PACKAGE_SECRETS bounds
+ * them all); an honest adder needs one per group it adds this person to.
+ */
+export const GROUP_KEY_PACKAGES_PER_PEER_BURST = 3;
+export const GROUP_KEY_PACKAGES_PER_PEER_REFILL_MS = 8 * 3600 * 1000;
+/**
+ * Key packages handed out live to all peers together, and how often one more
+ * is allowed: bounds a drain by many peer ids to 20 + 12 a day, far inside
+ * MAX_GROUP_KEY_PACKAGE_SECRETS over a key package's 30-day life.
+ */
+export const GROUP_KEY_PACKAGES_BURST = 20;
+export const GROUP_KEY_PACKAGES_REFILL_MS = 2 * 3600 * 1000;
 /** Longest group name (UTF-8 bytes): a contact name's limit. */
 export const MAX_GROUP_NAME_BYTES = 64;
 /**

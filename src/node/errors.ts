@@ -365,10 +365,10 @@ export class GroupKeyPackageMissingError extends SottoError {
   }
 }
 
-/** A group frame is larger than any Sotto frame carries (chunking does not exist yet: docs/GROUPS.md, "Sizes"). */
+/** A group frame is larger than even chunks carry (MAX_GROUP_CHUNKED_FRAME_BYTES: docs/GROUPS.md, "Sizes"). */
 export class GroupFrameTooLargeError extends SottoError {
   override readonly name = 'GroupFrameTooLargeError';
   constructor(readonly size: number, readonly limit: number) {
-    super(`the group frame is ${size} bytes; a mailbox item or a /sotto/group frame holds at most ${limit}`);
+    super(`the group frame is ${size} bytes; chunks carry at most ${limit}`);
   }
 }

@@ -15,7 +15,7 @@ import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { groupLabel, memberName } from '../../src/app/chat/group-format.ts';
 import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { groupHomes } from '../helpers/group-homes.ts';
+import { groupHomes } from '../helpers/group-chat-homes.ts';
 import type { Home } from '../helpers/homes.ts';
 import type { MemoryHub } from '../helpers/memory-network.ts';
 import { settle, type ManualScheduler } from '../helpers/scheduler.ts';

@@ -84,6 +84,8 @@ export class MemoryHub {
   private readonly online = new Set<string>();
   private readonly connectListeners = new Map<string, Set<(peerId: string) => void>>();
   private readonly openStreams = new Map<string, Set<StreamEnd>>();
+  /** While partitioned: the side of each peer named (peers on no side reach everyone). */
+  private readonly sides = new Map<string, number>();
   /** Streams opened so far, by protocol (for assertions). */
   readonly opened: string[] = [];
   /** Protocols whose next stream breaks once its first frame is through (a connection closing under it). */
@@ -111,7 +113,7 @@ export class MemoryHub {
       async open(remote, protocol, maxFrameBytes) {
         if (!hub.online.has(peerId)) throw new Error('this node is offline');
         const handler = hub.handlers.get(remote)?.get(protocol);
-        if (!hub.online.has(remote) || !handler) throw new Error(`peer ${remote.slice(0, 12)} is unreachable`);
+        if (!hub.online.has(remote) || !handler || !hub.reaches(peerId, remote)) throw new Error(`peer ${remote.slice(0, 12)} is unreachable`);
         const [mine, theirs] = streamPair(maxFrameBytes);
         mine.breaksAfterFirstFrame = hub.breakNext.delete(protocol);
         hub.track(peerId, mine);
@@ -133,7 +135,7 @@ export class MemoryHub {
           const h = hub.hash(new TextEncoder().encode(id));
           return Array.from(h, (b, i) => (b ^ target[i]!).toString(16).padStart(2, '0')).join('');
         };
-        return [...hub.online].filter((id) => id !== peerId).sort((a, b) => (distance(a) < distance(b) ? -1 : 1)).slice(0, count);
+        return [...hub.online].filter((id) => id !== peerId && hub.reaches(peerId, id)).sort((a, b) => (distance(a) < distance(b) ? -1 : 1)).slice(0, count);
       },
       async putRecord(key, value) {
         if (!hub.online.has(peerId)) throw new Error('this node is offline');
@@ -162,6 +164,23 @@ export class MemoryHub {
     let set = this.openStreams.get(peerId);
     if (!set) this.openStreams.set(peerId, (set = new Set()));
     set.add(end);
+  }
+
+  /** Splits the network: peers of different sides cannot reach each other until {@link heal}; streams across break. */
+  partition(...sides: (readonly string[])[]): void {
+    sides.forEach((side, i) => side.forEach((peerId) => this.sides.set(peerId, i)));
+    for (const [peerId, ends] of this.openStreams) if (this.sides.has(peerId)) for (const end of ends) end.abort(new Error('partitioned'));
+  }
+
+  /** Ends a partition. */
+  heal(): void {
+    this.sides.clear();
+  }
+
+  private reaches(a: string, b: string): boolean {
+    const sa = this.sides.get(a);
+    const sb = this.sides.get(b);
+    return sa === undefined || sb === undefined || sa === sb;
   }
 
   /** True while `peerId` is on the network. */

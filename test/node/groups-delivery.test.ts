@@ -9,33 +9,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupService } from '../../src/node/groups/group-service.ts';
-import { MAILBOX_REPLICAS } from '../../src/node/constants.ts';
+import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { Home } from '../helpers/homes.ts';
-import { MemoryHub } from '../helpers/memory-network.ts';
-import { testClock } from '../helpers/context.ts';
-import { ManualScheduler } from '../helpers/scheduler.ts';
+import { groupWorld, startGroups } from '../helpers/group-world.ts';
 
 async function world(names: string[]) {
-  const hub = new MemoryHub();
-  const clock = testClock();
-  const scheduler = new ManualScheduler(clock);
-  for (let i = 0; i < MAILBOX_REPLICAS; i++) await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init();
-  const homes: Home[] = [];
-  for (const name of names) homes.push(await new Home(name, hub, clock, scheduler).init());
-  for (const a of homes) for (const b of homes) if (a !== b) await a.messenger.addContact(b.name, b.peerId);
-  const groups = new Map<string, GroupService>();
-  for (const home of homes) groups.set(home.name, await startGroups(home));
-  await scheduler.advance(1);
-  for (const g of groups.values()) await g.upkeepKeyPackages();
-  await scheduler.advance(1);
-  return { hub, clock, scheduler, homes, groups };
-}
-
-async function startGroups(home: Home): Promise<GroupService> {
-  const service = await GroupService.open(home.messenger);
-  await service.start();
-  return service;
+  const w = await groupWorld(names);
+  for (const g of w.groups.values()) await g.upkeepKeyPackages();
+  await w.scheduler.advance(1);
+  return w;
 }
 
 test('three members: created with two contacts, each joins by itself, and all read each other with senders', async () => {

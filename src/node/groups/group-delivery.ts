@@ -15,14 +15,15 @@
  */
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import type { Bytes } from '../../crypto/bytes.ts';
-import { GROUP_FANOUT_CONCURRENCY, MAILBOX_MAX_ITEM_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import { MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
 import type { Core } from '../core/core.ts';
 import { GroupFrameTooLargeError } from '../errors.ts';
 import { groupDepositOn, withClosestMailboxes } from '../mailbox/client.ts';
 import { groupMailboxKey } from '../mailbox/keys.ts';
 import type { GroupMessageRecord, GroupOutboxEntry, GroupRecord } from '../store/group-records.ts';
 import { Tx } from '../store/store.ts';
-import { deliverToMember } from './group-stream.ts';
+import { splitGroupFrame } from './chunks.ts';
+import { fanOut } from './group-stream.ts';
 import type { GroupSendResult } from './group-service.ts';
 
 /** A frame to queue. */
@@ -87,7 +88,7 @@ export class GroupDelivery {
    * seq) land in one synced transaction; then delivery starts.
    */
   async enqueue(group: GroupRecord, frame: NewGroupFrame, also: (tx: Tx, seq: number) => void): Promise<GroupOutboxEntry> {
-    if (frame.frame.length > MAILBOX_MAX_ITEM_BYTES) throw new GroupFrameTooLargeError(frame.frame.length, MAILBOX_MAX_ITEM_BYTES);
+    if (frame.frame.length > MAX_GROUP_CHUNKED_FRAME_BYTES) throw new GroupFrameTooLargeError(frame.frame.length, MAX_GROUP_CHUNKED_FRAME_BYTES);
     const tx = new Tx();
     const seq = this.core.allocateSeq(tx);
     const now = this.core.ctx.now();
@@ -179,27 +180,24 @@ export class GroupDelivery {
     const delivered = new Set(entry.delivered);
     let lastError: string | null = null;
     const waiting = entry.recipients.filter((p) => !delivered.has(p));
-    for (let i = 0; i < waiting.length; i += GROUP_FANOUT_CONCURRENCY) {
-      await Promise.all(
-        waiting.slice(i, i + GROUP_FANOUT_CONCURRENCY).map(async (peerId) => {
-          try {
-            const status = await deliverToMember(network, peerId, frame);
-            // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
-            if (status !== 'retry') delivered.add(peerId);
-            else lastError = 'a member asked to retry later';
-          } catch (err) {
-            lastError = describe(err);
-          }
-        }),
-      );
+    let refused = false;
+    for (const [peerId, status] of await fanOut(network, waiting, frame, core.ctx.primitives.sha256)) {
+      if (status instanceof Error) lastError = describe(status);
+      // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
+      else if (status !== 'retry') {
+        delivered.add(peerId);
+        // A member whose invitation has not arrived yet refuses too: it reads the frame from the mailboxes once it joined.
+        refused ||= status === 'refused';
+      } else lastError = 'a member asked to retry later';
     }
     const custody = new Set(entry.custody);
-    const needsMailboxes = delivered.size < entry.recipients.length || entry.kind !== 'message';
+    const needsMailboxes = delivered.size < entry.recipients.length || entry.kind !== 'message' || refused;
     if (group && needsMailboxes && custody.size < MAILBOX_REPLICAS) {
       const token = fromBase64(group.token);
       await withClosestMailboxes(core, groupMailboxKey(core.ctx.primitives, token), MAILBOX_REPLICAS, custody, async (mailbox, stream) => {
         try {
-          await groupDepositOn(core, mailbox, stream, token, frame);
+          // A large frame is stored as its chunks; the mailbox holds it once it took every one.
+          for (const item of splitGroupFrame(core.ctx.primitives.sha256, frame)) await groupDepositOn(core, mailbox, stream, token, item);
           custody.add(mailbox);
         } catch (err) {
           lastError = describe(err);
@@ -207,7 +205,7 @@ export class GroupDelivery {
       }).catch((err: unknown) => (lastError = describe(err)));
     }
     const next: GroupOutboxEntry = { ...entry, delivered: [...delivered], custody: [...custody], attempts: entry.attempts + 1, lastError };
-    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS;
+    const done = delivered.size === entry.recipients.length ? (entry.kind === 'message' && !refused) || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS;
     const tx = new Tx();
     if (done) tx.deleteGroupOutbox(entry.seq);
     else {

@@ -18,7 +18,7 @@
 import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { Core } from '../core/core.ts';
-import { GROUP_DIRECT_TIMEOUT_MS, GROUP_MAILBOX_TOKEN_BYTES, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS } from '../constants.ts';
+import { GROUP_KEY_PACKAGE_PROTOCOL, GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_CHUNKED_STREAMS, MAX_GROUP_KEY_PACKAGE_FRAME_BYTES, MAX_GROUP_CHUNKED_STREAMS_PER_PEER, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
 import { GroupKeyPackageMissingError, GroupNameTakenError, InvalidMessageError, UnknownContactError, UnknownGroupError } from '../errors.ts';
 import { checkContactName } from '../contacts/names.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
@@ -30,13 +30,17 @@ import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord } from '../
 import { Tx } from '../store/store.ts';
 import type { FramedStream } from '../transport/network.ts';
 import type { GroupEnv } from './context.ts';
+import { splitGroupFrame } from './chunks.ts';
+import { KEY_PACKAGE_LIMITS, requestKeyPackage, serveKeyPackage } from './key-package-request.ts';
+import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
 import { GroupDelivery } from './group-delivery.ts';
+import { assembleInvitations, isInvitationChunk } from './invitation-chunks.ts';
 import { fetchGroupFrames } from './group-mailbox-fetch.ts';
-import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
+import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, setAdmins, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
-import { decodeGroupState, encodeGroupState, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
+import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
 import { decodeGroupText, encodeGroupText } from './group-plaintext.ts';
-import { decodeGroupStreamFrame, encodeGroupAck } from './group-stream.ts';
+import { encodeGroupAck, readGroupDelivery } from './group-stream.ts';
 import { createKeyPackage, decodeKeyPackageSecrets, encodeKeyPackageSecrets, keyPackageRef, readKeyPackageRecord } from './key-package.ts';
 import { decodeGroupFrame } from './wire.ts';
 
@@ -63,6 +67,8 @@ export interface GroupSendResult {
 /** Key packages given to a contact are renewed when they expire within this (a quarter of their lifetime). */
 const KEY_PACKAGE_RENEW_BEFORE_MS = GROUP_KEY_PACKAGE_LIFETIME_MS / 4;
 
+/** The lock key of invitations being put together and joined. */
+const INVITATIONS_LOCK = 'group invitations';
 /** The lock key of one group's state (peer ids hold no space). */
 const lockOf = (groupId: string): string => `group ${groupId}`;
 
@@ -76,14 +82,19 @@ export class GroupService {
   private readonly poll: Recurring;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly env: GroupEnv;
+  /** Who gets a key package asked for live (/sotto/keypackage). */
+  private readonly keyPackageLimiter: PrekeyLimiter;
+  /** Chunked /sotto/group streams being read, per peer. */
+  private readonly chunkedStreams = new Map<string, number>();
 
   private constructor(
     private readonly messenger: Messenger,
     private readonly core: Core,
   ) {
     this.env = { ctx: core.ctx };
+    this.keyPackageLimiter = new PrekeyLimiter(() => core.ctx.now(), KEY_PACKAGE_LIMITS);
     this.delivery = new GroupDelivery(core, (groupId) => this.groups.get(groupId));
-    this.poll = new Recurring(core.scheduler, () => this.pollOnce().then(() => GROUP_POLL_INTERVAL_MS), GROUP_POLL_INTERVAL_MS);
+    this.poll = new Recurring(core.scheduler, this.pollJob(), GROUP_POLL_INTERVAL_MS);
   }
 
   /** Opens the groups of the messenger's home (their records and states). */
@@ -103,14 +114,14 @@ export class GroupService {
   async start(): Promise<void> {
     const network = this.core.network;
     this.unsubscribe.push(
-      this.core.on('group-invitation', ({ invitation, stranger }) => {
-        if (!stranger) void this.join(invitation).catch(() => {});
-      }),
+      this.core.on('group-invitation', ({ invitation, stranger }) => void this.invited(invitation, stranger).catch(() => {})),
     );
     if (!network) return;
     await network.handle(GROUP_PROTOCOL, MAX_GROUP_STREAM_FRAME_BYTES, (stream, peerId) => this.serve(stream, peerId));
+    await network.handle(GROUP_KEY_PACKAGE_PROTOCOL, MAX_GROUP_KEY_PACKAGE_FRAME_BYTES, (stream, peerId) => serveKeyPackage(this.core, this.env, this.keyPackageLimiter, stream, peerId));
+    for (const peerId of new Set((await this.core.store.listGroupInvitations()).filter(isInvitationChunk).map((i) => i.peerId))) await assembleInvitations(this.core, peerId);
     for (const invitation of await this.core.store.listGroupInvitations()) {
-      if (await this.core.contactByPeer(invitation.peerId)) await this.join(invitation).catch(() => {});
+      if (!isInvitationChunk(invitation) && (await this.core.contactByPeer(invitation.peerId))) await this.join(invitation).catch(() => {});
     }
     this.delivery.start();
     this.poll.start(0);
@@ -127,10 +138,33 @@ export class GroupService {
     await this.core.store.commit(tx, { sync: true });
   }
 
-  /** One poll: key packages for contacts that have none from us, then every group's mailboxes. */
-  async pollOnce(): Promise<void> {
+  /**
+   * The group poll: now and every GROUP_POLL_INTERVAL_MS. Right after start
+   * the DHT may not know the groups' mailboxes yet: while a group's fetch
+   * reaches fewer than k mailboxes, the next poll comes sooner
+   * (MAILBOX_RETRY_MS, doubling), as the messenger's mail poll does.
+   */
+  private pollJob(): () => Promise<number> {
+    let retry = MAILBOX_RETRY_MS;
+    return async () => {
+      const reached = await this.pollOnce();
+      const short = reached < MAILBOX_REPLICAS && retry < GROUP_POLL_INTERVAL_MS;
+      const next = short ? retry : GROUP_POLL_INTERVAL_MS;
+      retry = short ? retry * 2 : MAILBOX_RETRY_MS;
+      return next;
+    };
+  }
+
+  /** One poll: key packages for contacts that have none from us, then every group's mailboxes. Resolves to the fewest mailboxes a group's fetch reached (k when no group is active). */
+  async pollOnce(): Promise<number> {
     await this.upkeepKeyPackages().catch(() => {});
-    for (const group of [...this.groups.values()]) if (group.active) await this.fetch(group.name).catch(() => {});
+    let fewest = MAILBOX_REPLICAS;
+    for (const group of [...this.groups.values()]) {
+      if (!group.active) continue;
+      const { reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes)).catch(() => ({ reached: 0 }));
+      fewest = Math.min(fewest, reached);
+    }
+    return fewest;
   }
 
   // Key packages.
@@ -172,8 +206,9 @@ export class GroupService {
       const contact = await this.core.contactByName(name);
       if (!contact) throw new UnknownContactError(name);
       const held = await this.core.store.getHeldKeyPackage(contact.peerId);
-      if (!held || held.notAfter <= this.core.ctx.now()) throw new GroupKeyPackageMissingError(name);
-      records.push(fromBase64(held.record));
+      if (held && held.notAfter > this.core.ctx.now()) records.push(fromBase64(held.record));
+      // None held (the contact was never online with this node since): asked for live, if it is online now.
+      else records.push(await requestKeyPackage(this.core, this.env, contact.peerId).catch(() => Promise.reject(new GroupKeyPackageMissingError(name))));
       peerIds.push(contact.peerId);
     }
     return { records, peerIds };
@@ -225,6 +260,25 @@ export class GroupService {
     });
   }
 
+  /**
+   * Makes exactly the members named admins (contact names; `null` names
+   * this home's own identity). An admin only. Throws UnknownGroupError,
+   * UnknownContactError, NotGroupMemberError, NotGroupAdminError.
+   */
+  async setAdmins(name: string, admins: readonly (string | null)[]): Promise<void> {
+    const group = this.group(name);
+    const keys: Bytes[] = [];
+    for (const admin of admins) {
+      if (admin === null) keys.push(this.core.identity.public.signingKey);
+      else {
+        const contact = await this.core.contactByName(admin);
+        if (!contact) throw new UnknownContactError(admin);
+        keys.push(signingKeyOfPeerId(contact.peerId));
+      }
+    }
+    await this.core.locks.run(lockOf(group.id), async () => this.commitOwn(group, await setAdmins(this.env, this.states.get(group.id)!, keys)));
+  }
+
   /** Asks to leave a group (a Remove proposal any member commits); this home stops taking part at once. */
   async leave(name: string): Promise<void> {
     const group = this.group(name);
@@ -254,12 +308,28 @@ export class GroupService {
     this.core.emit('group-changed', { groupId: group.id });
   }
 
-  /** Sends the Welcome of an add to each new member, in the 1:1 channel, with the group's name and mailbox token. */
+  /**
+   * Sends the Welcome of an add to each new member, in the 1:1 channel, with
+   * the group's name and mailbox token: one payload, or one per chunk of a
+   * Welcome too large for one message (PROTOCOL.md §24b).
+   */
   private async invite(group: GroupRecord, operation: OwnOperation, peerIds: readonly string[]): Promise<void> {
     if (!operation.welcome) return;
+    const parts = splitGroupFrame(this.core.ctx.primitives.sha256, operation.welcome);
     for (const peerId of peerIds) {
-      await this.messenger.queuePayload(peerId, 'group-invite', { type: 'group-invite', name: group.name, token: fromBase64(group.token), welcome: operation.welcome }, (tx) => tx.deleteHeldKeyPackage(peerId));
+      for (const welcome of parts) {
+        await this.messenger.queuePayload(peerId, 'group-invite', { type: 'group-invite', name: group.name, token: fromBase64(group.token), welcome }, (tx) => tx.deleteHeldKeyPackage(peerId));
+      }
     }
+  }
+
+  /** An invitation arrived: a chunk is put together with the others from its sender; a whole one from a contact is joined at once. */
+  private async invited(invitation: GroupInvitationRecord, stranger: boolean): Promise<void> {
+    // One at a time: two chunks arriving together must not both join the whole.
+    await this.core.locks.run(INVITATIONS_LOCK, async () => {
+      const whole = isInvitationChunk(invitation) ? await assembleInvitations(this.core, invitation.peerId) : [invitation];
+      if (!stranger) for (const one of whole) await this.join(one);
+    });
   }
 
   /**
@@ -298,7 +368,7 @@ export class GroupService {
   /** Invitations from strangers waiting for the user, oldest first. */
   async invitations(): Promise<GroupInvitationRecord[]> {
     const out: GroupInvitationRecord[] = [];
-    for (const invitation of await this.core.store.listGroupInvitations()) if (!(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
+    for (const invitation of await this.core.store.listGroupInvitations()) if (!isInvitationChunk(invitation) && !(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
     return out.sort((a, b) => a.at - b.at);
   }
 
@@ -358,6 +428,11 @@ export class GroupService {
     return this.core.store.listGroupMessages(this.group(name).id, page);
   }
 
+  /** The group's current epoch authenticator (hex; RFC 9420 §8.7): members whose states agree hold the same. Throws UnknownGroupError. */
+  epochAuthenticator(name: string): string {
+    return toHex(epochAuthenticator(this.states.get(this.group(name).id)!));
+  }
+
   /** The other members' peer ids. */
   private others(state: GroupState): string[] {
     return [...new Set(groupMembers(state).map((m) => peerIdOfSigningKey(m.identity)))].filter((p) => p !== this.core.peerId);
@@ -404,14 +479,34 @@ export class GroupService {
 
   /** Serves one /sotto/group stream: one frame, processed, acked once durable. Only members of the frame's group are served. */
   private async serve(stream: FramedStream, peerId: string): Promise<void> {
+    let admitted = false;
     try {
-      const request = decodeGroupStreamFrame(await stream.read({ signal: AbortSignal.timeout(GROUP_DIRECT_TIMEOUT_MS) }));
-      const status = request.type === 'deliver' ? await this.receive(request.frame, peerId) : 'rejected';
+      // A chunked frame is held in memory while it arrives: at most MAX_GROUP_CHUNKED_STREAMS_PER_PEER per peer, MAX_GROUP_CHUNKED_STREAMS in all.
+      const admit = (): boolean => {
+        const mine = this.chunkedStreams.get(peerId) ?? 0;
+        const all = [...this.chunkedStreams.values()].reduce((a, b) => a + b, 0);
+        if (mine >= MAX_GROUP_CHUNKED_STREAMS_PER_PEER || all >= MAX_GROUP_CHUNKED_STREAMS) return false;
+        this.chunkedStreams.set(peerId, mine + 1);
+        return (admitted = true);
+      };
+      let frame: Bytes | undefined;
+      try {
+        frame = await readGroupDelivery(stream, this.core.ctx.primitives.sha256, admit);
+      } finally {
+        if (admitted) this.release(peerId);
+      }
+      const status = frame === undefined ? 'retry' : await this.receive(frame, peerId);
       await stream.write(encodeGroupAck(status));
       await stream.close();
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  private release(peerId: string): void {
+    const left = (this.chunkedStreams.get(peerId) ?? 1) - 1;
+    if (left > 0) this.chunkedStreams.set(peerId, left);
+    else this.chunkedStreams.delete(peerId);
   }
 
   /**
@@ -539,6 +634,6 @@ export class GroupService {
    */
   async fetch(name: string): Promise<number> {
     const group = this.group(name);
-    return fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes));
+    return (await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes))).stored;
   }
 }

@@ -391,17 +391,21 @@ export class SottoStore {
    * out): enough to page back through a long conversation.
    */
   async listMessages(peerId: string, page: { before?: number; limit?: number } = {}): Promise<MessageRecord[]> {
-    if (page.before === undefined && page.limit === undefined) {
-      const out: MessageRecord[] = [];
-      for await (const [, message] of this.range(`msg:${peerId}:`, decodeMessage)) out.push(message);
-      return out;
-    }
-    // The newest `limit` before `before`: read backwards from there, then turn them oldest first.
-    const range = prefixRange(this.names.physical(`msg:${peerId}:`));
-    const lt = page.before === undefined ? range.lt : this.names.physical(KEY.message(peerId, page.before));
-    const out: MessageRecord[] = [];
+    return this.page(`msg:${peerId}:`, (seq) => KEY.message(peerId, seq), decodeMessage, page);
+  }
+
+  /**
+   * Records under `prefix` (keyed by seq through `keyOf`), oldest first: all
+   * of them, or the newest `limit` below seq `before`, read backwards from
+   * there and turned oldest first.
+   */
+  private async page<T>(prefix: string, keyOf: (seq: number) => string, decode: (key: string, raw: Uint8Array) => T, page: { before?: number; limit?: number }): Promise<T[]> {
+    if (page.before === undefined && page.limit === undefined) return this.collect(prefix, decode);
+    const range = prefixRange(this.names.physical(prefix));
+    const lt = page.before === undefined ? range.lt : this.names.physical(keyOf(page.before));
+    const out: T[] = [];
     for await (const [key, stored] of this.backend.entries({ gte: range.gte, lt, reverse: true, ...(page.limit === undefined ? {} : { limit: page.limit }) })) {
-      out.push(decodeMessage(key, await this.values.decode(key, stored)));
+      out.push(decode(key, await this.values.decode(key, stored)));
     }
     return out.reverse();
   }
@@ -518,13 +522,7 @@ export class SottoStore {
    * seq is below `before` (as listMessages).
    */
   async listGroupMessages(groupId: string, page: { before?: number; limit?: number } = {}): Promise<GroupMessageRecord[]> {
-    const range = prefixRange(this.names.physical(`gmsg:${groupId}:`));
-    const lt = page.before === undefined ? range.lt : this.names.physical(KEY.groupMessage(groupId, page.before));
-    const out: GroupMessageRecord[] = [];
-    for await (const [key, stored] of this.backend.entries({ gte: range.gte, lt, reverse: true, ...(page.limit === undefined ? {} : { limit: page.limit }) })) {
-      out.push(decodeGroupMessage(key, await this.values.decode(key, stored)));
-    }
-    return out.reverse();
+    return this.page(`gmsg:${groupId}:`, (seq) => KEY.groupMessage(groupId, seq), decodeGroupMessage, page);
   }
   async getGroupMessage(groupId: string, id: string): Promise<GroupMessageRecord | undefined> {
     const index = await this.get(KEY.groupMessageId(groupId, id), decodeMessageIndex);
