@@ -11,10 +11,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { assertCliError, sotto } from '../helpers/cli.ts';
+import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
 import { GroupTestRun, group, groupWhenReady, historyOf, readAll, textsOf, waitForGroup, waitForTexts, type GroupHome } from '../helpers/group-homes.ts';
 
-/** How long a member may take to receive what was sent (direct, or through the mailbox after a restart and its polls). */
-const READ_TIMEOUT_MS = 90_000;
+/**
+ * How long a member may take to receive what was sent (direct, or through the
+ * mailbox after a restart and its polls): two group polls and a margin. A frame a
+ * member refused (its invitation still being processed) reaches it only at a
+ * poll, and a poll that ran just before the frame was deposited misses it.
+ */
+const READ_TIMEOUT_MS = 2 * GROUP_POLL_INTERVAL_MS + 30_000;
 /** How long key packages and invitations may take to travel between nodes that just started. */
 const READY_TIMEOUT_MS = 90_000;
 

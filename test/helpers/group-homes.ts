@@ -100,10 +100,14 @@ export async function textsOf(home: GroupHome, name: string): Promise<string[]> 
 
 /** Waits until `home`'s history of group `name` holds every text of `texts`. */
 export async function waitForTexts(home: GroupHome, name: string, texts: readonly string[], timeoutMs: number): Promise<void> {
+  let missing: readonly string[] = texts;
   await eventually(async () => {
     const have = new Set(await textsOf(home, name).catch(() => []));
-    return texts.every((t) => have.has(t));
-  }, timeoutMs, `${home.name} to read ${texts.join(' | ')}`);
+    missing = texts.filter((t) => !have.has(t));
+    return missing.length === 0;
+  }, timeoutMs, `${home.name} to read ${texts.join(' | ')}`).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; still missing: ${missing.join(' | ')}`);
+  });
 }
 
 /** Waits until `home` is in group `name` (its invitation joined). */
