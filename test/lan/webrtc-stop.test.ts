@@ -84,8 +84,14 @@ describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_
     const sent = await sotto(homes.cat, ['send', 'bee', 'over webrtc', '--wait', SEND_WAIT_S]);
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(sent.stdout.trim(), 'delivered');
+    // The first message may go over the relayed connection; the node then
+    // upgrades it to WebRTC in the background (PROTOCOL §13).
     const beeId = await peerIdOf(homes.bee);
-    const connections = (await statusOf(homes.cat)).connections.filter((c) => c.peerId === beeId);
+    const toBee = async (): Promise<Status['connections']> => (await statusOf(homes.cat)).connections.filter((c) => c.peerId === beeId);
+    await eventually(async () => (await toBee()).some((c) => c.address.includes('/webrtc')), WAIT_MS, 'cat to hold a WebRTC connection to bee');
+    const again = await sotto(homes.cat, ['send', 'bee', 'over webrtc again', '--wait', SEND_WAIT_S]);
+    assert.equal(again.stdout.trim(), 'delivered', again.stderr);
+    const connections = await toBee();
     assert.ok(connections.some((c) => c.address.includes('/webrtc')), JSON.stringify(connections));
   });
 
