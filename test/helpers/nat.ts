@@ -149,6 +149,13 @@ export async function createNatTopology(name: string, spec: NatTopologySpec): Pr
       // A home router: replies and related traffic come in, nothing unsolicited reaches the LAN.
       await inNamespace(router.namespace, 'iptables', '-A', 'FORWARD', '-i', 'wan0', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT');
       await inNamespace(router.namespace, 'iptables', '-A', 'FORWARD', '-i', 'wan0', '-j', 'DROP');
+      // Nor the router itself, as every home router's firewall does. Without this an
+      // unsolicited datagram to the WAN address (the other peer's first hole-punching packet,
+      // arriving before this side sent its own) is accepted by the router, its conntrack entry
+      // holds the very port pair the host's mapping would use, and Linux then maps the host's
+      // own packets to that peer from another port: no hole ever opens (seen with WebRTC).
+      // Dropped before conntrack confirms it, the packet leaves no entry behind.
+      await inNamespace(router.namespace, 'iptables', '-A', 'INPUT', '-i', 'wan0', '-m', 'conntrack', '--ctstate', 'NEW,INVALID', '-j', 'DROP');
       sites.push({ kind: siteSpec.kind, router, lan: `${LAN_PREFIX}.${s}.0/${PREFIX_LENGTH}`, hosts });
     }
     return { publicHosts, sites, remove };
