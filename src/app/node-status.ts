@@ -42,6 +42,12 @@ export interface NodeStatus {
   readonly reachable: boolean;
   /** Relays this node holds a slot on (peer ids): peers reach it through them. */
   readonly relays: readonly string[];
+  /**
+   * Relayed connections this node turned into direct WebRTC ones since
+   * start, and attempts that failed (a symmetric NAT; each rests its peer
+   * for WEBRTC_UPGRADE_RETRY_MS). Null without WebRTC.
+   */
+  readonly webrtcUpgrades: { readonly upgraded: number; readonly failed: number } | null;
   /** Peers in the DHT routing table. */
   readonly dhtPeers: number;
   /** Entries waiting in the outbox (messages and receipts not yet acknowledged). */
@@ -83,6 +89,7 @@ function routingTableSize(node: SottoNode): number {
 export function collectNodeStatus(source: StatusSource): NodeStatus {
   const { node, messenger, mailbox } = source;
   const lastFetch = messenger.lastMailFetch();
+  const upgrades = node.libp2p.services.webrtcUpgrade;
   return {
     running: true,
     pid: source.pid,
@@ -95,6 +102,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     connections: node.libp2p.getConnections().map((c) => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), relayed: isRelayedConnection(c.remoteAddr) })),
     reachable: node.libp2p.services.relaySlots.reachable(),
     relays: node.libp2p.services.relaySlots.relays(),
+    webrtcUpgrades: upgrades === undefined ? null : { upgraded: upgrades.upgraded, failed: upgrades.failed },
     dhtPeers: routingTableSize(node),
     outbox: messenger.outboxSize(),
     mailboxesReached: lastFetch?.mailboxesReached ?? null,

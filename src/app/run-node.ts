@@ -185,6 +185,8 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       // Behind a NAT, reachable through relays among its peers (AutoNAT decides).
       relaySlots: true,
       upnp: options.upnp ?? false,
+      // Another site's LAN addresses are dialled last (after relayed ones).
+      localSubnets: interfaceSubnets,
       // The page --web serves may open WebSockets to this node; no other page may.
       webSocketOrigins: () => (web ? [web.origin] : []),
       dhtValidators: hooks.validators,

@@ -2,8 +2,10 @@
  * `sotto start --web`: serves the built browser app (dist/web, `npm run
  * build:web`) on 127.0.0.1 and, at /config.json, where the page finds this
  * node: its WebSocket addresses, which the page dials and reserves a relay
- * slot on. Only this machine can load the page; only the files of the built
- * app and the config are served, read once at start.
+ * slot on, and the STUN servers the page's WebRTC may ask (this node's
+ * relays' responders: never a public one). Only this machine can load the
+ * page; only the files of the built app and the config are served, read
+ * once at start.
  *
  * Requests must name this server as Host exactly `127.0.0.1:PORT`, the only
  * address it binds; anything else gets 421:
@@ -22,6 +24,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { multiaddr } from '@multiformats/multiaddr';
 import { SottoError } from '../crypto/errors.ts';
+import { relayStunUrls } from '../node/transport/ice-servers.ts';
 import { WEB_CONFIG_VERSION, WEB_DEFAULT_PORT, WEB_HOST, WEB_MAX_FILE_BYTES, WEB_MAX_RELAYS } from '../node/constants.ts';
 
 /** Highest TCP port number. */
@@ -32,6 +35,12 @@ export interface WebConfig {
   readonly version: typeof WEB_CONFIG_VERSION;
   /** WebSocket multiaddrs of the node (with /p2p/<id>): the page's bootstrap peers and relays. */
   readonly relays: readonly string[];
+  /**
+   * `stun:IP:PORT` URLs of the relays this node holds a slot on (their STUN
+   * responders), at most ICE_MAX_STUN_SERVERS: the only STUN servers the
+   * page's WebRTC asks. Empty when the node holds none.
+   */
+  readonly stun: readonly string[];
 }
 
 /** The browser app has not been built (dist/web/index.html is missing). */
@@ -136,6 +145,18 @@ export function relayAddressesForPage(addresses: readonly string[]): string[] {
   return (loopback.length > 0 ? loopback : ws).slice(0, WEB_MAX_RELAYS);
 }
 
+/** What /config.json says for a node with `addresses`. */
+export function pageConfig(addresses: readonly string[]): WebConfig {
+  const parsed = addresses.flatMap((a) => {
+    try {
+      return [multiaddr(a)];
+    } catch {
+      return [];
+    }
+  });
+  return { version: WEB_CONFIG_VERSION, relays: relayAddressesForPage(addresses), stun: relayStunUrls(parsed) };
+}
+
 async function loadFiles(root: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const entry of await readdir(root, { withFileTypes: true, recursive: true })) {
@@ -195,7 +216,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/config.json') {
-      const config: WebConfig = { version: WEB_CONFIG_VERSION, relays: relayAddressesForPage(options.addresses()) };
+      const config = pageConfig(options.addresses());
       res.writeHead(200, { ...headers, 'Content-Type': CONTENT_TYPES['.json']!, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : JSON.stringify(config));
       return;
     }

@@ -887,11 +887,16 @@ export const ICE_MAX_STUN_SERVERS = 4;
 /**
  * How long one attempt to turn a relayed connection into a direct WebRTC
  * one may take: signalling through the relay, ICE, DTLS and SCTP took
- * 250–1,300 ms here, and a few Node-to-Node WebRTC dials hang until cut
- * off (a symmetric NAT: ICE never finds a pair). The relayed connection
- * carries the messages meanwhile.
+ * 250–1,300 ms here, and where no path exists (a symmetric NAT) ICE never
+ * finds a pair and the attempt is cut off. The relayed connection carries
+ * the messages meanwhile. Longer than libp2p's inbound upgrade timeout
+ * (10 s), so that the answering side gives up first, on its own timer:
+ * @libp2p/webrtc 6.0.33 takes a signalling stream the dialling side
+ * resets for the end of a successful exchange, and the answering side was
+ * left with an open "connection" that no ICE pair carried (seen through
+ * the symmetric NAT of test/nat until the ICE failure closed it).
  */
-export const WEBRTC_UPGRADE_TIMEOUT_MS = 10_000;
+export const WEBRTC_UPGRADE_TIMEOUT_MS = 15_000;
 /**
  * A peer a WebRTC upgrade failed with (a symmetric NAT between them) is not
  * tried again for this long; the relay carries on. Each attempt costs a few

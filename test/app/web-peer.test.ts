@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WEB_MAX_RELAYS } from '../../src/node/constants.ts';
+import { ICE_MAX_STUN_SERVERS, WEB_MAX_RELAYS } from '../../src/node/constants.ts';
 import { browserRandomBytes, databaseName, fetchPageConfig, WebConfigError } from '../../src/app/web/peer.ts';
 
 const RELAY = '/ip4/127.0.0.1/tcp/4002/ws/p2p/12D3KooWD2gMK9nBeTC3C1WdoL6u2xFzvUCk8pcFfV3616Eii3k4';
@@ -17,8 +17,9 @@ function serving(status: number, body: unknown): typeof fetch {
   }) as typeof fetch;
 }
 
-test('fetchPageConfig reads the relays of a version 1 config', async () => {
-  assert.deepEqual(await fetchPageConfig(serving(200, { version: 1, relays: [RELAY] })), { relays: [RELAY] });
+test('fetchPageConfig reads the relays and STUN servers of a version 1 config (none from a node that names none)', async () => {
+  assert.deepEqual(await fetchPageConfig(serving(200, { version: 1, relays: [RELAY] })), { relays: [RELAY], stun: [] });
+  assert.deepEqual(await fetchPageConfig(serving(200, { version: 1, relays: [RELAY], stun: ['stun:11.77.0.1:4001'] })), { relays: [RELAY], stun: ['stun:11.77.0.1:4001'] });
 });
 
 test('fetchPageConfig refuses a missing, malformed or unknown config with WebConfigError', async () => {
@@ -29,6 +30,10 @@ test('fetchPageConfig refuses a missing, malformed or unknown config with WebCon
     [200, { version: 1 }, /bad relays/],
     [200, { version: 1, relays: [RELAY, 7] }, /bad relays/],
     [200, { version: 1, relays: Array.from({ length: WEB_MAX_RELAYS + 1 }, () => RELAY) }, /bad relays/],
+    [200, { version: 1, relays: [RELAY], stun: ['stun:stun.l.google.com:19302'] }, /bad stun/],
+    [200, { version: 1, relays: [RELAY], stun: ['turn:11.77.0.1:3478'] }, /bad stun/],
+    [200, { version: 1, relays: [RELAY], stun: 'stun:11.77.0.1:4001' }, /bad stun/],
+    [200, { version: 1, relays: [RELAY], stun: Array.from({ length: ICE_MAX_STUN_SERVERS + 1 }, (_, i) => `stun:11.77.0.${i + 1}:4001`) }, /bad stun/],
   ];
   for (const [status, body, message] of bad) {
     await assert.rejects(fetchPageConfig(serving(status, body)), (err: unknown) => err instanceof WebConfigError && message.test(err.message), JSON.stringify(body));

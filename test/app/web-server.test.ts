@@ -16,6 +16,7 @@ import {
   builtAppDir,
   InvalidWebPortError,
   NoWebSocketAddressError,
+  pageConfig,
   parseWebPort,
   relayAddressesForPage,
   startWebServer,
@@ -86,7 +87,7 @@ test('/config.json names the node WebSocket addresses, loopback first, never cac
   const config = await get('/config.json');
   assert.equal(config.status, 200);
   assert.equal(config.headers['cache-control'], 'no-store');
-  assert.deepEqual(JSON.parse(config.body), { version: 1, relays: [`/ip4/127.0.0.1/tcp/4002/ws/p2p/${ID}`] });
+  assert.deepEqual(JSON.parse(config.body), { version: 1, relays: [`/ip4/127.0.0.1/tcp/4002/ws/p2p/${ID}`], stun: [] });
 });
 
 test('nothing outside the built app is served', async () => {
@@ -126,6 +127,13 @@ test('relayAddressesForPage keeps WebSocket addresses, loopback ones when there 
   assert.deepEqual(relayAddressesForPage(['not a multiaddr', `/ip4/127.0.0.1/tcp/1/p2p/${ID}`]), []);
   const many = Array.from({ length: WEB_MAX_RELAYS + 3 }, (_, i) => `/ip4/127.0.0.1/tcp/${5000 + i}/ws/p2p/${ID}`);
   assert.equal(relayAddressesForPage(many).length, WEB_MAX_RELAYS);
+});
+
+test('the page\'s STUN servers are its node\'s relays\' responders, by IP address, never a public one', () => {
+  const RELAY = '12D3KooWQi7TshN4fwfwLsLwdXL287qNp7Aa5nrZxJsCxSADyywP';
+  const held = [...ADDRESSES, `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${ID}`, `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${ID}`, 'not a multiaddr'];
+  assert.deepEqual(pageConfig(held).stun, ['stun:11.77.0.1:4001']);
+  assert.deepEqual(pageConfig(ADDRESSES).stun, [], 'no relay slot: no STUN server at all');
 });
 
 test('parseWebPort: --web alone is the default port; a port must be 0-65535', () => {

@@ -149,6 +149,13 @@ export async function createNatTopology(name: string, spec: NatTopologySpec): Pr
       // A home router: replies and related traffic come in, nothing unsolicited reaches the LAN.
       await inNamespace(router.namespace, 'iptables', '-A', 'FORWARD', '-i', 'wan0', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT');
       await inNamespace(router.namespace, 'iptables', '-A', 'FORWARD', '-i', 'wan0', '-j', 'DROP');
+      // Nor the router itself, as every home router's firewall does. Without this an
+      // unsolicited datagram to the WAN address (the other peer's first hole-punching packet,
+      // arriving before this side sent its own) is accepted by the router, its conntrack entry
+      // holds the very port pair the host's mapping would use, and Linux then maps the host's
+      // own packets to that peer from another port: no hole ever opens (seen with WebRTC).
+      // Dropped before conntrack confirms it, the packet leaves no entry behind.
+      await inNamespace(router.namespace, 'iptables', '-A', 'INPUT', '-i', 'wan0', '-m', 'conntrack', '--ctstate', 'NEW,INVALID', '-j', 'DROP');
       sites.push({ kind: siteSpec.kind, router, lan: `${LAN_PREFIX}.${s}.0/${PREFIX_LENGTH}`, hosts });
     }
     return { publicHosts, sites, remove };
@@ -156,6 +163,41 @@ export async function createNatTopology(name: string, spec: NatTopologySpec): Pr
     await remove();
     throw err;
   }
+}
+
+/** UDP datagrams one host sent, by where they went (see {@link watchOutboundUdp}). */
+export interface UdpCounts {
+  /** To port 53 anywhere: DNS lookups (of a STUN server's name, say). */
+  readonly dns: number;
+  /** To `stun` (the relay's STUN responder). */
+  readonly stun: number;
+  /** To any address outside the topology, loopback and multicast: somewhere on the real internet. */
+  readonly elsewhere: number;
+}
+
+/** The chain of {@link watchOutboundUdp} in a host's namespace. */
+const UDP_WATCH_CHAIN = 'SOTTO_UDP_WATCH';
+
+/**
+ * Counts the UDP datagrams `host` sends from now on (iptables counters in
+ * its namespace, nothing is dropped): DNS, to `stun` (`ip:port`), and to
+ * anywhere outside the topology's networks. Call before the host's node
+ * starts.
+ */
+export async function watchOutboundUdp(host: NetHost, stun: string): Promise<() => Promise<UdpCounts>> {
+  const [stunHost, stunPort] = stun.split(':');
+  const rule = async (...args: string[]): Promise<void> => void (await inNamespace(host.namespace, 'iptables', '-A', UDP_WATCH_CHAIN, ...args));
+  await inNamespace(host.namespace, 'iptables', '-N', UDP_WATCH_CHAIN);
+  await inNamespace(host.namespace, 'iptables', '-A', 'OUTPUT', '-p', 'udp', '-j', UDP_WATCH_CHAIN);
+  await rule('-p', 'udp', '--dport', '53', '-m', 'comment', '--comment', 'dns', '-j', 'RETURN');
+  await rule('-d', stunHost!, '-p', 'udp', '--dport', stunPort!, '-m', 'comment', '--comment', 'stun', '-j', 'RETURN');
+  for (const near of [`${INTERNET}.0/24`, `${LAN_PREFIX}.0.0/16`, '127.0.0.0/8', '224.0.0.0/4']) await rule('-d', near, '-j', 'RETURN');
+  await rule('-m', 'comment', '--comment', 'elsewhere', '-j', 'RETURN');
+  return async () => {
+    const { stdout } = (await run('ip', ['netns', 'exec', host.namespace, 'iptables', '-L', UDP_WATCH_CHAIN, '-n', '-v', '-x'])) as { stdout: string };
+    const count = (name: string): number => Number(stdout.split('\n').find((line) => line.includes(`/* ${name} */`))?.trim().split(/\s+/)[0] ?? NaN);
+    return { dns: count('dns'), stun: count('stun'), elsewhere: count('elsewhere') };
+  };
 }
 
 /** What {@link probeMapping} saw: the external address of one internal UDP socket, as two endpoints saw it. */

@@ -5,13 +5,16 @@
  * runs the real `sotto start` with the relay as its only bootstrap peer and
  * no mailbox anywhere, so a message is `delivered` or nothing: while both
  * sides are online they must reach each other, directly where the NATs
- * allow it and through the relay where they do not. Skipped (saying why)
- * without root, ip or iptables.
+ * allow it (TCP on one LAN, WebRTC over UDP across two NATs, with the
+ * public addresses the relay's STUN responder saw) and through the relay
+ * where they do not. Alice's and Carol's hosts count the UDP they send:
+ * STUN goes to the relay and nowhere else, and no DNS lookup is made.
+ * Skipped (saying why) without root, ip or iptables.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNatTopology, natUnavailable, probeMapping, type NatTopology } from '../helpers/nat.ts';
-import { befriend, connectionBetween, relaysOf, startNatNode, waitFor, type NatNode } from '../helpers/nat-nodes.ts';
+import { createNatTopology, natUnavailable, probeMapping, watchOutboundUdp, type NatTopology, type UdpCounts } from '../helpers/nat.ts';
+import { befriend, connectionBetween, NAT_NODE_PORT, relaysOf, startNatNode, waitFor, type NatNode } from '../helpers/nat-nodes.ts';
 
 const unavailable = await natUnavailable();
 /** How long `send` waits for the recipient's ack. */
@@ -25,6 +28,9 @@ describe('across NATs: a public relay, two endpoint-independent NATs and a symme
   let dave: NatNode;
   let bob: NatNode;
   let carol: NatNode;
+  /** UDP that Alice's and Carol's hosts sent, by destination. */
+  let aliceUdp: () => Promise<UdpCounts>;
+  let carolUdp: () => Promise<UdpCounts>;
 
   before(async () => {
     net = await createNatTopology(`sn${process.pid % 100000}`, {
@@ -48,6 +54,9 @@ describe('across NATs: a public relay, two endpoint-independent NATs and a symme
   });
 
   test('a node behind a NAT learns it is not reachable and holds a slot on the relay; the relay learns it is reachable', async () => {
+    const stun = `${net.publicHosts[0]!.address}:${NAT_NODE_PORT}`;
+    aliceUdp = await watchOutboundUdp(net.sites[0]!.hosts[0]!, stun);
+    carolUdp = await watchOutboundUdp(net.sites[2]!.hosts[0]!, stun);
     relay = await startNatNode('relay', net.publicHosts[0]!, ['--relay'], cleanup);
     const bootstrap = ['--bootstrap', relay.bootstrap];
     [alice, dave, bob, carol] = await Promise.all([
@@ -67,27 +76,62 @@ describe('across NATs: a public relay, two endpoint-independent NATs and a symme
     assert.ok((await relay.status()).addresses.some((a) => a.startsWith(`/ip4/${relay.host.address}/tcp/`)), 'the relay lists its public address');
   });
 
-  test('two nodes behind two NATs chat while both are online: delivered both ways, no mailbox', async () => {
+  test('two nodes behind two NATs chat while both are online and end on a direct WebRTC connection: every message delivered once, no mailbox', async () => {
     await befriend(alice, bob);
-    const sent = await alice.api.send('bob', 'hello from behind NAT A', SEND_WAIT_MS);
-    assert.equal(sent.status, 'delivered', JSON.stringify(sent));
-    const back = await bob.api.send('alice', 'hello from behind NAT B', SEND_WAIT_MS);
-    assert.equal(back.status, 'delivered', JSON.stringify(back));
-    assert.deepEqual((await bob.api.history('alice')).map((m) => m.text), ['hello from behind NAT A', 'hello from behind NAT B']);
-    const link = await connectionBetween(alice, bob);
-    assert.ok(link, 'alice is connected to bob');
+    // The first messages go while the relayed connection is being replaced: none may be lost or doubled.
+    const texts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
+      texts.push(`${from.name} ${i}`);
+      const sent = await from.api.send(to.name, texts.at(-1)!, SEND_WAIT_MS);
+      assert.equal(sent.status, 'delivered', JSON.stringify(sent));
+    }
+    const direct = await waitFor('alice and bob to be connected directly', async () => {
+      const links = (await alice.status()).connections.filter((c) => c.peerId === bob.peerId);
+      return links.length > 0 && links.every((c) => !c.relayed) ? links : undefined;
+    });
+    assert.ok(direct.every((c) => c.address.includes('/webrtc')), `WebRTC, not a relayed circuit: ${direct.map((c) => c.address).join(' ')}`);
+    for (const node of [alice, bob]) {
+      const other = node === alice ? bob : alice;
+      const links = (await node.status()).connections.filter((c) => c.peerId === other.peerId);
+      assert.ok(links.length > 0 && links.every((c) => !c.relayed), `${node.name}: no relayed connection left to ${other.name}: ${links.map((c) => c.address).join(' ')}`);
+    }
+    for (let i = 4; i < 8; i++) {
+      const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
+      texts.push(`${from.name} ${i}`);
+      const sent = await from.api.send(to.name, texts.at(-1)!, SEND_WAIT_MS);
+      assert.equal(sent.status, 'delivered', JSON.stringify(sent));
+    }
+    assert.deepEqual((await bob.api.history('alice')).map((m) => m.text), texts, 'every message once, in order, on both sides');
+    assert.deepEqual((await alice.api.history('bob')).map((m) => m.text), texts);
+    const upgrades = [(await alice.status()).webrtcUpgrades!, (await bob.status()).webrtcUpgrades!];
+    assert.ok(upgrades[0]!.upgraded + upgrades[1]!.upgraded >= 1, `upgraded by a side that dialled: ${JSON.stringify(upgrades)}`);
+    const udp = await aliceUdp();
+    assert.ok(udp.stun > 0, 'alice asked the relay\'s STUN responder');
+    assert.deepEqual({ dns: udp.dns, elsewhere: udp.elsewhere }, { dns: 0, elsewhere: 0 }, 'no DNS lookup, no STUN server but the relay\'s');
   });
 
-  test('a node behind a symmetric NAT chats through the relay: a /p2p-circuit connection, delivered', async () => {
+  test('a node behind a symmetric NAT chats through the relay: the WebRTC attempt fails once and is not repeated, messages delivered', async () => {
     await befriend(alice, carol);
     const sent = await carol.api.send('alice', 'hello from behind the symmetric NAT', SEND_WAIT_MS);
     assert.equal(sent.status, 'delivered', JSON.stringify(sent));
     const back = await alice.api.send('carol', 'and back', SEND_WAIT_MS);
     assert.equal(back.status, 'delivered', JSON.stringify(back));
+    const failedUpgrades = async (): Promise<number> => (await carol.status()).webrtcUpgrades!.failed + (await alice.status()).webrtcUpgrades!.failed;
+    const failed = await waitFor('the WebRTC attempt between carol and alice to fail', async () => ((await failedUpgrades()) > 0 ? failedUpgrades() : undefined));
+    for (let i = 0; i < 3; i++) {
+      const more = await carol.api.send('alice', `still relayed ${i}`, SEND_WAIT_MS);
+      assert.equal(more.status, 'delivered', JSON.stringify(more));
+    }
+    assert.equal(await failedUpgrades(), failed, 'no new attempt while the peer rests (WEBRTC_UPGRADE_RETRY_MS)');
     const link = await connectionBetween(carol, alice);
     assert.ok(link, 'carol is connected to alice');
-    assert.equal(link.relayed, true, `no direct path exists through a symmetric NAT, yet: ${link.address}`);
+    assert.equal(link.relayed, true, `no direct path exists through a symmetric NAT: ${link.address}`);
     assert.ok(link.address.includes(`/p2p/${relay.peerId}/p2p-circuit`), link.address);
+    assert.deepEqual((await alice.api.history('carol')).map((m) => m.text), ['hello from behind the symmetric NAT', 'and back', 'still relayed 0', 'still relayed 1', 'still relayed 2']);
+    const udp = await carolUdp();
+    assert.ok(udp.stun > 0, 'carol asked the relay\'s STUN responder');
+    assert.deepEqual({ dns: udp.dns, elsewhere: udp.elsewhere }, { dns: 0, elsewhere: 0 }, 'no DNS lookup, no STUN server but the relay\'s');
   });
 
   test('two nodes on one LAN behind the same NAT connect directly over the LAN', async () => {

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { multiaddr } from '@multiformats/multiaddr';
-import { dialOrder } from '../../src/node/transport/address-order.ts';
+import { addressOrder, dialOrder } from '../../src/node/transport/address-order.ts';
+import { farPrivateAddresses } from '../../src/node/transport/contact-dial-policy.ts';
 
 const RELAY = '12D3KooWQi7TshN4fwfwLsLwdXL287qNp7Aa5nrZxJsCxSADyywP';
 
@@ -35,6 +36,28 @@ test('WebRTC through a relay comes after the plain relayed address, and both aft
     `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
     `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc`,
   ]);
+});
+
+test('another site\'s private address comes after the relayed ones; one on this node\'s own LAN stays first', () => {
+  const far = farPrivateAddresses({ ownAddresses: ['/ip4/192.168.1.2/tcp/4001'], subnets: [] });
+  const addresses = [
+    '/ip4/192.168.2.2/tcp/4001',
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc`,
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    '/ip4/192.168.1.3/tcp/4001',
+    '/ip4/127.0.0.1/tcp/4001',
+  ].map((a) => ({ multiaddr: multiaddr(a), isCertified: false }));
+  assert.deepEqual([...addresses].sort(addressOrder(far)).map((a) => a.multiaddr.toString()), [
+    '/ip4/192.168.1.3/tcp/4001',
+    '/ip4/127.0.0.1/tcp/4001',
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit`,
+    `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc`,
+    '/ip4/192.168.2.2/tcp/4001',
+  ]);
+  assert.equal(far(multiaddr('/ip4/10.0.0.9/tcp/4001')), true);
+  assert.equal(far(multiaddr('/ip4/11.77.0.9/tcp/4001')), false, 'public');
+  assert.equal(far(multiaddr(`/ip4/10.0.0.9/tcp/4001/p2p/${RELAY}/p2p-circuit`)), false, 'relayed: judged by rank, not as far');
+  assert.equal(farPrivateAddresses({ ownAddresses: [], subnets: ['10.0.0.0/8'] })(multiaddr('/ip4/10.0.0.9/tcp/4001')), false, 'inside an interface\'s subnet');
 });
 
 test('among equals, an address from a signed peer record comes first', () => {

@@ -45,6 +45,19 @@ test('a node reserves a slot on the relay it bootstraps through and is reachable
   assert.ok([...relay.libp2p.services.relay!.reservations.keys()].some((p) => p.toString() === desk.peerId), 'the relay holds its slot');
 });
 
+test('a node behind a NAT that bootstraps through a relay holds one slot and one listener there, for both reasons it has', async () => {
+  const relay = await node({ relay: true, webrtc: false });
+  // Loopback is no public address: AutoNAT never finds this node reachable, so it wants slots of its own too.
+  const natted = await node({ bootstrap: [relay.addresses()[0]!], relaySlots: true });
+  await addressesWhere(natted, through(relay), 'a relayed address');
+  await addressesWhere(natted, byWebrtcThrough(relay), 'a WebRTC address through the relay');
+  const listeners = (natted.libp2p as unknown as { components: { transportManager: { getListeners(): { getAddrs(): { toString(): string }[] }[] } } }).components.transportManager.getListeners();
+  const throughRelay = listeners.filter((l) => l.getAddrs().some((a) => a.toString().includes(`/p2p/${relay.peerId}/p2p-circuit`) && !a.toString().includes('/webrtc')));
+  assert.equal(throughRelay.length, 1, 'one circuit listener on the relay');
+  assert.deepEqual(natted.libp2p.services.relaySlots.relays(), [relay.peerId]);
+  assert.equal(relay.libp2p.services.relay!.reservations.size, 1);
+});
+
 test('a node without WebRTC, or told not to, takes no slot on its bootstrap relay; a bootstrap peer that is no relay gives none', async () => {
   const relay = await node({ relay: true, webrtc: false });
   const plain = await node({ relay: false, webrtc: false });

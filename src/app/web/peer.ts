@@ -16,8 +16,9 @@ import type { CryptoContext } from '../../crypto/context.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { detectPrimitives } from '../../crypto/primitives/webcrypto.ts';
 import { bundleRecordDhtHooks } from '../../node/bundles/bundle-record.ts';
-import { WEB_CONFIG_VERSION, WEB_MAX_RELAYS } from '../../node/constants.ts';
+import { ICE_MAX_STUN_SERVERS, WEB_CONFIG_VERSION, WEB_MAX_RELAYS } from '../../node/constants.ts';
 import type { Scheduler } from '../../node/core/core.ts';
+import { isStunUrlForIp } from '../../node/transport/ice-servers.ts';
 import { createNode, type SottoNode } from '../../node/transport/libp2p.ts';
 import { libp2pNetwork } from '../../node/transport/libp2p-network.ts';
 import { Messenger } from '../../node/messaging/messenger.ts';
@@ -54,6 +55,8 @@ export class WeakWebPassphraseError extends SottoError {
 /** Where the page's node connects: read from the desktop node that served it. */
 export interface PageConfig {
   readonly relays: readonly string[];
+  /** The STUN servers the page's WebRTC may ask: its node's relays' responders (none from a node that names none). */
+  readonly stun: readonly string[];
 }
 
 /** Reads and checks /config.json. Throws WebConfigError. */
@@ -67,10 +70,13 @@ export async function fetchPageConfig(fetchImpl: typeof fetch = fetch): Promise<
     if (err instanceof WebConfigError) throw err;
     throw new WebConfigError(err instanceof Error ? err.message : 'unreachable');
   }
-  const config = body as { version?: unknown; relays?: unknown };
+  const config = body as { version?: unknown; relays?: unknown; stun?: unknown };
   if (config.version !== WEB_CONFIG_VERSION) throw new WebConfigError(`version ${String(config.version)}`);
   if (!Array.isArray(config.relays) || config.relays.some((r) => typeof r !== 'string') || config.relays.length > WEB_MAX_RELAYS) throw new WebConfigError('bad relays');
-  return { relays: config.relays as string[] };
+  // Only STUN servers named by IP address, as many as a node names: nothing else is ever asked.
+  const stun = config.stun ?? [];
+  if (!Array.isArray(stun) || stun.length > ICE_MAX_STUN_SERVERS || !stun.every((u) => typeof u === 'string' && isStunUrlForIp(u))) throw new WebConfigError('bad stun');
+  return { relays: config.relays as string[], stun: stun as string[] };
 }
 
 /** The browser's CSPRNG, in chunks the Web Crypto API accepts. */
@@ -192,6 +198,13 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     if (!identity) throw new WebConfigError('the profile has no identity');
     const hooks = bundleRecordDhtHooks(ctx);
     const webrtc = await canGatherIceCandidates();
+    const fetchConfig = options.fetchConfig ?? (() => fetchPageConfig());
+    // Asked at each WebRTC connection: the node takes relay slots (and so STUN servers) as it runs.
+    let stun = options.config.stun;
+    const stunServers = async (): Promise<readonly string[]> => {
+      stun = await fetchConfig().then((c) => c.stun, () => stun);
+      return stun;
+    };
     node = await createNode({
       identity,
       listen: [],
@@ -199,6 +212,7 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
       relays: options.config.relays,
       tcp: false,
       webrtc,
+      stunServers,
       // A page is reachable only through its relay: it asks the DHT, never answers.
       dhtClientMode: true,
       dhtValidators: hooks.validators,
@@ -213,7 +227,6 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     await groups.start();
     const running = node;
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups);
-    const fetchConfig = options.fetchConfig ?? (() => fetchPageConfig());
     link = watchNodeLink({
       relays: options.config.relays,
       fetchRelays: async () => (await fetchConfig()).relays,

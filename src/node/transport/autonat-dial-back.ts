@@ -15,27 +15,13 @@
 import { autoNAT, type AutoNATComponents, type AutoNATServiceInit } from '@libp2p/autonat';
 import type { ConnectionManager } from '@libp2p/interface-internal';
 import { isMultiaddr } from '@multiformats/multiaddr';
+import { overriding, withComponent } from './component-proxy.ts';
 
 function forcedDialBack(connectionManager: ConnectionManager): ConnectionManager {
-  return new Proxy(connectionManager, {
-    get(target, property) {
-      if (property === 'openConnection') {
-        return (peer: Parameters<ConnectionManager['openConnection']>[0], options?: Parameters<ConnectionManager['openConnection']>[1]) =>
-          target.openConnection(peer, isMultiaddr(peer) ? { ...options, force: true } : options);
-      }
-      const value: unknown = Reflect.get(target, property);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overriding(connectionManager, 'openConnection', (peer, options) => connectionManager.openConnection(peer, isMultiaddr(peer) ? { ...options, force: true } : options));
 }
 
 /** The AutoNAT service with a dial-back that never reuses (and closes) an open connection. */
 export function autoNATWithDialBack(init: AutoNATServiceInit): (components: AutoNATComponents) => unknown {
-  const service = autoNAT(init);
-  return (components) => {
-    const connectionManager = forcedDialBack(components.connectionManager);
-    return service(new Proxy(components, {
-      get: (target, property) => (property === 'connectionManager' ? connectionManager : Reflect.get(target, property)),
-    }));
-  };
+  return withComponent(autoNAT(init), 'connectionManager', forcedDialBack);
 }

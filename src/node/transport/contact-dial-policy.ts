@@ -24,7 +24,7 @@
  * Pure: the node's networks are arguments, so it runs in browsers too.
  */
 import { isPrivateIp } from '@libp2p/utils';
-import { multiaddr, type Component } from '@multiformats/multiaddr';
+import { multiaddr, type Component, type Multiaddr } from '@multiformats/multiaddr';
 import { MAX_CONTACT_DIAL_PORTS_PER_HOST, OWN_SUBNET_PREFIX_IPV4, OWN_SUBNET_PREFIX_IPV6 } from '../constants.ts';
 import { peerIdFromText } from '../encoding/peer-id.ts';
 
@@ -209,4 +209,22 @@ function hostRefusal(host: Component, view: { subnets: Subnet[]; loopback: boole
   if (isLoopback(bytes)) return view.loopback ? undefined : 'loopback';
   if (isPrivateIp(host.value!) !== true) return undefined;
   return view.subnets.some((s) => inSubnet(bytes, s)) ? undefined : 'private';
+}
+
+/**
+ * A judge of addresses against this node's networks as they are now (taken
+ * once, when it is made): true for a direct address whose host is private
+ * and outside every subnet of this node, another site's LAN address that
+ * identify or the DHT reported for a peer. Such an address is seldom
+ * reachable and a dial to it can hang until the dial timeout (a router that
+ * sends no ICMP error, or rate-limits them), so the dial order tries it
+ * last (./address-order.ts).
+ */
+export function farPrivateAddresses(local: LocalNetworks): (address: Multiaddr) => boolean {
+  const view = localView(local);
+  return (address) => {
+    const host = address.getComponents()[0];
+    if ((host?.name !== 'ip4' && host?.name !== 'ip6') || address.getComponents().some((c) => c.name === 'p2p-circuit')) return false;
+    return hostRefusal(host, view) === 'private';
+  };
 }

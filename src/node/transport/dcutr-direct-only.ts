@@ -21,28 +21,15 @@
 import { dcutr, type DCUtRServiceComponents, type DCUtRServiceInit } from '@libp2p/dcutr';
 import type { TransportManager } from '@libp2p/interface-internal';
 import type { Multiaddr } from '@multiformats/multiaddr';
+import { overriding, withComponent } from './component-proxy.ts';
 import { isRelayedAddress } from './relayed-addresses.ts';
 
 /** `transportManager` with no dial transport for relayed addresses. */
 export function directDialsOnly(transportManager: TransportManager): TransportManager {
-  return new Proxy(transportManager, {
-    get(target, property) {
-      if (property === 'dialTransportForMultiaddr') {
-        return (address: Multiaddr) => (isRelayedAddress(address) ? undefined : target.dialTransportForMultiaddr(address));
-      }
-      const value: unknown = Reflect.get(target, property);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return overriding(transportManager, 'dialTransportForMultiaddr', (address: Multiaddr) => (isRelayedAddress(address) ? undefined : transportManager.dialTransportForMultiaddr(address)));
 }
 
 /** The DCUtR service, dialling only direct addresses (see the module comment). */
 export function dcutrDirectOnly(init: DCUtRServiceInit): (components: DCUtRServiceComponents) => unknown {
-  const service = dcutr(init);
-  return (components) => {
-    const transportManager = directDialsOnly(components.transportManager);
-    return service(new Proxy(components, {
-      get: (target, property) => (property === 'transportManager' ? transportManager : Reflect.get(target, property)),
-    }));
-  };
+  return withComponent(dcutr(init), 'transportManager', directDialsOnly);
 }

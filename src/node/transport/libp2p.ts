@@ -83,7 +83,8 @@ import { DEFAULT_RELAY_LIMITS, relayReservationGate, relayServerInit, type Relay
 import { relaySlots, type RelaySlots } from './relay-slots.ts';
 import { autoNATWithDialBack } from './autonat-dial-back.ts';
 import { dcutrDirectOnly } from './dcutr-direct-only.ts';
-import { dialOrder } from './address-order.ts';
+import { addressOrder } from './address-order.ts';
+import { farPrivateAddresses } from './contact-dial-policy.ts';
 import { pauseEmptyWalks } from './empty-walk-pause.ts';
 import { iceServersOf, relayStunUrls } from './ice-servers.ts';
 import { stunResponder, type StunResponder } from './stun-responder.ts';
@@ -175,6 +176,13 @@ export interface NodeConfig {
    * candidates only. A page passes its node's (./ice-servers.ts, WEB.md).
    */
   readonly stunServers?: () => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Subnets of this machine's interfaces in CIDR form (./interface-subnets.ts
+   * in Node), asked when the node orders a peer's addresses: a private
+   * address outside them and outside the subnets around the node's own
+   * addresses is dialled last. Default: the node's own addresses only.
+   */
+  readonly localSubnets?: () => readonly string[];
   /**
    * Origins of web pages (`http://127.0.0.1:7420`) allowed to open a
    * WebSocket to this node, asked at each upgrade. An upgrade without an
@@ -329,6 +337,15 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
   if (useWebrtc) listenAddrs.push('/webrtc');
   // The relay gate and the STUN servers read the node once it exists.
   const running: { node?: Libp2p<SottoServices> } = {};
+  // Judged against the node's addresses once per sort (a sort compares many pairs at once).
+  let farJudge: ((address: Multiaddr) => boolean) | undefined;
+  const farFromHere = (): ((address: Multiaddr) => boolean) => {
+    if (farJudge === undefined) {
+      farJudge = farPrivateAddresses({ ownAddresses: running.node?.getMultiaddrs().map(String) ?? [], subnets: config.localSubnets?.() ?? [] });
+      queueMicrotask(() => (farJudge = undefined));
+    }
+    return farJudge;
+  };
   const stunServers = config.stunServers ?? (() => relayStunUrls(running.node?.getMultiaddrs() ?? []));
   // Always a list, so @libp2p/webrtc never falls back on its public STUN servers.
   const rtcConfiguration = async (): Promise<RTCConfiguration> => ({ iceServers: iceServersOf(await stunServers()) });
@@ -358,8 +375,9 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
       maxConnections: config.maxConnections ?? MAX_CONNECTIONS,
       inboundConnectionThreshold: config.inboundConnectionThreshold ?? INBOUND_CONNECTION_THRESHOLD,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
-      // Direct addresses (a LAN one too) before any relayed one (./address-order.ts).
-      addressSorter: dialOrder,
+      // Direct addresses (a LAN one too) before any relayed one, another site's LAN
+      // addresses last (./address-order.ts); near means near this node's own addresses.
+      addressSorter: addressOrder((address) => farFromHere()(address)),
     },
     // With relays, an unreachable relay must not stop the node from starting;
     // the plain listen addresses are checked after start instead.

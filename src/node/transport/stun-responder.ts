@@ -129,7 +129,7 @@ class StunResponderService implements StunResponder, Startable {
   };
 
   private bind(key: string, endpoint: Endpoint): void {
-    const socket = createSocket({ type: endpoint.family === 'IPv4' ? 'udp4' : 'udp6', ipv6Only: true });
+    const socket = createSocket(endpoint.family === 'IPv4' ? { type: 'udp4' } : { type: 'udp6', ipv6Only: true });
     this.sockets.set(key, socket);
     socket.on('message', (datagram, from) => this.answer(socket, datagram, from));
     socket.once('error', (err) => {

@@ -1,0 +1,140 @@
+/**
+ * The WebRTC upgrade of relayed connections (src/node/transport/webrtc-upgrade.ts)
+ * with fake libp2p components: who tries (the side that dialled the relayed
+ * connection, to a peer that listens for WebRTC and is not directly
+ * connected already), at which address, what happens to the relayed
+ * connection on success, and that a peer it failed with rests for
+ * `retryDelayMs` instead of being tried at every identify.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultLogger } from '@libp2p/logger';
+import { peerIdFromString } from '@libp2p/peer-id';
+import type { Connection, IdentifyResult, Libp2pEvents, PeerId, Startable } from '@libp2p/interface';
+import type { ConnectionManager, TransportManager } from '@libp2p/interface-internal';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { TypedEventEmitter } from 'main-event';
+import { WEBRTC_SIGNALING_PROTOCOL, webrtcUpgrade, type WebrtcUpgrade } from '../../src/node/transport/webrtc-upgrade.ts';
+
+const RELAY = '12D3KooWQi7TshN4fwfwLsLwdXL287qNp7Aa5nrZxJsCxSADyywP';
+const BOB = peerIdFromString('12D3KooWLR7WqpPM8ZikSABvkjkJPXsnMCNQnLheDkUPrwvVqepd');
+const RELAYED = multiaddr(`/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${BOB.toString()}`);
+const WEBRTC = `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${BOB.toString()}`;
+const RETRY_MS = 60_000;
+
+interface FakeConnection {
+  readonly remotePeer: PeerId;
+  readonly remoteAddr: Multiaddr;
+  readonly direction: 'inbound' | 'outbound';
+  status: 'open' | 'closed';
+  readonly limits: object | undefined;
+  close(): Promise<void>;
+  abort(err: Error): void;
+}
+
+function connection(remoteAddr: Multiaddr, direction: 'inbound' | 'outbound', limited: boolean): FakeConnection {
+  const c: FakeConnection = {
+    remotePeer: BOB,
+    remoteAddr,
+    direction,
+    status: 'open',
+    limits: limited ? { bytes: 4_194_304n } : undefined,
+    close: async () => void (c.status = 'closed'),
+    abort: () => void (c.status = 'closed'),
+  };
+  return c;
+}
+
+/** A service over fake components; `answer` decides what each WebRTC dial gives. */
+function setup(answer: (target: Multiaddr) => Promise<FakeConnection>) {
+  const events = new TypedEventEmitter<Libp2pEvents>();
+  const connections: FakeConnection[] = [];
+  const dials: string[] = [];
+  const connectionManager = { getConnections: () => connections.filter((c) => c.status === 'open') } as unknown as ConnectionManager;
+  const transportManager = {
+    dial: async (target: Multiaddr) => {
+      dials.push(target.toString());
+      const made = await answer(target);
+      connections.push(made);
+      return made;
+    },
+  } as unknown as TransportManager;
+  const service = webrtcUpgrade({ timeoutMs: 1_000, retryDelayMs: RETRY_MS })({ connectionManager, transportManager, events, logger: defaultLogger() });
+  const identify = (over: FakeConnection, protocols = [WEBRTC_SIGNALING_PROTOCOL]): void => {
+    events.dispatchEvent(new CustomEvent<IdentifyResult>('peer:identify', { detail: { peerId: BOB, protocols, connection: over as unknown as Connection, listenAddrs: [] } as unknown as IdentifyResult }));
+  };
+  (service as unknown as Startable).start();
+  return { service: service as WebrtcUpgrade & Startable, connections, dials, identify };
+}
+
+/** Lets the promise chains of an attempt run out. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('the side that dialled a relayed connection dials <relayed address>/webrtc and, once it is up, closes the relayed connection', async () => {
+  const { service, connections, dials, identify } = setup(async (target) => connection(target, 'outbound', false));
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed);
+  await settle();
+  assert.deepEqual(dials, [WEBRTC]);
+  assert.equal(relayed.status, 'closed', 'the relayed connection gives way');
+  assert.deepEqual({ upgraded: service.upgraded, failed: service.failed }, { upgraded: 1, failed: 0 });
+  service.stop();
+});
+
+test('no attempt on an inbound relayed connection, a direct one, to a peer without WebRTC, or to a peer already connected directly', async () => {
+  const { service, connections, dials, identify } = setup(async (target) => connection(target, 'outbound', false));
+  const inbound = connection(RELAYED, 'inbound', true);
+  connections.push(inbound);
+  identify(inbound);
+  const direct = connection(multiaddr('/ip4/192.168.1.3/tcp/4001'), 'outbound', false);
+  identify(direct);
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed, ['/sotto/msg/1.0.0']);
+  connections.push(direct);
+  identify(relayed);
+  await settle();
+  assert.deepEqual(dials, []);
+  assert.equal(relayed.status, 'open');
+  service.stop();
+});
+
+test('a peer an attempt failed with is left alone for retryDelayMs, then tried again', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let fail = true;
+  const { service, connections, dials, identify } = setup(async (target) => {
+    if (fail) throw new Error('ICE failed');
+    return connection(target, 'outbound', false);
+  });
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed);
+  await settle();
+  identify(relayed);
+  await settle();
+  assert.deepEqual({ dials: dials.length, failed: service.failed }, { dials: 1, failed: 1 }, 'resting: the second identify starts nothing');
+  t.mock.timers.tick(RETRY_MS);
+  fail = false;
+  identify(relayed);
+  await settle();
+  assert.deepEqual({ dials: dials.length, upgraded: service.upgraded }, { dials: 2, upgraded: 1 });
+  service.stop();
+});
+
+test('a WebRTC dial that comes back limited is no upgrade: closed, counted as failed, the relayed connection kept', async () => {
+  const made: FakeConnection[] = [];
+  const { service, connections, identify } = setup(async (target) => {
+    const c = connection(target, 'outbound', true);
+    made.push(c);
+    return c;
+  });
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed);
+  await settle();
+  assert.equal(service.failed, 1);
+  assert.equal(made[0]!.status, 'closed');
+  assert.equal(relayed.status, 'open');
+  service.stop();
+});
