@@ -97,7 +97,7 @@ export function startNode(home: string, args: readonly string[], env: NodeJS.Pro
  * Longest wait for a node to stop and its process to exit after SIGTERM:
  * generous (a loaded 2-core machine), where a stop takes about a second.
  */
-export const STOP_EXIT_WAIT_MS = 30_000;
+export const TEST_STOP_WAIT_MS = 30_000;
 
 /**
  * Stops a running node with SIGTERM and waits at most `timeoutMs` for its

@@ -14,7 +14,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, sotto, startNode, STOP_EXIT_WAIT_MS, stopWithin, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { eventually, sotto, startNode, TEST_STOP_WAIT_MS, stopWithin, tempHome, type RunningNode } from '../helpers/cli.ts';
 import { createLan, lanUnavailable, type Lan } from '../helpers/lan.ts';
 
 const unavailable = await lanUnavailable();
@@ -91,6 +91,6 @@ describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_
 
   test('with the other node killed, a node stops on SIGTERM and its process exits with status 0', async () => {
     await cat.kill();
-    assert.equal(await stopWithin(bee, STOP_EXIT_WAIT_MS), 0, bee.output());
+    assert.equal(await stopWithin(bee, TEST_STOP_WAIT_MS), 0, bee.output());
   });
 });
