@@ -39,6 +39,20 @@ export function sotto(home: string, args: readonly string[], env: NodeJS.Process
   });
 }
 
+/** Runs `sotto --home HOME ...args --json`, asserts that it succeeded, and parses what it printed. */
+export async function sottoJson<T>(home: string, args: readonly string[]): Promise<T> {
+  const result = await sotto(home, [...args, '--json']);
+  assert.equal(result.code, 0, `sotto ${args.join(' ')}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Adds `to`'s invite (printed by its running node) to `from` under `name`. */
+export async function addByInvite(from: string, to: string, name: string): Promise<void> {
+  const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
+  const added = await sotto(from, ['contacts', 'add', '--invite', invite, name]);
+  assert.equal(added.code, 0, added.stderr);
+}
+
 /** A running `sotto start`. */
 export interface RunningNode {
   readonly process: ChildProcess;

@@ -14,7 +14,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, sotto, startNode, TEST_STOP_WAIT_MS, stopWithin, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { addByInvite, eventually, sotto, sottoJson, startNode, stopWithin, tempHome, TEST_STOP_WAIT_MS, type RunningNode } from '../helpers/cli.ts';
 import { createLan, lanUnavailable, type Lan } from '../helpers/lan.ts';
 
 const unavailable = await lanUnavailable();
@@ -28,24 +28,7 @@ interface Status {
   readonly connections: readonly { readonly peerId: string; readonly address: string; readonly relayed: boolean }[];
 }
 
-async function statusOf(home: string): Promise<Status> {
-  const result = await sotto(home, ['status', '--json']);
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout) as Status;
-}
-
-async function peerIdOf(home: string): Promise<string> {
-  const result = await sotto(home, ['id', '--json']);
-  assert.equal(result.code, 0, result.stderr);
-  return (JSON.parse(result.stdout) as { peerId: string }).peerId;
-}
-
-/** Adds `to`'s invite (printed by its running node) to `from` under `name`. */
-async function addByInvite(from: string, to: string, name: string): Promise<void> {
-  const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
-  const added = await sotto(from, ['contacts', 'add', '--invite', invite, name]);
-  assert.equal(added.code, 0, added.stderr);
-}
+const statusOf = (home: string): Promise<Status> => sottoJson<Status>(home, ['status']);
 
 describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -84,7 +67,7 @@ describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_
     const sent = await sotto(homes.cat, ['send', 'bee', 'over webrtc', '--wait', SEND_WAIT_S]);
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(sent.stdout.trim(), 'delivered');
-    const beeId = await peerIdOf(homes.bee);
+    const beeId = (await sottoJson<{ peerId: string }>(homes.bee, ['id'])).peerId;
     const connections = (await statusOf(homes.cat)).connections.filter((c) => c.peerId === beeId);
     assert.ok(connections.some((c) => c.address.includes('/webrtc')), JSON.stringify(connections));
   });
