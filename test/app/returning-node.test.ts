@@ -8,7 +8,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, sotto, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { addByInvite, eventually, sotto, sottoJson, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
 
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0'];
 /** How long discovery, fetches and deliveries get before the test fails (a loaded 2-core machine). */
@@ -22,13 +22,7 @@ interface Status {
   readonly network: { readonly state: string; readonly sources: { readonly bootstrap: number; readonly remembered: number; readonly mdns: boolean } };
 }
 
-async function json<T>(home: string, args: string[]): Promise<T> {
-  const result = await sotto(home, [...args, '--json']);
-  assert.equal(result.code, 0, `sotto ${args.join(' ')}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-const status = (home: string): Promise<Status> => json<Status>(home, ['status']);
+const status = (home: string): Promise<Status> => sottoJson<Status>(home, ['status']);
 
 const cleanup: (() => Promise<void>)[] = [];
 const nodes: RunningNode[] = [];
@@ -41,12 +35,6 @@ async function start(home: string, args: string[]): Promise<RunningNode> {
   const node = await startNode(home, [...LOOPBACK, ...args]);
   nodes.push(node);
   return node;
-}
-
-async function addByInvite(from: string, to: string, name: string): Promise<void> {
-  const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
-  const added = await sotto(from, ['contacts', 'add', '--invite', invite, name]);
-  assert.equal(added.code, 0, added.stderr);
 }
 
 test('a returning node gets its mail with its bootstrap peer down, through the peers it remembered', { timeout: 240_000 }, async () => {
@@ -66,14 +54,14 @@ test('a returning node gets its mail with its bootstrap peer down, through the p
   }, WAIT_MS, 'bob to fetch from carol and remember both peers');
 
   assert.equal(await bob.stop(), 0);
-  const sent = await json<{ status: string; reason?: string }>(homes.alice, ['send', 'bob', 'while you were away', '--wait', SEND_WAIT_S]);
+  const sent = await sottoJson<{ status: string; reason?: string }>(homes.alice, ['send', 'bob', 'while you were away', '--wait', SEND_WAIT_S]);
   assert.equal(sent.status, 'stored', `not stored: ${JSON.stringify(sent)}`);
   assert.equal(await alice.stop(), 0);
 
   // The same command line as before: its bootstrap peer is gone.
   const back = await start(homes.bob, ['--bootstrap', aliceAddress]);
   assert.match(back.output(), /^ready$/m);
-  await eventually(async () => (await json<{ text: string }[]>(homes.bob, ['history', 'alice'])).some((m) => m.text === 'while you were away'), WAIT_MS, 'bob to fetch his mail from carol');
+  await eventually(async () => (await sottoJson<{ text: string }[]>(homes.bob, ['history', 'alice'])).some((m) => m.text === 'while you were away'), WAIT_MS, 'bob to fetch his mail from carol');
   const after = await status(homes.bob);
   assert.equal(after.network.state, 'connected');
   assert.ok(after.peers >= 1, 'connected to the remembered mailbox');

@@ -39,6 +39,20 @@ export function sotto(home: string, args: readonly string[], env: NodeJS.Process
   });
 }
 
+/** Runs `sotto --home HOME ...args --json`, asserts that it succeeded, and parses what it printed. */
+export async function sottoJson<T>(home: string, args: readonly string[]): Promise<T> {
+  const result = await sotto(home, [...args, '--json']);
+  assert.equal(result.code, 0, `sotto ${args.join(' ')}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Adds `to`'s invite (printed by its running node) to `from` under `name`. */
+export async function addByInvite(from: string, to: string, name: string): Promise<void> {
+  const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
+  const added = await sotto(from, ['contacts', 'add', '--invite', invite, name]);
+  assert.equal(added.code, 0, added.stderr);
+}
+
 /** A running `sotto start`. */
 export interface RunningNode {
   readonly process: ChildProcess;
@@ -97,7 +111,7 @@ export function startNode(home: string, args: readonly string[], env: NodeJS.Pro
  * Longest wait for a node to stop and its process to exit after SIGTERM:
  * generous (a loaded 2-core machine), where a stop takes about a second.
  */
-export const STOP_EXIT_WAIT_MS = 30_000;
+export const TEST_STOP_WAIT_MS = 30_000;
 
 /**
  * Stops a running node with SIGTERM and waits at most `timeoutMs` for its

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, sotto, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { addByInvite, eventually, sotto, sottoJson, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
 import { createLan, lanUnavailable, type Lan } from '../helpers/lan.ts';
 
 const unavailable = await lanUnavailable();
@@ -26,23 +26,10 @@ interface Status {
   readonly dhtPeers: number;
 }
 
-async function json<T>(home: string, args: string[]): Promise<T> {
-  const result = await sotto(home, [...args, '--json']);
-  assert.equal(result.code, 0, `sotto ${args.join(' ')}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
-
-const status = (home: string): Promise<Status> => json<Status>(home, ['status']);
+const status = (home: string): Promise<Status> => sottoJson<Status>(home, ['status']);
 
 async function history(home: string, name: string): Promise<string[]> {
-  return (await json<{ text: string }[]>(home, ['history', name])).map((m) => m.text);
-}
-
-/** Adds `to`'s invite (printed by its running node) to `from` under `name`. */
-async function addByInvite(from: string, to: string, name: string): Promise<void> {
-  const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
-  const added = await sotto(from, ['contacts', 'add', '--invite', invite, name]);
-  assert.equal(added.code, 0, added.stderr);
+  return (await sottoJson<{ text: string }[]>(home, ['history', name])).map((m) => m.text);
 }
 
 describe('air-gapped LAN: mDNS discovery, a fenced private network, mail from LAN mailboxes', { skip: unavailable, timeout: 300_000 }, () => {
@@ -102,7 +89,7 @@ describe('air-gapped LAN: mDNS discovery, a fenced private network, mail from LA
 
     await addByInvite(homes.alice, homes.bob, 'bob');
     await addByInvite(homes.bob, homes.alice, 'alice');
-    const sent = await json<{ status: string }>(homes.alice, ['send', 'bob', 'hello over the LAN', '--wait', SEND_WAIT_S]);
+    const sent = await sottoJson<{ status: string }>(homes.alice, ['send', 'bob', 'hello over the LAN', '--wait', SEND_WAIT_S]);
     assert.equal(sent.status, 'delivered');
     assert.deepEqual(await history(homes.bob, 'alice'), ['hello over the LAN']);
   });
@@ -111,7 +98,7 @@ describe('air-gapped LAN: mDNS discovery, a fenced private network, mail from LA
     const [alice, bob] = nodes;
     assert.ok(alice && bob);
     assert.equal(await bob.stop(), 0);
-    const sent = await json<{ status: string; mailboxes?: number }>(homes.alice, ['send', 'bob', 'while you were away', '--wait', SEND_WAIT_S]);
+    const sent = await sottoJson<{ status: string; mailboxes?: number }>(homes.alice, ['send', 'bob', 'while you were away', '--wait', SEND_WAIT_S]);
     assert.equal(sent.status, 'stored', `not stored: ${JSON.stringify(sent)}`);
     // The sender leaves too: only the other LAN nodes hold the mail now.
     assert.equal(await alice.stop(), 0);
@@ -121,7 +108,7 @@ describe('air-gapped LAN: mDNS discovery, a fenced private network, mail from LA
   });
 
   test('a node without the key is refused and learns nothing, even dialling a member directly', async () => {
-    const carolPeerId = (await json<{ peerId: string }>(homes.carol, ['id'])).peerId;
+    const carolPeerId = (await sottoJson<{ peerId: string }>(homes.carol, ['id'])).peerId;
     const before = await status(homes.carol);
     await start(homes.eve, 3, ['--lan', '--bootstrap', `/ip4/${lan.hosts[2]!.address}/tcp/${await carolPort()}/p2p/${carolPeerId}`]);
     await new Promise((r) => setTimeout(r, INTRUDER_TRIES_MS));
@@ -129,14 +116,14 @@ describe('air-gapped LAN: mDNS discovery, a fenced private network, mail from LA
     assert.deepEqual([eve.peers, eve.dhtPeers], [0, 0], 'the keyless node got a connection');
     assert.equal((await status(homes.carol)).peers, before.peers, 'a member accepted the keyless node');
     assert.equal((await sotto(homes.eve, ['contacts', 'add', 'carol', carolPeerId])).code, 0);
-    const sent = await json<{ status: string }>(homes.eve, ['send', 'carol', 'let me in', '--wait', '3']);
+    const sent = await sottoJson<{ status: string }>(homes.eve, ['send', 'carol', 'let me in', '--wait', '3']);
     assert.equal(sent.status, 'queued');
-    assert.deepEqual((await json<{ name: string }[]>(homes.carol, ['contacts', 'list'])).map((c) => c.name), [], 'carol heard from the keyless node');
+    assert.deepEqual((await sottoJson<{ name: string }[]>(homes.carol, ['contacts', 'list'])).map((c) => c.name), [], 'carol heard from the keyless node');
   });
 
   /** Carol's TCP port on the LAN (from her listening addresses). */
   async function carolPort(): Promise<string> {
-    const addresses = (await json<{ addresses: string[] }>(homes.carol, ['id'])).addresses;
+    const addresses = (await sottoJson<{ addresses: string[] }>(homes.carol, ['id'])).addresses;
     const tcpAddress = addresses.find((a) => a.startsWith(`/ip4/${lan.hosts[2]!.address}/tcp/`) && !a.includes('/ws'));
     assert.ok(tcpAddress, `carol lists no LAN TCP address: ${addresses.join(' ')}`);
     return tcpAddress.split('/')[4]!;

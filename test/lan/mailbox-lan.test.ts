@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, sotto, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { eventually, sotto, sottoJson, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
 import { createLan, lanUnavailable, type Lan } from '../helpers/lan.ts';
 
 const unavailable = await lanUnavailable();
@@ -17,12 +17,6 @@ const unavailable = await lanUnavailable();
 const WAIT_MS = 45_000;
 /** How long `send` waits for custody receipts. */
 const SEND_WAIT_S = '20';
-
-async function json<T>(home: string, args: string[]): Promise<T> {
-  const result = await sotto(home, [...args, '--json']);
-  assert.equal(result.code, 0, `sotto ${args.join(' ')}: ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
 
 describe("README's mailbox on a LAN: no flags beyond --mailbox --relay", { skip: unavailable, timeout: 240_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -55,17 +49,17 @@ describe("README's mailbox on a LAN: no flags beyond --mailbox --relay", { skip:
     const alice = await startNode(homes.alice, [], {}, lan.hosts[1]!.namespace);
     const bob = await startNode(homes.bob, [], {}, lan.hosts[2]!.namespace);
     nodes.push(alice, bob);
-    await eventually(async () => (await json<{ peers: number }>(homes.mailbox, ['status'])).peers >= 2, WAIT_MS, 'both chat users to reach the mailbox');
+    await eventually(async () => (await sottoJson<{ peers: number }>(homes.mailbox, ['status'])).peers >= 2, WAIT_MS, 'both chat users to reach the mailbox');
     for (const [from, to, name] of [[homes.alice, homes.bob, 'bob'], [homes.bob, homes.alice, 'alice']] as const) {
       const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
       assert.equal((await sotto(from, ['contacts', 'add', '--invite', invite, name])).code, 0);
     }
 
     assert.equal(await bob.stop(), 0);
-    const sent = await json<{ status: string; reason?: string }>(homes.alice, ['send', 'bob', 'held on the LAN', '--wait', SEND_WAIT_S]);
+    const sent = await sottoJson<{ status: string; reason?: string }>(homes.alice, ['send', 'bob', 'held on the LAN', '--wait', SEND_WAIT_S]);
     assert.equal(sent.status, 'stored', JSON.stringify(sent));
     assert.match(sent.reason ?? '', /held by 1 mailbox/);
-    const held = await json<{ mailbox: { items: number } | null }>(homes.mailbox, ['status']);
+    const held = await sottoJson<{ mailbox: { items: number } | null }>(homes.mailbox, ['status']);
     assert.ok((held.mailbox?.items ?? 0) >= 1, 'the mailbox holds it');
   });
 });

@@ -14,7 +14,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, sotto, startNode, STOP_EXIT_WAIT_MS, stopWithin, tempHome, type RunningNode } from '../helpers/cli.ts';
+import { addByInvite, eventually, sotto, sottoJson, startNode, stopWithin, tempHome, TEST_STOP_WAIT_MS, type RunningNode } from '../helpers/cli.ts';
 import { createLan, lanUnavailable, type Lan } from '../helpers/lan.ts';
 
 const unavailable = await lanUnavailable();
@@ -28,24 +28,7 @@ interface Status {
   readonly connections: readonly { readonly peerId: string; readonly address: string; readonly relayed: boolean }[];
 }
 
-async function statusOf(home: string): Promise<Status> {
-  const result = await sotto(home, ['status', '--json']);
-  assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout) as Status;
-}
-
-async function peerIdOf(home: string): Promise<string> {
-  const result = await sotto(home, ['id', '--json']);
-  assert.equal(result.code, 0, result.stderr);
-  return (JSON.parse(result.stdout) as { peerId: string }).peerId;
-}
-
-/** Adds `to`'s invite (printed by its running node) to `from` under `name`. */
-async function addByInvite(from: string, to: string, name: string): Promise<void> {
-  const invite = (await sotto(to, ['invite', '--no-qr'])).stdout.trim();
-  const added = await sotto(from, ['contacts', 'add', '--invite', invite, name]);
-  assert.equal(added.code, 0, added.stderr);
-}
+const statusOf = (home: string): Promise<Status> => sottoJson<Status>(home, ['status']);
 
 describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -86,7 +69,7 @@ describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_
     assert.equal(sent.stdout.trim(), 'delivered');
     // The first message may go over the relayed connection; the node then
     // upgrades it to WebRTC in the background (PROTOCOL §13).
-    const beeId = await peerIdOf(homes.bee);
+    const beeId = (await sottoJson<{ peerId: string }>(homes.bee, ['id'])).peerId;
     const toBee = async (): Promise<Status['connections']> => (await statusOf(homes.cat)).connections.filter((c) => c.peerId === beeId);
     await eventually(async () => (await toBee()).some((c) => c.address.includes('/webrtc')), WAIT_MS, 'cat to hold a WebRTC connection to bee');
     const again = await sotto(homes.cat, ['send', 'bee', 'over webrtc again', '--wait', SEND_WAIT_S]);
@@ -97,6 +80,6 @@ describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_
 
   test('with the other node killed, a node stops on SIGTERM and its process exits with status 0', async () => {
     await cat.kill();
-    assert.equal(await stopWithin(bee, STOP_EXIT_WAIT_MS), 0, bee.output());
+    assert.equal(await stopWithin(bee, TEST_STOP_WAIT_MS), 0, bee.output());
   });
 });

@@ -21,7 +21,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { sotto, STOP_EXIT_WAIT_MS, stopWithin, tempHome } from '../helpers/cli.ts';
+import { sotto, TEST_STOP_WAIT_MS, stopWithin, tempHome } from '../helpers/cli.ts';
 import {
   addContact,
   canRunBrowsers,
@@ -139,7 +139,7 @@ describe('a page and a second desktop node', { skip, timeout: 180_000 }, () => {
 
   test('with the page closed, the desktop node that chatted with it over WebRTC stops on SIGTERM and its process exits', async () => {
     await alice.close();
-    assert.equal(await stopWithin(bee, STOP_EXIT_WAIT_MS), 0, bee.output());
+    assert.equal(await stopWithin(bee, TEST_STOP_WAIT_MS), 0, bee.output());
   });
 });
 

@@ -155,8 +155,12 @@ export interface NodeConfig {
    * by the relay alone) and, through any relay it holds a slot on, is
    * reached by them directly. The `/webrtc` addresses appear with the relay
    * slots. Default true; false keeps the transport out (a page whose browser
-   * cannot gather ICE candidates). Measured here: a node with it idles at
-   * about the same memory as one without (128–149 MiB both).
+   * cannot gather ICE candidates). Measured here, an idle `sotto start`:
+   * 135 MiB with it, 130 MiB without, and about 3.5 MiB more for each
+   * WebRTC connection (docs/ARCHITECTURE.md). In Node, a process that used
+   * it may never end by itself after the node stopped (node-datachannel
+   * keeps native callbacks alive): end it explicitly, as `sotto` does
+   * (src/app/cli/exit.ts).
    */
   readonly webrtc?: boolean;
   /**
