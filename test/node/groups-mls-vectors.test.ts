@@ -20,6 +20,7 @@ import { fromHex, toHex } from '../../src/crypto/bytes.ts';
 import { loadNodePrimitives } from '../../src/crypto/primitives/node-best.ts';
 import { groupCiphersuite, REFERENCE_CIPHERSUITE } from '../../src/node/groups/ciphersuite.ts';
 import { seededRandom } from '../helpers/context.ts';
+import { tsMlsInternal } from '../helpers/ts-mls.ts';
 
 const vectorDir = fileURLToPath(new URL('../vectors/mls/', import.meta.url));
 
@@ -28,9 +29,7 @@ function vectors<T>(file: string): T[] {
 }
 
 /** A module of ts-mls that its package does not export (the vectors test internals). */
-async function internal<T>(module: string): Promise<T> {
-  return (await import(new URL(`./${module}.js`, import.meta.resolve('ts-mls')).href)) as T;
-}
+const internal = tsMlsInternal;
 
 type Hex = string;
 const h = fromHex;
