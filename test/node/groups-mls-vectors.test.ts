@@ -6,6 +6,8 @@
  * (1, 2, 5, 7), which proves the library works with Sotto's newer @noble
  * releases (package.json `overrides`). The X-Wing suite is in no mlswg file;
  * test/node/groups-hpke.test.ts checks it against @hpke/hybridkem-x-wing.
+ * tree-validation also runs the tree-hash cache and parent-hash checks that
+ * Sotto's patch of ts-mls changes (docs/GROUPS.md, "Patched ts-mls").
  *
  * The vector files are in test/vectors/mls/ (their source is in its
  * README.md).
@@ -20,6 +22,7 @@ import { fromHex, toHex } from '../../src/crypto/bytes.ts';
 import { loadNodePrimitives } from '../../src/crypto/primitives/node-best.ts';
 import { groupCiphersuite, REFERENCE_CIPHERSUITE } from '../../src/node/groups/ciphersuite.ts';
 import { seededRandom } from '../helpers/context.ts';
+import { tsMlsInternal } from '../helpers/ts-mls.ts';
 
 const vectorDir = fileURLToPath(new URL('../vectors/mls/', import.meta.url));
 
@@ -28,9 +31,7 @@ function vectors<T>(file: string): T[] {
 }
 
 /** A module of ts-mls that its package does not export (the vectors test internals). */
-async function internal<T>(module: string): Promise<T> {
-  return (await import(new URL(`./${module}.js`, import.meta.resolve('ts-mls')).href)) as T;
-}
+const internal = tsMlsInternal;
 
 type Hex = string;
 const h = fromHex;
@@ -313,5 +314,38 @@ describe('mlswg test vectors through ts-mls', () => {
       }
     }
     assert.ok(ran >= 5, `ran ${ran} suite/implementation pairs`);
+  });
+
+  it('tree-validation: subtree hashes with and without the tree-hash cache, parent hashes verified, a changed parent hash refused', async () => {
+    const rt = await internal<{ ratchetTreeDecoder(b: Uint8Array, offset: number): [RatchetTree, number] | undefined }>('ratchetTree');
+    const th = await internal<{
+      treeHash(t: RatchetTree, node: number, h: CiphersuiteImpl['hash'], cache?: (Uint8Array | undefined)[]): Promise<Uint8Array>;
+      treeHashRoot(t: RatchetTree, h: CiphersuiteImpl['hash'], cache?: (Uint8Array | undefined)[]): Promise<Uint8Array>;
+    }>('treeHash');
+    const { verifyParentHashes } = await internal<{ verifyParentHashes(t: RatchetTree, h: CiphersuiteImpl['hash'], cache: (Uint8Array | undefined)[]): Promise<boolean> }>('parentHash');
+    let ran = 0;
+    let tampered = 0;
+    for (const c of vectors<{ cipher_suite: number; tree: Hex; tree_hashes: Hex[] }>('tree-validation.json')) {
+      for (const { name, impl } of await implementations(c.cipher_suite)) {
+        const at = `suite ${c.cipher_suite}, ${name}, ${c.tree_hashes.length} nodes`;
+        const tree = rt.ratchetTreeDecoder(h(c.tree), 0)![0];
+        for (const [node, want] of c.tree_hashes.entries()) assert.equal(toHex(await th.treeHash(tree, node, impl.hash)), want, `${at}: node ${node}`);
+        const cache: (Uint8Array | undefined)[] = [];
+        assert.equal(toHex(await th.treeHashRoot(tree, impl.hash, cache)), c.tree_hashes[(c.tree_hashes.length - 1) / 2], `${at}: root through the cache`);
+        assert.deepEqual(cache.map((v) => (v === undefined ? undefined : toHex(v))), c.tree_hashes, `${at}: every node cached with its hash`);
+        assert.equal(await verifyParentHashes(tree, impl.hash, []), true, `${at}: parent hashes`);
+        assert.equal(await verifyParentHashes(tree, impl.hash, cache), true, `${at}: parent hashes through a filled cache`);
+        const parent = tree.findIndex((n) => n?.nodeType === 2 && n.parent.parentHash.length > 0);
+        if (parent >= 0) {
+          const node = tree[parent] as Extract<RatchetTree[number], { nodeType: 2 }>;
+          const changed = tree.slice();
+          changed[parent] = { ...node, parent: { ...node.parent, parentHash: node.parent.parentHash.map((b, i) => (i === 0 ? b ^ 1 : b)) } };
+          assert.equal(await verifyParentHashes(changed, impl.hash, []), false, `${at}: a changed parent hash at node ${parent}`);
+          tampered++;
+        }
+        ran++;
+      }
+    }
+    assert.ok(ran >= 20 && tampered >= 10, `ran ${ran} trees, ${tampered} with a changed parent hash`);
   });
 });
