@@ -36,6 +36,7 @@ import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
 import { GroupDelivery } from './group-delivery.ts';
 import { assembleInvitations, isInvitationChunk } from './invitation-chunks.ts';
 import { fetchGroupFrames } from './group-mailbox-fetch.ts';
+import { GroupCatchUp } from './group-catch-up.ts';
 import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, setAdmins, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
 import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
@@ -80,6 +81,8 @@ export class GroupService {
   private readonly unsaved = new Map<string, number>();
   private readonly delivery: GroupDelivery;
   private readonly poll: Recurring;
+  /** Fetches a group's mailboxes soon after a refusal or a join (./group-catch-up.ts). */
+  private readonly catchUp: GroupCatchUp;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly env: GroupEnv;
   /** Who gets a key package asked for live (/sotto/keypackage). */
@@ -95,6 +98,10 @@ export class GroupService {
     this.keyPackageLimiter = new PrekeyLimiter(() => core.ctx.now(), KEY_PACKAGE_LIMITS);
     this.delivery = new GroupDelivery(core, (groupId) => this.groups.get(groupId));
     this.poll = new Recurring(core.scheduler, this.pollJob(), GROUP_POLL_INTERVAL_MS);
+    this.catchUp = new GroupCatchUp(core.scheduler, async (groupId) => {
+      const group = this.groups.get(groupId);
+      return group?.active ? (await fetchGroupFrames(core, group, (bytes) => this.receive(bytes))).stored : 0;
+    });
   }
 
   /** Opens the groups of the messenger's home (their records and states). */
@@ -131,6 +138,7 @@ export class GroupService {
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     this.poll.stop();
+    this.catchUp.stop();
     await this.delivery.stop();
     const tx = new Tx();
     for (const [groupId, count] of this.unsaved) if (count > 0) tx.putGroupState(groupId, encodeGroupState(this.states.get(groupId)!));
@@ -354,6 +362,8 @@ export class GroupService {
     this.groups.set(id, group);
     this.states.set(id, state);
     this.core.emit('group-changed', { groupId: id });
+    // Frames sent while the invitation travelled (refused until now) are in the group's mailboxes.
+    this.catchUp.soon(id);
     // A new key package for the inviter, whose one this Welcome used.
     if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
     await this.updateIfDue(group).catch(() => {});
@@ -529,18 +539,26 @@ export class GroupService {
     if (!group || !group.active) return 'refused';
     return this.core.locks.run(lockOf(group.id), async () => {
       const state = this.states.get(group.id)!;
-      if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return 'refused';
+      // A sender this member does not know yet was added by a commit it has not processed: that commit is in the mailboxes.
+      if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return this.catchUpAfter(group.id, 'refused');
       let result: { state: GroupState; event: GroupEvent };
       try {
         result = await processGroupFrame(this.env, state, bytes);
       } catch (err) {
         if (err instanceof SottoError && err.name === 'DuplicateGroupMessageError') return 'duplicate';
-        if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return 'retry';
+        // An operation before it is missing: in the mailboxes, with this frame.
+        if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return from === undefined ? 'retry' : this.catchUpAfter(group.id, 'retry');
         if (err instanceof SottoError) return 'rejected';
         throw err;
       }
       return this.applyEvent(group, result.state, result.event);
     });
+  }
+
+  /** A frame handed on directly was refused for now: the group's mailboxes are fetched soon (the sender deposits it there), not at the next poll. */
+  private catchUpAfter(groupId: string, status: 'refused' | 'retry'): AckStatus {
+    this.catchUp.soon(groupId);
+    return status;
   }
 
   /** Writes what a processed frame changed, in one transaction, then tells the application. Call under the group's lock. */
