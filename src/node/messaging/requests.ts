@@ -36,13 +36,14 @@ export function refusesStranger(core: Core, peerId: string, bytes: number): bool
 
 /**
  * The request of `peerId` after one more envelope of `bytes` (carrying a
- * text when `text`, the sender's claimed name when `claimedName`), written
+ * text when `text`, the sender's claimed name when `claimedName`, a pass or
+ * a key package kept for when the user accepts it), written
  * into `tx` and remembered at once (the caller commits `tx`). The requests
  * that must go to make room for it leave {@link Core.requests} at once too
  * (so the quotas hold at every moment) and wait in {@link Core.evicting}
  * until {@link evictRequests} has deleted them.
  */
-export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, update: { text?: boolean; claimedName?: string; pass?: StoredPass }): RequestRecord {
+export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, update: { text?: boolean; claimedName?: string; pass?: StoredPass; keyPackage?: RequestRecord['keyPackage'] }): RequestRecord {
   const now = core.ctx.now();
   const before = core.requests.get(peerId) ?? { peerId, claimedName: null, firstAt: now, lastAt: now, messages: 0, bytes: REQUEST_SENDER_OVERHEAD_BYTES };
   const request: RequestRecord = {
@@ -52,6 +53,7 @@ export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, 
     messages: before.messages + (update.text ? 1 : 0),
     ...(update.claimedName === undefined ? {} : { claimedName: update.claimedName }),
     ...(update.pass === undefined ? {} : { pass: update.pass }),
+    ...(update.keyPackage === undefined ? {} : { keyPackage: update.keyPackage }),
   };
   tx.putRequest(request);
   core.requests.set(peerId, request);
