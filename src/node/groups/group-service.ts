@@ -292,7 +292,7 @@ export class GroupService {
     const group = this.group(name);
     await this.core.locks.run(lockOf(group.id), async () => {
       const { state, proposal } = await proposeLeave(this.env, this.states.get(group.id)!);
-      const left: GroupRecord = { ...group, active: false };
+      const left: GroupRecord = { ...this.groups.get(group.id)!, active: false };
       await this.delivery.enqueue(group, { kind: 'proposal', frame: proposal, epoch: state.mls.groupContext.epoch, recipients: this.others(state), messageId: null }, (tx) =>
         tx.putGroupState(group.id, encodeGroupState(state)).putGroup(left),
       );
@@ -357,7 +357,7 @@ export class GroupService {
     const id = toHex(state.mls.groupContext.groupId);
     const existing = this.groups.get(id);
     const name = existing?.name ?? this.freeName(invitation.name);
-    const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId };
+    const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId, ...(existing?.readSeq === undefined ? {} : { readSeq: existing.readSeq }) };
     await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
@@ -431,6 +431,32 @@ export class GroupService {
       out.push({ name: group.name, id: group.id, members: named, admins: members.filter((m) => m.admin).map((m) => peerIdOfSigningKey(m.identity)), active: group.active && state !== undefined && isActiveMember(state) });
     }
     return out;
+  }
+
+  /**
+   * How many received messages of a group are unread (after its read mark),
+   * among its newest `scan` messages. Throws UnknownGroupError.
+   */
+  async unreadCount(name: string, scan: number): Promise<number> {
+    const group = this.group(name);
+    const mark = group.readSeq ?? 0;
+    return (await this.history(name, { limit: scan })).filter((m) => m.direction === 'in' && m.seq > mark).length;
+  }
+
+  /**
+   * Moves a group's read mark to message `seq` (the newest one the user
+   * read; never back), durably, so unread counts survive a restart as a
+   * conversation's do. Throws UnknownGroupError.
+   */
+  async markRead(name: string, seq: number): Promise<void> {
+    const { id } = this.group(name);
+    await this.core.locks.run(lockOf(id), async () => {
+      const group = this.groups.get(id)!;
+      if (seq <= (group.readSeq ?? 0)) return;
+      const read: GroupRecord = { ...group, readSeq: seq };
+      await this.core.store.commit(new Tx().putGroup(read), { sync: false });
+      this.groups.set(id, read);
+    });
   }
 
   /** A group's messages, oldest first; with `page`, the newest `limit` below `before` (a message's seq). Throws UnknownGroupError. */
@@ -565,7 +591,8 @@ export class GroupService {
   private async applyEvent(group: GroupRecord, state: GroupState, event: GroupEvent): Promise<AckStatus> {
     const tx = new Tx();
     let message: GroupMessageRecord | undefined;
-    let current = group;
+    // As it is now (its read mark may have moved since the frame came in).
+    let current = this.groups.get(group.id) ?? group;
     if (event.kind === 'application') {
       let text;
       try {
@@ -583,7 +610,7 @@ export class GroupService {
     } else {
       tx.putGroupState(group.id, encodeGroupState(state));
       this.unsaved.set(group.id, 0);
-      if (event.kind === 'operation' && event.removedSelf) tx.putGroup((current = { ...group, active: false }));
+      if (event.kind === 'operation' && event.removedSelf) tx.putGroup((current = { ...current, active: false }));
     }
     await this.core.store.commit(tx, { sync: true });
     this.states.set(group.id, state);
