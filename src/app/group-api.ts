@@ -59,6 +59,8 @@ export interface GroupInvitationLine {
   readonly peerId: string;
   /** The group's name as the inviter gave it (unverified). */
   readonly name: string;
+  /** How many members the group has, read from the invitation (null when this node cannot open it). */
+  readonly members: number | null;
   readonly at: number;
 }
 
@@ -111,7 +113,10 @@ export function groupMethods(groups: GroupService | undefined): GroupApi {
     },
     groupConversations: async () =>
       Promise.all((await need().list()).map(async ({ name, id, members, admins, active }) => ({ name, id, members, admins, active, unread: await need().unreadCount(name, GROUP_UNREAD_SCAN) }))),
-    groupInvitations: async () => (await need().invitations()).map(({ id, peerId, name, at }) => ({ id, peerId, name, at })),
+    groupInvitations: async () => {
+      const service = need();
+      return Promise.all((await service.invitations()).map(async (i) => ({ id: i.id, peerId: i.peerId, name: i.name, members: await service.invitationMembers(i), at: i.at })));
+    },
     groupAcceptInvitation: async (id) => ({ name: (await need().join(await invitation(id))).name }),
     groupDeclineInvitation: async (id) => (await need().decline((await invitation(id)).id), { id }),
   };

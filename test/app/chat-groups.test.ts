@@ -36,7 +36,7 @@ describe('chat group commands', () => {
     assert.equal(parseChatInput('/members all').kind, 'error');
   });
 
-  test('an invitation from a stranger shows in its request, with /join; /join takes no argument', () => {
+  test('an invitation from a stranger shows in its request with its members count, /join, and that accepting joins; /join takes no argument', () => {
     assert.deepEqual(parseChatInput('/join'), { kind: 'join' });
     assert.equal(parseChatInput('/join team').kind, 'error');
     const request = { peerId: PEER, claimedName: 'erin', messages: 0, bytes: 100, firstAt: 0, lastAt: 0 };
@@ -44,12 +44,13 @@ describe('chat group commands', () => {
       ...initialChatState({ name: 'alice', peerId: 'self' }),
       requests: [request],
       request: PEER,
-      invitations: [{ id: 'ab', peerId: PEER, name: '\u202Eteam', at: 0 }],
+      invitations: [{ id: 'ab', peerId: PEER, name: '\u202Eteam', members: 3, at: 0 }],
       notice: [],
     };
     const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
     assert.match(screen, /Says it is "erin" \(unverified\)/);
-    assert.match(screen, /Invites you to the group #⟨U\+202E⟩team \(unverified\): *│\n│[^│]*││\/join/);
+    assert.match(screen, /Invites you to the group #⟨U\+202E⟩team \(3 members, *│\n│[^│]*││unverified\): \/join/);
+    assert.match(screen, /\/accept \[NAME\] makes a contact and joins/);
   });
 
   test('the help names every group command and still fits 80 columns', () => {

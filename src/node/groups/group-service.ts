@@ -26,7 +26,7 @@ import { peerIdOfSigningKey, signingKeyOfPeerId } from '../encoding/peer-id.ts';
 import type { Messenger } from '../messaging/messenger.ts';
 import { Recurring } from '../messaging/recurring.ts';
 import type { AckStatus } from '../messaging/wire.ts';
-import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord } from '../store/group-records.ts';
+import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord, KeyPackageSecretRecord } from '../store/group-records.ts';
 import { Tx } from '../store/store.ts';
 import type { FramedStream } from '../transport/network.ts';
 import type { GroupEnv } from './context.ts';
@@ -87,6 +87,8 @@ export class GroupService {
   private readonly env: GroupEnv;
   /** Who gets a key package asked for live (/sotto/keypackage). */
   private readonly keyPackageLimiter: PrekeyLimiter;
+  /** Members of the group of each waiting invitation looked at, by invitation id (null: not opened here). */
+  private readonly invitationSizes = new Map<string, number | null>();
   /** Chunked /sotto/group streams being read, per peer. */
   private readonly chunkedStreams = new Map<string, number>();
 
@@ -347,18 +349,13 @@ export class GroupService {
    * package of this node matches (the invitation stays).
    */
   async join(invitation: GroupInvitationRecord): Promise<GroupRecord> {
-    const welcome = fromBase64(invitation.welcome);
-    const frame = decodeGroupFrame(welcome);
-    if (frame.kind !== 'welcome') throw new RangeError('join: not a welcome');
-    const refs = new Set(frame.welcome.welcome.secrets.map((s) => toHex(s.newMember)));
-    const secret = (await this.core.store.listKeyPackageSecrets()).find((s) => refs.has(s.ref));
-    if (!secret) throw new RangeError('join: no key package of this node matches the invitation');
-    const state = await joinGroup(this.env, this.core.identity, decodeKeyPackageSecrets(fromBase64(secret.secrets)), welcome);
+    const { state, secret } = await this.open(invitation);
     const id = toHex(state.mls.groupContext.groupId);
     const existing = this.groups.get(id);
     const name = existing?.name ?? this.freeName(invitation.name);
     const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId, ...(existing?.readSeq === undefined ? {} : { readSeq: existing.readSeq }) };
     await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
+    this.invitationSizes.delete(invitation.id);
     this.groups.set(id, group);
     this.states.set(id, state);
     this.core.emit('group-changed', { groupId: id });
@@ -370,9 +367,62 @@ export class GroupService {
     return group;
   }
 
+  /**
+   * The group state an invitation's Welcome gives, with the key package
+   * secret it was made for (nothing is written). Throws DecodeError,
+   * GroupAuthenticationError, or RangeError when no key package of this
+   * node matches.
+   */
+  private async open(invitation: GroupInvitationRecord): Promise<{ state: GroupState; secret: KeyPackageSecretRecord }> {
+    const welcome = fromBase64(invitation.welcome);
+    const frame = decodeGroupFrame(welcome);
+    if (frame.kind !== 'welcome') throw new RangeError('join: not a welcome');
+    const refs = new Set(frame.welcome.welcome.secrets.map((s) => toHex(s.newMember)));
+    const secret = (await this.core.store.listKeyPackageSecrets()).find((s) => refs.has(s.ref));
+    if (!secret) throw new RangeError('join: no key package of this node matches the invitation');
+    return { state: await joinGroup(this.env, this.core.identity, decodeKeyPackageSecrets(fromBase64(secret.secrets)), welcome), secret };
+  }
+
+  /**
+   * How many members the group of a waiting invitation has, read from its
+   * Welcome without joining (the inviter signed it: it is the group the
+   * inviter made, not a number it claims), or null when this node cannot
+   * open it. Read once per invitation (a Welcome of 1,000 members takes
+   * about a second to check).
+   */
+  async invitationMembers(invitation: GroupInvitationRecord): Promise<number | null> {
+    const known = this.invitationSizes.get(invitation.id);
+    if (known !== undefined) return known;
+    const count = await this.open(invitation).then(
+      ({ state }) => groupMembers(state).length,
+      () => null,
+    );
+    this.invitationSizes.set(invitation.id, count);
+    return count;
+  }
+
+  /**
+   * Joins every invitation waiting from `peerId`, who just became a
+   * contact (a request accepted, a contact added): a contact's invitations
+   * are joined by themselves, so are the ones it sent while a stranger.
+   * Resolves to the groups joined; an invitation that cannot be joined stays.
+   */
+  async joinInvitationsFrom(peerId: string): Promise<GroupRecord[]> {
+    return this.core.locks.run(INVITATIONS_LOCK, async () => {
+      const joined: GroupRecord[] = [];
+      for (const invitation of await this.core.store.listGroupInvitations()) {
+        if (invitation.peerId !== peerId || isInvitationChunk(invitation)) continue;
+        const group = await this.join(invitation).catch(() => undefined);
+        if (group) joined.push(group);
+      }
+      return joined;
+    });
+  }
+
   /** Deletes a waiting invitation unjoined (a stranger's the user declined); nothing is sent back. */
   async decline(id: string): Promise<void> {
     await this.core.store.commit(new Tx().deleteGroupInvitation(id), { sync: true });
+    this.invitationSizes.delete(id);
   }
 
   /** Invitations from strangers waiting for the user, oldest first. */
