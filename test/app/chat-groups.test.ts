@@ -13,10 +13,10 @@ import { CHAT_HELP, parseChatInput } from '../../src/app/chat/commands.ts';
 import { ChatController, initialChatState, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { groupLabel, memberName } from '../../src/app/chat/group-format.ts';
-import type { GroupService } from '../../src/node/groups/group-service.ts';
+import { GroupService } from '../../src/node/groups/group-service.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { groupHomes } from '../helpers/group-chat-homes.ts';
-import type { Home } from '../helpers/homes.ts';
+import { Home } from '../helpers/homes.ts';
 import type { MemoryHub } from '../helpers/memory-network.ts';
 import { settle, type ManualScheduler } from '../helpers/scheduler.ts';
 
@@ -168,5 +168,30 @@ describe('groups in the chat controller and screen', () => {
     assert.deepEqual(chat('dave').getState().groups.map((g) => g.active), [false]);
     for (const c of chats.values()) c.stop();
     for (const g of groups.values()) await g.stop();
+  });
+  test('a stranger\'s invitation in the chat: its request names the group and its members; /accept makes a contact and joins', async () => {
+    const { hub, scheduler, homes, groups } = await groupHomes(['bob']);
+    const [bob] = homes as [Home];
+    const sam = await new Home('sam', hub, bob.clock, scheduler).init();
+    await sam.messenger.addContact('bob', bob.peerId);
+    const samGroups = await GroupService.open(sam.messenger);
+    await samGroups.start();
+    await scheduler.advance(1);
+    // Bob is online: sam's node asks his for a key package live.
+    await samGroups.create('club', ['bob']);
+    const chat = await chatOf(bob, hub, groups.get('bob')!);
+    await quiet(scheduler, chat);
+    assert.deepEqual(chat.getState().groups, [], 'nothing joined yet');
+    await chat.submit('/requests');
+    const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 100, rows: 24 }), { columns: 100 });
+    assert.match(screen, /Invites you to the group #club \(2 members, unverified\): \/join/);
+    await chat.submit('/accept sam');
+    await quiet(scheduler, chat);
+    assert.equal(chat.getState().noticeIsError, false, chat.getState().notice.join('\n'));
+    assert.match(chat.getState().notice.join(' '), /sam is a contact now, and you joined #club/);
+    assert.deepEqual(chat.getState().groups.map((g) => [g.name, g.members.length]), [['club', 2]]);
+    await samGroups.send('club', 'hello bob', { waitMs: 5_000 });
+    await quiet(scheduler, chat);
+    assert.equal(chat.getState().groups[0]!.unread, 1);
   });
 });
