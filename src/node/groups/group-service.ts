@@ -355,7 +355,6 @@ export class GroupService {
     const name = existing?.name ?? this.freeName(invitation.name);
     const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId, ...(existing?.readSeq === undefined ? {} : { readSeq: existing.readSeq }) };
     await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
-    this.invitationSizes.delete(invitation.id);
     this.groups.set(id, group);
     this.states.set(id, state);
     this.core.emit('group-changed', { groupId: id });
@@ -422,13 +421,15 @@ export class GroupService {
   /** Deletes a waiting invitation unjoined (a stranger's the user declined); nothing is sent back. */
   async decline(id: string): Promise<void> {
     await this.core.store.commit(new Tx().deleteGroupInvitation(id), { sync: true });
-    this.invitationSizes.delete(id);
   }
 
   /** Invitations from strangers waiting for the user, oldest first. */
   async invitations(): Promise<GroupInvitationRecord[]> {
     const out: GroupInvitationRecord[] = [];
     for (const invitation of await this.core.store.listGroupInvitations()) if (!isInvitationChunk(invitation) && !(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
+    // Members counts of invitations gone (joined, declined, deleted with their request) are forgotten.
+    const waiting = new Set(out.map((i) => i.id));
+    for (const id of this.invitationSizes.keys()) if (!waiting.has(id)) this.invitationSizes.delete(id);
     return out.sort((a, b) => a.at - b.at);
   }
 

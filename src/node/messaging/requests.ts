@@ -86,13 +86,15 @@ export function requestsOverQuota(core: Core, keep: string): string[] {
 
 /**
  * Deletes everything this home keeps of a conversation with `peerId` (its
- * messages, their index and seen marks, the session, a request) in one
- * transaction, with `extra` writes; call under the peer's lock. Resolves
- * once it is durable.
+ * messages, their index and seen marks, the session, a request, the group
+ * invitations it sent) in one transaction, with `extra` writes; call under
+ * the peer's lock. Resolves once it is durable.
  */
 export async function deleteConversation(core: Core, peerId: string, extra: (tx: Tx) => void = () => {}): Promise<void> {
   const tx = new Tx();
   for (const key of await core.store.conversationKeys(peerId)) tx.deleteRaw(key);
+  // A request's invitations go with it (blocked, deleted or evicted): none waits with no request to show it.
+  for (const invitation of await core.store.listGroupInvitations()) if (invitation.peerId === peerId) tx.deleteGroupInvitation(invitation.id);
   tx.deleteSession(peerId).deleteRequest(peerId);
   extra(tx);
   await core.store.commit(tx, { sync: true });
