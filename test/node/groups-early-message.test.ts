@@ -87,6 +87,35 @@ test('a commit ahead of a member\'s epoch and a message from a member it does no
   assert.ok(statuses.length < GROUP_POLL_INTERVAL_MS / GROUP_CATCH_UP_DELAY_MS);
 });
 
+test('a frame from a member that does not open (a branch this member has not seen): it fetches the mailboxes within seconds, not at the poll', async () => {
+  const { hub, scheduler, homes, groups } = await groupWorld(['alice', 'bob', 'carol']);
+  const [, bob, carol] = homes as [Home, Home, Home];
+  const alice = groups.get('alice')!;
+  await alice.create('club', ['bob', 'carol']);
+  await scheduler.advance(1);
+  const bobs = groups.get('bob')!;
+  // A message bob missed (he was away): the mailboxes hold it.
+  hub.goOffline(bob.peerId);
+  await alice.send('club', 'while bob was away', { waitMs: 5_000 });
+  await scheduler.advance(1);
+  hub.goOnline(bob.peerId);
+  // A frame from carol that bob cannot open (here: one of her frames with a byte changed).
+  const frames: Uint8Array[] = [];
+  const original = bobs.receive.bind(bobs);
+  bobs.receive = async (bytes, from) => {
+    if (from === carol.peerId) frames.push(bytes);
+    return original(bytes, from);
+  };
+  await groups.get('carol')!.send('club', 'carol speaks', { waitMs: 5_000 });
+  await scheduler.advance(1);
+  const bad = Uint8Array.from(frames[0]!);
+  bad[bad.length - 20]! ^= 1;
+  assert.equal(await bobs.receive(bad, carol.peerId), 'rejected');
+  assert.ok(!(await bobs.history('club')).some((m) => m.text === 'while bob was away'), 'not read yet');
+  await scheduler.advance(GROUP_CATCH_UP_DELAY_MS);
+  assert.ok((await bobs.history('club')).some((m) => m.text === 'while bob was away'), 'read from the mailboxes two seconds later');
+});
+
 test('refusals coalesce: one fetch while one is due, bounded retries when a fetch brings nothing, none after stop', async () => {
   const clock = testClock();
   const scheduler = new ManualScheduler(clock);

@@ -625,7 +625,9 @@ export class GroupService {
         if (err instanceof SottoError && err.name === 'DuplicateGroupMessageError') return 'duplicate';
         // An operation before it is missing: in the mailboxes, with this frame.
         if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return from === undefined ? 'retry' : this.catchUpAfter(group.id, 'retry');
-        if (err instanceof SottoError) return 'rejected';
+        // From a member, a frame that does not open may be one of a branch this member has not seen (a commit
+        // made concurrently with one it processed): that commit is in the mailboxes too.
+        if (err instanceof SottoError) return from === undefined ? 'rejected' : this.catchUpAfter(group.id, 'rejected');
         throw err;
       }
       return this.applyEvent(group, result.state, result.event);
@@ -633,7 +635,7 @@ export class GroupService {
   }
 
   /** A frame handed on directly was refused for now: the group's mailboxes are fetched soon (the sender deposits it there), not at the next poll. */
-  private catchUpAfter(groupId: string, status: 'refused' | 'retry'): AckStatus {
+  private catchUpAfter(groupId: string, status: 'refused' | 'retry' | 'rejected'): AckStatus {
     this.catchUp.soon(groupId);
     return status;
   }
