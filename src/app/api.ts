@@ -149,9 +149,11 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
   const lineAmong = async (c: ContactRecord, similar: ReadonlyMap<string, string>): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId), similar.get(c.name));
   // One contact's line, flagged when its name looks like another contact's.
   const line = async (c: ContactRecord): Promise<ContactLine> => lineAmong(c, lookalikes(await messenger.contacts()));
-  // A new contact gets a key package at once (it may be added to a group while this node is offline), not at the next poll.
-  const keyPackageFor = <T>(added: T): T => {
+  // A new contact gets a key package at once (it may be added to a group while this node is offline), not at the next poll;
+  // the group invitations it sent while a stranger are joined, as a contact's are.
+  const keyPackageFor = async <T extends { peerId: string }>(added: T): Promise<T> => {
     void groups?.upkeepKeyPackages().catch(() => {});
+    await groups?.joinInvitationsFrom(added.peerId);
     return added;
   };
   const invites = inviteMethods(messenger, primitives, addresses, line);

@@ -6,7 +6,7 @@
  *
  * The chat and the page read their groups through the same API, with what
  * a list of conversations needs besides: unread counts (a read mark per
- * group, moved by reading its history, kept while the node runs) and the
+ * group, moved by reading its history, stored with the group) and the
  * invitations of strangers, which wait for the user like message requests.
  */
 import type { GroupSendResult, GroupService } from '../node/groups/group-service.ts';
@@ -59,6 +59,8 @@ export interface GroupInvitationLine {
   readonly peerId: string;
   /** The group's name as the inviter gave it (unverified). */
   readonly name: string;
+  /** How many members the group has, read from the invitation (null when this node cannot open it). */
+  readonly members: number | null;
   readonly at: number;
 }
 
@@ -91,17 +93,6 @@ export function groupMethods(groups: GroupService | undefined): GroupApi {
     if (!groups) throw new NodeNotRunningError();
     return groups;
   };
-  /** Per group id: the seq of the newest message read. A group seen for the first time is read up to its newest message. */
-  const readMarks = new Map<string, number>();
-  const newestSeq = async (name: string): Promise<number> => (await need().history(name, { limit: 1 }))[0]?.seq ?? 0;
-  const unread = async (name: string, id: string): Promise<number> => {
-    const mark = readMarks.get(id);
-    if (mark === undefined) {
-      readMarks.set(id, await newestSeq(name));
-      return 0;
-    }
-    return (await need().history(name, { limit: GROUP_UNREAD_SCAN })).filter((m) => m.direction === 'in' && m.seq > mark).length;
-  };
   const invitation = async (id: string): Promise<GroupInvitationRecord> => {
     const found = (await need().invitations()).find((i) => i.id === id);
     if (!found) throw new UnknownGroupInvitationError(id);
@@ -117,14 +108,15 @@ export function groupMethods(groups: GroupService | undefined): GroupApi {
     groupHistory: async (name, page) => {
       const service = need();
       const messages = await service.history(name, page ?? {});
-      const { id } = service.group(name);
-      const newest = messages.reduce((max, m) => Math.max(max, m.seq), readMarks.get(id) ?? 0);
-      readMarks.set(id, newest);
+      if (messages.length > 0) await service.markRead(name, messages.reduce((max, m) => Math.max(max, m.seq), 0));
       return messages.map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status }));
     },
     groupConversations: async () =>
-      Promise.all((await need().list()).map(async ({ name, id, members, admins, active }) => ({ name, id, members, admins, active, unread: await unread(name, id) }))),
-    groupInvitations: async () => (await need().invitations()).map(({ id, peerId, name, at }) => ({ id, peerId, name, at })),
+      Promise.all((await need().list()).map(async ({ name, id, members, admins, active }) => ({ name, id, members, admins, active, unread: await need().unreadCount(name, GROUP_UNREAD_SCAN) }))),
+    groupInvitations: async () => {
+      const service = need();
+      return Promise.all((await service.invitations()).map(async (i) => ({ id: i.id, peerId: i.peerId, name: i.name, members: await service.invitationMembers(i), at: i.at })));
+    },
     groupAcceptInvitation: async (id) => ({ name: (await need().join(await invitation(id))).name }),
     groupDeclineInvitation: async (id) => (await need().decline((await invitation(id)).id), { id }),
   };

@@ -820,6 +820,21 @@ export const LABEL_GROUP_MAILBOX = 'sotto/v1/group-mailbox';
 export const GROUP_MAILBOX_TOKEN_BYTES = 32;
 /** How often a running node fetches its groups' frames from their mailboxes. */
 export const GROUP_POLL_INTERVAL_MS = 60_000;
+/**
+ * How soon after refusing a frame of one of its groups (a frame ahead of its
+ * epoch, a sender it does not know as a member yet), or after joining a
+ * group, a member fetches that group's mailboxes: long enough for the sender
+ * to have deposited the frame there (it does so right after handing it
+ * on), short against GROUP_POLL_INTERVAL_MS. Refusals while a fetch is due
+ * add nothing (one fetch per group at a time).
+ */
+export const GROUP_CATCH_UP_DELAY_MS = 2_000;
+/**
+ * Catch-up fetches after one refusal when a fetch brings nothing new (the
+ * frame was not in the mailboxes yet): GROUP_CATCH_UP_DELAY_MS, then twice
+ * as long each time (2, 4, 8 s); after that the group poll takes over.
+ */
+export const GROUP_CATCH_UP_ATTEMPTS = 3;
 /** The protocol an adder uses to ask a peer online now for a fresh key package (docs/PROTOCOL.md §24c). */
 export const GROUP_KEY_PACKAGE_PROTOCOL = `${PROTOCOL_PREFIX}/keypackage/1.0.0`;
 /** Largest /sotto/keypackage frame: a key package record (MAX_GROUP_KEY_PACKAGE_BYTES) with its 6-byte header. */

@@ -13,10 +13,10 @@ import { CHAT_HELP, parseChatInput } from '../../src/app/chat/commands.ts';
 import { ChatController, initialChatState, type ChatBackend, type ChatEvent } from '../../src/app/chat/controller.ts';
 import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { groupLabel, memberName } from '../../src/app/chat/group-format.ts';
-import type { GroupService } from '../../src/node/groups/group-service.ts';
+import { GroupService } from '../../src/node/groups/group-service.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { groupHomes } from '../helpers/group-chat-homes.ts';
-import type { Home } from '../helpers/homes.ts';
+import { Home } from '../helpers/homes.ts';
 import type { MemoryHub } from '../helpers/memory-network.ts';
 import { settle, type ManualScheduler } from '../helpers/scheduler.ts';
 
@@ -36,7 +36,7 @@ describe('chat group commands', () => {
     assert.equal(parseChatInput('/members all').kind, 'error');
   });
 
-  test('an invitation from a stranger shows in its request, with /join; /join takes no argument', () => {
+  test('an invitation from a stranger shows in its request with its members count, /join, and that accepting joins; /join takes no argument', () => {
     assert.deepEqual(parseChatInput('/join'), { kind: 'join' });
     assert.equal(parseChatInput('/join team').kind, 'error');
     const request = { peerId: PEER, claimedName: 'erin', messages: 0, bytes: 100, firstAt: 0, lastAt: 0 };
@@ -44,12 +44,13 @@ describe('chat group commands', () => {
       ...initialChatState({ name: 'alice', peerId: 'self' }),
       requests: [request],
       request: PEER,
-      invitations: [{ id: 'ab', peerId: PEER, name: '\u202Eteam', at: 0 }],
+      invitations: [{ id: 'ab', peerId: PEER, name: '\u202Eteam', members: 3, at: 0 }],
       notice: [],
     };
     const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
     assert.match(screen, /Says it is "erin" \(unverified\)/);
-    assert.match(screen, /Invites you to the group #⟨U\+202E⟩team \(unverified\): *│\n│[^│]*││\/join/);
+    assert.match(screen, /Invites you to the group #⟨U\+202E⟩team \(3 members, *│\n│[^│]*││unverified\): \/join/);
+    assert.match(screen, /\/accept \[NAME\] makes a contact and joins/);
   });
 
   test('the help names every group command and still fits 80 columns', () => {
@@ -167,5 +168,30 @@ describe('groups in the chat controller and screen', () => {
     assert.deepEqual(chat('dave').getState().groups.map((g) => g.active), [false]);
     for (const c of chats.values()) c.stop();
     for (const g of groups.values()) await g.stop();
+  });
+  test('a stranger\'s invitation in the chat: its request names the group and its members; /accept makes a contact and joins', async () => {
+    const { hub, scheduler, homes, groups } = await groupHomes(['bob']);
+    const [bob] = homes as [Home];
+    const sam = await new Home('sam', hub, bob.clock, scheduler).init();
+    await sam.messenger.addContact('bob', bob.peerId);
+    const samGroups = await GroupService.open(sam.messenger);
+    await samGroups.start();
+    await scheduler.advance(1);
+    // Bob is online: sam's node asks his for a key package live.
+    await samGroups.create('club', ['bob']);
+    const chat = await chatOf(bob, hub, groups.get('bob')!);
+    await quiet(scheduler, chat);
+    assert.deepEqual(chat.getState().groups, [], 'nothing joined yet');
+    await chat.submit('/requests');
+    const screen = renderToString(createElement(ChatScreen, { state: chat.getState(), columns: 100, rows: 24 }), { columns: 100 });
+    assert.match(screen, /Invites you to the group #club \(2 members, unverified\): \/join/);
+    await chat.submit('/accept sam');
+    await quiet(scheduler, chat);
+    assert.equal(chat.getState().noticeIsError, false, chat.getState().notice.join('\n'));
+    assert.match(chat.getState().notice.join(' '), /sam is a contact now, and you joined #club/);
+    assert.deepEqual(chat.getState().groups.map((g) => [g.name, g.members.length]), [['club', 2]]);
+    await samGroups.send('club', 'hello bob', { waitMs: 5_000 });
+    await quiet(scheduler, chat);
+    assert.equal(chat.getState().groups[0]!.unread, 1);
   });
 });

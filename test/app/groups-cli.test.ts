@@ -11,16 +11,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { assertCliError, sotto } from '../helpers/cli.ts';
-import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
+import { GROUP_CATCH_UP_ATTEMPTS, GROUP_CATCH_UP_DELAY_MS } from '../../src/node/constants.ts';
 import { GroupTestRun, group, groupWhenReady, historyOf, readAll, textsOf, waitForGroup, waitForTexts, type GroupHome } from '../helpers/group-homes.ts';
 
 /**
- * How long a member may take to receive what was sent (direct, or through the
- * mailbox after a restart and its polls): two group polls and a margin. A frame a
- * member refused (its invitation still being processed) reaches it only at a
- * poll, and a poll that ran just before the frame was deposited misses it.
+ * How long a member may take to read what was sent: a frame handed to it
+ * directly is read at once; one it refused for now (its invitation still
+ * being processed, a commit before it missing) comes from the mailbox at its
+ * catch-up fetches (GROUP_CATCH_UP_DELAY_MS, doubling, GROUP_CATCH_UP_ATTEMPTS
+ * times), or handed to it again by the sender; a member that returns fetches
+ * as it starts. Then a margin for a machine shared with other jobs.
  */
-const READ_TIMEOUT_MS = 2 * GROUP_POLL_INTERVAL_MS + 30_000;
+const READ_TIMEOUT_MS = GROUP_CATCH_UP_DELAY_MS * (2 ** GROUP_CATCH_UP_ATTEMPTS - 1) + 20_000;
 /** How long key packages and invitations may take to travel between nodes that just started. */
 const READY_TIMEOUT_MS = 90_000;
 

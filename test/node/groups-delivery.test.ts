@@ -139,3 +139,28 @@ test('bad group frames from a member are refused and change nothing; good ones s
 async function bob2history(service: GroupService): Promise<string[]> {
   return (await service.history('pair')).map((m) => m.text);
 }
+
+test('a key package from someone who is not a contact yet waits with the request; once accepted, the new contact can be added while offline', async () => {
+  const { hub, scheduler, homes, groups } = await world(['bob']);
+  const [bob] = homes as [Home];
+  const sam = await new Home('sam', bob.hub, bob.clock, scheduler).init();
+  await sam.messenger.addContact('bob', bob.peerId);
+  const samGroups = await startGroups(sam);
+  await scheduler.advance(1);
+  const [request] = bob.messenger.requests();
+  assert.equal(request?.peerId, sam.peerId, 'sam is a message request');
+  assert.ok(request.keyPackage, 'its key package is kept with the request');
+  assert.equal(await bob.store.getHeldKeyPackage(sam.peerId), undefined, 'not held for a contact: sam is none');
+  // Sam's node counts bob as covered (it sent one at its first poll), rightly: bob holds it.
+  assert.equal(await samGroups.upkeepKeyPackages(), 0);
+
+  await bob.messenger.acceptRequest(sam.peerId, 'sam');
+  assert.equal((await bob.store.getHeldKeyPackage(sam.peerId))?.record, request.keyPackage.record, 'accepting made it the contact\'s key package');
+  hub.goOffline(sam.peerId);
+  await groups.get('bob')!.create('club', ['sam']);
+  hub.goOnline(sam.peerId);
+  // The invitation waits in the mailboxes: sam fetches its mail, as it does when it comes back.
+  await sam.messenger.fetchMail();
+  await scheduler.advance(1);
+  assert.equal((await samGroups.list())[0]?.name, 'club', 'sam joined from the invitation of bob, a contact');
+});

@@ -3,12 +3,14 @@
  * inside a network namespace of the test's own: alice's page creates the
  * group with the desktop node "desk" (driven with `sotto group`) and bob's
  * page; messages go every way, each shown with its sender; alice removes
- * bob from her page, and bob's page reads nothing sent after.
+ * bob from her page, and bob's page reads nothing sent after. An
+ * invitation from a stranger shows inside its message request, with the
+ * group's name and members count, and accepting the request joins.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
+import { GROUP_CATCH_UP_ATTEMPTS, GROUP_CATCH_UP_DELAY_MS } from '../../src/node/constants.ts';
 import { sotto, tempHome } from '../helpers/cli.ts';
 import {
   addContact,
@@ -25,8 +27,8 @@ import {
   type NamespacedNode,
 } from '../helpers/browser.ts';
 
-/** A frame the desk missed directly is in the group's mailboxes, fetched at its next poll: wait that long and a page's wait more. */
-const DESK_READ_TIMEOUT_MS = GROUP_POLL_INTERVAL_MS + PAGE_TIMEOUT_MS;
+/** A frame the desk refused for now is in the group's mailboxes, fetched by its catch-up (2, 4, 8 s): that and a page's wait. */
+const DESK_READ_TIMEOUT_MS = GROUP_CATCH_UP_DELAY_MS * (2 ** GROUP_CATCH_UP_ATTEMPTS - 1) + PAGE_TIMEOUT_MS;
 const skip = canRunBrowsers() ? false : 'needs root (network namespaces) and /usr/bin/chromium';
 
 interface GroupHistory {
@@ -151,5 +153,30 @@ describe('groups on the page', { skip, timeout: 400_000 }, () => {
     await shownWithSender(alice, 'the desk, after bob left', 'desk');
     assert.equal(await bob.getByTestId('message').filter({ hasText: 'after bob left' }).count(), 0, 'bob reads nothing sent after his removal');
     assert.equal(await bob.getByTestId('message').filter({ hasText: 'bob is here too' }).count(), 1, 'his history before it stays');
+  });
+  test('a group invitation from a stranger shows inside its message request with the group\'s name and members count; accepting joins', async () => {
+    const carol = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web!, 'carol', { name: 'carol' });
+    // The desk adds carol; carol has not added the desk: to her it is a stranger.
+    const added = await sotto(deskHome, ['contacts', 'add', '--invite', await reachableInvite(carol)]);
+    assert.equal(added.code, 0, added.stderr);
+    // The desk asks carol's page for a key package live: tried until her page is reachable.
+    await assertEventually(async () => (await sotto(deskHome, ['group', 'create', 'club', 'carol'])).code === 0, 'the desk to create a group with carol');
+    const request = carol.getByTestId('requests').getByTestId('request').filter({ hasText: 'desk' });
+    const invitation = request.getByTestId('request-invitation');
+    await invitation.waitFor();
+    assert.match((await invitation.textContent()) ?? '', /group #club/);
+    assert.equal(await invitation.getByTestId('request-invitation-members').textContent(), ' · 2 members');
+    assert.equal(await request.getByTestId('request-accept').textContent(), 'Accept and join');
+    const club = carol.locator('[data-testid="contact"][data-kind="group"]').filter({ hasText: 'club' });
+    assert.equal(await club.count(), 0, 'nothing joined before the request is accepted');
+
+    await request.getByTestId('request-accept').click();
+    await club.waitFor();
+    await club.click();
+    await carol.getByTestId('group-member').nth(1).waitFor();
+    assert.deepEqual((await carol.getByTestId('group-member').locator('bdi.name').allTextContents()).sort(), ['desk', 'you']);
+    const sent = await sotto(deskHome, ['group', 'send', 'club', 'welcome, carol', '--wait', '20']);
+    assert.equal(sent.code, 0, sent.stderr);
+    await shownWithSender(carol, 'welcome, carol', 'desk');
   });
 });

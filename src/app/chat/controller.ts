@@ -434,10 +434,11 @@ export class ChatController {
   private async accept(name: string | undefined): Promise<void> {
     const open = this.needRequest();
     if (!open) return;
+    // Accepting joins the groups it invited to (a contact's invitations are joined by themselves).
+    const invited = this.invitationsOf(open.peerId).map((i) => `${GROUP_MARK}${displayName(i.name)}`);
     const contact = await this.backend.api.acceptRequest(open.peerId, name ?? null);
-    // A contact's invitations are joined by themselves: so are the ones it sent while a stranger.
-    for (const invitation of this.invitationsOf(open.peerId)) await this.backend.api.groupAcceptInvitation(invitation.id);
-    await this.openContact(contact.name, `Accepted: ${displayName(contact.name)} is a contact now; compare safety numbers with /verify.`);
+    const joined = invited.length > 0 ? `, and you joined ${invited.join(', ')}` : '';
+    await this.openContact(contact.name, `Accepted: ${displayName(contact.name)} is a contact now${joined}; compare safety numbers with /verify.`);
   }
 
   private async block(): Promise<void> {

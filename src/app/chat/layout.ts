@@ -97,14 +97,16 @@ function impostorWarning(r: RequestLine): string | undefined {
 /** The title of an open request: what it is, who it says it is (unverified), a warning if that is a contact's name, the commands. */
 function requestTitle(request: RequestLine, invitations: readonly GroupInvitationLine[]): Styled[] {
   const warning = impostorWarning(request);
-  const invites = invitations.filter((i) => i.peerId === request.peerId).map((i) => ({ text: `Invites you to the group ${GROUP_MARK}${displayName(i.name)} (unverified): /join`, tone: 'warn' as const }));
+  const invites = invitations
+    .filter((i) => i.peerId === request.peerId)
+    .map((i) => ({ text: `Invites you to the group ${GROUP_MARK}${displayName(i.name)} (${i.members === null ? '' : `${i.members} members, `}unverified): /join`, tone: 'warn' as const }));
   const claim = request.claimedName === null ? 'No name given' : `Says it is ${requestWho(request)} (unverified)`;
   return [
     { text: `${claim} · not a contact`, tone: 'bold' },
     { text: `Message request from ${shortPeerId(request.peerId)} · no receipts`, tone: 'dim' },
     ...(warning ? [{ text: `⚠ ${warning}: this may be someone else`, tone: 'warn' as const }] : []),
     ...invites,
-    { text: '/accept [NAME] makes a contact · /block · /delete', tone: 'ok' },
+    { text: `/accept [NAME] makes a contact${invites.length > 0 ? ' and joins' : ''} · /block · /delete`, tone: 'ok' },
   ];
 }
 

@@ -3,14 +3,17 @@
  * are listed in a section of their own under the contacts, each with the
  * name it claims (a `<bdi>`, marked unverified), a warning when that name is
  * a contact's or looks like one, and Accept (under a name the user can
- * change), Block and Delete. A request's messages are read only when the
- * user opens it; reading them sends nothing back.
+ * change), Block and Delete. A request that invites to groups says so:
+ * each group's name (the stranger's choice, unverified) and how many
+ * members it has; accepting the request joins them. A request's messages
+ * are read only when the user opens it; reading them sends nothing back.
  *
  * The list is updated in place: an item is made once per request, its
  * summary redrawn only when the request changed, and the name being typed,
  * an open request and a pending Block survive every refresh.
  */
 import type { HistoryLine, RequestLine, SottoApi } from '../api.ts';
+import type { GroupInvitationLine } from '../group-api.ts';
 import { clockTime } from '../chat/format.ts';
 import { terminalLine } from '../terminal-text.ts';
 import { h, messageBody, nameNode, replaceChildren, updateKeyed } from './dom.ts';
@@ -26,8 +29,8 @@ export interface RequestSectionHooks {
 /** The section element and how to bring it up to date. */
 export interface RequestSection {
   readonly element: HTMLElement;
-  /** Shows `requests` (oldest first): new ones are added, gone ones removed, changed ones redrawn. */
-  update(requests: readonly RequestLine[]): void;
+  /** Shows `requests` (oldest first) with the group invitations they carry: new ones are added, gone ones removed, changed ones redrawn. */
+  update(requests: readonly RequestLine[], invitations: readonly GroupInvitationLine[]): void;
 }
 
 /** One request's element and what it was drawn from. */
@@ -35,6 +38,9 @@ interface Item {
   readonly li: HTMLLIElement;
   readonly summary: HTMLButtonElement;
   readonly warning: HTMLElement;
+  /** The groups it invites to. */
+  readonly invitations: HTMLUListElement;
+  readonly accept: HTMLButtonElement;
   /** What shows only while the request is open: who sent it, and its messages. */
   readonly body: HTMLElement;
   readonly messages: HTMLOListElement;
@@ -69,6 +75,18 @@ function summaryOf(r: RequestLine): (Node | string)[] {
     h('span', { class: 'unverified', 'data-testid': 'request-unverified' }, r.claimedName === null ? 'not a contact' : 'unverified · not a contact'),
     h('span', { class: 'count', title: 'messages' }, String(r.messages)),
   ];
+}
+
+/** One group a request invites to: its name (the stranger's choice) and how many members it has. */
+function invitationItem(i: GroupInvitationLine): HTMLElement {
+  return h(
+    'li',
+    { class: 'request-invitation', 'data-testid': 'request-invitation' },
+    'Invites you to the group #',
+    nameNode(i.name),
+    i.members === null ? '' : h('span', { 'data-testid': 'request-invitation-members' }, ` · ${i.members} member${i.members === 1 ? '' : 's'}`),
+    h('span', { class: 'unverified' }, ' · name unverified'),
+  );
 }
 
 function messageItem(m: HistoryLine): HTMLElement {
@@ -111,6 +129,8 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
       },
     });
     const warning = h('p', { class: 'warning', role: 'alert', 'data-testid': 'request-warning', hidden: true });
+    const invitations = h('ul', { class: 'request-invitations', hidden: true });
+    const accept = h('button', { type: 'submit', 'data-testid': 'request-accept' }, 'Accept');
     // Prefilled with the claimed name only when accepting under it can work.
     const name = h('input', { 'data-testid': 'request-accept-name', placeholder: 'their name', maxlength: 64, value: r.claimedName !== null && r.looksLike === undefined ? r.claimedName : undefined });
     const block = h(
@@ -143,19 +163,26 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
         },
       },
       h('label', {}, 'Their name, if you accept', name),
-      h('button', { type: 'submit', 'data-testid': 'request-accept' }, 'Accept'),
+      accept,
       block,
       remove,
     );
-    const li = h('li', { class: 'request', 'data-testid': 'request', 'data-peer-id': peerId }, summary, warning, body, form, error);
-    const item: Item = { li, summary, warning, body, messages, drawn: '' };
+    const li = h('li', { class: 'request', 'data-testid': 'request', 'data-peer-id': peerId }, summary, warning, invitations, body, form, error);
+    const item: Item = { li, summary, warning, invitations, accept, body, messages, drawn: '' };
     return item;
   }
 
+  /** The invitations of the requests, by sender: read by draw. */
+  let invitesOf = new Map<string, GroupInvitationLine[]>();
+
   function draw(r: RequestLine, item: Item): void {
-    const drawn = JSON.stringify([r.claimedName, r.looksLike, r.messages, r.lastAt]);
+    const invites = invitesOf.get(r.peerId) ?? [];
+    const drawn = JSON.stringify([r.claimedName, r.looksLike, r.messages, r.lastAt, invites]);
     if (drawn === item.drawn) return;
     item.drawn = drawn;
+    replaceChildren(item.invitations, ...invites.map(invitationItem));
+    item.invitations.hidden = invites.length === 0;
+    item.accept.textContent = invites.length === 0 ? 'Accept' : 'Accept and join';
     replaceChildren(item.summary, ...summaryOf(r));
     const warning = warningOf(r);
     replaceChildren(item.warning, ...warning);
@@ -164,7 +191,9 @@ export function requestSection(api: SottoApi, hooks: RequestSectionHooks): Reque
     if (!item.body.hidden) void showMessages(r.peerId, item).catch(() => {});
   }
 
-  function update(requests: readonly RequestLine[]): void {
+  function update(requests: readonly RequestLine[], invitations: readonly GroupInvitationLine[]): void {
+    invitesOf = new Map();
+    for (const i of invitations) invitesOf.set(i.peerId, [...(invitesOf.get(i.peerId) ?? []), i]);
     // Moved only when out of place, so a field being typed in keeps its focus.
     updateKeyed(list, items, requests, (r) => r.peerId, makeItem, draw);
     count.textContent = `(${requests.length})`;

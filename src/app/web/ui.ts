@@ -119,6 +119,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     accepted: (name) => {
       refreshRequests();
       refreshContacts();
+      // Accepting joined the groups the request invited to.
+      refreshGroups();
       choose(name);
     },
     changed: () => refreshRequests(),
@@ -295,7 +297,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     drawPresence();
     markRead();
   });
-  const refreshRequests = coalesced(async () => requests.update(await api.listRequests()));
+  // A request's group invitations: none when the groups cannot be read (no node runs the groups).
+  const refreshRequests = coalesced(async () => requests.update(await api.listRequests(), await api.groupInvitations().catch(() => [])));
 
   /** Marks the open conversation read when it has unread messages and the page is seen. */
   const markRead = coalesced(async () => {
@@ -326,6 +329,8 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       if (conversation.current?.peerId === change.peerId) conversation.changed(change.id);
     }),
     messenger.on('request', () => refreshRequests()),
+    // An invitation sent in chunks is whole only after its last chunk's request event.
+    messenger.on('group-invitation', () => refreshRequests()),
     messenger.on('group-message', (message) => {
       const group = groups.find((g) => g.id === message.groupId);
       if (!group) return refreshGroups();

@@ -180,18 +180,16 @@ export class GroupDelivery {
     const delivered = new Set(entry.delivered);
     let lastError: string | null = null;
     const waiting = entry.recipients.filter((p) => !delivered.has(p));
-    let refused = false;
     for (const [peerId, status] of await fanOut(network, waiting, frame, core.ctx.primitives.sha256)) {
       if (status instanceof Error) lastError = describe(status);
-      // 'rejected' or 'refused': that member cannot take it (left, removed); retrying does not change that.
-      else if (status !== 'retry') {
-        delivered.add(peerId);
-        // A member whose invitation has not arrived yet refuses too: it reads the frame from the mailboxes once it joined.
-        refused ||= status === 'refused';
-      } else lastError = 'a member asked to retry later';
+      // Only a member that took the frame has it. One that refused it ('refused': its invitation is still on the
+      // way, or it has not processed the commit that added the sender; 'retry': an earlier operation is missing;
+      // 'rejected') reads it from the mailboxes, and it is handed to it again at the next attempt.
+      else if (status === 'stored' || status === 'duplicate') delivered.add(peerId);
+      else lastError = `a member answered ${status}`;
     }
     const custody = new Set(entry.custody);
-    const needsMailboxes = delivered.size < entry.recipients.length || entry.kind !== 'message' || refused;
+    const needsMailboxes = delivered.size < entry.recipients.length || entry.kind !== 'message';
     if (group && needsMailboxes && custody.size < MAILBOX_REPLICAS) {
       const token = fromBase64(group.token);
       await withClosestMailboxes(core, groupMailboxKey(core.ctx.primitives, token), MAILBOX_REPLICAS, custody, async (mailbox, stream) => {
@@ -205,7 +203,7 @@ export class GroupDelivery {
       }).catch((err: unknown) => (lastError = describe(err)));
     }
     const next: GroupOutboxEntry = { ...entry, delivered: [...delivered], custody: [...custody], attempts: entry.attempts + 1, lastError };
-    const done = delivered.size === entry.recipients.length ? (entry.kind === 'message' && !refused) || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS;
+    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS;
     const tx = new Tx();
     if (done) tx.deleteGroupOutbox(entry.seq);
     else {

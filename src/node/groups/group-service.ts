@@ -26,7 +26,7 @@ import { peerIdOfSigningKey, signingKeyOfPeerId } from '../encoding/peer-id.ts';
 import type { Messenger } from '../messaging/messenger.ts';
 import { Recurring } from '../messaging/recurring.ts';
 import type { AckStatus } from '../messaging/wire.ts';
-import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord } from '../store/group-records.ts';
+import type { GroupInvitationRecord, GroupMessageRecord, GroupRecord, KeyPackageSecretRecord } from '../store/group-records.ts';
 import { Tx } from '../store/store.ts';
 import type { FramedStream } from '../transport/network.ts';
 import type { GroupEnv } from './context.ts';
@@ -36,6 +36,7 @@ import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
 import { GroupDelivery } from './group-delivery.ts';
 import { assembleInvitations, isInvitationChunk } from './invitation-chunks.ts';
 import { fetchGroupFrames } from './group-mailbox-fetch.ts';
+import { GroupCatchUp } from './group-catch-up.ts';
 import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, setAdmins, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
 import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
@@ -80,10 +81,14 @@ export class GroupService {
   private readonly unsaved = new Map<string, number>();
   private readonly delivery: GroupDelivery;
   private readonly poll: Recurring;
+  /** Fetches a group's mailboxes soon after a refusal or a join (./group-catch-up.ts). */
+  private readonly catchUp: GroupCatchUp;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly env: GroupEnv;
   /** Who gets a key package asked for live (/sotto/keypackage). */
   private readonly keyPackageLimiter: PrekeyLimiter;
+  /** Members of the group of each waiting invitation looked at, by invitation id (null: not opened here). */
+  private readonly invitationSizes = new Map<string, number | null>();
   /** Chunked /sotto/group streams being read, per peer. */
   private readonly chunkedStreams = new Map<string, number>();
 
@@ -95,6 +100,10 @@ export class GroupService {
     this.keyPackageLimiter = new PrekeyLimiter(() => core.ctx.now(), KEY_PACKAGE_LIMITS);
     this.delivery = new GroupDelivery(core, (groupId) => this.groups.get(groupId));
     this.poll = new Recurring(core.scheduler, this.pollJob(), GROUP_POLL_INTERVAL_MS);
+    this.catchUp = new GroupCatchUp(core.scheduler, async (groupId) => {
+      const group = this.groups.get(groupId);
+      return group?.active ? (await fetchGroupFrames(core, group, (bytes) => this.receive(bytes))).stored : 0;
+    });
   }
 
   /** Opens the groups of the messenger's home (their records and states). */
@@ -131,6 +140,7 @@ export class GroupService {
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     this.poll.stop();
+    this.catchUp.stop();
     await this.delivery.stop();
     const tx = new Tx();
     for (const [groupId, count] of this.unsaved) if (count > 0) tx.putGroupState(groupId, encodeGroupState(this.states.get(groupId)!));
@@ -284,7 +294,7 @@ export class GroupService {
     const group = this.group(name);
     await this.core.locks.run(lockOf(group.id), async () => {
       const { state, proposal } = await proposeLeave(this.env, this.states.get(group.id)!);
-      const left: GroupRecord = { ...group, active: false };
+      const left: GroupRecord = { ...this.groups.get(group.id)!, active: false };
       await this.delivery.enqueue(group, { kind: 'proposal', frame: proposal, epoch: state.mls.groupContext.epoch, recipients: this.others(state), messageId: null }, (tx) =>
         tx.putGroupState(group.id, encodeGroupState(state)).putGroup(left),
       );
@@ -339,25 +349,73 @@ export class GroupService {
    * package of this node matches (the invitation stays).
    */
   async join(invitation: GroupInvitationRecord): Promise<GroupRecord> {
+    const { state, secret } = await this.open(invitation);
+    const id = toHex(state.mls.groupContext.groupId);
+    const existing = this.groups.get(id);
+    const name = existing?.name ?? this.freeName(invitation.name);
+    const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId, ...(existing?.readSeq === undefined ? {} : { readSeq: existing.readSeq }) };
+    await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
+    this.groups.set(id, group);
+    this.states.set(id, state);
+    this.core.emit('group-changed', { groupId: id });
+    // Frames sent while the invitation travelled (refused until now) are in the group's mailboxes.
+    this.catchUp.soon(id);
+    // A new key package for the inviter, whose one this Welcome used.
+    if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
+    await this.updateIfDue(group).catch(() => {});
+    return group;
+  }
+
+  /**
+   * The group state an invitation's Welcome gives, with the key package
+   * secret it was made for (nothing is written). Throws DecodeError,
+   * GroupAuthenticationError, or RangeError when no key package of this
+   * node matches.
+   */
+  private async open(invitation: GroupInvitationRecord): Promise<{ state: GroupState; secret: KeyPackageSecretRecord }> {
     const welcome = fromBase64(invitation.welcome);
     const frame = decodeGroupFrame(welcome);
     if (frame.kind !== 'welcome') throw new RangeError('join: not a welcome');
     const refs = new Set(frame.welcome.welcome.secrets.map((s) => toHex(s.newMember)));
     const secret = (await this.core.store.listKeyPackageSecrets()).find((s) => refs.has(s.ref));
     if (!secret) throw new RangeError('join: no key package of this node matches the invitation');
-    const state = await joinGroup(this.env, this.core.identity, decodeKeyPackageSecrets(fromBase64(secret.secrets)), welcome);
-    const id = toHex(state.mls.groupContext.groupId);
-    const existing = this.groups.get(id);
-    const name = existing?.name ?? this.freeName(invitation.name);
-    const group: GroupRecord = { id, name, token: invitation.token, joinedAt: this.core.ctx.now(), active: true, invitedBy: invitation.peerId };
-    await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
-    this.groups.set(id, group);
-    this.states.set(id, state);
-    this.core.emit('group-changed', { groupId: id });
-    // A new key package for the inviter, whose one this Welcome used.
-    if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
-    await this.updateIfDue(group).catch(() => {});
-    return group;
+    return { state: await joinGroup(this.env, this.core.identity, decodeKeyPackageSecrets(fromBase64(secret.secrets)), welcome), secret };
+  }
+
+  /**
+   * How many members the group of a waiting invitation has, read from its
+   * Welcome without joining (the inviter signed it: it is the group the
+   * inviter made, not a number it claims), or null when this node cannot
+   * open it. Read once per invitation (a Welcome of 1,000 members takes
+   * about a second to check).
+   */
+  async invitationMembers(invitation: GroupInvitationRecord): Promise<number | null> {
+    const known = this.invitationSizes.get(invitation.id);
+    if (known !== undefined) return known;
+    const count = await this.open(invitation).then(
+      ({ state }) => groupMembers(state).length,
+      () => null,
+    );
+    this.invitationSizes.set(invitation.id, count);
+    return count;
+  }
+
+  /**
+   * Joins every invitation waiting from `peerId`, who just became a
+   * contact (a request accepted, a contact added): a contact's invitations
+   * are joined by themselves, so are the ones it sent while a stranger.
+   * Resolves to the groups joined; an invitation that cannot be joined stays.
+   */
+  async joinInvitationsFrom(peerId: string): Promise<GroupRecord[]> {
+    return this.core.locks.run(INVITATIONS_LOCK, async () => {
+      const joined: GroupRecord[] = [];
+      for (const invitation of await this.core.store.listGroupInvitations()) {
+        if (invitation.peerId !== peerId || isInvitationChunk(invitation)) continue;
+        const group = await this.join(invitation).catch(() => undefined);
+        if (group) joined.push(group);
+      }
+      return joined;
+    });
   }
 
   /** Deletes a waiting invitation unjoined (a stranger's the user declined); nothing is sent back. */
@@ -369,6 +427,9 @@ export class GroupService {
   async invitations(): Promise<GroupInvitationRecord[]> {
     const out: GroupInvitationRecord[] = [];
     for (const invitation of await this.core.store.listGroupInvitations()) if (!isInvitationChunk(invitation) && !(await this.core.contactByPeer(invitation.peerId))) out.push(invitation);
+    // Members counts of invitations gone (joined, declined, deleted with their request) are forgotten.
+    const waiting = new Set(out.map((i) => i.id));
+    for (const id of this.invitationSizes.keys()) if (!waiting.has(id)) this.invitationSizes.delete(id);
     return out.sort((a, b) => a.at - b.at);
   }
 
@@ -421,6 +482,32 @@ export class GroupService {
       out.push({ name: group.name, id: group.id, members: named, admins: members.filter((m) => m.admin).map((m) => peerIdOfSigningKey(m.identity)), active: group.active && state !== undefined && isActiveMember(state) });
     }
     return out;
+  }
+
+  /**
+   * How many received messages of a group are unread (after its read mark),
+   * among its newest `scan` messages. Throws UnknownGroupError.
+   */
+  async unreadCount(name: string, scan: number): Promise<number> {
+    const group = this.group(name);
+    const mark = group.readSeq ?? 0;
+    return (await this.history(name, { limit: scan })).filter((m) => m.direction === 'in' && m.seq > mark).length;
+  }
+
+  /**
+   * Moves a group's read mark to message `seq` (the newest one the user
+   * read; never back), durably, so unread counts survive a restart as a
+   * conversation's do. Throws UnknownGroupError.
+   */
+  async markRead(name: string, seq: number): Promise<void> {
+    const { id } = this.group(name);
+    await this.core.locks.run(lockOf(id), async () => {
+      const group = this.groups.get(id)!;
+      if (seq <= (group.readSeq ?? 0)) return;
+      const read: GroupRecord = { ...group, readSeq: seq };
+      await this.core.store.commit(new Tx().putGroup(read), { sync: false });
+      this.groups.set(id, read);
+    });
   }
 
   /** A group's messages, oldest first; with `page`, the newest `limit` below `before` (a message's seq). Throws UnknownGroupError. */
@@ -529,25 +616,36 @@ export class GroupService {
     if (!group || !group.active) return 'refused';
     return this.core.locks.run(lockOf(group.id), async () => {
       const state = this.states.get(group.id)!;
-      if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return 'refused';
+      // A sender this member does not know yet was added by a commit it has not processed: that commit is in the mailboxes.
+      if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return this.catchUpAfter(group.id, 'refused');
       let result: { state: GroupState; event: GroupEvent };
       try {
         result = await processGroupFrame(this.env, state, bytes);
       } catch (err) {
         if (err instanceof SottoError && err.name === 'DuplicateGroupMessageError') return 'duplicate';
-        if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return 'retry';
-        if (err instanceof SottoError) return 'rejected';
+        // An operation before it is missing: in the mailboxes, with this frame.
+        if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return from === undefined ? 'retry' : this.catchUpAfter(group.id, 'retry');
+        // From a member, a frame that does not open may be one of a branch this member has not seen (a commit
+        // made concurrently with one it processed): that commit is in the mailboxes too.
+        if (err instanceof SottoError) return from === undefined ? 'rejected' : this.catchUpAfter(group.id, 'rejected');
         throw err;
       }
       return this.applyEvent(group, result.state, result.event);
     });
   }
 
+  /** A frame handed on directly was refused for now: the group's mailboxes are fetched soon (the sender deposits it there), not at the next poll. */
+  private catchUpAfter(groupId: string, status: 'refused' | 'retry' | 'rejected'): AckStatus {
+    this.catchUp.soon(groupId);
+    return status;
+  }
+
   /** Writes what a processed frame changed, in one transaction, then tells the application. Call under the group's lock. */
   private async applyEvent(group: GroupRecord, state: GroupState, event: GroupEvent): Promise<AckStatus> {
     const tx = new Tx();
     let message: GroupMessageRecord | undefined;
-    let current = group;
+    // As it is now (its read mark may have moved since the frame came in).
+    let current = this.groups.get(group.id) ?? group;
     if (event.kind === 'application') {
       let text;
       try {
@@ -565,7 +663,7 @@ export class GroupService {
     } else {
       tx.putGroupState(group.id, encodeGroupState(state));
       this.unsaved.set(group.id, 0);
-      if (event.kind === 'operation' && event.removedSelf) tx.putGroup((current = { ...group, active: false }));
+      if (event.kind === 'operation' && event.removedSelf) tx.putGroup((current = { ...current, active: false }));
     }
     await this.core.store.commit(tx, { sync: true });
     this.states.set(group.id, state);

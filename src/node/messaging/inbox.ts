@@ -24,7 +24,7 @@ import { checkContactName } from '../contacts/names.ts';
 import { toBase64 } from '../encoding/base64.ts';
 import { passSignedData } from '../mailbox/pass.ts';
 import { signingKeyOfPeerId } from '../encoding/peer-id.ts';
-import type { ContactRecord, MessageRecord, MessageStatus, StoredPass } from '../store/records.ts';
+import type { ContactRecord, MessageRecord, MessageStatus, RequestRecord, StoredPass } from '../store/records.ts';
 import type { GroupInvitationRecord } from '../store/group-records.ts';
 import { Reader } from '../../crypto/bytes.ts';
 import { Tx } from '../store/store.ts';
@@ -135,6 +135,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   let contactUpdate: ContactRecord | undefined;
   let claimedName: string | undefined;
   let strangerPass: StoredPass | undefined;
+  let strangerKeyPackage: RequestRecord['keyPackage'];
   let announced: readonly string[] | undefined;
   let invitation: GroupInvitationRecord | undefined;
   let payload;
@@ -176,13 +177,22 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     // Joined by the groups room (../groups): at once from a contact, after the user accepts from a stranger.
     invitation = { id: toHex(core.ctx.primitives.sha256(payload.welcome)), peerId, name: payload.name, token: toBase64(payload.token), welcome: toBase64(payload.welcome), at: core.ctx.now() };
     tx.putGroupInvitation(invitation);
-  } else if (payload?.type === 'key-package' && contact) {
+  } else if (payload?.type === 'key-package') {
     // A contact's key package lets this node add it to a group while it is offline; the newest replaces the one held.
+    // A stranger's is kept with its request (bounded by the request quotas) and becomes the contact's if the user accepts it.
     const notAfter = keyPackageNotAfter(payload.record);
-    if (notAfter !== undefined && notAfter > core.ctx.now()) tx.putHeldKeyPackage({ peerId, record: toBase64(payload.record), notAfter });
+    if (notAfter !== undefined && notAfter > core.ctx.now()) {
+      if (contact) tx.putHeldKeyPackage({ peerId, record: toBase64(payload.record), notAfter });
+      else strangerKeyPackage = { record: toBase64(payload.record), notAfter };
+    }
   }
   const request = stranger
-    ? noteStranger(core, tx, peerId, envelope.length, { text: stored.length > 0 || invitation !== undefined, ...(claimedName === undefined ? {} : { claimedName }), ...(strangerPass ? { pass: strangerPass } : {}) })
+    ? noteStranger(core, tx, peerId, envelope.length, {
+        text: stored.length > 0 || invitation !== undefined,
+        ...(claimedName === undefined ? {} : { claimedName }),
+        ...(strangerPass ? { pass: strangerPass } : {}),
+        ...(strangerKeyPackage ? { keyPackage: strangerKeyPackage } : {}),
+      })
     : undefined;
   // The new state is what later envelopes decrypt against, before this one is on disk:
   // commits are written in order, and a failed write stops the store for good.

@@ -440,6 +440,8 @@ export class Messenger {
       ...(request?.pass ? { pass: request.pass } : {}),
     };
     if (request) tx.deleteRequest(peerId);
+    // A key package the peer sent while it was a stranger: the admin can add the new contact to a group at once.
+    if (request?.keyPackage && request.keyPackage.notAfter > now) tx.putHeldKeyPackage({ peerId, ...request.keyPackage });
     await this.core.store.commit(tx.putContact(contact), { sync: true });
     this.core.requests.delete(peerId);
     this.core.contactsChanged([byName, byPeer].filter((c): c is ContactRecord => c !== undefined), [contact]);

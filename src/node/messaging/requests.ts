@@ -36,13 +36,14 @@ export function refusesStranger(core: Core, peerId: string, bytes: number): bool
 
 /**
  * The request of `peerId` after one more envelope of `bytes` (carrying a
- * text when `text`, the sender's claimed name when `claimedName`), written
+ * text when `text`, the sender's claimed name when `claimedName`, a pass or
+ * a key package kept for when the user accepts it), written
  * into `tx` and remembered at once (the caller commits `tx`). The requests
  * that must go to make room for it leave {@link Core.requests} at once too
  * (so the quotas hold at every moment) and wait in {@link Core.evicting}
  * until {@link evictRequests} has deleted them.
  */
-export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, update: { text?: boolean; claimedName?: string; pass?: StoredPass }): RequestRecord {
+export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, update: { text?: boolean; claimedName?: string; pass?: StoredPass; keyPackage?: RequestRecord['keyPackage'] }): RequestRecord {
   const now = core.ctx.now();
   const before = core.requests.get(peerId) ?? { peerId, claimedName: null, firstAt: now, lastAt: now, messages: 0, bytes: REQUEST_SENDER_OVERHEAD_BYTES };
   const request: RequestRecord = {
@@ -52,6 +53,7 @@ export function noteStranger(core: Core, tx: Tx, peerId: string, bytes: number, 
     messages: before.messages + (update.text ? 1 : 0),
     ...(update.claimedName === undefined ? {} : { claimedName: update.claimedName }),
     ...(update.pass === undefined ? {} : { pass: update.pass }),
+    ...(update.keyPackage === undefined ? {} : { keyPackage: update.keyPackage }),
   };
   tx.putRequest(request);
   core.requests.set(peerId, request);
@@ -84,13 +86,15 @@ export function requestsOverQuota(core: Core, keep: string): string[] {
 
 /**
  * Deletes everything this home keeps of a conversation with `peerId` (its
- * messages, their index and seen marks, the session, a request) in one
- * transaction, with `extra` writes; call under the peer's lock. Resolves
- * once it is durable.
+ * messages, their index and seen marks, the session, a request, the group
+ * invitations it sent) in one transaction, with `extra` writes; call under
+ * the peer's lock. Resolves once it is durable.
  */
 export async function deleteConversation(core: Core, peerId: string, extra: (tx: Tx) => void = () => {}): Promise<void> {
   const tx = new Tx();
   for (const key of await core.store.conversationKeys(peerId)) tx.deleteRaw(key);
+  // A request's invitations go with it (blocked, deleted or evicted): none waits with no request to show it.
+  for (const invitation of await core.store.listGroupInvitations()) if (invitation.peerId === peerId) tx.deleteGroupInvitation(invitation.id);
   tx.deleteSession(peerId).deleteRequest(peerId);
   extra(tx);
   await core.store.commit(tx, { sync: true });

@@ -23,6 +23,8 @@ export interface GroupRecord {
   readonly active: boolean;
   /** Peer id of the member whose invitation this member joined from (absent for the creator). */
   readonly invitedBy?: string;
+  /** The seq of the newest message of the group the user has read (absent: none yet); received messages after it are unread. */
+  readonly readSeq?: number;
 }
 
 /** The state of a group message as its sender sees it; received ones are 'received'. */
@@ -123,6 +125,7 @@ export function decodeGroup(key: string, bytes: Uint8Array): GroupRecord {
     joinedAt: field(key, o, 'joinedAt', isCount),
     active: field(key, o, 'active', isBool),
     ...(o['invitedBy'] === undefined ? {} : { invitedBy: field(key, o, 'invitedBy', isString) }),
+    ...(o['readSeq'] === undefined ? {} : { readSeq: field(key, o, 'readSeq', isCount) }),
   };
 }
 

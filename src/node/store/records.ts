@@ -53,6 +53,8 @@ export interface RequestRecord {
   readonly bytes: number;
   /** The mailbox pass they sent (checked), kept for when the user accepts them. */
   readonly pass?: StoredPass;
+  /** The newest key package they sent (base64 record, unexpired when it came), kept for when the user accepts them: it becomes the contact's held key package. */
+  readonly keyPackage?: { readonly record: string; readonly notAfter: number };
 }
 
 /** A peer the user blocked: whatever it sends is refused at once, nothing stored. */
@@ -211,7 +213,14 @@ export function decodeRequest(key: string, bytes: Uint8Array): RequestRecord {
     messages: field(key, o, 'messages', isCount),
     bytes: field(key, o, 'bytes', isCount),
     ...(o['pass'] === undefined ? {} : { pass: decodePass(key, o['pass']) }),
+    ...(o['keyPackage'] === undefined ? {} : { keyPackage: decodeRequestKeyPackage(key, o['keyPackage']) }),
   };
+}
+
+function decodeRequestKeyPackage(key: string, value: unknown): { record: string; notAfter: number } {
+  if (typeof value !== 'object' || value === null) throw new StoreCorruptError(key, 'field keyPackage');
+  const o = value as Record<string, unknown>;
+  return { record: field(key, o, 'record', isString), notAfter: field(key, o, 'notAfter', isCount) };
 }
 
 /** Decodes a stored block. */
