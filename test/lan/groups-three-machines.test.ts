@@ -69,7 +69,7 @@ describe('a group on three machines: CLI, chat and page; one catches up, one is 
   let carolPeerId: string;
   /** Bob's chat window. */
   let bobChat: string;
-  const people: Record<'alice' | 'bob' | 'dave', GroupHome> = {} as never;
+  const people = {} as Record<'alice' | 'bob' | 'dave', GroupHome>;
   /** Every line sent to the group, by whom, in order. */
   const said: { from: 'alice' | 'bob' | 'carol'; text: string }[] = [];
 
