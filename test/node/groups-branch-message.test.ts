@@ -6,8 +6,9 @@
  * update. That member cannot decrypt the message yet (it is in its epoch
  * number, on another branch) and answers `rejected`; the message must
  * still reach it once the winning update does. Found end to end by
- * test/lan/groups-three-machines.test.ts: bob's chat never showed alice's
- * first line (about one run in five).
+ * test/lan/groups-three-machines.test.ts: alice's first line never reached
+ * bob's chat or carol's page (three runs of nine) while the sender counted
+ * a `rejected` answer as delivered.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
