@@ -164,3 +164,20 @@ test('a key package from someone who is not a contact yet waits with the request
   await scheduler.advance(1);
   assert.equal((await samGroups.list())[0]?.name, 'club', 'sam joined from the invitation of bob, a contact');
 });
+
+test('an add is not handed to the member it adds (it joins from its Welcome): with one mailbox the operation is done once the others took it', async () => {
+  const { scheduler, homes, groups } = await groupWorld(['alice', 'bob', 'carol'], { mailboxes: 1 });
+  for (const g of groups.values()) await g.upkeepKeyPackages();
+  await scheduler.advance(1);
+  const [alice] = homes as [Home];
+  await groups.get('alice')!.create('friends', ['bob']);
+  await scheduler.advance(1);
+  await groups.get('alice')!.add('friends', ['carol']);
+  await scheduler.advance(1);
+  const waiting = await alice.store.listGroupOutbox();
+  assert.deepEqual(waiting.map((e) => ({ kind: e.kind, recipients: e.recipients })), [], 'nothing left to hand to anyone');
+  const sent = await groups.get('alice')!.send('friends', 'welcome carol', { waitMs: 5_000 });
+  assert.deepEqual({ status: sent.status, delivered: sent.delivered, members: sent.members }, { status: 'delivered', delivered: 2, members: 2 });
+  await scheduler.advance(1);
+  assert.deepEqual((await groups.get('carol')!.history('friends')).map((m) => m.text), ['welcome carol']);
+});

@@ -307,9 +307,11 @@ export class GroupService {
   /** Writes an operation this member made (state and its outbox entry in one transaction) and sends it. */
   private async commitOwn(group: GroupRecord, operation: OwnOperation): Promise<void> {
     const state = operation.state;
-    // Members it removes get it too: it tells them they are out (they can read nothing after it).
+    // The members before it: those it removes get it too (it tells them they are out; they can read nothing
+    // after it). Those it adds do not: they join from their Welcome at the epoch after it, and would refuse
+    // it as older than their state, for ever.
     const before = this.states.get(group.id);
-    const recipients = [...new Set([...(before ? this.others(before) : []), ...this.others(state)])];
+    const recipients = before ? this.others(before) : this.others(state);
     await this.delivery.enqueue(group, { kind: 'operation', frame: operation.operation, epoch: state.mls.groupContext.epoch - 1n, recipients, messageId: null }, (tx) =>
       tx.putGroupState(group.id, encodeGroupState(state)),
     );
