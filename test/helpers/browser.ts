@@ -197,7 +197,8 @@ export async function sendFromPage(page: Page, name: string, text: string): Prom
 
 /** Waits for the message `text` in the open conversation to show `state` (a regular expression on its state text). */
 export async function waitForMessage(page: Page, text: string, state: RegExp): Promise<void> {
-  const message = page.getByTestId('message').filter({ hasText: text });
+  // By its text alone: the whole element also holds its time, so "line 12" + "00:58" would match "line 120".
+  const message = page.getByTestId('message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
   await message.getByTestId('message-state').filter({ hasText: state }).waitFor();
 }
 
