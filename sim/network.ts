@@ -70,11 +70,11 @@ export class SimNetwork {
   }
 
   /** Spawns the host processes and hands each its nodes. */
-  async spawnHosts(clock: ClockParams, onEvent: (event: HostEvent) => void): Promise<void> {
+  async spawnHosts(clock: ClockParams, onEvent: (event: HostEvent) => void, groups = false): Promise<void> {
     const mailboxes = this.mailboxes.map((n) => n.peerId);
     const workers = await Promise.all(
       Array.from({ length: this.hostCount }, (_, i) => {
-        const args: HostArgs = { clock, mailboxes, nodes: this.nodes.filter((n) => n.hostIndex === i).map((n) => ({ name: n.name, kind: n.kind, dir: n.dir, ...(n.passphrase ? { passphrase: n.passphrase } : {}) })) };
+        const args: HostArgs = { clock, groups, mailboxes, nodes: this.nodes.filter((n) => n.hostIndex === i).map((n) => ({ name: n.name, kind: n.kind, dir: n.dir, ...(n.passphrase ? { passphrase: n.passphrase } : {}) })) };
         return spawnWorker<HostRequests, { pid: number }, HostEvent>('./host.ts', args, onEvent);
       }),
     );

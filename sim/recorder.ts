@@ -7,7 +7,7 @@
  */
 import { wallNow } from './clock.ts';
 
-export type Phase = 'build' | 'warm-up' | 'churn' | 'settle' | 'drain' | 'teardown';
+export type Phase = 'build' | 'warm-up' | 'churn' | 'regroup' | 'partition' | 'heal' | 'settle' | 'drain' | 'teardown';
 
 /** Which part of the run a message belongs to. */
 export type MessageKind = 'churn' | 'setup' | 'drain';
@@ -32,6 +32,15 @@ export interface MessageTrack {
   storedBy?: number;
   /** Sender's 'delivered' status (ack or receipt), wall ms. */
   ackedAt?: number;
+}
+
+/** A group message frame a member queued (seen in its group outbox). */
+export interface GroupFrameRecord {
+  readonly id: string;
+  /** The other members' peer ids when it was made. */
+  readonly recipients: readonly string[];
+  /** Wall ms when it was queued. */
+  readonly at: number;
 }
 
 /** A custody receipt a depositor accepted (seen on its mailbox stream). */
@@ -88,6 +97,8 @@ export class Recorder {
   private readonly early = new Map<string, { recipient: string; fromName: string | undefined; text: string; at: number }[]>();
   /** SHA-256 (hex) of an outbox envelope → its message id (null for receipts). */
   readonly envelopes = new Map<string, string | null>();
+  /** SHA-256 (hex) of a group message frame a member queued → its message id and recipients (the other members' peer ids). */
+  readonly groupFrames = new Map<string, GroupFrameRecord>();
   readonly custody: CustodyRecord[] = [];
   readonly lookups: LookupSample[] = [];
   readonly dials: DialSample[] = [];

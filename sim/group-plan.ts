@@ -1,0 +1,72 @@
+/**
+ * How big and how long the group scenario is (./group-scenario.ts). Times
+ * are wall-clock seconds; Sotto's own timers run `speed` times faster
+ * (./clock.ts), the group poll among them.
+ */
+
+export interface GroupPlan {
+  readonly name: 'full' | 'quick';
+  /** Mailbox nodes; the group's frames go to the k closest to its mailbox key. */
+  readonly mailboxes: number;
+  /** Users in the group when it is made, its two admins included. */
+  readonly members: number;
+  /** Users the admins add during the run (contacts of both admins, in no group at first); the last is added during the partition. */
+  readonly joiners: number;
+  /** Members the admins remove during the churn phase (one more is removed during the partition). */
+  readonly removals: number;
+  /** Sotto's timers and clock run this many times faster than the wall clock. */
+  readonly speed: number;
+  /** Length of the churn phase. */
+  readonly churnSeconds: number;
+  /** Group messages per second (Poisson), each from a random member online. */
+  readonly sendsPerSecond: number;
+  /** Members other than the admins alternate online and offline periods (exponential, offline ones at least the minimum). */
+  readonly onlineMeanSeconds: number;
+  readonly offlineMeanSeconds: number;
+  readonly offlineMinSeconds: number;
+  /** Of the group's k mailboxes, this many vanish for good during the churn phase (the closest first). */
+  readonly mailboxVanish: number;
+  /** How long the two halves stay apart. */
+  readonly partitionSeconds: number;
+  /** Longest wait for every member to agree on one group state (after building, before the partition, after the heal). */
+  readonly convergeSeconds: number;
+  /** Longest wait, at the end, for every message a member is owed. */
+  readonly settleSeconds: number;
+}
+
+export const GROUP_FULL_PLAN: GroupPlan = {
+  name: 'full',
+  mailboxes: 7,
+  members: 14,
+  joiners: 4,
+  removals: 2,
+  speed: 6,
+  churnSeconds: 100,
+  sendsPerSecond: 1,
+  onlineMeanSeconds: 30,
+  offlineMeanSeconds: 20,
+  offlineMinSeconds: 8,
+  mailboxVanish: 2,
+  partitionSeconds: 20,
+  convergeSeconds: 120,
+  settleSeconds: 90,
+};
+
+/** The smoke test's plan: every path runs (churn, a vanishing mailbox, adds and removals, the partition), on 13 nodes. */
+export const GROUP_QUICK_PLAN: GroupPlan = {
+  name: 'quick',
+  mailboxes: 5,
+  members: 6,
+  joiners: 2,
+  removals: 1,
+  speed: 12,
+  churnSeconds: 16,
+  sendsPerSecond: 1.5,
+  onlineMeanSeconds: 7,
+  offlineMeanSeconds: 6,
+  offlineMinSeconds: 4,
+  mailboxVanish: 1,
+  partitionSeconds: 6,
+  convergeSeconds: 60,
+  settleSeconds: 40,
+};
