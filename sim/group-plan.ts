@@ -52,21 +52,21 @@ export const GROUP_FULL_PLAN: GroupPlan = {
   settleSeconds: 90,
 };
 
-/** The smoke test's plan: every path runs (churn, a vanishing mailbox, adds and removals, the partition), on 13 nodes. */
+/** The smoke test's plan: every path runs (churn, a vanishing mailbox, adds and removals, the partition), on 11 nodes. */
 export const GROUP_QUICK_PLAN: GroupPlan = {
   name: 'quick',
-  mailboxes: 5,
-  members: 6,
+  mailboxes: 4,
+  members: 5,
   joiners: 2,
   removals: 1,
   speed: 12,
-  churnSeconds: 16,
+  churnSeconds: 12,
   sendsPerSecond: 1.5,
   onlineMeanSeconds: 7,
   offlineMeanSeconds: 6,
   offlineMinSeconds: 4,
   mailboxVanish: 1,
-  partitionSeconds: 6,
+  partitionSeconds: 5,
   convergeSeconds: 60,
   settleSeconds: 40,
 };

@@ -288,15 +288,16 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
   try {
     await network.spawnHosts(clock.params, onEvent, true);
     await network.startAll();
-    for (const admin of [admin0, admin1]) {
-      for (const other of users) {
-        if (other === admin || admin.contacts.has(other.name)) continue;
+    progress(`groups build: ${network.online.length} nodes up after ${Math.round(wallNow() - began)} ms`);
+    const pairs = [admin0, admin1].flatMap((admin) => users.filter((other) => other !== admin && !(other === admin0 && admin === admin1)).map((other) => [admin, other] as const));
+    await Promise.all(
+      pairs.map(async ([admin, other]) => {
         await admin.addContact(other.name, other.peerId);
         await other.addContact(admin.name, admin.peerId);
         admin.contacts.set(other.name, other);
         other.contacts.set(admin.name, admin);
-      }
-    }
+      }),
+    );
     // The group: made as soon as the first members' key packages are at hand (given ahead, or asked for live).
     const buildDeadline = wallNow() + plan.convergeSeconds * 1000;
     let token: string | undefined;

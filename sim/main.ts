@@ -12,7 +12,7 @@
  * Options:
  *   --churn          the churn scenario only
  *   --groups         the group scenario only
- *   --quick          the smoke tests' sizes (churn: 12 nodes, ~15 s of churn, a 500-message drain; groups: 13 nodes, ~16 s of churn)
+ *   --quick          the smoke tests' sizes (churn: 12 nodes, ~15 s of churn, a 500-message drain; groups: 11 nodes, ~12 s of churn)
  *   --json           one JSON object per metric line instead of the table
  *   --seed N         the schedule's and identities' seed (printed; default 1)
  *   --nodes N        another node count for the churn scenario (mailboxes keep their share)
