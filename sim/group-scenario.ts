@@ -49,6 +49,8 @@ const BOOTSTRAP_FANOUT = 3;
 const CONVERGE_POLL_MS = 250;
 /** A membership change refused for a reason that passes (no key package yet, an earlier invitee not yet in) is tried again this often. */
 const CHANGE_RETRY_MS = 1000;
+/** While waiting for convergence, how far it got is printed this often. */
+const CONVERGE_REPORT_MS = 10_000;
 /** While settling, what the hosts recorded is gathered and checked this often. */
 const SETTLE_POLL_MS = 2000;
 /** Errors a membership change may throw for a while: it is tried again. */
@@ -87,8 +89,10 @@ export interface Convergence {
   /** The two admins held different states at the end of the partition. */
   readonly forked: boolean;
   readonly afterHeal: number | null;
-  /** Epoch authenticators held by members when the wait ended (1 when converged). */
+  /** Epoch authenticators held by members when the wait after the heal ended (1 when converged). */
   readonly states: number;
+  /** When a wait ended without convergence: who held which state (by phase). */
+  readonly splits: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface GroupScenario {
@@ -135,21 +139,40 @@ function text(i: number, from: string): string {
 }
 
 /** Do the views of `expected` (names) agree on one state with exactly those members, and do `removed` no longer take part? */
-function agree(views: ReadonlyMap<string, GroupView | null>, expected: ReadonlySet<string>, removed: ReadonlySet<string>, peerOf: (name: string) => string): { converged: boolean; states: number } {
+function agree(views: ReadonlyMap<string, GroupView | null>, expected: ReadonlySet<string>, removed: ReadonlySet<string>, peerOf: (name: string) => string, nameOf: (peerId: string) => string): Agreement {
   const members = [...expected].map(peerOf).sort();
-  const states = new Set<string>();
+  const states = new Map<string, string[]>();
+  const split: string[] = [];
   let converged = true;
   for (const name of expected) {
     const view = views.get(name);
     if (!view?.active) {
       converged = false;
+      split.push(`${name}: ${view ? 'not active' : 'not in the group'}`);
       continue;
     }
-    states.add(view.authenticator);
+    states.set(view.authenticator, [...(states.get(view.authenticator) ?? []), name]);
     if (view.members.join() !== members.join()) converged = false;
   }
-  for (const name of removed) if (views.get(name)?.active) converged = false;
-  return { converged: converged && states.size === 1, states: states.size };
+  for (const name of removed) {
+    if (!views.get(name)?.active) continue;
+    converged = false;
+    split.push(`${name}: removed, still active`);
+  }
+  for (const [authenticator, names] of states) {
+    const view = views.get(names[0]!)!;
+    const extra = view.members.filter((p) => !members.includes(p)).map(nameOf);
+    const missing = members.filter((p) => !view.members.includes(p)).map(nameOf);
+    split.push(`${authenticator.slice(0, 8)}: ${names.join(' ')}${extra.length > 0 ? ` (still has ${extra.join(' ')})` : ''}${missing.length > 0 ? ` (lacks ${missing.join(' ')})` : ''}`);
+  }
+  return { converged: converged && states.size === 1, states: states.size, split };
+}
+
+/** How far the members' views agree: one state, how many, and who holds which (for the report when they do not). */
+interface Agreement {
+  readonly converged: boolean;
+  readonly states: number;
+  readonly split: readonly string[];
 }
 
 export async function runGroupScenario(options: GroupRunOptions): Promise<GroupScenario> {
@@ -262,16 +285,20 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
     return out;
   };
   /** Waits until every member expected holds one state; resolves to the wait (wall ms) or null, and how many states members held then. */
-  const converge = async (seconds: number): Promise<{ ms: number | null; states: number }> => {
+  const converge = async (seconds: number): Promise<{ ms: number | null; states: number; split: readonly string[] }> => {
     const start = wallNow();
-    let states = 0;
+    let last: Agreement = { converged: false, states: 0, split: [] };
+    let reported = start;
     while (wallNow() - start < seconds * 1000) {
-      const result = agree(await views([...expected, ...removed]), expected, removed, peerOf);
-      states = result.states;
-      if (result.converged) return { ms: wallNow() - start, states };
+      const result = (last = agree(await views([...expected, ...removed]), expected, removed, peerOf, (p) => byPeer.get(p) ?? p.slice(0, 12)));
+      if (result.converged) return { ms: wallNow() - start, states: result.states, split: [] };
+      if (wallNow() - reported >= CONVERGE_REPORT_MS) {
+        reported = wallNow();
+        progress(`  ${recorder.phase}: after ${Math.round((reported - start) / 1000)} s: ${result.split.join('; ')}`);
+      }
       await sleep(CONVERGE_POLL_MS);
     }
-    return { ms: null, states };
+    return { ms: null, states: last.states, split: last.split };
   };
   const flush = async (): Promise<void> => {
     for (const f of await network.everyHost('flush', {})) {
@@ -307,6 +334,7 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
       return result;
     });
     if (created.doneAt === null || token === undefined) throw new Error(`the group could not be made: ${created.error ?? 'unknown'}`);
+    progress(`groups build: ${admin0.name} made the group after ${Math.round(created.doneAt - created.at)} ms (${created.attempts} attempts)`);
     const groupKey = groupMailboxKey(ctx.primitives, fromBase64(token));
     const groupKeyHex = toHex(groupKey);
     const groupMailboxes = network.closest(groupKey, network.mailboxes, MAILBOX_REPLICAS).map((n) => n.name);
@@ -458,7 +486,7 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
       churn: recorder.churn,
       goneAt,
       partition: { sides, from: partitionFrom, to: partitionTo },
-      convergence: { formed: formed.ms, regrouped: regrouped.ms, forked, afterHeal: healed.ms, states: healed.states },
+      convergence: { formed: formed.ms, regrouped: regrouped.ms, forked, afterHeal: healed.ms, states: healed.states, splits: Object.fromEntries(Object.entries({ build: formed.split, regroup: regrouped.split, heal: healed.split }).filter(([, v]) => v.length > 0)) },
       histories,
       wall: { total: wallNow() - began, settle: wallNow() - settleStart },
     });

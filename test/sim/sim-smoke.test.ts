@@ -1,5 +1,5 @@
 /**
- * Smoke run of `npm run sim -- --quick --json`: 12 real libp2p nodes on
+ * Smoke run of `npm run sim -- --churn --quick --json`: 12 real libp2p nodes on
  * loopback under churn (users leave and return, a mailbox vanishes), then a
  * node drains a backlog from its mailboxes. Asserts the invariants only,
  * never a time:
@@ -28,8 +28,8 @@ interface Line {
   detail?: Record<string, unknown>;
 }
 
-test('sim --quick --json: delivery, no duplicates, a complete drain', { timeout: 240_000 }, () => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+test('sim --churn --quick --json: delivery, no duplicates, a complete drain', { timeout: 240_000 }, () => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--churn', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Line);
   const one = (metric: string): Line => {
     const found = lines.filter((l) => l.metric === metric);
