@@ -86,6 +86,8 @@ export class GroupService {
   private readonly keyPackageLimiter: PrekeyLimiter;
   /** Chunked /sotto/group streams being read, per peer. */
   private readonly chunkedStreams = new Map<string, number>();
+  /** Groups whose mailboxes this node read since it started (or that it made or joined since): only those take operations sent straight to them. */
+  private readonly caughtUp = new Set<string>();
 
   private constructor(
     private readonly messenger: Messenger,
@@ -162,6 +164,7 @@ export class GroupService {
     for (const group of [...this.groups.values()]) {
       if (!group.active) continue;
       const { reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes)).catch(() => ({ reached: 0 }));
+      if (reached > 0) this.caughtUp.add(group.id);
       fewest = Math.min(fewest, reached);
     }
     return fewest;
@@ -233,6 +236,7 @@ export class GroupService {
     await this.core.store.commit(tx.putGroupState(id, encodeGroupState(state)), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
+    this.caughtUp.add(id);
     this.core.emit('group-changed', { groupId: id });
     if (operation) await this.invite(group, operation, peerIds);
     return { name: checked, id };
@@ -353,6 +357,7 @@ export class GroupService {
     await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
+    this.caughtUp.add(id);
     this.core.emit('group-changed', { groupId: id });
     // A new key package for the inviter, whose one this Welcome used.
     if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
@@ -513,8 +518,9 @@ export class GroupService {
    * Processes one group frame from `from` (a member handing it on; undefined
    * for a mailbox item) and resolves to the ack it deserves: 'refused' for
    * a group this home is not in or a peer that is not a member, 'retry' for
-   * an operation ahead of this member's epoch (it is kept and tried again),
-   * 'duplicate', 'rejected' for anything malformed or forged; the state is
+   * an operation ahead of this member's epoch (it is kept and tried again)
+   * or one sent straight to it before it read the group's mailboxes since it
+   * started, 'duplicate', 'rejected' for anything malformed or forged; the state is
    * unchanged by anything but 'stored'.
    */
   async receive(bytes: Bytes, from?: string): Promise<AckStatus> {
@@ -527,6 +533,9 @@ export class GroupService {
     if (frame.kind === 'welcome') return 'rejected';
     const group = this.groups.get(toHex(frame.groupId));
     if (!group || !group.active) return 'refused';
+    // Not before this node read the group's mailboxes since it started: what it missed comes first, in
+    // epoch order (a removal taken first would end its reading). Operations are always in the mailboxes too.
+    if (from !== undefined && frame.kind === 'operation' && !this.caughtUp.has(group.id)) return 'retry';
     return this.core.locks.run(lockOf(group.id), async () => {
       const state = this.states.get(group.id)!;
       if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return 'refused';
@@ -634,6 +643,8 @@ export class GroupService {
    */
   async fetch(name: string): Promise<number> {
     const group = this.group(name);
-    return (await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes))).stored;
+    const { stored, reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes));
+    if (reached > 0) this.caughtUp.add(group.id);
+    return stored;
   }
 }

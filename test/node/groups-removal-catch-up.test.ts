@@ -1,0 +1,48 @@
+/**
+ * A member that comes back online reads what it missed before an
+ * operation that arrives directly can move it on (docs/GROUPS.md, "A member
+ * who was offline"). Found by `npm run sim -- --groups`: a member removed
+ * right after its return processed the removal (sent straight to it) before
+ * its first mailbox fetch, stopped taking part, and never read the
+ * messages sent to it while it was away, before its removal.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { groupWorld, startGroups } from '../helpers/group-world.ts';
+import type { Home } from '../helpers/homes.ts';
+import { settle } from '../helpers/scheduler.ts';
+
+test('a member removed right after its return still reads what was sent to it while it was away, and nothing after', async () => {
+  const world = await groupWorld(['alice', 'bob', 'carol']);
+  const { scheduler, groups } = world;
+  const [, bob] = world.homes as [Home, Home, Home];
+  for (const g of groups.values()) await g.upkeepKeyPackages();
+  await scheduler.advance(1);
+  await groups.get('alice')!.create('friends', ['bob', 'carol']);
+  await scheduler.advance(1);
+  await groups.get('carol')!.send('friends', 'before bob left', { waitMs: 5_000 });
+  await scheduler.advance(1);
+
+  await groups.get('bob')!.stop();
+  await bob.stop();
+  const away = await groups.get('carol')!.send('friends', 'while bob was away', { waitMs: 5_000 });
+  assert.equal(away.status, 'stored', 'the mailboxes hold it for bob');
+  await scheduler.advance(1);
+
+  // Bob is back; before his first group poll runs, alice removes him and the removal reaches him directly.
+  await bob.start();
+  const back = await startGroups(bob);
+  await groups.get('alice')!.remove('friends', 'bob');
+  // The direct delivery of the removal runs now (pending promise chains on the in-memory network), before any timer.
+  await settle();
+  await scheduler.advance(1);
+  await scheduler.advance(1);
+  await groups.get('alice')!.send('friends', 'after the removal', { waitMs: 5_000 });
+  await scheduler.advance(1);
+
+  const texts = (await back.history('friends')).map((m) => m.text);
+  assert.deepEqual(texts, ['before bob left', 'while bob was away'], 'bob read what was sent before his removal, and nothing after');
+  assert.equal((await back.list())[0]!.active, false, 'bob knows he was removed');
+  for (const g of groups.values()) await g.stop();
+  await back.stop();
+});
