@@ -121,7 +121,10 @@ export function analyseGroups(s: GroupScenario, recorder: Recorder): GroupAnalys
       if (reachable || survivor) {
         eligible++;
         if (got) eligibleDelivered++;
-        else lost.push({ id: m.id, from: m.from, to, phase: m.phase, why: `${reachable ? 'online on the sender\'s side' : 'away'}; custody ${held ? [...held.mailboxes].join(' ') : 'none'}${survivor ? ` (${survivor} survived)` : ''}` });
+        else {
+          const removal = removedAt === undefined ? '' : `; removed ${Math.round((removedAt - m.sentAt) / 1000)} s after it was sent`;
+          lost.push({ id: m.id, from: m.from, to, phase: m.phase, why: `${reachable ? 'online on the sender\'s side' : 'away'}; custody ${held ? [...held.mailboxes].join(' ') : 'none'}${survivor ? ` (${survivor} survived)` : ''}${removal}` });
+        }
       } else if (!got) {
         const boxes = held ? [...held.mailboxes].map((b) => `${b}${s.goneAt.has(b) ? ' (vanished)' : ''}`).join(' ') : 'none';
         excused.push({ id: m.id, from: m.from, to, phase: m.phase, why: `${online ? 'across the partition' : 'away'} when it was sent; custody ${boxes}` });

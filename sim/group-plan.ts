@@ -36,20 +36,20 @@ export interface GroupPlan {
 
 export const GROUP_FULL_PLAN: GroupPlan = {
   name: 'full',
-  mailboxes: 7,
-  members: 14,
-  joiners: 4,
+  mailboxes: 6,
+  members: 10,
+  joiners: 3,
   removals: 2,
   speed: 6,
-  churnSeconds: 100,
+  churnSeconds: 60,
   sendsPerSecond: 1,
-  onlineMeanSeconds: 30,
-  offlineMeanSeconds: 20,
-  offlineMinSeconds: 8,
+  onlineMeanSeconds: 25,
+  offlineMeanSeconds: 15,
+  offlineMinSeconds: 6,
   mailboxVanish: 2,
-  partitionSeconds: 20,
-  convergeSeconds: 120,
-  settleSeconds: 90,
+  partitionSeconds: 15,
+  convergeSeconds: 90,
+  settleSeconds: 60,
 };
 
 /** The smoke test's plan: every path runs (churn, a vanishing mailbox, adds and removals, the partition), on 11 nodes. */

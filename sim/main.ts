@@ -5,7 +5,7 @@
  * to their contacts while nodes leave and come back and mailboxes vanish;
  * then a node returns to a backlog of 10,000 messages and drains it (see
  * ./scenario.ts for the phases, ./analysis.ts for what is counted). The
- * group scenario: one group among 25 such nodes under churn, vanishing
+ * group scenario: one group among 19 such nodes under churn, vanishing
  * mailboxes, membership changes and a partition (./group-scenario.ts,
  * ./group-analysis.ts). docs/SCALING.md says what the figures mean.
  *
