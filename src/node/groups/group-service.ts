@@ -520,7 +520,8 @@ export class GroupService {
    * a group this home is not in or a peer that is not a member, 'retry' for
    * an operation ahead of this member's epoch (it is kept and tried again)
    * or one sent straight to it before it read the group's mailboxes since it
-   * started, 'duplicate', 'rejected' for anything malformed or forged; the state is
+   * started, and for a message that does not open (it may be of a branch
+   * this member has not moved to yet), 'duplicate', 'rejected' for anything malformed or forged; the state is
    * unchanged by anything but 'stored'.
    */
   async receive(bytes: Bytes, from?: string): Promise<AckStatus> {
@@ -545,6 +546,9 @@ export class GroupService {
       } catch (err) {
         if (err instanceof SottoError && err.name === 'DuplicateGroupMessageError') return 'duplicate';
         if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return 'retry';
+        // A message that does not open at an epoch this member holds may be of a branch it has not moved to
+        // yet (a fork): its sender keeps it for the mailboxes, and a mailbox copy is tried again on each fetch.
+        if (err instanceof SottoError && err.name === 'GroupAuthenticationError' && frame.kind === 'application') return 'retry';
         if (err instanceof SottoError) return 'rejected';
         throw err;
       }
