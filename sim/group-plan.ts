@@ -3,27 +3,20 @@
  * are wall-clock seconds; Sotto's own timers run `speed` times faster
  * (./clock.ts), the group poll among them.
  */
+import type { SimPlan } from './plan.ts';
 
-export interface GroupPlan {
-  readonly name: 'full' | 'quick';
+/** Shared with the churn scenario's plan, with the same meaning: the timer speed-up, the churn phase's length and send rate, members' online and offline periods. */
+type Shared = Pick<SimPlan, 'name' | 'speed' | 'churnSeconds' | 'sendsPerSecond' | 'onlineMeanSeconds' | 'offlineMeanSeconds' | 'offlineMinSeconds'>;
+
+export interface GroupPlan extends Shared {
   /** Mailbox nodes; the group's frames go to the k closest to its mailbox key. */
   readonly mailboxes: number;
-  /** Users in the group when it is made, its two admins included. */
+  /** Users in the group when it is made, its two admins included (the admins stay online; the others churn). */
   readonly members: number;
   /** Users the admins add during the run (contacts of both admins, in no group at first); the last is added during the partition. */
   readonly joiners: number;
   /** Members the admins remove during the churn phase (one more is removed during the partition). */
   readonly removals: number;
-  /** Sotto's timers and clock run this many times faster than the wall clock. */
-  readonly speed: number;
-  /** Length of the churn phase. */
-  readonly churnSeconds: number;
-  /** Group messages per second (Poisson), each from a random member online. */
-  readonly sendsPerSecond: number;
-  /** Members other than the admins alternate online and offline periods (exponential, offline ones at least the minimum). */
-  readonly onlineMeanSeconds: number;
-  readonly offlineMeanSeconds: number;
-  readonly offlineMinSeconds: number;
   /** Of the group's k mailboxes, this many vanish for good during the churn phase (the closest first). */
   readonly mailboxVanish: number;
   /** How long the two halves stay apart. */

@@ -27,19 +27,18 @@
  */
 import { join } from 'node:path';
 import { toHex } from '../src/crypto/bytes.ts';
-import type { CryptoContext } from '../src/crypto/context.ts';
 import { MAILBOX_REPLICAS } from '../src/node/constants.ts';
 import { fromBase64 } from '../src/node/encoding/base64.ts';
 import { groupMailboxKey } from '../src/node/mailbox/keys.ts';
-import { sleep, wallNow, type SimClock } from './clock.ts';
+import { sleep, wallNow } from './clock.ts';
 import { analyseGroups } from './group-analysis.ts';
 import type { GroupPlan } from './group-plan.ts';
 import { drawGroupSchedule, type GroupScheduledEvent } from './group-schedule.ts';
 import type { GroupOpResult, GroupView, HostEvent } from './host.ts';
-import { SimNetwork } from './network.ts';
+import { recordedNetwork, type SimNetwork } from './network.ts';
 import type { NodeProxy } from './proxy.ts';
-import type { ChurnEvent, Phase, Recorder } from './recorder.ts';
-import type { Rng } from './rng.ts';
+import type { ChurnEvent, Phase } from './recorder.ts';
+import type { RunOptions } from './scenario.ts';
 
 /** The group's name at every member. */
 export const GROUP_NAME = 'sim';
@@ -122,16 +121,9 @@ export interface GroupScenario {
   readonly wall: { readonly total: number; readonly settle: number };
 }
 
-export interface GroupRunOptions {
+/** What the group scenario runs with: the churn scenario's options (./scenario.ts) but its own plan, and no drain. */
+export interface GroupRunOptions extends Omit<RunOptions, 'plan' | 'profile' | 'fifoMailboxes'> {
   readonly plan: GroupPlan;
-  readonly seed: number;
-  readonly root: string;
-  readonly ctx: CryptoContext;
-  readonly clock: SimClock;
-  readonly recorder: Recorder;
-  readonly rng: Rng;
-  readonly hosts: number;
-  readonly progress: (line: string) => void;
 }
 
 function text(i: number, from: string): string {
@@ -178,26 +170,7 @@ interface Agreement {
 export async function runGroupScenario(options: GroupRunOptions): Promise<GroupScenario> {
   const { plan, seed, ctx, clock, recorder, rng, progress } = options;
   const began = wallNow();
-  let net: SimNetwork | undefined = undefined;
-  const broadcast = (): void => void net?.everyHost('phase', { phase: recorder.phase, online: recorder.online }).catch(() => {});
-  const setPhase = (phase: Phase): void => {
-    recorder.setPhase(phase);
-    broadcast();
-  };
-  net = new SimNetwork(
-    {
-      onlineChanged: (delta) => {
-        recorder.online += delta;
-        broadcast();
-      },
-      phase: () => recorder.phase,
-    },
-    join(options.root, 'groups'),
-    rng.fork('bootstrap'),
-    BOOTSTRAP_FANOUT,
-    options.hosts,
-  );
-  const network = net;
+  const { network, setPhase } = recordedNetwork(recorder, join(options.root, 'groups'), rng.fork('bootstrap'), BOOTSTRAP_FANOUT, options.hosts);
   setPhase('build');
   for (let i = 0; i < plan.mailboxes; i++) network.add(`gmb${i}`, 'mailbox');
   const initial = Array.from({ length: plan.members }, (_, i) => network.add(`m${String(i).padStart(2, '0')}`, 'user'));
@@ -233,11 +206,7 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
   const removed = new Set<string>();
   let sent = 0;
   let skippedSends = 0;
-  const inFlight = new Set<Promise<unknown>>();
-  const track = (p: Promise<unknown>, what: string): void => {
-    const tracked = p.catch((err: unknown) => recorder.error(what, err)).finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-  };
+  const track = (p: Promise<unknown>, what: string): void => recorder.track(p, what);
   const sendFrom = async (from: NodeProxy): Promise<void> => {
     const body = text(sent++, from.name);
     const result = await from.ask('groupSend', { group: GROUP_NAME, text: body });
@@ -304,11 +273,7 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
     for (const f of await network.everyHost('flush', {})) {
       recorder.custody.push(...f.custody);
       for (const [hash, frame] of f.groupFrames) if (!recorder.groupFrames.has(hash)) recorder.groupFrames.set(hash, frame);
-      for (const [kind, n] of f.errorKinds) {
-        recorder.errorKinds.set(kind, (recorder.errorKinds.get(kind) ?? 0) + n);
-        recorder.errorCount += n;
-      }
-      recorder.errors.push(...f.errors);
+      recorder.absorbErrors(f.errorKinds, f.errors);
     }
   };
 
@@ -410,7 +375,7 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
 
     // 3. regroup
     setPhase('regroup');
-    await Promise.all([...inFlight]);
+    await recorder.settled();
     await Promise.all(network.nodes.filter((n) => n.state === 'offline').map((n) => n.start(network.bootstrapFor(n)).catch((err: unknown) => recorder.error(`${n.name} returning`, err))));
     const regrouped = await converge(plan.convergeSeconds);
     progress(`groups regroup: everyone back; members ${regrouped.ms === null ? `did NOT converge (${regrouped.states} states)` : `converged in ${Math.round(regrouped.ms)} ms`}`);
@@ -448,7 +413,7 @@ export async function runGroupScenario(options: GroupRunOptions): Promise<GroupS
       if (online.length > 0) track(sendFrom(sendRng.pick(online)), 'group send');
     }
     await sleep(Math.max(0, partitionEnd - wallNow()));
-    await Promise.all([...inFlight]);
+    await recorder.settled();
     const split = await views([admin0.name, admin1.name]);
     const forked = split.get(admin0.name)?.authenticator !== split.get(admin1.name)?.authenticator;
 

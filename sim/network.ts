@@ -17,6 +17,7 @@ import type { HostArgs, HostEvent, HostRequests } from './host.ts';
 import { spawnWorker } from './ipc.ts';
 import { createHome, type NodeKind } from './node.ts';
 import { NodeProxy, type ProxyEnv } from './proxy.ts';
+import type { Phase, Recorder } from './recorder.ts';
 import type { Rng } from './rng.ts';
 
 /** Nodes started at once while building the network (one per core and a little more: starts wait on the network). */
@@ -167,4 +168,28 @@ export class SimNetwork {
     }
     return pairs.size;
   }
+}
+
+/**
+ * A network whose nodes' comings and goings count in `recorder.online`,
+ * and `setPhase`, which moves the recorder to a phase: both reach every
+ * host, which stamps lookups and dials with them.
+ */
+export function recordedNetwork(recorder: Recorder, root: string, rng: Rng, fanout: number, hosts: number): { network: SimNetwork; setPhase(phase: Phase): void } {
+  const broadcast = (): void => void network.everyHost('phase', { phase: recorder.phase, online: recorder.online }).catch(() => {});
+  const env: ProxyEnv = {
+    onlineChanged: (delta) => {
+      recorder.online += delta;
+      broadcast();
+    },
+    phase: () => recorder.phase,
+  };
+  const network = new SimNetwork(env, root, rng, fanout, hosts);
+  return {
+    network,
+    setPhase: (phase) => {
+      recorder.setPhase(phase);
+      broadcast();
+    },
+  };
 }

@@ -182,4 +182,30 @@ export class Recorder {
   }
 
   errorCount = 0;
+
+  /** Adds errors a host recorded (its flush) to this recorder's. */
+  absorbErrors(kinds: readonly (readonly [string, number])[], errors: readonly string[]): void {
+    for (const [kind, n] of kinds) {
+      this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + n);
+      this.errorCount += n;
+    }
+    this.errors.push(...errors);
+  }
+
+  /** Work started and not awaited where it starts (a node leaving, a send): its failure is recorded as `what`; {@link settled} waits for all of it. */
+  track(work: Promise<unknown>, what: string): void {
+    const tracked = work.then(
+      () => {},
+      (err: unknown) => this.error(what, err),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Resolves once all work {@link track}ed so far is done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private readonly inFlight = new Set<Promise<void>>();
 }

@@ -13,21 +13,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Line {
-  sim: string;
-  metric: string;
-  unit: string;
-  value: number | null;
-  target?: number;
-  rule?: string;
-  met?: boolean;
-  detail?: Record<string, unknown>;
-}
+import { runSim } from '../helpers/sim-json.ts';
 
 interface Change {
   kind: string;
@@ -36,19 +22,7 @@ interface Change {
 }
 
 test('sim --groups --quick --json: group delivery where a mailbox survived, no duplicates, convergence after a partition', { timeout: 300_000 }, () => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--groups', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Line);
-  const one = (metric: string): Line => {
-    const found = lines.filter((l) => l.metric === metric);
-    assert.equal(found.length, 1, `one ${metric} line`);
-    return found[0]!;
-  };
-  for (const line of lines) {
-    assert.equal(line.sim, 'groups');
-    if (line.target !== undefined && line.value !== null) {
-      assert.equal(line.met, line.rule === 'value >= target' ? line.value >= line.target : line.value <= line.target, `${line.metric}: verdict follows the target`);
-    }
-  }
+  const { one } = runSim('groups', ['--groups', '--quick']);
 
   assert.equal(one('group-nodes').value, 11);
   const churn = one('group-churn-events').detail!;
