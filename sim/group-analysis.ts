@@ -59,12 +59,12 @@ export function analyseGroups(s: GroupScenario, recorder: Recorder): GroupAnalys
   const nodes = new Map(s.network.nodes.map((n) => [n.name, n]));
   const nameOf = new Map(s.network.nodes.map((n) => [n.peerId, n.name]));
   // Frames by message id: recipients of the first one, custody of any.
-  const frames = new Map<string, { recipients: readonly string[]; at: number }>();
+  const frames = new Map<string, { recipients: readonly string[]; epoch: number; at: number }>();
   const frameId = new Map<string, string>();
   for (const [hash, f] of recorder.groupFrames) {
     frameId.set(hash, f.id);
     const known = frames.get(f.id);
-    if (!known || f.at < known.at) frames.set(f.id, { recipients: f.recipients, at: f.at });
+    if (!known || f.at < known.at) frames.set(f.id, { recipients: f.recipients, epoch: f.epoch, at: f.at });
   }
   const custody = new Map<string, { mailboxes: Set<string>; firstAt: number }>();
   for (const c of recorder.custody) {
@@ -123,7 +123,7 @@ export function analyseGroups(s: GroupScenario, recorder: Recorder): GroupAnalys
         if (got) eligibleDelivered++;
         else {
           const removal = removedAt === undefined ? '' : `; removed ${Math.round((removedAt - m.sentAt) / 1000)} s after it was sent`;
-          lost.push({ id: m.id, from: m.from, to, phase: m.phase, why: `${reachable ? 'online on the sender\'s side' : 'away'}; custody ${held ? [...held.mailboxes].join(' ') : 'none'}${survivor ? ` (${survivor} survived)` : ''}${removal}` });
+          lost.push({ id: m.id, from: m.from, to, phase: m.phase, why: `sent in epoch ${frames.get(m.id)?.epoch ?? '?'}, ${reachable ? 'online on the sender\'s side' : 'away'}; custody ${held ? [...held.mailboxes].join(' ') : 'none'}${survivor ? ` (${survivor} survived)` : ''}${removal}` });
         }
       } else if (!got) {
         const boxes = held ? [...held.mailboxes].map((b) => `${b}${s.goneAt.has(b) ? ' (vanished)' : ''}`).join(' ') : 'none';

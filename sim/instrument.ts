@@ -212,10 +212,10 @@ export function watchOutbox(store: SottoStore, primitives: Primitives, recorder:
 
 function watchGroupOutbox(value: Uint8Array, primitives: Primitives, recorder: Recorder, decoder: TextDecoder): void {
   try {
-    const entry = JSON.parse(decoder.decode(value)) as { kind: string; frame: string; messageId: string | null; recipients: string[] };
+    const entry = JSON.parse(decoder.decode(value)) as { kind: string; frame: string; messageId: string | null; recipients: string[]; epoch: number };
     if (entry.kind !== 'message' || entry.messageId === null) return;
     const hash = toHex(primitives.sha256(new Uint8Array(Buffer.from(entry.frame, 'base64'))));
-    if (!recorder.groupFrames.has(hash)) recorder.groupFrames.set(hash, { id: entry.messageId, recipients: entry.recipients, at: wallNow() });
+    if (!recorder.groupFrames.has(hash)) recorder.groupFrames.set(hash, { id: entry.messageId, recipients: entry.recipients, epoch: entry.epoch, at: wallNow() });
   } catch (err) {
     recorder.error('reading a group outbox entry', err);
   }

@@ -39,6 +39,8 @@ export interface GroupFrameRecord {
   readonly id: string;
   /** The other members' peer ids when it was made. */
   readonly recipients: readonly string[];
+  /** The epoch it was sent in. */
+  readonly epoch: number;
   /** Wall ms when it was queued. */
   readonly at: number;
 }

@@ -4,18 +4,21 @@
  * who was offline"). Found by `npm run sim -- --groups`: a member removed
  * right after its return processed the removal (sent straight to it) before
  * its first mailbox fetch, stopped taking part, and never read the
- * messages sent to it while it was away, before its removal.
+ * messages sent to it while it was away, before its removal. A removal
+ * that comes straight from a member waits ('retry') until a fetch of the
+ * group's mailboxes has read what was sent before it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groupWorld, startGroups } from '../helpers/group-world.ts';
 import type { Home } from '../helpers/homes.ts';
 import { settle } from '../helpers/scheduler.ts';
+import { fromBase64 } from '../../src/node/encoding/base64.ts';
 
 test('a member removed right after its return still reads what was sent to it while it was away, and nothing after', async () => {
   const world = await groupWorld(['alice', 'bob', 'carol']);
   const { scheduler, groups } = world;
-  const [, bob] = world.homes as [Home, Home, Home];
+  const [alice, bob] = world.homes as [Home, Home, Home];
   for (const g of groups.values()) await g.upkeepKeyPackages();
   await scheduler.advance(1);
   await groups.get('alice')!.create('friends', ['bob', 'carol']);
@@ -35,6 +38,11 @@ test('a member removed right after its return still reads what was sent to it wh
   await groups.get('alice')!.remove('friends', 'bob');
   // The direct delivery of the removal runs now (pending promise chains on the in-memory network), before any timer.
   await settle();
+  // It comes again before bob's fetch ran (a retry of its author): still held.
+  const removal = (await alice.store.listGroupOutbox()).find((e) => e.kind === 'operation');
+  assert.ok(removal, 'alice still hands the removal on to bob');
+  assert.equal(await back.receive(fromBase64(removal.frame), alice.peerId), 'retry', 'held until bob read his mailboxes');
+  assert.equal((await back.list())[0]!.active, true);
   await scheduler.advance(1);
   await scheduler.advance(1);
   await groups.get('alice')!.send('friends', 'after the removal', { waitMs: 5_000 });

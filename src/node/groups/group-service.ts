@@ -86,8 +86,13 @@ export class GroupService {
   private readonly keyPackageLimiter: PrekeyLimiter;
   /** Chunked /sotto/group streams being read, per peer. */
   private readonly chunkedStreams = new Map<string, number>();
-  /** Groups whose mailboxes this node read since it started (or that it made or joined since): only those take operations sent straight to them. */
-  private readonly caughtUp = new Set<string>();
+  /**
+   * Operations removing this member that came straight from a member (frame
+   * digest, hex → group id): answered 'retry' until a fetch of the group's
+   * mailboxes has read what was sent before them; then released (taken when
+   * they come again, or from the mailboxes).
+   */
+  private readonly heldRemovals = new Map<string, { groupId: string; released: boolean }>();
 
   private constructor(
     private readonly messenger: Messenger,
@@ -164,7 +169,7 @@ export class GroupService {
     for (const group of [...this.groups.values()]) {
       if (!group.active) continue;
       const { reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes)).catch(() => ({ reached: 0 }));
-      if (reached > 0) this.caughtUp.add(group.id);
+      if (reached > 0) for (const held of this.heldRemovals.values()) if (held.groupId === group.id) held.released = true;
       fewest = Math.min(fewest, reached);
     }
     return fewest;
@@ -236,7 +241,6 @@ export class GroupService {
     await this.core.store.commit(tx.putGroupState(id, encodeGroupState(state)), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
-    this.caughtUp.add(id);
     this.core.emit('group-changed', { groupId: id });
     if (operation) await this.invite(group, operation, peerIds);
     return { name: checked, id };
@@ -357,7 +361,6 @@ export class GroupService {
     await this.core.store.commit(new Tx().putGroup(group).putGroupState(id, encodeGroupState(state)).deleteGroupInvitation(invitation.id).deleteKeyPackageSecret(secret.ref), { sync: true });
     this.groups.set(id, group);
     this.states.set(id, state);
-    this.caughtUp.add(id);
     this.core.emit('group-changed', { groupId: id });
     // A new key package for the inviter, whose one this Welcome used.
     if (secret.peerId !== null) void this.upkeepKeyPackages().catch(() => {});
@@ -519,8 +522,8 @@ export class GroupService {
    * for a mailbox item) and resolves to the ack it deserves: 'refused' for
    * a group this home is not in or a peer that is not a member, 'retry' for
    * an operation ahead of this member's epoch (it is kept and tried again)
-   * or one sent straight to it before it read the group's mailboxes since it
-   * started, and for a message that does not open (it may be of a branch
+   * or one removing this member that comes straight from a member before a
+   * fetch of the group's mailboxes read what was sent before it, and for a message that does not open (it may be of a branch
    * this member has not moved to yet), 'duplicate', 'rejected' for anything malformed or forged; the state is
    * unchanged by anything but 'stored'.
    */
@@ -534,9 +537,6 @@ export class GroupService {
     if (frame.kind === 'welcome') return 'rejected';
     const group = this.groups.get(toHex(frame.groupId));
     if (!group || !group.active) return 'refused';
-    // Not before this node read the group's mailboxes since it started: what it missed comes first, in
-    // epoch order (a removal taken first would end its reading). Operations are always in the mailboxes too.
-    if (from !== undefined && frame.kind === 'operation' && !this.caughtUp.has(group.id)) return 'retry';
     return this.core.locks.run(lockOf(group.id), async () => {
       const state = this.states.get(group.id)!;
       if (from !== undefined && !groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === from)) return 'refused';
@@ -551,6 +551,17 @@ export class GroupService {
         if (err instanceof SottoError && err.name === 'GroupAuthenticationError' && frame.kind === 'application') return 'retry';
         if (err instanceof SottoError) return 'rejected';
         throw err;
+      }
+      // Removed: this member stops reading the group. What was sent to it before (while it was away, or
+      // deposited late) is read from the mailboxes first; the removal is in them too, or comes again.
+      if (from !== undefined && result.event.kind === 'operation' && result.event.removedSelf) {
+        const digest = toHex(this.core.ctx.primitives.sha256(bytes));
+        const held = this.heldRemovals.get(digest);
+        if (!held) {
+          this.heldRemovals.set(digest, { groupId: group.id, released: false });
+          this.poll.runSoon();
+        }
+        if (!held?.released) return 'retry';
       }
       return this.applyEvent(group, result.state, result.event);
     });
@@ -647,8 +658,6 @@ export class GroupService {
    */
   async fetch(name: string): Promise<number> {
     const group = this.group(name);
-    const { stored, reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes));
-    if (reached > 0) this.caughtUp.add(group.id);
-    return stored;
+    return (await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes))).stored;
   }
 }
