@@ -30,23 +30,23 @@ test('sim --groups --quick --json: group delivery where a mailbox survived, no d
   assert.ok((churn['vanished'] as number) > 0, 'a group mailbox vanished');
   const changes = one('group-membership-changes').detail!['changes'] as Change[];
   for (const phase of ['churn', 'partition']) {
-    for (const kind of ['add', 'remove']) assert.ok(changes.some((c) => c.phase === phase && c.kind === kind && c.done), `an admin's ${kind} in the ${phase} phase was made`);
+    for (const kind of ['add', 'remove']) assert.ok(changes.some((c) => c.phase === phase && c.kind === kind && c.done), `an admin's ${kind} in the ${phase} phase was made (${JSON.stringify(changes)})`);
   }
 
   const messages = one('group-messages');
   assert.ok(messages.value! > 0, 'group messages were sent');
-  assert.ok((messages.detail!['custodyBy3'] as number) + (messages.detail!['custodyBy2'] as number) + (messages.detail!['custodyBy1'] as number) > 0, 'some messages went to the group mailboxes');
+  assert.ok((messages.detail!['custodyBy3'] as number) + (messages.detail!['custodyBy2'] as number) + (messages.detail!['custodyBy1'] as number) > 0, `some messages went to the group mailboxes (${JSON.stringify(messages.detail)})`);
   const eligible = one('group-delivery-eligible');
   assert.ok((eligible.detail!['eligible'] as number) > 0);
   assert.equal(eligible.value, 100, `every eligible message delivered (${JSON.stringify(one('group-lost').detail)})`);
   assert.equal(one('group-lost').value, 0);
 
   const duplicates = one('group-duplicates');
-  assert.equal(duplicates.value, 0, 'no member holds or got a message twice');
+  assert.equal(duplicates.value, 0, `no member holds or got a message twice (${JSON.stringify(duplicates.detail)})`);
   assert.equal(duplicates.detail!['unknownIds'], 0, 'no member holds a message the simulation did not send');
 
   const converge = one('group-converge-after-heal');
-  assert.equal(converge.detail!['forked'], true, 'the two admins held different states during the partition');
+  assert.equal(converge.detail!['forked'], true, `the two admins held different states during the partition (${JSON.stringify(converge.detail)})`);
   assert.equal(converge.detail!['converged'], true, `every member converged after the heal (${JSON.stringify(converge.detail)})`);
   assert.ok(Number.isFinite(converge.value), 'the convergence was timed');
 });
