@@ -521,11 +521,12 @@ export class GroupService {
    * Processes one group frame from `from` (a member handing it on; undefined
    * for a mailbox item) and resolves to the ack it deserves: 'refused' for
    * a group this home is not in or a peer that is not a member, 'retry' for
-   * an operation ahead of this member's epoch (it is kept and tried again)
-   * or one removing this member that comes straight from a member before a
-   * fetch of the group's mailboxes read what was sent before it, and for a message that does not open (it may be of a branch
-   * this member has not moved to yet), 'duplicate', 'rejected' for anything malformed or forged; the state is
-   * unchanged by anything but 'stored'.
+   * an operation ahead of this member's epoch (it is kept and tried again),
+   * for one removing this member that comes straight from a member before a
+   * fetch of the group's mailboxes read what was sent before it, and for a
+   * message that does not open (it may be of a branch this member has not
+   * moved to yet), 'duplicate', 'rejected' for anything else malformed or
+   * forged; the state is unchanged by anything but 'stored'.
    */
   async receive(bytes: Bytes, from?: string): Promise<AckStatus> {
     let frame;
@@ -562,6 +563,7 @@ export class GroupService {
           this.poll.runSoon();
         }
         if (!held?.released) return 'retry';
+        this.heldRemovals.delete(digest);
       }
       return this.applyEvent(group, result.state, result.event);
     });
