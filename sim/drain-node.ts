@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const network = instrumentNetwork(libp2pNetwork(node), 'drain-recipient', recorder, {
     isMailbox: (p) => mailboxes.has(p),
     onMailboxStream: (peerId, ms, items, phases) => streams.push({ peerId, ms, items, ...phases }),
-  });
+  }, ctx.primitives);
   const messenger = await Messenger.open({ ctx, store, scheduler: clock.scheduler, network });
   const writes = watchStoreWrites(store);
   const events: DrainEvent[] = [];

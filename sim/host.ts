@@ -10,11 +10,12 @@
  * receipts, outbox envelopes and errors until the coordinator flushes them.
  */
 import { nodeCryptoContext } from '../src/app/context.ts';
+import type { GroupMessageRecord } from '../src/node/store/group-records.ts';
 import type { MessengerEvents } from '../src/node/core/core.ts';
 import { SimClock, wallNow, type ClockParams } from './clock.ts';
 import { diskBytes } from './disk.ts';
 import { emulateFifoMailbox } from './fifo.ts';
-import type { CustodyRecord, DialSample, LookupSample, Phase } from './recorder.ts';
+import type { CustodyRecord, DialSample, GroupFrameRecord, LookupSample, Phase } from './recorder.ts';
 import { Recorder } from './recorder.ts';
 import { serveRequests } from './ipc.ts';
 import { SimNode, type NodeKind } from './node.ts';
@@ -28,6 +29,8 @@ export interface HostNodeSpec {
 
 export interface HostArgs {
   readonly clock: ClockParams;
+  /** Run a GroupService on every node (the group scenario). */
+  readonly groups: boolean;
   readonly nodes: readonly HostNodeSpec[];
   /** Peer ids that run mailboxes (to count them in closest-peers answers). */
   readonly mailboxes: readonly string[];
@@ -50,10 +53,35 @@ export interface StatusEvent {
   readonly at: number;
 }
 
+/** A 'group-message' event at a member of this host: a message from another member, new to it. */
+export interface GroupMessageEvent {
+  readonly recipient: string;
+  readonly id: string;
+  /** The sender's peer id. */
+  readonly sender: string;
+  readonly at: number;
+}
+
 export interface HostEvent {
   readonly messages: readonly MessageEvent[];
   readonly statuses: readonly StatusEvent[];
+  readonly groupMessages: readonly GroupMessageEvent[];
 }
+
+/** One member's view of a group, as the group scenario compares them. */
+export interface GroupView {
+  /** Still a member (not removed, not left). */
+  readonly active: boolean;
+  /** The epoch authenticator, hex: members whose states agree hold the same. */
+  readonly authenticator: string;
+  /** Members' peer ids, sorted. */
+  readonly members: readonly string[];
+  /** Admins' peer ids, sorted. */
+  readonly admins: readonly string[];
+}
+
+/** A group operation's outcome: done, or the name of the error it threw (GroupAddBlockedError, GroupKeyPackageMissingError, ...). */
+export type GroupOpResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly message: string };
 
 /** What a probe from one node measured. */
 export interface ProbeResult {
@@ -69,6 +97,7 @@ export interface Flushed {
   readonly dials: DialSample[];
   readonly custody: CustodyRecord[];
   readonly envelopes: [string, string | null][];
+  readonly groupFrames: [string, GroupFrameRecord][];
   readonly errorKinds: [string, number][];
   readonly errors: string[];
   /** Per node: start and stop durations with their phase. */
@@ -90,6 +119,17 @@ export interface HostRequests {
   probe: { args: { name: string; target: string; key: Uint8Array; timeoutMs: number }; result: ProbeResult | null };
   fifo: { args: Record<string, never>; result: null };
   phase: { args: { phase: Phase; online: number }; result: null };
+  /** Splits the nodes (peer id → side) so that no stream opens between two sides; null heals. */
+  partition: { args: { sides: [string, number][] | null }; result: null };
+  groupCreate: { args: { name: string; group: string; members: string[] }; result: GroupOpResult & { id?: string; token?: string } };
+  groupAdd: { args: { name: string; group: string; members: string[] }; result: GroupOpResult };
+  groupRemove: { args: { name: string; group: string; member: string }; result: GroupOpResult };
+  groupSetAdmins: { args: { name: string; group: string; admins: (string | null)[] }; result: GroupOpResult };
+  groupSend: { args: { name: string; group: string; text: string }; result: GroupOpResult & { id?: string; sentAt?: number } };
+  /** Each named node's view of the group (null: offline, or not in it). */
+  groupViews: { args: { names: string[]; group: string }; result: Record<string, GroupView | null> };
+  /** A member's group history: ids, senders (peer ids), directions. */
+  groupHistory: { args: { name: string; group: string }; result: { id: string; sender: string; direction: string }[] };
   flush: { args: Record<string, never>; result: Flushed };
 }
 
@@ -109,14 +149,18 @@ async function main(): Promise<void> {
   const mailboxes = new Set(args.mailboxes);
   let messages: MessageEvent[] = [];
   let statuses: StatusEvent[] = [];
+  let groupMessages: GroupMessageEvent[] = [];
+  /** While partitioned: each node's side by peer id. */
+  let sides: Map<string, number> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flushEvents = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (messages.length === 0 && statuses.length === 0) return;
-    const event: HostEvent = { messages, statuses };
+    if (messages.length === 0 && statuses.length === 0 && groupMessages.length === 0) return;
+    const event: HostEvent = { messages, statuses, groupMessages };
     messages = [];
     statuses = [];
+    groupMessages = [];
     ipc.emit(event);
   };
   const soon = (): void => {
@@ -135,6 +179,12 @@ async function main(): Promise<void> {
       statuses.push({ id: e.id, status: e.status, reason: e.reason, at: wallNow() });
       soon();
     },
+    groups: args.groups,
+    onGroupMessage: (recipient: string, m: GroupMessageRecord) => {
+      groupMessages.push({ recipient, id: m.id, sender: m.sender, at: wallNow() });
+      soon();
+    },
+    reaches: (from: string, to: string) => sides === null || !sides.has(from) || !sides.has(to) || sides.get(from) === sides.get(to),
   };
   const nodes = new Map(args.nodes.map((spec) => [spec.name, new SimNode(env, spec.name, spec.kind, spec.dir, spec.passphrase)]));
   const node = (name: string): SimNode => {
@@ -146,6 +196,19 @@ async function main(): Promise<void> {
     const n = node(name);
     if (!n.online || !n.messenger) throw new Error(`${name} is not online`);
     return n as SimNode & { messenger: NonNullable<SimNode['messenger']> };
+  };
+  const member = (name: string): NonNullable<SimNode['groups']> => {
+    const groups = running(name) && node(name).groups;
+    if (!groups) throw new Error(`${name} runs no group service`);
+    return groups;
+  };
+  const outcome = async (op: () => Promise<unknown>): Promise<GroupOpResult> => {
+    try {
+      await op();
+      return { ok: true };
+    } catch (err) {
+      return err instanceof Error ? { ok: false, error: err.name, message: err.message.split('\n')[0]! } : { ok: false, error: 'unknown', message: String(err) };
+    }
   };
   const stopAll = async (): Promise<void> => {
     await Promise.all([...nodes.values()].map((n) => n.stop().catch(() => {})));
@@ -229,6 +292,34 @@ async function main(): Promise<void> {
         recorder.online = online;
         return null;
       },
+      partition: async ({ sides: given }) => {
+        sides = given === null ? null : new Map(given);
+        return null;
+      },
+      groupCreate: async ({ name, group, members }) => {
+        let id: string | undefined;
+        const result = await outcome(async () => (id = (await member(name).create(group, members)).id));
+        return id === undefined ? result : { ...result, id, token: member(name).group(group).token };
+      },
+      groupAdd: async ({ name, group, members }) => outcome(() => member(name).add(group, members)),
+      groupRemove: async ({ name, group, member: removed }) => outcome(() => member(name).remove(group, removed)),
+      groupSetAdmins: async ({ name, group, admins }) => outcome(() => member(name).setAdmins(group, admins)),
+      groupSend: async ({ name, group, text }) => {
+        const sentAt = wallNow();
+        let id: string | undefined;
+        const result = await outcome(async () => (id = (await member(name).send(group, text)).id));
+        return id === undefined ? result : { ...result, id, sentAt };
+      },
+      groupViews: async ({ names, group }) => {
+        const out: Record<string, GroupView | null> = {};
+        for (const name of names) {
+          const groups = node(name).online ? node(name).groups : undefined;
+          const info = (await groups?.list())?.find((g) => g.name === group);
+          out[name] = groups && info ? { active: info.active, authenticator: groups.epochAuthenticator(group), members: info.members.map((m) => m.peerId).sort(), admins: [...info.admins].sort() } : null;
+        }
+        return out;
+      },
+      groupHistory: async ({ name, group }) => (await member(name).history(group)).map((m) => ({ id: m.id, sender: m.sender, direction: m.direction })),
       flush: async () => {
         flushEvents();
         const out: Flushed = {
@@ -236,11 +327,13 @@ async function main(): Promise<void> {
           dials: recorder.dials.splice(0),
           custody: recorder.custody.splice(0),
           envelopes: [...recorder.envelopes.entries()],
+          groupFrames: [...recorder.groupFrames.entries()],
           errorKinds: [...recorder.errorKinds.entries()],
           errors: recorder.errors.splice(0),
           timings: [...nodes.values()].map((n) => ({ name: n.name, startMs: n.startMs, stopMs: n.stopMs })),
         };
         recorder.envelopes.clear();
+        recorder.groupFrames.clear();
         recorder.errorKinds.clear();
         return out;
       },

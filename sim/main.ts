@@ -1,16 +1,21 @@
 /**
- * `npm run sim [-- options]`: Sotto under churn. Real libp2p nodes on
- * 127.0.0.1 (50 by default), some of them mailboxes, all on the private
- * DHT; users write to their contacts while nodes leave and come back and
- * mailboxes vanish; then a node returns to a backlog of 10,000 messages and
- * drains it. See ./scenario.ts for the phases, ./analysis.ts for what is
- * counted, docs/SCALING.md for what it means at scale.
+ * `npm run sim [-- options]`: Sotto under churn, in two scenarios run one
+ * after the other. The churn scenario: real libp2p nodes on 127.0.0.1 (50
+ * by default), some of them mailboxes, all on the private DHT; users write
+ * to their contacts while nodes leave and come back and mailboxes vanish;
+ * then a node returns to a backlog of 10,000 messages and drains it (see
+ * ./scenario.ts for the phases, ./analysis.ts for what is counted). The
+ * group scenario: one group among 19 such nodes under churn, vanishing
+ * mailboxes, membership changes and a partition (./group-scenario.ts,
+ * ./group-analysis.ts). docs/SCALING.md says what the figures mean.
  *
  * Options:
- *   --quick          the smoke test's size (12 nodes, ~15 s of churn, a 500-message drain)
+ *   --churn          the churn scenario only
+ *   --groups         the group scenario only
+ *   --quick          the smoke tests' sizes (churn: 12 nodes, ~15 s of churn, a 500-message drain; groups: 11 nodes, ~12 s of churn)
  *   --json           one JSON object per metric line instead of the table
  *   --seed N         the schedule's and identities' seed (printed; default 1)
- *   --nodes N        another node count (mailboxes keep their share)
+ *   --nodes N        another node count for the churn scenario (mailboxes keep their share)
  *   --drain N        another drain size
  *   --profile        run the drain under the V8 CPU profiler and summarise where the time went
  *   --fifo-mailboxes what-if for the drain: mailboxes hand out mail in deposit order (emulated, ./fifo.ts)
@@ -27,15 +32,23 @@ import { SimClock } from './clock.ts';
 import { FULL_PLAN, QUICK_PLAN, withNodes, type SimPlan } from './plan.ts';
 import { summariseProfile, type ProfileSummary } from './profile.ts';
 import { Recorder } from './recorder.ts';
-import { buildRows, humanReport, jsonLines } from './report.ts';
+import { analyseGroups } from './group-analysis.ts';
+import { GROUP_FULL_PLAN, GROUP_QUICK_PLAN, type GroupPlan } from './group-plan.ts';
+import { buildGroupRows, humanGroupReport } from './group-report.ts';
+import { runGroupScenario } from './group-scenario.ts';
+import { buildRows, humanReport, jsonLines, type ErrorSummary } from './report.ts';
 import { Rng } from './rng.ts';
 import { runScenario } from './scenario.ts';
 
-const USAGE = 'usage: npm run sim -- [--quick] [--json] [--seed N] [--nodes N] [--drain N] [--profile] [--fifo-mailboxes] [--hosts N] [--keep] | --trend [12,25,50,100] [--json]';
+const USAGE = 'usage: npm run sim -- [--churn | --groups] [--quick] [--json] [--seed N] [--nodes N] [--drain N] [--profile] [--fifo-mailboxes] [--hosts N] [--keep] | --trend [12,25,50,100] [--json]';
 const DEFAULT_SEED = 1;
 
 interface Options {
   readonly plan: SimPlan;
+  readonly groupPlan: GroupPlan;
+  /** Which scenarios run. */
+  readonly churn: boolean;
+  readonly groups: boolean;
   readonly json: boolean;
   readonly seed: number;
   readonly profile: boolean;
@@ -47,6 +60,8 @@ interface Options {
 
 function parseArgs(args: readonly string[]): Options | string {
   let plan: SimPlan = FULL_PLAN;
+  let groupPlan: GroupPlan = GROUP_FULL_PLAN;
+  let only: 'churn' | 'groups' | null = null;
   let json = false;
   let seed = DEFAULT_SEED;
   let profile = false;
@@ -64,7 +79,13 @@ function parseArgs(args: readonly string[]): Options | string {
   try {
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
-      if (arg === '--quick') plan = QUICK_PLAN;
+      if (arg === '--quick') {
+        plan = QUICK_PLAN;
+        groupPlan = GROUP_QUICK_PLAN;
+      } else if (arg === '--churn' || arg === '--groups') {
+        if (only !== null && only !== arg.slice(2)) throw new RangeError('--churn and --groups exclude each other (give neither to run both)');
+        only = arg === '--churn' ? 'churn' : 'groups';
+      }
       else if (arg === '--json') json = true;
       else if (arg === '--profile') profile = true;
       else if (arg === '--fifo-mailboxes') fifo = true;
@@ -83,7 +104,7 @@ function parseArgs(args: readonly string[]): Options | string {
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
-  return { plan, json, seed, profile, fifo, hosts, keep, trend };
+  return { plan, groupPlan, churn: only !== 'groups', groups: only !== 'churn', json, seed, profile, fifo, hosts, keep, trend };
 }
 
 async function main(): Promise<number> {
@@ -97,26 +118,40 @@ async function main(): Promise<number> {
     const { runTrend } = await import('./trend.ts');
     return runTrend(options.trend, options.seed, options.json, progress);
   }
-  const recorder = new Recorder();
+  const reports: string[] = [];
   // Failures nobody awaited: the process guard of createNode ignores network ones; any other is a finding, not a crash.
-  const onStray = (err: unknown): void => recorder.error('unhandled', err);
-  process.on('unhandledRejection', onStray);
+  let recorder = new Recorder();
+  process.on('unhandledRejection', (err: unknown) => recorder.error('unhandled', err));
   const root = await mkdtemp(join(os.tmpdir(), 'sotto-sim-'));
   if (options.keep) progress(`homes in ${root}`);
+  const errorsOf = (r: Recorder): ErrorSummary => ({ count: r.errorCount, kinds: [...r.errorKinds].sort((a, b) => b[1] - a[1]) });
   try {
-    const clock = new SimClock({ speed: options.plan.speed });
-    const ctx = await nodeCryptoContext(clock.now);
-    const profilePath = options.profile ? join(options.keep ? root : os.tmpdir(), `sotto-sim-drain-${process.pid}.cpuprofile`) : null;
-    const scenario = await runScenario({ plan: options.plan, seed: options.seed, root, ctx, clock, recorder, rng: new Rng(options.seed), hosts: options.hosts, profile: profilePath, fifoMailboxes: options.fifo, progress });
-    const analysis = analyse(scenario, recorder);
-    let profile: ProfileSummary | null = null;
-    if (profilePath && scenario.drain.result?.profile) {
-      profile = await summariseProfile(profilePath);
-      progress(`drain profile written to ${profilePath}`);
+    if (options.churn) {
+      const clock = new SimClock({ speed: options.plan.speed });
+      const ctx = await nodeCryptoContext(clock.now);
+      const profilePath = options.profile ? join(options.keep ? root : os.tmpdir(), `sotto-sim-drain-${process.pid}.cpuprofile`) : null;
+      const scenario = await runScenario({ plan: options.plan, seed: options.seed, root, ctx, clock, recorder, rng: new Rng(options.seed), hosts: options.hosts, profile: profilePath, fifoMailboxes: options.fifo, progress });
+      const analysis = analyse(scenario, recorder);
+      let profile: ProfileSummary | null = null;
+      if (profilePath && scenario.drain.result?.profile) {
+        profile = await summariseProfile(profilePath);
+        progress(`drain profile written to ${profilePath}`);
+      }
+      const errors = errorsOf(recorder);
+      const rows = buildRows(scenario, analysis, profile, errors);
+      reports.push(options.json ? jsonLines(rows) : humanReport(scenario, analysis, rows, profile, errors));
     }
-    const errors = { count: recorder.errorCount, kinds: [...recorder.errorKinds].sort((a, b) => b[1] - a[1]) };
-    const rows = buildRows(scenario, analysis, profile, errors);
-    console.log(options.json ? jsonLines(rows) : humanReport(scenario, analysis, rows, profile, errors));
+    if (options.groups) {
+      recorder = new Recorder();
+      const clock = new SimClock({ speed: options.groupPlan.speed });
+      const ctx = await nodeCryptoContext(clock.now);
+      const scenario = await runGroupScenario({ plan: options.groupPlan, seed: options.seed, root, ctx, clock, recorder, rng: new Rng(options.seed), hosts: options.hosts, progress });
+      const analysis = analyseGroups(scenario, recorder);
+      const errors = errorsOf(recorder);
+      const rows = buildGroupRows(scenario, analysis, errors);
+      reports.push(options.json ? jsonLines(rows, 'groups') : humanGroupReport(scenario, analysis, rows, errors));
+    }
+    console.log(reports.join(options.json ? '\n' : '\n\n'));
     return 0;
   } finally {
     // The listener stays until the process exits: timers of stopped nodes may still fail on closed stores.

@@ -17,6 +17,7 @@ import type { HostArgs, HostEvent, HostRequests } from './host.ts';
 import { spawnWorker } from './ipc.ts';
 import { createHome, type NodeKind } from './node.ts';
 import { NodeProxy, type ProxyEnv } from './proxy.ts';
+import type { Phase, Recorder } from './recorder.ts';
 import type { Rng } from './rng.ts';
 
 /** Nodes started at once while building the network (one per core and a little more: starts wait on the network). */
@@ -70,11 +71,11 @@ export class SimNetwork {
   }
 
   /** Spawns the host processes and hands each its nodes. */
-  async spawnHosts(clock: ClockParams, onEvent: (event: HostEvent) => void): Promise<void> {
+  async spawnHosts(clock: ClockParams, onEvent: (event: HostEvent) => void, groups = false): Promise<void> {
     const mailboxes = this.mailboxes.map((n) => n.peerId);
     const workers = await Promise.all(
       Array.from({ length: this.hostCount }, (_, i) => {
-        const args: HostArgs = { clock, mailboxes, nodes: this.nodes.filter((n) => n.hostIndex === i).map((n) => ({ name: n.name, kind: n.kind, dir: n.dir, ...(n.passphrase ? { passphrase: n.passphrase } : {}) })) };
+        const args: HostArgs = { clock, groups, mailboxes, nodes: this.nodes.filter((n) => n.hostIndex === i).map((n) => ({ name: n.name, kind: n.kind, dir: n.dir, ...(n.passphrase ? { passphrase: n.passphrase } : {}) })) };
         return spawnWorker<HostRequests, { pid: number }, HostEvent>('./host.ts', args, onEvent);
       }),
     );
@@ -167,4 +168,28 @@ export class SimNetwork {
     }
     return pairs.size;
   }
+}
+
+/**
+ * A network whose nodes' comings and goings count in `recorder.online`,
+ * and `setPhase`, which moves the recorder to a phase: both reach every
+ * host, which stamps lookups and dials with them.
+ */
+export function recordedNetwork(recorder: Recorder, root: string, rng: Rng, fanout: number, hosts: number): { network: SimNetwork; setPhase(phase: Phase): void } {
+  const broadcast = (): void => void network.everyHost('phase', { phase: recorder.phase, online: recorder.online }).catch(() => {});
+  const env: ProxyEnv = {
+    onlineChanged: (delta) => {
+      recorder.online += delta;
+      broadcast();
+    },
+    phase: () => recorder.phase,
+  };
+  const network = new SimNetwork(env, root, rng, fanout, hosts);
+  return {
+    network,
+    setPhase: (phase) => {
+      recorder.setPhase(phase);
+      broadcast();
+    },
+  };
 }

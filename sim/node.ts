@@ -2,7 +2,8 @@
  * One simulated Sotto node, assembled as `sotto start` assembles one
  * (src/app/run-node.ts): an on-disk level store, createNode on loopback
  * with the bundle-record DHT hooks, a MailboxService when it is a mailbox,
- * a Messenger on libp2pNetwork(node), started. The store stays on disk
+ * a Messenger on libp2pNetwork(node), started, and in the group scenario
+ * a GroupService on it. The store stays on disk
  * while the node is away, so a return is a restart on the same home.
  *
  * Lifecycle calls (start, stop) are serialised per node: a return that is
@@ -14,6 +15,8 @@ import { bundleRecordDhtHooks } from '../src/node/bundles/bundle-record.ts';
 import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
 import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
 import { MailboxService } from '../src/node/mailbox/service.ts';
+import { GroupService } from '../src/node/groups/group-service.ts';
+import type { GroupMessageRecord } from '../src/node/store/group-records.ts';
 import { Messenger } from '../src/node/messaging/messenger.ts';
 import type { MessengerEvents } from '../src/node/core/core.ts';
 import { peerIdOfIdentity } from '../src/node/encoding/peer-id.ts';
@@ -39,6 +42,12 @@ export interface SimEnv {
   onMessage(recipient: string, message: MessageRecord): void;
   /** A 'status' event at a sender. */
   onStatus(event: MessengerEvents['status']): void;
+  /** Run a GroupService on every node (the group scenario, ./group-scenario.ts); off in the churn scenario. */
+  readonly groups: boolean;
+  /** A 'group-message' event at node `recipient` (a member's new message from another member). */
+  onGroupMessage(recipient: string, message: GroupMessageRecord): void;
+  /** Can a node with peer id `from` reach `to` now? False across a simulated partition (./partition.ts). */
+  reaches(from: string, to: string): boolean;
 }
 
 /** Opens a home's store: plain, or encrypted at rest with `passphrase` (created so when `create`). */
@@ -69,6 +78,7 @@ export class SimNode {
   node: SottoNode | undefined;
   messenger: Messenger | undefined;
   mailbox: MailboxService | undefined;
+  groups: GroupService | undefined;
   /** How long each start and stop took, wall ms, with the phase it happened in. */
   readonly startMs: { ms: number; phase: Phase }[] = [];
   readonly stopMs: { ms: number; phase: Phase }[] = [];
@@ -121,16 +131,26 @@ export class SimNode {
         this.address = node.addresses()[0];
         this.port = Number(/\/tcp\/(\d+)/.exec(this.address ?? '')?.[1] ?? 0);
         this.mailbox = this.kind === 'mailbox' ? await MailboxService.open({ ctx, store, identity: this.identity, scheduler: clock.scheduler }) : undefined;
-        const network = instrumentNetwork(libp2pNetwork(node), this.name, recorder, this.env.hooks);
+        const self = this.peerId;
+        const network = instrumentNetwork(libp2pNetwork(node), this.name, recorder, { ...this.env.hooks, reaches: (peer) => this.env.reaches(self, peer) }, ctx.primitives);
         const messenger = await Messenger.open({ ctx, store, scheduler: clock.scheduler, network, ...(this.mailbox ? { mailbox: this.mailbox } : {}) });
         messenger.on('message', (m) => this.env.onMessage(this.name, m));
         messenger.on('status', (e) => this.env.onStatus(e));
         this.messenger = messenger;
         this.store = store;
         await messenger.start();
+        if (this.env.groups) {
+          // As `sotto start` runs it (src/app/run-node.ts): after the messenger.
+          const groups = await GroupService.open(messenger);
+          messenger.shared().on('group-message', (m) => this.env.onGroupMessage(this.name, m));
+          this.groups = groups;
+          await groups.start();
+        }
         this.state = 'online';
         this.startMs.push({ ms: wallNow() - began, phase: recorder.phase });
       } catch (err) {
+        await this.groups?.stop().catch(() => {});
+        this.groups = undefined;
         await this.messenger?.stop().catch(() => {});
         await this.node?.stop().catch(() => {});
         await store.close().catch(() => {});
@@ -157,10 +177,12 @@ export class SimNode {
       }
       this.state = 'stopping';
       const began = wallNow();
+      await this.groups?.stop().catch((err: unknown) => this.env.recorder.error(`${this.name} groups.stop`, err));
       await this.messenger?.stop().catch((err: unknown) => this.env.recorder.error(`${this.name} messenger.stop`, err));
       await this.node?.stop().catch((err: unknown) => this.env.recorder.error(`${this.name} node.stop`, err));
       await this.store?.close().catch((err: unknown) => this.env.recorder.error(`${this.name} store.close`, err));
       this.stopMs.push({ ms: wallNow() - began, phase: this.env.recorder.phase });
+      this.groups = undefined;
       this.messenger = undefined;
       this.node = undefined;
       this.mailbox = undefined;

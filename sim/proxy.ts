@@ -136,6 +136,11 @@ export class NodeProxy {
     return this.worker().request('disk', { name: this.name });
   }
 
+  /** A request about this node to its host (the group scenario's group calls, which name the node). */
+  ask<K extends keyof HostRequests & string>(request: K, args: Omit<HostRequests[K]['args'], 'name'>): Promise<HostRequests[K]['result']> {
+    return this.worker().request(request, { ...args, name: this.name } as HostRequests[K]['args']);
+  }
+
   countMail(mailboxKey: string): Promise<number | null> {
     return this.worker().request('countMail', { name: this.name, mailboxKey });
   }

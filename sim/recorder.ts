@@ -7,7 +7,7 @@
  */
 import { wallNow } from './clock.ts';
 
-export type Phase = 'build' | 'warm-up' | 'churn' | 'settle' | 'drain' | 'teardown';
+export type Phase = 'build' | 'warm-up' | 'churn' | 'regroup' | 'partition' | 'heal' | 'settle' | 'drain' | 'teardown';
 
 /** Which part of the run a message belongs to. */
 export type MessageKind = 'churn' | 'setup' | 'drain';
@@ -32,6 +32,17 @@ export interface MessageTrack {
   storedBy?: number;
   /** Sender's 'delivered' status (ack or receipt), wall ms. */
   ackedAt?: number;
+}
+
+/** A group message frame a member queued (seen in its group outbox). */
+export interface GroupFrameRecord {
+  readonly id: string;
+  /** The other members' peer ids when it was made. */
+  readonly recipients: readonly string[];
+  /** The epoch it was sent in. */
+  readonly epoch: number;
+  /** Wall ms when it was queued. */
+  readonly at: number;
 }
 
 /** A custody receipt a depositor accepted (seen on its mailbox stream). */
@@ -88,6 +99,8 @@ export class Recorder {
   private readonly early = new Map<string, { recipient: string; fromName: string | undefined; text: string; at: number }[]>();
   /** SHA-256 (hex) of an outbox envelope → its message id (null for receipts). */
   readonly envelopes = new Map<string, string | null>();
+  /** SHA-256 (hex) of a group message frame a member queued → its message id and recipients (the other members' peer ids). */
+  readonly groupFrames = new Map<string, GroupFrameRecord>();
   readonly custody: CustodyRecord[] = [];
   readonly lookups: LookupSample[] = [];
   readonly dials: DialSample[] = [];
@@ -171,4 +184,30 @@ export class Recorder {
   }
 
   errorCount = 0;
+
+  /** Adds errors a host recorded (its flush) to this recorder's. */
+  absorbErrors(kinds: readonly (readonly [string, number])[], errors: readonly string[]): void {
+    for (const [kind, n] of kinds) {
+      this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + n);
+      this.errorCount += n;
+    }
+    this.errors.push(...errors);
+  }
+
+  /** Work started and not awaited where it starts (a node leaving, a send): its failure is recorded as `what`; {@link settled} waits for all of it. */
+  track(work: Promise<unknown>, what: string): void {
+    const tracked = work.then(
+      () => {},
+      (err: unknown) => this.error(what, err),
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  /** Resolves once all work {@link track}ed so far is done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private readonly inFlight = new Set<Promise<void>>();
 }

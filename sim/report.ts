@@ -11,7 +11,7 @@ import type { Analysis, LookupStats, Quantiles } from './analysis.ts';
 import type { ProfileSummary } from './profile.ts';
 import type { Scenario } from './scenario.ts';
 
-export type Unit = 'count' | '%' | 'ms' | 'items' | 'bytes' | 'msg/s' | 'queries';
+export type Unit = 'count' | '%' | 'ms' | 's' | 'items' | 'bytes' | 'msg/s' | 'queries';
 
 /** One line of the report. */
 export interface Row {
@@ -36,7 +36,8 @@ function drainTarget(messages: number): number | undefined {
 const MS = 1;
 const PCT = 2;
 
-function verdictRow(row: Omit<Row, 'met'>): Row {
+/** `row` with its verdict: met when the value is within the target (no verdict without a target). */
+export function verdictRow(row: Omit<Row, 'met'>): Row {
   if (row.target === undefined || row.value === null) return row.target === undefined ? row : { ...row, met: false };
   return { ...row, met: row.rule === 'value >= target' ? row.value >= row.target : row.value <= row.target };
 }
@@ -56,15 +57,18 @@ function drainRow(row: Omit<Row, 'met'>, messages: number, delivered: number): R
   return { ...judged, met: judged.met === true && delivered >= Math.min(messages, DRAIN_TARGET_MESSAGES) };
 }
 
-function ms(v: number | null): number | null {
+/** Milliseconds as the report rounds them. */
+export function ms(v: number | null): number | null {
   return v === null ? null : roundTo(v, MS);
 }
 
-function pct(part: number, whole: number): number | null {
+/** `part` of `whole` in percent, as the report rounds it (null for nothing). */
+export function pct(part: number, whole: number): number | null {
   return whole === 0 ? null : roundTo((100 * part) / whole, PCT);
 }
 
-function quantileRows(metric: string, q: Quantiles, detail: Record<string, unknown>): Row[] {
+/** A p50 and a p99 row of `q`. */
+export function quantileRows(metric: string, q: Quantiles, detail: Record<string, unknown>): Row[] {
   return [
     { metric: `${metric}-p50`, unit: 'ms', value: ms(q.p50), detail: { samples: q.samples, ...detail } },
     { metric: `${metric}-p99`, unit: 'ms', value: ms(q.p99), detail: { samples: q.samples, max: ms(q.max) } },
@@ -217,7 +221,8 @@ export function buildRows(s: Scenario, a: Analysis, profile: ProfileSummary | nu
   return rows;
 }
 
-function fmt(v: number | null | undefined, decimals = 0): string {
+/** A number as the report prints it ('-' for none). */
+export function fmt(v: number | null | undefined, decimals = 0): string {
   if (v === null || v === undefined) return '-';
   return v.toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
@@ -232,9 +237,10 @@ function verdict(r: Row): string {
   return r.met ? 'met' : 'NOT MET';
 }
 
-const DECIMALS: Partial<Record<Unit, number>> = { '%': 2, ms: 1 };
+const DECIMALS: Partial<Record<Unit, number>> = { '%': 2, ms: 1, s: 1 };
 
-function rowCells(r: Row): string[] {
+/** A row's cells in the report's table. */
+export function rowCells(r: Row): string[] {
   return [r.metric, r.unit, fmt(r.value, DECIMALS[r.unit] ?? 0), targetText(r), verdict(r)];
 }
 
@@ -319,6 +325,7 @@ export function humanReport(s: Scenario, a: Analysis, rows: readonly Row[], prof
   return lines.join('\n');
 }
 
-export function jsonLines(rows: readonly Row[]): string {
-  return rows.map((r) => JSON.stringify({ sim: 'churn', ...r })).join('\n');
+/** One JSON object per row, naming the scenario (`sim`: 'churn' or 'groups'). */
+export function jsonLines(rows: readonly Row[], sim: 'churn' | 'groups' = 'churn'): string {
+  return rows.map((r) => JSON.stringify({ sim, ...r })).join('\n');
 }

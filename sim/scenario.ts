@@ -35,7 +35,7 @@ import { sleep, wallNow, type SimClock } from './clock.ts';
 import type { DrainNodeArgs, DrainReady, DrainRequests, DrainResult } from './drain-node.ts';
 import type { HostEvent } from './host.ts';
 import { spawnWorker } from './ipc.ts';
-import { SimNetwork } from './network.ts';
+import { recordedNetwork, type SimNetwork } from './network.ts';
 import { openHome } from './node.ts';
 import { NodeProxy } from './proxy.ts';
 import type { SimPlan } from './plan.ts';
@@ -152,28 +152,7 @@ export async function runScenario(options: RunOptions): Promise<Scenario> {
   const { plan, seed, root, ctx, clock, recorder, rng, progress } = options;
   const began = wallNow();
   const names = new Map<string, string>();
-  let net: SimNetwork | undefined = undefined;
-  const broadcast = (): void => {
-    void net?.everyHost('phase', { phase: recorder.phase, online: recorder.online }).catch(() => {});
-  };
-  const setPhase = (phase: Parameters<Recorder['setPhase']>[0]): void => {
-    recorder.setPhase(phase);
-    broadcast();
-  };
-  net = new SimNetwork(
-    {
-      onlineChanged: (delta) => {
-        recorder.online += delta;
-        broadcast();
-      },
-      phase: () => recorder.phase,
-    },
-    root,
-    rng.fork('bootstrap'),
-    plan.bootstrapFanout,
-    options.hosts,
-  );
-  const network = net;
+  const { network, setPhase } = recordedNetwork(recorder, root, rng.fork('bootstrap'), plan.bootstrapFanout, options.hosts);
   const users = plan.nodes - plan.mailboxes - 2;
   // 1. build
   setPhase('build');
@@ -216,11 +195,7 @@ export async function runScenario(options: RunOptions): Promise<Scenario> {
       recorder.dials.push(...f.dials);
       recorder.custody.push(...f.custody);
       for (const [hash, id] of f.envelopes) if (!recorder.envelopes.has(hash)) recorder.envelopes.set(hash, id);
-      for (const [kind, n] of f.errorKinds) {
-        recorder.errorKinds.set(kind, (recorder.errorKinds.get(kind) ?? 0) + n);
-        recorder.errorCount += n;
-      }
-      recorder.errors.push(...f.errors);
+      recorder.absorbErrors(f.errorKinds, f.errors);
       for (const t of f.timings) {
         const node = network.nodes.find((n) => n.name === t.name);
         if (node) {
@@ -232,11 +207,7 @@ export async function runScenario(options: RunOptions): Promise<Scenario> {
   };
 
   const goneAt = new Map<string, number>();
-  const inFlight = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>, what: string): void => {
-    const tracked = p.catch((err: unknown) => recorder.error(what, err)).finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-  };
+  const track = (p: Promise<unknown>, what: string): void => recorder.track(p, what);
   const drainArgs = (): DrainNodeArgs => ({ dir: drainRecipient.dir, bootstrap: network.bootstrapFor(drainRecipient), clock: clock.params, mailboxes: mailboxPeers, passphrase: DRAIN_PASSPHRASE });
 
   try {
@@ -349,7 +320,7 @@ export async function runScenario(options: RunOptions): Promise<Scenario> {
     // 4. settle
     setPhase('settle');
     progress('settle: everyone returns and fetches; the drain batch to the offline drain recipient is placed with its mailboxes');
-    await Promise.all([...inFlight]);
+    await recorder.settled();
     await Promise.all(network.nodes.filter((n) => n.state === 'offline').map((n) => n.start(network.bootstrapFor(n)).catch((err: unknown) => recorder.error(`${n.name} returning to settle`, err))));
     await sleep(SETTLE_RECONNECT_MS);
     await Promise.all(network.users.map((u) => u.fetchMail().catch((err: unknown) => recorder.error(`${u.name} fetch`, err))));

@@ -812,6 +812,16 @@ export const MAX_GROUP_PARTIAL_INVITATIONS_PER_PEER = 2;
 export const GROUP_PARTIAL_INVITATION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Time allowed for handing one frame to one member directly (dial, write, ack). */
 export const GROUP_DIRECT_TIMEOUT_MS = 5_000;
+/**
+ * An operation (or a leave proposal) is handed on directly to every member
+ * not yet reached for this long even once k mailboxes hold it (retried with
+ * the backoff of RETRY_MAX_MS at most): after a partition the other side
+ * fetches from the mailboxes closest to the group's key, which need not be
+ * those the operation's side could reach, and an operation it never sees
+ * splits the group for good. As long as the mailbox copies live; costs a
+ * dial per member away per retry while it lasts.
+ */
+export const GROUP_OPERATION_HANDOFF_MS = MAILBOX_TTL_MS;
 /** Members a sender hands a frame to at the same time (the rest wait their turn). */
 export const GROUP_FANOUT_CONCURRENCY = 16;
 /** Label of a group mailbox key: SHA-256(label || the group's mailbox token). */

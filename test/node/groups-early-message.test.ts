@@ -110,7 +110,8 @@ test('a frame from a member that does not open (a branch this member has not see
   await scheduler.advance(1);
   const bad = Uint8Array.from(frames[0]!);
   bad[bad.length - 20]! ^= 1;
-  assert.equal(await bobs.receive(bad, carol.peerId), 'rejected');
+  // A message that does not open may be of a branch bob has not seen: try it again (from the mailboxes).
+  assert.equal(await bobs.receive(bad, carol.peerId), 'retry');
   assert.ok(!(await bobs.history('club')).some((m) => m.text === 'while bob was away'), 'not read yet');
   await scheduler.advance(GROUP_CATCH_UP_DELAY_MS);
   assert.ok((await bobs.history('club')).some((m) => m.text === 'while bob was away'), 'read from the mailboxes two seconds later');

@@ -1,5 +1,5 @@
 /**
- * Smoke run of `npm run sim -- --quick --json`: 12 real libp2p nodes on
+ * Smoke run of `npm run sim -- --churn --quick --json`: 12 real libp2p nodes on
  * loopback under churn (users leave and return, a mailbox vanishes), then a
  * node drains a backlog from its mailboxes. Asserts the invariants only,
  * never a time:
@@ -12,37 +12,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runSim } from '../helpers/sim-json.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Line {
-  sim: string;
-  metric: string;
-  unit: string;
-  value: number | null;
-  target?: number;
-  rule?: string;
-  met?: boolean;
-  detail?: Record<string, unknown>;
-}
-
-test('sim --quick --json: delivery, no duplicates, a complete drain', { timeout: 240_000 }, () => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--quick', '--json'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Line);
-  const one = (metric: string): Line => {
-    const found = lines.filter((l) => l.metric === metric);
-    assert.equal(found.length, 1, `one ${metric} line`);
-    return found[0]!;
-  };
-  for (const line of lines) {
-    assert.equal(line.sim, 'churn');
-    assert.equal(typeof line.unit, 'string', `${line.metric}: unit`);
-    if (line.target !== undefined && line.value !== null) {
-      assert.equal(line.met, line.rule === 'value >= target' ? line.value >= line.target : line.value <= line.target, `${line.metric}: verdict follows the target`);
-    }
-  }
+test('sim --churn --quick --json: delivery, no duplicates, a complete drain', { timeout: 240_000 }, () => {
+  const { lines, one } = runSim('churn', ['--churn', '--quick']);
 
   assert.equal(one('nodes').value, 12);
   assert.equal(lines.filter((l) => l.metric === 'mailbox-use').length, one('nodes').detail!['mailboxes']);

@@ -15,7 +15,7 @@
  */
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import type { Bytes } from '../../crypto/bytes.ts';
-import { MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import { GROUP_OPERATION_HANDOFF_MS, MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
 import type { Core } from '../core/core.ts';
 import { GroupFrameTooLargeError } from '../errors.ts';
 import { groupDepositOn, withClosestMailboxes } from '../mailbox/client.ts';
@@ -203,7 +203,9 @@ export class GroupDelivery {
       }).catch((err: unknown) => (lastError = describe(err)));
     }
     const next: GroupOutboxEntry = { ...entry, delivered: [...delivered], custody: [...custody], attempts: entry.attempts + 1, lastError };
-    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS;
+    // An operation goes on to members not reached even once k mailboxes hold it (GROUP_OPERATION_HANDOFF_MS).
+    const handedOn = entry.kind === 'message' || core.ctx.now() - entry.createdAt >= GROUP_OPERATION_HANDOFF_MS;
+    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS && handedOn;
     const tx = new Tx();
     if (done) tx.deleteGroupOutbox(entry.seq);
     else {

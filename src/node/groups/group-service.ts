@@ -18,7 +18,7 @@
 import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import type { Core } from '../core/core.ts';
-import { GROUP_KEY_PACKAGE_PROTOCOL, GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_CHUNKED_STREAMS, MAX_GROUP_KEY_PACKAGE_FRAME_BYTES, MAX_GROUP_CHUNKED_STREAMS_PER_PEER, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS } from '../constants.ts';
+import { GROUP_KEY_PACKAGE_PROTOCOL, GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_CHUNKED_STREAMS, MAX_GROUP_KEY_PACKAGE_FRAME_BYTES, MAX_GROUP_CHUNKED_STREAMS_PER_PEER, GROUP_POLL_INTERVAL_MS, GROUP_PROTOCOL, GROUP_STATE_WRITE_AFTER_MESSAGES, MAX_GROUP_KEY_PACKAGE_SECRETS, MAX_GROUP_STREAM_FRAME_BYTES, MAX_TEXT_BYTES, GROUP_KEY_PACKAGE_LIFETIME_MS, MAILBOX_REPLICAS, MAILBOX_RETRY_MS, GROUP_CATCH_UP_ATTEMPTS } from '../constants.ts';
 import { GroupKeyPackageMissingError, GroupNameTakenError, InvalidMessageError, UnknownContactError, UnknownGroupError } from '../errors.ts';
 import { checkContactName } from '../contacts/names.ts';
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
@@ -91,6 +91,14 @@ export class GroupService {
   private readonly invitationSizes = new Map<string, number | null>();
   /** Chunked /sotto/group streams being read, per peer. */
   private readonly chunkedStreams = new Map<string, number>();
+  /**
+   * Operations removing this member that came straight from a member (frame
+   * digest, hex → group id): answered 'retry' until a fetch of the group's
+   * mailboxes has read what was sent before them, or GROUP_CATCH_UP_ATTEMPTS
+   * fetches reached no mailbox (a LAN with none: nothing to read first); then
+   * released (taken when they come again, or from the mailboxes).
+   */
+  private readonly heldRemovals = new Map<string, { groupId: string; released: boolean; emptyFetches: number }>();
 
   private constructor(
     private readonly messenger: Messenger,
@@ -172,6 +180,11 @@ export class GroupService {
     for (const group of [...this.groups.values()]) {
       if (!group.active) continue;
       const { reached } = await fetchGroupFrames(this.core, group, (bytes) => this.receive(bytes)).catch(() => ({ reached: 0 }));
+      for (const held of this.heldRemovals.values()) {
+        if (held.groupId !== group.id) continue;
+        held.emptyFetches += reached > 0 ? 0 : 1;
+        held.released ||= reached > 0 || held.emptyFetches >= GROUP_CATCH_UP_ATTEMPTS;
+      }
       fewest = Math.min(fewest, reached);
     }
     return fewest;
@@ -603,8 +616,11 @@ export class GroupService {
    * for a mailbox item) and resolves to the ack it deserves: 'refused' for
    * a group this home is not in or a peer that is not a member, 'retry' for
    * an operation ahead of this member's epoch (it is kept and tried again),
-   * 'duplicate', 'rejected' for anything malformed or forged; the state is
-   * unchanged by anything but 'stored'.
+   * for one removing this member that comes straight from a member before a
+   * fetch of the group's mailboxes read what was sent before it, and for a
+   * message that does not open (it may be of a branch this member has not
+   * moved to yet), 'duplicate', 'rejected' for anything else malformed or
+   * forged; the state is unchanged by anything but 'stored'.
    */
   async receive(bytes: Bytes, from?: string): Promise<AckStatus> {
     let frame;
@@ -627,10 +643,25 @@ export class GroupService {
         if (err instanceof SottoError && err.name === 'DuplicateGroupMessageError') return 'duplicate';
         // An operation before it is missing: in the mailboxes, with this frame.
         if (err instanceof SottoError && err.name === 'GroupEpochError' && (err as unknown as { kind: string }).kind === 'ahead') return from === undefined ? 'retry' : this.catchUpAfter(group.id, 'retry');
-        // From a member, a frame that does not open may be one of a branch this member has not seen (a commit
-        // made concurrently with one it processed): that commit is in the mailboxes too.
+        // A message that does not open at an epoch this member holds may be of a branch it has not moved to
+        // yet (a fork, a commit made concurrently with one it processed): its sender keeps it for the
+        // mailboxes, where the commit is too, and a mailbox copy is tried again on each fetch.
+        if (err instanceof SottoError && err.name === 'GroupAuthenticationError' && frame.kind === 'application') return from === undefined ? 'retry' : this.catchUpAfter(group.id, 'retry');
+        // From a member, another frame that does not open may be of such a branch too.
         if (err instanceof SottoError) return from === undefined ? 'rejected' : this.catchUpAfter(group.id, 'rejected');
         throw err;
+      }
+      // Removed: this member stops reading the group. What was sent to it before (while it was away, or
+      // deposited late) is read from the mailboxes first; the removal is in them too, or comes again.
+      if (from !== undefined && result.event.kind === 'operation' && result.event.removedSelf) {
+        const digest = toHex(this.core.ctx.primitives.sha256(bytes));
+        const held = this.heldRemovals.get(digest);
+        if (!held) {
+          this.heldRemovals.set(digest, { groupId: group.id, released: false, emptyFetches: 0 });
+          this.poll.runSoon();
+        }
+        if (!held?.released) return 'retry';
+        this.heldRemovals.delete(digest);
       }
       return this.applyEvent(group, result.state, result.event);
     });
