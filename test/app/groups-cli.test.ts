@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { assertCliError, sotto } from '../helpers/cli.ts';
 import { GROUP_CATCH_UP_ATTEMPTS, GROUP_CATCH_UP_DELAY_MS } from '../../src/node/constants.ts';
-import { GroupTestRun, group, groupWhenReady, historyOf, readAll, textsOf, waitForGroup, waitForTexts, type GroupHome } from '../helpers/group-homes.ts';
+import { GroupTestRun, group, groupWhenReady, historyOf, readAll, textsOf, waitForGroup, waitForMember, waitForTexts, type GroupHome } from '../helpers/group-homes.ts';
 
 /**
  * How long a member may take to read what was sent: a frame handed to it
@@ -117,6 +117,7 @@ test('a member offline through three membership changes reads everything in orde
 
     await groupWhenReady(alice, ['add', 'club', 'dave'], READY_TIMEOUT_MS); // change 1
     await waitForGroup(dave, 'club', READY_TIMEOUT_MS);
+    await waitForMember(bob, 'club', dave.peerId, READY_TIMEOUT_MS);
     const m2 = 'm2 welcome dave';
     await group(bob, ['send', 'club', m2, '--wait', '30']);
     await waitForTexts(dave, 'club', [m2], READ_TIMEOUT_MS);

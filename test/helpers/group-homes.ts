@@ -119,6 +119,19 @@ export async function waitForGroup(home: GroupHome, name: string, timeoutMs: num
 }
 
 /**
+ * Waits until `home` counts `peerId` among the members of group `name`: a
+ * message it sends after that is one the new member can read (one sent
+ * before it processed the add belongs to the epoch before the member).
+ */
+export async function waitForMember(home: GroupHome, name: string, peerId: string, timeoutMs: number): Promise<void> {
+  await eventually(async () => {
+    const list = await sotto(home.home, ['group', 'list', '--json']);
+    const info = list.code === 0 ? (JSON.parse(list.stdout) as { name: string; members: { peerId: string }[] }[]).find((g) => g.name === name) : undefined;
+    return info?.members.some((m) => m.peerId === peerId) ?? false;
+  }, timeoutMs, `${home.name} to count ${peerId} in ${name}`);
+}
+
+/**
  * Runs `sotto group ...args` until it succeeds (an add or create waits for
  * the contacts' key packages, which their nodes send once both are online);
  * returns its result.
