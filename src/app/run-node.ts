@@ -277,9 +277,11 @@ export async function runNode(home: HomePaths, options: StartOptions, print: (li
       const expectPeers = sources.bootstrap > 0 || sources.remembered > 0 || sources.mdns;
       stopFeedback = startupFeedback(running.node, running.messenger, expectPeers, options.progress, { now: options.clock, scheduler: realScheduler }, warnings);
     }
-    // A detached node reports once it knows whether it reached anyone: the foreground prints that before it returns.
-    if (options.onReady) options.onReady(running.node.addresses(), running.web?.url, await warnings);
+    // A detached node reports once it knows whether it reached anyone: the foreground prints that before it
+    // returns. "ready" is in the log before the report, so whoever the report wakes finds it there.
+    const known = options.onReady ? await warnings : undefined;
     print('ready');
+    if (options.onReady) options.onReady(running.node.addresses(), running.web?.url, known!);
     void warnings.then((lines) => {
       for (const line of lines) options.warn?.(line);
     });
