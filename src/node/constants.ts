@@ -824,6 +824,19 @@ export const GROUP_DIRECT_TIMEOUT_MS = 5_000;
 export const GROUP_OPERATION_HANDOFF_MS = MAILBOX_TTL_MS;
 /** Members a sender hands a frame to at the same time (the rest wait their turn). */
 export const GROUP_FANOUT_CONCURRENCY = 16;
+/**
+ * Dormant group outbox entries kept: messages that k mailboxes hold but
+ * some members have not acked, kept (without timer dials) to hand on when a
+ * connection to such a member opens, until MAILBOX_TTL_MS since they were
+ * made. Beyond it the oldest are dropped first (a member offline for good
+ * leaves no unbounded outbox): they are in the mailboxes anyway.
+ */
+export const MAX_GROUP_DORMANT_ENTRIES = 500;
+/**
+ * Dormant frames handed to one member per batch when a connection to it
+ * opens (in queue order; another batch follows while it acks them all).
+ */
+export const GROUP_DORMANT_HANDOFF_BATCH = 32;
 /** Label of a group mailbox key: SHA-256(label || the group's mailbox token). */
 export const LABEL_GROUP_MAILBOX = 'sotto/v1/group-mailbox';
 /** Bytes of a group's mailbox token (random, chosen by the group's creator, sent in every invitation). */

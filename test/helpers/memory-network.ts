@@ -88,6 +88,8 @@ export class MemoryHub {
   private readonly sides = new Map<string, number>();
   /** Streams opened so far, by protocol (for assertions). */
   readonly opened: string[] = [];
+  /** Every stream asked for, reached or not: who dialled whom on what (for assertions on dials). */
+  readonly dials: { readonly from: string; readonly to: string; readonly protocol: string }[] = [];
   /** Protocols whose next stream breaks once its first frame is through (a connection closing under it). */
   private readonly breakNext = new Set<string>();
 
@@ -111,6 +113,7 @@ export class MemoryHub {
         map.set(protocol, handler);
       },
       async open(remote, protocol, maxFrameBytes) {
+        hub.dials.push({ from: peerId, to: remote, protocol });
         if (!hub.online.has(peerId)) throw new Error('this node is offline');
         const handler = hub.handlers.get(remote)?.get(protocol);
         if (!hub.online.has(remote) || !handler || !hub.reaches(peerId, remote)) throw new Error(`peer ${remote.slice(0, 12)} is unreachable`);
@@ -172,9 +175,19 @@ export class MemoryHub {
     for (const [peerId, ends] of this.openStreams) if (this.sides.has(peerId)) for (const end of ends) end.abort(new Error('partitioned'));
   }
 
-  /** Ends a partition. */
+  /**
+   * Ends a partition. Connections across come back (the DHT's routing table
+   * refresh dials its peers again): each online peer hears every online peer
+   * of another side connect.
+   */
   heal(): void {
+    const sides = new Map(this.sides);
     this.sides.clear();
+    for (const [listener, set] of this.connectListeners) {
+      const mine = sides.get(listener);
+      if (mine === undefined || !this.online.has(listener)) continue;
+      for (const [peerId, side] of sides) if (side !== mine && this.online.has(peerId)) for (const l of set) l(peerId);
+    }
   }
 
   private reaches(a: string, b: string): boolean {

@@ -1,12 +1,11 @@
 /**
  * A message sent during a partition reaches the members on the other side
  * after it heals, whichever of the group's mailboxes each side could reach
- * (docs/GROUPS.md, "Forks"). Known gap, kept as a todo: the sender's side
- * deposits it with the mailboxes it reaches, k of them hold it, and its
- * sender stops handing it on; after the heal the other side fetches from
- * the k mailboxes closest to the group's key, which may all be on its own
- * side, and never reads it. (Operations are handed on until acked:
- * GROUP_OPERATION_HANDOFF_MS.)
+ * (docs/GROUPS.md, "Forks"): the sender's side deposits it with the
+ * mailboxes it reaches, k of them hold it; after the heal the other side
+ * fetches from the k mailboxes closest to the group's key, which may all be
+ * on its own side. The sender's entry stays dormant and is handed on when a
+ * connection to a member that has not acked it opens.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +16,7 @@ import type { Home } from '../helpers/homes.ts';
 /** Poll intervals allowed after each heal. */
 const ROUNDS = 5;
 
-test('a message sent during a partition is read on the other side after the heal, whichever mailboxes each side held', { todo: 'messages are not handed on once k mailboxes hold them (docs/GROUPS.md, "Forks")' }, async () => {
+test('a message sent during a partition is read on the other side after the heal, whichever mailboxes each side held', async () => {
   const world = await groupWorld(['ann', 'ben', 'cal', 'dee'], { mailboxes: 2 * MAILBOX_REPLICAS });
   const { hub, scheduler, groups, mailboxes } = world;
   const byName = new Map(world.homes.map((h) => [h.name, h]));

@@ -11,11 +11,22 @@
  * (/sotto/group, up to GROUP_FANOUT_CONCURRENCY at once), then, if someone
  * was not reached (and always for an operation, which a member offline
  * later needs from the mailboxes), once to the k mailboxes closest to the
- * group mailbox key.
+ * group mailbox key. A message the k mailboxes hold but some member has not
+ * acked goes dormant (./group-dormant.ts): no timer dials it, a connection
+ * to such a member (or a start) hands it over.
  */
 import { fromBase64, toBase64 } from '../encoding/base64.ts';
 import type { Bytes } from '../../crypto/bytes.ts';
-import { GROUP_OPERATION_HANDOFF_MS, MAX_GROUP_CHUNKED_FRAME_BYTES, MAILBOX_REPLICAS, RETRY_BASE_MS, RETRY_JITTER, RETRY_MAX_MS } from '../constants.ts';
+import {
+  GROUP_DORMANT_HANDOFF_BATCH,
+  GROUP_OPERATION_HANDOFF_MS,
+  MAX_GROUP_CHUNKED_FRAME_BYTES,
+  MAX_GROUP_DORMANT_ENTRIES,
+  MAILBOX_REPLICAS,
+  RETRY_BASE_MS,
+  RETRY_JITTER,
+  RETRY_MAX_MS,
+} from '../constants.ts';
 import type { Core } from '../core/core.ts';
 import { GroupFrameTooLargeError } from '../errors.ts';
 import { groupDepositOn, withClosestMailboxes } from '../mailbox/client.ts';
@@ -23,6 +34,7 @@ import { groupMailboxKey } from '../mailbox/keys.ts';
 import type { GroupMessageRecord, GroupOutboxEntry, GroupRecord } from '../store/group-records.ts';
 import { Tx } from '../store/store.ts';
 import { splitGroupFrame } from './chunks.ts';
+import { awaits, dormantOverflow, dormantUntil, handoffBatch, isDormant } from './group-dormant.ts';
 import { fanOut } from './group-stream.ts';
 import type { GroupSendResult } from './group-service.ts';
 
@@ -56,6 +68,9 @@ export class GroupDelivery {
   private again = false;
   private stopped = false;
   private timer: unknown;
+  /** Members a connection opened to (or all away at a start) that have dormant frames to take. */
+  private readonly woken = new Set<string>();
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly core: Core,
@@ -67,13 +82,19 @@ export class GroupDelivery {
     for (const entry of await this.core.store.listGroupOutbox()) this.entries.set(entry.seq, entry);
   }
 
+  /** Delivers what is due, hands dormant frames to every member that awaits one (once), and listens for connections. */
   start(): void {
     this.stopped = false;
+    for (const entry of this.entries.values()) if (isDormant(entry)) for (const peerId of entry.recipients) if (awaits(entry, peerId)) this.woken.add(peerId);
+    this.unsubscribe?.();
+    this.unsubscribe = this.core.network?.onPeerConnected((peerId) => this.connected(peerId));
     this.kick();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.core.scheduler.clearTimeout(this.timer);
     await this.active?.catch(() => {});
   }
@@ -162,24 +183,61 @@ export class GroupDelivery {
     this.timer = this.core.scheduler.setTimeout(() => this.kick(), Math.max(0, next - this.core.ctx.now()));
   }
 
+  /** A connection to `peerId` opened: it gets the dormant frames it has not acked. */
+  private connected(peerId: string): void {
+    if (![...this.entries.values()].some((e) => isDormant(e) && awaits(e, peerId))) return;
+    this.woken.add(peerId);
+    this.kick();
+  }
+
   private async round(): Promise<void> {
     const now = this.core.ctx.now();
     // In queue order: a member that gets an operation before the messages after it can read them at once.
     for (const entry of [...this.entries.values()].sort((a, b) => a.seq - b.seq)) {
       if (this.stopped) return;
       if (entry.nextAttemptAt > now && entry.attempts > 0) continue;
-      await this.attempt(entry).catch(() => {});
+      // Due while dormant: the mailbox copies are gone too, so is the entry (no dial).
+      if (isDormant(entry)) await this.drop([entry]);
+      else await this.attempt(entry).catch(() => {});
+    }
+    for (const peerId of [...this.woken]) {
+      this.woken.delete(peerId);
+      await this.handOff(peerId);
     }
   }
 
-  private async attempt(entry: GroupOutboxEntry): Promise<void> {
+  /** Hands `peerId` its dormant frames in batches, while it acks each; the first it does not take ends it. */
+  private async handOff(peerId: string): Promise<void> {
+    for (;;) {
+      const batch = handoffBatch(this.entries.values(), peerId, GROUP_DORMANT_HANDOFF_BATCH);
+      if (batch.length === 0) return;
+      for (const entry of batch) {
+        if (this.stopped) return;
+        await this.attempt(entry, peerId).catch(() => {});
+        const now = this.entries.get(entry.seq);
+        if (now && awaits(now, peerId)) return;
+      }
+    }
+  }
+
+  /** Deletes entries (a dormant one past its time, or beyond MAX_GROUP_DORMANT_ENTRIES). */
+  private async drop(entries: readonly GroupOutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const tx = new Tx();
+    for (const entry of entries) tx.deleteGroupOutbox(entry.seq);
+    await this.core.store.commit(tx, { sync: false });
+    for (const entry of entries) this.entries.delete(entry.seq);
+  }
+
+  /** One attempt at `entry`: to every member not reached, or to `only` (a dormant hand-off). */
+  private async attempt(entry: GroupOutboxEntry, only?: string): Promise<void> {
     const core = this.core;
     const network = core.network!;
     const group = this.groupOf(entry.groupId);
     const frame = fromBase64(entry.frame);
     const delivered = new Set(entry.delivered);
     let lastError: string | null = null;
-    const waiting = entry.recipients.filter((p) => !delivered.has(p));
+    const waiting = entry.recipients.filter((p) => !delivered.has(p) && (only === undefined || p === only));
     for (const [peerId, status] of await fanOut(network, waiting, frame, core.ctx.primitives.sha256)) {
       if (status instanceof Error) lastError = describe(status);
       // Only a member that took the frame has it. One that refused it ('refused': its invitation is still on the
@@ -202,15 +260,17 @@ export class GroupDelivery {
         }
       }).catch((err: unknown) => (lastError = describe(err)));
     }
-    const next: GroupOutboxEntry = { ...entry, delivered: [...delivered], custody: [...custody], attempts: entry.attempts + 1, lastError };
-    // An operation goes on to members not reached even once k mailboxes hold it (GROUP_OPERATION_HANDOFF_MS).
-    const handedOn = entry.kind === 'message' || core.ctx.now() - entry.createdAt >= GROUP_OPERATION_HANDOFF_MS;
-    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : custody.size >= MAILBOX_REPLICAS && handedOn;
+    let next: GroupOutboxEntry = { ...entry, delivered: [...delivered], custody: [...custody], attempts: entry.attempts + 1, lastError };
+    // An operation goes on to members not reached even once k mailboxes hold it (GROUP_OPERATION_HANDOFF_MS);
+    // a message goes dormant then, handed on when a connection to such a member opens.
+    const handedOn = core.ctx.now() - entry.createdAt >= GROUP_OPERATION_HANDOFF_MS;
+    const done = delivered.size === entry.recipients.length ? entry.kind === 'message' || custody.size > 0 || entry.attempts >= 1 : entry.kind !== 'message' && custody.size >= MAILBOX_REPLICAS && handedOn;
     const tx = new Tx();
     if (done) tx.deleteGroupOutbox(entry.seq);
     else {
       const jitter = 1 + RETRY_JITTER * (core.ctx.randomBytes(1)[0]! / 255);
-      tx.putGroupOutbox({ ...next, nextAttemptAt: Math.round(core.ctx.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 30)) * jitter) });
+      const backoff = Math.round(core.ctx.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 30)) * jitter);
+      tx.putGroupOutbox((next = { ...next, nextAttemptAt: isDormant(next) ? dormantUntil(entry) : backoff }));
     }
     let message: GroupMessageRecord | undefined;
     const result = entry.messageId === null ? undefined : sendResult(entry.messageId, next);
@@ -220,7 +280,9 @@ export class GroupDelivery {
     }
     await core.store.commit(tx, { sync: false });
     if (done) this.entries.delete(entry.seq);
-    else this.entries.set(entry.seq, (await core.store.listGroupOutbox()).find((e) => e.seq === entry.seq) ?? next);
+    else this.entries.set(entry.seq, next);
+    // A member offline for good leaves no unbounded outbox: the oldest dormant entries go first.
+    if (!done && isDormant(next)) await this.drop(dormantOverflow(this.entries.values(), MAX_GROUP_DORMANT_ENTRIES));
     if (message && result) {
       core.emit('group-status', { groupId: entry.groupId, id: message.id, status: result.status, delivered: result.delivered, stored: result.stored, members: result.members });
       if (result.status !== 'queued') for (const resolve of [...(this.waiters.get(message.id) ?? [])]) resolve(result);

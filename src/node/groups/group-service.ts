@@ -10,7 +10,8 @@
  *   the message id).
  * - Delivery (./group-delivery.ts): each frame goes straight to every member
  *   online (/sotto/group) and once to the group's mailboxes, under the
- *   group's mailbox key, for the members who are not.
+ *   group's mailbox key, for the members who are not; a message the
+ *   mailboxes hold waits dormant for a connection to those members.
  * - Key packages go to contacts inside the 1:1 channel; invitations (the
  *   Welcome, the group's name and mailbox token) too. An invitation from a
  *   contact is joined at once; from a stranger it waits (a request).
