@@ -100,10 +100,12 @@ test('no attempt on an inbound relayed connection, a direct one, to a peer witho
   service.stop();
 });
 
-test('a peer an attempt failed with is left alone for retryDelayMs, then tried again', async (t) => {
+test('a peer an attempt failed with is left alone for retryDelayMs, then tried again; trying() and resting() name it meanwhile', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   let fail = true;
+  let answer: (() => void) | undefined;
   const { service, connections, dials, identify } = setup(async (target) => {
+    await new Promise<void>((resolve) => (answer = resolve));
     if (fail) throw new Error('ICE failed');
     return connection(target, 'outbound', false);
   });
@@ -111,14 +113,22 @@ test('a peer an attempt failed with is left alone for retryDelayMs, then tried a
   connections.push(relayed);
   identify(relayed);
   await settle();
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [BOB.toString()], resting: [] }, 'the attempt runs');
+  answer!();
+  await settle();
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [BOB.toString()] }, 'it failed: the peer rests');
   identify(relayed);
   await settle();
   assert.deepEqual({ dials: dials.length, failed: service.failed }, { dials: 1, failed: 1 }, 'resting: the second identify starts nothing');
   t.mock.timers.tick(RETRY_MS);
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [] }, 'forgiven');
   fail = false;
   identify(relayed);
   await settle();
+  answer!();
+  await settle();
   assert.deepEqual({ dials: dials.length, upgraded: service.upgraded }, { dials: 2, upgraded: 1 });
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [] }, 'upgraded: neither trying nor resting');
   service.stop();
 });
 

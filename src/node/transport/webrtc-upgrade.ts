@@ -57,11 +57,15 @@ export interface WebrtcUpgrade {
   readonly upgraded: number;
   /** Attempts that failed since start (each rests its peer for `retryDelayMs`). */
   readonly failed: number;
+  /** Peers an attempt runs for now (peer ids). */
+  trying(): string[];
+  /** Peers an attempt failed with that are left alone now, for `retryDelayMs` after the failure (peer ids). */
+  resting(): string[];
 }
 
 class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
   private readonly log: Logger;
-  /** Peers an attempt runs for or failed with, and the timer that forgives them. */
+  /** Peers an attempt runs for (no timer) or failed with (the timer that forgives them). */
   private readonly busy = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   private readonly shutdown = new AbortController();
   private started = false;
@@ -92,6 +96,14 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
     this.components.events.removeEventListener('peer:identify', this.onIdentify);
     for (const timer of this.busy.values()) clearTimeout(timer);
     this.busy.clear();
+  }
+
+  trying(): string[] {
+    return [...this.busy].filter(([, timer]) => timer === undefined).map(([peer]) => peer);
+  }
+
+  resting(): string[] {
+    return [...this.busy].filter(([, timer]) => timer !== undefined).map(([peer]) => peer);
   }
 
   private hasDirectConnection(peer: PeerId): boolean {
