@@ -20,8 +20,12 @@
  * back). Every state each message showed is watched: a message that
  * showed "stored" went through a mailbox. The trial is direct when the
  * contact's connection in the first page is WebRTC or direct once settled
- * (bench/reach.ts, REACH_SETTLE_MS): for page↔desktop it is the desktop
- * node that dials the page when it adds it, and so the one that upgrades.
+ * (bench/reach.ts, REACH_SETTLE_MS). For page↔desktop both sides dial a
+ * relayed connection (the desktop node when it adds the page, the page
+ * when it sends) and both may try WebRTC; at load averages of 12–18 the
+ * pair was still relayed at the last delivery of a quick trial and went
+ * direct 5.0 and 5.6 s later (the page's attempt; the desktop node's
+ * timed out), which a read at the last delivery counted as relayed.
  *
  * The namespaces, the nodes and the pages are made with the browser tests'
  * helpers (test/helpers/browser.ts), so the benchmark measures what the
