@@ -5,10 +5,11 @@
  * symmetric NAT). No node runs a mailbox. Each trial starts a fresh pair of
  * homes, lets both take their relay slots, swaps invites, sends the first
  * message (timing the first connection beside it) and then the rest one
- * after another, and looks at how the two are connected at the end.
+ * after another, and looks at how the two are connected once that has
+ * settled (bench/reach.ts, REACH_SETTLE_MS).
  */
 import type { BenchFlags } from '../flags.ts';
-import type { ReachCase } from '../reach.ts';
+import { REACH_SETTLE_MS, REACH_SETTLE_POLL_MS, type ReachCase } from '../reach.ts';
 import { createNatTopology, natUnavailable, type NatTopology, type NetHost } from '../../test/helpers/nat.ts';
 import { befriend, connectionBetween, relaysOf, startNatNode, type NatNode } from '../../test/helpers/nat-nodes.ts';
 
@@ -60,6 +61,17 @@ async function firstContact(a: NatNode, b: NatNode): Promise<{ connectionMs: num
   return { connectionMs: connectionMs ?? messageMs, messageMs, delivered: sent.status === 'delivered' };
 }
 
+/** Whether `a` and `b` are connected directly once settled: as soon as seen, else false REACH_SETTLE_MS from now. */
+async function settledDirect(a: NatNode, b: NatNode): Promise<boolean> {
+  const end = performance.now() + REACH_SETTLE_MS;
+  for (;;) {
+    const link = await connectionBetween(a, b);
+    if (link !== undefined && !link.relayed) return true;
+    if (performance.now() > end) return false;
+    await new Promise((resolve) => setTimeout(resolve, REACH_SETTLE_POLL_MS));
+  }
+}
+
 async function trial(kind: PairKind, net: NatTopology, relay: NatNode, messages: number, round: number): Promise<Trial> {
   const cleanup: (() => Promise<void>)[] = [];
   try {
@@ -79,8 +91,7 @@ async function trial(kind: PairKind, net: NatTopology, relay: NatNode, messages:
       if (sent.status === 'delivered') deliveryMs.push(performance.now() - began);
       else notDelivered++;
     }
-    const link = await connectionBetween(a, b);
-    return { firstConnectionMs: first.connectionMs, firstMessageMs: first.messageMs, deliveryMs, notDelivered, direct: link !== undefined && !link.relayed };
+    return { firstConnectionMs: first.connectionMs, firstMessageMs: first.messageMs, deliveryMs, notDelivered, direct: await settledDirect(a, b) };
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => {});
   }

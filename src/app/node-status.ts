@@ -45,9 +45,16 @@ export interface NodeStatus {
   /**
    * Relayed connections this node turned into direct WebRTC ones since
    * start, and attempts that failed (a symmetric NAT; each rests its peer
-   * for WEBRTC_UPGRADE_RETRY_MS). Null without WebRTC.
+   * for WEBRTC_UPGRADE_RETRY_MS), with every peer; then, per peer, the
+   * peers an attempt runs for now and those resting after a failed one
+   * (peer ids). Null without WebRTC.
    */
-  readonly webrtcUpgrades: { readonly upgraded: number; readonly failed: number } | null;
+  readonly webrtcUpgrades: {
+    readonly upgraded: number;
+    readonly failed: number;
+    readonly trying: readonly string[];
+    readonly resting: readonly string[];
+  } | null;
   /** Peers in the DHT routing table. */
   readonly dhtPeers: number;
   /** Entries waiting in the outbox (messages and receipts not yet acknowledged). */
@@ -102,7 +109,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     connections: node.libp2p.getConnections().map((c) => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), relayed: isRelayedConnection(c.remoteAddr) })),
     reachable: node.libp2p.services.relaySlots.reachable(),
     relays: node.libp2p.services.relaySlots.relays(),
-    webrtcUpgrades: upgrades === undefined ? null : { upgraded: upgrades.upgraded, failed: upgrades.failed },
+    webrtcUpgrades: upgrades === undefined ? null : { upgraded: upgrades.upgraded, failed: upgrades.failed, trying: upgrades.trying(), resting: upgrades.resting() },
     dhtPeers: routingTableSize(node),
     outbox: messenger.outboxSize(),
     mailboxesReached: lastFetch?.mailboxesReached ?? null,

@@ -207,7 +207,7 @@ test('counts in human output agree in number', () => {
     connections: [{ peerId: '12D3KooWB', address: '/ip4/11.77.0.1/tcp/4001/p2p/12D3KooWR/p2p-circuit/p2p/12D3KooWB', relayed: true }],
     reachable: false,
     relays: ['12D3KooWR'],
-    webrtcUpgrades: { upgraded: 0, failed: 0 },
+    webrtcUpgrades: { upgraded: 0, failed: 0, trying: [], resting: [] },
     dhtPeers: 1,
     outbox: 0,
     mailboxesReached: null,

@@ -82,7 +82,7 @@ test('the side that dialled a relayed connection dials <relayed address>/webrtc 
   service.stop();
 });
 
-test('no attempt on an inbound relayed connection, a direct one, to a peer without WebRTC, or to a peer already connected directly', async () => {
+test('no attempt on an inbound relayed connection, a direct one, or to a peer without WebRTC', async () => {
   const { service, connections, dials, identify } = setup(async (target) => connection(target, 'outbound', false));
   const inbound = connection(RELAYED, 'inbound', true);
   connections.push(inbound);
@@ -92,18 +92,33 @@ test('no attempt on an inbound relayed connection, a direct one, to a peer witho
   const relayed = connection(RELAYED, 'outbound', true);
   connections.push(relayed);
   identify(relayed, ['/sotto/msg/1.0.0']);
-  connections.push(direct);
-  identify(relayed);
   await settle();
   assert.deepEqual(dials, []);
-  assert.equal(relayed.status, 'open');
+  assert.deepEqual([inbound.status, relayed.status], ['open', 'open']);
   service.stop();
 });
 
-test('a peer an attempt failed with is left alone for retryDelayMs, then tried again', async (t) => {
+test('a relayed connection this node dials to a peer it reaches directly already is closed once identified; one the peer dialled is left to the peer', async () => {
+  const { service, connections, dials, identify } = setup(async (target) => connection(target, 'outbound', false));
+  const webrtc = connection(multiaddr(WEBRTC), 'outbound', false);
+  connections.push(webrtc);
+  const late = connection(RELAYED, 'outbound', true);
+  const theirs = connection(RELAYED, 'inbound', true);
+  connections.push(late, theirs);
+  identify(late);
+  identify(theirs);
+  await settle();
+  assert.deepEqual(dials, [], 'no attempt: the peer is reached directly');
+  assert.deepEqual([late.status, theirs.status, webrtc.status], ['closed', 'open', 'open']);
+  service.stop();
+});
+
+test('a peer an attempt failed with is left alone for retryDelayMs, then tried again; trying() and resting() name it meanwhile', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   let fail = true;
+  let answer: (() => void) | undefined;
   const { service, connections, dials, identify } = setup(async (target) => {
+    await new Promise<void>((resolve) => (answer = resolve));
     if (fail) throw new Error('ICE failed');
     return connection(target, 'outbound', false);
   });
@@ -111,14 +126,22 @@ test('a peer an attempt failed with is left alone for retryDelayMs, then tried a
   connections.push(relayed);
   identify(relayed);
   await settle();
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [BOB.toString()], resting: [] }, 'the attempt runs');
+  answer!();
+  await settle();
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [BOB.toString()] }, 'it failed: the peer rests');
   identify(relayed);
   await settle();
   assert.deepEqual({ dials: dials.length, failed: service.failed }, { dials: 1, failed: 1 }, 'resting: the second identify starts nothing');
   t.mock.timers.tick(RETRY_MS);
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [] }, 'forgiven');
   fail = false;
   identify(relayed);
   await settle();
+  answer!();
+  await settle();
   assert.deepEqual({ dials: dials.length, upgraded: service.upgraded }, { dials: 2, upgraded: 1 });
+  assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [] }, 'upgraded: neither trying nor resting');
   service.stop();
 });
 

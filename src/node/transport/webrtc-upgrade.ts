@@ -17,8 +17,14 @@
  * streams on them finish or break, and the next ones go on the direct
  * connection). A peer it failed with is left alone for `retryDelayMs`.
  * Only the dialling side tries, so two peers do not both start one.
+ *
+ * A relayed connection this node dials to a peer it already reaches
+ * directly (a dial that was under way while the upgrade finished, or a
+ * stream retried after the relayed connection closed under it) is closed
+ * as soon as identify has run on it, the same way: it would otherwise stay
+ * beside the direct one, holding the relay, until the relay's limits end it.
  */
-import type { ComponentLogger, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
+import type { ComponentLogger, Connection, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
 import type { ConnectionManager, TransportManager } from '@libp2p/interface-internal';
 import { CODE_P2P } from '@multiformats/multiaddr';
 import { SottoError } from '../../crypto/errors.ts';
@@ -57,11 +63,15 @@ export interface WebrtcUpgrade {
   readonly upgraded: number;
   /** Attempts that failed since start (each rests its peer for `retryDelayMs`). */
   readonly failed: number;
+  /** Peers an attempt runs for now (peer ids). */
+  trying(): string[];
+  /** Peers an attempt failed with that are left alone now, for `retryDelayMs` after the failure (peer ids). */
+  resting(): string[];
 }
 
 class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
   private readonly log: Logger;
-  /** Peers an attempt runs for or failed with, and the timer that forgives them. */
+  /** Peers an attempt runs for (no timer) or failed with (the timer that forgives them). */
   private readonly busy = new Map<string, ReturnType<typeof setTimeout> | undefined>();
   private readonly shutdown = new AbortController();
   private started = false;
@@ -94,6 +104,14 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
     this.busy.clear();
   }
 
+  trying(): string[] {
+    return [...this.busy].filter(([, timer]) => timer === undefined).map(([peer]) => peer);
+  }
+
+  resting(): string[] {
+    return [...this.busy].filter(([, timer]) => timer !== undefined).map(([peer]) => peer);
+  }
+
   private hasDirectConnection(peer: PeerId): boolean {
     return this.components.connectionManager.getConnections(peer).some((c) => c.status === 'open' && !isRelayedConnection(c.remoteAddr));
   }
@@ -101,8 +119,13 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const { connection, protocols, peerId } = event.detail;
     const peer = peerId.toString();
-    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr) || this.busy.has(peer)) return;
-    if (!protocols.includes(WEBRTC_SIGNALING_PROTOCOL) || this.hasDirectConnection(peerId)) return;
+    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr)) return;
+    if (this.hasDirectConnection(peerId)) {
+      this.log('%s: a relayed connection beside a direct one, closing it', peer);
+      void closeGently(connection);
+      return;
+    }
+    if (this.busy.has(peer) || !protocols.includes(WEBRTC_SIGNALING_PROTOCOL)) return;
     this.busy.set(peer, undefined);
     const target = connection.remoteAddr.decapsulateCode(CODE_P2P).encapsulate(`/webrtc/p2p/${peer}`);
     void this.attempt(peerId, target).then(
@@ -132,8 +155,13 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
     }
     this.log('%p: direct over WebRTC, closing the relayed connection', peerId);
     const relayed = this.components.connectionManager.getConnections(peerId).filter((c) => isRelayedConnection(c.remoteAddr));
-    await Promise.all(relayed.map((c) => c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))))));
+    await Promise.all(relayed.map(closeGently));
   }
+}
+
+/** Closes `connection` letting its streams finish; aborts it if that fails. Never throws. */
+async function closeGently(connection: Connection): Promise<void> {
+  await connection.close().catch((err: unknown) => connection.abort(err instanceof Error ? err : new Error(String(err))));
 }
 
 /** The libp2p service that upgrades relayed connections to WebRTC (see the module comment). Never throws. */
