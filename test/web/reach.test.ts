@@ -77,7 +77,15 @@ async function sendFromDesk(home: string, to: string, text: string): Promise<str
 /** The page's message `text`, sent from it, delivered within ONLINE_DELIVERY_WAIT_MS and never stored in a mailbox. */
 async function deliveredDirectly(page: Page, to: string, text: string): Promise<void> {
   await sendFromPage(page, to, text);
-  await page.getByTestId('message').filter({ hasText: text }).getByTestId('message-state').filter({ hasText: /delivered|read/ }).waitFor({ timeout: ONLINE_DELIVERY_WAIT_MS });
+  await page
+    .getByTestId('message')
+    .filter({ hasText: text })
+    .getByTestId('message-state')
+    .filter({ hasText: /delivered|read/ })
+    .waitFor({ timeout: ONLINE_DELIVERY_WAIT_MS })
+    .catch(async (err: unknown) => {
+      throw new Error(`not delivered within ${ONLINE_DELIVERY_WAIT_MS} ms; states seen: ${(await statesSeen(page, text)).join(', ')}; the page's connection to ${to}: ${await connectionOf(page, to)}`, { cause: err });
+    });
   const states = await statesSeen(page, text);
   assert.ok(!states.some((s) => /stored/.test(s)), `never stored: ${states.join(', ')}`);
 }
