@@ -17,14 +17,8 @@
  * streams on them finish or break, and the next ones go on the direct
  * connection). A peer it failed with is left alone for `retryDelayMs`.
  * Only the dialling side tries, so two peers do not both start one.
- *
- * A relayed connection this node dials to a peer it already reaches
- * directly (a dial that was under way while the upgrade finished, or a
- * stream retried after the relayed connection closed under it) is closed
- * as soon as identify has run on it, the same way: it would otherwise stay
- * beside the direct one, holding the relay, until the relay's limits end it.
  */
-import type { ComponentLogger, Connection, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
+import type { ComponentLogger, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
 import type { ConnectionManager, TransportManager } from '@libp2p/interface-internal';
 import { CODE_P2P } from '@multiformats/multiaddr';
 import { SottoError } from '../../crypto/errors.ts';
@@ -119,13 +113,8 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const { connection, protocols, peerId } = event.detail;
     const peer = peerId.toString();
-    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr)) return;
-    if (this.hasDirectConnection(peerId)) {
-      this.log('%s: a relayed connection beside a direct one, closing it', peer);
-      void closeGently(connection);
-      return;
-    }
-    if (this.busy.has(peer) || !protocols.includes(WEBRTC_SIGNALING_PROTOCOL)) return;
+    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr) || this.busy.has(peer)) return;
+    if (!protocols.includes(WEBRTC_SIGNALING_PROTOCOL) || this.hasDirectConnection(peerId)) return;
     this.busy.set(peer, undefined);
     const target = connection.remoteAddr.decapsulateCode(CODE_P2P).encapsulate(`/webrtc/p2p/${peer}`);
     void this.attempt(peerId, target).then(
@@ -155,13 +144,8 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
     }
     this.log('%p: direct over WebRTC, closing the relayed connection', peerId);
     const relayed = this.components.connectionManager.getConnections(peerId).filter((c) => isRelayedConnection(c.remoteAddr));
-    await Promise.all(relayed.map(closeGently));
+    await Promise.all(relayed.map((c) => c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))))));
   }
-}
-
-/** Closes `connection` letting its streams finish; aborts it if that fails. Never throws. */
-async function closeGently(connection: Connection): Promise<void> {
-  await connection.close().catch((err: unknown) => connection.abort(err instanceof Error ? err : new Error(String(err))));
 }
 
 /** The libp2p service that upgrades relayed connections to WebRTC (see the module comment). Never throws. */
