@@ -86,15 +86,17 @@ describe('across NATs: a public relay, two endpoint-independent NATs and a symme
       const sent = await from.api.send(to.name, texts.at(-1)!, SEND_WAIT_MS);
       assert.equal(sent.status, 'delivered', JSON.stringify(sent));
     }
-    const direct = await waitFor('alice and bob to be connected directly', async () => {
-      const links = (await alice.status()).connections.filter((c) => c.peerId === bob.peerId);
-      return links.length > 0 && links.every((c) => !c.relayed) ? links : undefined;
-    });
-    assert.ok(direct.every((c) => c.address.includes('/webrtc')), `WebRTC, not a relayed circuit: ${direct.map((c) => c.address).join(' ')}`);
-    for (const node of [alice, bob]) {
-      const other = node === alice ? bob : alice;
-      const links = (await node.status()).connections.filter((c) => c.peerId === other.peerId);
-      assert.ok(links.length > 0 && links.every((c) => !c.relayed), `${node.name}: no relayed connection left to ${other.name}: ${links.map((c) => c.address).join(' ')}`);
+    // The upgrade closes the relayed connection it replaced; a relayed dial still under way when it finished
+    // (a loaded machine) may leave one more beside the direct one until the relay's limits end it.
+    for (const [node, other] of [
+      [alice, bob],
+      [bob, alice],
+    ] as const) {
+      const direct = await waitFor(`${node.name} to be connected to ${other.name} directly`, async () => {
+        const links = (await node.status()).connections.filter((c) => c.peerId === other.peerId && !c.relayed);
+        return links.length > 0 ? links : undefined;
+      });
+      assert.ok(direct.every((c) => c.address.includes('/webrtc')), `WebRTC, not another direct path: ${direct.map((c) => c.address).join(' ')}`);
     }
     for (let i = 4; i < 8; i++) {
       const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
