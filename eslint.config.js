@@ -58,6 +58,7 @@ export default tseslint.config(
     mailbox: ['encoding', 'transport', 'store', 'core'],
     messaging: ['encoding', 'contacts', 'transport', 'store', 'core', 'bundles', 'mailbox'],
     groups: ['encoding', 'contacts', 'transport', 'store', 'core', 'bundles', 'mailbox', 'messaging'],
+    files: ['encoding', 'contacts', 'transport', 'store', 'core', 'bundles', 'mailbox', 'messaging', 'groups'],
   }).map(([room, below], _i, rooms) => ({
     files: [`src/node/${room}/**/*.ts`],
     rules: {

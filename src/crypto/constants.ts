@@ -137,3 +137,20 @@ export const MAX_ONE_TIME_PREKEYS = 500;
  * rotation over that retention (8 at once). Beyond it the oldest is dropped.
  */
 export const MAX_RETAINED_SIGNED_PREKEYS = 10;
+
+// ---------------------------------------------------------------------------
+// Files (docs/PROTOCOL.md §25)
+// ---------------------------------------------------------------------------
+
+/** Version byte of a file's chunk associated data and file id input. */
+export const FILE_FORMAT_VERSION = 1;
+/** Plaintext bytes per chunk (the last one may be shorter). */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+/** Largest file: 4 GiB (16,384 chunks). */
+export const FILE_MAX_BYTES = 4 * 1024 * 1024 * 1024;
+/** Bytes of a file key (XChaCha20-Poly1305). */
+export const FILE_KEY_BYTES = 32;
+/** Bytes of a chunk hash, a file id and a file digest (SHA-256). */
+export const FILE_HASH_BYTES = 32;
+/** Bytes a seal adds to each chunk (the Poly1305 tag). */
+export const FILE_CHUNK_TAG_BYTES = 16;

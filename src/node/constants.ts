@@ -941,3 +941,31 @@ export const WEBRTC_UPGRADE_TIMEOUT_MS = 15_000;
  * STUN requests and a signalling exchange through the relay.
  */
 export const WEBRTC_UPGRADE_RETRY_MS = 10 * 60 * 1000;
+
+// ---------------------------------------------------------------------------
+// Files (docs/FILES.md, docs/PROTOCOL.md §25)
+// ---------------------------------------------------------------------------
+
+export { FILE_CHUNK_BYTES, FILE_MAX_BYTES } from '../crypto/constants.ts';
+/** Protocol id of the file transfer: manifests, chunks and bitmaps from a holder. */
+export const FILE_PROTOCOL = `${PROTOCOL_PREFIX}/file/1.0.0`;
+/** Largest file carried inside its message (its one sealed chunk), so through mailboxes too. */
+export const FILE_INLINE_MAX_BYTES = 32 * 1024;
+/** Chunks asked and not yet answered on one stream (2 MiB in flight per holder). */
+export const FILE_WINDOW_CHUNKS = 8;
+/** Holders a fetch takes chunks from at once. */
+export const FILE_MAX_HOLDERS = 4;
+/** Chunk hashes in one HASHES answer (64 KiB). */
+export const FILE_MANIFEST_PAGE_HASHES = 2048;
+/** Largest file name, UTF-8 bytes (a file system's name limit). */
+export const MAX_FILE_NAME_BYTES = 255;
+/** Largest media type, bytes (RFC 6838). */
+export const MAX_FILE_TYPE_BYTES = 127;
+/** Largest `/sotto/file` frame: a CHUNK frame of a full chunk (2 + 4 + 262,144 + 16). */
+export const FILE_MAX_FRAME_BYTES = 2 + 4 + 256 * 1024 + 16;
+/** Open `/sotto/file` streams a holder serves one peer at once; more are refused `busy`. */
+export const FILE_MAX_STREAMS_PER_PEER = 4;
+/** A holder closes a `/sotto/file` stream with no request for this long. */
+export const FILE_STREAM_IDLE_MS = 30_000;
+/** Received files a home keeps by default, bytes (`sotto config files-quota`). */
+export const FILES_DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;

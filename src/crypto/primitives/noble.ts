@@ -28,6 +28,10 @@ export const noblePrimitives: Primitives = {
     return hkdf(sha256, ikm, salt, info, length);
   },
   sha256: (data) => sha256(data),
+  sha256Hasher: () => {
+    const h = sha256.create();
+    return { update: (data) => void h.update(data), digest: () => h.digest() };
+  },
   sha512: (data) => sha512(data),
   aeadSeal: (key, nonce, plaintext, ad) => {
     assertAeadSizes(key, nonce);

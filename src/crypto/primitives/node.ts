@@ -16,7 +16,7 @@
  * are verified again and again (identities, prekeys), have a small LRU of key
  * objects. Keys are exported as JWK, which is much cheaper than DER.
  */
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, hash, randomFillSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, hash, randomFillSync, sign, verify, type KeyObject } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type { Bytes } from '../bytes.ts';
@@ -149,6 +149,10 @@ export const nodePrimitives: Primitives = {
   hmacSha256: (key, data) => new Uint8Array(hmac(key, data)),
   hkdfSha256: hkdf,
   sha256: (data) => new Uint8Array(hash('sha256', data, 'buffer')),
+  sha256Hasher: () => {
+    const h = createHash('sha256');
+    return { update: (data) => void h.update(data), digest: () => new Uint8Array(h.digest()) };
+  },
   sha512: (data) => new Uint8Array(hash('sha512', data, 'buffer')),
   aeadSeal: (key, nonce, plaintext, ad) => {
     const { subkey, iv } = xchachaSubkey(key, nonce);

@@ -9,6 +9,7 @@
  * Node only, and optional: {@link loadSodiumPrimitives} resolves to undefined
  * when the binding cannot be loaded, and callers keep ./node.ts.
  */
+import { createHash } from 'node:crypto';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import type * as SodiumNative from 'sodium-native';
 import type { Bytes } from '../bytes.ts';
@@ -117,6 +118,10 @@ function sodiumPrimitives(sodium: Sodium): Primitives {
       return out;
     },
     sha256,
+    sha256Hasher: () => {
+      const h = createHash('sha256');
+      return { update: (data) => void h.update(data), digest: () => new Uint8Array(h.digest()) };
+    },
     sha512: (data) => {
       const out = new Uint8Array(SHA512_BYTES);
       sodium.crypto_hash_sha512(out, data);

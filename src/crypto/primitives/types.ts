@@ -20,6 +20,12 @@ export interface KemKeyPair {
 }
 
 /** The primitives a Sotto crypto context needs. */
+/** An incremental SHA-256: `update` any number of times, then `digest` once. */
+export interface Sha256Hasher {
+  update(data: Bytes): void;
+  digest(): Bytes;
+}
+
 export interface Primitives {
   /** Short name for reports ("node", "noble"). */
   readonly name: string;
@@ -37,6 +43,8 @@ export interface Primitives {
   /** HKDF-SHA256 (RFC 5869); an empty salt means 32 zero bytes; RangeError unless 1 <= length <= 8160. */
   hkdfSha256(ikm: Bytes, salt: Bytes, info: Bytes, length: number): Bytes;
   sha256(data: Bytes): Bytes;
+  /** A SHA-256 fed piece by piece (a file's digest), equal to sha256 of the pieces joined. */
+  sha256Hasher(): Sha256Hasher;
   sha512(data: Bytes): Bytes;
   /** XChaCha20-Poly1305 encryption: ciphertext || 16-byte tag. */
   aeadSeal(key: Bytes, nonce: Bytes, plaintext: Bytes, associatedData: Bytes): Bytes;
