@@ -372,3 +372,11 @@ export class GroupFrameTooLargeError extends SottoError {
     super(`the group frame is ${size} bytes; chunks carry at most ${limit}`);
   }
 }
+
+/** A file's bytes do not match its descriptor (docs/PROTOCOL.md §25): the file is `failed` for `reason`. */
+export class FileIntegrityError extends SottoError {
+  override readonly name = 'FileIntegrityError';
+  constructor(readonly reason: 'file id does not match' | 'chunk does not open' | 'digest does not match') {
+    super(`the file does not verify: ${reason}`);
+  }
+}
