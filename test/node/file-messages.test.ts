@@ -4,7 +4,8 @@
  * through mailboxes, shown in history complete with its digest; an inline
  * chunk that does not verify kept as a failed file; a descriptor a
  * receiver must refuse acked `rejected`; deleting a file message calls the
- * file hook; a group member's file reaches every other member.
+ * file hook; a group member's file reaches every other member, and files
+ * sent on both sides of a fork reach everyone once.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,8 @@ import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { encryptMessage } from '../../src/crypto/session.ts';
 import { messengerApi } from '../../src/app/api.ts';
 import { groupMethods } from '../../src/app/group-api.ts';
-import { MAILBOX_REPLICAS } from '../../src/node/constants.ts';
+import { GROUP_POLL_INTERVAL_MS, MAILBOX_REPLICAS } from '../../src/node/constants.ts';
+import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { describeInlineFile } from '../../src/node/encoding/inline-file.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import { testClock, testContext } from '../helpers/context.ts';
@@ -141,5 +143,45 @@ describe('group file messages', () => {
       assert.deepEqual(line!.file, { name: 'team.jpg', size: 30_000, sha256: toHex(ctx.primitives.sha256(bytes)), type: 'image/jpeg', state: 'complete' }, name);
     }
     await assert.rejects(groups.get('alice')!.sendFile('friends', { ...file, name: '..' }), { name: 'InvalidMessageError' });
+  });
+
+  test('files sent on both sides of a fork reach every member once, complete, after the partition heals', { timeout: 300_000 }, async () => {
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
+    const { hub, scheduler, mailboxes, homes, groups } = await groupWorld(names, { mailboxes: 2 * MAILBOX_REPLICAS });
+    const [alice, bob, carol, dave, erin] = homes as [Home, Home, Home, Home, Home];
+    const g = (name: string): GroupService => groups.get(name)!;
+    await g('alice').create('team', ['bob', 'carol', 'dave']);
+    await scheduler.advance(1);
+    await g('alice').setAdmins('team', [null, 'bob']);
+    await scheduler.advance(1);
+    // Two admins change membership on two sides of a partition, and a file is sent on each side.
+    hub.partition([alice, carol, erin, ...mailboxes.slice(0, MAILBOX_REPLICAS)].map((h) => h.peerId), [bob, dave, ...mailboxes.slice(MAILBOX_REPLICAS)].map((h) => h.peerId));
+    await g('alice').add('team', ['erin']);
+    await g('bob').remove('team', 'dave');
+    await scheduler.advance(1);
+    const files = { 'side-a.png': describeInlineFile(ctx, 'side-a.png', 'image/png', picture(4_000)), 'side-b.txt': describeInlineFile(ctx, 'side-b.txt', 'text/plain', picture(500)) };
+    await g('carol').sendFile('team', files['side-a.png'], { waitMs: 1_000 });
+    await g('bob').sendFile('team', files['side-b.txt'], { waitMs: 1_000 });
+    await scheduler.advance(1);
+    assert.notEqual(g('alice').epochAuthenticator('team'), g('bob').epochAuthenticator('team'), 'the two sides forked');
+    hub.heal();
+    const fileLines = async (name: string) => (await groupMethods(g(name)).groupHistory('team')).filter((m) => m.file !== undefined);
+    const readBoth = async (): Promise<boolean> => {
+      for (const name of ['alice', 'bob', 'carol']) if ((await fileLines(name)).length < 2) return false;
+      return new Set(['alice', 'bob', 'carol'].map((name) => g(name).epochAuthenticator('team'))).size === 1;
+    };
+    for (let round = 0; !(await readBoth()); round++) {
+      assert.ok(round < 20, 'converged within 20 poll intervals');
+      await scheduler.advance(GROUP_POLL_INTERVAL_MS);
+    }
+    for (const name of ['alice', 'bob', 'carol']) {
+      const lines = (await fileLines(name)).sort((a, b) => a.text.localeCompare(b.text));
+      assert.deepEqual(
+        lines.map((m) => [m.text, m.file]),
+        Object.entries(files).map(([fileName, d]) => [fileName, { name: fileName, size: d.size, sha256: toHex(d.sha256), type: d.type, state: 'complete' }]),
+        `${name} reads each file once, complete`,
+      );
+    }
+    for (const service of groups.values()) await service.stop();
   });
 });
