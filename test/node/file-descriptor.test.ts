@@ -12,7 +12,10 @@ import { FILE_INLINE_MAX_BYTES, FILE_MAX_BYTES, MAX_FILE_NAME_BYTES } from '../.
 import { encodeFileDescriptor, mediaTypeOf, readFileDescriptor, validateFileName, type FileDescriptor } from '../../src/node/encoding/file-descriptor.ts';
 import { checkInlineChunk, describeInlineFile, inlineFileFailure } from '../../src/node/encoding/inline-file.ts';
 import { decodePayload, encodePayload } from '../../src/node/messaging/payload.ts';
-import { decodeGroupPlaintext, encodeGroupPlaintext } from '../../src/node/groups/group-plaintext.ts';
+import { decodeGroupPlaintext, encodeGroupPlaintext, plaintextOf } from '../../src/node/groups/group-plaintext.ts';
+import { descriptorOf, storedFile } from '../../src/node/store/file-record.ts';
+import { decodeMessage, encodeJson } from '../../src/node/store/records.ts';
+import { decodeGroupMessage, type GroupMessageRecord } from '../../src/node/store/group-records.ts';
 import { testContext } from '../helpers/context.ts';
 
 const ctx = testContext('file descriptor');
@@ -122,6 +125,28 @@ describe('file descriptor', () => {
     assert.equal(mediaTypeOf('image.svg'), '');
     assert.equal(mediaTypeOf('.png'), '', 'a dot file has no extension');
     assert.equal(mediaTypeOf('README'), '');
+  });
+});
+
+describe('a message\'s stored file', () => {
+  test('the record keeps the whole descriptor: stored, read back and turned into a descriptor again, it is the same', () => {
+    for (const d of [large(), describeInlineFile(ctx, 'note.txt', 'text/plain', bytes(700))]) {
+      const message = { id: ID, peerId: 'p', direction: 'in', text: d.name, timestamp: SENT_AT, status: 'received', seq: 4, file: storedFile(d) } as const;
+      const read = decodeMessage('msg:x', encodeJson(message));
+      assert.deepEqual(read, message);
+      assert.deepEqual(descriptorOf(read.file!), d);
+    }
+    const failed = storedFile(large(), 'digest does not match');
+    assert.equal(decodeMessage('msg:x', encodeJson({ id: ID, peerId: 'p', direction: 'in', text: 'x', timestamp: 1, status: 'received', seq: 1, file: failed })).file?.failure, 'digest does not match');
+    assert.throws(() => decodeMessage('msg:x', encodeJson({ id: ID, peerId: 'p', direction: 'in', text: 'x', timestamp: 1, status: 'received', seq: 1, file: { ...failed, size: -1 } })), { name: 'StoreCorruptError' });
+  });
+
+  test('a group file message is sent again after a fork as the same file (plaintextOf)', () => {
+    const d = describeInlineFile(ctx, 'team.jpg', 'image/jpeg', bytes(900));
+    const record: GroupMessageRecord = { id: ID, groupId: 'g', sender: 'me', direction: 'out', text: 'team.jpg', timestamp: SENT_AT, status: 'stored', seq: 9, epoch: 3, file: storedFile(d) };
+    assert.deepEqual(decodeGroupMessage('gmsg:x', encodeJson(record)), record);
+    assert.deepEqual(plaintextOf(record), { type: 'file', id: ID, sentAt: SENT_AT, file: d });
+    assert.deepEqual(plaintextOf({ ...record, file: undefined, text: 'hello' }), { type: 'text', id: ID, sentAt: SENT_AT, text: 'hello' });
   });
 });
 

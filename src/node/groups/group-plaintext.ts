@@ -12,6 +12,8 @@ import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
 import { encodeFileDescriptor, readFileDescriptor, type FileDescriptor } from '../encoding/file-descriptor.ts';
 import { GROUP_WIRE_VERSION, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
+import { descriptorOf } from '../store/file-record.ts';
+import type { GroupMessageRecord } from '../store/group-records.ts';
 
 const TYPE_TEXT = 1;
 const TYPE_FILE = 2;
@@ -50,6 +52,12 @@ export function encodeGroupFile(message: GroupFile): Bytes {
 /** Encodes a group plaintext of either type. */
 export function encodeGroupPlaintext(message: GroupPlaintext): Bytes {
   return message.type === 'text' ? encodeGroupText(message) : encodeGroupFile(message);
+}
+
+/** The plaintext a stored message was sent as (a re-send after a fork keeps its id, time and content: a file stays a file). */
+export function plaintextOf(message: GroupMessageRecord): GroupPlaintext {
+  const { id, timestamp: sentAt } = message;
+  return message.file ? { type: 'file', id, sentAt, file: descriptorOf(message.file) } : { type: 'text', id, sentAt, text: message.text };
 }
 
 /** Decodes a group plaintext (a text or a file message). Throws DecodeError or VersionTooOld/New. */

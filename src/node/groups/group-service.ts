@@ -41,10 +41,10 @@ import { GroupCatchUp } from './group-catch-up.ts';
 import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, setAdmins, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
 import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
-import { decodeGroupPlaintext, encodeGroupPlaintext, type GroupPlaintext } from './group-plaintext.ts';
+import { decodeGroupPlaintext, encodeGroupPlaintext, plaintextOf, type GroupPlaintext } from './group-plaintext.ts';
 import { validateFileName, type FileDescriptor } from '../encoding/file-descriptor.ts';
 import { inlineFileFailure } from '../encoding/inline-file.ts';
-import { descriptorOf, storedFile } from '../store/file-record.ts';
+import { storedFile } from '../store/file-record.ts';
 import { encodeGroupAck, readGroupDelivery } from './group-stream.ts';
 import { createKeyPackage, decodeKeyPackageSecrets, encodeKeyPackageSecrets, keyPackageRef, readKeyPackageRecord } from './key-package.ts';
 import { decodeGroupFrame } from './wire.ts';
@@ -778,8 +778,7 @@ export class GroupService {
     const epochs = new Set(abandoned.map(Number));
     for (const message of await this.core.store.listGroupMessages(group.id)) {
       if (message.direction !== 'out' || !epochs.has(message.epoch)) continue;
-      const again: GroupPlaintext = message.file ? { type: 'file', id: message.id, sentAt: message.timestamp, file: descriptorOf(message.file) } : { type: 'text', id: message.id, sentAt: message.timestamp, text: message.text };
-      await this.sendPlaintext(group, again, message);
+      await this.sendPlaintext(group, plaintextOf(message), message);
     }
   }
 
