@@ -13,36 +13,19 @@ import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { encryptMessage } from '../../src/crypto/session.ts';
 import { messengerApi } from '../../src/app/api.ts';
 import { groupMethods } from '../../src/app/group-api.ts';
-import { GROUP_POLL_INTERVAL_MS, MAILBOX_REPLICAS } from '../../src/node/constants.ts';
-import type { GroupService } from '../../src/node/groups/group-service.ts';
+import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
 import { describeInlineFile } from '../../src/node/encoding/inline-file.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
-import { testClock, testContext } from '../helpers/context.ts';
-import { groupWorld } from '../helpers/group-world.ts';
-import { Home } from '../helpers/homes.ts';
-import { MemoryHub } from '../helpers/memory-network.ts';
-import { ManualScheduler } from '../helpers/scheduler.ts';
+import { testContext } from '../helpers/context.ts';
+import { groupWorld, twoAdminTeam } from '../helpers/group-world.ts';
+import { contactsWithMailboxes } from '../helpers/homes.ts';
 
 const ctx = testContext('file messages');
 const picture = (n: number): Bytes => new Uint8Array(n).map((_, i) => (i * 13 + 5) & 0xff);
 
-async function network() {
-  const hub = new MemoryHub();
-  const clock = testClock();
-  const scheduler = new ManualScheduler(clock);
-  const boxes: Home[] = [];
-  for (let i = 0; i < MAILBOX_REPLICAS; i++) boxes.push(await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init());
-  const alice = await new Home('alice', hub, clock, scheduler).init();
-  const bob = await new Home('bob', hub, clock, scheduler).init();
-  await alice.messenger.addContact('bob', bob.peerId);
-  await bob.messenger.addContact('alice', alice.peerId);
-  await scheduler.advance(1); // each delivers its profile and mailbox pass to the other
-  return { scheduler, boxes, alice, bob };
-}
-
 describe('file messages', () => {
   test('alice sends offline bob a small picture through the mailboxes; his history shows it complete with its sha256', async () => {
-    const { alice, bob } = await network();
+    const { alice, bob } = await contactsWithMailboxes();
     await alice.messenger.send('bob', 'a picture follows', { waitMs: 5_000 });
     await bob.stop();
     const bytes = picture(20_000);
@@ -68,7 +51,7 @@ describe('file messages', () => {
   });
 
   test('an inline chunk that does not verify is kept as a failed file, with why', async () => {
-    const { alice, bob } = await network();
+    const { alice, bob } = await contactsWithMailboxes();
     const file = describeInlineFile(ctx, 'report.pdf', 'application/pdf', picture(3_000));
     const lying = { ...file, sha256: ctx.primitives.sha256(picture(10)) };
     assert.equal((await alice.messenger.sendFile('bob', lying, { waitMs: 5_000 })).status, 'delivered');
@@ -77,7 +60,7 @@ describe('file messages', () => {
   });
 
   test('a large file waits for the file service: pending by default, and the injected lookup decides', async () => {
-    const { alice, bob } = await network();
+    const { alice, bob } = await contactsWithMailboxes();
     const file = { name: 'film.mp4', type: 'video/mp4', size: 100_000_000, sha256: new Uint8Array(32).fill(7), fileId: new Uint8Array(32).fill(8), key: new Uint8Array(32).fill(9), inline: new Uint8Array(0) };
     const sent = await alice.messenger.sendFile('bob', file, { waitMs: 5_000 });
     assert.equal(sent.status, 'delivered');
@@ -90,7 +73,7 @@ describe('file messages', () => {
   });
 
   test('a file message whose name breaks the rules is refused by the sender, and acked rejected by a receiver', async () => {
-    const { alice, bob } = await network();
+    const { alice, bob } = await contactsWithMailboxes();
     const file = describeInlineFile(ctx, 'ok.txt', 'text/plain', picture(10));
     await assert.rejects(alice.messenger.sendFile('bob', { ...file, name: 'evil/../x' }), { name: 'InvalidMessageError', message: /path separator/ });
     // A peer that writes such a payload anyway: alice's session, bytes by hand (name "a/b", as §25 lays it out).
@@ -105,7 +88,7 @@ describe('file messages', () => {
   });
 
   test('deleting a file message, then a conversation, tells the file hook which files went', async () => {
-    const { alice, bob } = await network();
+    const { alice, bob } = await contactsWithMailboxes();
     const deleted: [string, string][] = [];
     bob.messenger.onFileMessageDeleted((fileId, messageId) => deleted.push([fileId, messageId]));
     const one = describeInlineFile(ctx, 'one.txt', 'text/plain', picture(100));
@@ -146,19 +129,9 @@ describe('group file messages', () => {
   });
 
   test('files sent on both sides of a fork reach every member once, complete, after the partition heals', { timeout: 300_000 }, async () => {
-    const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
-    const { hub, scheduler, mailboxes, homes, groups } = await groupWorld(names, { mailboxes: 2 * MAILBOX_REPLICAS });
-    const [alice, bob, carol, dave, erin] = homes as [Home, Home, Home, Home, Home];
-    const g = (name: string): GroupService => groups.get(name)!;
-    await g('alice').create('team', ['bob', 'carol', 'dave']);
-    await scheduler.advance(1);
-    await g('alice').setAdmins('team', [null, 'bob']);
-    await scheduler.advance(1);
+    const { hub, scheduler, groups, g, split } = await twoAdminTeam();
     // Two admins change membership on two sides of a partition, and a file is sent on each side.
-    hub.partition([alice, carol, erin, ...mailboxes.slice(0, MAILBOX_REPLICAS)].map((h) => h.peerId), [bob, dave, ...mailboxes.slice(MAILBOX_REPLICAS)].map((h) => h.peerId));
-    await g('alice').add('team', ['erin']);
-    await g('bob').remove('team', 'dave');
-    await scheduler.advance(1);
+    await split();
     const files = { 'side-a.png': describeInlineFile(ctx, 'side-a.png', 'image/png', picture(4_000)), 'side-b.txt': describeInlineFile(ctx, 'side-b.txt', 'text/plain', picture(500)) };
     await g('carol').sendFile('team', files['side-a.png'], { waitMs: 1_000 });
     await g('bob').sendFile('team', files['side-b.txt'], { waitMs: 1_000 });
