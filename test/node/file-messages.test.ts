@@ -13,7 +13,7 @@ import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { encryptMessage } from '../../src/crypto/session.ts';
 import { messengerApi } from '../../src/app/api.ts';
 import { groupMethods } from '../../src/app/group-api.ts';
-import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
+import { FILE_INLINE_MAX_BYTES, GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
 import { describeInlineFile } from '../../src/node/encoding/inline-file.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import { testContext } from '../helpers/context.ts';
@@ -24,11 +24,11 @@ const ctx = testContext('file messages');
 const picture = (n: number): Bytes => new Uint8Array(n).map((_, i) => (i * 13 + 5) & 0xff);
 
 describe('file messages', () => {
-  test('alice sends offline bob a small picture through the mailboxes; his history shows it complete with its sha256', async () => {
+  test('alice sends offline bob a picture of FILE_INLINE_MAX_BYTES through the mailboxes; his history shows it complete with its sha256', async () => {
     const { alice, bob } = await contactsWithMailboxes();
     await alice.messenger.send('bob', 'a picture follows', { waitMs: 5_000 });
     await bob.stop();
-    const bytes = picture(20_000);
+    const bytes = picture(FILE_INLINE_MAX_BYTES);
     const file = describeInlineFile(ctx, 'sunset.png', 'image/png', bytes);
     const sent = await alice.messenger.sendFile('bob', file, { waitMs: 5_000 });
     assert.equal(sent.status, 'stored', 'held by the mailboxes');
@@ -42,9 +42,9 @@ describe('file messages', () => {
     const received = bob.received.at(-1)!;
     assert.equal(received.id, sent.id);
     assert.equal(received.text, 'sunset.png', 'a file message stores its name as its text');
-    assert.deepEqual({ name: received.file?.name, type: received.file?.type, size: received.file?.size }, { name: 'sunset.png', type: 'image/png', size: 20_000 });
+    assert.deepEqual({ name: received.file?.name, type: received.file?.type, size: received.file?.size }, { name: 'sunset.png', type: 'image/png', size: FILE_INLINE_MAX_BYTES });
     const lines = await messengerApi(bob.messenger, ctx.primitives, () => []).history('alice');
-    assert.deepEqual(lines.at(-1)!.file, { name: 'sunset.png', size: 20_000, sha256: toHex(ctx.primitives.sha256(bytes)), type: 'image/png', state: 'complete' });
+    assert.deepEqual(lines.at(-1)!.file, { name: 'sunset.png', size: FILE_INLINE_MAX_BYTES, sha256: toHex(ctx.primitives.sha256(bytes)), type: 'image/png', state: 'complete' });
     assert.equal(lines[0]!.file, undefined, 'a text has no file');
     const outgoing = await messengerApi(alice.messenger, ctx.primitives, () => []).history('bob');
     assert.equal(outgoing.at(-1)!.file?.state, 'complete', 'the sender has its inline file');
