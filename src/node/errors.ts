@@ -87,7 +87,7 @@ export class DuplicatePeerError extends SottoError {
   }
 }
 
-/** A message text is empty or too long. */
+/** A message text is empty or too long, or a file message's descriptor breaks a rule of docs/PROTOCOL.md §25 (`reason` says which). */
 export class InvalidMessageError extends SottoError {
   override readonly name = 'InvalidMessageError';
   constructor(readonly reason: string) {
