@@ -112,8 +112,11 @@ export function mediaTypeOf(fileName: string): string {
   return MEDIA_TYPES[fileName.slice(dot + 1).toLowerCase()] ?? '';
 }
 
-/** Why `d` breaks a rule of §25 that needs no hash (name, type, size, inline length), or undefined. */
-function descriptorProblem(d: FileDescriptor): string | undefined {
+/**
+ * Why `d` breaks a rule of §25 that needs no hash (name, type, size, inline
+ * length), in words for the sender, or undefined when it breaks none.
+ */
+export function fileDescriptorProblem(d: FileDescriptor): string | undefined {
   const name = validateFileName(d.name);
   if (name) return name;
   const type = validateMediaType(d.type);
@@ -135,7 +138,7 @@ export function inlineBytes(size: number): number {
  * sender checks the name with validateFileName first, to tell the user).
  */
 export function encodeFileDescriptor(w: Writer, id: string, sentAt: number, d: FileDescriptor): Writer {
-  const problem = descriptorProblem(d);
+  const problem = fileDescriptorProblem(d);
   if (problem) throw new RangeError(`file descriptor: ${problem}`);
   const name = utf8.encode(d.name);
   const type = utf8.encode(d.type);

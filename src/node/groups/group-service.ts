@@ -42,7 +42,7 @@ import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup,
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
 import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
 import { decodeGroupPlaintext, encodeGroupPlaintext, plaintextOf, type GroupPlaintext } from './group-plaintext.ts';
-import { validateFileName, type FileDescriptor } from '../encoding/file-descriptor.ts';
+import { fileDescriptorProblem, type FileDescriptor } from '../encoding/file-descriptor.ts';
 import { inlineFileFailure } from '../encoding/inline-file.ts';
 import { storedFile } from '../store/file-record.ts';
 import { encodeGroupAck, readGroupDelivery } from './group-stream.ts';
@@ -577,17 +577,10 @@ export class GroupService {
     const group = this.group(name);
     const id = this.core.newMessageId();
     const sentAt = this.core.ctx.now();
-    const message: GroupPlaintext = { type: 'file', id, sentAt, file };
-    const problem = validateFileName(file.name);
+    const problem = fileDescriptorProblem(file);
     if (problem) throw new InvalidMessageError(problem);
-    try {
-      encodeGroupPlaintext(message);
-    } catch (err) {
-      if (err instanceof RangeError) throw new InvalidMessageError(err.message);
-      throw err;
-    }
     const settled = this.delivery.settled(id, options.waitMs ?? 0);
-    await this.sendPlaintext(group, message);
+    await this.sendPlaintext(group, { type: 'file', id, sentAt, file });
     return settled;
   }
 

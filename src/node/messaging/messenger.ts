@@ -70,7 +70,7 @@ import type { MailboxService } from '../mailbox/service.ts';
 import type { Network } from '../transport/network.ts';
 import { encodePayload, type Payload } from './payload.ts';
 import { conversationFiles, filesDeleted, filesOf } from './file-messages.ts';
-import { validateFileName, type FileDescriptor } from '../encoding/file-descriptor.ts';
+import { fileDescriptorProblem, type FileDescriptor } from '../encoding/file-descriptor.ts';
 import { storedFile } from '../store/file-record.ts';
 import { parsePeerId, peerIdOfIdentity } from '../encoding/peer-id.ts';
 import { maintainPrekeys, prekeyMaintenanceDelay } from '../bundles/local-prekeys.ts';
@@ -651,17 +651,11 @@ export class Messenger {
    */
   async sendFile(name: string, file: FileDescriptor, options: { waitMs?: number } = {}): Promise<SendResult> {
     const contact = await this.contact(name);
-    const problem = validateFileName(file.name);
+    const problem = fileDescriptorProblem(file);
     if (problem) throw new InvalidMessageError(problem);
     const id = this.core.newMessageId();
     const sentAt = this.core.ctx.now();
     const payload: Payload = { type: 'file', id, sentAt, file };
-    try {
-      encodePayload(payload);
-    } catch (err) {
-      if (err instanceof RangeError) throw new InvalidMessageError(err.message);
-      throw err;
-    }
     const outcome = this.waitFor(contact.peerId, id, options.waitMs ?? 0);
     await this.enqueue(contact.peerId, 'file', payload, (seq) => ({ id, peerId: contact.peerId, direction: 'out', text: file.name, timestamp: sentAt, status: 'queued', seq, file: storedFile(file) }));
     if (!this.core.network) {
