@@ -3,8 +3,8 @@
  * §24a group plaintext type 2, §25): a small file to an offline contact
  * through mailboxes, shown in history complete with its digest; an inline
  * chunk that does not verify kept as a failed file; a descriptor a
- * receiver must refuse acked `rejected`; deleting a file message calls the
- * file hook; a group member's file reaches every other member, and files
+ * receiver must refuse acked `rejected`; a stranger's file is a request;
+ * deleting a file message calls the file hook; a group member's file reaches every other member, and files
  * sent on both sides of a fork reach everyone once.
  */
 import { describe, test } from 'node:test';
@@ -18,7 +18,7 @@ import { describeInlineFile } from '../../src/node/encoding/inline-file.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import { testContext } from '../helpers/context.ts';
 import { groupWorld, twoAdminTeam } from '../helpers/group-world.ts';
-import { contactsWithMailboxes } from '../helpers/homes.ts';
+import { contactsWithMailboxes, homesOnOneHub, type Home } from '../helpers/homes.ts';
 
 const ctx = testContext('file messages');
 const picture = (n: number): Bytes => new Uint8Array(n).map((_, i) => (i * 13 + 5) & 0xff);
@@ -85,6 +85,24 @@ describe('file messages', () => {
     core.setSession(bob.peerId, record);
     assert.equal(await receiveEnvelope(bob.messenger.shared(), alice.peerId, envelope), 'rejected');
     assert.equal((await bob.messenger.history('alice')).length, 0, 'nothing stored');
+  });
+
+  test('a file from someone who is not a contact is a message request; deleting the request tells the file hook', async () => {
+    const { scheduler, homes } = await homesOnOneHub('alice', 'bob');
+    const [alice, bob] = homes as [Home, Home];
+    await alice.messenger.addContact('bob', bob.peerId);
+    await scheduler.advance(1);
+    const file = describeInlineFile(ctx, 'hello.txt', 'text/plain', picture(64));
+    const sent = await alice.messenger.sendFile('bob', file, { waitMs: 5_000 });
+    assert.equal(sent.status, 'delivered');
+    assert.equal(bob.received.length, 0, 'a request is not a message');
+    assert.equal(bob.messenger.requests()[0]?.messages, 1, 'the file counts as a message of the request');
+    const [line] = await messengerApi(bob.messenger, ctx.primitives, () => []).requestHistory(alice.peerId);
+    assert.deepEqual({ text: line!.text, state: line!.file?.state }, { text: 'hello.txt', state: 'complete' });
+    const deleted: string[] = [];
+    bob.messenger.onFileMessageDeleted((fileId) => deleted.push(fileId));
+    await bob.messenger.deleteRequest(alice.peerId);
+    assert.deepEqual(deleted, [toHex(file.fileId)]);
   });
 
   test('deleting a file message, then a conversation, tells the file hook which files went', async () => {
