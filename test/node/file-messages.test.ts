@@ -4,8 +4,9 @@
  * through mailboxes, shown in history complete with its digest; an inline
  * chunk that does not verify kept as a failed file; a descriptor a
  * receiver must refuse acked `rejected`; a stranger's file is a request;
- * deleting a file message calls the file hook; a group member's file reaches every other member, and files
- * sent on both sides of a fork reach everyone once.
+ * deleting a file message calls the file hook; a group member's file
+ * reaches every other member, and files sent on both sides of a fork reach
+ * everyone once.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
