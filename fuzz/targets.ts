@@ -27,6 +27,10 @@ import { decodeGroupFrame, readKeyPackageRecord } from '../src/node/groups/index
 import { decodeGroupChunk, splitGroupFrame } from '../src/node/groups/chunks.ts';
 import { decodeKeyPackageFrame, encodeKeyPackageFrame } from '../src/node/groups/key-package-request.ts';
 import { decodePayload, encodePayload } from '../src/node/messaging/payload.ts';
+import { decodeGroupPlaintext, encodeGroupPlaintext } from '../src/node/groups/group-plaintext.ts';
+import { Reader, Writer } from '../src/crypto/bytes.ts';
+import { encodeFileDescriptor, readFileDescriptor, type FileDescriptor } from '../src/node/encoding/file-descriptor.ts';
+import { describeInlineFile } from '../src/node/encoding/inline-file.ts';
 import { parsePeerId, peerIdOfIdentity } from '../src/node/encoding/peer-id.ts';
 import { atRestCodecs, decodeKeyring, encodeKeyring } from '../src/node/store/at-rest.ts';
 import { memoryBackend, type KvBackend } from '../src/node/store/backend.ts';
@@ -340,8 +344,23 @@ export function fuzzTargets(): FuzzTarget<never>[] {
         encodePayload({ type: 'receipt', kind: 'read', ids: ['01'.repeat(16), '02'.repeat(16)] }),
         encodePayload({ type: 'receipt', kind: 'delivered', ids: ['03'.repeat(16)] }),
         encodePayload({ type: 'addresses', at: NOW, addresses: ['/ip4/192.0.2.1/tcp/4001', '/ip6/2001:db8::1/tcp/4002/ws'] }),
+        ...fuzzFiles().map((file) => encodePayload({ type: 'file', id: '0b'.repeat(16), sentAt: NOW, file })),
       ],
     }), (_f, input) => decodePayload(input)),
+  );
+  add(
+    pure('file-descriptor', async () => ({ fixture: null, valid: fuzzFiles().map((file) => encodeFileDescriptor(new Writer(), '0c'.repeat(16), NOW, file).finish()) }), (_f, input) => {
+      const r = new Reader(input, 'file descriptor');
+      const message = readFileDescriptor(r);
+      r.end();
+      return message;
+    }),
+  );
+  add(
+    pure('group-plaintext', async () => ({
+      fixture: null,
+      valid: [encodeGroupPlaintext({ type: 'text', id: '0d'.repeat(16), sentAt: NOW, text: 'héllo ✓' }), ...fuzzFiles().map((file) => encodeGroupPlaintext({ type: 'file', id: '0e'.repeat(16), sentAt: NOW, file }))],
+    }), (_f, input) => decodeGroupPlaintext(input)),
   );
 
   add({
@@ -414,7 +433,10 @@ export function fuzzTargets(): FuzzTarget<never>[] {
 
   const records: { kind: string; decode: (bytes: Uint8Array) => unknown; valid: Uint8Array[] }[] = [
     { kind: 'contact', decode: (b) => decodeContact('contact:x', b), valid: [encodeJson({ name: 'Bob', peerId: PEER_B, addedAt: 1, verified: true, added: true, keyChangedAt: 2, addresses: ['/ip4/127.0.0.1/tcp/1'] })] },
-    { kind: 'message', decode: (b) => decodeMessage('msg:x', b), valid: [encodeJson({ id: '01'.repeat(16), peerId: PEER_B, direction: 'out', text: 'hi', timestamp: 5, status: 'stored', seq: 1, custody: { mailboxes: 2, until: 99 } })] },
+    { kind: 'message', decode: (b) => decodeMessage('msg:x', b), valid: [
+        encodeJson({ id: '01'.repeat(16), peerId: PEER_B, direction: 'out', text: 'hi', timestamp: 5, status: 'stored', seq: 1, custody: { mailboxes: 2, until: 99 } }),
+        encodeJson({ id: '02'.repeat(16), peerId: PEER_B, direction: 'in', text: 'a.png', timestamp: 6, status: 'received', seq: 2, file: { name: 'a.png', type: 'image/png', size: 3, sha256: HASH, fileId: HASH, key: 'AAEC', inline: 'AAECAw==', failure: 'digest does not match' } }),
+      ] },
     {
       kind: 'outbox',
       decode: (b) => decodeOutbox('outbox:x', b),
@@ -578,4 +600,11 @@ export function allocateCases(targets: readonly FuzzTarget<never>[], total: numb
   const weights = targets.map((t) => t.weight ?? 1);
   const sum = weights.reduce((a, b) => a + b, 0);
   return weights.map((w) => Math.max(1, Math.round((total * w) / sum)));
+}
+
+/** File descriptors for the seeds: an inline picture, an empty file, a large file (no inline bytes). */
+function fuzzFiles(): FileDescriptor[] {
+  const ctx = testContext('fuzz files');
+  const large: FileDescriptor = { name: 'film – final.mp4', type: 'video/mp4', size: 3_000_000_000, sha256: new Uint8Array(32).fill(1), fileId: new Uint8Array(32).fill(2), key: new Uint8Array(32).fill(3), inline: new Uint8Array(0) };
+  return [describeInlineFile(ctx, 'photo.png', 'image/png', new Uint8Array(300).map((_, i) => i & 0xff)), describeInlineFile(ctx, 'empty', '', new Uint8Array(0)), large];
 }

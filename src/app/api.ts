@@ -11,6 +11,8 @@ import { lookalikeKey, lookalikes } from '../node/contacts/names.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 import { groupMethods, type GroupApi } from './group-api.ts';
 import type { GroupService } from '../node/groups/group-service.ts';
+import { inlineFileState, type FileStateLookup } from '../node/files/message-file-state.ts';
+import { fileLine, type FileLine } from './file-line.ts';
 
 /** `sotto id`. */
 export interface IdInfo {
@@ -43,6 +45,8 @@ export interface HistoryLine {
   readonly storedUntil?: number;
   /** For 'failed': why ("not accepted": the recipient refused it). */
   readonly reason?: string;
+  /** For a file message: the file (`text` is its name). */
+  readonly file?: FileLine;
 }
 
 /** One line of `sotto requests --json`: someone who is not a contact wrote. */
@@ -123,7 +127,7 @@ const contactLine = (c: ContactRecord, online: boolean, unread: number, confusab
   ...(c.keyChangedAt === undefined ? {} : { keyChangedAt: c.keyChangedAt }),
   ...(confusableWith === undefined ? {} : { confusableWith }),
 });
-const historyLine = (m: MessageRecord): HistoryLine => ({
+const historyLine = async (m: MessageRecord, fileState: FileStateLookup): Promise<HistoryLine> => ({
   id: m.id,
   seq: m.seq,
   direction: m.direction,
@@ -132,6 +136,7 @@ const historyLine = (m: MessageRecord): HistoryLine => ({
   status: m.status,
   ...(m.status === 'stored' && m.custody ? { mailboxes: m.custody.mailboxes, storedUntil: m.custody.until } : {}),
   ...(m.status === 'failed' && m.failure ? { reason: m.failure } : {}),
+  ...(m.file ? { file: await fileLine(fileState, m.id, m.file) } : {}),
 });
 const requestLine = (r: RequestRecord, contacts: readonly ContactRecord[]): RequestLine => {
   const key = r.claimedName === null ? undefined : lookalikeKey(r.claimedName);
@@ -143,9 +148,19 @@ const requestLine = (r: RequestRecord, contacts: readonly ContactRecord[]): Requ
  * The API over a messenger in this process. `addresses` lists the running
  * node's addresses and `isOnline` tells whether a peer is connected (both
  * empty/false when no node runs); `groups` are the running node's (none:
- * the group methods throw NodeNotRunningError).
+ * the group methods throw NodeNotRunningError); `fileState` tells history
+ * how far a message's file got (the file service's lookup; default: what
+ * the message record tells, inlineFileState).
  */
-export function messengerApi(messenger: Messenger, primitives: Primitives, addresses: () => string[], isOnline: (peerId: string) => boolean = () => false, groups?: GroupService): SottoApi {
+export function messengerApi(
+  messenger: Messenger,
+  primitives: Primitives,
+  addresses: () => string[],
+  isOnline: (peerId: string) => boolean = () => false,
+  groups?: GroupService,
+  fileState: FileStateLookup = inlineFileState,
+): SottoApi {
+  const lines = (messages: readonly MessageRecord[]): Promise<HistoryLine[]> => Promise.all(messages.map((m) => historyLine(m, fileState)));
   const lineAmong = async (c: ContactRecord, similar: ReadonlyMap<string, string>): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId), similar.get(c.name));
   // One contact's line, flagged when its name looks like another contact's.
   const line = async (c: ContactRecord): Promise<ContactLine> => lineAmong(c, lookalikes(await messenger.contacts()));
@@ -167,9 +182,9 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
     },
     send: (name, text, waitMs) => messenger.send(name, text, { waitMs }),
     history: async (name, page) => {
-      const lines = (await messenger.history(name, page ?? {})).map(historyLine);
+      const history = await lines(await messenger.history(name, page ?? {}));
       await messenger.markRead(name);
-      return lines;
+      return history;
     },
     ...invites,
     addInvite: async (invite, name, acceptNewKey) => keyPackageFor(await invites.addInvite(invite, name, acceptNewKey)),
@@ -177,7 +192,7 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       const contacts = await messenger.contacts();
       return messenger.requests().map((r) => requestLine(r, contacts));
     },
-    requestHistory: async (peerId) => (await messenger.requestMessages(peerId)).map(historyLine),
+    requestHistory: async (peerId) => lines(await messenger.requestMessages(peerId)),
     acceptRequest: async (peerId, name) => keyPackageFor(await line(await messenger.acceptRequest(peerId, name ?? undefined))),
     blockPeer: async (peerId) => {
       await messenger.block(peerId);
@@ -188,6 +203,6 @@ export function messengerApi(messenger: Messenger, primitives: Primitives, addre
       return { peerId };
     },
     deleteMessages: async (name, messageId) => ({ deleted: await messenger.deleteMessages(name, messageId ?? undefined) }),
-    ...groupMethods(groups),
+    ...groupMethods(groups, fileState),
   };
 }

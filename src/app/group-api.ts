@@ -14,6 +14,8 @@ import type { GroupInvitationRecord } from '../node/store/group-records.ts';
 import { SottoError } from '../crypto/errors.ts';
 import { NodeNotRunningError } from './control/node-control.ts';
 import type { HistoryPage } from './api.ts';
+import { fileLine, type FileLine } from './file-line.ts';
+import { inlineFileState, type FileStateLookup } from '../node/files/message-file-state.ts';
 
 /** No invitation from a stranger with this id waits (it was joined, declined, or never came). */
 export class UnknownGroupInvitationError extends SottoError {
@@ -42,6 +44,8 @@ export interface GroupHistoryLine {
   readonly text: string;
   readonly timestamp: number;
   readonly status: string;
+  /** For a file message: the file (`text` is its name). */
+  readonly file?: FileLine;
 }
 
 /** One group in the chat's and the page's list: a GroupLine, whether this home is still in it, and its unread count. */
@@ -87,8 +91,8 @@ export interface GroupApi {
   groupDeclineInvitation(id: string): Promise<{ id: string }>;
 }
 
-/** The GroupApi over `groups` (undefined when no node runs: every method throws NodeNotRunningError). */
-export function groupMethods(groups: GroupService | undefined): GroupApi {
+/** The GroupApi over `groups` (undefined when no node runs: every method throws NodeNotRunningError); `fileState` as messengerApi's. */
+export function groupMethods(groups: GroupService | undefined, fileState: FileStateLookup = inlineFileState): GroupApi {
   const need = (): GroupService => {
     if (!groups) throw new NodeNotRunningError();
     return groups;
@@ -109,7 +113,9 @@ export function groupMethods(groups: GroupService | undefined): GroupApi {
       const service = need();
       const messages = await service.history(name, page ?? {});
       if (messages.length > 0) await service.markRead(name, messages.reduce((max, m) => Math.max(max, m.seq), 0));
-      return messages.map((m) => ({ id: m.id, seq: m.seq, sender: m.sender, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status }));
+      return Promise.all(
+        messages.map(async (m) => ({ id: m.id, seq: m.seq, sender: m.sender, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status, ...(m.file ? { file: await fileLine(fileState, m.id, m.file) } : {}) })),
+      );
     },
     groupConversations: async () =>
       Promise.all((await need().list()).map(async ({ name, id, members, admins, active }) => ({ name, id, members, admins, active, unread: await need().unreadCount(name, GROUP_UNREAD_SCAN) }))),

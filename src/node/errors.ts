@@ -87,7 +87,7 @@ export class DuplicatePeerError extends SottoError {
   }
 }
 
-/** A message text is empty or too long. */
+/** A message text is empty or too long, or a file message's descriptor breaks a rule of docs/PROTOCOL.md §25 (`reason` says which). */
 export class InvalidMessageError extends SottoError {
   override readonly name = 'InvalidMessageError';
   constructor(readonly reason: string) {
@@ -370,5 +370,13 @@ export class GroupFrameTooLargeError extends SottoError {
   override readonly name = 'GroupFrameTooLargeError';
   constructor(readonly size: number, readonly limit: number) {
     super(`the group frame is ${size} bytes; chunks carry at most ${limit}`);
+  }
+}
+
+/** A file's bytes do not match its descriptor (docs/PROTOCOL.md §25): the file is `failed` for `reason`. */
+export class FileIntegrityError extends SottoError {
+  override readonly name = 'FileIntegrityError';
+  constructor(readonly reason: 'file id does not match' | 'chunk does not open' | 'digest does not match') {
+    super(`the file does not verify: ${reason}`);
   }
 }

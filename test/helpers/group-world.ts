@@ -46,3 +46,29 @@ export async function groupWorld(names: readonly string[], options: { mailboxes?
   await scheduler.advance(1);
   return { hub, clock, scheduler, mailboxes, homes, groups };
 }
+
+/**
+ * The fork scenario of docs/GROUPS.md, "Ordering without a server": alice,
+ * bob, carol, dave and erin beside two sets of MAILBOX_REPLICAS mailboxes;
+ * alice created 'team' with bob, carol and dave and made bob an admin too.
+ * `split()` partitions alice, carol, erin and the first mailboxes from bob,
+ * dave and the others, then alice adds erin and bob removes dave at once:
+ * two branches of one epoch.
+ */
+export async function twoAdminTeam(): Promise<GroupWorld & { readonly g: (name: string) => GroupService; readonly split: () => Promise<void> }> {
+  const world = await groupWorld(['alice', 'bob', 'carol', 'dave', 'erin'], { mailboxes: 2 * MAILBOX_REPLICAS });
+  const g = (name: string): GroupService => world.groups.get(name)!;
+  await g('alice').create('team', ['bob', 'carol', 'dave']);
+  await world.scheduler.advance(1);
+  await g('alice').setAdmins('team', [null, 'bob']);
+  await world.scheduler.advance(1);
+  const split = async (): Promise<void> => {
+    const [alice, bob, carol, dave, erin] = world.homes as [Home, Home, Home, Home, Home];
+    const { mailboxes } = world;
+    world.hub.partition([alice, carol, erin, ...mailboxes.slice(0, MAILBOX_REPLICAS)].map((h) => h.peerId), [bob, dave, ...mailboxes.slice(MAILBOX_REPLICAS)].map((h) => h.peerId));
+    await g('alice').add('team', ['erin']);
+    await g('bob').remove('team', 'dave');
+    await world.scheduler.advance(1);
+  };
+  return { ...world, g, split };
+}

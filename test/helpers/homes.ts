@@ -5,6 +5,7 @@
  */
 import { Messenger } from '../../src/node/messaging/messenger.ts';
 import { MailboxService } from '../../src/node/mailbox/service.ts';
+import { MAILBOX_REPLICAS } from '../../src/node/constants.ts';
 import { memoryBackend, type KvBackend, type ValueCodec } from '../../src/node/store/backend.ts';
 import type { KeyNames } from '../../src/node/store/keys.ts';
 import { SottoStore } from '../../src/node/store/store.ts';
@@ -76,4 +77,23 @@ export async function homesOnOneHub(...names: string[]): Promise<{ hub: MemoryHu
   const homes: Home[] = [];
   for (const name of names) homes.push(await new Home(name, hub, clock, scheduler).init());
   return { hub, clock, scheduler, homes };
+}
+
+/**
+ * Alice and Bob, contacts of each other, beside `mailboxes` mailbox homes on
+ * one new in-memory network; each has delivered its profile and mailbox pass
+ * to the other.
+ */
+export async function contactsWithMailboxes(mailboxes = MAILBOX_REPLICAS): Promise<{ hub: MemoryHub; clock: TestClock; scheduler: ManualScheduler; boxes: Home[]; alice: Home; bob: Home }> {
+  const hub = new MemoryHub();
+  const clock = testClock();
+  const scheduler = new ManualScheduler(clock);
+  const boxes: Home[] = [];
+  for (let i = 0; i < mailboxes; i++) boxes.push(await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init());
+  const alice = await new Home('alice', hub, clock, scheduler).init();
+  const bob = await new Home('bob', hub, clock, scheduler).init();
+  await alice.messenger.addContact('bob', bob.peerId);
+  await bob.messenger.addContact('alice', alice.peerId);
+  await scheduler.advance(1); // each delivers its profile and mailbox pass to the other
+  return { hub, clock, scheduler, boxes, alice, bob };
 }

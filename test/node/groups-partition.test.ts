@@ -9,33 +9,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GroupService } from '../../src/node/groups/group-service.ts';
-import { MAILBOX_REPLICAS, GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
+import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
 import type { Home } from '../helpers/homes.ts';
-import { groupWorld } from '../helpers/group-world.ts';
+import { twoAdminTeam } from '../helpers/group-world.ts';
 
 /** Rounds of retries and mailbox fetches allowed for convergence after the heal. */
 const MAX_HEAL_ROUNDS = 20;
 
 test('two admins change membership on two sides of a partition; after it heals every member converges and reads every message once', { timeout: 300_000 }, async (t) => {
   const names = ['alice', 'bob', 'carol', 'dave', 'erin'];
-  const { hub, scheduler, mailboxes, homes, groups } = await groupWorld(names, { mailboxes: 2 * MAILBOX_REPLICAS });
-  const [alice, bob, carol, dave, erin] = homes as [Home, Home, Home, Home, Home];
-  const g = (name: string): GroupService => groups.get(name)!;
-
-  await g('alice').create('team', ['bob', 'carol', 'dave']);
-  await scheduler.advance(1);
-  await g('alice').setAdmins('team', [null, 'bob']);
-  await scheduler.advance(1);
+  const { hub, scheduler, homes, groups, g, split } = await twoAdminTeam();
+  const [alice, bob, carol, , erin] = homes as [Home, Home, Home, Home, Home];
   for (const name of ['bob', 'carol', 'dave']) assert.equal((await g(name).list())[0]?.admins.length, 2, `${name} sees two admins`);
   await g('carol').send('team', 'before the split', { waitMs: 5_000 });
   await scheduler.advance(1);
 
-  // Split: alice, carol, erin and three mailboxes | bob, dave and three mailboxes.
-  hub.partition([alice, carol, erin, ...mailboxes.slice(0, MAILBOX_REPLICAS)].map((h) => h.peerId), [bob, dave, ...mailboxes.slice(MAILBOX_REPLICAS)].map((h) => h.peerId));
-  await g('alice').add('team', ['erin']);
-  await g('bob').remove('team', 'dave');
-  await scheduler.advance(1);
+  // Split: alice, carol, erin and three mailboxes | bob, dave and three mailboxes; alice adds erin, bob removes dave.
+  await split();
   await g('carol').send('team', 'carol on her side', { waitMs: 1_000 });
   await g('bob').send('team', 'bob on his side', { waitMs: 1_000 });
   await scheduler.advance(1);

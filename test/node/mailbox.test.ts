@@ -26,23 +26,11 @@ import { MailboxService } from '../../src/node/mailbox/service.ts';
 import { decodeMailboxFrame } from '../../src/node/mailbox/wire.ts';
 import { issueBundle } from '../../src/crypto/prekeys.ts';
 import { testClock, testContext } from '../helpers/context.ts';
-import { Home } from '../helpers/homes.ts';
+import { contactsWithMailboxes, Home } from '../helpers/homes.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
 import { ManualScheduler, settle } from '../helpers/scheduler.ts';
 
-async function network(mailboxes = MAILBOX_REPLICAS) {
-  const hub = new MemoryHub();
-  const clock = testClock();
-  const scheduler = new ManualScheduler(clock);
-  const boxes: Home[] = [];
-  for (let i = 0; i < mailboxes; i++) boxes.push(await new Home(`mailbox-${i}`, hub, clock, scheduler, { mailbox: true }).init());
-  const alice = await new Home('alice', hub, clock, scheduler).init();
-  const bob = await new Home('bob', hub, clock, scheduler).init();
-  await alice.messenger.addContact('bob', bob.peerId);
-  await bob.messenger.addContact('alice', alice.peerId);
-  await scheduler.advance(1); // each delivers its profile and mailbox pass to the other
-  return { hub, clock, scheduler, boxes, alice, bob };
-}
+const network = contactsWithMailboxes;
 
 /** A pass from `recipient` that lets `depositor` deposit for it, as the recipient's messenger would send it. */
 async function passFor(recipient: Home, depositor: string): Promise<MailboxPass> {

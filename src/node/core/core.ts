@@ -114,6 +114,12 @@ export class Core {
   readonly forged = { direct: 0, mailbox: 0 };
   /** Received messages not read yet, per conversation (./unread.ts). */
   readonly unread = new UnreadCounts();
+  /**
+   * Called once a deleted message that carried a file (docs/FILES.md) is
+   * gone from the store, with the file's id (hex) and the message's id: the
+   * file service plugs in here to delete the file's chunks. No-op by default.
+   */
+  fileMessageDeleted: (fileIdHex: string, messageId: string) => void = () => {};
 
   constructor(
     readonly ctx: CryptoContext,

@@ -41,7 +41,10 @@ import { GroupCatchUp } from './group-catch-up.ts';
 import { addMembers, commitPending, createGroup, encryptGroupMessage, joinGroup, proposeLeave, removeMember, selfUpdate, setAdmins, updateDue, hasPendingProposals, type OwnOperation } from './group-ops.ts';
 import { processGroupFrame, type GroupEvent } from './group-process.ts';
 import { decodeGroupState, encodeGroupState, epochAuthenticator, groupMembers, isActiveMember, type GroupState, type OwnIntent } from './group-state.ts';
-import { decodeGroupText, encodeGroupText } from './group-plaintext.ts';
+import { decodeGroupPlaintext, encodeGroupPlaintext, plaintextOf, type GroupPlaintext } from './group-plaintext.ts';
+import { fileDescriptorProblem, type FileDescriptor } from '../encoding/file-descriptor.ts';
+import { inlineFileFailure } from '../encoding/inline-file.ts';
+import { storedFile } from '../store/file-record.ts';
 import { encodeGroupAck, readGroupDelivery } from './group-stream.ts';
 import { createKeyPackage, decodeKeyPackageSecrets, encodeKeyPackageSecrets, keyPackageRef, readKeyPackageRecord } from './key-package.ts';
 import { decodeGroupFrame } from './wire.ts';
@@ -557,20 +560,41 @@ export class GroupService {
     const id = this.core.newMessageId();
     const sentAt = this.core.ctx.now();
     const settled = this.delivery.settled(id, options.waitMs ?? 0);
-    await this.sendText(group, { id, sentAt, text });
+    await this.sendPlaintext(group, { type: 'text', id, sentAt, text });
     return settled;
   }
 
-  /** Encrypts and queues one text (a new one, or one re-sent after a fork with its id and time). */
-  private async sendText(group: GroupRecord, message: { id: string; sentAt: number; text: string }, existing?: GroupMessageRecord): Promise<void> {
+  /**
+   * Sends a file message to a group: `file` describes a file sealed already
+   * (describeInlineFile, ../encoding/inline-file.ts, for one of at most
+   * FILE_INLINE_MAX_BYTES; the file service for a larger one). Same path,
+   * statuses and `waitMs` as {@link send}; the stored message's `text` is
+   * the file's name. Throws UnknownGroupError, NotGroupMemberError,
+   * InvalidMessageError (a descriptor that breaks a rule of
+   * docs/PROTOCOL.md §25, with the reason).
+   */
+  async sendFile(name: string, file: FileDescriptor, options: { waitMs?: number } = {}): Promise<GroupSendResult> {
+    const group = this.group(name);
+    const id = this.core.newMessageId();
+    const sentAt = this.core.ctx.now();
+    const problem = fileDescriptorProblem(file);
+    if (problem) throw new InvalidMessageError(problem);
+    const settled = this.delivery.settled(id, options.waitMs ?? 0);
+    await this.sendPlaintext(group, { type: 'file', id, sentAt, file });
+    return settled;
+  }
+
+  /** Encrypts and queues one text or file message (a new one, or one re-sent after a fork with its id and time). */
+  private async sendPlaintext(group: GroupRecord, message: GroupPlaintext, existing?: GroupMessageRecord): Promise<void> {
     await this.core.locks.run(lockOf(group.id), async () => {
-      const { state, frame, epoch } = await encryptGroupMessage(this.env, this.states.get(group.id)!, encodeGroupText(message));
+      const { state, frame, epoch } = await encryptGroupMessage(this.env, this.states.get(group.id)!, encodeGroupPlaintext(message));
       const recipients = this.others(state);
       await this.delivery.enqueue(group, { kind: 'message', frame, epoch, recipients, messageId: message.id }, (tx, seq) => {
         tx.putGroupState(group.id, encodeGroupState(state));
+        const content = message.type === 'text' ? { text: message.text } : { text: message.file.name, file: storedFile(message.file) };
         const record: GroupMessageRecord = existing
           ? { ...existing, status: 'queued', epoch: Number(epoch), members: recipients.length, delivered: 0, stored: 0 }
-          : { id: message.id, groupId: group.id, sender: this.core.peerId, direction: 'out', text: message.text, timestamp: message.sentAt, status: 'queued', seq, epoch: Number(epoch), members: recipients.length, delivered: 0, stored: 0 };
+          : { id: message.id, groupId: group.id, sender: this.core.peerId, direction: 'out', ...content, timestamp: message.sentAt, status: 'queued', seq, epoch: Number(epoch), members: recipients.length, delivered: 0, stored: 0 };
         tx.putGroupMessage(record);
       });
       this.states.set(group.id, state);
@@ -681,14 +705,16 @@ export class GroupService {
     // As it is now (its read mark may have moved since the frame came in).
     let current = this.groups.get(group.id) ?? group;
     if (event.kind === 'application') {
-      let text;
+      let plaintext;
       try {
-        text = decodeGroupText(event.plaintext);
+        plaintext = decodeGroupPlaintext(event.plaintext);
       } catch {
-        text = undefined;
+        plaintext = undefined;
       }
-      if (text && !(await this.core.store.getGroupMessage(group.id, text.id))) {
-        message = { id: text.id, groupId: group.id, sender: peerIdOfSigningKey(event.sender), direction: 'in', text: text.text, timestamp: text.sentAt, status: 'received', seq: this.core.allocateSeq(tx), epoch: Number(event.epoch) };
+      if (plaintext && !(await this.core.store.getGroupMessage(group.id, plaintext.id))) {
+        // A file is stored like a text, its name as the text; an inline file that does not verify is kept, failed.
+        const content = plaintext.type === 'text' ? { text: plaintext.text } : { text: plaintext.file.name, file: storedFile(plaintext.file, inlineFileFailure(this.core.ctx.primitives, plaintext.file)) };
+        message = { id: plaintext.id, groupId: group.id, sender: peerIdOfSigningKey(event.sender), direction: 'in', ...content, timestamp: plaintext.sentAt, status: 'received', seq: this.core.allocateSeq(tx), epoch: Number(event.epoch) };
         tx.putGroupMessage(message);
       }
       const unsaved = (this.unsaved.get(group.id) ?? 0) + 1;
@@ -744,7 +770,8 @@ export class GroupService {
     }
     const epochs = new Set(abandoned.map(Number));
     for (const message of await this.core.store.listGroupMessages(group.id)) {
-      if (message.direction === 'out' && epochs.has(message.epoch)) await this.sendText(group, { id: message.id, sentAt: message.timestamp, text: message.text }, message);
+      if (message.direction !== 'out' || !epochs.has(message.epoch)) continue;
+      await this.sendPlaintext(group, plaintextOf(message), message);
     }
   }
 

@@ -15,6 +15,8 @@ import { decryptMessage } from '../../crypto/session.ts';
 import { withoutConsumedOneTimePrekeys } from '../../crypto/prekeys.ts';
 import { MSG_PROTOCOL, STREAM_IDLE_TIMEOUT_MS } from '../constants.ts';
 import { ProtocolError } from '../errors.ts';
+import { inlineFileFailure } from '../encoding/inline-file.ts';
+import { storedFile } from '../store/file-record.ts';
 import type { Core } from '../core/core.ts';
 import { nextTurn } from '../core/mutex.ts';
 import type { FramedStream } from '../transport/network.ts';
@@ -147,6 +149,15 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   if (payload?.type === 'text') {
     if (!(await core.hasMessage(peerId, payload.id))) {
       const message: MessageRecord = { id: payload.id, peerId, direction: 'in', text: payload.text, timestamp: payload.sentAt, status: 'received', seq: core.allocateSeq(tx) };
+      tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id });
+      core.noteMessage(peerId, payload.id);
+      stored.push(message);
+    }
+  } else if (payload?.type === 'file') {
+    // Stored like a text, its name as the text; an inline file that does not verify is kept, failed.
+    if (!(await core.hasMessage(peerId, payload.id))) {
+      const file = storedFile(payload.file, inlineFileFailure(core.ctx.primitives, payload.file));
+      const message: MessageRecord = { id: payload.id, peerId, direction: 'in', text: payload.file.name, timestamp: payload.sentAt, status: 'received', seq: core.allocateSeq(tx), file };
       tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id });
       core.noteMessage(peerId, payload.id);
       stored.push(message);

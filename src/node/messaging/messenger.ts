@@ -69,6 +69,9 @@ import { publishBundle } from '../bundles/bundle-publisher.ts';
 import type { MailboxService } from '../mailbox/service.ts';
 import type { Network } from '../transport/network.ts';
 import { encodePayload, type Payload } from './payload.ts';
+import { conversationFiles, filesDeleted, filesOf } from './file-messages.ts';
+import { fileDescriptorProblem, type FileDescriptor } from '../encoding/file-descriptor.ts';
+import { storedFile } from '../store/file-record.ts';
 import { parsePeerId, peerIdOfIdentity } from '../encoding/peer-id.ts';
 import { maintainPrekeys, prekeyMaintenanceDelay } from '../bundles/local-prekeys.ts';
 import { PrekeyLimiter } from '../bundles/prekey-limiter.ts';
@@ -538,24 +541,28 @@ export class Messenger {
   /**
    * Deletes, on this device only, a contact's whole conversation (the
    * contact and its session stay), or with `messageId` one message of it.
-   * Resolves to how many messages went. Throws UnknownContactError,
-   * UnknownMessageError.
+   * The files of deleted messages go to the hook set with
+   * {@link onFileMessageDeleted}. Resolves to how many messages went.
+   * Throws UnknownContactError, UnknownMessageError.
    */
   async deleteMessages(name: string, messageId?: string): Promise<number> {
     const contact = await this.contact(name);
     return this.core.locks.run(contact.peerId, async () => {
       if (messageId === undefined) {
         const count = (await this.core.store.listMessageIds(contact.peerId)).length;
+        const files = await conversationFiles(this.core, contact.peerId);
         const tx = new Tx();
         for (const key of await this.core.store.conversationKeys(contact.peerId)) tx.deleteRaw(key);
         await this.core.store.commit(tx, { sync: true });
         this.core.conversationDeleted(contact.peerId);
+        filesDeleted(this.core, files);
         return count;
       }
       const message = await this.core.store.getMessage(contact.peerId, messageId);
       if (!message) throw new UnknownMessageError(name, messageId);
       await this.core.store.commit(new Tx().deleteMessage(message), { sync: true });
       this.core.conversationDeleted(contact.peerId);
+      filesDeleted(this.core, filesOf([message]));
       return 1;
     });
   }
@@ -587,7 +594,7 @@ export class Messenger {
         seq,
         peerId,
         kind,
-        messageId: payload.type === 'text' ? payload.id : null,
+        messageId: payload.type === 'text' || payload.type === 'file' ? payload.id : null,
         payload: encrypted ? null : toBase64(bytes),
         envelope: encrypted ? toBase64(encrypted.envelope) : null,
         attempts: 0,
@@ -631,6 +638,41 @@ export class Messenger {
       return { id, status: 'queued', reason: 'no node is running on this home; it will be sent when one starts' };
     }
     return outcome.result;
+  }
+
+  /**
+   * Sends a file message to a contact: `file` describes a file sealed
+   * already (describeInlineFile, ../encoding/inline-file.ts, for one of at most
+   * FILE_INLINE_MAX_BYTES, whose sealed chunk travels in the message; the
+   * file service for a larger one, fetched over /sotto/file). Same path,
+   * statuses and `waitMs` as {@link send}; the stored message's `text` is
+   * the file's name. Throws UnknownContactError, InvalidMessageError (a
+   * descriptor that breaks a rule of docs/PROTOCOL.md §25, with the reason).
+   */
+  async sendFile(name: string, file: FileDescriptor, options: { waitMs?: number } = {}): Promise<SendResult> {
+    const contact = await this.contact(name);
+    const problem = fileDescriptorProblem(file);
+    if (problem) throw new InvalidMessageError(problem);
+    const id = this.core.newMessageId();
+    const sentAt = this.core.ctx.now();
+    const payload: Payload = { type: 'file', id, sentAt, file };
+    const outcome = this.waitFor(contact.peerId, id, options.waitMs ?? 0);
+    await this.enqueue(contact.peerId, 'file', payload, (seq) => ({ id, peerId: contact.peerId, direction: 'out', text: file.name, timestamp: sentAt, status: 'queued', seq, file: storedFile(file) }));
+    if (!this.core.network) {
+      outcome.cancel();
+      return { id, status: 'queued', reason: 'no node is running on this home; it will be sent when one starts' };
+    }
+    return outcome.result;
+  }
+
+  /**
+   * Sets the hook called once a deleted message (one, a conversation, a
+   * request's) that carried a file is gone from the store, with the file's
+   * id (hex) and the message's id: the file service deletes the file's
+   * chunks there. Replaces the one set before (default: none).
+   */
+  onFileMessageDeleted(hook: (fileIdHex: string, messageId: string) => void): void {
+    this.core.fileMessageDeleted = hook;
   }
 
   /** Resolves with the first delivery outcome of message `id`, or 'queued' after `waitMs`. */

@@ -12,12 +12,14 @@
  *   type 5 (addresses): u64 at || address list (../contacts/address-list.ts): where the sender listens now
  *   type 6 (group-invite): u8 length || UTF-8 group name || mailbox token (32) || u32 length || welcome frame
  *   type 7 (key-package): u32 length || key package record (../groups/key-package.ts)
+ *   type 8 (file):    file descriptor (../encoding/file-descriptor.ts): a file or picture, with its key
  */
 import { Reader, Writer, toHex, fromHex } from '../../crypto/bytes.ts';
 import { DecodeError } from '../../crypto/errors.ts';
 import { readVersion } from '../../crypto/version.ts';
 import { FRAME_VERSION, GROUP_MAILBOX_TOKEN_BYTES, MAX_GROUP_KEY_PACKAGE_BYTES, MAX_GROUP_NAME_BYTES, MAX_INVITE_NAME_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MESSAGE_ID_BYTES } from '../constants.ts';
 import { readAddressList, writeAddressList } from '../contacts/address-list.ts';
+import { encodeFileDescriptor, readFileDescriptor, type FileDescriptor } from '../encoding/file-descriptor.ts';
 
 const TYPE_TEXT = 1;
 const TYPE_RECEIPT = 2;
@@ -26,6 +28,7 @@ const TYPE_PASS = 4;
 const TYPE_ADDRESSES = 5;
 const TYPE_GROUP_INVITE = 6;
 const TYPE_KEY_PACKAGE = 7;
+const TYPE_FILE = 8;
 /** Bytes of an Ed25519 signature (a pass). */
 const SIGNATURE_BYTES = 64;
 const RECEIPT_KINDS = { delivered: 1, read: 2 } as const;
@@ -41,7 +44,9 @@ export type Payload =
   /** An invitation to a group: its name, its mailbox token and the MLS Welcome (a group frame) for the recipient. */
   | { readonly type: 'group-invite'; readonly name: string; readonly token: Uint8Array; readonly welcome: Uint8Array }
   /** A key package record of the sender, so that the recipient can add it to a group while it is offline. */
-  | { readonly type: 'key-package'; readonly record: Uint8Array };
+  | { readonly type: 'key-package'; readonly record: Uint8Array }
+  /** A file message: its id and send time (as a text's) and the file's descriptor (docs/PROTOCOL.md §25). */
+  | { readonly type: 'file'; readonly id: string; readonly sentAt: number; readonly file: FileDescriptor };
 
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -49,7 +54,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Encodes a payload. Throws RangeError for a text or receipt over the
  * limits, and for an addresses payload with no address, more than
- * MAX_INVITE_ADDRESSES, or one that ends in a peer id.
+ * MAX_INVITE_ADDRESSES, or one that ends in a peer id, and for a file
+ * descriptor that breaks a rule of docs/PROTOCOL.md §25.
  */
 export function encodePayload(p: Payload): Uint8Array {
   const w = new Writer(64);
@@ -74,6 +80,8 @@ export function encodePayload(p: Payload): Uint8Array {
     w.u8(TYPE_GROUP_INVITE).u8(name.length).fixed(name, name.length).fixed(p.token, GROUP_MAILBOX_TOKEN_BYTES).varBytes(p.welcome);
   } else if (p.type === 'key-package') {
     w.u8(TYPE_KEY_PACKAGE).varBytes(p.record);
+  } else if (p.type === 'file') {
+    encodeFileDescriptor(w.u8(TYPE_FILE), p.id, p.sentAt, p.file);
   } else {
     if (p.ids.length === 0 || p.ids.length > MAX_RECEIPT_IDS) throw new RangeError(`a receipt carries 1..${MAX_RECEIPT_IDS} ids`);
     w.u8(TYPE_RECEIPT).u8(RECEIPT_KINDS[p.kind]).u16(p.ids.length);
@@ -155,6 +163,11 @@ export function decodePayload(bytes: Uint8Array): Payload {
     const record = r.varBytes('key package', MAX_GROUP_KEY_PACKAGE_BYTES);
     r.end();
     return { type: 'key-package', record };
+  }
+  if (type === TYPE_FILE) {
+    const { id, sentAt, file } = readFileDescriptor(r);
+    r.end();
+    return { type: 'file', id, sentAt, file };
   }
   throw new DecodeError(what, `unknown type ${type}`);
 }

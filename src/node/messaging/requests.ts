@@ -19,6 +19,7 @@ import {
   REQUESTS_MAX_TOTAL_BYTES,
 } from '../constants.ts';
 import type { Core } from '../core/core.ts';
+import { conversationFiles, filesDeleted } from './file-messages.ts';
 import type { RequestRecord, StoredPass } from '../store/records.ts';
 import { Tx } from '../store/store.ts';
 
@@ -92,6 +93,7 @@ export function requestsOverQuota(core: Core, keep: string): string[] {
  */
 export async function deleteConversation(core: Core, peerId: string, extra: (tx: Tx) => void = () => {}): Promise<void> {
   const tx = new Tx();
+  const files = await conversationFiles(core, peerId);
   for (const key of await core.store.conversationKeys(peerId)) tx.deleteRaw(key);
   // A request's invitations go with it (blocked, deleted or evicted): none waits with no request to show it.
   for (const invitation of await core.store.listGroupInvitations()) if (invitation.peerId === peerId) tx.deleteGroupInvitation(invitation.id);
@@ -100,6 +102,7 @@ export async function deleteConversation(core: Core, peerId: string, extra: (tx:
   await core.store.commit(tx, { sync: true });
   core.conversationDeleted(peerId);
   core.requests.delete(peerId);
+  filesDeleted(core, files);
 }
 
 /**

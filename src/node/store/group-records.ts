@@ -9,6 +9,7 @@
  * way back in, like ./records.ts.
  */
 import { encodeJson, field, isBool, isCount, isNullableString, isString, isStringList, oneOf, parse } from './records.ts';
+import { decodeStoredFile, type StoredFile } from './file-record.ts';
 
 /** A group this member belongs (or belonged) to. */
 export interface GroupRecord {
@@ -50,6 +51,8 @@ export interface GroupMessageRecord {
   readonly members?: number;
   readonly delivered?: number;
   readonly stored?: number;
+  /** For a file message (docs/PROTOCOL.md §25): the file; `text` is then its name. */
+  readonly file?: StoredFile;
 }
 
 /** A group frame waiting to be handed on (directly to members, and to the group's mailboxes). */
@@ -146,6 +149,7 @@ export function decodeGroupMessage(key: string, bytes: Uint8Array): GroupMessage
     ...optional('members'),
     ...optional('delivered'),
     ...optional('stored'),
+    ...(o['file'] === undefined ? {} : { file: decodeStoredFile(key, o['file']) }),
   };
 }
 

@@ -7,6 +7,9 @@
  * keys name, because an encrypted home hashes them in the keys (keys.ts).
  */
 import { StoreCorruptError } from '../errors.ts';
+import { decodeStoredFile, type StoredFile } from './file-record.ts';
+
+export type { StoredFile };
 
 /** Who a message came from or went to, as the user named them. */
 export interface ContactRecord {
@@ -111,17 +114,19 @@ export interface MessageRecord {
   readonly custody?: Custody;
   /** For a 'failed' message: why, in words ("not accepted": the recipient refused it). */
   readonly failure?: string;
+  /** For a file message (docs/PROTOCOL.md §25): the file; `text` is then its name. */
+  readonly file?: StoredFile;
 }
 
 /** What an outbox entry carries. */
-export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass' | 'addresses' | 'group-invite' | 'key-package';
+export type OutboxKind = 'text' | 'receipt' | 'profile' | 'pass' | 'addresses' | 'group-invite' | 'key-package' | 'file';
 
 /** A message waiting for the recipient's ack. */
 export interface OutboxEntry {
   readonly seq: number;
   readonly peerId: string;
   readonly kind: OutboxKind;
-  /** The message id for text, so its status can follow. */
+  /** The message id for a text or a file, so its status can follow. */
   readonly messageId: string | null;
   /** The application payload, until a session exists to encrypt it (base64). */
   readonly payload: string | null;
@@ -261,6 +266,7 @@ export function decodeMessage(key: string, bytes: Uint8Array): MessageRecord {
     seq: field(key, o, 'seq', isCount),
     ...(o['custody'] === undefined ? {} : { custody: decodeCustody(key, o['custody']) }),
     ...(o['failure'] === undefined ? {} : { failure: field(key, o, 'failure', isString) }),
+    ...(o['file'] === undefined ? {} : { file: decodeStoredFile(key, o['file']) }),
   };
 }
 
@@ -286,7 +292,7 @@ export function decodeOutbox(key: string, bytes: Uint8Array): OutboxEntry {
   const entry: OutboxEntry = {
     seq: field(key, o, 'seq', isCount),
     peerId: field(key, o, 'peerId', isString),
-    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass', 'addresses', 'group-invite', 'key-package')),
+    kind: field(key, o, 'kind', oneOf('text', 'receipt', 'profile', 'pass', 'addresses', 'group-invite', 'key-package', 'file')),
     messageId: field(key, o, 'messageId', isNullableString),
     payload: field(key, o, 'payload', isNullableString),
     envelope: field(key, o, 'envelope', isNullableString),

@@ -94,7 +94,7 @@ export function registerGroup(program: Command, cli: Cli): void {
     .description('a group conversation, oldest first, with senders (peer ids)')
     .addHelpText('after', '\nExample:\n  $ sotto group history team --json')
     .argument('<name>', 'the group')
-    .option('--json', 'print [{"id","sender","direction","text","timestamp","status"}]')
+    .option('--json', 'print [{"id","sender","direction","text","timestamp","status"}]; a file message also "file":{"name","size","sha256","type","state"}')
     .action(async (name: string, options: { json?: boolean }) => {
       const lines = await withApi(cli.home(), cli.clock, (api) => api.groupHistory(name));
       print(cli, lines, options.json, () => lines.map(historyText));

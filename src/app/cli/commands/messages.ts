@@ -44,7 +44,7 @@ Examples:
     .command('history')
     .description('show a conversation, oldest first (marks received messages read); terminal controls in messages are removed, bidi controls shown as ⟨U+202E⟩ (--json gives the exact text)')
     .argument('<name>', 'the contact')
-    .option('--json', 'print [{"id","seq","direction","text","timestamp","status"}]')
+    .option('--json', 'print [{"id","seq","direction","text","timestamp","status"}]; a file message also "file":{"name","size","sha256","type","state"}')
     .addHelpText('after', '\nExample:\n  $ sotto history bob\n  2026-11-24T08:00:00.000Z > see you at eight  [read]\n  2026-11-24T08:01:12.000Z < great  [received]')
     .action(async (name: string, options: { json?: boolean }) => {
       const lines = await withApi(cli.home(), cli.clock, (api) => api.history(name));
@@ -52,8 +52,9 @@ Examples:
     });
 }
 
-/** The human line of one message: time, direction, text, state. */
+/** The human line of one message: time, direction, text (a file's name, with its size and state), state. */
 export function historyText(m: HistoryLine): string {
   const state = m.mailboxes !== undefined ? `stored by ${count(m.mailboxes, 'mailbox', 'mailboxes')} until ${new Date(m.storedUntil!).toISOString()}` : m.reason ? `${m.status}: ${m.reason}` : m.status;
-  return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${terminalText(m.text)}  [${state}]`;
+  const file = m.file ? ` (file, ${count(m.file.size, 'byte', 'bytes')}, ${m.file.state === 'partial' ? `${m.file.received} received` : m.file.state})` : '';
+  return `${new Date(m.timestamp).toISOString()} ${m.direction === 'in' ? '<' : '>'} ${terminalText(m.text)}${file}  [${state}]`;
 }
