@@ -403,7 +403,7 @@ export class FileChangedError extends SottoError {
 export class FileQuotaError extends SottoError {
   override readonly name = 'FileQuotaError';
   constructor(readonly quotaBytes: number, readonly usedBytes: number, readonly fileBytes: number) {
-    super(`received files would exceed the quota of ${formatGiB(quotaBytes)} GiB; delete some or raise it: sotto config files-quota`);
+    super(`received files would exceed the quota of ${formatSize(quotaBytes)}; delete some or raise it: sotto config files-quota`);
   }
 }
 
@@ -439,9 +439,10 @@ export class FileExistsError extends SottoError {
   }
 }
 
-/** Bytes as GiB with at most two decimals. */
-function formatGiB(bytes: number): string {
-  return String(Math.round((bytes / 2 ** 30) * 100) / 100);
+/** Bytes as GiB (or MiB below 1 GiB) with at most two decimals. */
+function formatSize(bytes: number): string {
+  const [unit, scale] = bytes >= 2 ** 30 ? ['GiB', 2 ** 30] : ['MiB', 2 ** 20];
+  return `${Math.round((bytes / scale) * 100) / 100} ${unit}`;
 }
 
 /** A file larger than FILE_MAX_BYTES. */
@@ -449,5 +450,13 @@ export class FileTooLargeError extends SottoError {
   override readonly name = 'FileTooLargeError';
   constructor(readonly size: number, readonly limit: number) {
     super(`the file is ${size} bytes; Sotto carries files of at most ${limit} bytes (4 GiB)`);
+  }
+}
+
+/** A path to send is not a regular file (a folder, a device …). */
+export class NotRegularFileError extends SottoError {
+  override readonly name = 'NotRegularFileError';
+  constructor(readonly path: string) {
+    super(`${path} is not a regular file`);
   }
 }

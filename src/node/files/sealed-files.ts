@@ -53,6 +53,13 @@ interface OpenFile {
   recording: Promise<void>;
 }
 
+/** Chunk `index` of a file held does not open under its key (or its bytes are not all there). */
+class UnreadableChunkError extends Error {
+  constructor(readonly index: number) {
+    super(`chunk ${index} does not open`);
+  }
+}
+
 /** A write error that means the disk (or the user's disk quota) is full. */
 function isDiskFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -318,8 +325,8 @@ export class SealedFiles implements FileHoldings {
           }
           await this.putRecord(file, { ...file.record, state: 'complete' });
         } catch (err) {
-          if (!(err instanceof FileDigestError || err instanceof AuthenticationError)) throw err;
-          await this.putRecord(file, { ...file.record, state: 'failed', reason: err instanceof FileDigestError ? 'digest does not match' : (err as Error).message });
+          if (!(err instanceof FileDigestError || err instanceof UnreadableChunkError)) throw err;
+          await this.putRecord(file, { ...file.record, state: 'failed', reason: err instanceof FileDigestError ? 'digest does not match' : err.message });
         }
       }
       return (await this.state(id))!;
@@ -328,7 +335,7 @@ export class SealedFiles implements FileHoldings {
 
   /**
    * The plaintext of `file`, chunk by chunk in order; after the last chunk,
-   * FileDigestError unless its SHA-256 is D. Throws AuthenticationError for
+   * FileDigestError unless its SHA-256 is D. Throws UnreadableChunkError for
    * a chunk that does not open or is missing.
    */
   private async *openChunks(file: OpenFile): AsyncGenerator<Bytes> {
@@ -337,7 +344,13 @@ export class SealedFiles implements FileHoldings {
     const hasher = this.ctx.primitives.sha256Hasher();
     for (let i = 0; i < file.chunks; i++) {
       const sealed = (await this.chunks.read(record.id, i, chunkSealedBytes(record.size, i))) ?? new Uint8Array(0);
-      const plain = openChunk(this.ctx.primitives, key, record.size, i, sealed);
+      let plain: Bytes;
+      try {
+        plain = openChunk(this.ctx.primitives, key, record.size, i, sealed);
+      } catch (err) {
+        if (err instanceof AuthenticationError) throw new UnreadableChunkError(i);
+        throw err;
+      }
       hasher.update(plain);
       yield plain;
     }
@@ -356,7 +369,7 @@ export class SealedFiles implements FileHoldings {
     try {
       yield* this.openChunks(file);
     } catch (err) {
-      if (err instanceof FileDigestError || err instanceof AuthenticationError) {
+      if (err instanceof FileDigestError || err instanceof UnreadableChunkError) {
         await this.locked(id, () => this.putRecord(file, { ...file.record, state: 'failed', reason: 'digest does not match' }));
         throw new FileDigestError(id);
       }
