@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { MemoryLevel } from 'memory-level';
 import type { CryptoContext } from '../../src/crypto/context.ts';
+import { chunkCount, chunkPlainBytes, fileIdOf, sealChunk } from '../../src/crypto/file-cipher.ts';
+import type { Primitives } from '../../src/crypto/primitives/types.ts';
+import type { FileDescriptor } from '../../src/node/files/types.ts';
 import { FileStore } from '../../src/node/files/file-store.ts';
 import { LevelFileStore } from '../../src/node/files/level-file-store.ts';
 import type { SealedFiles, SealedFilesInit } from '../../src/node/files/sealed-files.ts';
@@ -96,4 +99,41 @@ export function patternBytes(length: number, seed = 1): Uint8Array {
     out[i] = x & 0xff;
   }
   return out;
+}
+
+/** A file sealed chunk by chunk from a pattern, never whole in memory: its descriptor and its sealed chunks. */
+export interface SealedPattern {
+  readonly descriptor: FileDescriptor;
+  /** Plaintext chunk `index`. */
+  plain(index: number): Uint8Array;
+  /** Sealed chunk `index`. */
+  sealed(index: number): Uint8Array;
+}
+
+/** A deterministic file of `size` bytes (per `seed`) sealed under a key made from `seed`, one chunk in memory at a time. */
+export function sealedPattern(primitives: Primitives, size: number, seed: number): SealedPattern {
+  const key = primitives.sha256(new TextEncoder().encode(`file key ${seed}`));
+  const n = chunkCount(size);
+  const plain = (i: number) => patternBytes(chunkPlainBytes(size, i), seed * 1_000_003 + i);
+  const sealed = (i: number) => sealChunk(primitives, key, size, i, plain(i));
+  const manifest = new Uint8Array(n * 32);
+  const hasher = primitives.sha256Hasher();
+  for (let i = 0; i < n; i++) {
+    const p = plain(i);
+    hasher.update(p);
+    manifest.set(primitives.sha256(sealChunk(primitives, key, size, i, p)), i * 32);
+  }
+  const descriptor: FileDescriptor = { name: `pattern-${seed}.bin`, type: '', size, sha256: hasher.digest(), fileId: fileIdOf(primitives, size, manifest), key, inline: new Uint8Array(0) };
+  return { descriptor, plain, sealed };
+}
+
+/** 0..n-1 in a fixed scattered order (a stride coprime with n), as chunks arrive from several holders. */
+export function scatteredOrder(n: number): number[] {
+  let stride = Math.max(1, Math.floor(n / 3) + 1);
+  while (gcd(stride, n) !== 1) stride++;
+  return Array.from({ length: n }, (_, i) => (i * stride) % n);
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
