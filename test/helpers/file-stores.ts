@@ -39,6 +39,15 @@ export interface FileStoreUnderTest<S extends SealedFiles = SealedFiles> {
 export type FileStoreMaker<S extends SealedFiles = SealedFiles> = (ctx: CryptoContext, options?: StoreOptions) => Promise<FileStoreUnderTest<S>>;
 
 const dirs: string[] = [];
+/** File stores, then level stores, to close before their folders go. */
+const fileStores: SealedFiles[] = [];
+const stores: SottoStore[] = [];
+
+/** Keeps `files` to close at the end. */
+function kept<S extends SealedFiles>(files: S): S {
+  fileStores.push(files);
+  return files;
+}
 
 /** A temporary folder, deleted by {@link removeTempDirs}. */
 export async function tempDir(prefix = 'sotto-files-'): Promise<string> {
@@ -47,8 +56,10 @@ export async function tempDir(prefix = 'sotto-files-'): Promise<string> {
   return dir;
 }
 
-/** Deletes every temporary folder made here. */
+/** Closes every file store and store made here, then deletes every temporary folder. */
 export async function removeTempDirs(): Promise<void> {
+  for (const files of fileStores.splice(0)) await files.close();
+  for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
@@ -58,8 +69,9 @@ export const diskFileStore: FileStoreMaker<FileStore> = async (ctx, options = {}
   const db = new ClassicLevel<string, Uint8Array>(join(home, 'db'), { keyEncoding: 'utf8', valueEncoding: 'view' });
   await db.open();
   const store = await new SottoStore(levelBackend(db as never)).open();
+  stores.push(store);
   const dir = join(home, 'files');
-  const make = (o: StoreOptions) => FileStore.open({ store, ctx, dir, ...o });
+  const make = async (o: StoreOptions) => kept(await FileStore.open({ store, ctx, dir, ...o }));
   return {
     files: await make(options),
     store,
@@ -75,7 +87,8 @@ export const levelFileStore: FileStoreMaker<LevelFileStore> = async (ctx, option
   const backend: KvBackend = levelBackend(db as never);
   const { values, names } = atRestCodecs(ctx, ctx.randomBytes(32));
   const store = await new SottoStore(backend, values, names).open();
-  const make = async (o: StoreOptions) => new LevelFileStore({ store, ctx, ...o });
+  stores.push(store);
+  const make = async (o: StoreOptions) => kept(new LevelFileStore({ store, ctx, ...o }));
   return {
     files: await make(options),
     store,
