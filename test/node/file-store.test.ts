@@ -212,3 +212,34 @@ for (const [kind, make] of MAKERS) {
     });
   });
 }
+
+describe('file store: writes racing a delete, a manifest of another file', () => {
+  for (const [kind, make] of MAKERS) {
+    test(`${kind}: a chunk written while its file is deleted leaves no chunk and no record`, async () => {
+      const sender = (await make(testContext('race-sender'))).files;
+      const under = await make(testContext('race'));
+      const d = await sender.importBytes('a.bin', patternBytes(3 * C, 1), BOB);
+      const id = toHex(d.fileId);
+      const target = await under.files.target(d, ALICE, 'm1');
+      const chunk = (await sender.readChunk(id, 0))!;
+      const [written] = await Promise.allSettled([target.writeChunk(0, chunk), under.files.delete(id)]);
+      if (written.status === 'rejected') assert.equal((written.reason as Error).name, 'UnknownFileError');
+      await assert.rejects(target.writeChunk(1, (await sender.readChunk(id, 1))!), { name: 'UnknownFileError' });
+      assert.equal(await under.chunkArtefacts(), 0);
+      assert.equal(await under.store.getFileBitmap(id), undefined);
+      assert.deepEqual(await under.store.listFiles(), []);
+    });
+
+    test(`${kind}: a manifest that does not make the file id is refused`, async () => {
+      const sender = (await make(testContext('manifest-sender'))).files;
+      const { files } = await make(testContext('manifest'));
+      const d = await sender.importBytes('a.bin', patternBytes(2 * C, 1), BOB);
+      const other = await sender.importBytes('b.bin', patternBytes(2 * C, 2), BOB);
+      const target = await files.target(d, ALICE, 'm1');
+      await assert.rejects(target.putManifest((await sender.manifest(toHex(other.fileId)))!), RangeError);
+      assert.equal(await target.manifest(), undefined);
+      await target.putManifest((await sender.manifest(toHex(d.fileId)))!);
+      assert.deepEqual(await target.manifest(), await sender.manifest(toHex(d.fileId)));
+    });
+  }
+});

@@ -51,6 +51,8 @@ interface OpenFile {
   unrecorded: number;
   /** The last recording of bits, to chain the next after. */
   recording: Promise<void>;
+  /** Set when the file is deleted: a write still under way then deletes what it wrote and records nothing. */
+  deleted?: boolean;
 }
 
 /** Chunk `index` of a file held does not open under its key (or its bytes are not all there). */
@@ -212,9 +214,13 @@ export class SealedFiles implements FileHoldings {
       const file = await this.open(id);
       if (file) {
         if (!file.record.messages.includes(messageId)) await this.putRecord(file, { ...file.record, messages: [...file.record.messages, messageId] });
-        return this.fetchTarget(id, descriptor.size);
+        return this.fetchTarget(id, file.record.size);
       }
       checkFileName(descriptor.name);
+      checkFileSize(descriptor.size);
+      for (const [what, bytes, length] of [['file id', descriptor.fileId, FILE_HASH_BYTES], ['digest', descriptor.sha256, FILE_HASH_BYTES], ['key', descriptor.key, FILE_KEY_BYTES]] as const) {
+        if (bytes.length !== length) throw new RangeError(`a file's ${what} is ${length} bytes, not ${bytes.length}`);
+      }
       const { usedBytes } = await this.usage();
       if (usedBytes + descriptor.size > this.quotaBytes) throw new FileQuotaError(this.quotaBytes, usedBytes, descriptor.size);
       const record: FileRecord = {
@@ -241,6 +247,7 @@ export class SealedFiles implements FileHoldings {
       size,
       manifest: () => this.manifest(id),
       putManifest: async (manifest) => {
+        if (toHex(fileIdOf(this.ctx.primitives, size, manifest)) !== id) throw new RangeError(`the manifest is not that of file ${id}`);
         await this.store.commit(new Tx().putFileManifest(id, manifest), { sync: false });
       },
       missing: async () => {
@@ -263,6 +270,10 @@ export class SealedFiles implements FileHoldings {
       if (isDiskFull(err)) throw new FileDiskFullError(id);
       throw err;
     }
+    if (file.deleted) {
+      await this.chunks.remove(id, file.chunks);
+      throw new UnknownFileError(id);
+    }
     if (hasChunk(file.bitmap, index)) return;
     setChunk(file.bitmap, index);
     file.unrecorded++;
@@ -272,7 +283,7 @@ export class SealedFiles implements FileHoldings {
   /** Flushes the chunks written so far, then records their bits in one commit (after any earlier recording). */
   private recordChunks(id: FileIdHex, file: OpenFile): Promise<void> {
     file.recording = file.recording.then(async () => {
-      if (file.unrecorded === 0) return;
+      if (file.unrecorded === 0 || file.deleted) return;
       const bitmap = file.bitmap.slice();
       const count = file.unrecorded;
       await this.chunks.flush(id);
@@ -412,6 +423,7 @@ export class SealedFiles implements FileHoldings {
   private async remove(id: FileIdHex): Promise<void> {
     const file = await this.open(id);
     if (!file) return;
+    file.deleted = true;
     await file.recording.catch(() => undefined);
     this.files.delete(id);
     await this.store.commit(new Tx().deleteFile(id), { sync: true });
