@@ -243,3 +243,38 @@ describe('file store: writes racing a delete, a manifest of another file', () =>
     });
   }
 });
+
+describe('file store: small files inside their message, a page reading a file', () => {
+  for (const [kind, make] of MAKERS) {
+    test(`${kind}: an inline chunk is kept and checked at once; one that opens to another digest is failed; one of another file refused`, async () => {
+      const sender = (await make(testContext('inline-sender'))).files;
+      const under = await make(testContext('inline'));
+      const bytes = patternBytes(20_000, 8);
+      const d = await sender.importBytes('note.md', bytes, BOB);
+      assert.deepEqual(await under.files.storeInline(d, ALICE, 'm1'), { state: 'complete' });
+      assert.deepEqual(await plaintextOf(under.files, toHex(d.fileId)), bytes);
+      assert.deepEqual(await under.files.storeInline(d, ALICE, 'm2'), { state: 'complete' }, 'the same file in a second message');
+      assert.deepEqual((await under.files.record(toHex(d.fileId)))?.messages, ['m1', 'm2']);
+      const liar = await sender.importBytes('x.md', patternBytes(100, 9), BOB);
+      assert.deepEqual(await under.files.storeInline({ ...liar, sha256: new Uint8Array(32) }, ALICE, 'm3'), { state: 'failed', reason: 'digest does not match' });
+      const other = await sender.importBytes('y.md', patternBytes(100, 10), BOB);
+      await assert.rejects(under.files.storeInline({ ...other, inline: d.inline }, ALICE, 'm4'), RangeError);
+      assert.equal(await under.files.record(toHex(other.fileId)), undefined, 'nothing recorded for it');
+      const big = await sender.importBytes('big.bin', patternBytes(C + 1, 1), BOB);
+      await assert.rejects(under.files.storeInline(big, ALICE, 'm5'), RangeError);
+    });
+  }
+
+  test('a page reads a complete file chunk by chunk, as a Blob wants it', async () => {
+    const { files } = await levelFileStore(testContext('page-read'));
+    const bytes = patternBytes(2 * C + 9, 12);
+    const id = toHex((await files.importBytes('photo.webp', bytes, BOB)).fileId);
+    const parts: Bytes[] = [];
+    for await (const part of files.read(id)) parts.push(part);
+    assert.deepEqual(
+      parts.map((p) => p.length),
+      [C, C, 9],
+    );
+    assert.deepEqual(concatBytes(...parts), bytes);
+  });
+});

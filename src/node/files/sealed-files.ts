@@ -241,6 +241,25 @@ export class SealedFiles implements FileHoldings {
     });
   }
 
+  /**
+   * Keeps the file carried inside message `messageId` (a descriptor whose
+   * `inline` is its one sealed chunk, docs/PROTOCOL.md §25) and checks it:
+   * the chunk must make the file id, open, and give D. Returns the file's
+   * state: `complete`, or `failed` when the chunk opens to another digest
+   * or does not open. Throws RangeError for a descriptor without an inline
+   * chunk or whose chunk does not make its file id (the message is to be
+   * refused; nothing is recorded), and what target() throws.
+   */
+  async storeInline(descriptor: FileDescriptor, audience: FileAudience, messageId: string): Promise<FileState> {
+    if (descriptor.inline.length === 0 || chunkCount(descriptor.size) !== 1) throw new RangeError('the descriptor carries no inline chunk');
+    const manifest = this.ctx.primitives.sha256(descriptor.inline);
+    if (!equalBytes(fileIdOf(this.ctx.primitives, descriptor.size, manifest), descriptor.fileId)) throw new RangeError('the inline chunk does not make the file id');
+    const target = await this.target(descriptor, audience, messageId);
+    if (!(await target.manifest())) await target.putManifest(manifest);
+    if ((await target.missing()).length > 0) await target.writeChunk(0, descriptor.inline);
+    return this.verify(target.fileId);
+  }
+
   private fetchTarget(id: FileIdHex, size: number): FetchTarget {
     return {
       fileId: id,
