@@ -115,11 +115,11 @@ export class SealedFiles implements FileHoldings {
         if (stored) bitmap.set(stored.subarray(0, bitmap.length));
         return { record, chunks, bitmap, unrecorded: 0, recording: Promise.resolve() };
       })();
-      this.files.set(id, file);
-      file.then(
-        (f) => f ?? this.files.delete(id),
-        () => this.files.delete(id),
-      );
+      const loading = file;
+      this.files.set(id, loading);
+      // A file not held (or not readable) is not cached: a later record is loaded afresh.
+      const forget = () => this.files.get(id) === loading && this.files.delete(id);
+      loading.then((f) => f ?? forget(), forget);
     }
     return file;
   }
