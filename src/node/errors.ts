@@ -407,11 +407,18 @@ export class FileQuotaError extends SottoError {
   }
 }
 
-/** The disk is full (ENOSPC, EDQUOT): the chunk was not written and nothing was recorded for it. */
+/**
+ * The disk is full (ENOSPC, EDQUOT, or a page's storage quota): a chunk of
+ * file `file` (its id, or the name of a file being imported) was not kept
+ * and nothing was recorded for it.
+ */
 export class FileDiskFullError extends SottoError {
   override readonly name = 'FileDiskFullError';
-  constructor(readonly fileId: string) {
-    super(`the disk is full: file ${fileId} stays partial until there is room`);
+  constructor(
+    readonly file: string,
+    readonly during: 'fetch' | 'import' = 'fetch',
+  ) {
+    super(during === 'import' ? `the disk is full: ${file} could not be sealed for sending; free some space` : `the disk is full: file ${file} stays partial until there is room`);
   }
 }
 

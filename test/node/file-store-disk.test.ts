@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../../src/crypto/bytes.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
-import { FILE_CHUNK_BYTES } from '../../src/node/constants.ts';
+import { FILE_CHUNK_BYTES, FILE_WINDOW_CHUNKS } from '../../src/node/constants.ts';
 import type { FileSystem } from '../../src/node/files/disk-chunks.ts';
 import type { FileAudience } from '../../src/node/files/types.ts';
 import { testContext } from '../helpers/context.ts';
@@ -36,7 +36,7 @@ function wrapHandles(match: (path: string) => boolean, wrap: (handle: FileHandle
 }
 
 /** A handle whose `method` runs `before` first each time it is called. */
-function hooked(handle: FileHandle, method: 'read' | 'write', before: (args: unknown[]) => Promise<void>): FileHandle {
+function hooked(handle: FileHandle, method: 'read' | 'write' | 'datasync', before: (args: unknown[]) => Promise<void>): FileHandle {
   return new Proxy(handle, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -140,6 +140,31 @@ test('a disk that fills up: FileDiskFullError, the chunk not recorded, the file 
   assert.deepEqual(await under.files.verify(id), { state: 'partial', received: C }, 'not complete');
   full = false;
   for (const i of [1, 2, 3]) await target.writeChunk(i, pattern.sealed(i));
+  assert.deepEqual(await under.files.verify(id), { state: 'complete' });
+});
+
+test('a disk that fills up only when the window is flushed: the window is missing again, FileDiskFullError', async () => {
+  let full = false;
+  const fs = wrapHandles(
+    (path) => path.endsWith('.chunks'),
+    (handle) =>
+      hooked(handle, 'datasync', async () => {
+        if (full) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
+      }),
+  );
+  const under = await diskFileStore(testContext('enospc-flush'), { fs });
+  const n = FILE_WINDOW_CHUNKS + 2;
+  const pattern = sealedPattern(nodePrimitives, n * C, 8);
+  const id = toHex(pattern.descriptor.fileId);
+  const target = await under.files.target(pattern.descriptor, BOB, 'm1');
+  for (let i = 0; i < FILE_WINDOW_CHUNKS - 1; i++) await target.writeChunk(i, pattern.sealed(i));
+  full = true;
+  await assert.rejects(target.writeChunk(FILE_WINDOW_CHUNKS - 1, pattern.sealed(FILE_WINDOW_CHUNKS - 1)), { name: 'FileDiskFullError' });
+  assert.deepEqual(await target.missing(), [...Array(n).keys()], 'the chunks of the window that was not flushed are fetched again');
+  assert.deepEqual(await under.files.state(id), { state: 'pending' });
+  assert.equal(await under.store.getFileBitmap(id), undefined, 'nothing recorded');
+  full = false;
+  for (let i = 0; i < n; i++) await target.writeChunk(i, pattern.sealed(i));
   assert.deepEqual(await under.files.verify(id), { state: 'complete' });
 });
 

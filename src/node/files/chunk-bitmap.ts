@@ -27,6 +27,11 @@ export function setChunk(bitmap: Uint8Array, index: number): void {
   bitmap[index >> 3]! |= 1 << (index & 7);
 }
 
+/** Marks chunk `index` not held. */
+export function clearChunk(bitmap: Uint8Array, index: number): void {
+  bitmap[index >> 3]! &= ~(1 << (index & 7));
+}
+
 /** Indexes of the chunks not held, ascending. */
 export function missingChunks(bitmap: Uint8Array, chunks: number): number[] {
   const out: number[] = [];

@@ -23,7 +23,7 @@ import { toBase64, fromBase64 } from '../encoding/base64.ts';
 import { FileDigestError, FileDiskFullError, FileNotCompleteError, FileQuotaError, FileTooLargeError, UnknownFileError } from '../errors.ts';
 import type { FileRecord } from '../store/file-records.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
-import { allChunks, emptyBitmap, fullBitmap, hasChunk, heldBytes, missingChunks, setChunk } from './chunk-bitmap.ts';
+import { allChunks, clearChunk, emptyBitmap, fullBitmap, hasChunk, heldBytes, missingChunks, setChunk } from './chunk-bitmap.ts';
 import type { ChunkSpace } from './chunk-space.ts';
 import { checkFileName, mediaTypeOf } from './file-name.ts';
 import type { FetchTarget, FileAudience, FileDescriptor, FileHoldings, FileIdHex, FileState } from './types.ts';
@@ -48,7 +48,7 @@ interface OpenFile {
   readonly chunks: number;
   readonly bitmap: Uint8Array;
   /** Chunks written whose bits are not recorded yet. */
-  unrecorded: number;
+  unrecorded: number[];
   /** The last recording of bits, to chain the next after. */
   recording: Promise<void>;
   /** Set when the file is deleted: a write still under way then deletes what it wrote and records nothing. */
@@ -113,7 +113,7 @@ export class SealedFiles implements FileHoldings {
         const stored = await this.store.getFileBitmap(id);
         const bitmap = emptyBitmap(chunks);
         if (stored) bitmap.set(stored.subarray(0, bitmap.length));
-        return { record, chunks, bitmap, unrecorded: 0, recording: Promise.resolve() };
+        return { record, chunks, bitmap, unrecorded: [], recording: Promise.resolve() };
       })();
       const loading = file;
       this.files.set(id, loading);
@@ -181,7 +181,7 @@ export class SealedFiles implements FileHoldings {
       return { name, type: record.type, size, sha256, fileId, key, inline };
     } catch (err) {
       await this.chunks.remove(temporary, n).catch(() => undefined);
-      if (isDiskFull(err)) throw new FileDiskFullError(name);
+      if (isDiskFull(err)) throw new FileDiskFullError(name, 'import');
       throw err;
     }
   }
@@ -295,21 +295,31 @@ export class SealedFiles implements FileHoldings {
     }
     if (hasChunk(file.bitmap, index)) return;
     setChunk(file.bitmap, index);
-    file.unrecorded++;
-    if (file.unrecorded >= FILE_WINDOW_CHUNKS || allChunks(file.bitmap, file.chunks)) await this.recordChunks(id, file);
+    file.unrecorded.push(index);
+    if (file.unrecorded.length >= FILE_WINDOW_CHUNKS || allChunks(file.bitmap, file.chunks)) await this.recordChunks(id, file);
   }
 
-  /** Flushes the chunks written so far, then records their bits in one commit (after any earlier recording). */
+  /**
+   * Flushes the chunks written so far, then records their bits in one
+   * commit (after any earlier recording). When the flush fails (a disk that
+   * fills up only at fdatasync), those chunks are marked missing again, to be
+   * fetched again, and FileDiskFullError is thrown.
+   */
   private recordChunks(id: FileIdHex, file: OpenFile): Promise<void> {
-    file.recording = file.recording.then(async () => {
-      if (file.unrecorded === 0 || file.deleted) return;
+    const next = file.recording.then(async () => {
+      if (file.unrecorded.length === 0 || file.deleted) return;
       const bitmap = file.bitmap.slice();
-      const count = file.unrecorded;
-      await this.chunks.flush(id);
+      const indexes = file.unrecorded.splice(0);
+      try {
+        await this.chunks.flush(id);
+      } catch (err) {
+        for (const i of indexes) clearChunk(file.bitmap, i);
+        throw isDiskFull(err) ? new FileDiskFullError(id) : err;
+      }
       await this.store.commit(new Tx().putFileBitmap(id, bitmap), { sync: false });
-      file.unrecorded -= count;
     });
-    return file.recording;
+    file.recording = next.catch(() => undefined);
+    return next;
   }
 
   /** Received files not complete yet (to fetch again at start), with their records. */
