@@ -49,6 +49,17 @@ function hooked(handle: FileHandle, method: 'read' | 'write' | 'datasync', befor
   });
 }
 
+/** A file system whose chunks files fail `method` with ENOSPC whenever `full()` says so. */
+function fillingDisk(method: 'write' | 'datasync', full: () => boolean): FileSystem {
+  return wrapHandles(
+    (path) => path.endsWith('.chunks'),
+    (handle) =>
+      hooked(handle, method, async () => {
+        if (full()) throw Object.assign(new Error(`ENOSPC: no space left on device, ${method}`), { code: 'ENOSPC' });
+      }),
+  );
+}
+
 async function filesIn(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
 }
@@ -121,13 +132,7 @@ for (const [change, act] of [
 
 test('a disk that fills up: FileDiskFullError, the chunk not recorded, the file partial; it resumes when there is room', async () => {
   let full = false;
-  const fs = wrapHandles(
-    (path) => path.endsWith('.chunks'),
-    (handle) =>
-      hooked(handle, 'write', async () => {
-        if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-      }),
-  );
+  const fs = fillingDisk('write', () => full);
   const under = await diskFileStore(testContext('enospc'), { fs });
   const pattern = sealedPattern(nodePrimitives, 4 * C, 7);
   const id = toHex(pattern.descriptor.fileId);
@@ -145,13 +150,7 @@ test('a disk that fills up: FileDiskFullError, the chunk not recorded, the file 
 
 test('a disk that fills up only when the window is flushed: the window is missing again, FileDiskFullError', async () => {
   let full = false;
-  const fs = wrapHandles(
-    (path) => path.endsWith('.chunks'),
-    (handle) =>
-      hooked(handle, 'datasync', async () => {
-        if (full) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
-      }),
-  );
+  const fs = fillingDisk('datasync', () => full);
   const under = await diskFileStore(testContext('enospc-flush'), { fs });
   const n = FILE_WINDOW_CHUNKS + 2;
   const pattern = sealedPattern(nodePrimitives, n * C, 8);
@@ -170,13 +169,7 @@ test('a disk that fills up only when the window is flushed: the window is missin
 
 test('a disk that fills up during an import: FileDiskFullError and nothing left', async () => {
   let writes = 0;
-  const fs = wrapHandles(
-    (path) => path.endsWith('.chunks'),
-    (handle) =>
-      hooked(handle, 'write', async () => {
-        if (++writes === 2) throw Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' });
-      }),
-  );
+  const fs = fillingDisk('write', () => ++writes === 2);
   const under = await diskFileStore(testContext('enospc-import'), { fs });
   await assert.rejects(under.files.importBytes('a.bin', patternBytes(3 * C, 1), BOB), { name: 'FileDiskFullError' });
   assert.equal(await under.chunkArtefacts(), 0);
