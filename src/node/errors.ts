@@ -380,3 +380,99 @@ export class FileIntegrityError extends SottoError {
     super(`the file does not verify: ${reason}`);
   }
 }
+
+// Files (docs/FILES.md).
+
+/** No file with this id is held. */
+export class UnknownFileError extends SottoError {
+  override readonly name = 'UnknownFileError';
+  constructor(readonly fileId: string) {
+    super(`no file ${fileId} is held`);
+  }
+}
+
+/** A file name the rules of docs/PROTOCOL.md §25 refuse (`reason` says which rule). */
+export class FileNameError extends SottoError {
+  override readonly name = 'FileNameError';
+  /** `reason`: the whole sentence (encoding/file-descriptor.ts validateFileName), ending with what to do. */
+  constructor(readonly fileName: string, readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** A file changed while it was read (its size or modification time, or more or fewer bytes than its size). */
+export class FileChangedError extends SottoError {
+  override readonly name = 'FileChangedError';
+  constructor(readonly path: string) {
+    super(`${path} changed while it was read; send it again when it is no longer written to`);
+  }
+}
+
+/** Receiving a file would put the received files over the quota. */
+export class FileQuotaError extends SottoError {
+  override readonly name = 'FileQuotaError';
+  constructor(readonly quotaBytes: number, readonly usedBytes: number, readonly fileBytes: number) {
+    super(`received files would exceed the quota of ${formatSize(quotaBytes)}; delete some or raise it: sotto config files-quota`);
+  }
+}
+
+/**
+ * The disk is full (ENOSPC, EDQUOT, or a page's storage quota): a chunk of
+ * file `file` (its id, or the name of a file being imported) was not kept
+ * and nothing was recorded for it.
+ */
+export class FileDiskFullError extends SottoError {
+  override readonly name = 'FileDiskFullError';
+  constructor(
+    readonly file: string,
+    readonly during: 'fetch' | 'import' = 'fetch',
+  ) {
+    super(during === 'import' ? `the disk is full: ${file} could not be sealed for sending; free some space` : `the disk is full: file ${file} stays partial until there is room`);
+  }
+}
+
+/** A file is not complete (still being fetched, or failed): it cannot be saved or read. */
+export class FileNotCompleteError extends SottoError {
+  override readonly name = 'FileNotCompleteError';
+  constructor(readonly fileId: string, readonly state: string) {
+    super(`file ${fileId} is ${state}, not complete`);
+  }
+}
+
+/** The plaintext of a file does not match its SHA-256 (D): it is failed and never saved. */
+export class FileDigestError extends SottoError {
+  override readonly name = 'FileDigestError';
+  constructor(readonly fileId: string) {
+    super(`file ${fileId}: digest does not match`);
+  }
+}
+
+/** The destination of a save exists already (pass overwrite to replace it). */
+export class FileExistsError extends SottoError {
+  override readonly name = 'FileExistsError';
+  constructor(readonly path: string) {
+    super(`${path} exists already`);
+  }
+}
+
+/** Bytes as GiB (or MiB below 1 GiB) with at most two decimals. */
+function formatSize(bytes: number): string {
+  const [unit, scale] = bytes >= 2 ** 30 ? ['GiB', 2 ** 30] : ['MiB', 2 ** 20];
+  return `${Math.round((bytes / scale) * 100) / 100} ${unit}`;
+}
+
+/** A file larger than FILE_MAX_BYTES. */
+export class FileTooLargeError extends SottoError {
+  override readonly name = 'FileTooLargeError';
+  constructor(readonly size: number, readonly limit: number) {
+    super(`the file is ${size} bytes; Sotto carries files of at most ${limit} bytes (4 GiB)`);
+  }
+}
+
+/** A path to send is not a regular file (a folder, a device …). */
+export class NotRegularFileError extends SottoError {
+  override readonly name = 'NotRegularFileError';
+  constructor(readonly path: string) {
+    super(`${path} is not a regular file`);
+  }
+}

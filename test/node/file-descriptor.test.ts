@@ -114,6 +114,7 @@ describe('file descriptor', () => {
     assert.equal(validateFileName('\ud800.txt'), 'the file name is not valid Unicode; rename the file');
     assert.match(validateFileName('é'.repeat(128))!, /256 bytes; the limit is 255/);
     for (const ok of ['report (final).pdf', 'фото 2026.jpg', '写真.png', '.bashrc', '...', 'é'.repeat(127), 'x'.repeat(MAX_FILE_NAME_BYTES)]) assert.equal(validateFileName(ok), undefined, ok);
+    assert.equal(mediaTypeOf('x.constructor'), '', 'an extension that names an Object property is no type');
   });
 
   test('mediaTypeOf reads the extension, in any case, and knows nothing else', () => {

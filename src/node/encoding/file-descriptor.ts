@@ -109,7 +109,8 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
 export function mediaTypeOf(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   if (dot <= 0) return '';
-  return MEDIA_TYPES[fileName.slice(dot + 1).toLowerCase()] ?? '';
+  const extension = fileName.slice(dot + 1).toLowerCase();
+  return Object.hasOwn(MEDIA_TYPES, extension) ? MEDIA_TYPES[extension]! : '';
 }
 
 /**

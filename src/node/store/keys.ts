@@ -45,6 +45,10 @@ export const KEY_KINDS: Readonly<Record<string, readonly KeyPart[]>> = {
   ginv: ['id'], //                           ginv:<welcome hash>   (an invitation received)
   gkp: ['id'], //                            gkp:<peer id>   (a key package that contact gave us)
   gkpsec: ['id'], //                         gkpsec:<key package ref>   (secrets of a key package we gave out)
+  file: ['id'], //                           file:<file id>   (a file held: sent or received)
+  fman: ['id'], //                           fman:<file id>   (its manifest, binary)
+  fbits: ['id'], //                          fbits:<file id>   (which chunks are written, a bitmap)
+  fchunk: ['id', 'clear'], //                fchunk:<file id>:<index>   (a sealed chunk, in a page's store)
 };
 
 /** Width of zero-padded numbers in keys (ordered as strings). */
@@ -88,6 +92,10 @@ export const KEY = {
   groupInvitation: (id: string) => `ginv:${id}`,
   heldKeyPackage: (peerId: string) => `gkp:${peerId}`,
   keyPackageSecret: (ref: string) => `gkpsec:${ref}`,
+  file: (fileId: string) => `file:${fileId}`,
+  fileManifest: (fileId: string) => `fman:${fileId}`,
+  fileBitmap: (fileId: string) => `fbits:${fileId}`,
+  fileChunk: (fileId: string, index: number) => `fchunk:${fileId}:${padNumber(index)}`,
 } as const;
 
 /** The components of a key's rest (after `<kind>:`), split for a kind of `count` components: the last takes the rest. */

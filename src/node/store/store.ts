@@ -22,6 +22,7 @@ import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-c
 import type { SessionRecord } from '../../crypto/session.ts';
 import { SchemaVersionError, StoreClosedError, StoreCorruptError } from '../errors.ts';
 import { plainValues, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
+import { decodeFile, type FileRecord } from './file-records.ts';
 import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from './held-mail.ts';
 import { KEY, padNumber, plainNames, prefixRange, type KeyNames } from './keys.ts';
 import { MIGRATION_FROM, migrateFromSchema1 } from './migrate.ts';
@@ -225,6 +226,28 @@ export class Tx {
   }
   deleteKeyPackageSecret(ref: string): this {
     return this.del(KEY.keyPackageSecret(ref));
+  }
+  // Files (./file-records.ts).
+  putFile(file: FileRecord): this {
+    return this.put(KEY.file(file.id), encodeJson(file));
+  }
+  /** Deletes a file's record, manifest and bitmap (not its chunks: deleteFileChunk). */
+  deleteFile(fileId: string): this {
+    return this.del(KEY.file(fileId)).del(KEY.fileManifest(fileId)).del(KEY.fileBitmap(fileId));
+  }
+  putFileManifest(fileId: string, manifest: Uint8Array): this {
+    return this.put(KEY.fileManifest(fileId), manifest);
+  }
+  /** Which chunks are written: bit `i mod 8` of byte `floor(i/8)` for chunk i. */
+  putFileBitmap(fileId: string, bitmap: Uint8Array): this {
+    return this.put(KEY.fileBitmap(fileId), bitmap);
+  }
+  /** A sealed chunk kept in the store itself (a page's files). */
+  putFileChunk(fileId: string, index: number, sealed: Uint8Array): this {
+    return this.put(KEY.fileChunk(fileId, index), sealed);
+  }
+  deleteFileChunk(fileId: string, index: number): this {
+    return this.del(KEY.fileChunk(fileId, index));
   }
   /** Deletes the expiry entry of an item that is gone already. */
   deleteMailExpiry(mailboxKey: string, id: string, expiresAt: number): this {
@@ -543,6 +566,25 @@ export class SottoStore {
   }
   async listKeyPackageSecrets(): Promise<KeyPackageSecretRecord[]> {
     return this.collect('gkpsec:', decodeKeyPackageSecret);
+  }
+
+  // Files.
+
+  async getFile(fileId: string): Promise<FileRecord | undefined> {
+    return this.get(KEY.file(fileId), decodeFile);
+  }
+  /** Every file held, sent or received. */
+  async listFiles(): Promise<FileRecord[]> {
+    return this.collect('file:', decodeFile);
+  }
+  async getFileManifest(fileId: string): Promise<Uint8Array | undefined> {
+    return this.get(KEY.fileManifest(fileId), (_key, raw) => raw);
+  }
+  async getFileBitmap(fileId: string): Promise<Uint8Array | undefined> {
+    return this.get(KEY.fileBitmap(fileId), (_key, raw) => raw);
+  }
+  async getFileChunk(fileId: string, index: number): Promise<Uint8Array | undefined> {
+    return this.get(KEY.fileChunk(fileId, index), (_key, raw) => raw);
   }
 
   /** Every record under a logical prefix, decoded, in key order. */
