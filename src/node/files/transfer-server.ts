@@ -110,11 +110,9 @@ async function serveStream(stream: FramedStream, peerId: string, holdings: FileH
     try {
       frame = await stream.read({ signal: idle.signal });
     } catch {
-      // Idle: close our side; the fetcher sees the stream end. Otherwise the fetcher ended or reset it.
-      if (idle.signal.aborted) {
-        log('closed an idle file stream from %s', peerId);
-        await stream.close();
-      }
+      // Idle, or the fetcher closed its side (or reset the stream): close ours, so the fetcher sees the end.
+      if (idle.signal.aborted) log('closed an idle file stream from %s', peerId);
+      await stream.close();
       return;
     } finally {
       scheduler.clearTimeout(timer);
