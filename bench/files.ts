@@ -1,0 +1,198 @@
+/**
+ * `npm run bench -- files [--size N[K|M|G]] [--rounds N] [--json] [--quick]`:
+ * a sealed file fetched over /sotto/file between two processes on
+ * 127.0.0.1, side by side in the same run with a bare libp2p stream on the
+ * same two nodes and connection (TCP, Noise, Yamux) carrying the same
+ * sealed bytes (./files/bulk.ts).
+ *
+ * The holder process (./files/holder.ts) seals a file of `--size` bytes
+ * (default 1 GiB; `--quick` 32 MiB) onto disk and serves it from there
+ * (./files/disk-store.ts). This process runs the fetcher's node and writes
+ * what it receives at the chunks' offsets into a file, for both cases. The
+ * rounds alternate which case goes first. Printed: each case's throughput
+ * (median over the rounds, sealed bytes per second), their ratio against
+ * the 50 % target, and both processes' peak RSS during each case against
+ * the 200 MB target. With `--quick` the fetched file is opened and compared
+ * with what was sealed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nodeCryptoContext } from '../src/app/context.ts';
+import { fromHex } from '../src/crypto/bytes.ts';
+import { chunkCount, chunkSealedBytes, openChunk } from '../src/crypto/file-cipher.ts';
+import { generateIdentity } from '../src/crypto/identity.ts';
+import { fetchFile } from '../src/node/files/transfer-client.ts';
+import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
+import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
+import { fetchBulk } from './files/bulk.ts';
+import { DiskTarget, readSealedChunk } from './files/disk-store.ts';
+import type { HolderReady, HolderRequests } from './files/ipc.ts';
+import { sampleRss } from './files/rss.ts';
+import { spawnChild, type Child } from './rpc.ts';
+import { median, roundTo, textTable } from './stats.ts';
+
+const HOLDER_SCRIPT = fileURLToPath(new URL('./files/holder.ts', import.meta.url));
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const FULL_SIZE = GiB;
+const QUICK_SIZE = 32 * MiB;
+const FULL_ROUNDS = 2;
+const QUICK_ROUNDS = 1;
+/** /sotto/file's throughput against the bare stream's. */
+const TARGET_RATIO = 0.5;
+/** Peak resident memory of either process. */
+const TARGET_RSS_MB = 200;
+const MB = 1_000_000;
+
+type Case = 'bare stream' | '/sotto/file';
+
+/** One case of one round. */
+interface Run {
+  readonly case: Case;
+  readonly bytes: number;
+  readonly ms: number;
+  readonly fetcherRssMB: number;
+  readonly holderRssMB: number;
+}
+
+/** The options of the files benchmark, or an error message. */
+export function parseFilesArgs(args: readonly string[]): { size: number; rounds: number; json: boolean; quick: boolean } | string {
+  const quick = args.includes('--quick');
+  const json = args.includes('--json');
+  let size = quick ? QUICK_SIZE : FULL_SIZE;
+  let rounds = quick ? QUICK_ROUNDS : FULL_ROUNDS;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--json' || arg === '--quick') continue;
+    if (arg === '--size' || arg === '--rounds') {
+      const value = args[++i];
+      const parsed = arg === '--size' ? parseSize(value) : Number(value);
+      if (!Number.isSafeInteger(parsed) || parsed < 1) return `${arg} needs a positive whole number, not ${value}`;
+      if (arg === '--size') size = parsed;
+      else rounds = parsed;
+      continue;
+    }
+    return `unknown option ${arg}`;
+  }
+  return { size, rounds, json, quick };
+}
+
+/** "1G" → 2^30, "256M", "64K", "1000" → bytes. */
+function parseSize(value: string | undefined): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(value ?? '');
+  if (!m) return NaN;
+  return Number(m[1]) * ({ '': 1, K: 1024, M: MiB, G: GiB } as Record<string, number>)[m[2]!.toUpperCase()]!;
+}
+
+/** Entry point of `npm run bench -- files`. */
+export async function runFilesBench(args: readonly string[]): Promise<number> {
+  const options = parseFilesArgs(args);
+  if (typeof options === 'string') {
+    console.error(`${options}\nusage: npm run bench -- files [--size N[K|M|G]] [--rounds N] [--json] [--quick]`);
+    return 1;
+  }
+  const progress = options.json ? (): void => {} : (line: string): void => console.error(line);
+  const dir = await mkdtemp(join(os.tmpdir(), 'sotto-bench-files-'));
+  let holder: Child<HolderRequests, HolderReady> | undefined;
+  let node: SottoNode | undefined;
+  const rss = sampleRss();
+  try {
+    progress(`sealing ${formatBytes(options.size)} in the holder process…`);
+    holder = await spawnChild<HolderRequests, HolderReady>(HOLDER_SCRIPT, [dir, String(options.size)], 'holder');
+    const ready = holder.ready;
+    progress(`sealed in ${Math.round(ready.sealMs)} ms`);
+    const ctx = await nodeCryptoContext(() => Date.now());
+    node = await createNode({ identity: await generateIdentity(ctx), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] });
+    await node.connect(ready.addresses[0]!);
+    await holder.request('allow', { peerId: node.peerId });
+    const network = libp2pNetwork(node);
+
+    const runs: Run[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const order: Case[] = round % 2 === 0 ? ['bare stream', '/sotto/file'] : ['/sotto/file', 'bare stream'];
+      for (const which of order) {
+        const path = join(dir, `fetched-${round}-${which === 'bare stream' ? 'bare' : 'sotto'}`);
+        const target = await DiskTarget.create(path, ready.fileId, ready.size);
+        await holder.request('rss', { reset: true });
+        rss.reset();
+        const start = performance.now();
+        let bytes: number;
+        if (which === 'bare stream') {
+          bytes = await fetchBulk(node, ready.peerId, ready.size, target.handle);
+        } else {
+          const summary = await fetchFile({ network, target, holders: [ready.peerId], primitives: ctx.primitives });
+          if (!summary.complete) throw new Error(`the fetch ended incomplete: ${JSON.stringify(summary.holders)}`);
+          bytes = summary.bytes;
+        }
+        const ms = performance.now() - start;
+        const holderRss = await holder.request('rss', { reset: false });
+        runs.push({ case: which, bytes, ms, fetcherRssMB: rss.peaks().phaseMB, holderRssMB: holderRss.phaseMB });
+        progress(`round ${round + 1}, ${which}: ${formatBytes(bytes)} in ${Math.round(ms)} ms`);
+        if (options.quick && which === '/sotto/file') await verify(target, ctx.primitives, fromHex(ready.key), ready.size);
+        await target.close();
+        await rm(path, { force: true });
+      }
+    }
+    report(runs, options, ready, rss.peaks().lifetimeMB, (await holder.request('rss', { reset: false })).lifetimeMB);
+    return 0;
+  } finally {
+    rss.stop();
+    await node?.stop().catch(() => {});
+    await holder?.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Opens every fetched chunk and checks it is the sealed file's (the plaintext is all one pattern per chunk). */
+async function verify(target: DiskTarget, primitives: Parameters<typeof openChunk>[0], key: Uint8Array, size: number): Promise<void> {
+  const first = openChunk(primitives, key, size, 0, await readSealedChunk(target.handle, { size }, 0));
+  for (let i = 1; i < chunkCount(size); i++) {
+    const plain = openChunk(primitives, key, size, i, await readSealedChunk(target.handle, { size }, i));
+    if (!Buffer.from(plain).equals(Buffer.from(first.subarray(0, plain.length)))) throw new Error(`chunk ${i} does not match what was sealed`);
+  }
+}
+
+function report(runs: readonly Run[], options: { size: number; rounds: number; json: boolean }, ready: HolderReady, fetcherLifetimeMB: number, holderLifetimeMB: number): void {
+  const of = (which: Case) => runs.filter((r) => r.case === which);
+  const throughput = (which: Case): number => median(of(which).map((r) => r.bytes / MB / (r.ms / 1000)));
+  const peak = (which: Case, side: 'fetcherRssMB' | 'holderRssMB'): number => Math.max(...of(which).map((r) => r[side]));
+  const bare = throughput('bare stream');
+  const sotto = throughput('/sotto/file');
+  const ratio = sotto / bare;
+  const rssPeak = Math.max(peak('/sotto/file', 'fetcherRssMB'), peak('/sotto/file', 'holderRssMB'));
+  const sealedBytes = Array.from({ length: chunkCount(ready.size) }, (_, i) => chunkSealedBytes(ready.size, i)).reduce((a, b) => a + b, 0);
+  if (options.json) {
+    const common = { bench: 'files', size: options.size, sealedBytes, rounds: options.rounds };
+    console.log(JSON.stringify({ ...common, case: 'throughput', unit: 'MB/s', sotto: roundTo(sotto, 1), baseline: roundTo(bare, 1), ratio: roundTo(ratio, 3), target: TARGET_RATIO, rule: 'sotto/baseline >= target', met: ratio >= TARGET_RATIO, runs }));
+    console.log(
+      JSON.stringify({
+        ...common,
+        case: 'rss',
+        unit: 'MB',
+        sotto: { fetcher: roundTo(peak('/sotto/file', 'fetcherRssMB'), 1), holder: roundTo(peak('/sotto/file', 'holderRssMB'), 1) },
+        baseline: { fetcher: roundTo(peak('bare stream', 'fetcherRssMB'), 1), holder: roundTo(peak('bare stream', 'holderRssMB'), 1) },
+        lifetime: { fetcher: roundTo(fetcherLifetimeMB, 1), holder: roundTo(holderLifetimeMB, 1) },
+        target: TARGET_RSS_MB,
+        rule: 'peak RSS of either process during /sotto/file <= target',
+        met: rssPeak <= TARGET_RSS_MB,
+      }),
+    );
+    return;
+  }
+  const fmt = (n: number): string => roundTo(n, 1).toFixed(1);
+  console.log(`\nfiles: ${formatBytes(options.size)} (${formatBytes(sealedBytes)} sealed), ${options.rounds} round(s), two processes on 127.0.0.1, TCP + Noise + Yamux, received into a file on disk\n`);
+  console.log(
+    textTable(
+      ['case', 'throughput (MB/s, median)', 'fetcher peak RSS (MB)', 'holder peak RSS (MB)'],
+      (['bare stream', '/sotto/file'] as const).map((c) => [c, fmt(throughput(c)), fmt(peak(c, 'fetcherRssMB')), fmt(peak(c, 'holderRssMB'))]),
+    ),
+  );
+  console.log(`\n/sotto/file / bare stream: ${(ratio * 100).toFixed(0)} % (target ≥ ${TARGET_RATIO * 100} %: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`);
+  console.log(`peak RSS during /sotto/file: ${fmt(rssPeak)} MB (target ≤ ${TARGET_RSS_MB} MB: ${rssPeak <= TARGET_RSS_MB ? 'met' : 'NOT met'}); lifetime peaks: fetcher ${fmt(fetcherLifetimeMB)} MB, holder ${fmt(holderLifetimeMB)} MB (sealing included)`);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= GiB ? `${roundTo(bytes / GiB, 2)} GiB` : `${roundTo(bytes / MiB, 1)} MiB`;
+}
