@@ -5,35 +5,27 @@
  * same two nodes and connection (TCP, Noise, Yamux) carrying the same
  * sealed bytes (./files/bulk.ts).
  *
- * The holder process (./files/holder.ts) seals a file of `--size` bytes
- * (default 1 GiB; `--quick` 32 MiB) onto disk and serves it from there
- * (./files/disk-store.ts). This process runs the fetcher's node and writes
- * what it receives at the chunks' offsets into a file, for both cases. The
- * rounds alternate which case goes first. Printed: each case's throughput
- * (median over the rounds, sealed bytes per second), their ratio against
- * the 50 % target, and both processes' peak RSS during each case against
- * the 200 MB target. With `--quick` the fetched file is opened and compared
- * with what was sealed.
+ * Two processes, bundled like dist/sotto.mjs (./files/bundle.ts) so their
+ * memory is a `sotto` process's: the holder (./files/holder.ts) seals a
+ * file of `--size` bytes (default 1 GiB; `--quick` 32 MiB) onto disk and
+ * serves it from there; the fetcher (./files/fetcher.ts) writes what it
+ * receives at the chunks' offsets into a file, in both cases
+ * (./files/disk-store.ts: any FileHoldings and FetchTarget plug in). This
+ * process only directs them. The rounds alternate which case goes first.
+ * Printed: each case's throughput (median over the rounds, sealed bytes per
+ * second), their ratio against the 50 % target, and both processes' peak
+ * RSS during each case against the 200 MB target. With `--quick` the
+ * fetched file is opened and compared with what was sealed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { nodeCryptoContext } from '../src/app/context.ts';
-import { fromHex } from '../src/crypto/bytes.ts';
-import { chunkCount, chunkSealedBytes, openChunk } from '../src/crypto/file-cipher.ts';
-import { generateIdentity } from '../src/crypto/identity.ts';
-import { fetchFile } from '../src/node/files/transfer-client.ts';
-import { createNode, type SottoNode } from '../src/node/transport/libp2p.ts';
-import { libp2pNetwork } from '../src/node/transport/libp2p-network.ts';
-import { fetchBulk } from './files/bulk.ts';
-import { DiskTarget, readSealedChunk } from './files/disk-store.ts';
-import type { HolderReady, HolderRequests } from './files/ipc.ts';
-import { sampleRss } from './files/rss.ts';
+import { chunkCount, chunkSealedBytes } from '../src/crypto/file-cipher.ts';
+import { bundleFilesProcesses } from './files/bundle.ts';
+import type { FetcherReady, FetcherRequests, FilesCase, HolderReady, HolderRequests } from './files/ipc.ts';
 import { spawnChild, type Child } from './rpc.ts';
 import { median, roundTo, textTable } from './stats.ts';
 
-const HOLDER_SCRIPT = fileURLToPath(new URL('./files/holder.ts', import.meta.url));
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const FULL_SIZE = GiB;
@@ -46,11 +38,10 @@ const TARGET_RATIO = 0.5;
 const TARGET_RSS_MB = 200;
 const MB = 1_000_000;
 
-type Case = 'bare stream' | '/sotto/file';
 
 /** One case of one round. */
 interface Run {
-  readonly case: Case;
+  readonly case: FilesCase;
   readonly bytes: number;
   readonly ms: number;
   readonly fetcherRssMB: number;
@@ -96,68 +87,43 @@ export async function runFilesBench(args: readonly string[]): Promise<number> {
   const progress = options.json ? (): void => {} : (line: string): void => console.error(line);
   const dir = await mkdtemp(join(os.tmpdir(), 'sotto-bench-files-'));
   let holder: Child<HolderRequests, HolderReady> | undefined;
-  let node: SottoNode | undefined;
-  const rss = sampleRss();
+  let fetcher: Child<FetcherRequests, FetcherReady> | undefined;
   try {
+    const scripts = await bundleFilesProcesses();
     progress(`sealing ${formatBytes(options.size)} in the holder process…`);
-    holder = await spawnChild<HolderRequests, HolderReady>(HOLDER_SCRIPT, [dir, String(options.size)], 'holder');
+    holder = await spawnChild<HolderRequests, HolderReady>(scripts.holder, [dir, String(options.size)], 'holder', { bundled: true });
+    fetcher = await spawnChild<FetcherRequests, FetcherReady>(scripts.fetcher, [dir], 'fetcher', { bundled: true });
     const ready = holder.ready;
     progress(`sealed in ${Math.round(ready.sealMs)} ms`);
-    const ctx = await nodeCryptoContext(() => Date.now());
-    node = await createNode({ identity: await generateIdentity(ctx), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] });
-    await node.connect(ready.addresses[0]!);
-    await holder.request('allow', { peerId: node.peerId });
-    const network = libp2pNetwork(node);
+    await holder.request('allow', { peerId: fetcher.ready.peerId });
+    await fetcher.request('connect', { address: ready.addresses[0]! });
+    const idle = { fetcherMB: 0, holderMB: (await holder.request('rss', { reset: true })).phaseMB };
 
     const runs: Run[] = [];
     for (let round = 0; round < options.rounds; round++) {
-      const order: Case[] = round % 2 === 0 ? ['bare stream', '/sotto/file'] : ['/sotto/file', 'bare stream'];
+      const order: FilesCase[] = round % 2 === 0 ? ['bare stream', '/sotto/file'] : ['/sotto/file', 'bare stream'];
       for (const which of order) {
-        const path = join(dir, `fetched-${round}-${which === 'bare stream' ? 'bare' : 'sotto'}`);
-        const target = await DiskTarget.create(path, ready.fileId, ready.size);
         await holder.request('rss', { reset: true });
-        rss.reset();
-        const start = performance.now();
-        let bytes: number;
-        if (which === 'bare stream') {
-          bytes = await fetchBulk(node, ready.peerId, ready.size, target.handle);
-        } else {
-          const summary = await fetchFile({ network, target, holders: [ready.peerId], primitives: ctx.primitives });
-          if (!summary.complete) throw new Error(`the fetch ended incomplete: ${JSON.stringify(summary.holders)}`);
-          bytes = summary.bytes;
-        }
-        const ms = performance.now() - start;
+        const measure = await fetcher.request('fetch', { case: which, peerId: ready.peerId, fileId: ready.fileId, size: ready.size, ...(options.quick && which === '/sotto/file' ? { key: ready.key } : {}) });
         const holderRss = await holder.request('rss', { reset: false });
-        runs.push({ case: which, bytes, ms, fetcherRssMB: rss.peaks().phaseMB, holderRssMB: holderRss.phaseMB });
-        progress(`round ${round + 1}, ${which}: ${formatBytes(bytes)} in ${Math.round(ms)} ms`);
-        if (options.quick && which === '/sotto/file') await verify(target, ctx.primitives, fromHex(ready.key), ready.size);
-        await target.close();
-        await rm(path, { force: true });
+        runs.push({ case: which, bytes: measure.bytes, ms: measure.ms, fetcherRssMB: measure.rss.phaseMB, holderRssMB: holderRss.phaseMB });
+        if (round === 0 && which === order[0]) idle.fetcherMB = measure.rss.startMB;
+        progress(`round ${round + 1}, ${which}: ${formatBytes(measure.bytes)} in ${Math.round(measure.ms)} ms`);
       }
     }
-    report(runs, options, ready, rss.peaks().lifetimeMB, (await holder.request('rss', { reset: false })).lifetimeMB);
+    report(runs, options, ready, idle);
     return 0;
   } finally {
-    rss.stop();
-    await node?.stop().catch(() => {});
+    await fetcher?.stop().catch(() => {});
     await holder?.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Opens every fetched chunk and checks it is the sealed file's (the plaintext is all one pattern per chunk). */
-async function verify(target: DiskTarget, primitives: Parameters<typeof openChunk>[0], key: Uint8Array, size: number): Promise<void> {
-  const first = openChunk(primitives, key, size, 0, await readSealedChunk(target.handle, { size }, 0));
-  for (let i = 1; i < chunkCount(size); i++) {
-    const plain = openChunk(primitives, key, size, i, await readSealedChunk(target.handle, { size }, i));
-    if (!Buffer.from(plain).equals(Buffer.from(first.subarray(0, plain.length)))) throw new Error(`chunk ${i} does not match what was sealed`);
-  }
-}
-
-function report(runs: readonly Run[], options: { size: number; rounds: number; json: boolean }, ready: HolderReady, fetcherLifetimeMB: number, holderLifetimeMB: number): void {
-  const of = (which: Case) => runs.filter((r) => r.case === which);
-  const throughput = (which: Case): number => median(of(which).map((r) => r.bytes / MB / (r.ms / 1000)));
-  const peak = (which: Case, side: 'fetcherRssMB' | 'holderRssMB'): number => Math.max(...of(which).map((r) => r[side]));
+function report(runs: readonly Run[], options: { size: number; rounds: number; json: boolean }, ready: HolderReady, idle: { fetcherMB: number; holderMB: number }): void {
+  const of = (which: FilesCase) => runs.filter((r) => r.case === which);
+  const throughput = (which: FilesCase): number => median(of(which).map((r) => r.bytes / MB / (r.ms / 1000)));
+  const peak = (which: FilesCase, side: 'fetcherRssMB' | 'holderRssMB'): number => Math.max(...of(which).map((r) => r[side]));
   const bare = throughput('bare stream');
   const sotto = throughput('/sotto/file');
   const ratio = sotto / bare;
@@ -173,7 +139,7 @@ function report(runs: readonly Run[], options: { size: number; rounds: number; j
         unit: 'MB',
         sotto: { fetcher: roundTo(peak('/sotto/file', 'fetcherRssMB'), 1), holder: roundTo(peak('/sotto/file', 'holderRssMB'), 1) },
         baseline: { fetcher: roundTo(peak('bare stream', 'fetcherRssMB'), 1), holder: roundTo(peak('bare stream', 'holderRssMB'), 1) },
-        lifetime: { fetcher: roundTo(fetcherLifetimeMB, 1), holder: roundTo(holderLifetimeMB, 1) },
+        idle: { fetcher: roundTo(idle.fetcherMB, 1), holder: roundTo(idle.holderMB, 1) },
         target: TARGET_RSS_MB,
         rule: 'peak RSS of either process during /sotto/file <= target',
         met: rssPeak <= TARGET_RSS_MB,
@@ -190,7 +156,7 @@ function report(runs: readonly Run[], options: { size: number; rounds: number; j
     ),
   );
   console.log(`\n/sotto/file / bare stream: ${(ratio * 100).toFixed(0)} % (target ≥ ${TARGET_RATIO * 100} %: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`);
-  console.log(`peak RSS during /sotto/file: ${fmt(rssPeak)} MB (target ≤ ${TARGET_RSS_MB} MB: ${rssPeak <= TARGET_RSS_MB ? 'met' : 'NOT met'}); lifetime peaks: fetcher ${fmt(fetcherLifetimeMB)} MB, holder ${fmt(holderLifetimeMB)} MB (sealing included)`);
+  console.log(`peak RSS during /sotto/file: ${fmt(rssPeak)} MB (target ≤ ${TARGET_RSS_MB} MB: ${rssPeak <= TARGET_RSS_MB ? 'met' : 'NOT met'}); before the first transfer: fetcher ${fmt(idle.fetcherMB)} MB, holder ${fmt(idle.holderMB)} MB`);
 }
 
 function formatBytes(bytes: number): string {

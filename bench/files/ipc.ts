@@ -23,3 +23,29 @@ export interface HolderRequests {
   rss: { args: { reset: boolean }; result: RssPeaks };
   stop: { args: Record<string, never>; result: null };
 }
+
+/** Which transfer a fetch runs. */
+export type FilesCase = 'bare stream' | '/sotto/file';
+
+/** The fetcher's ready message. */
+export interface FetcherReady {
+  readonly ready: true;
+  readonly peerId: string;
+}
+
+/** What one fetch measured in the fetcher process. */
+export interface FetchMeasure {
+  readonly bytes: number;
+  readonly ms: number;
+  /** Peak RSS of the fetcher during the fetch. */
+  readonly rss: RssPeaks;
+}
+
+/** Requests the benchmark sends its fetcher. */
+export interface FetcherRequests {
+  /** Connect to the holder. */
+  connect: { args: { address: string }; result: null };
+  /** Fetch the holder's file one way into a new file in the fetcher's dir; with `key` (hex), open every chunk afterwards. */
+  fetch: { args: { case: FilesCase; peerId: string; fileId: string; size: number; key?: string }; result: FetchMeasure };
+  stop: { args: Record<string, never>; result: null };
+}

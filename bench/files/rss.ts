@@ -10,13 +10,16 @@ const MB = 1_000_000;
 
 /** Peak RSS of a phase and of the process's life, in MB. */
 export interface RssPeaks {
+  /** RSS when the phase began. */
+  readonly startMB: number;
   readonly phaseMB: number;
   readonly lifetimeMB: number;
 }
 
 /** Starts sampling; `peaks()` reads the phase's peak, `reset()` starts a new phase, `stop()` ends sampling. */
 export function sampleRss(): { peaks(): RssPeaks; reset(): void; stop(): void } {
-  let peak = process.memoryUsage.rss();
+  let start = process.memoryUsage.rss();
+  let peak = start;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, RSS_SAMPLE_MS);
@@ -24,10 +27,11 @@ export function sampleRss(): { peaks(): RssPeaks; reset(): void; stop(): void } 
   return {
     peaks: () => {
       peak = Math.max(peak, process.memoryUsage.rss());
-      return { phaseMB: peak / MB, lifetimeMB: (process.resourceUsage().maxRSS * 1024) / MB };
+      return { startMB: start / MB, phaseMB: peak / MB, lifetimeMB: (process.resourceUsage().maxRSS * 1024) / MB };
     },
     reset: () => {
-      peak = process.memoryUsage.rss();
+      start = process.memoryUsage.rss();
+      peak = start;
     },
     stop: () => clearInterval(timer),
   };
