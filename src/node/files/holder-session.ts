@@ -86,13 +86,21 @@ export class HolderSession {
   }
 
   private async answer(): Promise<FileAnswer> {
-    const signal = AbortSignal.any([this.signal, AbortSignal.timeout(this.answerTimeoutMs)]);
+    // One controller and one timer per answer, cleared after: not
+    // AbortSignal.any/timeout, whose signals stay registered on the
+    // session's signal and in the timer list for 30 s each (thousands in a
+    // large fetch, each making the next call slower).
+    this.signal.throwIfAborted();
+    const read = new AbortController();
+    const onAbort = (): void => read.abort(this.signal.reason);
+    const timer = setTimeout(() => read.abort(new FrameTimeoutError('read', this.answerTimeoutMs)), this.answerTimeoutMs);
+    this.signal.addEventListener('abort', onAbort, { once: true });
     let frame: Bytes;
     try {
-      frame = await this.stream.read({ signal });
-    } catch (err) {
-      if (!this.signal.aborted && signal.aborted) throw new FrameTimeoutError('read', this.answerTimeoutMs);
-      throw err;
+      frame = await this.stream.read({ signal: read.signal });
+    } finally {
+      clearTimeout(timer);
+      this.signal.removeEventListener('abort', onAbort);
     }
     const answer = decodeFileAnswer(frame);
     if (answer.type === 'refused') throw new FileRefusedError(this.peerId, answer.reason);
