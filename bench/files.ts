@@ -38,7 +38,6 @@ const TARGET_RATIO = 0.5;
 const TARGET_RSS_MB = 200;
 const MB = 1_000_000;
 
-
 /** One case of one round. */
 interface Run {
   readonly case: FilesCase;

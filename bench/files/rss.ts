@@ -1,19 +1,18 @@
 /**
  * Peak resident memory of this process over a phase of the files benchmark:
  * sampled every RSS_SAMPLE_MS (process.memoryUsage.rss), reset between
- * phases; the process's lifetime peak (getrusage maxrss) beside it.
+ * phases.
  */
 
 /** How often the resident size is sampled. */
 const RSS_SAMPLE_MS = 20;
 const MB = 1_000_000;
 
-/** Peak RSS of a phase and of the process's life, in MB. */
+/** RSS at the start of a phase and its peak since, in MB. */
 export interface RssPeaks {
   /** RSS when the phase began. */
   readonly startMB: number;
   readonly phaseMB: number;
-  readonly lifetimeMB: number;
 }
 
 /** Starts sampling; `peaks()` reads the phase's peak, `reset()` starts a new phase, `stop()` ends sampling. */
@@ -27,7 +26,7 @@ export function sampleRss(): { peaks(): RssPeaks; reset(): void; stop(): void } 
   return {
     peaks: () => {
       peak = Math.max(peak, process.memoryUsage.rss());
-      return { startMB: start / MB, phaseMB: peak / MB, lifetimeMB: (process.resourceUsage().maxRSS * 1024) / MB };
+      return { startMB: start / MB, phaseMB: peak / MB };
     },
     reset: () => {
       start = process.memoryUsage.rss();
