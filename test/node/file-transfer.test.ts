@@ -146,6 +146,41 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
     assert.ok(badHoldings.reads.length <= badHoldings.reads.indexOf(5) + FILE_WINDOW_CHUNKS, 'nothing asked of the bad holder after its window at the bad chunk');
   });
 
+  test('a chunk a holder answers MISSING (its bitmap said otherwise) comes from another holder', { timeout: 60_000 }, async () => {
+    const file = fileOf(4 * MiB, 31);
+    const fetcher = await peer();
+    const audience = new Set([fetcher.node.peerId]);
+    const liar = new MemoryHoldings([{ file, audience }]);
+    const read = liar.readChunk.bind(liar);
+    liar.readChunk = async (fileId, index) => (index === 2 ? undefined : read(fileId, index));
+    const a = await holder(liar);
+    const b = await holder(new MemoryHoldings([{ file, audience }]));
+    await connect(fetcher, a);
+    await connect(fetcher, b);
+    const target = new MemoryTarget(file);
+    const summary = await fetchFile({ network: fetcher.network, target, holders: [a.node.peerId, b.node.peerId], primitives });
+    assert.equal(summary.complete, true);
+    assert.equal(holderReport(summary, a.node.peerId).outcome, 'done', 'a MISSING is not a fault');
+    assert.equal(summary.refetched, 1);
+    assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)));
+  });
+
+  test('an aborted fetch rejects with the signal\'s reason and keeps what it wrote', { timeout: 60_000 }, async () => {
+    const file = fileOf(8 * MiB, 37);
+    const fetcher = await peer();
+    const h = await holder(new MemoryHoldings([{ file, audience: new Set([fetcher.node.peerId]) }]));
+    await connect(fetcher, h);
+    const target = new MemoryTarget(file);
+    const abort = new AbortController();
+    const reason = new Error('user cancelled');
+    await assert.rejects(
+      fetchFile({ network: fetcher.network, target, holders: [h.node.peerId], primitives, signal: abort.signal, onProgress: (p) => p.chunksHeld === 5 && abort.abort(reason) }),
+      (e) => e === reason,
+    );
+    assert.ok(target.writes.length >= 5 && target.writes.length < file.chunks.length);
+    await waitFor(() => h.server.openStreams(fetcher.node.peerId) === 0);
+  });
+
   test('a holder that stops mid-way: the rest comes from the other', { timeout: 60_000 }, async () => {
     const file = fileOf(16 * MiB, 17);
     const n = file.chunks.length;
