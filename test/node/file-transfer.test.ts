@@ -281,6 +281,21 @@ describe('/sotto/file refusals', () => {
     assert.equal(holderReport(none, h2.node.peerId).reason, 'unknown file');
   });
 
+  test('a peer removed from the audience while its stream is open is refused from its next request', { timeout: 60_000 }, async () => {
+    const member = await peer();
+    const audience = new Set([member.node.peerId]);
+    const h = await holder(new MemoryHoldings([{ file, audience }]));
+    await connect(member, h);
+    const s = await rawStream(member, h);
+    await s.write(encodeChunksRequest(fileId, [0]));
+    assert.deepEqual(await answerOf(s), { type: 'chunk', index: 0, sealed: file.chunks[0] });
+    audience.delete(member.node.peerId);
+    await s.write(encodeChunksRequest(fileId, [1]));
+    assert.deepEqual(await answerOf(s), { type: 'refused', reason: 'not allowed' });
+    await assertEnded(s);
+    await s.close();
+  });
+
   test(`past ${FILE_MAX_STREAMS_PER_PEER} open streams a peer is refused \`busy\`; a closed stream frees its place`, { timeout: 60_000 }, async () => {
     const fetcher = await peer();
     const h = await holder(new MemoryHoldings([{ file, audience: new Set([fetcher.node.peerId]) }]));

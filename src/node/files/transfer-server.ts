@@ -11,8 +11,8 @@
  *   open here (answered before anything is read);
  * - `bad request`: a frame that does not decode, an index ≥ n, a manifest
  *   page with first ≥ n;
- * - `not allowed`: the peer is not in the file's audience — asked before
- *   anything of the file is read;
+ * - `not allowed`: the peer is not in the file's audience — asked at every
+ *   request, before anything of the file is read;
  * - `unknown file`: nothing of F is held (or, for MANIFEST, not the whole
  *   manifest).
  * REFUSED ends the stream. A stream with no request for FILE_STREAM_IDLE_MS
@@ -101,8 +101,6 @@ export async function serveFiles(init: FileServerInit): Promise<FileServer> {
 
 /** Answers the requests of one stream until it ends, idles, or a request is refused. */
 async function serveStream(stream: FramedStream, peerId: string, holdings: FileHoldings, scheduler: Scheduler, idleMs: number): Promise<void> {
-  /** The file ids this peer may fetch, asked once per stream. */
-  const allowed = new Set<string>();
   for (;;) {
     let frame: Bytes;
     const idle = new AbortController();
@@ -118,7 +116,7 @@ async function serveStream(stream: FramedStream, peerId: string, holdings: FileH
       scheduler.clearTimeout(timer);
     }
     try {
-      await answer(stream, peerId, frame, holdings, allowed);
+      await answer(stream, peerId, frame, holdings);
     } catch (err) {
       if (err instanceof Refusal) {
         log('refused a file request from %s: %s', peerId, err.reason);
@@ -137,7 +135,7 @@ async function serveStream(stream: FramedStream, peerId: string, holdings: FileH
 }
 
 /** Answers one request frame; throws Refusal for what §25 refuses. */
-async function answer(stream: FramedStream, peerId: string, frame: Bytes, holdings: FileHoldings, allowed: Set<string>): Promise<void> {
+async function answer(stream: FramedStream, peerId: string, frame: Bytes, holdings: FileHoldings): Promise<void> {
   let request: FileRequest;
   try {
     request = decodeFileRequest(frame);
@@ -146,10 +144,9 @@ async function answer(stream: FramedStream, peerId: string, frame: Bytes, holdin
     throw err;
   }
   const fileId = toHex(request.fileId);
-  if (!allowed.has(fileId)) {
-    if (!(await holdings.mayFetch(fileId, peerId))) throw new Refusal('not allowed');
-    allowed.add(fileId);
-  }
+  // Asked at every request, not once per stream: a member removed from the
+  // file's group while its stream is open is refused from its next request.
+  if (!(await holdings.mayFetch(fileId, peerId))) throw new Refusal('not allowed');
   const held = await holdings.held(fileId);
   if (held === undefined) throw new Refusal('unknown file');
   const n = held.chunks;
