@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- files [--size N[K|M|G]] [--rounds N] [--json] [--quick]`:
+ * `npm run bench -- files [--size N[K|M|G]] [--rounds N] [--store NAME] [--json] [--quick]`:
  * a sealed file fetched over /sotto/file between two processes on
  * 127.0.0.1, side by side in the same run with a bare libp2p stream on the
  * same two nodes and connection (TCP, Noise, Yamux) carrying the same
@@ -9,8 +9,8 @@
  * memory is a `sotto` process's: the holder (./files/holder.ts) seals a
  * file of `--size` bytes (default 1 GiB; `--quick` 32 MiB) onto disk and
  * serves it from there; the fetcher (./files/fetcher.ts) writes what it
- * receives at the chunks' offsets into a file, in both cases
- * (./files/disk-store.ts: any FileHoldings and FetchTarget plug in). This
+ * receives at the chunks' offsets into a file, in both cases (`--store
+ * disk`, ./files/disk-store.ts; other stores plug in at ./files/stores.ts). This
  * process only directs them. The rounds alternate which case goes first.
  * Printed: each case's throughput (median over the rounds, sealed bytes per
  * second), their ratio against the 50 % target, and both processes' peak
@@ -22,6 +22,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { chunkCount, chunkSealedBytes } from '../src/crypto/file-cipher.ts';
 import { bundleFilesProcesses } from './files/bundle.ts';
+import { BENCH_STORES } from './files/stores.ts';
 import type { FetcherReady, FetcherRequests, FilesCase, HolderReady, HolderRequests } from './files/ipc.ts';
 import { spawnChild, type Child } from './rpc.ts';
 import { median, roundTo, textTable } from './stats.ts';
@@ -48,14 +49,20 @@ interface Run {
 }
 
 /** The options of the files benchmark, or an error message. */
-export function parseFilesArgs(args: readonly string[]): { size: number; rounds: number; json: boolean; quick: boolean } | string {
+export function parseFilesArgs(args: readonly string[]): { size: number; rounds: number; store: string; json: boolean; quick: boolean } | string {
   const quick = args.includes('--quick');
   const json = args.includes('--json');
   let size = quick ? QUICK_SIZE : FULL_SIZE;
   let rounds = quick ? QUICK_ROUNDS : FULL_ROUNDS;
+  let store = Object.keys(BENCH_STORES)[0]!;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--json' || arg === '--quick') continue;
+    if (arg === '--store') {
+      store = args[++i] ?? '';
+      if (!(store in BENCH_STORES)) return `--store is one of ${Object.keys(BENCH_STORES).join(', ')}`;
+      continue;
+    }
     if (arg === '--size' || arg === '--rounds') {
       const value = args[++i];
       const parsed = arg === '--size' ? parseSize(value) : Number(value);
@@ -66,7 +73,7 @@ export function parseFilesArgs(args: readonly string[]): { size: number; rounds:
     }
     return `unknown option ${arg}`;
   }
-  return { size, rounds, json, quick };
+  return { size, rounds, store, json, quick };
 }
 
 /** "1G" → 2^30, "256M", "64K", "1000" → bytes. */
@@ -80,7 +87,7 @@ function parseSize(value: string | undefined): number {
 export async function runFilesBench(args: readonly string[]): Promise<number> {
   const options = parseFilesArgs(args);
   if (typeof options === 'string') {
-    console.error(`${options}\nusage: npm run bench -- files [--size N[K|M|G]] [--rounds N] [--json] [--quick]`);
+    console.error(`${options}\nusage: npm run bench -- files [--size N[K|M|G]] [--rounds N] [--store NAME] [--json] [--quick]`);
     return 1;
   }
   const progress = options.json ? (): void => {} : (line: string): void => console.error(line);
@@ -90,8 +97,8 @@ export async function runFilesBench(args: readonly string[]): Promise<number> {
   try {
     const scripts = await bundleFilesProcesses();
     progress(`sealing ${formatBytes(options.size)} in the holder process…`);
-    holder = await spawnChild<HolderRequests, HolderReady>(scripts.holder, [dir, String(options.size)], 'holder', { bundled: true });
-    fetcher = await spawnChild<FetcherRequests, FetcherReady>(scripts.fetcher, [dir], 'fetcher', { bundled: true });
+    holder = await spawnChild<HolderRequests, HolderReady>(scripts.holder, [dir, String(options.size), options.store], 'holder', { bundled: true });
+    fetcher = await spawnChild<FetcherRequests, FetcherReady>(scripts.fetcher, [dir, options.store], 'fetcher', { bundled: true });
     const ready = holder.ready;
     progress(`sealed in ${Math.round(ready.sealMs)} ms`);
     await holder.request('allow', { peerId: fetcher.ready.peerId });

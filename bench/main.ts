@@ -39,7 +39,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     run: async (args) => (await import('./groups.ts')).runGroupsBench(args),
   },
   files: {
-    description: 'a sealed file (default 1 GiB) fetched over /sotto/file between two processes on loopback, beside a bare libp2p stream carrying the same bytes on the same connection: throughput of both, their ratio against the 50 % target, both processes\' peak RSS against 200 MB [--size N[K|M|G]] [--rounds N] [--json] [--quick]',
+    description: 'a sealed file (default 1 GiB) fetched over /sotto/file between two processes on loopback, beside a bare libp2p stream carrying the same bytes on the same connection: throughput of both, their ratio against the 50 % target, both processes\' peak RSS against 200 MB [--size N[K|M|G]] [--rounds N] [--store NAME] [--json] [--quick]',
     run: async (args) => (await import('./files.ts')).runFilesBench(args),
   },
   ui: {

@@ -2,16 +2,16 @@
  * The baseline of the files benchmark: the same sealed chunks over a bare
  * libp2p stream on the same two nodes and connection (TCP, Noise, Yamux),
  * framed with Sotto's framed() and nothing else: the holder reads each
- * chunk from the same sealed file and writes it as one frame as fast as the
- * stream takes it; the fetcher writes each at its offset into a file, as
- * the /sotto/file target does. No requests, no window, no hash check.
+ * chunk through the same holdings and writes it as one frame as fast as
+ * the stream takes it; the fetcher writes each through the same kind of
+ * target. No requests, no window, no hash check.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { chunkCount } from '../../src/crypto/file-cipher.ts';
 import { FILE_MAX_FRAME_BYTES } from '../../src/node/constants.ts';
 import { framed, type FramedStream } from '../../src/node/transport/frames.ts';
 import type { SottoNode } from '../../src/node/transport/libp2p.ts';
-import { readSealedChunk, sealedOffset, type SealedOnDisk } from './disk-store.ts';
+import type { FetchTarget } from '../../src/node/files/types.ts';
+import type { BenchHolding } from './stores.ts';
 
 export const BULK_PROTOCOL = '/sotto-bench/bulk/1.0.0';
 
@@ -20,12 +20,16 @@ function wrap(stream: Parameters<typeof framed>[0]): FramedStream {
 }
 
 /** Registers BULK on `node`: any frame asks for the whole file, chunk after chunk. */
-export async function serveBulk(node: SottoNode, file: SealedOnDisk, handle: FileHandle): Promise<void> {
+export async function serveBulk(node: SottoNode, held: BenchHolding): Promise<void> {
   await node.handle(BULK_PROTOCOL, async (raw) => {
     const stream = wrap(raw);
     try {
       await stream.read();
-      for (let i = 0; i < file.chunks; i++) await stream.write(await readSealedChunk(handle, file, i));
+      for (let i = 0; i < chunkCount(held.size); i++) {
+        const sealed = await held.holdings.readChunk(held.fileId, i);
+        if (sealed === undefined) throw new Error(`chunk ${i} is not held`);
+        await stream.write(sealed);
+      }
       await stream.close();
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)));
@@ -33,14 +37,14 @@ export async function serveBulk(node: SottoNode, file: SealedOnDisk, handle: Fil
   });
 }
 
-/** Fetches the whole file over BULK into `target` at the chunks' offsets; resolves to the bytes received. */
-export async function fetchBulk(node: SottoNode, peerId: string, size: number, target: FileHandle): Promise<number> {
+/** Fetches the whole file over BULK into `target`; resolves to the bytes received. */
+export async function fetchBulk(node: SottoNode, peerId: string, target: FetchTarget): Promise<number> {
   const stream = wrap(await node.dialProtocol(peerId, BULK_PROTOCOL));
   await stream.write(Uint8Array.of(1));
   let bytes = 0;
-  for (let i = 0; i < chunkCount(size); i++) {
+  for (let i = 0; i < chunkCount(target.size); i++) {
     const frame = await stream.read();
-    await target.write(frame, 0, frame.length, sealedOffset(i));
+    await target.writeChunk(i, frame);
     bytes += frame.length;
   }
   await stream.close();

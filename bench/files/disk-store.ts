@@ -2,19 +2,20 @@
  * The file store of the files benchmark, on disk: a sealed copy of a file
  * (what a sender keeps in its home) served as {@link FileHoldings}, and an
  * incoming file written chunk by chunk at its offset as a
- * {@link FetchTarget}. Both are plain positional reads and writes on one
- * file, no fsync: the benchmark measures the transfer, not the disk. The
- * benchmark takes any FileHoldings and FetchTarget; the real store
- * (src/node/files/file-store.ts) can replace these.
+ * FetchTarget. Both are plain positional reads and writes on one file, no
+ * fsync: the benchmark measures the transfer, not the disk. The store
+ * `disk` of ./stores.ts.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { FILE_CHUNK_TAG_BYTES, FILE_HASH_BYTES } from '../../src/crypto/constants.ts';
 import { chunkCount, chunkHash, chunkPlainBytes, chunkSealedBytes, fileIdOf, sealChunk } from '../../src/crypto/file-cipher.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { FILE_CHUNK_BYTES } from '../../src/node/constants.ts';
-import type { FetchTarget, FileHoldings, FileIdHex } from '../../src/node/files/types.ts';
+import type { FileHoldings, FileIdHex } from '../../src/node/files/types.ts';
 import { bitmapOf } from '../../src/node/files/wire.ts';
+import type { BenchStore, BenchTarget } from './stores.ts';
 
 /** Where sealed chunk `index` starts in a file of sealed chunks. */
 export function sealedOffset(index: number): number {
@@ -86,17 +87,17 @@ export class DiskHoldings implements FileHoldings {
 }
 
 /** An incoming file written at its offsets into `path`; which chunks are written is kept in memory. */
-export class DiskTarget implements FetchTarget {
+export class DiskTarget implements BenchTarget {
   private stored: Bytes | undefined;
   private readonly done: Uint8Array;
 
-  private constructor(readonly fileId: FileIdHex, readonly size: number, readonly handle: FileHandle) {
+  private constructor(readonly fileId: FileIdHex, readonly size: number, private readonly path: string, private readonly handle: FileHandle) {
     this.done = new Uint8Array(chunkCount(size));
   }
 
   /** A new, empty target file at `path`. */
   static async create(path: string, fileId: FileIdHex, size: number): Promise<DiskTarget> {
-    return new DiskTarget(fileId, size, await open(path, 'w+'));
+    return new DiskTarget(fileId, size, path, await open(path, 'w+'));
   }
 
   async manifest(): Promise<Bytes | undefined> {
@@ -120,7 +121,31 @@ export class DiskTarget implements FetchTarget {
     this.done[index] = 1;
   }
 
-  async close(): Promise<void> {
+  async readBack(index: number): Promise<Bytes> {
+    return readSealedChunk(this.handle, this, index);
+  }
+
+  async discard(): Promise<void> {
     await this.handle.close();
+    await rm(this.path, { force: true });
   }
 }
+
+let targets = 0;
+
+/** The sealed file and the incoming files on disk, in the benchmark's directory. */
+export const diskStore: BenchStore = {
+  hold: async (dir, primitives, size, key, pattern) => {
+    const file = await writeSealedFile(primitives, join(dir, 'sealed'), size, key, pattern);
+    const handle = await open(file.path, 'r');
+    const audience = new Set<string>();
+    return {
+      fileId: file.fileId,
+      size,
+      holdings: new DiskHoldings(file, handle, audience),
+      allow: (peerId) => void audience.add(peerId),
+      close: () => handle.close(),
+    };
+  },
+  target: (dir, fileId, size) => DiskTarget.create(join(dir, `fetched-${targets++}`), fileId, size),
+};

@@ -1,13 +1,11 @@
 /**
  * The fetcher process of the files benchmark, spawned by it with an IPC
- * channel: `node dist/bench-files/fetcher.mjs <dir>`. It starts a Sotto
- * node on loopback and, on request, fetches the holder's file over
- * /sotto/file (fetchFile into ./disk-store.ts's target) or over the bare
- * BULK stream (./bulk.ts), into a file in <dir> that is deleted after,
- * and reports the bytes, the time and its peak RSS during the fetch.
+ * channel: `node dist/bench-files/fetcher.mjs <dir> <store>`. It starts a
+ * Sotto node on loopback and, on request, fetches the holder's file over
+ * /sotto/file (fetchFile) or over the bare BULK stream (./bulk.ts) into a
+ * new target of the store named (./stores.ts), discarded after, and reports
+ * the bytes, the time and its peak RSS during the fetch.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { fromHex } from '../../src/crypto/bytes.ts';
 import { chunkCount, openChunk } from '../../src/crypto/file-cipher.ts';
@@ -17,13 +15,14 @@ import { createNode } from '../../src/node/transport/libp2p.ts';
 import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
 import { sendToParent, serveRequests, type RequestMessage } from '../rpc.ts';
 import { fetchBulk } from './bulk.ts';
-import { DiskTarget, readSealedChunk } from './disk-store.ts';
 import type { FetcherReady, FetcherRequests, FetchMeasure } from './ipc.ts';
 import { sampleRss } from './rss.ts';
+import { BENCH_STORES, type BenchTarget } from './stores.ts';
 
-const dir = process.argv[2];
-if (!dir || !process.send) {
-  console.error('usage: node dist/bench-files/fetcher.mjs <dir> (spawned by the files benchmark, with an IPC channel)');
+const [dir, storeName] = process.argv.slice(2);
+const store = BENCH_STORES[storeName ?? ''];
+if (!dir || !store || !process.send) {
+  console.error(`usage: node dist/bench-files/fetcher.mjs <dir> <${Object.keys(BENCH_STORES).join('|')}> (spawned by the files benchmark, with an IPC channel)`);
   process.exit(2);
 }
 
@@ -31,17 +30,15 @@ const ctx = await nodeCryptoContext(() => Date.now());
 const node = await createNode({ identity: await generateIdentity(ctx), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] });
 const network = libp2pNetwork(node);
 const rss = sampleRss();
-let runs = 0;
 
 async function fetch(args: FetcherRequests['fetch']['args']): Promise<FetchMeasure> {
-  const path = join(dir!, `fetched-${runs++}`);
-  const target = await DiskTarget.create(path, args.fileId, args.size);
+  const target = await store!.target(dir!, args.fileId, args.size);
   try {
     rss.reset();
     const start = performance.now();
     let bytes: number;
     if (args.case === 'bare stream') {
-      bytes = await fetchBulk(node, args.peerId, args.size, target.handle);
+      bytes = await fetchBulk(node, args.peerId, target);
     } else {
       const summary = await fetchFile({ network, target, holders: [args.peerId], primitives: ctx.primitives });
       if (!summary.complete) throw new Error(`the fetch ended incomplete: ${JSON.stringify(summary.holders)}`);
@@ -52,16 +49,15 @@ async function fetch(args: FetcherRequests['fetch']['args']): Promise<FetchMeasu
     if (args.key !== undefined) await verify(target, fromHex(args.key), args.size);
     return measure;
   } finally {
-    await target.close();
-    await rm(path, { force: true });
+    await target.discard();
   }
 }
 
 /** Opens every fetched chunk (the holder sealed one plaintext pattern in every chunk) and compares it with the first. */
-async function verify(target: DiskTarget, key: Uint8Array, size: number): Promise<void> {
-  const first = openChunk(ctx.primitives, key, size, 0, await readSealedChunk(target.handle, { size }, 0));
+async function verify(target: BenchTarget, key: Uint8Array, size: number): Promise<void> {
+  const first = openChunk(ctx.primitives, key, size, 0, await target.readBack(0));
   for (let i = 1; i < chunkCount(size); i++) {
-    const plain = openChunk(ctx.primitives, key, size, i, await readSealedChunk(target.handle, { size }, i));
+    const plain = openChunk(ctx.primitives, key, size, i, await target.readBack(i));
     if (!Buffer.from(plain).equals(Buffer.from(first.subarray(0, plain.length)))) throw new Error(`chunk ${i} is not what was sealed`);
   }
 }
