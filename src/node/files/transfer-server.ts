@@ -125,8 +125,10 @@ async function serveStream(stream: FramedStream, peerId: string, holdings: FileH
         return;
       }
       if (err instanceof SottoError) {
-        // The stream closed or reset under a write: the fetcher is gone.
+        // The stream closed or reset under a write (the fetcher is gone), or
+        // the fetcher stopped reading (a write timed out): end it.
         log('file stream from %s ended: %s', peerId, err.message);
+        stream.abort(err);
         return;
       }
       throw err;
