@@ -181,6 +181,29 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
     await waitFor(() => h.server.openStreams(fetcher.node.peerId) === 0);
   });
 
+  test('a manifest that does not make the file id is dropped with its holder; the manifest comes from the next', { timeout: 60_000 }, async () => {
+    const file = fileOf(2 * MiB, 41);
+    const fetcher = await peer();
+    const audience = new Set([fetcher.node.peerId]);
+    const liar = new MemoryHoldings([{ file, audience }]);
+    liar.manifest = async () => {
+      const forged = new Uint8Array(file.manifest);
+      forged[0]! ^= 1;
+      return forged;
+    };
+    const a = await holder(liar);
+    const b = await holder(new MemoryHoldings([{ file, audience }]));
+    await connect(fetcher, a);
+    await connect(fetcher, b);
+    const target = new MemoryTarget(file);
+    const summary = await fetchFile({ network: fetcher.network, target, holders: [a.node.peerId, b.node.peerId], primitives });
+    assert.equal(summary.complete, true);
+    assert.equal(holderReport(summary, a.node.peerId).outcome, 'bad data');
+    assert.equal(holderReport(summary, a.node.peerId).chunks, 0);
+    assert.deepEqual(await target.manifest(), file.manifest);
+    assert.equal(liar.calls.readChunk, 0, 'no chunk asked of the holder whose manifest was wrong');
+  });
+
   test('a holder that stops mid-way: the rest comes from the other', { timeout: 60_000 }, async () => {
     const file = fileOf(16 * MiB, 17);
     const n = file.chunks.length;
