@@ -38,6 +38,10 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: 'groups (MLS through ts-mls on Sotto\'s crypto) at 10, 100 and 1,000 members, X-Wing beside the X25519 reference: create, add, join, remove, self-update, processing p50/p95, encrypt/decrypt, bytes per operation and message, state size, against the targets and ts-mls\'s own figures; direct fan-out of one message to 10 and 100 members (bytes and ms at the sender) beside a gossipsub mesh [fanout] [--json] [--quick]',
     run: async (args) => (await import('./groups.ts')).runGroupsBench(args),
   },
+  files: {
+    description: 'a sealed file (default 1 GiB) fetched over /sotto/file between two processes on loopback, beside a bare libp2p stream carrying the same bytes on the same connection: throughput of both, their ratio against the 50 % target, both processes\' peak RSS against 200 MB [--size N[K|M|G]] [--rounds N] [--store NAME] [--json] [--quick]',
+    run: async (args) => (await import('./files.ts')).runFilesBench(args),
+  },
   ui: {
     description: 'the page (headless Chromium) and the terminal chat with a 10,000-message conversation beside a 20-message one: time to open it, to show a new incoming message, to show a keystroke, against the targets [page|chat] [--json] [--quick]',
     run: async (args) => (await import('./ui.ts')).runUiBench(args),

@@ -120,8 +120,8 @@ export interface Child<R extends RequestMap<R>, Ready> {
 }
 
 /**
- * Spawns `node [nodeArgs] --import tsx SCRIPT ...args` from the repository
- * root with an IPC channel (stdout and stderr inherited) and resolves once
+ * Spawns `node [nodeArgs] --import tsx SCRIPT ...args` (without `--import
+ * tsx` when `bundled`: SCRIPT is JavaScript) from the repository root with an IPC channel (stdout and stderr inherited) and resolves once
  * it sent its ready message. It is killed if it fails to become ready, and
  * when this process exits without having stopped it. `label` names it in
  * errors (see {@link connectChild}); `advanced` selects Node's advanced
@@ -131,9 +131,9 @@ export async function spawnChild<R extends RequestMap<R> & { stop: { args: Recor
   script: string,
   args: readonly string[],
   label: string,
-  options: { nodeArgs?: readonly string[]; advanced?: boolean } = {},
+  options: { nodeArgs?: readonly string[]; advanced?: boolean; bundled?: boolean } = {},
 ): Promise<Child<R, Ready>> {
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.bundled ? [] : ['--import', 'tsx']), script, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     ...(options.advanced ? { serialization: 'advanced' as const } : {}),

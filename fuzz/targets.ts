@@ -26,6 +26,7 @@ import { decodeMailboxFrame, encodeMailboxFrame } from '../src/node/mailbox/wire
 import { decodeGroupFrame, readKeyPackageRecord } from '../src/node/groups/index.ts';
 import { decodeGroupChunk, splitGroupFrame } from '../src/node/groups/chunks.ts';
 import { decodeKeyPackageFrame, encodeKeyPackageFrame } from '../src/node/groups/key-package-request.ts';
+import { decodeFileAnswer, decodeFileRequest, encodeBitmap, encodeChunk, encodeChunksRequest, encodeHashes, encodeHaveRequest, encodeManifestRequest, encodeMissing, encodeRefused } from '../src/node/files/wire.ts';
 import { decodePayload, encodePayload } from '../src/node/messaging/payload.ts';
 import { decodeGroupPlaintext, encodeGroupPlaintext } from '../src/node/groups/group-plaintext.ts';
 import { Reader, Writer } from '../src/crypto/bytes.ts';
@@ -328,6 +329,26 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       fixture: null,
       valid: [encodeKeyPackageFrame({ type: 'request' }), encodeKeyPackageFrame({ type: 'none' }), encodeKeyPackageFrame({ type: 'key-package', record: new Uint8Array(300).fill(3) })],
     }), (_f, input) => decodeKeyPackageFrame(input)),
+  );
+  add(
+    pure('file-request', async () => {
+      const f = new Uint8Array(32).fill(9);
+      return { fixture: null, valid: [encodeManifestRequest(f, 0, 2048), encodeManifestRequest(f, 4095, 1), encodeChunksRequest(f, [0, 7, 3, 16383]), encodeChunksRequest(f, [1, 2, 3, 4, 5, 6, 7, 8]), encodeHaveRequest(f)] };
+    }, (_f, input) => decodeFileRequest(input)),
+  );
+  add(
+    pure('file-answer', async () => ({
+      fixture: null,
+      valid: [
+        encodeHashes(0, new Uint8Array(32 * 3).fill(4)),
+        encodeChunk(2, new Uint8Array(300).fill(5)),
+        encodeMissing(16383),
+        encodeBitmap(13, Uint8Array.of(0xff, 0x1f)),
+        encodeBitmap(16, Uint8Array.of(0xaa, 0x55)),
+        encodeRefused('busy'),
+        encodeRefused('not allowed'),
+      ],
+    }), (_f, input) => decodeFileAnswer(input)),
   );
   add(
     pure('group-key-package', async () => {

@@ -967,5 +967,13 @@ export const FILE_MAX_FRAME_BYTES = 2 + 4 + 256 * 1024 + 16;
 export const FILE_MAX_STREAMS_PER_PEER = 4;
 /** A holder closes a `/sotto/file` stream with no request for this long. */
 export const FILE_STREAM_IDLE_MS = 30_000;
+/** A fetcher drops a holder that sends no answer for this long while it has chunks asked (a holder that stalls, not one that is slow: a chunk on a 100 kB/s relay takes under 3 s). */
+export const FILE_ANSWER_TIMEOUT_MS = 30_000;
+/**
+ * Inbound `/sotto/file` streams per connection that libp2p lets through to
+ * the holder: twice FILE_MAX_STREAMS_PER_PEER, so a peer past its streams
+ * is answered `busy` (a reason it can act on) rather than reset by libp2p.
+ */
+export const MAX_INBOUND_FILE_STREAMS = 2 * FILE_MAX_STREAMS_PER_PEER;
 /** Received files a home keeps by default, bytes (`sotto config files-quota`). */
 export const FILES_DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;

@@ -88,15 +88,24 @@ export function framed(stream: Stream, init: FramedInit): FramedStream {
     wake?.resolve();
   };
 
+  /** True while stream.resume() runs: it hands over what it buffered before it re-opens the window. */
+  let resuming = false;
+
+  const pauseIfFull = (): void => {
+    if (!paused && queue.length > highWater && stream.readStatus === 'readable') {
+      stream.pause();
+      paused = true;
+    }
+  };
+
   const onMessage = (evt: StreamMessageEvent): void => {
     if (failure !== undefined) return;
     const data = evt.data;
     if (data instanceof Uint8Array) queue.push(data);
     else for (const chunk of data) queue.push(chunk);
-    if (!paused && queue.length > highWater && stream.readStatus === 'readable') {
-      stream.pause();
-      paused = true;
-    }
+    // A pause inside resume() would be undone by it (it re-opens the window
+    // after handing over): pause once it has returned.
+    if (!resuming) pauseIfFull();
     notify();
   };
   const onRemoteEnd = (): void => {
@@ -116,7 +125,17 @@ export function framed(stream: Stream, init: FramedInit): FramedStream {
   const resumeIfDrained = (): void => {
     if (paused && queue.length <= highWater) {
       paused = false;
-      if (stream.readStatus === 'paused') stream.resume();
+      if (stream.readStatus !== 'paused') return;
+      // @libp2p/utils 7.4: resume() dispatches the buffered data, then sends
+      // Yamux's window update; a pause during the dispatch is overridden
+      // by that update, and the sender overflows the 4 MiB read buffer.
+      resuming = true;
+      try {
+        stream.resume();
+      } finally {
+        resuming = false;
+      }
+      pauseIfFull();
     }
   };
 

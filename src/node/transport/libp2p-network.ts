@@ -7,7 +7,7 @@
  */
 import { logger } from '@libp2p/logger';
 import { multiaddr } from '@multiformats/multiaddr';
-import { LOG_PREFIX, MAILBOX_PROTOCOL, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from '../constants.ts';
+import { FILE_PROTOCOL, LOG_PREFIX, MAILBOX_PROTOCOL, MAX_INBOUND_FILE_STREAMS, MAX_INBOUND_MAILBOX_STREAMS, MAX_INBOUND_MSG_STREAMS, MAX_INBOUND_PREKEYS_STREAMS, MSG_PROTOCOL, PREKEYS_PROTOCOL } from '../constants.ts';
 import { contactDialAddresses } from './contact-dial-policy.ts';
 import { framed } from './frames.ts';
 import type { SottoNode } from './libp2p.ts';
@@ -21,6 +21,7 @@ const INBOUND_STREAM_LIMITS: Readonly<Record<string, number>> = {
   [MSG_PROTOCOL]: MAX_INBOUND_MSG_STREAMS,
   [PREKEYS_PROTOCOL]: MAX_INBOUND_PREKEYS_STREAMS,
   [MAILBOX_PROTOCOL]: MAX_INBOUND_MAILBOX_STREAMS,
+  [FILE_PROTOCOL]: MAX_INBOUND_FILE_STREAMS,
 };
 
 /** Options of {@link libp2pNetwork}. */
