@@ -16,7 +16,7 @@ import type { CryptoContext } from '../../src/crypto/context.ts';
 import { generateIdentity, type IdentityKeyPair } from '../../src/crypto/identity.ts';
 import { FILE_MAX_FRAME_BYTES, FILE_MAX_STREAMS_PER_PEER, FILE_PROTOCOL, FILE_STREAM_IDLE_MS, FILE_WINDOW_CHUNKS } from '../../src/node/constants.ts';
 import { serveFiles, type FileServer } from '../../src/node/files/transfer-server.ts';
-import { fetchFile, type FetchSummary } from '../../src/node/files/transfer-client.ts';
+import { fetchFile, type FetchFileInit, type FetchSummary } from '../../src/node/files/transfer-client.ts';
 import { decodeFileAnswer, encodeChunksRequest, encodeHaveRequest, encodeManifestRequest, type FileAnswer } from '../../src/node/files/wire.ts';
 import type { Scheduler } from '../../src/node/core/core.ts';
 import { createNode, type SottoNode } from '../../src/node/transport/libp2p.ts';
@@ -71,6 +71,24 @@ function holderReport(summary: FetchSummary, peerId: string) {
   return summary.holders.find((h) => h.peerId === peerId)!;
 }
 
+/** A fetcher and two holders of `file` connected to it, serving the holdings `make` gives for the fetcher's audience; `fetch` asks both. */
+async function twoHolders(file: SealedFile, make: (audience: Set<string>) => [MemoryHoldings, MemoryHoldings]) {
+  const fetcher = await peer();
+  const [holdingsA, holdingsB] = make(new Set([fetcher.node.peerId]));
+  const a = await holder(holdingsA);
+  const b = await holder(holdingsB);
+  await connect(fetcher, a);
+  await connect(fetcher, b);
+  const target = new MemoryTarget(file);
+  const fetch = (extra: Partial<FetchFileInit> = {}): Promise<FetchSummary> => fetchFile({ network: fetcher.network, target, holders: [a.node.peerId, b.node.peerId], primitives, ...extra });
+  return { fetcher, a, b, target, fetch };
+}
+
+/** The target holds exactly the file's plaintext. */
+function assertIdentical(target: MemoryTarget, file: SealedFile, message = 'byte-identical'): void {
+  assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)), message);
+}
+
 /** Opens a raw `/sotto/file` stream from `from` to `to`. */
 async function rawStream(from: Peer, to: Peer): Promise<FramedStream> {
   return from.network.open(to.node.peerId, FILE_PROTOCOL, FILE_MAX_FRAME_BYTES, { signal: AbortSignal.timeout(10_000) });
@@ -100,7 +118,7 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
     assert.equal(summary.fetched, big.chunks.length);
     assert.equal(summary.refetched, 0);
     assert.deepEqual(await target.manifest(), big.manifest);
-    assert.ok(Buffer.from(target.open(primitives, big.key)).equals(Buffer.from(big.plaintext)), 'byte-identical');
+    assertIdentical(target, big);
     assert.equal(watch.asked.length, big.chunks.length, 'each chunk asked once');
     assert.equal(watch.maxOutstanding, FILE_WINDOW_CHUNKS, 'the window is kept full and never exceeded');
     assert.deepEqual(progress, Array.from({ length: big.chunks.length }, (_, i) => i + 1));
@@ -110,31 +128,19 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
   test('two holders of one half each: both serve their half', { timeout: 60_000 }, async () => {
     const file = fileOf(8 * MiB, 11);
     const n = file.chunks.length;
-    const fetcher = await peer();
-    const audience = new Set([fetcher.node.peerId]);
-    const a = await holder(new MemoryHoldings([{ file, audience, held: range(0, n / 2) }]));
-    const b = await holder(new MemoryHoldings([{ file, audience, held: range(n / 2, n) }]));
-    await connect(fetcher, a);
-    await connect(fetcher, b);
-    const target = new MemoryTarget(file);
-    const summary = await fetchFile({ network: fetcher.network, target, holders: [a.node.peerId, b.node.peerId], primitives });
+    const { a, b, target, fetch } = await twoHolders(file, (audience) => [new MemoryHoldings([{ file, audience, held: range(0, n / 2) }]), new MemoryHoldings([{ file, audience, held: range(n / 2, n) }])]);
+    const summary = await fetch();
     assert.equal(summary.complete, true);
     assert.equal(holderReport(summary, a.node.peerId).chunks, n / 2);
     assert.equal(holderReport(summary, b.node.peerId).chunks, n / 2);
-    assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)));
+    assertIdentical(target, file);
   });
 
   test('a corrupted chunk is dropped and fetched from the other holder; the bad holder gets no more requests', { timeout: 60_000 }, async () => {
     const file = fileOf(8 * MiB, 13);
-    const fetcher = await peer();
-    const audience = new Set([fetcher.node.peerId]);
-    const badHoldings = new MemoryHoldings([{ file, audience, corrupt: new Set([5]) }]);
-    const bad = await holder(badHoldings);
-    const good = await holder(new MemoryHoldings([{ file, audience }]));
-    await connect(fetcher, bad);
-    await connect(fetcher, good);
-    const target = new MemoryTarget(file);
-    const summary = await fetchFile({ network: fetcher.network, target, holders: [bad.node.peerId, good.node.peerId], primitives });
+    let badHoldings!: MemoryHoldings;
+    const { a: bad, target, fetch } = await twoHolders(file, (audience) => [(badHoldings = new MemoryHoldings([{ file, audience, corrupt: new Set([5]) }])), new MemoryHoldings([{ file, audience }])]);
+    const summary = await fetch();
     assert.equal(summary.complete, true);
     const badReport = holderReport(summary, bad.node.peerId);
     assert.equal(badReport.outcome, 'bad data');
@@ -142,27 +148,23 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
     assert.ok(summary.refetched >= 1, 'chunk 5 was asked again');
     assert.ok(badHoldings.reads.includes(5), 'the bad holder served chunk 5');
     assert.equal(target.writes.filter((i) => i === 5).length, 1, 'chunk 5 written once');
-    assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)), 'the good copy of chunk 5 was written');
+    assertIdentical(target, file, 'the good copy of chunk 5 was written');
     assert.ok(badHoldings.reads.length <= badHoldings.reads.indexOf(5) + FILE_WINDOW_CHUNKS, 'nothing asked of the bad holder after its window at the bad chunk');
   });
 
   test('a chunk a holder answers MISSING (its bitmap said otherwise) comes from another holder', { timeout: 60_000 }, async () => {
     const file = fileOf(4 * MiB, 31);
-    const fetcher = await peer();
-    const audience = new Set([fetcher.node.peerId]);
-    const liar = new MemoryHoldings([{ file, audience }]);
-    const read = liar.readChunk.bind(liar);
-    liar.readChunk = async (fileId, index) => (index === 2 ? undefined : read(fileId, index));
-    const a = await holder(liar);
-    const b = await holder(new MemoryHoldings([{ file, audience }]));
-    await connect(fetcher, a);
-    await connect(fetcher, b);
-    const target = new MemoryTarget(file);
-    const summary = await fetchFile({ network: fetcher.network, target, holders: [a.node.peerId, b.node.peerId], primitives });
+    const { a, target, fetch } = await twoHolders(file, (audience) => {
+      const liar = new MemoryHoldings([{ file, audience }]);
+      const read = liar.readChunk.bind(liar);
+      liar.readChunk = async (fileId, index) => (index === 2 ? undefined : read(fileId, index));
+      return [liar, new MemoryHoldings([{ file, audience }])];
+    });
+    const summary = await fetch();
     assert.equal(summary.complete, true);
     assert.equal(holderReport(summary, a.node.peerId).outcome, 'done', 'a MISSING is not a fault');
     assert.equal(summary.refetched, 1);
-    assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)));
+    assertIdentical(target, file);
   });
 
   test('an aborted fetch rejects with the signal\'s reason and keeps what it wrote', { timeout: 60_000 }, async () => {
@@ -183,20 +185,17 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
 
   test('a manifest that does not make the file id is dropped with its holder; the manifest comes from the next', { timeout: 60_000 }, async () => {
     const file = fileOf(2 * MiB, 41);
-    const fetcher = await peer();
-    const audience = new Set([fetcher.node.peerId]);
-    const liar = new MemoryHoldings([{ file, audience }]);
-    liar.manifest = async () => {
-      const forged = new Uint8Array(file.manifest);
-      forged[0]! ^= 1;
-      return forged;
-    };
-    const a = await holder(liar);
-    const b = await holder(new MemoryHoldings([{ file, audience }]));
-    await connect(fetcher, a);
-    await connect(fetcher, b);
-    const target = new MemoryTarget(file);
-    const summary = await fetchFile({ network: fetcher.network, target, holders: [a.node.peerId, b.node.peerId], primitives });
+    let liar!: MemoryHoldings;
+    const { a, target, fetch } = await twoHolders(file, (audience) => {
+      liar = new MemoryHoldings([{ file, audience }]);
+      liar.manifest = async () => {
+        const forged = new Uint8Array(file.manifest);
+        forged[0]! ^= 1;
+        return forged;
+      };
+      return [liar, new MemoryHoldings([{ file, audience }])];
+    });
+    const summary = await fetch();
     assert.equal(summary.complete, true);
     assert.equal(holderReport(summary, a.node.peerId).outcome, 'bad data');
     assert.equal(holderReport(summary, a.node.peerId).chunks, 0);
@@ -207,20 +206,9 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
   test('a holder that stops mid-way: the rest comes from the other', { timeout: 60_000 }, async () => {
     const file = fileOf(16 * MiB, 17);
     const n = file.chunks.length;
-    const fetcher = await peer();
-    const audience = new Set([fetcher.node.peerId]);
-    const a = await holder(new MemoryHoldings([{ file, audience }]));
-    const bHoldings = new MemoryHoldings([{ file, audience }]);
-    const b = await holder(bHoldings);
-    await connect(fetcher, a);
-    await connect(fetcher, b);
-    const target = new MemoryTarget(file);
+    const { a, b, target, fetch } = await twoHolders(file, (audience) => [new MemoryHoldings([{ file, audience }]), new MemoryHoldings([{ file, audience }])]);
     let stopped = false;
-    const summary = await fetchFile({
-      network: fetcher.network,
-      target,
-      holders: [a.node.peerId, b.node.peerId],
-      primitives,
+    const summary = await fetch({
       onProgress: (p) => {
         if (!stopped && p.chunksHeld >= n / 4) {
           stopped = true;
@@ -233,7 +221,7 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
     assert.equal(bReport.outcome, 'gone');
     assert.ok(bReport.chunks > 0 && bReport.chunks < n / 2, `b served ${bReport.chunks} before it stopped`);
     assert.equal(holderReport(summary, a.node.peerId).chunks + bReport.chunks, n);
-    assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)));
+    assertIdentical(target, file);
   });
 
   test('the only holder stops mid-way; once it is back, a second fetch asks only what is missing', { timeout: 60_000 }, async () => {
@@ -271,7 +259,7 @@ describe('/sotto/file between libp2p nodes on loopback', () => {
     assert.equal(resumed.complete, true);
     assert.deepEqual(watch.asked.slice(askedBefore), left, 'the second fetch asked exactly the missing chunks, once each');
     assert.ok(watch.asked.length <= n + FILE_WINDOW_CHUNKS, `${watch.asked.length} chunks asked in all for ${n}: at most one window twice`);
-    assert.ok(Buffer.from(target.open(primitives, file.key)).equals(Buffer.from(file.plaintext)));
+    assertIdentical(target, file);
   });
 });
 
