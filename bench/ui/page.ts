@@ -28,6 +28,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { initHome } from '../../src/app/init.ts';
+import { homePaths } from '../../src/app/home.ts';
 import { startHome, type RunningHome } from '../../src/app/run-node.ts';
 import { nodeCryptoContext } from '../../src/app/context.ts';
 import { generateIdentity } from '../../src/crypto/identity.ts';
@@ -120,7 +121,7 @@ function watchScript(text: string): string {
 /** The desktop node: a fresh home in a temporary folder, started as `--web` starts it (relay, page server, the page's WebSocket origin allowed), serving `app` (default dist/web). */
 async function startDesk(app?: string): Promise<{ running: RunningHome; web: string; close: () => Promise<void> }> {
   const root = await mkdtemp(join(os.tmpdir(), 'sotto-bench-ui-'));
-  const home = { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
+  const home = homePaths(root);
   const clock = (): number => Date.now();
   await initHome(home, DESK, clock, false);
   const running = await startHome(home, { listen: DESK_LISTEN, bootstrap: [], web: 0, ...(app === undefined ? {} : { webRoot: app }), clock });

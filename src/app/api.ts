@@ -10,6 +10,7 @@ import type { ContactRecord, MessageRecord, RequestRecord } from '../node/store/
 import { lookalikeKey, lookalikes } from '../node/contacts/names.ts';
 import { inviteMethods, type InviteLine, type SafetyNumberLine } from './invite-api.ts';
 import { groupMethods, type GroupApi } from './group-api.ts';
+import { noFileMethods, type FileApi } from './file-api.ts';
 import type { GroupService } from '../node/groups/group-service.ts';
 import { inlineFileState, type FileStateLookup } from '../node/files/message-file-state.ts';
 import { fileLine, type FileLine } from './file-line.ts';
@@ -84,7 +85,7 @@ export interface ContactLine {
 }
 
 /** The operations of the `sotto` commands on one home. */
-export interface SottoApi extends GroupApi {
+export interface SottoApi extends GroupApi, FileApi {
   id(): Promise<IdInfo>;
   addContact(name: string, peerId: string, acceptNewKey: boolean): Promise<ContactLine>;
   listContacts(): Promise<ContactLine[]>;
@@ -150,7 +151,8 @@ const requestLine = (r: RequestRecord, contacts: readonly ContactRecord[]): Requ
  * empty/false when no node runs); `groups` are the running node's (none:
  * the group methods throw NodeNotRunningError); `fileState` tells history
  * how far a message's file got (the file service's lookup; default: what
- * the message record tells, inlineFileState).
+ * the message record tells, inlineFileState); `files` sends and saves files
+ * (none: those methods throw).
  */
 export function messengerApi(
   messenger: Messenger,
@@ -159,6 +161,7 @@ export function messengerApi(
   isOnline: (peerId: string) => boolean = () => false,
   groups?: GroupService,
   fileState: FileStateLookup = inlineFileState,
+  files: FileApi = noFileMethods,
 ): SottoApi {
   const lines = (messages: readonly MessageRecord[]): Promise<HistoryLine[]> => Promise.all(messages.map((m) => historyLine(m, fileState)));
   const lineAmong = async (c: ContactRecord, similar: ReadonlyMap<string, string>): Promise<ContactLine> => contactLine(c, isOnline(c.peerId), await messenger.unreadCount(c.peerId), similar.get(c.name));
@@ -204,5 +207,6 @@ export function messengerApi(
     },
     deleteMessages: async (name, messageId) => ({ deleted: await messenger.deleteMessages(name, messageId ?? undefined) }),
     ...groupMethods(groups, fileState),
+    ...files,
   };
 }

@@ -69,7 +69,7 @@ function inTheWay(home: HomePaths, state: HomeState): Error {
  */
 async function discardHalfMadeDatabase(home: HomePaths): Promise<void> {
   const aside = await mkdtemp(besideName(home.database, DISCARD_MARK));
-  const moved: HomePaths = { root: aside, database: join(aside, basename(home.database)), socket: join(aside, basename(home.socket)) };
+  const moved: HomePaths = { root: aside, database: join(aside, basename(home.database)), socket: join(aside, basename(home.socket)), files: join(aside, basename(home.files)) };
   await rename(home.database, moved.database);
   const restore = async (): Promise<void> => {
     await rename(moved.database, home.database);

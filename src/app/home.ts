@@ -36,6 +36,8 @@ export interface HomePaths {
   readonly root: string;
   readonly database: string;
   readonly socket: string;
+  /** Sealed chunks of sent and received files (docs/FILES.md). */
+  readonly files: string;
 }
 
 /** Why a home is refused. */
@@ -70,8 +72,12 @@ export class UnsafeHomeError extends SottoError {
 
 /** Resolves the home folder from the option and the environment. */
 export function resolveHome(option: string | undefined, env: NodeJS.ProcessEnv = process.env): HomePaths {
-  const root = resolve(option ?? env[HOME_ENV] ?? join(homedir(), DEFAULT_HOME_DIR));
-  return { root, database: join(root, 'db'), socket: join(root, 'control.sock') };
+  return homePaths(resolve(option ?? env[HOME_ENV] ?? join(homedir(), DEFAULT_HOME_DIR)));
+}
+
+/** The paths of the home in folder `root`. */
+export function homePaths(root: string): HomePaths {
+  return { root, database: join(root, 'db'), socket: join(root, 'control.sock'), files: join(root, 'files') };
 }
 
 /** The first folder on the way down to `path` that is not a folder (a file where a folder should be). */

@@ -8,6 +8,7 @@ import type { Scheduler } from '../node/core/core.ts';
 import { Messenger } from '../node/messaging/messenger.ts';
 import { openLevelStore } from '../node/store/level.ts';
 import { messengerApi, type SottoApi } from './api.ts';
+import { openHomeFiles } from './home-files.ts';
 import { nodeCryptoContext } from './context.ts';
 import { controlClient, nodeIsRunning } from './control/client.ts';
 import { secureHome, type HomePaths } from './home.ts';
@@ -36,7 +37,12 @@ export async function withApi<T>(home: HomePaths, clock: () => number, run: (api
   const store = await retryWrongPassphrase((passphrase) => openLevelStore(home.database, ctx, { passphrase }));
   try {
     const messenger = await Messenger.open({ ctx, store, scheduler: realScheduler });
-    return await run(messengerApi(messenger, ctx.primitives, () => []));
+    const files = await openHomeFiles(home, { ctx, store, messenger, scheduler: realScheduler });
+    try {
+      return await run(messengerApi(messenger, ctx.primitives, () => [], undefined, undefined, files.service.fileState, files.api));
+    } finally {
+      await files.close();
+    }
   } finally {
     await store.close();
   }

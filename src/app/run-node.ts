@@ -20,6 +20,7 @@ import { openLevelStore } from '../node/store/level.ts';
 import { Tx, type SottoStore } from '../node/store/store.ts';
 import { rememberPeers, type PeerMemoryStorage, type RememberedPeers } from '../node/transport/remembered-peers.ts';
 import { messengerApi, type SottoApi } from './api.ts';
+import { openHomeFiles, type HomeFiles } from './home-files.ts';
 import { nodeCryptoContext } from './context.ts';
 import { nodeIsRunning } from './control/client.ts';
 import { nodeControlApi } from './control/node-control.ts';
@@ -52,6 +53,8 @@ export interface StartOptions {
   readonly web?: number;
   /** With `web`: the folder of the built app to serve (default dist/web; a benchmark serves an older build). */
   readonly webRoot?: string;
+  /** Received files kept at most, bytes (the home's `files-quota` setting); FILES_DEFAULT_QUOTA_BYTES when absent. */
+  readonly filesQuota?: number;
   readonly clock: () => number;
   /** Where the passphrase comes from (default: $SOTTO_PASSPHRASE, else a prompt). */
   readonly passphrase?: () => Promise<string>;
@@ -116,6 +119,8 @@ export interface RunningHome {
   readonly web: WebServer | undefined;
   /** The API served on the control socket. */
   readonly api: SottoApi;
+  /** The home's files: the store and the service that serves and fetches them. */
+  readonly files: HomeFiles;
   /** Peer memory: the peers met before, dialled at start. */
   readonly memory: RememberedPeers;
   /** How the start's search for peers ended (at most START_PEER_WAIT_MS after start). */
@@ -146,6 +151,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
   let groups: GroupService | undefined;
+  let files: HomeFiles | undefined;
   let memory: RememberedPeers | undefined;
   let server: Server | undefined;
   let web: WebServer | undefined;
@@ -161,8 +167,10 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
         // Together: the messenger stops scheduling work and waits for what runs, while the node's
         // stop ends every dial and stream that work waits on (a contact out of reach would
         // otherwise hold a delivery round, and the exit, for its whole dial timeout).
+        files?.service.stop();
         await groups?.stop().catch(() => {});
         await Promise.all([messenger?.stop().catch(() => {}), memory?.stop().catch(() => {}), node?.stop().catch(() => {})]);
+        await files?.store.close().catch(() => {});
         await store.close();
       } finally {
         closed();
@@ -194,10 +202,12 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       ...(swarmKey ? { swarmKey } : {}),
     });
     const mailbox = options.mailbox ? await MailboxService.open({ ctx, store, identity, scheduler: realScheduler }) : undefined;
-    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network: libp2pNetwork(node, { localSubnets: interfaceSubnets }), ...(mailbox ? { mailbox } : {}) });
+    const network = libp2pNetwork(node, { localSubnets: interfaceSubnets });
+    messenger = await Messenger.open({ ctx, store, scheduler: realScheduler, network, ...(mailbox ? { mailbox } : {}) });
     await messenger.start();
     groups = await GroupService.open(messenger);
     await groups.start();
+    files = await openHomeFiles(home, { ctx, store, messenger, groups, network, scheduler: realScheduler, ...(options.filesQuota === undefined ? {} : { quotaBytes: options.filesQuota }) });
     const running = node;
     const started = messenger;
     const remembered = (memory = await rememberPeers(running, {
@@ -224,16 +234,16 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       realScheduler,
     ).then((state) => (searched = state));
     // Live: the peers remembered now (the start's own count is in `sources`).
-    const network = (): NetworkReport => ({
+    const networkReport = (): NetworkReport => ({
       state: running.libp2p.getConnections().length > 0 ? 'connected' : searched === 'connected' ? 'unreachable' : (searched ?? 'connecting'),
       sources: { ...sources, remembered: remembered.size() },
     });
-    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups);
-    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock, network });
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups, files.service.fileState, files.api);
+    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock, network: networkReport });
     const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
     if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses(), ...(options.webRoot === undefined ? {} : { root: options.webRoot }) });
     server = await startControlServer(home.socket, { ...api, ...control });
-    const result: RunningHome = { ctx, store, node, messenger, mailbox, web, api, memory: remembered, reachable, network, stop, stopped };
+    const result: RunningHome = { ctx, store, node, messenger, mailbox, web, api, files, memory: remembered, reachable, network: networkReport, stop, stopped };
     await options.onStarted?.(result);
     return result;
   } catch (err) {

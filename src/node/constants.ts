@@ -977,3 +977,9 @@ export const FILE_ANSWER_TIMEOUT_MS = 30_000;
 export const MAX_INBOUND_FILE_STREAMS = 2 * FILE_MAX_STREAMS_PER_PEER;
 /** Received files a home keeps by default, bytes (`sotto config files-quota`). */
 export const FILES_DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
+/** Files a node fetches at once (each from up to FILE_MAX_HOLDERS holders). */
+export const FILE_MAX_CONCURRENT_FETCHES = 2;
+/** A fetch that ended with chunks missing (no holder reachable) is tried again after this, or when a holder connects. */
+export const FILE_FETCH_RETRY_MS = 60_000;
+/** A fetch tells its progress at most this often. */
+export const FILE_PROGRESS_INTERVAL_MS = 250;

@@ -42,6 +42,9 @@ export const CONTROL_METHODS = [
   'groupInvitations',
   'groupAcceptInvitation',
   'groupDeclineInvitation',
+  'sendFile',
+  'groupSendFile',
+  'saveFile',
   'status',
   'shutdown',
 ] as const satisfies readonly (keyof ControlApi)[];

@@ -322,6 +322,11 @@ export class SealedFiles implements FileHoldings {
     return next;
   }
 
+  /** Every file held (sent and received), with its record. */
+  list(): Promise<FileRecord[]> {
+    return this.store.listFiles();
+  }
+
   /** Received files not complete yet (to fetch again at start), with their records. */
   async incomplete(): Promise<FileRecord[]> {
     return (await this.store.listFiles()).filter((f) => f.origin === 'received' && f.state === 'incomplete');

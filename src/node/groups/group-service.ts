@@ -716,6 +716,8 @@ export class GroupService {
         const content = plaintext.type === 'text' ? { text: plaintext.text } : { text: plaintext.file.name, file: storedFile(plaintext.file, inlineFileFailure(this.core.ctx.primitives, plaintext.file)) };
         message = { id: plaintext.id, groupId: group.id, sender: peerIdOfSigningKey(event.sender), direction: 'in', ...content, timestamp: plaintext.sentAt, status: 'received', seq: this.core.allocateSeq(tx), epoch: Number(event.epoch) };
         tx.putGroupMessage(message);
+        // The file service takes the file from here (a want survives a stop before it does).
+        if (message.file) tx.putFileWant({ messageId: message.id, audience: { kind: 'group', groupId: group.id }, sender: message.sender });
       }
       const unsaved = (this.unsaved.get(group.id) ?? 0) + 1;
       if (unsaved >= GROUP_STATE_WRITE_AFTER_MESSAGES) tx.putGroupState(group.id, encodeGroupState(state));

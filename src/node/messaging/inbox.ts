@@ -158,7 +158,8 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
     if (!(await core.hasMessage(peerId, payload.id))) {
       const file = storedFile(payload.file, inlineFileFailure(core.ctx.primitives, payload.file));
       const message: MessageRecord = { id: payload.id, peerId, direction: 'in', text: payload.file.name, timestamp: payload.sentAt, status: 'received', seq: core.allocateSeq(tx), file };
-      tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id });
+      // The file service takes the file from here (a want survives a stop before it does).
+      tx.putMessage(message).putSeen(peerId, hash, { at: core.ctx.now(), messageId: payload.id }).putFileWant({ messageId: payload.id, audience: { kind: 'contact', peerId }, sender: peerId });
       core.noteMessage(peerId, payload.id);
       stored.push(message);
     }

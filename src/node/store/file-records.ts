@@ -60,3 +60,23 @@ export function decodeFile(key: string, bytes: Uint8Array): FileRecord {
     messages: field(key, o, 'messages', isStringList),
   };
 }
+
+/**
+ * A received file message whose file the file service has not taken yet
+ * (`fwant:<message id>`): written in the transaction that stores the
+ * message, deleted once the file has its record (or was refused), so a
+ * file is never forgotten, whatever stops in between.
+ */
+export interface FileWantRecord {
+  readonly messageId: string;
+  /** Where the message is: a contact's conversation or a group's. */
+  readonly audience: FileAudienceRecord;
+  /** Who sent it (the first holder to ask). */
+  readonly sender: string;
+}
+
+/** Decodes a stored file want (StoreCorruptError for a wrong field). */
+export function decodeFileWant(key: string, bytes: Uint8Array): FileWantRecord {
+  const o = parse(key, bytes);
+  return { messageId: field(key, o, 'messageId', isString), audience: decodeAudience(key, o['audience']), sender: field(key, o, 'sender', isString) };
+}

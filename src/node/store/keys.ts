@@ -49,6 +49,7 @@ export const KEY_KINDS: Readonly<Record<string, readonly KeyPart[]>> = {
   fman: ['id'], //                           fman:<file id>   (its manifest, binary)
   fbits: ['id'], //                          fbits:<file id>   (which chunks are written, a bitmap)
   fchunk: ['id', 'clear'], //                fchunk:<file id>:<index>   (a sealed chunk, in a page's store)
+  fwant: ['id'], //                          fwant:<message id>   (a received file message the file service has not taken yet)
 };
 
 /** Width of zero-padded numbers in keys (ordered as strings). */
@@ -96,6 +97,7 @@ export const KEY = {
   fileManifest: (fileId: string) => `fman:${fileId}`,
   fileBitmap: (fileId: string) => `fbits:${fileId}`,
   fileChunk: (fileId: string, index: number) => `fchunk:${fileId}:${padNumber(index)}`,
+  fileWant: (messageId: string) => `fwant:${messageId}`,
 } as const;
 
 /** The components of a key's rest (after `<kind>:`), split for a kind of `count` components: the last takes the rest. */

@@ -22,7 +22,7 @@ import { decodeSessionRecord, encodeSessionRecord } from '../../crypto/session-c
 import type { SessionRecord } from '../../crypto/session.ts';
 import { SchemaVersionError, StoreClosedError, StoreCorruptError } from '../errors.ts';
 import { plainValues, type KvBackend, type KvOperation, type ValueCodec } from './backend.ts';
-import { decodeFile, type FileRecord } from './file-records.ts';
+import { decodeFile, decodeFileWant, type FileRecord, type FileWantRecord } from './file-records.ts';
 import { decodeHeldMail, encodeHeldMail, type HeldMail, type MailPosition } from './held-mail.ts';
 import { KEY, padNumber, plainNames, prefixRange, type KeyNames } from './keys.ts';
 import { MIGRATION_FROM, migrateFromSchema1 } from './migrate.ts';
@@ -245,6 +245,13 @@ export class Tx {
   /** A sealed chunk kept in the store itself (a page's files). */
   putFileChunk(fileId: string, index: number, sealed: Uint8Array): this {
     return this.put(KEY.fileChunk(fileId, index), sealed);
+  }
+  /** A received file message for the file service to take (./file-records.ts FileWantRecord). */
+  putFileWant(want: FileWantRecord): this {
+    return this.put(KEY.fileWant(want.messageId), encodeJson(want));
+  }
+  deleteFileWant(messageId: string): this {
+    return this.del(KEY.fileWant(messageId));
   }
   deleteFileChunk(fileId: string, index: number): this {
     return this.del(KEY.fileChunk(fileId, index));
@@ -576,6 +583,10 @@ export class SottoStore {
   /** Every file held, sent or received. */
   async listFiles(): Promise<FileRecord[]> {
     return this.collect('file:', decodeFile);
+  }
+  /** Received file messages the file service has not taken yet. */
+  async listFileWants(): Promise<FileWantRecord[]> {
+    return this.collect('fwant:', decodeFileWant);
   }
   async getFileManifest(fileId: string): Promise<Uint8Array | undefined> {
     return this.get(KEY.fileManifest(fileId), (_key, raw) => raw);

@@ -1,4 +1,6 @@
 /** `sotto group`: create, add, remove, leave, list, send, history (docs/GROUPS.md). Every subcommand needs the running node. */
+import { UsageError } from '../usage.ts';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { GroupHistoryLine, GroupLine } from '../../group-api.ts';
 import { withApi } from '../../local.ts';
@@ -81,11 +83,20 @@ export function registerGroup(program: Command, cli: Cli): void {
     .description('send a message to a group; prints "delivered to N of M" or "stored for K of M"')
     .addHelpText('after', '\nExample:\n  $ sotto group send team "lunch at noon?" --wait 10\n  delivered to 2 of 2')
     .argument('<name>', 'the group')
-    .argument('<text>', 'the message')
-    .option('--json', 'print {"id","status","delivered","stored","queued","members"}')
+    .argument('[text]', 'the message (none with --file)')
+    .option('--file <path>', `send a file or picture (up to 4 GiB); members fetch it from every member that has it`)
+    .option('--json', 'print {"id","status","delivered","stored","queued","members"} (with --file also "size","inline")')
     .addOption(new Option('--wait <seconds>', 'how long to wait for delivery').default(DEFAULT_GROUP_SEND_WAIT_SECONDS).argParser(Number))
-    .action(async (name: string, text: string, options: { json?: boolean; wait: number }) => {
+    .action(async (name: string, text: string | undefined, options: { json?: boolean; wait: number; file?: string }) => {
       if (!Number.isFinite(options.wait) || options.wait < 0) throw new RangeError('--wait takes a number of seconds');
+      if (options.file !== undefined) {
+        if (text !== undefined) throw new UsageError('group send', 'group send takes a text or --file PATH, not both');
+        const path = resolve(options.file);
+        const result = await withApi(cli.home(), cli.clock, (api) => api.groupSendFile(name, path, options.wait * MS_PER_SECOND));
+        print(cli, result, options.json, () => [groupSendText(result)]);
+        return;
+      }
+      if (text === undefined) throw new UsageError('group send', 'group send needs the text: sotto group send NAME TEXT, or sotto group send NAME --file PATH');
       const result = await withApi(cli.home(), cli.clock, (api) => api.groupSend(name, text, options.wait * MS_PER_SECOND));
       print(cli, result, options.json, () => [groupSendText(result)]);
     });
