@@ -17,10 +17,12 @@
  * RSS during each case against the 200 MB target. With `--quick` the
  * fetched file is opened and compared with what was sealed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { chunkCount, chunkSealedBytes } from '../src/crypto/file-cipher.ts';
+import { FILE_WINDOW_CHUNKS } from '../src/node/constants.ts';
 import { bundleFilesProcesses } from './files/bundle.ts';
 import { BENCH_STORES } from './files/stores.ts';
 import type { FetcherReady, FetcherRequests, FilesCase, HolderReady, HolderRequests } from './files/ipc.ts';
@@ -38,6 +40,8 @@ const TARGET_RATIO = 0.5;
 /** Peak resident memory of either process. */
 const TARGET_RSS_MB = 200;
 const MB = 1_000_000;
+/** How often the kill case asks the holder how far the fetch is. */
+const KILL_POLL_MS = 20;
 
 /** One case of one round. */
 interface Run {
@@ -117,7 +121,8 @@ export async function runFilesBench(args: readonly string[]): Promise<number> {
         progress(`round ${round + 1}, ${which}: ${formatBytes(measure.bytes)} in ${Math.round(measure.ms)} ms`);
       }
     }
-    report(runs, options, ready, idle);
+    const killed = await killHalfway(scripts.fetcher, dir, holder, ready, progress);
+    report(runs, options, ready, idle, killed);
     return 0;
   } finally {
     await fetcher?.stop().catch(() => {});
@@ -126,7 +131,52 @@ export async function runFilesBench(args: readonly string[]): Promise<number> {
   }
 }
 
-function report(runs: readonly Run[], options: { size: number; rounds: number; json: boolean }, ready: HolderReady, idle: { fetcherMB: number; holderMB: number }): void {
+/** What the kill -9 case measured: chunks served before the kill, after the restart, and how many of them twice. */
+interface Killed {
+  readonly chunks: number;
+  readonly servedBefore: number;
+  readonly servedAfter: number;
+  readonly twice: number;
+}
+
+/**
+ * A fetcher writing into the home's file store (`--store home`) is killed
+ * with SIGKILL once the holder has served half the chunks; a new fetcher
+ * process on the same folder resumes. Counts the chunks the holder served
+ * in all, beyond the file's.
+ */
+async function killHalfway(script: string, dir: string, holder: Child<HolderRequests, HolderReady>, ready: HolderReady, progress: (line: string) => void): Promise<Killed> {
+  const folder = join(dir, 'killed');
+  await mkdir(folder);
+  const chunks = chunkCount(ready.size);
+  const start = async (label: string): Promise<Child<FetcherRequests, FetcherReady>> => {
+    const child = await spawnChild<FetcherRequests, FetcherReady>(script, [folder, 'home'], label, { bundled: true });
+    await holder.request('allow', { peerId: child.ready.peerId });
+    await child.request('connect', { address: ready.addresses[0]! });
+    return child;
+  };
+  const fetch = { case: '/sotto/file' as const, peerId: ready.peerId, fileId: ready.fileId, size: ready.size, keep: true };
+  progress('kill -9 at 50 %: a fetcher writing into the home store…');
+  const victim = await start('fetcher (killed)');
+  await holder.request('served', { reset: true });
+  const fetching = victim.request('fetch', fetch).catch(() => undefined);
+  while ((await holder.request('served', { reset: false })) < chunks / 2) await sleep(KILL_POLL_MS);
+  victim.kill();
+  await fetching;
+  await victim.stop();
+  const servedBefore = await holder.request('served', { reset: true });
+  progress(`killed after ${servedBefore} of ${chunks} chunks served; a new fetcher resumes on the same folder`);
+  const again = await start('fetcher (resumed)');
+  try {
+    await again.request('fetch', fetch);
+  } finally {
+    await again.stop();
+  }
+  const servedAfter = await holder.request('served', { reset: true });
+  return { chunks, servedBefore, servedAfter, twice: servedBefore + servedAfter - chunks };
+}
+
+function report(runs: readonly Run[], options: { size: number; rounds: number; json: boolean }, ready: HolderReady, idle: { fetcherMB: number; holderMB: number }, killed: Killed): void {
   const of = (which: FilesCase) => runs.filter((r) => r.case === which);
   const throughput = (which: FilesCase): number => median(of(which).map((r) => r.bytes / MB / (r.ms / 1000)));
   const peak = (which: FilesCase, side: 'fetcherRssMB' | 'holderRssMB'): number => Math.max(...of(which).map((r) => r[side]));
@@ -151,6 +201,7 @@ function report(runs: readonly Run[], options: { size: number; rounds: number; j
         met: rssPeak <= TARGET_RSS_MB,
       }),
     );
+    console.log(JSON.stringify({ ...common, case: 'kill-resume', unit: 'chunks', sotto: killed.twice, ...killed, target: FILE_WINDOW_CHUNKS, rule: 'chunks served twice after a kill -9 at 50 % <= one window', met: killed.twice <= FILE_WINDOW_CHUNKS }));
     return;
   }
   const fmt = (n: number): string => roundTo(n, 1).toFixed(1);
@@ -162,6 +213,9 @@ function report(runs: readonly Run[], options: { size: number; rounds: number; j
     ),
   );
   console.log(`\n/sotto/file / bare stream: ${(ratio * 100).toFixed(0)} % (target ≥ ${TARGET_RATIO * 100} %: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`);
+  console.log(
+    `kill -9 of the fetcher at 50 % (home store), then a new one on the same folder: ${killed.twice} chunks served twice (${killed.servedBefore} before the kill, ${killed.servedAfter} after, ${killed.chunks} in the file; target ≤ one window = ${FILE_WINDOW_CHUNKS}: ${killed.twice <= FILE_WINDOW_CHUNKS ? 'met' : 'NOT met'})`,
+  );
   console.log(`peak RSS during /sotto/file: ${fmt(rssPeak)} MB (target ≤ ${TARGET_RSS_MB} MB: ${rssPeak <= TARGET_RSS_MB ? 'met' : 'NOT met'}); before the first transfer: fetcher ${fmt(idle.fetcherMB)} MB, holder ${fmt(idle.holderMB)} MB`);
 }
 

@@ -32,24 +32,26 @@ const network = libp2pNetwork(node);
 const rss = sampleRss();
 
 async function fetch(args: FetcherRequests['fetch']['args']): Promise<FetchMeasure> {
-  const target = await store!.target(dir!, args.fileId, args.size);
+  const target = await store!.target(dir!, args.fileId, args.size, ctx);
   try {
     rss.reset();
     const start = performance.now();
     let bytes: number;
+    let chunks = chunkCount(args.size);
     if (args.case === 'bare stream') {
       bytes = await fetchBulk(node, args.peerId, target);
     } else {
       const summary = await fetchFile({ network, target, holders: [args.peerId], primitives: ctx.primitives });
       if (!summary.complete) throw new Error(`the fetch ended incomplete: ${JSON.stringify(summary.holders)}`);
       bytes = summary.bytes;
+      chunks = summary.fetched;
     }
     const ms = performance.now() - start;
-    const measure = { bytes, ms, rss: rss.peaks() };
+    const measure = { bytes, chunks, ms, rss: rss.peaks() };
     if (args.key !== undefined) await verify(target, fromHex(args.key), args.size);
     return measure;
   } finally {
-    await target.discard();
+    if (!args.keep) await target.discard();
   }
 }
 

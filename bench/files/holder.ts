@@ -13,6 +13,7 @@ import { toHex } from '../../src/crypto/bytes.ts';
 import { generateIdentity } from '../../src/crypto/identity.ts';
 import { FILE_CHUNK_BYTES } from '../../src/node/constants.ts';
 import { serveFiles } from '../../src/node/files/transfer-server.ts';
+import type { FileHoldings } from '../../src/node/files/types.ts';
 import { createNode } from '../../src/node/transport/libp2p.ts';
 import { libp2pNetwork } from '../../src/node/transport/libp2p-network.ts';
 import { sendToParent, serveRequests, type RequestMessage } from '../rpc.ts';
@@ -35,7 +36,18 @@ const sealStart = performance.now();
 const held = await store.hold(dir, ctx.primitives, size, key, ctx.randomBytes(FILE_CHUNK_BYTES));
 const sealMs = performance.now() - sealStart;
 const node = await createNode({ identity: await generateIdentity(ctx), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [] });
-const server = await serveFiles({ network: libp2pNetwork(node), holdings: held.holdings, scheduler: realScheduler });
+let served = 0;
+const counted: FileHoldings = {
+  manifest: (id) => held.holdings.manifest(id),
+  held: (id) => held.holdings.held(id),
+  mayFetch: (id, peerId) => held.holdings.mayFetch(id, peerId),
+  readChunk: async (id, index) => {
+    const chunk = await held.holdings.readChunk(id, index);
+    if (chunk) served++;
+    return chunk;
+  },
+};
+const server = await serveFiles({ network: libp2pNetwork(node), holdings: counted, scheduler: realScheduler });
 await serveBulk(node, held);
 const rss = sampleRss();
 
@@ -55,6 +67,11 @@ serveRequests<HolderRequests>(async (request: RequestMessage<HolderRequests>) =>
       const peaks = rss.peaks();
       if ((request.args as HolderRequests['rss']['args']).reset) rss.reset();
       return peaks;
+    }
+    case 'served': {
+      const count = served;
+      if ((request.args as HolderRequests['served']['args']).reset) served = 0;
+      return count;
     }
     case 'stop':
       await close();

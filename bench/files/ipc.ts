@@ -21,6 +21,8 @@ export interface HolderRequests {
   allow: { args: { peerId: string }; result: null };
   /** Peak RSS since the last reset (and reset when asked). */
   rss: { args: { reset: boolean }; result: RssPeaks };
+  /** Chunks served since the last reset (each answer counts, a chunk served twice twice), and reset when asked. */
+  served: { args: { reset: boolean }; result: number };
   stop: { args: Record<string, never>; result: null };
 }
 
@@ -36,6 +38,8 @@ export interface FetcherReady {
 /** What one fetch measured in the fetcher process. */
 export interface FetchMeasure {
   readonly bytes: number;
+  /** Chunks written by this fetch. */
+  readonly chunks: number;
   readonly ms: number;
   /** Peak RSS of the fetcher during the fetch. */
   readonly rss: RssPeaks;
@@ -46,6 +50,6 @@ export interface FetcherRequests {
   /** Connect to the holder. */
   connect: { args: { address: string }; result: null };
   /** Fetch the holder's file one way into a new file in the fetcher's dir; with `key` (hex), open every chunk afterwards. */
-  fetch: { args: { case: FilesCase; peerId: string; fileId: string; size: number; key?: string }; result: FetchMeasure };
+  fetch: { args: { case: FilesCase; peerId: string; fileId: string; size: number; key?: string; keep?: boolean }; result: FetchMeasure };
   stop: { args: Record<string, never>; result: null };
 }

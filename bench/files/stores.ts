@@ -9,7 +9,9 @@
 import type { Bytes } from '../../src/crypto/bytes.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import type { FetchTarget, FileHoldings } from '../../src/node/files/types.ts';
+import type { CryptoContext } from '../../src/crypto/context.ts';
 import { diskStore } from './disk-store.ts';
+import { homeTarget } from './home-store.ts';
 
 /** A holder's sealed file. */
 export interface BenchHolding {
@@ -33,9 +35,13 @@ export interface BenchTarget extends FetchTarget {
 export interface BenchStore {
   /** Seals `size` bytes (`pattern` repeated, its content does not matter once sealed) under `key` into `dir`. */
   hold(dir: string, primitives: Primitives, size: number, key: Bytes, pattern: Bytes): Promise<BenchHolding>;
-  /** A new, empty incoming file in `dir`. */
-  target(dir: string, fileId: string, size: number): Promise<BenchTarget>;
+  /** An incoming file in `dir`: new and empty, or (a store that keeps it) resumed. */
+  target(dir: string, fileId: string, size: number, ctx: CryptoContext): Promise<BenchTarget>;
 }
 
 /** The stores by name; the first is the default. */
-export const BENCH_STORES: Readonly<Record<string, BenchStore>> = { disk: diskStore };
+export const BENCH_STORES: Readonly<Record<string, BenchStore>> = {
+  disk: diskStore,
+  /** The fetcher writes into the home's FileStore (flushed and recorded per window), as a running node does. */
+  home: { hold: diskStore.hold, target: (dir, fileId, size, ctx) => homeTarget(dir, ctx, fileId, size) },
+};

@@ -17,7 +17,7 @@ import { equalBytes, fromHex, toHex, type Bytes } from '../../crypto/bytes.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { AuthenticationError } from '../../crypto/errors.ts';
 import { FILE_HASH_BYTES, FILE_KEY_BYTES } from '../../crypto/constants.ts';
-import { chunkCount, chunkPlainBytes, chunkSealedBytes, checkFileSize, fileIdOf, openChunk, sealChunk } from '../../crypto/file-cipher.ts';
+import { chunkCount, chunkMatches, chunkPlainBytes, chunkSealedBytes, checkFileSize, fileIdOf, openChunk, sealChunk } from '../../crypto/file-cipher.ts';
 import { FILE_CHUNK_BYTES, FILE_INLINE_MAX_BYTES, FILE_MAX_BYTES, FILE_WINDOW_CHUNKS, FILES_DEFAULT_QUOTA_BYTES } from '../constants.ts';
 import { toBase64, fromBase64 } from '../encoding/base64.ts';
 import { FileDigestError, FileDiskFullError, FileNotCompleteError, FileQuotaError, FileTooLargeError, UnknownFileError } from '../errors.ts';
@@ -113,7 +113,9 @@ export class SealedFiles implements FileHoldings {
         const stored = await this.store.getFileBitmap(id);
         const bitmap = emptyBitmap(chunks);
         if (stored) bitmap.set(stored.subarray(0, bitmap.length));
-        return { record, chunks, bitmap, unrecorded: [], recording: Promise.resolve() };
+        // Chunks written after the last flush: kept when their bytes match the manifest (a kill -9 loses none; a power loss may).
+        const unrecorded = record.state === 'incomplete' ? await this.checkWritten(id, record.size, chunks, bitmap) : [];
+        return { record, chunks, bitmap, unrecorded, recording: Promise.resolve() };
       })();
       const loading = file;
       this.files.set(id, loading);
@@ -122,6 +124,23 @@ export class SealedFiles implements FileHoldings {
       loading.then((f) => f ?? forget(), forget);
     }
     return file;
+  }
+
+  /** Sets in `bitmap` the chunks of the fbitw: record whose bytes are there and match the manifest; returns them. */
+  private async checkWritten(id: FileIdHex, size: number, chunks: number, bitmap: Uint8Array): Promise<number[]> {
+    const written = await this.store.getFileWritten(id);
+    const manifest = written ? await this.store.getFileManifest(id) : undefined;
+    if (!written || !manifest) return [];
+    const kept: number[] = [];
+    for (let i = 0; i < chunks; i++) {
+      if (!hasChunk(written, i) || hasChunk(bitmap, i)) continue;
+      const sealed = await this.chunks.read(id, i, chunkSealedBytes(size, i));
+      if (sealed && chunkMatches(this.ctx.primitives, manifest, i, sealed)) {
+        setChunk(bitmap, i);
+        kept.push(i);
+      }
+    }
+    return kept;
   }
 
   private async require(id: FileIdHex): Promise<OpenFile> {
@@ -297,6 +316,19 @@ export class SealedFiles implements FileHoldings {
     setChunk(file.bitmap, index);
     file.unrecorded.push(index);
     if (file.unrecorded.length >= FILE_WINDOW_CHUNKS || allChunks(file.bitmap, file.chunks)) await this.recordChunks(id, file);
+    else await this.noteWritten(id, file);
+  }
+
+  /** Records (unsynced, after any earlier recording) which chunks are written and not flushed yet: a process killed now loses none of them. */
+  private noteWritten(id: FileIdHex, file: OpenFile): Promise<void> {
+    const next = file.recording.then(async () => {
+      if (file.unrecorded.length === 0 || file.deleted) return;
+      const written = emptyBitmap(file.chunks);
+      for (const i of file.unrecorded) setChunk(written, i);
+      await this.store.commit(new Tx().putFileWritten(id, written), { sync: false });
+    });
+    file.recording = next.catch(() => undefined);
+    return next;
   }
 
   /**
@@ -316,7 +348,7 @@ export class SealedFiles implements FileHoldings {
         for (const i of indexes) clearChunk(file.bitmap, i);
         throw isDiskFull(err) ? new FileDiskFullError(id) : err;
       }
-      await this.store.commit(new Tx().putFileBitmap(id, bitmap), { sync: false });
+      await this.store.commit(new Tx().putFileBitmap(id, bitmap).deleteFileWritten(id), { sync: false });
     });
     file.recording = next.catch(() => undefined);
     return next;

@@ -48,6 +48,7 @@ export const KEY_KINDS: Readonly<Record<string, readonly KeyPart[]>> = {
   file: ['id'], //                           file:<file id>   (a file held: sent or received)
   fman: ['id'], //                           fman:<file id>   (its manifest, binary)
   fbits: ['id'], //                          fbits:<file id>   (which chunks are written, a bitmap)
+  fbitw: ['id'], //                          fbitw:<file id>   (chunks written since the last flush, a bitmap: checked by hash when the file is opened)
   fchunk: ['id', 'clear'], //                fchunk:<file id>:<index>   (a sealed chunk, in a page's store)
   fwant: ['id'], //                          fwant:<message id>   (a received file message the file service has not taken yet)
 };
@@ -96,6 +97,7 @@ export const KEY = {
   file: (fileId: string) => `file:${fileId}`,
   fileManifest: (fileId: string) => `fman:${fileId}`,
   fileBitmap: (fileId: string) => `fbits:${fileId}`,
+  fileWritten: (fileId: string) => `fbitw:${fileId}`,
   fileChunk: (fileId: string, index: number) => `fchunk:${fileId}:${padNumber(index)}`,
   fileWant: (messageId: string) => `fwant:${messageId}`,
 } as const;

@@ -233,7 +233,7 @@ export class Tx {
   }
   /** Deletes a file's record, manifest and bitmap (not its chunks: deleteFileChunk). */
   deleteFile(fileId: string): this {
-    return this.del(KEY.file(fileId)).del(KEY.fileManifest(fileId)).del(KEY.fileBitmap(fileId));
+    return this.del(KEY.file(fileId)).del(KEY.fileManifest(fileId)).del(KEY.fileBitmap(fileId)).del(KEY.fileWritten(fileId));
   }
   putFileManifest(fileId: string, manifest: Uint8Array): this {
     return this.put(KEY.fileManifest(fileId), manifest);
@@ -241,6 +241,13 @@ export class Tx {
   /** Which chunks are written: bit `i mod 8` of byte `floor(i/8)` for chunk i. */
   putFileBitmap(fileId: string, bitmap: Uint8Array): this {
     return this.put(KEY.fileBitmap(fileId), bitmap);
+  }
+  /** Chunks written since the last flush (not yet in the fbits: bitmap): a kill -9 loses none of them; after a power loss they are checked by hash. */
+  putFileWritten(fileId: string, bitmap: Uint8Array): this {
+    return this.put(KEY.fileWritten(fileId), bitmap);
+  }
+  deleteFileWritten(fileId: string): this {
+    return this.del(KEY.fileWritten(fileId));
   }
   /** A sealed chunk kept in the store itself (a page's files). */
   putFileChunk(fileId: string, index: number, sealed: Uint8Array): this {
@@ -593,6 +600,9 @@ export class SottoStore {
   }
   async getFileBitmap(fileId: string): Promise<Uint8Array | undefined> {
     return this.get(KEY.fileBitmap(fileId), (_key, raw) => raw);
+  }
+  async getFileWritten(fileId: string): Promise<Uint8Array | undefined> {
+    return this.get(KEY.fileWritten(fileId), (_key, raw) => raw);
   }
   async getFileChunk(fileId: string, index: number): Promise<Uint8Array | undefined> {
     return this.get(KEY.fileChunk(fileId, index), (_key, raw) => raw);
