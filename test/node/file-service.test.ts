@@ -5,7 +5,9 @@
  * which checks it whole; an offline sender's file waits (pending) and is
  * fetched once the sender is back; a group member fetches from every
  * member that holds the file; a quota that is full makes the file failed
- * with why, the message kept; deleting the message deletes the file.
+ * with why, the message kept; deleting the message deletes the file; a
+ * sender whose file is not the one it described (a lying size) makes the
+ * file fail at once.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +15,7 @@ import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { messengerApi } from '../../src/app/api.ts';
 import { groupMethods } from '../../src/app/group-api.ts';
 import { FILE_CHUNK_BYTES } from '../../src/node/constants.ts';
-import { FileService, type FileChange } from '../../src/node/files/file-service.ts';
+import { FILE_SENDER_MISMATCH_REASON, FileService, type FileChange } from '../../src/node/files/file-service.ts';
 import { LevelFileStore } from '../../src/node/files/level-file-store.ts';
 import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { testContext } from '../helpers/context.ts';
@@ -122,6 +124,24 @@ describe('file service', () => {
     await until(async () => (await b.store.state(fileId))?.state === 'complete', 'the small file complete');
     await bob.messenger.deleteMessages('alice', small.id);
     await until(async () => (await b.store.state(fileId)) === undefined, 'the file deleted with its message');
+    a.service.stop();
+    b.service.stop();
+  });
+});
+
+describe('a sender that lies', () => {
+  test('about the size: the manifest it serves does not make the file id, so the file fails at once with why, and nothing of it is kept', async () => {
+    const { alice, bob } = await contactsWithMailboxes();
+    const a = await filesOf(alice);
+    const b = await filesOf(bob);
+    const bob_ = (await alice.messenger.contact('bob')).peerId;
+    const real = await a.store.importBytes('movie.mp4', content(2 * FILE_CHUNK_BYTES, 6), { kind: 'contact', peerId: bob_ });
+    const sent = await alice.messenger.sendFile('bob', { ...real, size: real.size + FILE_CHUNK_BYTES }, { waitMs: 5_000 });
+    assert.equal(sent.status, 'delivered');
+    const fileId = toHex(real.fileId);
+    await until(async () => (await b.store.state(fileId))?.state === 'failed', 'the file failed at bob');
+    assert.deepEqual(await b.store.state(fileId), { state: 'failed', reason: FILE_SENDER_MISMATCH_REASON });
+    assert.equal(await b.store.readChunk(fileId, 0), undefined, 'no chunk kept');
     a.service.stop();
     b.service.stop();
   });

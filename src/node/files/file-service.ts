@@ -28,6 +28,9 @@ import { fetchFile } from './transfer-client.ts';
 import { serveFiles, type FileServer } from './transfer-server.ts';
 import type { FileAudience, FileDescriptor, FileIdHex, FileState } from './types.ts';
 
+/** Why a file fails when its sender's manifest does not make the file id its message gave. */
+export const FILE_SENDER_MISMATCH_REASON = "the sender's file does not match its description (size or id)";
+
 /** What a file service is made of. */
 export interface FileServiceInit {
   readonly files: SealedFiles;
@@ -65,6 +68,8 @@ export class FileService {
   private readonly listeners = new Set<(change: FileChange) => void>();
   /** Files with a fetch to run (or running), and who may hold them, sender first. */
   private readonly wanted = new Map<FileIdHex, readonly string[]>();
+  /** The sender of each group file taken since start (the one whose word a file id is). */
+  private readonly senders = new Map<FileIdHex, string>();
   private readonly running = new Map<FileIdHex, AbortController>();
   private readonly waiting = new Map<FileIdHex, unknown>();
   /** Plaintext bytes held of a file being fetched, and when a change was last told. */
@@ -221,6 +226,7 @@ export class FileService {
       await files.target(descriptor, audience, messageId);
       const state = await files.state(file.fileId);
       if (state?.state === 'complete') return;
+      this.senders.set(file.fileId, sender);
       this.want(file.fileId, await this.holdersOf(audience, [sender]));
     } catch (err) {
       // A quota or a descriptor the store refuses: the message stays, its file shows failed.
@@ -294,6 +300,13 @@ export class FileService {
         this.progress.delete(id);
         const from = Object.fromEntries(summary.holders.filter((h) => h.chunks > 0).map((h) => [h.peerId, h.chunks]));
         this.tell(id, await files.verify(id), from);
+        return;
+      }
+      // The manifest its sender serves does not make the file id it described (a lying size or id): no one can ever give this file.
+      const sender = record.audience.kind === 'contact' ? record.audience.peerId : this.senders.get(id);
+      if (!(await target.manifest()) && summary.holders.some((h) => h.peerId === sender && h.outcome === 'bad data')) {
+        this.wanted.delete(id);
+        this.tell(id, await files.fail(id, FILE_SENDER_MISMATCH_REASON));
         return;
       }
     } catch (err) {

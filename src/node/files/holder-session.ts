@@ -11,7 +11,7 @@ import { FILE_HASH_BYTES } from '../../crypto/constants.ts';
 import { FILE_ANSWER_TIMEOUT_MS, FILE_MANIFEST_PAGE_HASHES, FILE_MAX_FRAME_BYTES, FILE_PROTOCOL } from '../constants.ts';
 import { FrameTimeoutError } from '../errors.ts';
 import type { FramedStream, Network } from '../transport/network.ts';
-import { FileProtocolError, FileRefusedError } from './transfer-errors.ts';
+import { FileBadDataError, FileProtocolError, FileRefusedError } from './transfer-errors.ts';
 import { decodeFileAnswer, encodeChunksRequest, encodeHaveRequest, encodeManifestRequest, type FileAnswer } from './wire.ts';
 
 /** A chunk as a holder answered it: its sealed bytes, or undefined when the holder said MISSING. */
@@ -42,7 +42,8 @@ export class HolderSession {
     await this.stream.write(encodeHaveRequest(this.fileId), { signal: this.signal });
     const answer = await this.answer();
     if (answer.type !== 'bitmap') throw this.unexpected(answer, 'BITMAP');
-    if (answer.chunks !== this.chunks) throw new FileProtocolError(this.peerId, `a bitmap of ${answer.chunks} chunks for a file of ${this.chunks}`);
+    // Another chunk count: the holder's file is not the one described (a sender that lied about the size).
+    if (answer.chunks !== this.chunks) throw new FileBadDataError(this.peerId, 'manifest');
     return answer.bitmap;
   }
 
@@ -54,7 +55,9 @@ export class HolderSession {
       await this.stream.write(encodeManifestRequest(this.fileId, first, count), { signal: this.signal });
       const answer = await this.answer();
       if (answer.type !== 'hashes') throw this.unexpected(answer, 'HASHES');
-      if (answer.first !== first || answer.hashes.length !== count * FILE_HASH_BYTES) throw new FileProtocolError(this.peerId, `hashes ${answer.first}+${answer.hashes.length / FILE_HASH_BYTES} for ${first}+${count}`);
+      if (answer.first !== first) throw new FileProtocolError(this.peerId, `hashes from ${answer.first} for ${first}`);
+      // Fewer hashes than the file's chunks: the holder's file is not the one described.
+      if (answer.hashes.length !== count * FILE_HASH_BYTES) throw new FileBadDataError(this.peerId, 'manifest');
       out.set(answer.hashes, first * FILE_HASH_BYTES);
     }
     return out;

@@ -354,6 +354,17 @@ export class SealedFiles implements FileHoldings {
     return next;
   }
 
+  /** Marks a received file that is not complete `failed` for `reason` (no holder can give it); its chunks go. Returns its state. */
+  fail(id: FileIdHex, reason: string): Promise<FileState> {
+    return this.locked(id, async () => {
+      const file = await this.require(id);
+      if (file.record.state !== 'incomplete') return (await this.state(id))!;
+      await this.putRecord(file, { ...file.record, state: 'failed', reason });
+      await this.chunks.remove(id, file.chunks);
+      return { state: 'failed', reason };
+    });
+  }
+
   /** Every file held (sent and received), with its record. */
   list(): Promise<FileRecord[]> {
     return this.store.listFiles();
