@@ -16,8 +16,7 @@ import { compareBytes } from '../../src/crypto/bytes.ts';
 import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
 import { signingKeyOfPeerId } from '../../src/node/encoding/peer-id.ts';
 import type { GroupService } from '../../src/node/groups/group-service.ts';
-import type { AckStatus } from '../../src/node/messaging/wire.ts';
-import { groupWorld } from '../helpers/group-world.ts';
+import { acksTo, groupWorld } from '../helpers/group-world.ts';
 import type { Home } from '../helpers/homes.ts';
 
 /** Steps of simulated time allowed for each phase to settle: past two group polls. */
@@ -36,13 +35,7 @@ test('a message sent in the fork epoch is read by the member that moved to the w
 
   // Of two privileged operations on one epoch, the one by the lower identity key wins (fork-choice.ts).
   const [winner, loser] = compareBytes(signingKeyOfPeerId(alice.peerId), signingKeyOfPeerId(bob.peerId)) < 0 ? [alice, bob] : [bob, alice];
-  const statuses: AckStatus[] = [];
-  const receive = g(loser).receive.bind(g(loser));
-  g(loser).receive = async (bytes, from) => {
-    const status = await receive(bytes, from);
-    if (from === carol.peerId) statuses.push(status);
-    return status;
-  };
+  const statuses = acksTo(g(loser), carol.peerId);
 
   // Carol writes in the fork epoch, cut off from everyone; the two admins change membership at once, apart.
   hub.partition([carol.peerId], [loser.peerId], [winner.peerId, dave.peerId, erin.peerId, ...mailboxes.map((m) => m.peerId)]);
