@@ -22,6 +22,10 @@
  *   --hosts N        host processes the nodes are spread over (default 2: one per core)
  *   --keep           keep the homes (printed path) instead of deleting them
  *   --trend [SIZES]  only DHT lookups at several network sizes (default 12,25,50,100); see ./trend.ts
+ *
+ * Environment: SOTTO_SIM_GROUP_LOG=DIR makes every node of the group
+ * scenario write DIR/<node>.log, its group frames, acks and states
+ * (./group-trace.ts); off by default.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -24,6 +24,7 @@ import type { MessageRecord } from '../src/node/store/records.ts';
 import { openLevelStore } from '../src/node/store/level.ts';
 import type { SottoStore } from '../src/node/store/store.ts';
 import { wallNow, type SimClock } from './clock.ts';
+import { traceGroups } from './group-trace.ts';
 import { instrumentNetwork, watchOutbox, type NetworkHooks } from './instrument.ts';
 import type { Phase, Recorder } from './recorder.ts';
 import { seededBytes } from './rng.ts';
@@ -144,6 +145,7 @@ export class SimNode {
           const groups = await GroupService.open(messenger);
           messenger.shared().on('group-message', (m) => this.env.onGroupMessage(this.name, m));
           this.groups = groups;
+          traceGroups(this.name, groups, messenger);
           await groups.start();
         }
         this.state = 'online';

@@ -4,6 +4,7 @@
  */
 import { GroupService } from '../../src/node/groups/group-service.ts';
 import { MAILBOX_REPLICAS } from '../../src/node/constants.ts';
+import type { AckStatus } from '../../src/node/messaging/wire.ts';
 import { testClock, type TestClock } from './context.ts';
 import { Home } from './homes.ts';
 import { MemoryHub } from './memory-network.ts';
@@ -24,6 +25,18 @@ export async function startGroups(home: Home): Promise<GroupService> {
   const service = await GroupService.open(home.messenger);
   await service.start();
   return service;
+}
+
+/** The acks `service` gives, from now on, to frames `peerId` hands it directly (in order). */
+export function acksTo(service: GroupService, peerId: string): AckStatus[] {
+  const acks: AckStatus[] = [];
+  const receive = service.receive.bind(service);
+  service.receive = async (bytes, from) => {
+    const status = await receive(bytes, from);
+    if (from === peerId) acks.push(status);
+    return status;
+  };
+  return acks;
 }
 
 /**

@@ -16,8 +16,7 @@ import { compareBytes } from '../../src/crypto/bytes.ts';
 import { GROUP_POLL_INTERVAL_MS } from '../../src/node/constants.ts';
 import { signingKeyOfPeerId } from '../../src/node/encoding/peer-id.ts';
 import type { GroupService } from '../../src/node/groups/group-service.ts';
-import type { AckStatus } from '../../src/node/messaging/wire.ts';
-import { groupWorld } from '../helpers/group-world.ts';
+import { acksTo, groupWorld } from '../helpers/group-world.ts';
 import type { Home } from '../helpers/homes.ts';
 
 /** Steps of simulated time the members get to exchange what they missed after the heal: past two group polls. */
@@ -30,13 +29,7 @@ test('a message sent on a branch a member does not hold yet reaches it once that
   const g = (home: Home): GroupService => groups.get(home.name)!;
   // Of two self-updates on one epoch, the one by the lower identity key wins (fork-choice.ts).
   const [winner, loser] = compareBytes(signingKeyOfPeerId(x.peerId), signingKeyOfPeerId(y.peerId)) < 0 ? [x, y] : [y, x];
-  const statuses: AckStatus[] = [];
-  const receive = g(loser).receive.bind(g(loser));
-  g(loser).receive = async (bytes, from) => {
-    const status = await receive(bytes, from);
-    if (from === alice.peerId) statuses.push(status);
-    return status;
-  };
+  const statuses = acksTo(g(loser), alice.peerId);
 
   // The winner's update reaches alice, not the loser (directly or through the mailboxes, all on the winner's side); alice reaches everyone.
   hub.partition([winner.peerId, ...mailboxes.map((m) => m.peerId)], [loser.peerId]);

@@ -12,7 +12,7 @@
  */
 import { defaultProposalTypes, processMessage, type ClientState, type MlsPrivateMessage, type ProposalWithSender, type SecretTree } from 'ts-mls';
 import { equalBytes, toHex, type Bytes } from '../../crypto/bytes.ts';
-import { MAX_GROUP_MEMBERS } from '../constants.ts';
+import { GROUP_PAST_EPOCHS_KEPT, MAX_GROUP_MEMBERS } from '../constants.ts';
 import { DuplicateGroupMessageError, GroupEpochError, GroupPolicyError, NotGroupAdminError, WrongGroupError } from '../errors.ts';
 import { groupAdmins } from './admins.ts';
 import { mlsContext, type GroupEnv } from './context.ts';
@@ -160,6 +160,21 @@ async function applyOperation(env: GroupEnv, suite: GroupState['suite'], mls: Cl
   return { mls: current, committer: committer!, privileged: isPrivileged, added, removed, removedSelf };
 }
 
+/**
+ * The past epochs a member keeps keys for once it moved to branch `side`:
+ * those before the fork as they were, the fork epoch (both branches left it;
+ * messages sent in it open on either), and each epoch of the branch that an
+ * operation ended (not the epoch inside a sealed removal: nobody sends in
+ * it), the newest GROUP_PAST_EPOCHS_KEPT of those whose keys the branch's
+ * tip holds. Left out of this list, an epoch's keys would go with the next
+ * commit (enterEpoch keeps only the epochs listed).
+ */
+function pastEpochsOfBranch(state: GroupState, side: SideBranch, now: number): GroupState['pastEpochs'] {
+  const forkEnded = state.pastEpochs.find((p) => p.epoch === side.forkEpoch)?.endedAt ?? now;
+  const branchEnded = side.entries.map((e) => ({ epoch: e.before.groupContext.epoch, endedAt: e.before.groupContext.epoch === side.forkEpoch ? forkEnded : now }));
+  return [...state.pastEpochs.filter((p) => p.epoch < side.forkEpoch), ...branchEnded].filter((p) => side.tip.historicalReceiverData.has(p.epoch)).slice(-GROUP_PAST_EPOCHS_KEPT);
+}
+
 /** The canonical operations from `forkEpoch` on. */
 function canonicalSince(state: GroupState, forkEpoch: bigint): readonly HistoryEntry[] {
   return state.history.filter((e) => e.before.groupContext.epoch >= forkEpoch);
@@ -294,12 +309,12 @@ async function processOperation(env: GroupEnv, state: GroupState, commits: reado
   const kept = state.history.filter((e) => e.before.groupContext.epoch < side.forkEpoch);
   const losing: SideBranch | undefined = canonical.length === 0 ? undefined : { forkEpoch: side.forkEpoch, entries: canonical, tip: state.mls, tipStartedAt: state.epochStartedAt };
   const history = side.entries.reduce<readonly HistoryEntry[]>((h, e) => withHistory(h, e), kept);
-  const keepEpochs = [...side.tip.historicalReceiverData.keys()];
+  const pastEpochs = pastEpochsOfBranch(state, side, now);
   const next: GroupState = {
     ...state,
-    mls: withPastEpochKeys(side.tip, keepEpochs),
+    mls: withPastEpochKeys(side.tip, pastEpochs.map((p) => p.epoch)),
     epochStartedAt: now,
-    pastEpochs: state.pastEpochs.filter((p) => p.epoch < side.forkEpoch),
+    pastEpochs,
     history,
     branches: prunedBranches(losing === undefined ? others : [...others, losing], history),
     seen,
