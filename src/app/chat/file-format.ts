@@ -28,8 +28,8 @@ export function fileBar(received: number, size: number): string {
 
 /**
  * How far a file got, in words: for a file received, "waiting for the
- * sender" (pending), a bar and a percentage with the bytes held (partial),
- * "received · /save" (complete); for one sent, '' once it is whole here
+ * sender" (pending), a bar and the percentage held (partial),
+ * "received" (complete); for one sent, '' once it is whole here
  * (the message's state says the rest) and the same words otherwise; for
  * either, "failed: why".
  */
@@ -39,10 +39,10 @@ export function fileProgress(file: FileLine, direction: 'in' | 'out'): string {
       return direction === 'in' ? 'waiting for the sender' : 'waiting';
     case 'partial': {
       const received = file.received ?? 0;
-      return `${fileBar(received, file.size)} ${filePercent(received, file.size)}% of ${sizeText(file.size)}`;
+      return `${fileBar(received, file.size)} ${filePercent(received, file.size)}%`;
     }
     case 'complete':
-      return direction === 'in' ? 'received · /save' : '';
+      return direction === 'in' ? 'received' : '';
     case 'failed':
       return `failed: ${terminalLine(file.reason ?? 'unknown reason')}`;
   }
