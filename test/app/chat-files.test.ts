@@ -7,14 +7,17 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createElement } from 'react';
+import { renderToString } from 'ink';
 import type { HistoryLine, SottoApi } from '../../src/app/api.ts';
 import type { FileLine } from '../../src/app/file-line.ts';
 import { CHAT_HELP, parseChatInput } from '../../src/app/chat/commands.ts';
-import { ChatController, type ChatBackend } from '../../src/app/chat/controller.ts';
+import { ChatController, initialChatState, type ChatBackend, type ChatState } from '../../src/app/chat/controller.ts';
+import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { fileBar, filePercent, fileText, nthNewestFile } from '../../src/app/chat/file-format.ts';
 import { defaultSaveFolder, resolveTyped, type ChatPlaces, type PathKind } from '../../src/app/chat/file-places.ts';
 import { messageLines } from '../../src/app/chat/format.ts';
-import { throttle } from '../../src/app/chat/backends.ts';
+import { CHAT_FILE_REDRAW_MS, throttle, watchFiles } from '../../src/app/chat/backends.ts';
 import { testClock } from '../helpers/context.ts';
 import { ManualScheduler } from '../helpers/scheduler.ts';
 
@@ -51,6 +54,26 @@ describe('file lines', () => {
     const [line] = messageLines(m, 60);
     assert.match(line!.text, /^\d\d:\d\d > \[file\] holiday\.jpg · 4 MiB +delivered$/);
     assert.equal([...line!.text].length, 60);
+  });
+
+  test('an 80×24 screen: a file arriving with its bar, a failed one with why, a sent one with its state', () => {
+    const line = (id: string, direction: 'in' | 'out', status: string, over: Partial<FileLine>): HistoryLine => ({ id, seq: 1, direction, text: 'x', timestamp: 0, status, file: file(over) });
+    const state: ChatState = {
+      ...initialChatState({ name: 'ann', peerId: '12D3KooWann' }),
+      contacts: [{ name: 'bob', peerId: '12D3KooWbob', verified: false, added: true, online: true, unread: 0 }],
+      selected: 'bob',
+      complete: true,
+      messages: [
+        line('a', 'out', 'delivered', { name: 'sent.pdf', size: 300_000 }),
+        line('b', 'in', 'received', { name: 'film.mp4', size: 40 * MiB, state: 'partial', received: 30 * MiB }),
+        line('c', 'in', 'received', { name: 'big.iso', size: MiB, state: 'failed', reason: 'digest does not match' }),
+      ],
+    };
+    const screen = renderToString(createElement(ChatScreen, { state, columns: 80, rows: 24 }), { columns: 80 });
+    assert.ok(screen.split('\n').every((r) => [...r].length <= 80), screen);
+    assert.match(screen, /> \[file\] sent\.pdf · 293 KiB +delivered/);
+    assert.match(screen, /< \[file\] film\.mp4 · 40 MiB · \[#######···\] 75%/);
+    assert.match(screen, /< \[file\] big\.iso · 1 MiB · failed: digest does +│\n.* +not match/, "the reason wraps onto the next line");
   });
 
   test('the Nth newest file among the loaded lines, texts skipped', () => {
@@ -130,6 +153,22 @@ describe('file redraws', () => {
     redraw.cancel();
     await scheduler.advance(1000);
     assert.equal(runs, 2, 'a cancelled redraw does not run');
+  });
+
+  test('a file service\'s changes redraw the chat, throttled; nothing after it stops following', async () => {
+    const scheduler = new ManualScheduler(testClock());
+    const listeners = new Set<() => void>();
+    const service = { onChange: (l: () => void) => (listeners.add(l), () => listeners.delete(l)) };
+    let redraws = 0;
+    const stop = watchFiles(service, () => redraws++, scheduler);
+    for (let i = 0; i < 5; i++) for (const l of listeners) l();
+    await scheduler.advance(CHAT_FILE_REDRAW_MS);
+    assert.equal(redraws, 1);
+    for (const l of listeners) l();
+    stop();
+    assert.equal(listeners.size, 0);
+    await scheduler.advance(CHAT_FILE_REDRAW_MS);
+    assert.equal(redraws, 1);
   });
 });
 

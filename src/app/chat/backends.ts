@@ -65,6 +65,20 @@ export function throttle(run: () => void, ms: number, scheduler: Scheduler = rea
 }
 
 /**
+ * Follows a file service's changes (a file fetched further, complete,
+ * failed) with `changed`, at most once per CHAT_FILE_REDRAW_MS and always
+ * after the last; returns the function that stops following.
+ */
+export function watchFiles(files: { onChange(listener: () => void): () => unknown }, changed: () => void, scheduler: Scheduler = realScheduler): () => void {
+  const redraw = throttle(changed, CHAT_FILE_REDRAW_MS, scheduler);
+  const off = files.onChange(redraw.call);
+  return () => {
+    off();
+    redraw.cancel();
+  };
+}
+
+/**
  * The chat on a node running in this process. When it has somewhere to
  * look for peers (bootstrap peers, remembered ones, LAN discovery) it shows
  * "connecting to the network…" until the first peer connects; when it
@@ -91,8 +105,7 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
       const libp2p = running.node.libp2p;
       libp2p.addEventListener('peer:connect', changed);
       libp2p.addEventListener('peer:disconnect', changed);
-      const files = throttle(changed, CHAT_FILE_REDRAW_MS);
-      offs.push(running.files.service.onChange(files.call), files.cancel);
+      offs.push(watchFiles(running.files.service, changed));
       const timer = setInterval(changed, CHAT_IDLE_REFRESH_MS);
       const output = chatProgressOutput((line) => listener({ kind: 'progress', line }));
       const { sources } = running.network();
