@@ -17,6 +17,7 @@ import { ChatScreen } from '../../src/app/chat/view.tsx';
 import { fileBar, filePercent, fileText, nthNewestFile } from '../../src/app/chat/file-format.ts';
 import { defaultSaveFolder, resolveTyped, type ChatPlaces, type PathKind } from '../../src/app/chat/file-places.ts';
 import { messageLines } from '../../src/app/chat/format.ts';
+import { groupChatLines } from '../../src/app/chat/group-format.ts';
 import { CHAT_FILE_REDRAW_MS, throttle, watchFiles } from '../../src/app/chat/backends.ts';
 import { testClock } from '../helpers/context.ts';
 import { ManualScheduler } from '../helpers/scheduler.ts';
@@ -74,6 +75,11 @@ describe('file lines', () => {
     assert.match(screen, /> \[file\] sent\.pdf · 293 KiB +delivered/);
     assert.match(screen, /< \[file\] film\.mp4 · 40 MiB · \[#######···\] 75%/);
     assert.match(screen, /< \[file\] big\.iso · 1 MiB · failed: digest does +│\n.* +not match/, "the reason wraps onto the next line");
+  });
+
+  test('a group\'s file line keeps its file and says who sent it', () => {
+    const [line] = groupChatLines([{ id: 'g1', seq: 1, sender: '12D3KooWbob', direction: 'in', text: 'holiday.jpg', timestamp: 0, status: 'received', file: file({ state: 'pending' }) }], '12D3KooWann', [{ name: 'bob', peerId: '12D3KooWbob', verified: false, added: true, online: true, unread: 0 }]);
+    assert.match(messageLines(line!, 70)[0]!.text, /< bob: \[file\] holiday\.jpg · 4 MiB · waiting for the sender$/);
   });
 
   test('the Nth newest file among the loaded lines, texts skipped', () => {

@@ -6,7 +6,8 @@
  * who are not contacts: opened only when the user picks one, never at
  * start), the open conversation or request (its newest page, and older
  * pages as the reader scrolls back: ./history-window.ts, ./scroll.ts), one
- * draft per conversation (./composer.ts), and what sending it does. It
+ * draft per conversation (./composer.ts), and what sending it does (a
+ * text, or a file with /send-file; /save writes one: ./file-commands.ts). It
  * reads everything through a SottoApi, so the same chat runs on a node in
  * this process or attached to a node running in the background; the
  * backend says when something may have changed.
