@@ -214,9 +214,12 @@ describe('the controller\'s file commands', () => {
 
   const received = (id: string, over: Partial<FileLine> = {}): HistoryLine => ({ id, seq: 1, direction: 'in', text: 'holiday.jpg', timestamp: 0, status: 'received', file: file(over) });
 
-  test('/send-file sends the file at the resolved path to the open contact, and says how it travels', async () => {
+  test('/send-file sends the file at the resolved path to the open contact, says so while it seals, then how it travels', async () => {
     const { chat, sent } = await chatWith([], fakePlaces(['/work/here/report.pdf'], []));
+    const notices: string[] = [];
+    chat.subscribe(() => notices.push(chat.getState().notice.join(' ')));
     assert.equal(await chat.submit('/send-file report.pdf'), true);
+    assert.ok(notices.includes('Sealing and sending report.pdf…'), notices.join('\n'));
     assert.deepEqual(sent, [['contact', 'bob', '/work/here/report.pdf', 0]]);
     assert.deepEqual(chat.getState().notice, ['Sent report.pdf (5 MiB) to bob: their node fetches it from yours while both are online.']);
   });

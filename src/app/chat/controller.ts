@@ -414,7 +414,8 @@ export class ChatController {
     if (this.openRequest()) return this.set({ notice: IN_A_REQUEST, noticeIsError: true });
     const { group, selected } = this.state;
     if (group === undefined && selected === undefined) return this.set({ notice: NOTHING_OPEN, noticeIsError: true });
-    this.tell(await sendFileCommand(this.backend.api, group !== undefined ? { group } : { contact: selected! }, path, this.places));
+    const working = (line: string): void => this.set({ notice: [line], noticeIsError: false });
+    this.tell(await sendFileCommand(this.backend.api, group !== undefined ? { group } : { contact: selected! }, path, this.places, working));
     await this.refresh();
   }
 

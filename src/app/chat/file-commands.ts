@@ -34,15 +34,18 @@ function refused(...notice: string[]): FileNotice {
  * `/send-file PATH`: sends the file at `typed` (resolved where the chat
  * runs) to `to`. A path that names no file is refused before anything is
  * read; what the node refuses (a name with controls, a file that changes
- * while it is read, one over 4 GiB) is thrown with its sentence.
+ * while it is read, one over 4 GiB) is thrown with its sentence. `working`
+ * hears a line to show while the file is sealed and sent.
  */
-export async function sendFileCommand(api: SottoApi, to: FileDestination, typed: string, places: ChatPlaces): Promise<FileNotice> {
+export async function sendFileCommand(api: SottoApi, to: FileDestination, typed: string, places: ChatPlaces, working: (line: string) => void = () => {}): Promise<FileNotice> {
   const path = resolveTyped(typed, places);
   const shownPath = terminalLine(path);
   const kind = await places.kind(path);
   if (kind === 'missing') return refused(`No file at ${shownPath}: nothing sent.`, 'A relative path starts from the folder the chat runs in; ~ is your home.');
   if (kind !== 'file') return refused(`${shownPath} is ${kind === 'folder' ? 'a folder' : 'not a regular file'}: nothing sent (send one file at a time).`);
   const name = terminalLine(basename(path));
+  // Sealing reads the whole file first (a large one takes a while): say so until the message is sent.
+  working(`Sealing and sending ${name}…`);
   if ('group' in to) {
     const result = await api.groupSendFile(to.group, path, 0);
     const where = `${GROUP_MARK}${displayName(to.group)}`;
