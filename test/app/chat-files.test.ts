@@ -41,6 +41,9 @@ describe('file lines', () => {
     assert.equal(fileText(file({ state: 'partial', received: MiB }), 'in'), '[file] holiday.jpg · 4 MiB · [##········] 25%');
     assert.equal(fileText(file(), 'in'), '[file] holiday.jpg · 4 MiB · received');
     assert.equal(fileText(file(), 'out'), '[file] holiday.jpg · 4 MiB');
+    assert.equal(fileText(file(), 'out', 'delivered'), '[file] holiday.jpg · 4 MiB');
+    assert.equal(fileText(file(), 'out', 'stored'), '[file] holiday.jpg · 4 MiB · fetched when both are online', 'a large file to a contact away waits for both');
+    assert.equal(fileText(file({ size: 1000 }), 'out', 'stored'), '[file] holiday.jpg · 1000 bytes', 'a small one travels in its message');
     assert.equal(fileText(file({ state: 'failed', reason: 'the disk is full' }), 'in'), '[file] holiday.jpg · 4 MiB · failed: the disk is full');
   });
 

@@ -5,6 +5,7 @@
  * ./format.ts; the name goes through terminalLine (a name is checked when
  * it arrives, and still never drives the terminal).
  */
+import { FILE_INLINE_MAX_BYTES } from '../../node/constants.ts';
 import type { FileLine } from '../file-line.ts';
 import { sizeText } from '../plural.ts';
 import { terminalLine } from '../terminal-text.ts';
@@ -26,14 +27,19 @@ export function fileBar(received: number, size: number): string {
   return `[${'#'.repeat(filled)}${'·'.repeat(FILE_BAR_CELLS - filled)}]`;
 }
 
+/** Message states of a sent message that has not reached its contact's node (./format.ts messageState). */
+const NOT_ARRIVED = new Set(['queued', 'stored']);
+
 /**
  * How far a file got, in words: for a file received, "waiting for the
  * sender" (pending), a bar and the percentage held (partial),
- * "received" (complete); for one sent, '' once it is whole here
- * (the message's state says the rest) and the same words otherwise; for
- * either, "failed: why".
+ * "received" (complete); for one sent, '' once it is whole here (the
+ * message's state says the rest), unless it is too large to travel in its
+ * message and the message has not arrived (`status` queued or stored):
+ * then "fetched when both are online"; for either, "failed: why".
  */
-export function fileProgress(file: FileLine, direction: 'in' | 'out'): string {
+export function fileProgress(file: FileLine, direction: 'in' | 'out', status = ''): string {
+  if (direction === 'out' && file.state === 'complete' && file.size > FILE_INLINE_MAX_BYTES && NOT_ARRIVED.has(status)) return 'fetched when both are online';
   switch (file.state) {
     case 'pending':
       return direction === 'in' ? 'waiting for the sender' : 'waiting';
@@ -48,9 +54,9 @@ export function fileProgress(file: FileLine, direction: 'in' | 'out'): string {
   }
 }
 
-/** The text of a file message: "[file] name · size", then how far it got when there is something to say. */
-export function fileText(file: FileLine, direction: 'in' | 'out'): string {
-  const progress = fileProgress(file, direction);
+/** The text of a file message: "[file] name · size", then how far it got when there is something to say (`status`: its message's, see fileProgress). */
+export function fileText(file: FileLine, direction: 'in' | 'out', status = ''): string {
+  const progress = fileProgress(file, direction, status);
   return `${FILE_MARK} ${terminalLine(file.name)} · ${sizeText(file.size)}${progress === '' ? '' : ` · ${progress}`}`;
 }
 

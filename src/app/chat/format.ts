@@ -103,7 +103,7 @@ const PREFIX_WIDTH = 8;
 export function messageLines(m: HistoryLine & { readonly from?: string }, width: number): ConversationLine[] {
   const lines: ConversationLine[] = [];
   const arrow = m.direction === 'in' ? '<' : '>';
-  const content = m.file === undefined ? terminalText(m.text) : fileText(m.file, m.direction);
+  const content = m.file === undefined ? terminalText(m.text) : fileText(m.file, m.direction, m.status);
   const body = wrapText(`${m.from === undefined ? '' : `${m.from}: `}${content}`, Math.max(1, width - PREFIX_WIDTH));
   body.forEach((part, i) => {
     const prefix = i === 0 ? `${clockTime(m.timestamp)} ${arrow} ` : ' '.repeat(PREFIX_WIDTH);
