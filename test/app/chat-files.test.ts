@@ -18,6 +18,7 @@ import { fileBar, filePercent, fileText, nthNewestFile } from '../../src/app/cha
 import { defaultSaveFolder, resolveTyped, type ChatPlaces, type PathKind } from '../../src/app/chat/file-places.ts';
 import { messageLines } from '../../src/app/chat/format.ts';
 import { groupChatLines } from '../../src/app/chat/group-format.ts';
+import { EMPTY_WINDOW, withNewestPage } from '../../src/app/chat/history-window.ts';
 import { CHAT_FILE_REDRAW_MS, throttle, watchFiles } from '../../src/app/chat/backends.ts';
 import { testClock } from '../helpers/context.ts';
 import { ManualScheduler } from '../helpers/scheduler.ts';
@@ -83,6 +84,17 @@ describe('file lines', () => {
   test('a group\'s file line keeps its file and says who sent it', () => {
     const [line] = groupChatLines([{ id: 'g1', seq: 1, sender: '12D3KooWbob', direction: 'in', text: 'holiday.jpg', timestamp: 0, status: 'received', file: file({ state: 'pending' }) }], '12D3KooWann', [{ name: 'bob', peerId: '12D3KooWbob', verified: false, added: true, online: true, unread: 0 }]);
     assert.match(messageLines(line!, 70)[0]!.text, /< bob: \[file\] holiday\.jpg · 4 MiB · waiting for the sender$/);
+  });
+
+  test('a refresh takes a file line further even when its message\'s status is the same', () => {
+    const at = (over: Partial<FileLine>): HistoryLine => ({ id: 'm1', seq: 1, direction: 'in', text: 'holiday.jpg', timestamp: 0, status: 'read', file: file(over) });
+    let window = withNewestPage(EMPTY_WINDOW, [at({ state: 'partial', received: MiB })]);
+    window = withNewestPage(window, [at({ state: 'partial', received: 4 * MiB })]);
+    assert.equal(window.messages[0]!.file?.received, 4 * MiB);
+    window = withNewestPage(window, [at({ state: 'complete' })]);
+    assert.equal(window.messages[0]!.file?.state, 'complete');
+    const kept = window.messages[0];
+    assert.equal(withNewestPage(window, [at({ state: 'complete' })]).messages[0], kept, 'a line that did not change is the loaded copy');
   });
 
   test('the Nth newest file among the loaded lines, texts skipped', () => {
