@@ -3,7 +3,9 @@
  * namespace of the test's own (the chats find each other by mDNS there):
  * alice sends a 3 MiB file with /send-file from her home (`~`), her screen
  * shows its line; bob's screen shows it received, and /save writes a
- * byte-identical copy to his Downloads folder (the default destination).
+ * byte-identical copy to his Downloads folder (the default destination);
+ * then a group of the two, where a small file travels inside its message
+ * and bob saves it the same way.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,8 @@ import { createNamespace, Terminals } from '../helpers/terminal.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Larger than FILE_INLINE_MAX_BYTES many times over: fetched over /sotto/file in a dozen chunks, not carried in the message. */
 const FILE_BYTES = 3 * 2 ** 20;
+/** At most FILE_INLINE_MAX_BYTES: carried inside its message. */
+const SMALL_FILE_BYTES = 10 * 1024;
 
 describe('files in the chat, in terminals', { timeout: 180_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -34,7 +38,7 @@ describe('files in the chat, in terminals', { timeout: 180_000 }, () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  test('alice sends a 3 MiB file with /send-file; bob sees it received and /save writes the same bytes to ~/Downloads', async () => {
+  test('alice sends a 3 MiB file with /send-file; bob sees it received and /save writes the same bytes to ~/Downloads; a small file in a group the same', async () => {
     const homes: Record<string, string> = {};
     const peers: Record<string, string> = {};
     for (const name of ['alice', 'bob']) {
@@ -74,6 +78,20 @@ describe('files in the chat, in terminals', { timeout: 180_000 }, () => {
     await terminals.waitFor(bob, /exists\s+already\n.*never replaced/);
     await terminals.waitFor(bob, /alice> \/save/);
     await terminals.key(bob, 'C-u');
+
+    // In a group: a small file travels inside its group message; bob, in the group, saves it too.
+    await terminals.typeUntil(alice, '/group create team bob', /Created the group #team: bob\./, /no key package of/);
+    await terminals.waitFor(bob, /│# team/);
+    await terminals.key(bob, 'Up');
+    await terminals.waitFor(bob, /#team · group of 2 members/);
+    const notes = randomBytes(SMALL_FILE_BYTES);
+    await writeFile(join(aliceUser, 'notes.txt'), notes);
+    await terminals.type(alice, '/send-file ~/notes.txt');
+    await terminals.waitFor(alice, /Sent notes\.txt \(10 KiB\) to #team\./);
+    await terminals.waitFor(bob, /< alice: \[file\] notes\.txt · 10 KiB · received/);
+    await terminals.type(bob, '/save');
+    await terminals.waitFor(bob, /Saved notes\.txt \(10 KiB\) to/);
+    assert.ok((await readFile(join(bobUser, 'Downloads', 'notes.txt'))).equals(notes), 'the group file saved has the bytes alice sent');
 
     for (const t of [alice, bob]) await terminals.type(t, '/quit');
     for (const t of [alice, bob]) await terminals.waitFor(t, /exited 0/);
