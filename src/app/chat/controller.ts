@@ -35,7 +35,6 @@ const CHAT_HINTS: Readonly<Record<string, string>> = {
   GroupKeyPackageMissingError: 'Their node sends one when both are online; try again once they have been online.',
   NotGroupAdminError: 'Ask an admin of the group (/members shows them).',
   FileExistsError: 'It is never replaced: give another DEST (/save ~/Downloads/NEW-NAME), or move that file away.',
-  NodeNotRunningError: 'Files to a group need the node running: start the chat without a node in the background.',
 };
 
 /** What sending (a text or a file) while a message request is open says. */
