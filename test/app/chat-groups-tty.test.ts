@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { sotto, tempHome, TEST_PASSPHRASE } from '../helpers/cli.ts';
-import { createNamespace, SCREEN_TIMEOUT_MS, Terminals } from '../helpers/terminal.ts';
+import { createNamespace, Terminals } from '../helpers/terminal.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -28,21 +28,6 @@ describe('groups in the chat, in terminals', { timeout: 240_000 }, () => {
     for (const step of cleanup.reverse()) await step();
   });
 
-  /** Types `command` in `target` until the screen shows `done`; while it shows `retry` (a key package still on the way), again. */
-  async function typeUntil(target: string, command: string, done: RegExp, retry: RegExp): Promise<void> {
-    const end = performance.now() + SCREEN_TIMEOUT_MS;
-    for (;;) {
-      await terminals.type(target, command);
-      const screen = await terminals.waitFor(target, new RegExp(`${done.source}|${retry.source}`));
-      if (done.test(screen)) return;
-      assert.ok(performance.now() < end, `still ${retry} after ${SCREEN_TIMEOUT_MS} ms:\n${screen}`);
-      // A refused command comes back to the box, and its notice stays until the next one: clear both before trying again.
-      await terminals.key(target, 'C-u');
-      await terminals.type(target, '/help');
-      await terminals.waitFor(target, /Enter sends the box/);
-    }
-  }
-
   test('a group made in the chat: created with bob, carol added, lines with their senders, /members, bob removed reads nothing after', async () => {
     const names = ['alice', 'bob', 'carol'] as const;
     const homes: Record<string, string> = {};
@@ -60,14 +45,14 @@ describe('groups in the chat, in terminals', { timeout: 240_000 }, () => {
     const [alice, bob, carol] = [screen['alice']!, screen['bob']!, screen['carol']!];
     for (const t of [alice, bob, carol]) await terminals.waitFor(t, /· 2 contacts online/);
 
-    await typeUntil(alice, '/group create team bob', /Created the group #team: bob\./, /no key package of/);
+    await terminals.typeUntil(alice, '/group create team bob', /Created the group #team: bob\./, /no key package of/);
     await terminals.waitFor(alice, /#team · group of 2 members · you are an admin/);
     // Bob joins by himself: the group is listed under his contacts; Up from the first contact wraps to it.
     await terminals.waitFor(bob, /│# team/);
     await terminals.key(bob, 'Up');
     await terminals.waitFor(bob, /#team · group of 2 members · you are a member/);
 
-    await typeUntil(alice, '/group add carol', /Added carol to #team\./, /no key package of/);
+    await terminals.typeUntil(alice, '/group add carol', /Added carol to #team\./, /no key package of/);
     await terminals.waitFor(alice, /#team · group of 3 members/);
     await terminals.waitFor(carol, /│# team/);
     await terminals.key(carol, 'Up');

@@ -79,6 +79,26 @@ export class Terminals {
     }
   }
 
+  /**
+   * Types `command` in `target` until the screen shows `done`; while it
+   * shows `retry` instead (a group's key package still on the way), clears
+   * the box and the notice and types it again, for at most
+   * SCREEN_TIMEOUT_MS.
+   */
+  async typeUntil(target: string, command: string, done: RegExp, retry: RegExp): Promise<void> {
+    const end = performance.now() + SCREEN_TIMEOUT_MS;
+    for (;;) {
+      await this.type(target, command);
+      const screen = await this.waitFor(target, new RegExp(`${done.source}|${retry.source}`));
+      if (done.test(screen)) return;
+      if (performance.now() > end) throw new Error(`still ${retry} after ${SCREEN_TIMEOUT_MS} ms; the screen was:\n${screen}`);
+      // A refused command comes back to the box, and its notice stays until the next one: clear both before trying again.
+      await this.key(target, 'C-u');
+      await this.type(target, '/help');
+      await this.waitFor(target, /Enter sends the box/);
+    }
+  }
+
   /** Stops the tmux server and everything it runs. */
   async close(): Promise<void> {
     await run('tmux', ['-L', this.socket, 'kill-server']).catch(() => {});

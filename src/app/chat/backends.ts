@@ -19,6 +19,8 @@ export const CHAT_POLL_MS = 1000;
 export const CHAT_PROGRESS_LINGER_MS = 5000;
 /** How often a chat on an in-process node refreshes anyway (online state, mailboxes), ms. */
 export const CHAT_IDLE_REFRESH_MS = 5000;
+/** At most one redraw per this long for files moving (progress of several files at once), ms; the last change always gets one. */
+export const CHAT_FILE_REDRAW_MS = 250;
 
 /** What a status line writes on a terminal besides its text (./status-line.ts): return, erase line, newline. */
 const REDRAW_SEQUENCES = ['\r', '\x1b[2K', '\n'];
@@ -41,11 +43,48 @@ export function chatProgressOutput(show: (line: string) => void, scheduler: Sche
 }
 
 /**
+ * `run` at most once per `ms`, at the end of each period in which `call`
+ * was called (so the last call is always followed by a run); returns the
+ * function to call and one that cancels a pending run.
+ */
+export function throttle(run: () => void, ms: number, scheduler: Scheduler = realScheduler): { readonly call: () => void; readonly cancel: () => void } {
+  let pending: unknown;
+  return {
+    call: () => {
+      if (pending !== undefined) return;
+      pending = scheduler.setTimeout(() => {
+        pending = undefined;
+        run();
+      }, ms);
+    },
+    cancel: () => {
+      scheduler.clearTimeout(pending);
+      pending = undefined;
+    },
+  };
+}
+
+/**
+ * Follows a file service's changes (a file fetched further, complete,
+ * failed) with `changed`, at most once per CHAT_FILE_REDRAW_MS and always
+ * after the last; returns the function that stops following.
+ */
+export function watchFiles(files: { onChange(listener: () => void): () => unknown }, changed: () => void, scheduler: Scheduler = realScheduler): () => void {
+  const redraw = throttle(changed, CHAT_FILE_REDRAW_MS, scheduler);
+  const off = files.onChange(redraw.call);
+  return () => {
+    off();
+    redraw.cancel();
+  };
+}
+
+/**
  * The chat on a node running in this process. When it has somewhere to
  * look for peers (bootstrap peers, remembered ones, LAN discovery) it shows
  * "connecting to the network…" until the first peer connects; when it
  * reaches none it says so, and what to do; a slow mail fetch shows a bar
- * with counts.
+ * with counts. A file's progress redraws its line (at most once per
+ * CHAT_FILE_REDRAW_MS).
  */
 export function inProcessBackend(running: RunningHome): ChatBackend {
   return {
@@ -66,6 +105,7 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
       const libp2p = running.node.libp2p;
       libp2p.addEventListener('peer:connect', changed);
       libp2p.addEventListener('peer:disconnect', changed);
+      offs.push(watchFiles(running.files.service, changed));
       const timer = setInterval(changed, CHAT_IDLE_REFRESH_MS);
       const output = chatProgressOutput((line) => listener({ kind: 'progress', line }));
       const { sources } = running.network();
@@ -87,7 +127,7 @@ export function inProcessBackend(running: RunningHome): ChatBackend {
   };
 }
 
-/** The chat on a node running in the background, through its control socket. */
+/** The chat on a node running in the background, through its control socket (a file's progress shows at each poll). */
 export function remoteBackend(api: SottoApi): ChatBackend {
   return {
     api,

@@ -31,6 +31,10 @@ export type ChatCommand =
   | { readonly kind: 'group-leave' }
   /** Shows the open group's members. */
   | { readonly kind: 'members' }
+  /** Sends the file at `path` (as typed: the chat resolves `~` and relative paths) to the open conversation. */
+  | { readonly kind: 'send-file'; readonly path: string }
+  /** Saves the `nth` newest file of the open conversation (1: the newest) to `dest` (as typed; absent: the default folder). */
+  | { readonly kind: 'save'; readonly nth: number; readonly dest?: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'none' }
@@ -56,6 +60,9 @@ export const CHAT_HELP = [
   '/group remove MEMBER remove a member from the open group (an admin only)',
   '/group leave         leave the open group (its history stays here)',
   '/members             show the open group\'s members and admins',
+  '/send-file PATH      send a file (up to 4 GiB) to the open conversation',
+  '/save [DEST]         save its newest file (default: ~/Downloads, else here)',
+  '/save N [DEST]       save the Nth newest file (/save 2: the one before)',
   '/quit                leave (the node stops with the chat); Ctrl-C too',
   '//text               send a message that starts with "/"',
 ];
@@ -99,6 +106,12 @@ export function parseChatInput(input: string): ChatCommand {
       return parseGroup(args);
     case 'members':
       return args.length === 0 ? { kind: 'members' } : { kind: 'error', message: 'usage: /members (in a group)' };
+    case 'send-file': {
+      const path = unquotePath(text.slice('/send-file'.length));
+      return path === '' ? { kind: 'error', message: 'usage: /send-file PATH' } : { kind: 'send-file', path };
+    }
+    case 'save':
+      return parseSave(text.slice('/save'.length).trim());
     case 'help':
       return { kind: 'help' };
     case 'quit':
@@ -143,6 +156,30 @@ function parseGroup(args: readonly string[]): ChatCommand {
     default:
       return { kind: 'error', message: 'usage: /group create NAME MEMBER...  /group add MEMBER...  /group remove MEMBER  /group leave' };
   }
+}
+
+/**
+ * A path as typed or dropped on the terminal: the rest of the line, less
+ * the quotes around it ('…' or "…", as terminals paste dropped files) and
+ * the backslashes before spaces ("my\\ photo.jpg").
+ */
+function unquotePath(typed: string): string {
+  const path = typed.trim();
+  const quoted = /^(['"])(.*)\1$/s.exec(path);
+  return quoted ? quoted[2]! : path.replace(/\\ /g, ' ');
+}
+
+/** `/save`, `/save DEST`, `/save N`, `/save N DEST` (N: a whole number from 1; a folder named like one is written ./2). */
+function parseSave(rest: string): ChatCommand {
+  const numbered = /^(\d+)(?:\s+([^]*))?$/.exec(rest);
+  if (numbered) {
+    const nth = Number(numbered[1]);
+    if (!Number.isSafeInteger(nth) || nth < 1) return { kind: 'error', message: 'usage: /save [DEST]  or  /save N [DEST] (N from 1: the newest file)' };
+    const dest = unquotePath(numbered[2] ?? '');
+    return dest === '' ? { kind: 'save', nth } : { kind: 'save', nth, dest };
+  }
+  const dest = unquotePath(rest);
+  return dest === '' ? { kind: 'save', nth: 1 } : { kind: 'save', nth: 1, dest };
 }
 
 /** Peer ids in text form: base58btc multihash of an Ed25519 key. */

@@ -6,7 +6,8 @@
  * who are not contacts: opened only when the user picks one, never at
  * start), the open conversation or request (its newest page, and older
  * pages as the reader scrolls back: ./history-window.ts, ./scroll.ts), one
- * draft per conversation (./composer.ts), and what sending it does. It
+ * draft per conversation (./composer.ts), and what sending it does (a
+ * text, or a file with /send-file; /save writes one: ./file-commands.ts). It
  * reads everything through a SottoApi, so the same chat runs on a node in
  * this process or attached to a node running in the background; the
  * backend says when something may have changed.
@@ -20,6 +21,8 @@ import { EMPTY_DRAFT, editDraft, insertText, refusePaste, type Draft, type Draft
 import { CHAT_PAGE_MESSAGES, withNewestPage, withOlderPage } from './history-window.ts';
 import { paneView, scrollPane, type ScrollPosition } from './scroll.ts';
 import { GROUP_MARK, groupChatLines, memberLines, type ChatLine } from './group-format.ts';
+import { saveFileCommand, sendFileCommand, type FileNotice } from './file-commands.ts';
+import { processPlaces, type ChatPlaces } from './file-places.ts';
 
 /** Characters of an invite per line of the information area: it fits 80 columns whole, where one line would be cut. */
 export const INVITE_NOTICE_WIDTH = 76;
@@ -31,7 +34,13 @@ const CHAT_HINTS: Readonly<Record<string, string>> = {
   RequestNameRequiredError: 'Give them a name of your own: /accept NAME',
   GroupKeyPackageMissingError: 'Their node sends one when both are online; try again once they have been online.',
   NotGroupAdminError: 'Ask an admin of the group (/members shows them).',
+  FileExistsError: 'It is never replaced: give another DEST (/save ~/Downloads/NEW-NAME), or move that file away.',
 };
+
+/** What sending (a text or a file) while a message request is open says. */
+const IN_A_REQUEST = ['This is a message request, not a conversation: nothing is sent.', 'Accept the request first: /accept NAME (or /block, /delete).'];
+/** What sending with no conversation open says. */
+const NOTHING_OPEN = ['No conversation open: add a contact first (/add INVITE).'];
 
 /** Something the backend saw happen. */
 export type ChatEvent =
@@ -148,6 +157,8 @@ export class ChatController {
   constructor(
     private readonly backend: ChatBackend,
     self: { name: string; peerId: string },
+    /** Where typed paths are read (/send-file, /save): this process's by default. */
+    private readonly places: ChatPlaces = processPlaces(),
   ) {
     this.state = initialChatState(self);
   }
@@ -372,6 +383,10 @@ export class ChatController {
           return await this.leaveGroup();
         case 'members':
           return this.showMembers();
+        case 'send-file':
+          return await this.sendFile(command.path);
+        case 'save':
+          return this.tell(await saveFileCommand(this.backend.api, this.state.messages, command.nth, command.dest, this.places));
       }
     } catch (err) {
       this.error(err);
@@ -380,17 +395,31 @@ export class ChatController {
 
   private async send(text: string): Promise<void> {
     const open = this.openRequest();
-    if (open) return this.set({ notice: ['This is a message request, not a conversation: nothing is sent.', 'Accept the request first: /accept NAME (or /block, /delete).'], noticeIsError: true });
+    if (open) return this.set({ notice: IN_A_REQUEST, noticeIsError: true });
     if (this.state.group !== undefined) {
       await this.backend.api.groupSend(this.state.group, text, 0);
       this.set({ notice: [], noticeIsError: false });
       return this.refresh();
     }
     const name = this.state.selected;
-    if (name === undefined) return this.set({ notice: ['No conversation open: add a contact first (/add INVITE).'], noticeIsError: true });
+    if (name === undefined) return this.set({ notice: NOTHING_OPEN, noticeIsError: true });
     const result = await this.backend.api.send(name, text, 0);
     this.set({ notice: result.status === 'failed' ? [`not sent: ${result.reason ?? 'failed'}`] : [], noticeIsError: result.status === 'failed' });
     await this.refresh();
+  }
+
+  /** `/send-file PATH` to the open contact or group (never to a request); the conversation reloads to show the file's line. */
+  private async sendFile(path: string): Promise<void> {
+    if (this.openRequest()) return this.set({ notice: IN_A_REQUEST, noticeIsError: true });
+    const { group, selected } = this.state;
+    if (group === undefined && selected === undefined) return this.set({ notice: NOTHING_OPEN, noticeIsError: true });
+    const working = (line: string): void => this.set({ notice: [line], noticeIsError: false });
+    this.tell(await sendFileCommand(this.backend.api, group !== undefined ? { group } : { contact: selected! }, path, this.places, working));
+    await this.refresh();
+  }
+
+  private tell(notice: FileNotice): void {
+    this.set({ notice: notice.notice, noticeIsError: notice.isError });
   }
 
   private async add(target: string, name: string | undefined): Promise<void> {

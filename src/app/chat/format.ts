@@ -8,6 +8,7 @@
 import type { ContactLine, HistoryLine, RequestLine } from '../api.ts';
 import { displayName } from '../display-name.ts';
 import { terminalText } from '../terminal-text.ts';
+import { fileText } from './file-format.ts';
 import { fitText, textWidth, wrapText } from './width.ts';
 
 /** The state of a message as the chat shows it. */
@@ -93,7 +94,8 @@ const PREFIX_WIDTH = 8;
 /**
  * The lines of one message in a pane `width` columns wide: "HH:MM > text"
  * (sent) or "HH:MM < text" (received), in a group "HH:MM < bob: text" (its
- * sender, already made safe to show), the text through terminalText and
+ * sender, already made safe to show), the text through terminalText (a
+ * file message: its name, size and progress, ./file-format.ts) and
  * wrapped in terminal columns (wide characters, emoji sequences), then, for
  * a sent message, its state right-aligned on the last line when it fits,
  * else on a line of its own.
@@ -101,7 +103,8 @@ const PREFIX_WIDTH = 8;
 export function messageLines(m: HistoryLine & { readonly from?: string }, width: number): ConversationLine[] {
   const lines: ConversationLine[] = [];
   const arrow = m.direction === 'in' ? '<' : '>';
-  const body = wrapText(`${m.from === undefined ? '' : `${m.from}: `}${terminalText(m.text)}`, Math.max(1, width - PREFIX_WIDTH));
+  const content = m.file === undefined ? terminalText(m.text) : fileText(m.file, m.direction, m.status);
+  const body = wrapText(`${m.from === undefined ? '' : `${m.from}: `}${content}`, Math.max(1, width - PREFIX_WIDTH));
   body.forEach((part, i) => {
     const prefix = i === 0 ? `${clockTime(m.timestamp)} ${arrow} ` : ' '.repeat(PREFIX_WIDTH);
     lines.push({ text: prefix + part, direction: m.direction });

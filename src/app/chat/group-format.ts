@@ -28,9 +28,9 @@ export function memberName(peerId: string, self: string, contacts: readonly Cont
   return contact ? displayName(contact.name) : terminalLine(shortPeerId(peerId));
 }
 
-/** A group's messages as chat lines, each with its sender. */
+/** A group's messages as chat lines, each with its sender (and its file, for a file message). */
 export function groupChatLines(lines: readonly GroupHistoryLine[], self: string, contacts: readonly ContactLine[]): ChatLine[] {
-  return lines.map((m) => ({ id: m.id, seq: m.seq, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status, from: memberName(m.sender, self, contacts) }));
+  return lines.map((m) => ({ id: m.id, seq: m.seq, direction: m.direction, text: m.text, timestamp: m.timestamp, status: m.status, ...(m.file ? { file: m.file } : {}), from: memberName(m.sender, self, contacts) }));
 }
 
 /** A group in the list: "#", its name, "(left)" once this home is out of it, the unread count; the name is cut to the column, never the marks. */

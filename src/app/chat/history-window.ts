@@ -19,9 +19,9 @@ export interface HistoryWindow {
 /** Nothing loaded yet. */
 export const EMPTY_WINDOW: HistoryWindow = { messages: [], complete: false };
 
-/** The same message in the same state: the loaded copy is kept (the pane keeps its wrapped lines). */
+/** The same message in the same state, its file (if any) as far along: the loaded copy is kept (the pane keeps its wrapped lines). */
 function unchanged(a: HistoryLine, b: HistoryLine): boolean {
-  return a.id === b.id && a.seq === b.seq && a.status === b.status && a.mailboxes === b.mailboxes && a.storedUntil === b.storedUntil && a.reason === b.reason && a.from === b.from;
+  return a.id === b.id && a.seq === b.seq && a.status === b.status && a.mailboxes === b.mailboxes && a.storedUntil === b.storedUntil && a.reason === b.reason && a.from === b.from && a.file?.state === b.file?.state && a.file?.received === b.file?.received && a.file?.reason === b.file?.reason;
 }
 
 /**
