@@ -469,6 +469,14 @@ export class FileTooLargeError extends SottoError {
   }
 }
 
+/** A path to send names nothing. */
+export class FileNotFoundError extends SottoError {
+  override readonly name = 'FileNotFoundError';
+  constructor(readonly path: string) {
+    super(`${path} does not exist`);
+  }
+}
+
 /** A path to send is not a regular file (a folder, a device …). */
 export class NotRegularFileError extends SottoError {
   override readonly name = 'NotRegularFileError';

@@ -215,6 +215,7 @@ test('counts in human output agree in number', () => {
     mailbox: { items: 1, bytes: 1, recipients: 1, strangerBytes: 1 },
     requests: 0,
     forged: { direct: 0, mailbox: 0 },
+    files: { served: { chunks: 0, files: {} } },
   };
   const lines = formatNodeStatus(status, 0);
   assert.ok(lines.includes('dht routing table: 1 peer'), lines.join('\n'));

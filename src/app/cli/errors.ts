@@ -65,6 +65,17 @@ const HINTS: Record<string, string> = {
   WebPortUnavailableError: 'another program uses that port: choose another with --web PORT (a browser keeps one identity per port)',
   InvalidWebPortError: 'give a port such as --web 7420, or --web alone for the default',
   WebPrivateNetworkError: 'serve browsers from a node of an open network, or leave out --web (docs/WEB.md, "Private networks")',
+  FileNameError: 'rename the file (or copy it under another name) and send that',
+  FileChangedError: 'wait until nothing writes to the file (or send a copy of it), then send it again',
+  FileQuotaError: 'delete messages with files you no longer need ("sotto delete NAME --message ID"), or raise the quota: sotto config files-quota SIZE (then restart the node)',
+  FileDiskFullError: 'free some space on the disk that holds the home; the transfer goes on from where it stopped once there is room',
+  FileNotCompleteError: 'wait until "sotto history" shows the file complete (both nodes online), then save it',
+  FileDigestError: 'the file does not match what the sender described; ask them to send it again',
+  FileExistsError: 'choose another destination, or pass --overwrite to replace it',
+  UnknownFileError: 'give the id of a message that carries a file ("id" in sotto history NAME --json)',
+  FileNotFoundError: 'check the path (ls -l PATH); a relative path is taken from the folder the command runs in',
+  NotRegularFileError: 'give the path of a file (not a folder or a device); to send a folder, pack it into one file first (tar, zip)',
+  FileTooLargeError: 'split it into parts of at most 4 GiB (split -b 4G FILE) and send each',
   VerificationDeclinedError: 'if the numbers differ, you may not be talking to who you think: compare again in person or on a call',
 };
 

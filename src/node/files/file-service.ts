@@ -25,6 +25,7 @@ import type { Network } from '../transport/network.ts';
 import { inlineFileState } from './message-file-state.ts';
 import { descriptorOf as recordDescriptor, type SealedFiles } from './sealed-files.ts';
 import { fetchFile } from './transfer-client.ts';
+import { ServedChunks } from './served-chunks.ts';
 import { serveFiles, type FileServer } from './transfer-server.ts';
 import type { FileAudience, FileDescriptor, FileIdHex, FileState } from './types.ts';
 
@@ -74,6 +75,8 @@ export class FileService {
   private stopped = false;
   private taking: Promise<void> | undefined;
   private takeAgain = false;
+  /** What this node served since it started (`sotto status --json`, "files"). */
+  readonly served = new ServedChunks();
 
   constructor(init: FileServiceInit) {
     this.init = init;
@@ -84,7 +87,7 @@ export class FileService {
     const { messenger, network, files, scheduler } = this.init;
     messenger.onFileMessageDeleted((fileId, messageId) => void files.release(fileId, messageId).catch(() => {}));
     if (!network) return;
-    this.server = await serveFiles({ network, holdings: files, scheduler });
+    this.server = await serveFiles({ network, holdings: files, scheduler, onServed: (id, peerId, index) => this.served.record(id, peerId, index) });
     const take = (): void => void this.takeWants();
     this.unsubscribe.push(
       messenger.on('message', (m) => m.file && take()),
