@@ -412,7 +412,7 @@ export class FileChangedError extends SottoError {
 export class FileQuotaError extends SottoError {
   override readonly name = 'FileQuotaError';
   constructor(readonly quotaBytes: number, readonly usedBytes: number, readonly fileBytes: number) {
-    super(`received files would exceed the quota of ${formatSize(quotaBytes)}; delete some or raise it: sotto config files-quota`);
+    super(`received files would exceed the quota of ${formatSize(quotaBytes)}; delete some or raise it: sotto config set files-quota SIZE`);
   }
 }
 
