@@ -45,6 +45,7 @@ export interface FileHome {
 export class FileTestRun {
   readonly cleanup: (() => Promise<void>)[] = [];
   private readonly nodes: RunningNode[] = [];
+  private readonly ports = new Map<string, number>();
 
   /** An initialised home (no passphrase), not started. */
   async home(name: string): Promise<FileHome> {
@@ -54,9 +55,16 @@ export class FileTestRun {
     return { name, home, peerId: init.stdout.trim(), node: undefined };
   }
 
-  /** Starts `home`'s node on loopback with `args`. */
+  /**
+   * Starts `home`'s node on loopback with `args`; a restart listens on the
+   * port of the first start, where its contacts (which learnt it from its
+   * invite) find it again.
+   */
   async start(home: FileHome, args: readonly string[] = []): Promise<RunningNode> {
-    home.node = await startNode(home.home, [...LOOPBACK, ...args]);
+    const port = this.ports.get(home.home);
+    home.node = await startNode(home.home, [...(port === undefined ? LOOPBACK : ['--listen', `/ip4/127.0.0.1/tcp/${port}`]), ...args]);
+    const bound = /\/tcp\/(\d+)\//.exec(home.node.addresses[0] ?? '');
+    if (bound) this.ports.set(home.home, Number(bound[1]));
     this.nodes.push(home.node);
     return home.node;
   }
