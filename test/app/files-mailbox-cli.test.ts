@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { FILE_INLINE_MAX_BYTES } from '../../src/node/constants.ts';
 import { sotto } from '../helpers/cli.ts';
-import { FileTestRun, sha256Of, waitForComplete, waitForFile } from '../helpers/file-homes.ts';
+import { FileTestRun, sha256Of, waitForComplete } from '../helpers/file-homes.ts';
 
 const run = new FileTestRun();
 after(() => run.close());

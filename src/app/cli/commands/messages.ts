@@ -59,7 +59,7 @@ Examples:
     .argument('<dest>', 'where to write it')
     .option('--overwrite', 'replace DEST if it exists')
     .option('--json', 'print {"path","size"}')
-    .addHelpText('after', '\nExample:\n  $ sotto save 3f2a… ~/Downloads\n  saved /home/me/Downloads/holiday.jpg (2.4 MB)')
+    .addHelpText('after', '\nExample:\n  $ sotto save 3f2a… ~/Downloads\n  saved /home/me/Downloads/holiday.jpg (2.4 MiB)\n  $ sotto save 3f2a… holiday-copy.jpg --overwrite')
     .action(async (messageId: string, dest: string, options: { json?: boolean; overwrite?: boolean }) => {
       const target = resolve(dest);
       const saved = await withApi(cli.home(), cli.clock, (api) => api.saveFile(messageId, target, options.overwrite === true));
