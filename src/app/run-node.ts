@@ -207,7 +207,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     await messenger.start();
     groups = await GroupService.open(messenger);
     await groups.start();
-    files = await openHomeFiles(home, { ctx, store, messenger, groups, network, scheduler: realScheduler, ...(options.filesQuota === undefined ? {} : { quotaBytes: options.filesQuota }) });
+    files = await openHomeFiles(home, { ctx, store, messenger, groups, network, isConnected: (peerId) => node!.isConnected(peerId), scheduler: realScheduler, ...(options.filesQuota === undefined ? {} : { quotaBytes: options.filesQuota }) });
     const running = node;
     const started = messenger;
     const served = files.service.served;

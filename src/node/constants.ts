@@ -983,3 +983,9 @@ export const FILE_MAX_CONCURRENT_FETCHES = 2;
 export const FILE_FETCH_RETRY_MS = 60_000;
 /** A fetch tells its progress at most this often. */
 export const FILE_PROGRESS_INTERVAL_MS = 250;
+/**
+ * Longest wait for a connected contact's HAVE answer when the sender's
+ * history asks how far it fetched a 1:1 file (docs/FILES.md, "What the
+ * sender sees"); past it the last answer (or `pending`) is shown.
+ */
+export const FILE_SENT_QUERY_TIMEOUT_MS = 2_000;

@@ -1,7 +1,8 @@
 /**
  * Files between two `sotto start` processes on loopback (docs/FILES.md):
  * `sotto send bob --file F` of a 64 MiB file, bob's history shows it
- * complete with the sender's SHA-256, `sotto save` writes it byte for byte,
+ * complete with the sender's SHA-256 (and alice's shows it complete once
+ * bob holds every chunk, kept after both stop), `sotto save` writes it byte for byte,
  * refuses an existing destination with a sotto:/hint: error and replaces it
  * with --overwrite; and a save of a message without a file is refused.
  */
@@ -10,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertCliError, sotto } from '../helpers/cli.ts';
-import { FileTestRun, sha256Of, waitForComplete } from '../helpers/file-homes.ts';
+import { FileTestRun, historyJson, sha256Of, waitForComplete, waitForFile } from '../helpers/file-homes.ts';
 
 const run = new FileTestRun();
 after(() => run.close());
@@ -29,6 +30,8 @@ test('a 64 MiB file from alice to bob: complete with its SHA-256, saved byte for
 
   const line = await waitForComplete(bob!, 'alice', 'film.bin', { size: 64 * MIB, sha256: file.sha256 }, 240_000);
   assert.equal(line.direction, 'in');
+  // The sender's line: bob holds every chunk (asked while he is connected), and that is kept.
+  await waitForFile(alice!, 'bob', 'film.bin', (l) => l.file!.state === 'complete', 30_000);
 
   const dest = join(await run.folder('file-dest'), 'copy.bin');
   const saved = await sotto(bob!.home, ['save', line.id, dest]);
@@ -46,4 +49,9 @@ test('a 64 MiB file from alice to bob: complete with its SHA-256, saved byte for
   const text = await sotto(alice!.home, ['send', 'bob', 'not a file', '--json']);
   const textId = (JSON.parse(text.stdout) as { id: string }).id;
   assertCliError(await sotto(bob!.home, ['save', textId, join(dest, '..', 'other.bin')]), /no file/, /history/);
+
+  await run.stop(bob!);
+  await run.stop(alice!);
+  const kept = (await historyJson(alice!, 'bob')).find((m) => m.file?.name === 'film.bin')!;
+  assert.deepEqual({ direction: kept.direction, state: kept.file!.state }, { direction: 'out', state: 'complete' }, 'delivery is kept in the file record');
 });

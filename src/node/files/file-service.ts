@@ -25,6 +25,7 @@ import type { Network } from '../transport/network.ts';
 import { inlineFileState } from './message-file-state.ts';
 import { descriptorOf as recordDescriptor, type SealedFiles } from './sealed-files.ts';
 import { fetchFile } from './transfer-client.ts';
+import { SentProgress } from './sent-progress.ts';
 import { ServedChunks } from './served-chunks.ts';
 import { serveFiles, type FileServer } from './transfer-server.ts';
 import type { FileAudience, FileDescriptor, FileIdHex, FileState } from './types.ts';
@@ -40,6 +41,8 @@ export interface FileServiceInit {
   readonly scheduler: Scheduler;
   /** The running node's network; without one nothing is served or fetched (a command on a home no node runs). */
   readonly network?: Network;
+  /** Whether a connection to a peer is open now (the sender's history asks a connected contact how far it fetched; see ./sent-progress.ts). */
+  readonly isConnected?: (peerId: string) => boolean;
 }
 
 /** A file's state changed (fetched further, complete, failed), for the views. */
@@ -77,9 +80,11 @@ export class FileService {
   private takeAgain = false;
   /** What this node served since it started (`sotto status --json`, "files"). */
   readonly served = new ServedChunks();
+  private readonly sentProgress: SentProgress;
 
   constructor(init: FileServiceInit) {
     this.init = init;
+    this.sentProgress = new SentProgress(init);
   }
 
   /** Serves the store, follows file messages, resumes the incomplete files. Nothing is served or fetched without a network. */
@@ -201,6 +206,7 @@ export class FileService {
     if (refused !== undefined) return { state: 'failed', reason: refused };
     const record = await this.init.files.record(file.fileId);
     if (!record || !record.messages.includes(messageId)) return inlineFileState(messageId, file);
+    if (record.origin === 'sent') return this.sentProgress.state(record);
     return (await this.init.files.state(file.fileId)) ?? inlineFileState(messageId, file);
   };
 

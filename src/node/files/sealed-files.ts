@@ -135,6 +135,14 @@ export class SealedFiles implements FileHoldings {
     file.record = record;
   }
 
+  /** Records that the contact of sent file `id` holds every chunk (FileRecord.delivered). */
+  markDelivered(id: FileIdHex): Promise<void> {
+    return this.locked(id, async () => {
+      const file = await this.open(id);
+      if (file && file.record.delivered !== true) await this.putRecord(file, { ...file.record, delivered: true });
+    });
+  }
+
   /** The record of file `id`, if it is held. */
   async record(id: FileIdHex): Promise<FileRecord | undefined> {
     return (await this.open(id))?.record;
