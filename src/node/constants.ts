@@ -975,7 +975,7 @@ export const FILE_ANSWER_TIMEOUT_MS = 30_000;
  * is answered `busy` (a reason it can act on) rather than reset by libp2p.
  */
 export const MAX_INBOUND_FILE_STREAMS = 2 * FILE_MAX_STREAMS_PER_PEER;
-/** Received files a home keeps by default, bytes (`sotto config files-quota`). */
+/** Received files a home keeps by default, bytes (`sotto config set files-quota SIZE`). */
 export const FILES_DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
 /** Files a node fetches at once (each from up to FILE_MAX_HOLDERS holders). */
 export const FILE_MAX_CONCURRENT_FETCHES = 2;
