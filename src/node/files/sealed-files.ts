@@ -33,7 +33,7 @@ export interface SealedFilesInit {
   readonly store: SottoStore;
   readonly ctx: CryptoContext;
   readonly chunks: ChunkSpace;
-  /** Bytes of received files kept at most (`sotto config files-quota`); FILES_DEFAULT_QUOTA_BYTES by default. */
+  /** Bytes of received files kept at most (`sotto config set files-quota SIZE`); FILES_DEFAULT_QUOTA_BYTES by default. */
   readonly quotaBytes?: number;
   /** Whether `peerId` is a current member of group `groupId` (who may fetch a group's files); none by default. */
   readonly isGroupMember?: (groupId: string, peerId: string) => Promise<boolean>;
