@@ -17,7 +17,8 @@ const run = new FileTestRun();
 after(() => run.close());
 
 const MIB = 1024 * 1024;
-const SIZE = 256 * MIB;
+/** Large enough that a history poll (one `sotto` process) lands between 40 % and the end on a fast machine. */
+const SIZE = 512 * MIB;
 const CHUNKS = SIZE / FILE_CHUNK_BYTES;
 
 /** Sends a new SIZE file from alice to bob and waits until bob holds 40 % of it (and not all). */
