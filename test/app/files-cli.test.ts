@@ -21,6 +21,8 @@ const MIB = 1024 * 1024;
 test('a 64 MiB file from alice to bob: complete with its SHA-256, saved byte for byte, an existing destination refused, --overwrite replaces it', { timeout: 300_000 }, async () => {
   const [alice, bob] = await run.contacts(['alice', 'bob']);
   const file = await run.randomFile('film.bin', 64 * MIB);
+  const human = await sotto(alice!.home, ['send', 'bob', '--file', (await run.randomFile('small.bin', 40 * 1024)).path]);
+  assert.match(human.stdout, /^bob fetches the file \(40 KiB\) from this node while both are online: keep Sotto running here until "sotto history bob" shows it complete$/m);
 
   const sent = await sotto(alice!.home, ['send', 'bob', '--file', file.path, '--json']);
   assert.equal(sent.code, 0, sent.stderr);

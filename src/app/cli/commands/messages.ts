@@ -82,7 +82,7 @@ Examples:
 function fileSendLines(name: string, result: FileSendLine): string[] {
   const state = result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${terminalLine(result.reason ?? '')}`;
   if (result.inline) return [state];
-  return [state, `${terminalLine(name)} fetches the file (${sizeText(result.size)}) from this node while both are online: keep Sotto running here until history shows it complete there`];
+  return [state, `${terminalLine(name)} fetches the file (${sizeText(result.size)}) from this node while both are online: keep Sotto running here until "sotto history ${terminalLine(name)}" shows it complete`];
 }
 
 /** The human line of one message: time, direction, text (a file's name, with its size and state), state. */
