@@ -146,6 +146,8 @@ export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   lines.push(`message requests: ${status.requests} waiting (sotto requests)`);
   const forged = status.forged.direct + status.forged.mailbox;
   if (forged > 0) lines.push(`forged senders dropped: ${forged} (${status.forged.direct} direct, ${status.forged.mailbox} by mail)`);
+  const served = status.files.served;
+  if (served.chunks > 0) lines.push(`file chunks served: ${served.chunks} since start, of ${count(Object.keys(served.files).length, 'file')}`);
   return lines;
 }
 

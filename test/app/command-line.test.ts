@@ -224,4 +224,7 @@ test('counts in human output agree in number', () => {
   assert.ok(lines.includes('reachable: through 1 relay'), lines.join('\n'));
   assert.ok(lines.includes('peers connected: 1 (1 through a relay)'), lines.join('\n'));
   assert.ok(lines.includes('mailbox: holding 1 item (1 byte) for 1 peer, 1 byte from strangers'), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.startsWith('file chunks served')), 'no file line before a chunk is served');
+  const serving = formatNodeStatus({ ...status, files: { served: { chunks: 9, files: { ab: { chunks: 9, peers: { p: 8 } } } } } }, 0);
+  assert.ok(serving.includes('file chunks served: 9 since start, of 1 file'), serving.join('\n'));
 });
