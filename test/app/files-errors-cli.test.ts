@@ -4,7 +4,7 @@
  * written to while it is sealed — each a "sotto: …" line and a "hint: …"
  * line, with nothing sent; and a file past the receiver's files-quota
  * (`sotto config set files-quota`) shows failed with why, and saving it is
- * refused.
+ * refused with the quota error and its hint.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,5 +60,5 @@ test('a file past the receiver\'s files-quota shows failed with the quota as rea
   const line = await waitForFile(bob!, 'alice', 'too-big.bin', (l) => l.file!.state === 'failed', 60_000);
   assert.match(line.file!.reason!, /exceed the quota of 1 MiB/);
   const save = await sotto(bob!.home, ['save', line.id, join(await run.folder('file-q'), 'x.bin')]);
-  assertCliError(save, /no file/, /history/);
+  assertCliError(save, /exceed the quota of 1 MiB/, /sotto config set files-quota SIZE/);
 });

@@ -75,6 +75,8 @@ export class FileService {
   private readonly progress = new Map<FileIdHex, { bytes: number; toldAt: number }>();
   /** Files the store refused to take (quota, a descriptor it refuses): why, until this service stops. */
   private readonly refused = new Map<FileIdHex, string>();
+  /** The same by message: the store's error, which a save of the message throws (FileQuotaError says what to do). */
+  private readonly refusedMessages = new Map<string, Error>();
   private stopped = false;
   private taking: Promise<void> | undefined;
   private takeAgain = false;
@@ -210,8 +212,10 @@ export class FileService {
     return (await this.init.files.state(file.fileId)) ?? inlineFileState(messageId, file);
   };
 
-  /** The file record message `messageId` carries. Throws UnknownFileError. */
+  /** The file record message `messageId` carries. Throws UnknownFileError, or the store's error for a file it refused (FileQuotaError …). */
   async fileOf(messageId: string): Promise<FileRecord> {
+    const refused = this.refusedMessages.get(messageId);
+    if (refused) throw refused;
     for (const record of await this.init.files.list()) if (record.messages.includes(messageId)) return record;
     throw new UnknownFileError(messageId);
   }
@@ -235,6 +239,7 @@ export class FileService {
       // A quota or a descriptor the store refuses: the message stays, its file shows failed.
       const reason = err instanceof Error ? err.message : String(err);
       this.refused.set(file.fileId, reason);
+      if (err instanceof Error) this.refusedMessages.set(messageId, err);
       this.tell(file.fileId, { state: 'failed', reason });
     }
   }
