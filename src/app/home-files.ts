@@ -24,6 +24,8 @@ export interface HomeFilesInit {
   readonly scheduler: Scheduler;
   readonly groups?: GroupService;
   readonly network?: Network;
+  /** Whether a connection to a peer is open now (with `network`). */
+  readonly isConnected?: (peerId: string) => boolean;
   /** Received files kept at most (the home's `files-quota` setting); the default when absent. */
   readonly quotaBytes?: number;
 }
@@ -47,7 +49,7 @@ export async function openHomeFiles(home: HomePaths, init: HomeFilesInit): Promi
     ...(init.quotaBytes === undefined ? {} : { quotaBytes: init.quotaBytes }),
     isGroupMember: async (groupId, peerId) => ((await groups?.list()) ?? []).some((g) => g.id === groupId && g.active && g.members.some((m) => m.peerId === peerId)),
   });
-  const service = new FileService({ files: store, store: init.store, messenger: init.messenger, ctx: init.ctx, scheduler: init.scheduler, ...(groups ? { groups } : {}), ...(init.network ? { network: init.network } : {}) });
+  const service = new FileService({ files: store, store: init.store, messenger: init.messenger, ctx: init.ctx, scheduler: init.scheduler, ...(groups ? { groups } : {}), ...(init.network ? { network: init.network } : {}), ...(init.isConnected ? { isConnected: init.isConnected } : {}) });
   await service.start();
   return {
     service,

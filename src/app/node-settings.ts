@@ -10,7 +10,7 @@ import { PortInUseError, type RunningHome, type StartOptions } from './run-node.
 import { afterStart, readSettings, sameSettings, withFlags, writeSettings, type NodeFlags, type Settings } from './settings.ts';
 
 /** The parts of StartOptions the settings decide. */
-export type SettledOptions = Pick<StartOptions, 'listen' | 'bootstrap' | 'mdns' | 'mailbox' | 'relay' | 'upnp' | 'web' | 'swarmKey' | 'onStarted'>;
+export type SettledOptions = Pick<StartOptions, 'listen' | 'bootstrap' | 'mdns' | 'mailbox' | 'relay' | 'upnp' | 'web' | 'swarmKey' | 'filesQuota' | 'onStarted'>;
 
 /** The start options `settings` say (undefined mDNS: on unless the node listens on loopback only). */
 export function optionsOf(settings: Settings): Omit<SettledOptions, 'onStarted'> {
@@ -23,6 +23,7 @@ export function optionsOf(settings: Settings): Omit<SettledOptions, 'onStarted'>
     upnp: settings.upnp ?? false,
     ...(settings.web === undefined || settings.web === false ? {} : { web: settings.web }),
     ...(settings.swarmKey === undefined ? {} : { swarmKey: settings.swarmKey }),
+    ...(settings.filesQuota === undefined ? {} : { filesQuota: settings.filesQuota }),
   };
 }
 

@@ -7,6 +7,7 @@ import type { SottoNode } from '../node/transport/libp2p.ts';
 import { isRelayedConnection } from '../node/transport/relayed-addresses.ts';
 import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
+import type { ServedChunks, ServedReport } from '../node/files/served-chunks.ts';
 import { count } from './plural.ts';
 import { formatDuration } from './progress.ts';
 import type { NetworkReport } from './reachability.ts';
@@ -68,6 +69,12 @@ export interface NodeStatus {
   readonly requests: number;
   /** Envelopes dropped since start because the identity inside was not the sender's (direct, or sealed mail claiming another sender). */
   readonly forged: { readonly direct: number; readonly mailbox: number };
+  /**
+   * File chunks this node served since start: in all (a chunk asked twice
+   * counts twice), and per file id the chunks served and, per peer, the
+   * distinct chunks it got.
+   */
+  readonly files: { readonly served: ServedReport };
 }
 
 /** `sotto status --json` when no node runs on the home. */
@@ -80,6 +87,8 @@ export interface StatusSource {
   readonly node: SottoNode;
   readonly messenger: Messenger;
   readonly mailbox: MailboxService | undefined;
+  /** What the file service served. */
+  readonly files: ServedChunks;
   readonly startedAt: number;
   readonly pid: number;
   readonly now: () => number;
@@ -117,6 +126,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     mailbox: mailbox?.usage() ?? null,
     requests: messenger.requests().length,
     forged: messenger.forgedCounts(),
+    files: { served: source.files.report() },
   };
 }
 
@@ -136,6 +146,8 @@ export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   lines.push(`message requests: ${status.requests} waiting (sotto requests)`);
   const forged = status.forged.direct + status.forged.mailbox;
   if (forged > 0) lines.push(`forged senders dropped: ${forged} (${status.forged.direct} direct, ${status.forged.mailbox} by mail)`);
+  const served = status.files.served;
+  if (served.chunks > 0) lines.push(`file chunks served: ${served.chunks} since start, of ${count(Object.keys(served.files).length, 'file')}`);
   return lines;
 }
 

@@ -207,9 +207,10 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
     await messenger.start();
     groups = await GroupService.open(messenger);
     await groups.start();
-    files = await openHomeFiles(home, { ctx, store, messenger, groups, network, scheduler: realScheduler, ...(options.filesQuota === undefined ? {} : { quotaBytes: options.filesQuota }) });
+    files = await openHomeFiles(home, { ctx, store, messenger, groups, network, isConnected: (peerId) => node!.isConnected(peerId), scheduler: realScheduler, ...(options.filesQuota === undefined ? {} : { quotaBytes: options.filesQuota }) });
     const running = node;
     const started = messenger;
+    const served = files.service.served;
     const remembered = (memory = await rememberPeers(running, {
       storage: storePeerMemory(store),
       now: options.clock,
@@ -239,7 +240,7 @@ export async function startHome(home: HomePaths, options: StartOptions): Promise
       sources: { ...sources, remembered: remembered.size() },
     });
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups, files.service.fileState, files.api);
-    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, startedAt, pid: process.pid, now: options.clock, network: networkReport });
+    const status = (): NodeStatus => collectNodeStatus({ node: running, messenger: started, mailbox, files: served, startedAt, pid: process.pid, now: options.clock, network: networkReport });
     const control = nodeControlApi(status, () => void stop().catch(() => {}), stopped, process.pid);
     if (options.web !== undefined) web = await startWebServer({ port: options.web, addresses: () => running.addresses(), ...(options.webRoot === undefined ? {} : { root: options.webRoot }) });
     server = await startControlServer(home.socket, { ...api, ...control });

@@ -1,8 +1,8 @@
 /**
  * The node settings a home keeps, so that `npm start`, `sotto start` and
  * `sotto chat` need no flags after the first time: bootstrap peers, listen
- * addresses, mDNS, the mailbox and relay roles, the `--web` port and the
- * swarm key file. They live in `settings.json` in the home (mode 0600,
+ * addresses, mDNS, the mailbox and relay roles, the `--web` port, the
+ * swarm key file and the quota of received files. They live in `settings.json` in the home (mode 0600,
  * written atomically), a file rather than records of the encrypted
  * database: `sotto config` reads and changes them without the passphrase
  * and while a node holds the database, and they hold nothing secret (the
@@ -10,7 +10,8 @@
  *
  * ```json
  * {"version": 1, "bootstrap": ["/ip4/192.0.2.1/tcp/4001/p2p/12D3KooW…"], "listen": ["/ip4/0.0.0.0/tcp/41234"],
- *  "listenPicked": true, "mdns": true, "mailbox": false, "relay": false, "upnp": false, "web": 7420, "swarmKey": "/home/me/team.key"}
+ *  "listenPicked": true, "mdns": true, "mailbox": false, "relay": false, "upnp": false, "web": 7420, "swarmKey": "/home/me/team.key",
+ *  "filesQuota": 21474836480}
  * ```
  *
  * Every field is optional; a missing one takes the default. Flags given on
@@ -22,10 +23,12 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { SottoError } from '../crypto/errors.ts';
-import { WEB_DEFAULT_PORT } from '../node/constants.ts';
+import { FILES_DEFAULT_QUOTA_BYTES, WEB_DEFAULT_PORT } from '../node/constants.ts';
 import { peerIdFromText } from '../node/encoding/peer-id.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { HomePaths } from './home.ts';
+import { count, sizeText } from './plural.ts';
+import { parseSize } from './size-text.ts';
 
 /** The settings file, in the home. */
 export const SETTINGS_FILE = 'settings.json';
@@ -58,6 +61,8 @@ export interface Settings {
   readonly web?: number | false;
   /** The swarm key file of a private network (an absolute path). */
   readonly swarmKey?: string;
+  /** Received files kept at most, bytes (FILES_DEFAULT_QUOTA_BYTES when missing). */
+  readonly filesQuota?: number;
 }
 
 /**
@@ -65,10 +70,10 @@ export interface Settings {
  * (undefined: not given); `web` may also be true: `--web` alone, the port
  * the home keeps, else WEB_DEFAULT_PORT.
  */
-export type NodeFlags = Omit<Settings, 'listenPicked' | 'web'> & { readonly web?: number | boolean };
+export type NodeFlags = Omit<Settings, 'listenPicked' | 'web' | 'filesQuota'> & { readonly web?: number | boolean };
 
 /** The names `sotto config` knows, in the order `config list` shows them. */
-export const SETTING_NAMES = ['bootstrap', 'listen', 'mdns', 'mailbox', 'relay', 'upnp', 'web', 'swarm-key'] as const;
+export const SETTING_NAMES = ['bootstrap', 'listen', 'mdns', 'mailbox', 'relay', 'upnp', 'web', 'swarm-key', 'files-quota'] as const;
 /** One of {@link SETTING_NAMES}. */
 export type SettingName = (typeof SETTING_NAMES)[number];
 
@@ -148,6 +153,11 @@ function checkWeb(value: unknown): number | false {
   return value;
 }
 
+function checkQuota(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new InvalidSettingError('files-quota', 'a size such as 20GiB, 500MB or 0 (receive no large files)');
+  return value;
+}
+
 function checkPath(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > SETTINGS_MAX_TEXT_LENGTH || value.includes('\0')) throw new InvalidSettingError('swarm-key', 'a file name');
   return resolve(value);
@@ -165,6 +175,7 @@ export function checkSettings(value: Record<string, unknown>): Settings {
     ...(value['upnp'] === undefined ? {} : { upnp: checkBoolean('upnp', value['upnp']) }),
     ...(value['web'] === undefined ? {} : { web: checkWeb(value['web']) }),
     ...(value['swarmKey'] === undefined ? {} : { swarmKey: checkPath(value['swarmKey']) }),
+    ...(value['filesQuota'] === undefined ? {} : { filesQuota: checkQuota(value['filesQuota']) }),
   };
 }
 
@@ -290,6 +301,7 @@ const FIELDS: Readonly<Record<SettingName, keyof Settings>> = {
   upnp: 'upnp',
   web: 'web',
   'swarm-key': 'swarmKey',
+  'files-quota': 'filesQuota',
 };
 
 /** `name` as a setting name. Throws UnknownSettingError. */
@@ -311,7 +323,7 @@ const OFF = ['off', 'false', 'no'];
  * The settings with `name` set from the words given to `sotto config set`:
  * one or more multiaddrs for bootstrap and listen (they replace the list),
  * on or off for mdns, mailbox, relay and upnp, a port or off for web, a file for
- * swarm-key. Throws InvalidSettingError.
+ * swarm-key, a size for files-quota (./size-text.ts). Throws InvalidSettingError.
  */
 export function setSetting(settings: Settings, name: SettingName, words: readonly string[]): Settings {
   const list = name === 'bootstrap' || name === 'listen';
@@ -325,6 +337,8 @@ export function setSetting(settings: Settings, name: SettingName, words: readonl
     next['web'] = OFF.includes(word.toLowerCase()) ? false : /^\d{1,5}$/.test(word) ? Number(word) : NaN;
   } else if (name === 'swarm-key') {
     next['swarmKey'] = word;
+  } else if (name === 'files-quota') {
+    next['filesQuota'] = parseSize(word) ?? NaN;
   } else {
     const on = ON.includes(word.toLowerCase());
     if (!on && !OFF.includes(word.toLowerCase())) throw new InvalidSettingError(name, `on or off, not ${JSON.stringify(word)}`);
@@ -354,10 +368,12 @@ export function describeSetting(settings: Settings, name: SettingName): string {
       upnp: 'off',
       web: 'off',
       'swarm-key': '(none: an open network)',
+      'files-quota': `${sizeText(FILES_DEFAULT_QUOTA_BYTES)} (the default)`,
     };
     return defaults[name];
   }
   if (Array.isArray(value)) return `${value.join(' ')}${name === 'listen' && settings.listenPicked === true ? ' (ports picked at the first start)' : ''}`;
   if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (name === 'files-quota') return `${sizeText(value as number)} (${count(value as number, 'byte')})`;
   return String(value);
 }

@@ -975,7 +975,7 @@ export const FILE_ANSWER_TIMEOUT_MS = 30_000;
  * is answered `busy` (a reason it can act on) rather than reset by libp2p.
  */
 export const MAX_INBOUND_FILE_STREAMS = 2 * FILE_MAX_STREAMS_PER_PEER;
-/** Received files a home keeps by default, bytes (`sotto config files-quota`). */
+/** Received files a home keeps by default, bytes (`sotto config set files-quota SIZE`). */
 export const FILES_DEFAULT_QUOTA_BYTES = 10 * 1024 * 1024 * 1024;
 /** Files a node fetches at once (each from up to FILE_MAX_HOLDERS holders). */
 export const FILE_MAX_CONCURRENT_FETCHES = 2;
@@ -983,3 +983,9 @@ export const FILE_MAX_CONCURRENT_FETCHES = 2;
 export const FILE_FETCH_RETRY_MS = 60_000;
 /** A fetch tells its progress at most this often. */
 export const FILE_PROGRESS_INTERVAL_MS = 250;
+/**
+ * Longest wait for a connected contact's HAVE answer when the sender's
+ * history asks how far it fetched a 1:1 file (docs/FILES.md, "What the
+ * sender sees"); past it the last answer (or `pending`) is shown.
+ */
+export const FILE_SENT_QUERY_TIMEOUT_MS = 2_000;

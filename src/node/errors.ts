@@ -412,7 +412,7 @@ export class FileChangedError extends SottoError {
 export class FileQuotaError extends SottoError {
   override readonly name = 'FileQuotaError';
   constructor(readonly quotaBytes: number, readonly usedBytes: number, readonly fileBytes: number) {
-    super(`received files would exceed the quota of ${formatSize(quotaBytes)}; delete some or raise it: sotto config files-quota`);
+    super(`received files would exceed the quota of ${formatSize(quotaBytes)}; delete some or raise it: sotto config set files-quota SIZE`);
   }
 }
 
@@ -466,6 +466,14 @@ export class FileTooLargeError extends SottoError {
   override readonly name = 'FileTooLargeError';
   constructor(readonly size: number, readonly limit: number) {
     super(`the file is ${size} bytes; Sotto carries files of at most ${limit} bytes (4 GiB)`);
+  }
+}
+
+/** A path to send names nothing. */
+export class FileNotFoundError extends SottoError {
+  override readonly name = 'FileNotFoundError';
+  constructor(readonly path: string) {
+    super(`${path} does not exist`);
   }
 }
 

@@ -135,7 +135,8 @@ test('import into a half-made home is refused without --start-over and restores 
   assert.equal(restored.code, 0, restored.stderr);
   assert.equal(restored.stdout.trim(), peerId);
   assert.equal((JSON.parse((await sotto(home, ['id', '--json'])).stdout) as { peerId: string }).peerId, peerId);
-  assert.deepEqual(await readdir(home), ['db'], 'no staging or discarded folder is left');
+  // files/ is the home's file store, which every command on a home opens.
+  assert.deepEqual((await readdir(home)).filter((name) => name !== 'files'), ['db'], 'no staging or discarded folder is left');
 });
 
 test('send reads the text from stdin with "-", or without TEXT when stdin is not a terminal, dropping one final newline', { timeout: 60_000 }, async () => {
@@ -215,6 +216,7 @@ test('counts in human output agree in number', () => {
     mailbox: { items: 1, bytes: 1, recipients: 1, strangerBytes: 1 },
     requests: 0,
     forged: { direct: 0, mailbox: 0 },
+    files: { served: { chunks: 0, files: {} } },
   };
   const lines = formatNodeStatus(status, 0);
   assert.ok(lines.includes('dht routing table: 1 peer'), lines.join('\n'));
@@ -222,4 +224,7 @@ test('counts in human output agree in number', () => {
   assert.ok(lines.includes('reachable: through 1 relay'), lines.join('\n'));
   assert.ok(lines.includes('peers connected: 1 (1 through a relay)'), lines.join('\n'));
   assert.ok(lines.includes('mailbox: holding 1 item (1 byte) for 1 peer, 1 byte from strangers'), lines.join('\n'));
+  assert.ok(!lines.some((l) => l.startsWith('file chunks served')), 'no file line before a chunk is served');
+  const serving = formatNodeStatus({ ...status, files: { served: { chunks: 9, files: { ab: { chunks: 9, peers: { p: 8 } } } } } }, 0);
+  assert.ok(serving.includes('file chunks served: 9 since start, of 1 file'), serving.join('\n'));
 });

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveHome } from '../../src/app/home.ts';
-import { afterStart, readSettings, setSetting, SETTINGS_MAX_ADDRESSES, SettingsFileError, unsetSetting, withFlags, writeSettings, InvalidSettingError } from '../../src/app/settings.ts';
+import { optionsOf } from '../../src/app/node-settings.ts';
+import { afterStart, describeSetting, readSettings, setSetting, SETTINGS_MAX_ADDRESSES, SettingsFileError, unsetSetting, withFlags, writeSettings, InvalidSettingError } from '../../src/app/settings.ts';
 import { WEB_DEFAULT_PORT } from '../../src/node/constants.ts';
 import { assertCliError, detachedPid, sotto, startNode, tempHome, type RunningNode } from '../helpers/cli.ts';
 
@@ -73,6 +74,22 @@ test('config values: lists replace, on/off, a port or off, and unset brings the 
   assert.equal(unsetSetting(settings, 'mdns').mdns, undefined);
 });
 
+test('files-quota takes a size in binary or decimal units, is kept in bytes and given to the node', () => {
+  assert.equal(setSetting({}, 'files-quota', ['20GiB']).filesQuota, 20 * 2 ** 30);
+  assert.equal(setSetting({}, 'files-quota', ['1.5 MiB']).filesQuota, 1.5 * 2 ** 20);
+  assert.equal(setSetting({}, 'files-quota', ['500MB']).filesQuota, 500e6);
+  assert.equal(setSetting({}, 'files-quota', ['2G']).filesQuota, 2 * 2 ** 30);
+  assert.equal(setSetting({}, 'files-quota', ['4096']).filesQuota, 4096);
+  assert.equal(setSetting({}, 'files-quota', ['0']).filesQuota, 0);
+  for (const bad of ['lots', '-1GiB', '12 parsecs', '1e400', '']) assert.throws(() => setSetting({}, 'files-quota', [bad]), InvalidSettingError, bad);
+  const settings = setSetting({}, 'files-quota', ['1KiB']);
+  assert.equal(describeSetting(settings, 'files-quota'), '1 KiB (1024 bytes)');
+  assert.match(describeSetting({}, 'files-quota'), /^10 GiB \(the default\)$/);
+  assert.equal(optionsOf(settings).filesQuota, 1024);
+  assert.equal('filesQuota' in optionsOf({}), false);
+  assert.equal(unsetSetting(settings, 'files-quota').filesQuota, undefined);
+});
+
 test('the settings file is private and written whole; a corrupt one is refused and left as it is', async () => {
   const root = await tempHome('settings-file', cleanup);
   await mkdir(root, { recursive: true, mode: 0o700 });
@@ -106,7 +123,7 @@ test('flags given once are kept: a later `sotto start --detach` with no flags jo
   assert.equal((await sotto(bobHome, ['stop'])).code, 0);
 
   const listed = JSON.parse((await sotto(bobHome, ['config', 'list', '--json'])).stdout) as Record<string, unknown>;
-  assert.deepEqual(listed, { bootstrap: [alice.addresses[0]], listen: ['/ip4/127.0.0.1/tcp/0/ws'], mdns: null, mailbox: true, relay: null, upnp: null, web: Number(new URL(web).port), 'swarm-key': null });
+  assert.deepEqual(listed, { bootstrap: [alice.addresses[0]], listen: ['/ip4/127.0.0.1/tcp/0/ws'], mdns: null, mailbox: true, relay: null, upnp: null, web: Number(new URL(web).port), 'swarm-key': null, 'files-quota': null });
 
   const again = await sotto(bobHome, ['start', '--detach']);
   const againPid = detachedPid(again);

@@ -129,7 +129,7 @@ for (const [kind, make] of MAKERS) {
       assert.deepEqual(await under.files.usage(), { usedBytes: 2 * C, quotaBytes: 3 * C });
       await assert.rejects(under.files.target(second, ALICE, 'm2'), (err: Error) => {
         assert.equal(err.name, 'FileQuotaError');
-        assert.match(err.message, /^received files would exceed the quota of 0\.75 MiB; delete some or raise it: sotto config files-quota$/);
+        assert.match(err.message, /^received files would exceed the quota of 0\.75 MiB; delete some or raise it: sotto config set files-quota SIZE$/);
         return true;
       });
       assert.equal(await under.files.state(toHex(second.fileId)), undefined);

@@ -25,6 +25,8 @@ import type { Network } from '../transport/network.ts';
 import { inlineFileState } from './message-file-state.ts';
 import { descriptorOf as recordDescriptor, type SealedFiles } from './sealed-files.ts';
 import { fetchFile } from './transfer-client.ts';
+import { SentProgress } from './sent-progress.ts';
+import { ServedChunks } from './served-chunks.ts';
 import { serveFiles, type FileServer } from './transfer-server.ts';
 import type { FileAudience, FileDescriptor, FileIdHex, FileState } from './types.ts';
 
@@ -42,6 +44,8 @@ export interface FileServiceInit {
   readonly scheduler: Scheduler;
   /** The running node's network; without one nothing is served or fetched (a command on a home no node runs). */
   readonly network?: Network;
+  /** Whether a connection to a peer is open now (the sender's history asks a connected contact how far it fetched; see ./sent-progress.ts). */
+  readonly isConnected?: (peerId: string) => boolean;
 }
 
 /** A file's state changed (fetched further, complete, failed), for the views. */
@@ -76,12 +80,18 @@ export class FileService {
   private readonly progress = new Map<FileIdHex, { bytes: number; toldAt: number }>();
   /** Files the store refused to take (quota, a descriptor it refuses): why, until this service stops. */
   private readonly refused = new Map<FileIdHex, string>();
+  /** The same by message: the store's error, which a save of the message throws (FileQuotaError says what to do). */
+  private readonly refusedMessages = new Map<string, Error>();
   private stopped = false;
   private taking: Promise<void> | undefined;
   private takeAgain = false;
+  /** What this node served since it started (`sotto status --json`, "files"). */
+  readonly served = new ServedChunks();
+  private readonly sentProgress: SentProgress;
 
   constructor(init: FileServiceInit) {
     this.init = init;
+    this.sentProgress = new SentProgress(init);
   }
 
   /** Serves the store, follows file messages, resumes the incomplete files. Nothing is served or fetched without a network. */
@@ -89,7 +99,7 @@ export class FileService {
     const { messenger, network, files, scheduler } = this.init;
     messenger.onFileMessageDeleted((fileId, messageId) => void files.release(fileId, messageId).catch(() => {}));
     if (!network) return;
-    this.server = await serveFiles({ network, holdings: files, scheduler });
+    this.server = await serveFiles({ network, holdings: files, scheduler, onServed: (id, peerId, index) => this.served.record(id, peerId, index) });
     const take = (): void => void this.takeWants();
     this.unsubscribe.push(
       messenger.on('message', (m) => m.file && take()),
@@ -203,11 +213,14 @@ export class FileService {
     if (refused !== undefined) return { state: 'failed', reason: refused };
     const record = await this.init.files.record(file.fileId);
     if (!record || !record.messages.includes(messageId)) return inlineFileState(messageId, file);
+    if (record.origin === 'sent') return this.sentProgress.state(record);
     return (await this.init.files.state(file.fileId)) ?? inlineFileState(messageId, file);
   };
 
-  /** The file record message `messageId` carries. Throws UnknownFileError. */
+  /** The file record message `messageId` carries. Throws UnknownFileError, or the store's error for a file it refused (FileQuotaError …). */
   async fileOf(messageId: string): Promise<FileRecord> {
+    const refused = this.refusedMessages.get(messageId);
+    if (refused) throw refused;
     for (const record of await this.init.files.list()) if (record.messages.includes(messageId)) return record;
     throw new UnknownFileError(messageId);
   }
@@ -232,6 +245,7 @@ export class FileService {
       // A quota or a descriptor the store refuses: the message stays, its file shows failed.
       const reason = err instanceof Error ? err.message : String(err);
       this.refused.set(file.fileId, reason);
+      if (err instanceof Error) this.refusedMessages.set(messageId, err);
       this.tell(file.fileId, { state: 'failed', reason });
     }
   }

@@ -12,7 +12,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { toHex, type Bytes } from '../../crypto/bytes.ts';
 import { FILE_CHUNK_BYTES } from '../constants.ts';
-import { FileChangedError, FileExistsError, FileNotCompleteError, NotRegularFileError, UnknownFileError } from '../errors.ts';
+import { FileChangedError, FileExistsError, FileNotCompleteError, FileNotFoundError, NotRegularFileError, UnknownFileError } from '../errors.ts';
 import { chunksFileName, DiskChunks, type FileSystem } from './disk-chunks.ts';
 import { SealedFiles, type SealedFilesInit } from './sealed-files.ts';
 import type { FileAudience, FileDescriptor, FileIdHex } from './types.ts';
@@ -63,11 +63,14 @@ export class FileStore extends SealedFiles {
    * type comes from its extension. Throws FileNameError (a name the
    * protocol refuses), FileTooLargeError, FileChangedError (its size or
    * modification time changed while it was read, or it had more or fewer
-   * bytes than its size), FileDiskFullError, and the file system's errors
-   * (ENOENT …), NotRegularFileError; nothing is left behind.
+   * bytes than its size), FileDiskFullError, FileNotFoundError,
+   * NotRegularFileError, and the file system's other errors (EACCES …);
+   * nothing is left behind.
    */
   async importFile(path: string, audience: FileAudience): Promise<FileDescriptor> {
-    const before = await this.fs.stat(path);
+    const before = await this.fs.stat(path).catch((err: unknown) => {
+      throw (err as { code?: string }).code === 'ENOENT' ? new FileNotFoundError(path) : err;
+    });
     if (!before.isFile()) throw new NotRegularFileError(path);
     const handle = await this.fs.open(path, 'r');
     try {

@@ -33,7 +33,7 @@ export interface SealedFilesInit {
   readonly store: SottoStore;
   readonly ctx: CryptoContext;
   readonly chunks: ChunkSpace;
-  /** Bytes of received files kept at most (`sotto config files-quota`); FILES_DEFAULT_QUOTA_BYTES by default. */
+  /** Bytes of received files kept at most (`sotto config set files-quota SIZE`); FILES_DEFAULT_QUOTA_BYTES by default. */
   readonly quotaBytes?: number;
   /** Whether `peerId` is a current member of group `groupId` (who may fetch a group's files); none by default. */
   readonly isGroupMember?: (groupId: string, peerId: string) => Promise<boolean>;
@@ -152,6 +152,14 @@ export class SealedFiles implements FileHoldings {
   private async putRecord(file: OpenFile, record: FileRecord): Promise<void> {
     await this.store.commit(new Tx().putFile(record), { sync: true });
     file.record = record;
+  }
+
+  /** Records that the contact of sent file `id` holds every chunk (FileRecord.delivered). */
+  markDelivered(id: FileIdHex): Promise<void> {
+    return this.locked(id, async () => {
+      const file = await this.open(id);
+      if (file && file.record.delivered !== true) await this.putRecord(file, { ...file.record, delivered: true });
+    });
   }
 
   /** The record of file `id`, if it is held. */

@@ -26,7 +26,7 @@ import { FILE_MAX_FRAME_BYTES, FILE_MAX_STREAMS_PER_PEER, FILE_PROTOCOL, FILE_ST
 import type { Scheduler } from '../core/core.ts';
 import type { FramedStream, Network } from '../transport/network.ts';
 import { FileStreamIdleError } from './transfer-errors.ts';
-import type { FileHoldings } from './types.ts';
+import type { FileHoldings, FileIdHex } from './types.ts';
 import { decodeFileRequest, encodeBitmap, encodeChunk, encodeHashes, encodeMissing, encodeRefused, type FileRequest, type RefusalReason } from './wire.ts';
 
 const log = logger(`${LOG_PREFIX}:files:server`);
@@ -41,6 +41,8 @@ export interface FileServerInit {
   readonly scheduler: Scheduler;
   /** Idle time before a stream is closed. Default FILE_STREAM_IDLE_MS. */
   readonly idleMs?: number;
+  /** Told after each chunk written to a stream (not a MISSING answer): the file, the peer it went to, the chunk's index. */
+  readonly onServed?: (fileId: FileIdHex, peerId: string, index: number) => void;
 }
 
 /** A running holder. */
@@ -80,7 +82,7 @@ export async function serveFiles(init: FileServerInit): Promise<FileServer> {
     perPeer.set(peerId, open + 1);
     streams.add(stream);
     try {
-      await serveStream(stream, peerId, init.holdings, init.scheduler, idleMs);
+      await serveStream(stream, peerId, init, idleMs);
     } finally {
       streams.delete(stream);
       const left = (perPeer.get(peerId) ?? 1) - 1;
@@ -100,7 +102,8 @@ export async function serveFiles(init: FileServerInit): Promise<FileServer> {
 }
 
 /** Answers the requests of one stream until it ends, idles, or a request is refused. */
-async function serveStream(stream: FramedStream, peerId: string, holdings: FileHoldings, scheduler: Scheduler, idleMs: number): Promise<void> {
+async function serveStream(stream: FramedStream, peerId: string, init: FileServerInit, idleMs: number): Promise<void> {
+  const { scheduler } = init;
   for (;;) {
     let frame: Bytes;
     const idle = new AbortController();
@@ -116,7 +119,7 @@ async function serveStream(stream: FramedStream, peerId: string, holdings: FileH
       scheduler.clearTimeout(timer);
     }
     try {
-      await answer(stream, peerId, frame, holdings);
+      await answer(stream, peerId, frame, init);
     } catch (err) {
       if (err instanceof Refusal) {
         log('refused a file request from %s: %s', peerId, err.reason);
@@ -137,7 +140,8 @@ async function serveStream(stream: FramedStream, peerId: string, holdings: FileH
 }
 
 /** Answers one request frame; throws Refusal for what §25 refuses. */
-async function answer(stream: FramedStream, peerId: string, frame: Bytes, holdings: FileHoldings): Promise<void> {
+async function answer(stream: FramedStream, peerId: string, frame: Bytes, init: FileServerInit): Promise<void> {
+  const { holdings } = init;
   let request: FileRequest;
   try {
     request = decodeFileRequest(frame);
@@ -169,6 +173,7 @@ async function answer(stream: FramedStream, peerId: string, frame: Bytes, holdin
       for (const index of request.indexes) {
         const sealed = await holdings.readChunk(fileId, index);
         await stream.write(sealed === undefined ? encodeMissing(index) : encodeChunk(index, sealed));
+        if (sealed !== undefined) init.onServed?.(fileId, peerId, index);
       }
       return;
     }

@@ -34,6 +34,8 @@ export interface FileRecord {
   readonly reason?: string;
   /** Ids of the messages that reference the file; its chunks go when the last one does. */
   readonly messages: readonly string[];
+  /** A sent 1:1 file whose contact was seen holding every chunk (its HAVE answer): the sender's history shows it complete from then on. */
+  readonly delivered?: true;
 }
 
 function decodeAudience(key: string, v: unknown): FileAudienceRecord {
@@ -58,6 +60,7 @@ export function decodeFile(key: string, bytes: Uint8Array): FileRecord {
     state,
     ...(state === 'failed' ? { reason: field(key, o, 'reason', isString) } : {}),
     messages: field(key, o, 'messages', isStringList),
+    ...(o['delivered'] === true ? { delivered: true as const } : {}),
   };
 }
 

@@ -34,19 +34,21 @@ Settings:
   relay on|off      relay connections for browser peers (default off)
   web PORT|off      serve the browser app on 127.0.0.1:PORT (default off; the port is kept so the page keeps its data)
   swarm-key FILE    join only the private network of this key file (default: none)
+  files-quota SIZE  received files kept at most, such as 20GiB or 500MB (default 10 GiB; a file past it shows failed)
 
 Examples:
   $ sotto config list
   $ sotto config set bootstrap /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW...
   $ sotto config set mdns off
   $ sotto config get web --json
+  $ sotto config set files-quota 20GiB
   $ sotto config unset listen`,
     );
 
   config
     .command('list')
     .description('every setting and its value ("(…)" when the default applies)')
-    .option('--json', 'print {"bootstrap","listen","mdns","mailbox","relay","upnp","web","swarm-key"}, null for a setting left to its default')
+    .option('--json', 'print {"bootstrap","listen","mdns","mailbox","relay","upnp","web","swarm-key","files-quota"} (files-quota in bytes), null for a setting left to its default')
     .addHelpText('after', '\nExample:\n  $ sotto config list\n  bootstrap: /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW...\n  listen: /ip4/0.0.0.0/tcp/41234 /ip4/0.0.0.0/tcp/41235/ws (ports picked at the first start)\n  mdns: (on unless the node listens on loopback only)\n  ...')
     .action(async (options: { json?: boolean }) => {
       const settings = await readSettings(cli.home());
@@ -68,9 +70,9 @@ Examples:
   config
     .command('set')
     .argument('<name>', SETTING_NAMES.join(' | '))
-    .argument('<value...>', 'multiaddrs for bootstrap and listen (they replace the list), on/off, a port or off for web, a file for swarm-key')
+    .argument('<value...>', 'multiaddrs for bootstrap and listen (they replace the list), on/off, a port or off for web, a file for swarm-key, a size for files-quota (20GiB, 500MB, 1.5TiB)')
     .description('set one setting (used from the next start)')
-    .addHelpText('after', '\nExamples:\n  $ sotto config set bootstrap /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW... /ip4/192.0.2.2/tcp/4001/p2p/12D3KooW...\n  $ sotto config set mdns on\n  $ sotto config set web 7420')
+    .addHelpText('after', '\nExamples:\n  $ sotto config set bootstrap /ip4/192.0.2.1/tcp/4001/p2p/12D3KooW... /ip4/192.0.2.2/tcp/4001/p2p/12D3KooW...\n  $ sotto config set mdns on\n  $ sotto config set web 7420\n  $ sotto config set files-quota 50GiB')
     .action(async (name: string, values: string[]) => {
       const setting = settingName(name);
       const home = cli.home();

@@ -81,7 +81,7 @@ export function registerGroup(program: Command, cli: Cli): void {
   group
     .command('send')
     .description('send a message to a group; prints "delivered to N of M" or "stored for K of M"')
-    .addHelpText('after', '\nExample:\n  $ sotto group send team "lunch at noon?" --wait 10\n  delivered to 2 of 2')
+    .addHelpText('after', '\nExamples:\n  $ sotto group send team "lunch at noon?" --wait 10\n  delivered to 2 of 2\n  $ sotto group send team --file minutes.pdf\n  delivered to 2 of 2')
     .argument('<name>', 'the group')
     .argument('[text]', 'the message (none with --file)')
     .option('--file <path>', `send a file or picture (up to 4 GiB); members fetch it from every member that has it`)

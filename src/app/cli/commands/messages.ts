@@ -59,7 +59,7 @@ Examples:
     .argument('<dest>', 'where to write it')
     .option('--overwrite', 'replace DEST if it exists')
     .option('--json', 'print {"path","size"}')
-    .addHelpText('after', '\nExample:\n  $ sotto save 3f2a… ~/Downloads\n  saved /home/me/Downloads/holiday.jpg (2.4 MB)')
+    .addHelpText('after', '\nExample:\n  $ sotto save 3f2a… ~/Downloads\n  saved /home/me/Downloads/holiday.jpg (2.4 MiB)\n  $ sotto save 3f2a… holiday-copy.jpg --overwrite')
     .action(async (messageId: string, dest: string, options: { json?: boolean; overwrite?: boolean }) => {
       const target = resolve(dest);
       const saved = await withApi(cli.home(), cli.clock, (api) => api.saveFile(messageId, target, options.overwrite === true));
@@ -82,7 +82,7 @@ Examples:
 function fileSendLines(name: string, result: FileSendLine): string[] {
   const state = result.status === 'delivered' || result.status === 'read' ? 'delivered' : `${result.status}: ${terminalLine(result.reason ?? '')}`;
   if (result.inline) return [state];
-  return [state, `${terminalLine(name)} fetches the file (${sizeText(result.size)}) from this node while both are online: keep Sotto running here until history shows it complete there`];
+  return [state, `${terminalLine(name)} fetches the file (${sizeText(result.size)}) from this node while both are online: keep Sotto running here until "sotto history ${terminalLine(name)}" shows it complete`];
 }
 
 /** The human line of one message: time, direction, text (a file's name, with its size and state), state. */
