@@ -9,8 +9,8 @@
 import type { Bytes } from '../../crypto/bytes.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import type { ChunkSpace } from './chunk-space.ts';
-import { SealedFiles, type SealedFilesInit } from './sealed-files.ts';
-import type { FileIdHex } from './types.ts';
+import { SealedFiles, type ChunkReader, type SealedFilesInit } from './sealed-files.ts';
+import type { FileAudience, FileDescriptor, FileIdHex } from './types.ts';
 
 /** Chunk deletions in one commit when a file goes (bounded batches). */
 const DELETE_BATCH_CHUNKS = 64;
@@ -56,6 +56,15 @@ export class LevelChunks implements ChunkSpace {
 export class LevelFileStore extends SealedFiles {
   constructor(init: Omit<SealedFilesInit, 'chunks'>) {
     super({ ...init, chunks: new LevelChunks(init.store) });
+  }
+
+  /**
+   * Seals a file of `size` bytes called `name` read chunk by chunk through
+   * `read` (a page's attachment: a File sliced, so a large one is never
+   * whole in memory). See SealedFiles.importChunks for what it throws.
+   */
+  importReader(name: string, size: number, read: ChunkReader, audience: FileAudience): Promise<FileDescriptor> {
+    return this.importChunks(name, size, read, audience);
   }
 
   /** The plaintext of complete file `id`, chunk by chunk (see SealedFiles.plaintext), for a Blob. */
