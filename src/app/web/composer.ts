@@ -10,6 +10,9 @@
  * conversation it was for, before anything typed since).
  *
  * Keyboard: Enter sends, Shift+Enter starts a new line.
+ *
+ * Beside the text, a file input (`attach`) sends the file chosen to the
+ * conversation at once; a send that fails says why under the composer.
  */
 import { terminalLine } from '../terminal-text.ts';
 import { h, nameNode, replaceChildren } from './dom.ts';
@@ -18,6 +21,8 @@ import { h, nameNode, replaceChildren } from './dom.ts';
 export interface ComposerHooks {
   /** Sends `text` to the conversation `to` (its key: a contact's name, or a group's key); rejects when it was not sent. */
   send(to: string, text: string): Promise<void>;
+  /** Sends the file `file` to the conversation `to`; rejects when it was not sent. */
+  attach(to: string, file: File): Promise<void>;
 }
 
 /** The composer's elements and how to point it at a conversation. */
@@ -41,6 +46,8 @@ export function composer(hooks: ComposerHooks): Composer {
   const text = h('textarea', { 'data-testid': 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'message', disabled: true });
   const button = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
   const error = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
+  const attach = h('input', { type: 'file', 'data-testid': 'attach', class: 'visually-hidden', id: 'attach', disabled: true, onchange: () => void attachChosen() });
+  const attachLabel = h('label', { for: 'attach', class: 'attach button secondary', title: 'Send a file' }, 'Attach');
 
   /** The draft of `name`, wherever it is kept now. */
   const draftOf = (name: string): string => (name === current ? text.value : (drafts.get(name) ?? ''));
@@ -64,6 +71,18 @@ export function composer(hooks: ComposerHooks): Composer {
     });
   }
 
+  /** Sends the file chosen; the input is emptied at once, so the same file can be chosen again. */
+  async function attachChosen(): Promise<void> {
+    const to = current;
+    const file = attach.files?.[0];
+    attach.value = '';
+    if (to === undefined || !file) return;
+    replaceChildren(error);
+    await hooks.attach(to, file).catch((err: unknown) => {
+      replaceChildren(error, 'File not sent to ', nameNode(labels.get(to) ?? to), `: ${terminalLine(err instanceof Error ? err.message : String(err))}.`);
+    });
+  }
+
   text.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -79,6 +98,8 @@ export function composer(hooks: ComposerHooks): Composer {
         submit();
       },
     },
+    attach,
+    attachLabel,
     text,
     button,
   );
@@ -92,6 +113,8 @@ export function composer(hooks: ComposerHooks): Composer {
     if (name !== undefined) drafts.delete(name);
     text.disabled = name === undefined;
     button.disabled = name === undefined;
+    attach.disabled = name === undefined;
+    attachLabel.classList.toggle('disabled', name === undefined);
   }
 
   return { element, error, open, focus: () => text.focus() };
