@@ -156,6 +156,17 @@ describe('files on the page', { skip, timeout: 600_000 }, () => {
     assert.equal(sha256((await save(bob, 'trick.png')).bytes), sha256(html));
   });
 
+  test('a file whose name the protocol refuses is not sent, and the page says why', async () => {
+    await openConversation(alice, 'bob');
+    const before = await alice.getByTestId('message').count();
+    await attach(alice, 'invoice\u202Efdp.exe', 'application/octet-stream', new Uint8Array(100));
+    const error = alice.getByTestId('send-error');
+    await error.filter({ hasText: /^File not sent to bob: / }).waitFor();
+    assert.match((await error.textContent()) ?? '', /bidirectional control character; rename the file/);
+    assert.equal(await alice.getByTestId('attach-status').textContent(), '');
+    assert.equal(await alice.getByTestId('message').count(), before, 'no message');
+  });
+
   test(`${PAGE_TO_PAGE_BYTES / 1024 / 1024} MiB from page to page: whole at the receiver, throughput reported`, async (t) => {
     const bytes = randomBytes(PAGE_TO_PAGE_BYTES);
     await openConversation(bob, 'alice');

@@ -15,7 +15,8 @@
  * conversation at once; a send that fails says why under the composer.
  */
 import { terminalLine } from '../terminal-text.ts';
-import { h, nameNode, replaceChildren } from './dom.ts';
+import { h, messageBody, nameNode, replaceChildren } from './dom.ts';
+import { formatSize } from './file-kinds.ts';
 
 /** What the composer asks of the page. */
 export interface ComposerHooks {
@@ -31,6 +32,8 @@ export interface Composer {
   readonly element: HTMLFormElement;
   /** Where a failed send says why. */
   readonly error: HTMLElement;
+  /** Where a file being attached is named until its message is sent. */
+  readonly attaching: HTMLElement;
   /** Shows the draft of the conversation `name` (undefined: none; the composer is disabled), keeping the draft of the one left; `label` names it in errors (default: `name`). */
   open(name: string | undefined, label?: string): void;
   focus(): void;
@@ -47,6 +50,8 @@ export function composer(hooks: ComposerHooks): Composer {
   const button = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
   const error = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
   const attach = h('input', { type: 'file', 'data-testid': 'attach', class: 'visually-hidden', id: 'attach', disabled: true, onchange: () => void attachChosen() });
+  /** What is being attached: sealing a large file takes a while before its message shows. */
+  const attaching = h('p', { class: 'attaching', 'data-testid': 'attach-status', role: 'status' });
   const attachLabel = h('label', { for: 'attach', class: 'attach button secondary', title: 'Send a file' }, 'Attach');
 
   /** The draft of `name`, wherever it is kept now. */
@@ -78,9 +83,13 @@ export function composer(hooks: ComposerHooks): Composer {
     attach.value = '';
     if (to === undefined || !file) return;
     replaceChildren(error);
-    await hooks.attach(to, file).catch((err: unknown) => {
-      replaceChildren(error, 'File not sent to ', nameNode(labels.get(to) ?? to), `: ${terminalLine(err instanceof Error ? err.message : String(err))}.`);
-    });
+    replaceChildren(attaching, 'Preparing ', messageBody('span', {}, file.name), ` (${formatSize(file.size)})…`);
+    await hooks
+      .attach(to, file)
+      .catch((err: unknown) => {
+        replaceChildren(error, 'File not sent to ', nameNode(labels.get(to) ?? to), `: ${terminalLine(err instanceof Error ? err.message : String(err))}.`);
+      })
+      .finally(() => replaceChildren(attaching));
   }
 
   text.addEventListener('keydown', (event) => {
@@ -117,5 +126,5 @@ export function composer(hooks: ComposerHooks): Composer {
     attachLabel.classList.toggle('disabled', name === undefined);
   }
 
-  return { element, error, open, focus: () => text.focus() };
+  return { element, error, attaching, open, focus: () => text.focus() };
 }

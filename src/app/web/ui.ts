@@ -189,7 +189,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     chooseGroup(name);
   });
   const panel = groupPanel(api, messenger.peerId, () => refreshGroups());
-  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, panel.element, conversation.element, write.element, write.error);
+  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, panel.element, conversation.element, write.element, write.attaching, write.error);
   chat.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
     event.preventDefault();
