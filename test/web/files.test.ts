@@ -13,19 +13,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { sotto, tempHome } from '../helpers/cli.ts';
+import { sotto } from '../helpers/cli.ts';
 import {
   addContact,
   assertEventually,
   canRunBrowsers,
-  createRoutedNamespace,
-  ensureWebAppBuilt,
-  launchChromium,
   openConversation,
   openProfile,
   PAGE_TIMEOUT_MS,
   reachableInvite,
-  startNodeIn,
+  startWebDesk,
   type NamespacedNode,
 } from '../helpers/browser.ts';
 import { noisePng } from '../helpers/png.ts';
@@ -88,24 +85,14 @@ async function fileStatesSeen(page: Page, name: string): Promise<{ state: string
 
 describe('files on the page', { skip, timeout: 600_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
-  let desk: NamespacedNode;
+  let desk: NamespacedNode & { readonly web: string };
   let deskHome: string;
   let browser: Browser;
   let alice: Page;
   let bob: Page;
 
   before(async () => {
-    await ensureWebAppBuilt();
-    const namespace = await createRoutedNamespace(`sotto-webfiles-${process.pid}`);
-    cleanup.push(() => namespace.remove());
-    deskHome = await tempHome('webfiles-desk', cleanup);
-    await sotto(deskHome, ['init', '--name', 'desk', '--no-passphrase']);
-    desk = await startNodeIn(namespace.name, deskHome, ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--relay', '--mailbox', '--web']);
-    cleanup.unshift(async () => void (await desk.stop()));
-    assert.ok(desk.web, desk.output());
-    const chromium = await launchChromium(namespace.name);
-    cleanup.unshift(chromium.close);
-    browser = chromium.browser;
+    ({ desk, deskHome, browser } = await startWebDesk('sotto-webfiles', cleanup));
     alice = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web, 'alice', { name: 'alice' });
     bob = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web, 'bob', { name: 'bob' });
     const deskInvite = (JSON.parse((await sotto(deskHome, ['invite', '--json', '--no-qr'])).stdout) as { invite: string }).invite;
