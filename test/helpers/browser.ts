@@ -224,6 +224,29 @@ export async function waitForMessage(page: Page, text: string, state: RegExp): P
   await message.getByTestId('message-state').filter({ hasText: state }).waitFor();
 }
 
+/**
+ * Creates group `name` from `page` with the contacts `members` ticked; their
+ * key packages may still be on the way (the page says so), and it is tried
+ * again until they came. Resolves once the page shows the group open.
+ */
+export async function createGroupFromPage(page: Page, name: string, members: readonly string[]): Promise<void> {
+  await showContactList(page);
+  const end = performance.now() + PAGE_TIMEOUT_MS;
+  for (;;) {
+    await page.getByTestId('group-name').fill(name);
+    for (const member of members) await page.getByTestId('group-create-member').and(page.locator(`[value="${member}"]`)).check();
+    await page.getByTestId('group-create').click();
+    const outcome = await Promise.race([
+      page.getByTestId('chat-title').filter({ hasText: new RegExp(`^#${name}`) }).waitFor().then(() => 'created'),
+      page.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor().then(() => 'no key package'),
+    ]);
+    if (outcome === 'created') return;
+    assert.ok(performance.now() < end, "the contacts' key packages never came");
+    await page.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor({ state: 'hidden' }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** Waits until `check` resolves true (polled every 200 ms, for at most `timeoutMs`); fails naming `what`. */
 export async function assertEventually(check: () => Promise<boolean>, what: string, timeoutMs = PAGE_TIMEOUT_MS): Promise<void> {
   const end = performance.now() + timeoutMs;

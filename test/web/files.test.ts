@@ -5,7 +5,9 @@
  * saved byte for byte; a few MiB between the pages report their throughput;
  * the desk sends a file of a few MiB with `sotto send --file` and alice's
  * page shows its progress, then offers it whole; alice's page sends a
- * picture to the desk, whose history shows it complete.
+ * picture to the desk, whose history shows it complete; in a group made on
+ * the page, a file from the desk reaches both pages and a picture from a
+ * page reaches the desk and the other page.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,7 @@ import {
   addContact,
   assertEventually,
   canRunBrowsers,
+  createGroupFromPage,
   openConversation,
   openProfile,
   PAGE_TIMEOUT_MS,
@@ -100,8 +103,11 @@ describe('files on the page', { skip, timeout: 600_000 }, () => {
     await addContact(alice, bobInvite, 'bob');
     await addContact(bob, aliceInvite, 'alice');
     await addContact(alice, deskInvite, 'desk');
-    const added = await sotto(deskHome, ['contacts', 'add', '--invite', aliceInvite]);
-    assert.equal(added.code, 0, added.stderr);
+    await addContact(bob, deskInvite, 'desk');
+    for (const invite of [aliceInvite, bobInvite]) {
+      const added = await sotto(deskHome, ['contacts', 'add', '--invite', invite]);
+      assert.equal(added.code, 0, added.stderr);
+    }
   });
 
   after(async () => {
@@ -186,6 +192,31 @@ describe('files on the page', { skip, timeout: 600_000 }, () => {
     assert.ok(states.slice(0, -1).every((s) => (s.state === 'pending' || s.state === 'partial') && s.shown === 'progress'), `a progress bar until complete: ${JSON.stringify(states)}`);
     assert.deepEqual(states.at(-1), { state: 'complete', shown: 'no progress' });
     assert.equal(sha256((await save(alice, 'report.bin')).bytes), sha256(bytes));
+  });
+
+  test('in a group made on the page: a file from the desk reaches both pages whole, and a picture from a page reaches the desk and the other page', async () => {
+    await createGroupFromPage(alice, 'team', ['desk', 'bob']);
+    const bobGroup = bob.locator('[data-testid="contact"][data-kind="group"]').filter({ hasText: 'team' });
+    await bobGroup.click();
+    await bob.getByTestId('chat-title').filter({ hasText: /^#team/ }).waitFor();
+    await assertEventually(async () => JSON.parse((await sotto(deskHome, ['group', 'list', '--json'])).stdout || '[]').some((g: { name: string }) => g.name === 'team'), 'the desk to join');
+
+    const bytes = randomBytes(300 * 1024);
+    const path = join(deskHome, 'minutes.bin');
+    await writeFile(path, bytes);
+    const sent = await sotto(deskHome, ['group', 'send', 'team', '--file', path, '--wait', '20']);
+    assert.equal(sent.code, 0, sent.stderr);
+    for (const page of [alice, bob]) {
+      await fileNamed(page, 'minutes.bin').getByTestId('file-save').waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+      assert.equal(sha256((await save(page, 'minutes.bin')).bytes), sha256(bytes));
+    }
+
+    await attach(bob, 'team.png', 'image/png', PICTURE);
+    await fileNamed(alice, 'team.png').getByTestId('file-preview').waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+    await assertEventually(async () => {
+      const history = JSON.parse((await sotto(deskHome, ['group', 'history', 'team', '--json'])).stdout || '[]') as { file?: { name: string; state: string } }[];
+      return history.some((m) => m.file?.name === 'team.png' && m.file.state === 'complete');
+    }, 'the desk to hold the group picture whole', TRANSFER_TIMEOUT_MS);
   });
 
   test("a picture from the page to the desk: the desk fetches it and its history shows it complete", async () => {
