@@ -14,6 +14,8 @@ import type { FileAudience, FileDescriptor, FileIdHex } from './types.ts';
 
 /** Chunk deletions in one commit when a file goes (bounded batches). */
 const DELETE_BATCH_CHUNKS = 64;
+/** Chunks moved in one commit when an import gets its id: 2 MiB of sealed chunks held at once. */
+const RENAME_BATCH_CHUNKS = 8;
 
 /**
  * Chunks as `fchunk:<id>:<index>` records. Commits are written in order, so
@@ -35,9 +37,14 @@ export class LevelChunks implements ChunkSpace {
   async flush(): Promise<void> {}
 
   async rename(from: string, to: string, chunks: number): Promise<void> {
-    for (let i = 0; i < chunks; i++) {
-      const sealed = await this.store.getFileChunk(from, i);
-      if (sealed) await this.store.commit(new Tx().putFileChunk(to, i, sealed).deleteFileChunk(from, i), { sync: false });
+    // In batches: one commit (an IndexedDB transaction in a page) per RENAME_BATCH_CHUNKS chunks, not one each.
+    for (let first = 0; first < chunks; first += RENAME_BATCH_CHUNKS) {
+      const tx = new Tx();
+      for (let i = first; i < Math.min(chunks, first + RENAME_BATCH_CHUNKS); i++) {
+        const sealed = await this.store.getFileChunk(from, i);
+        if (sealed) tx.putFileChunk(to, i, sealed).deleteFileChunk(from, i);
+      }
+      await this.store.commit(tx, { sync: false });
     }
   }
 
