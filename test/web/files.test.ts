@@ -26,6 +26,7 @@ import {
   PAGE_TIMEOUT_MS,
   reachableInvite,
   startWebDesk,
+  unlockPage,
   type NamespacedNode,
 } from '../helpers/browser.ts';
 import { noisePng } from '../helpers/png.ts';
@@ -36,6 +37,8 @@ const PICTURE = noisePng(240, 280, 16);
 /** Bytes sent page to page to measure throughput, and desk to page. */
 const PAGE_TO_PAGE_BYTES = 4 * 1024 * 1024;
 const DESK_TO_PAGE_BYTES = 3 * 1024 * 1024;
+/** A file large enough that a page reloaded at a quarter of it is still fetching when it opens again. */
+const RESUME_BYTES = 24 * 1024 * 1024;
 /** A few MiB between pages through the browser's store: a generous bound for a 2-core machine shared by others. */
 const TRANSFER_TIMEOUT_MS = 4 * PAGE_TIMEOUT_MS;
 
@@ -217,6 +220,28 @@ describe('files on the page', { skip, timeout: 600_000 }, () => {
       const history = JSON.parse((await sotto(deskHome, ['group', 'history', 'team', '--json'])).stdout || '[]') as { file?: { name: string; state: string } }[];
       return history.some((m) => m.file?.name === 'team.png' && m.file.state === 'complete');
     }, 'the desk to hold the group picture whole', TRANSFER_TIMEOUT_MS);
+  });
+
+  test('a page reloaded halfway through a fetch keeps what it wrote and fetches the rest: the file is whole', async (t) => {
+    const bytes = randomBytes(RESUME_BYTES);
+    const path = join(deskHome, 'resume.bin');
+    await writeFile(path, bytes);
+    await openConversation(alice, 'desk');
+    const sent = await sotto(deskHome, ['send', 'alice', '--file', path]);
+    assert.equal(sent.code, 0, sent.stderr);
+    const file = fileNamed(alice, 'resume.bin');
+    // Reloaded once a quarter is written (FILE_WINDOW_CHUNKS chunks are recorded at a time, far fewer than that).
+    await assertEventually(async () => Number((await file.getByTestId('file-progress').getAttribute('value')) ?? 0) >= RESUME_BYTES / 4, 'a quarter of the file', TRANSFER_TIMEOUT_MS);
+    await alice.reload();
+    await unlockPage(alice);
+    await openConversation(alice, 'desk');
+    await file.waitFor();
+    await recordFileStates(alice);
+    const first = (await fileStatesSeen(alice, 'resume.bin'))[0];
+    t.diagnostic(`reopened at ${(await file.getByTestId('file-note').textContent()) || first?.state}`);
+    assert.ok(first?.state === 'partial' || first?.state === 'complete', `what was written was kept: ${JSON.stringify(first)}`);
+    await file.getByTestId('file-save').waitFor({ timeout: TRANSFER_TIMEOUT_MS });
+    assert.equal(sha256((await save(alice, 'resume.bin')).bytes), sha256(bytes));
   });
 
   test("a picture from the page to the desk: the desk fetches it and its history shows it complete", async () => {
