@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { sotto } from '../helpers/cli.ts';
 import {
@@ -41,6 +42,10 @@ const DESK_TO_PAGE_BYTES = 3 * 1024 * 1024;
 const RESUME_BYTES = 24 * 1024 * 1024;
 /** A few MiB between pages through the browser's store: a generous bound for a 2-core machine shared by others. */
 const TRANSFER_TIMEOUT_MS = 4 * PAGE_TIMEOUT_MS;
+
+/** `SOTTO_UPDATE_SCREENSHOT=1` rewrites docs/web-files.png: bob's page with the picture and the HTML file. */
+const SCREENSHOT = fileURLToPath(new URL('../../docs/web-files.png', import.meta.url));
+const UPDATE_SCREENSHOT = process.env['SOTTO_UPDATE_SCREENSHOT'] === '1';
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -150,6 +155,7 @@ describe('files on the page', { skip, timeout: 600_000 }, () => {
     assert.equal(await received.getByTestId('file-preview').count(), 0);
     assert.equal(await bob.evaluate('window.sottoOwned === undefined'), true);
     assert.equal(sha256((await save(bob, 'trick.png')).bytes), sha256(html));
+    if (UPDATE_SCREENSHOT) await writeFile(SCREENSHOT, await bob.screenshot());
   });
 
   test('a file whose name the protocol refuses is not sent, and the page says why', async () => {
