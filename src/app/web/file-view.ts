@@ -108,7 +108,7 @@ export function fileView(messageId: string, file: FileLine, read: FileReader, fa
     progress.hidden = state.state !== 'pending' && state.state !== 'partial';
     if (state.state === 'partial') progress.value = state.received;
     else if (state.state === 'pending') progress.removeAttribute('value');
-    replaceChildren(note, state.state === 'failed' ? `failed: ${state.reason}` : state.state === 'partial' ? `${formatSize(state.received)} of ${formatSize(file.size)}` : '');
+    replaceChildren(note, state.state === 'failed' ? `failed: ${terminalLine(state.reason)}` : state.state === 'partial' ? `${formatSize(state.received)} of ${formatSize(file.size)}` : '');
     if (state.state !== 'complete') return;
     complete = true;
     save.hidden = false;
