@@ -7,7 +7,7 @@
  */
 import type { CryptoContext } from '../crypto/context.ts';
 import type { Scheduler } from '../node/core/core.ts';
-import { FileService } from '../node/files/file-service.ts';
+import { FileService, groupMembership } from '../node/files/file-service.ts';
 import { FileStore } from '../node/files/file-store.ts';
 import type { GroupService } from '../node/groups/group-service.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
@@ -47,7 +47,7 @@ export async function openHomeFiles(home: HomePaths, init: HomeFilesInit): Promi
     ctx: init.ctx,
     dir: home.files,
     ...(init.quotaBytes === undefined ? {} : { quotaBytes: init.quotaBytes }),
-    isGroupMember: async (groupId, peerId) => ((await groups?.list()) ?? []).some((g) => g.id === groupId && g.active && g.members.some((m) => m.peerId === peerId)),
+    isGroupMember: groupMembership(groups),
   });
   const service = new FileService({ files: store, store: init.store, messenger: init.messenger, ctx: init.ctx, scheduler: init.scheduler, ...(groups ? { groups } : {}), ...(init.network ? { network: init.network } : {}), ...(init.isConnected ? { isConnected: init.isConnected } : {}) });
   await service.start();

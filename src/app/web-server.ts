@@ -111,10 +111,11 @@ const CONTENT_TYPES: Record<string, string> = {
 /**
  * No inline script, no third-party anything. `ws:` is for the node's
  * WebSocket (another port, so not 'self'); WebRTC is not governed by CSP.
- * The QR code is an SVG data: image; 'wasm-unsafe-eval' lets libp2p's
+ * The QR code is an SVG data: image; a received picture's preview a blob:
+ * URL made by the page from bytes it checked (./web/file-kinds.ts); 'wasm-unsafe-eval' lets libp2p's
  * Noise compile its WebAssembly (no string is ever evaluated as script).
  */
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 /** Where the built app may be: beside the bundled CLI (dist/web) or two levels up from src/app. */
 function appCandidates(): string[] {

@@ -551,6 +551,13 @@ export const WEB_CONFIG_VERSION = 1;
 export const WEB_MAX_RELAYS = 4;
 /** Largest file the app server reads into memory at start (the built app's files are far smaller). */
 export const WEB_MAX_FILE_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest received picture the page previews: a preview reads the whole
+ * file into a Blob for an <img> and lets the browser decode it; a larger
+ * one (a peer's choice) is offered only to save, so a conversation cannot
+ * be made to hold gigabytes of images at once.
+ */
+export const WEB_PREVIEW_MAX_BYTES = 16 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------
 // Streams a remote peer may hold open on this node

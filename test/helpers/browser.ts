@@ -17,9 +17,11 @@ import { CHROMIUM, CHROMIUM_ARGS, hasChromium } from '../../bench/ui/browser.ts'
 import { noblePrimitives } from '../../src/crypto/primitives/noble.ts';
 import { decodeInvite } from '../../src/node/contacts/invite.ts';
 import { createNamespace } from './terminal.ts';
-import { startNode, TEST_PASSPHRASE, type RunningNode } from './cli.ts';
+import { sotto, startNode, tempHome, TEST_PASSPHRASE, type RunningNode } from './cli.ts';
 
-export { ensureWebAppBuilt } from '../../bench/ui/browser.ts';
+import { ensureWebAppBuilt } from '../../bench/ui/browser.ts';
+
+export { ensureWebAppBuilt };
 
 const run = promisify(execFile);
 /** How long a page may take to show what a test waits for. */
@@ -78,6 +80,26 @@ export interface NamespacedNode extends RunningNode {
 export async function startNodeIn(namespace: string, home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<NamespacedNode> {
   const node = await startNode(home, args, env, namespace);
   return { ...node, web: /^web (\S+)$/m.exec(node.output())?.[1] };
+}
+
+/**
+ * A routed namespace named `${label}-${pid}` holding a desktop node "desk"
+ * (`sotto start --relay --mailbox --web`, listening on loopback TCP and
+ * WebSocket) and Chromium: what most page tests start from. Everything
+ * started is undone by the functions put in `cleanup` (run them in order).
+ */
+export async function startWebDesk(label: string, cleanup: (() => Promise<void>)[]): Promise<{ desk: NamespacedNode & { readonly web: string }; deskHome: string; browser: Browser }> {
+  await ensureWebAppBuilt();
+  const namespace = await createRoutedNamespace(`${label}-${process.pid}`);
+  cleanup.push(() => namespace.remove());
+  const deskHome = await tempHome(`${label}-desk`, cleanup);
+  await sotto(deskHome, ['init', '--name', 'desk', '--no-passphrase']);
+  const desk = await startNodeIn(namespace.name, deskHome, ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--relay', '--mailbox', '--web']);
+  cleanup.unshift(async () => void (await desk.stop()));
+  assert.ok(desk.web, desk.output());
+  const chromium = await launchChromium(namespace.name);
+  cleanup.unshift(chromium.close);
+  return { desk: { ...desk, web: desk.web }, deskHome, browser: chromium.browser };
 }
 
 /** A profile's page URL. */
@@ -200,6 +222,29 @@ export async function waitForMessage(page: Page, text: string, state: RegExp): P
   // By its text alone: the whole element also holds its time, so "line 12" + "00:58" would match "line 120".
   const message = page.getByTestId('message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
   await message.getByTestId('message-state').filter({ hasText: state }).waitFor();
+}
+
+/**
+ * Creates group `name` from `page` with the contacts `members` ticked; their
+ * key packages may still be on the way (the page says so), and it is tried
+ * again until they came. Resolves once the page shows the group open.
+ */
+export async function createGroupFromPage(page: Page, name: string, members: readonly string[]): Promise<void> {
+  await showContactList(page);
+  const end = performance.now() + PAGE_TIMEOUT_MS;
+  for (;;) {
+    await page.getByTestId('group-name').fill(name);
+    for (const member of members) await page.getByTestId('group-create-member').and(page.locator(`[value="${member}"]`)).check();
+    await page.getByTestId('group-create').click();
+    const outcome = await Promise.race([
+      page.getByTestId('chat-title').filter({ hasText: new RegExp(`^#${name}`) }).waitFor().then(() => 'created'),
+      page.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor().then(() => 'no key package'),
+    ]);
+    if (outcome === 'created') return;
+    assert.ok(performance.now() < end, "the contacts' key packages never came");
+    await page.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor({ state: 'hidden' }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 /** Waits until `check` resolves true (polled every 200 ms, for at most `timeoutMs`); fails naming `what`. */

@@ -77,6 +77,26 @@ describe('file service', () => {
     b.service.stop();
   });
 
+  test("a page's attachment read a chunk at a time (a reader source) is sealed from its chunks in order, each asked once, and arrives whole", async () => {
+    const { alice, bob } = await contactsWithMailboxes();
+    const a = await filesOf(alice);
+    const b = await filesOf(bob);
+    const bytes = content(2 * FILE_CHUNK_BYTES + 99, 3);
+    const asked: [number, number][] = [];
+    const read = async (index: number, length: number): Promise<Bytes> => {
+      asked.push([index, length]);
+      return bytes.slice(index * FILE_CHUNK_BYTES, index * FILE_CHUNK_BYTES + length);
+    };
+    const sent = await a.service.sendFile('bob', { name: 'scan.png', size: bytes.length, read }, { waitMs: 5_000 });
+    assert.deepEqual({ size: sent.size, inline: sent.inline }, { size: bytes.length, inline: false });
+    assert.deepEqual(asked, [[0, FILE_CHUNK_BYTES], [1, FILE_CHUNK_BYTES], [2, 99]]);
+    const fileId = (await alice.messenger.history('bob')).at(-1)!.file!.fileId;
+    await until(async () => (await b.store.state(fileId))?.state === 'complete', 'the file complete at bob');
+    assert.deepEqual(await plaintextOf(b.store, fileId), Buffer.from(bytes));
+    a.service.stop();
+    b.service.stop();
+  });
+
   test("a file from a sender gone offline stays pending; it is fetched once she is back, without fetching again what was written", async () => {
     const { alice, bob } = await contactsWithMailboxes();
     const a = await filesOf(alice);

@@ -11,19 +11,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { GROUP_CATCH_UP_ATTEMPTS, GROUP_CATCH_UP_DELAY_MS } from '../../src/node/constants.ts';
-import { sotto, tempHome } from '../helpers/cli.ts';
+import { sotto } from '../helpers/cli.ts';
 import {
   addContact,
   assertEventually,
   canRunBrowsers,
-  createRoutedNamespace,
-  ensureWebAppBuilt,
-  launchChromium,
+  createGroupFromPage,
   openProfile,
   PAGE_TIMEOUT_MS,
   reachableInvite,
-  showContactList,
-  startNodeIn,
+  startWebDesk,
   type NamespacedNode,
 } from '../helpers/browser.ts';
 
@@ -39,7 +36,7 @@ interface GroupHistory {
 
 describe('groups on the page', { skip, timeout: 400_000 }, () => {
   const cleanup: (() => Promise<void>)[] = [];
-  let desk: NamespacedNode;
+  let desk: NamespacedNode & { readonly web: string };
   let deskHome: string;
   let browser: Browser;
   let alice: Page;
@@ -58,17 +55,7 @@ describe('groups on the page', { skip, timeout: 400_000 }, () => {
   };
 
   before(async () => {
-    await ensureWebAppBuilt();
-    const namespace = await createRoutedNamespace(`sotto-webgroups-${process.pid}`);
-    cleanup.push(() => namespace.remove());
-    deskHome = await tempHome('webgroups-desk', cleanup);
-    await sotto(deskHome, ['init', '--name', 'desk', '--no-passphrase']);
-    desk = await startNodeIn(namespace.name, deskHome, ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/0/ws', '--relay', '--mailbox', '--web']);
-    cleanup.unshift(async () => void (await desk.stop()));
-    assert.ok(desk.web, desk.output());
-    const chromium = await launchChromium(namespace.name);
-    cleanup.unshift(chromium.close);
-    browser = chromium.browser;
+    ({ desk, deskHome, browser } = await startWebDesk('sotto-webgroups', cleanup));
     alice = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web, 'alice', { name: 'alice' });
     bob = await openProfile(await browser.newContext({ viewport: { width: 1000, height: 700 } }), desk.web, 'bob', { name: 'bob' });
   });
@@ -92,21 +79,7 @@ describe('groups on the page', { skip, timeout: 400_000 }, () => {
     await addContact(bob, deskInvite, 'desk');
 
     // Created from the page: a name and the contacts ticked. Their key packages may still be on the way: the page says so, and a second try works.
-    await showContactList(alice);
-    const end = performance.now() + PAGE_TIMEOUT_MS;
-    for (;;) {
-      await alice.getByTestId('group-name').fill('team');
-      for (const name of ['desk', 'bob']) await alice.getByTestId('group-create-member').and(alice.locator(`[value="${name}"]`)).check();
-      await alice.getByTestId('group-create').click();
-      const outcome = await Promise.race([
-        alice.getByTestId('chat-title').filter({ hasText: /^#team/ }).waitFor().then(() => 'created'),
-        alice.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor().then(() => 'no key package'),
-      ]);
-      if (outcome === 'created') break;
-      assert.ok(performance.now() < end, 'the contacts\' key packages never came');
-      await alice.getByTestId('group-create-error').filter({ hasText: /key package/ }).waitFor({ state: 'hidden' }).catch(() => {});
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await createGroupFromPage(alice, 'team', ['desk', 'bob']);
     await alice.locator('[data-testid="contact"][data-kind="group"]').filter({ hasText: 'team' }).waitFor();
     await alice.getByTestId('group-member').nth(2).waitFor();
     assert.deepEqual((await alice.getByTestId('group-member').locator('bdi.name').allTextContents()).sort(), ['bob', 'desk', 'you']);

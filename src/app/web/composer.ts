@@ -10,14 +10,20 @@
  * conversation it was for, before anything typed since).
  *
  * Keyboard: Enter sends, Shift+Enter starts a new line.
+ *
+ * Beside the text, a file input (`attach`) sends the file chosen to the
+ * conversation at once; a send that fails says why under the composer.
  */
 import { terminalLine } from '../terminal-text.ts';
-import { h, nameNode, replaceChildren } from './dom.ts';
+import { h, messageBody, nameNode, replaceChildren } from './dom.ts';
+import { formatSize } from './file-kinds.ts';
 
 /** What the composer asks of the page. */
 export interface ComposerHooks {
   /** Sends `text` to the conversation `to` (its key: a contact's name, or a group's key); rejects when it was not sent. */
   send(to: string, text: string): Promise<void>;
+  /** Sends the file `file` to the conversation `to`; rejects when it was not sent. */
+  attach(to: string, file: File): Promise<void>;
 }
 
 /** The composer's elements and how to point it at a conversation. */
@@ -26,6 +32,8 @@ export interface Composer {
   readonly element: HTMLFormElement;
   /** Where a failed send says why. */
   readonly error: HTMLElement;
+  /** Where a file being attached is named until its message is sent. */
+  readonly attaching: HTMLElement;
   /** Shows the draft of the conversation `name` (undefined: none; the composer is disabled), keeping the draft of the one left; `label` names it in errors (default: `name`). */
   open(name: string | undefined, label?: string): void;
   focus(): void;
@@ -41,6 +49,10 @@ export function composer(hooks: ComposerHooks): Composer {
   const text = h('textarea', { 'data-testid': 'composer', rows: 1, placeholder: 'Message', 'aria-label': 'message', disabled: true });
   const button = h('button', { type: 'submit', 'data-testid': 'send', disabled: true }, 'Send');
   const error = h('p', { class: 'error', 'data-testid': 'send-error', role: 'alert' });
+  const attach = h('input', { type: 'file', 'data-testid': 'attach', class: 'visually-hidden', id: 'attach', disabled: true, onchange: () => void attachChosen() });
+  /** What is being attached: sealing a large file takes a while before its message shows. */
+  const attaching = h('p', { class: 'attaching', 'data-testid': 'attach-status', role: 'status' });
+  const attachLabel = h('label', { for: 'attach', class: 'attach button secondary', title: 'Send a file' }, 'Attach');
 
   /** The draft of `name`, wherever it is kept now. */
   const draftOf = (name: string): string => (name === current ? text.value : (drafts.get(name) ?? ''));
@@ -64,6 +76,22 @@ export function composer(hooks: ComposerHooks): Composer {
     });
   }
 
+  /** Sends the file chosen; the input is emptied at once, so the same file can be chosen again. */
+  async function attachChosen(): Promise<void> {
+    const to = current;
+    const file = attach.files?.[0];
+    attach.value = '';
+    if (to === undefined || !file) return;
+    replaceChildren(error);
+    replaceChildren(attaching, 'Preparing ', messageBody('span', {}, file.name), ` (${formatSize(file.size)})…`);
+    await hooks
+      .attach(to, file)
+      .catch((err: unknown) => {
+        replaceChildren(error, 'File not sent to ', nameNode(labels.get(to) ?? to), `: ${terminalLine(err instanceof Error ? err.message : String(err))}.`);
+      })
+      .finally(() => replaceChildren(attaching));
+  }
+
   text.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -79,6 +107,8 @@ export function composer(hooks: ComposerHooks): Composer {
         submit();
       },
     },
+    attach,
+    attachLabel,
     text,
     button,
   );
@@ -92,7 +122,9 @@ export function composer(hooks: ComposerHooks): Composer {
     if (name !== undefined) drafts.delete(name);
     text.disabled = name === undefined;
     button.disabled = name === undefined;
+    attach.disabled = name === undefined;
+    attachLabel.classList.toggle('disabled', name === undefined);
   }
 
-  return { element, error, open, focus: () => text.focus() };
+  return { element, error, attaching, open, focus: () => text.focus() };
 }

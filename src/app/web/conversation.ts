@@ -11,9 +11,12 @@
  * Bodies are drawn with messageBody (`dir="auto"`, ./dom.ts); in a group,
  * each message starts with its sender (`message-sender`, a `<bdi>`).
  */
+import type { FileState } from '../../node/files/types.ts';
 import type { MessageRecord } from '../../node/store/records.ts';
 import { clockTime } from '../chat/format.ts';
+import type { FileLine } from '../file-line.ts';
 import { h, messageBody, nameNode } from './dom.ts';
+import { stateOfLine, type FileItem } from './file-view.ts';
 
 /**
  * A message as the view shows it: a contact's (a MessageRecord), or a
@@ -23,7 +26,12 @@ import { h, messageBody, nameNode } from './dom.ts';
 export type ShownMessage = Pick<MessageRecord, 'id' | 'peerId' | 'seq' | 'direction' | 'text' | 'timestamp' | 'status' | 'custody'> & {
   /** Who sent it, in a group: "you", a contact's name, or a short peer id. */
   readonly from?: string;
+  /** For a file message: the file and how far it got (drawn by ./file-view.ts instead of the text). */
+  readonly file?: FileLine;
 };
+
+/** Draws the file of a file message (./file-view.ts's fileView, bound to the page's file store). */
+export type FileDrawer = (messageId: string, file: FileLine) => FileItem;
 
 /**
  * Messages read at a time: the newest page when a conversation opens, then
@@ -65,6 +73,8 @@ export interface ConversationView {
   catchUp(): Promise<void>;
   /** The message `id` changed state: read again and its state redrawn. */
   changed(id: string): void;
+  /** The file of message `id` got further (a FileService change): its file redrawn, when shown. */
+  fileChanged(id: string, state: FileState): void;
   /** The shown incoming messages were marked read. */
   markedRead(): void;
   /** Reads the next older page, if any; resolves once it is drawn. */
@@ -77,6 +87,8 @@ export interface ConversationView {
 interface Item {
   readonly li: HTMLLIElement;
   readonly state: HTMLElement;
+  /** A file message's file. */
+  readonly file?: FileItem;
   record: ShownMessage;
   /** Bumped by each read of it, so an older read that ends late is ignored. */
   reads: number;
@@ -87,8 +99,8 @@ function describeState(m: ShownMessage): string {
   return m.status;
 }
 
-/** Builds the conversation view over `source`; `failed` hears about reads that went wrong. */
-export function conversationView(source: ConversationSource, failed: (err: unknown) => void): ConversationView {
+/** Builds the conversation view over `source`; `failed` hears about reads that went wrong; `drawFile` draws file messages (without it, a file message shows its name as text). */
+export function conversationView(source: ConversationSource, failed: (err: unknown) => void, drawFile?: FileDrawer): ConversationView {
   const items = new Map<string, Item>();
   const list = h('ol', { class: 'messages' });
   const older = h('button', { type: 'button', class: 'secondary', 'data-testid': 'load-older', onclick: () => void loadOlder() }, 'Load older messages');
@@ -127,20 +139,22 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
 
   function make(record: ShownMessage): Item {
     const state = h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(record));
+    const file = record.file && drawFile ? drawFile(record.id, record.file) : undefined;
     const li = h(
       'li',
       { class: `message ${record.direction}`, 'data-testid': 'message', 'data-direction': record.direction, 'data-state': record.status, 'data-seq': record.seq },
       record.from === undefined ? null : h('span', { class: 'from', 'data-testid': 'message-sender' }, nameNode(record.from)),
-      messageBody('span', { class: 'text', 'data-testid': 'message-text' }, record.text),
+      file ? file.element : messageBody('span', { class: 'text', 'data-testid': 'message-text' }, record.text),
       h('span', { class: 'meta' }, h('time', {}, clockTime(record.timestamp)), ' ', state),
     );
-    const item: Item = { li, state, record, reads: 0 };
+    const item: Item = { li, state, record, reads: 0, ...(file ? { file } : {}) };
     items.set(record.id, item);
     return item;
   }
 
   function redraw(item: Item, record: ShownMessage): void {
     item.record = record;
+    if (item.file && record.file) item.file.update(stateOfLine(record.file));
     if (item.li.dataset['state'] === record.status && item.state.textContent === describeState(record)) return;
     item.li.dataset['state'] = record.status;
     item.state.textContent = describeState(record);
@@ -162,6 +176,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
   async function open(who: Correspondent | undefined): Promise<void> {
     const mine = ++generation;
     current = who;
+    for (const item of items.values()) item.file?.dispose();
     items.clear();
     missed.clear();
     list.replaceChildren();
@@ -270,6 +285,10 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     }, failed);
   }
 
+  function fileChanged(id: string, state: FileState): void {
+    items.get(id)?.file?.update(state);
+  }
+
   function markedRead(): void {
     for (const item of items.values()) if (item.record.direction === 'in' && item.record.status === 'received') redraw(item, { ...item.record, status: 'read' });
   }
@@ -316,6 +335,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
     add,
     catchUp,
     changed,
+    fileChanged,
     markedRead,
     loadOlder,
     toBottom,

@@ -23,6 +23,8 @@ import { createNode, type SottoNode } from '../../node/transport/libp2p.ts';
 import { libp2pNetwork } from '../../node/transport/libp2p-network.ts';
 import { Messenger } from '../../node/messaging/messenger.ts';
 import { GroupService } from '../../node/groups/group-service.ts';
+import { FileService, groupMembership } from '../../node/files/file-service.ts';
+import { LevelFileStore } from '../../node/files/level-file-store.ts';
 import { openLevelStore, probeLevelStore } from '../../node/store/level.ts';
 import type { SottoStore } from '../../node/store/store.ts';
 import { messengerApi, type SottoApi } from '../api.ts';
@@ -144,6 +146,8 @@ export interface BrowserPeer {
   readonly messenger: Messenger;
   /** The page's groups (docs/GROUPS.md): the same service `sotto start` runs. */
   readonly groups: GroupService;
+  /** The page's files (docs/FILES.md): sealed chunks in the profile's store, and the service that sends, serves and fetches them. */
+  readonly files: { readonly store: LevelFileStore; readonly service: FileService };
   readonly api: SottoApi;
   /** The page's link to the node that served it, mended by itself (./node-link.ts). */
   readonly link: NodeLink;
@@ -182,11 +186,14 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
   let node: SottoNode | undefined;
   let messenger: Messenger | undefined;
   let groups: GroupService | undefined;
+  let files: { store: LevelFileStore; service: FileService } | undefined;
   let link: NodeLink | undefined;
   const retry = (): void => link?.retryNow();
   const stop = async (): Promise<void> => {
     removeEventListener('online', retry);
     link?.stop();
+    files?.service.stop();
+    await files?.store.close().catch(() => {});
     await groups?.stop().catch(() => {});
     await messenger?.stop().catch(() => {});
     await node?.stop().catch(() => {});
@@ -221,12 +228,16 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
       allowPrivateDials: true,
       guardProcess: false,
     });
-    messenger = await Messenger.open({ ctx, store, scheduler: browserScheduler, network: libp2pNetwork(node) });
+    const network = libp2pNetwork(node);
+    messenger = await Messenger.open({ ctx, store, scheduler: browserScheduler, network });
     await messenger.start();
     groups = await GroupService.open(messenger);
     await groups.start();
+    const fileStore = new LevelFileStore({ store, ctx, isGroupMember: groupMembership(groups) });
+    files = { store: fileStore, service: new FileService({ files: fileStore, store, messenger, groups, ctx, scheduler: browserScheduler, network }) };
+    await files.service.start();
     const running = node;
-    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups);
+    const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups, files.service.fileState);
     link = watchNodeLink({
       relays: options.config.relays,
       fetchRelays: async () => (await fetchConfig()).relays,
@@ -245,7 +256,7 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     });
     // The browser says the network is back: no need to wait for the next try.
     addEventListener('online', retry);
-    return { ctx, store, node, messenger, groups, api, link, webrtc, stop };
+    return { ctx, store, node, messenger, groups, files, api, link, webrtc, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;

@@ -26,8 +26,12 @@
  */
 import type { ContactLine } from '../api.ts';
 import type { GroupConversationLine, GroupHistoryLine } from '../group-api.ts';
+import type { FileSource } from '../../node/files/file-service.ts';
+import { FILE_CHUNK_BYTES } from '../../node/constants.ts';
+import type { StoredFile } from '../../node/store/file-record.ts';
 import type { GroupMessageRecord } from '../../node/store/group-records.ts';
 import type { MessageStatus } from '../../node/store/records.ts';
+import { fileLine, type FileLine } from '../file-line.ts';
 import { addContactForm } from './add-contact.ts';
 import { composer } from './composer.ts';
 import { contactList, type ContactView } from './contacts.ts';
@@ -35,6 +39,7 @@ import { conversationView, type ShownMessage } from './conversation.ts';
 import { groupPanel, memberLabel } from './group-panel.ts';
 import { groupCreateForm, groupList } from './groups.ts';
 import { h, messageBody, nameNode, replaceChildren, type Child } from './dom.ts';
+import { fileView } from './file-view.ts';
 import { identityPanel } from './identity.ts';
 import type { BrowserPeer } from './peer.ts';
 import { requestSection } from './requests.ts';
@@ -78,6 +83,18 @@ function coalesced(job: () => Promise<void>): () => void {
   return run;
 }
 
+/** A file chosen in the page, read a chunk at a time when it is sealed (never whole in memory). */
+function fileSource(file: File): FileSource {
+  return {
+    name: file.name,
+    size: file.size,
+    read: async (index, length) => new Uint8Array(await file.slice(index * FILE_CHUNK_BYTES, index * FILE_CHUNK_BYTES + length).arrayBuffer()),
+  };
+}
+
+/** A message whose stored file is replaced by its history line. */
+type WithFileLine<M> = Omit<M, 'file'> & { readonly file?: FileLine };
+
 /** Mounts the chat UI for `peer` into `root`; returns a function that stops listening to events. */
 export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: string): () => void {
   const { api, messenger, node, link } = peer;
@@ -95,8 +112,14 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   /** The name of the open group (then no contact is selected). */
   let openGroup: string | undefined;
   const groupNamed = (name: string | undefined): GroupConversationLine | undefined => groups.find((g) => g.name === name);
+  const files = peer.files;
+  /** `m` with its stored file (if any) as a history line: how far the file got. */
+  const withFileLine = async <M extends { readonly id: string; readonly file?: StoredFile }>(m: M): Promise<WithFileLine<M>> => {
+    const { file, ...rest } = m;
+    return file ? { ...rest, file: await fileLine(files.service.fileState, m.id, file) } : rest;
+  };
   /** A group's message as the conversation view shows it, with its sender. */
-  const shown = (m: GroupHistoryLine | GroupMessageRecord, key: string): ShownMessage => ({
+  const shown = (m: GroupHistoryLine | WithFileLine<GroupMessageRecord>, key: string): ShownMessage => ({
     id: m.id,
     peerId: key,
     seq: m.seq,
@@ -105,6 +128,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     timestamp: m.timestamp,
     status: m.status as MessageStatus,
     from: memberLabel(m.sender, messenger.peerId, contacts),
+    ...(m.file ? { file: m.file } : {}),
   });
 
   const status = h('span', { class: 'status', 'data-testid': 'status', role: 'status' }, 'connecting…');
@@ -136,14 +160,22 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
   const warningBox = h('p', { class: 'warning', hidden: true, role: 'alert', 'data-testid': 'identity-warning' });
   const conversation = conversationView(
     {
-      page: async (who, page) => (who.peerId.startsWith(GROUP_KEY) ? (await api.groupHistory(who.name, page)).map((m) => shown(m, who.peerId)) : messenger.history(who.name, page)),
+      page: async (who, page) => (who.peerId.startsWith(GROUP_KEY) ? (await api.groupHistory(who.name, page)).map((m) => shown(m, who.peerId)) : Promise.all((await messenger.history(who.name, page)).map(withFileLine))),
     },
     showError,
+    (messageId, file) => fileView(messageId, file, async (id) => files.store.read((await files.service.fileOf(id)).id), showError),
   );
   const write = composer({
     send: async (to, text) => {
       if (to.startsWith(GROUP_KEY)) await api.groupSend(to.slice(GROUP_KEY.length), text, 0);
       else await api.send(to, text, 0);
+      if ((conversation.current?.peerId.startsWith(GROUP_KEY) ? conversation.current.peerId : conversation.current?.name) !== to) return;
+      await conversation.catchUp();
+      conversation.toBottom();
+    },
+    attach: async (to, file) => {
+      if (to.startsWith(GROUP_KEY)) await files.service.sendGroupFile(to.slice(GROUP_KEY.length), fileSource(file), { waitMs: 0 });
+      else await files.service.sendFile(to, fileSource(file), { waitMs: 0 });
       if ((conversation.current?.peerId.startsWith(GROUP_KEY) ? conversation.current.peerId : conversation.current?.name) !== to) return;
       await conversation.catchUp();
       conversation.toBottom();
@@ -157,7 +189,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
     chooseGroup(name);
   });
   const panel = groupPanel(api, messenger.peerId, () => refreshGroups());
-  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, panel.element, conversation.element, write.element, write.error);
+  const chat = h('section', { class: 'chat', 'aria-label': 'conversation' }, h('header', { class: 'chat-head' }, back, chatTitle, verifyButton), warningBox, safety.element, panel.element, conversation.element, write.element, write.attaching, write.error);
   chat.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
     event.preventDefault();
@@ -318,7 +350,9 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       if (!from || contactsReading) refreshContacts();
       if (!from) return;
       replaceChildren(announcer, nameNode(from.name), ': ', messageBody('span', {}, message.text));
-      conversation.add(message);
+      if (message.file) void withFileLine(message).then((m) => conversation.add(m), showError);
+      // Without a file a MessageRecord is a ShownMessage: added now, before its read mark below.
+      else conversation.add(message as ShownMessage);
       // Counted as unread only where it is not seen now; a seen one gets its read mark.
       if (conversation.current?.peerId === message.peerId && document.visibilityState === 'visible') readWanted = true;
       else contacts = contacts.map((c) => (c === from ? { ...c, unread: c.unread + 1 } : c));
@@ -337,7 +371,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       const key = groupKey(group.name);
       replaceChildren(announcer, '#', nameNode(group.name), ' · ', nameNode(memberLabel(message.sender, messenger.peerId, contacts)), ': ', messageBody('span', {}, message.text));
       if (conversation.current?.peerId !== key || document.visibilityState !== 'visible') return refreshGroups();
-      conversation.add(shown(message, key));
+      void withFileLine(message).then((m) => conversation.add(shown(m, key)), showError);
       // Seen as it came: the read mark moves past it.
       void api.groupHistory(group.name, { limit: 1 }).then(() => refreshGroups(), () => {});
     }),
@@ -346,6 +380,9 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       if (group && conversation.current?.peerId === groupKey(group.name)) conversation.changed(change.id);
     }),
     messenger.on('group-changed', () => refreshGroups()),
+    files.service.onChange((change) => {
+      for (const id of change.messages) conversation.fileChanged(id, change.state);
+    }),
   ];
   let presenceQueued = false;
   const onPresence = (): void => {

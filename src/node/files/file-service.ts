@@ -23,7 +23,7 @@ import type { FileRecord } from '../store/file-records.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import type { Network } from '../transport/network.ts';
 import { inlineFileState } from './message-file-state.ts';
-import { descriptorOf as recordDescriptor, type SealedFiles } from './sealed-files.ts';
+import { descriptorOf as recordDescriptor, type ChunkReader, type SealedFiles } from './sealed-files.ts';
 import { fetchFile } from './transfer-client.ts';
 import { SentProgress } from './sent-progress.ts';
 import { ServedChunks } from './served-chunks.ts';
@@ -58,11 +58,16 @@ export interface FileChange {
   readonly holders?: Readonly<Record<string, number>>;
 }
 
-/** Where a file to send comes from: a path on disk (a node's home) or bytes (a page). */
-export type FileSource = { readonly path: string } | { readonly name: string; readonly bytes: Bytes };
+/** Where a file to send comes from: a path on disk (a node's home), bytes, or a reader of `size` bytes chunk by chunk (a page's File). */
+export type FileSource = { readonly path: string } | { readonly name: string; readonly bytes: Bytes } | { readonly name: string; readonly size: number; readonly read: ChunkReader };
 
 /** A file send: the message's send result, and the file's size. */
 export type FileSendResult<R> = R & { readonly size: number; readonly inline: boolean };
+
+/** Whether `peerId` is a current member of group `groupId` in `groups` (SealedFilesInit.isGroupMember: who may fetch a group's files); none without groups. */
+export function groupMembership(groups: GroupService | undefined): (groupId: string, peerId: string) => Promise<boolean> {
+  return async (groupId, peerId) => ((await groups?.list()) ?? []).some((g) => g.id === groupId && g.active && g.members.some((m) => m.peerId === peerId));
+}
 
 /** Runs files for one messenger; see the module comment. */
 export class FileService {
@@ -164,6 +169,11 @@ export class FileService {
   private async seal(source: FileSource, audience: FileAudience): Promise<FileDescriptor> {
     const { files } = this.init;
     if ('bytes' in source) return files.importBytes(source.name, source.bytes, audience);
+    if ('read' in source) {
+      const importReader = (files as SealedFiles & { importReader?: (name: string, size: number, read: ChunkReader, audience: FileAudience) => Promise<FileDescriptor> }).importReader;
+      if (!importReader) throw new TypeError('this file store reads no readers');
+      return importReader.call(files, source.name, source.size, source.read, audience);
+    }
     const importFile = (files as SealedFiles & { importFile?: (path: string, audience: FileAudience) => Promise<FileDescriptor> }).importFile;
     if (!importFile) throw new TypeError('this file store reads no paths');
     return importFile.call(files, source.path, audience);

@@ -9,11 +9,13 @@
 import type { Bytes } from '../../crypto/bytes.ts';
 import { Tx, type SottoStore } from '../store/store.ts';
 import type { ChunkSpace } from './chunk-space.ts';
-import { SealedFiles, type SealedFilesInit } from './sealed-files.ts';
-import type { FileIdHex } from './types.ts';
+import { SealedFiles, type ChunkReader, type SealedFilesInit } from './sealed-files.ts';
+import type { FileAudience, FileDescriptor, FileIdHex } from './types.ts';
 
 /** Chunk deletions in one commit when a file goes (bounded batches). */
 const DELETE_BATCH_CHUNKS = 64;
+/** Chunks moved in one commit when an import gets its id: 2 MiB of sealed chunks held at once. */
+const RENAME_BATCH_CHUNKS = 8;
 
 /**
  * Chunks as `fchunk:<id>:<index>` records. Commits are written in order, so
@@ -35,9 +37,14 @@ export class LevelChunks implements ChunkSpace {
   async flush(): Promise<void> {}
 
   async rename(from: string, to: string, chunks: number): Promise<void> {
-    for (let i = 0; i < chunks; i++) {
-      const sealed = await this.store.getFileChunk(from, i);
-      if (sealed) await this.store.commit(new Tx().putFileChunk(to, i, sealed).deleteFileChunk(from, i), { sync: false });
+    // In batches: one commit (an IndexedDB transaction in a page) per RENAME_BATCH_CHUNKS chunks, not one each.
+    for (let first = 0; first < chunks; first += RENAME_BATCH_CHUNKS) {
+      const tx = new Tx();
+      for (let i = first; i < Math.min(chunks, first + RENAME_BATCH_CHUNKS); i++) {
+        const sealed = await this.store.getFileChunk(from, i);
+        if (sealed) tx.putFileChunk(to, i, sealed).deleteFileChunk(from, i);
+      }
+      await this.store.commit(tx, { sync: false });
     }
   }
 
@@ -56,6 +63,15 @@ export class LevelChunks implements ChunkSpace {
 export class LevelFileStore extends SealedFiles {
   constructor(init: Omit<SealedFilesInit, 'chunks'>) {
     super({ ...init, chunks: new LevelChunks(init.store) });
+  }
+
+  /**
+   * Seals a file of `size` bytes called `name` read chunk by chunk through
+   * `read` (a page's attachment: a File sliced, so a large one is never
+   * whole in memory). See SealedFiles.importChunks for what it throws.
+   */
+  importReader(name: string, size: number, read: ChunkReader, audience: FileAudience): Promise<FileDescriptor> {
+    return this.importChunks(name, size, read, audience);
   }
 
   /** The plaintext of complete file `id`, chunk by chunk (see SealedFiles.plaintext), for a Blob. */
