@@ -60,7 +60,11 @@ export async function unlockStore(backend: KvBackend, ctx: CryptoContext | undef
 
 /** Opens the LevelDB database at `location` (creating it if needed); DatabaseLockedError when another process holds it. */
 async function openLevel(location: string): Promise<Level<string, Uint8Array>> {
-  const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  // No Snappy: an encrypted home's values are ciphertext, which does not compress, so it would cost CPU
+  // for nothing; and a home kept in clear stays greppable for what it holds (tests look for plaintext in
+  // the files to show what a removed member or a seized home cannot read). Blocks written compressed
+  // by an earlier Sotto are still read (LevelDB marks each block).
+  const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view', compression: false });
   try {
     await db.open();
   } catch (err) {
