@@ -31,7 +31,7 @@ export type ShownMessage = Pick<MessageRecord, 'id' | 'peerId' | 'seq' | 'direct
 };
 
 /** Draws the file of a file message (./file-view.ts's fileView, bound to the page's file store). */
-export type FileDrawer = (messageId: string, file: FileLine) => FileItem;
+export type FileDrawer = (messageId: string, file: FileLine, own: boolean) => FileItem;
 
 /**
  * Messages read at a time: the newest page when a conversation opens, then
@@ -139,7 +139,7 @@ export function conversationView(source: ConversationSource, failed: (err: unkno
 
   function make(record: ShownMessage): Item {
     const state = h('span', { class: 'state', 'data-testid': 'message-state' }, describeState(record));
-    const file = record.file && drawFile ? drawFile(record.id, record.file) : undefined;
+    const file = record.file && drawFile ? drawFile(record.id, record.file, record.direction === 'out') : undefined;
     const li = h(
       'li',
       { class: `message ${record.direction}`, 'data-testid': 'message', 'data-direction': record.direction, 'data-state': record.status, 'data-seq': record.seq },

@@ -44,8 +44,11 @@ export async function fileBlob(chunks: AsyncIterable<Bytes>, type: string): Prom
   return new Blob(parts, { type });
 }
 
-/** Draws the file of message `messageId` (`file`, from its history line); `read` gives its plaintext; `failed` hears about a save that went wrong. */
-export function fileView(messageId: string, file: FileLine, read: FileReader, failed: (err: unknown) => void): FileItem {
+/**
+ * Draws the file of message `messageId` (`file`, from its history line); `read` gives its plaintext; `failed` hears about a save that went wrong.
+ * `own`: this page sent it, so it holds the file whole from the start (saved and previewed at once) and the progress is the contact's fetch.
+ */
+export function fileView(messageId: string, file: FileLine, read: FileReader, failed: (err: unknown) => void, own = false): FileItem {
   const progress = h('progress', { 'data-testid': 'file-progress', max: file.size });
   const note = h('span', { class: 'file-note', 'data-testid': 'file-note' });
   const save = h('button', { type: 'button', class: 'secondary', 'data-testid': 'file-save', hidden: true, onclick: () => void download() }, 'Save');
@@ -102,6 +105,15 @@ export function fileView(messageId: string, file: FileLine, read: FileReader, fa
     }
   }
 
+  /** Offers the save button and the preview, once: the file is whole here. */
+  let offered = false;
+  function offer(): void {
+    if (offered) return;
+    offered = true;
+    save.hidden = false;
+    void showPreview();
+  }
+
   function update(state: FileState): void {
     if (disposed || complete) return;
     element.dataset['fileState'] = state.state;
@@ -111,10 +123,10 @@ export function fileView(messageId: string, file: FileLine, read: FileReader, fa
     replaceChildren(note, state.state === 'failed' ? `failed: ${terminalLine(state.reason)}` : state.state === 'partial' ? `${formatSize(state.received)} of ${formatSize(file.size)}` : '');
     if (state.state !== 'complete') return;
     complete = true;
-    save.hidden = false;
-    void showPreview();
+    offer();
   }
 
+  if (own) offer();
   update(stateOfLine(file));
   return {
     element,

@@ -233,8 +233,9 @@ export async function openBrowserPeer(options: OpenPeerOptions): Promise<Browser
     await messenger.start();
     groups = await GroupService.open(messenger);
     await groups.start();
+    const started = node;
     const fileStore = new LevelFileStore({ store, ctx, isGroupMember: groupMembership(groups) });
-    files = { store: fileStore, service: new FileService({ files: fileStore, store, messenger, groups, ctx, scheduler: browserScheduler, network }) };
+    files = { store: fileStore, service: new FileService({ files: fileStore, store, messenger, groups, ctx, scheduler: browserScheduler, network, isConnected: (peerId) => started.isConnected(peerId) }) };
     await files.service.start();
     const running = node;
     const api = messengerApi(messenger, ctx.primitives, () => running.addresses(), (peerId) => running.isConnected(peerId), groups, files.service.fileState);

@@ -163,7 +163,7 @@ export function mountChat(root: HTMLElement, peer: BrowserPeer, profileName: str
       page: async (who, page) => (who.peerId.startsWith(GROUP_KEY) ? (await api.groupHistory(who.name, page)).map((m) => shown(m, who.peerId)) : Promise.all((await messenger.history(who.name, page)).map(withFileLine))),
     },
     showError,
-    (messageId, file) => fileView(messageId, file, async (id) => files.store.read((await files.service.fileOf(id)).id), showError),
+    (messageId, file, own) => fileView(messageId, file, async (id) => files.store.read((await files.service.fileOf(id)).id), showError, own),
   );
   const write = composer({
     send: async (to, text) => {
