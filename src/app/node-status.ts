@@ -55,6 +55,8 @@ export interface NodeStatus {
     readonly failed: number;
     readonly trying: readonly string[];
     readonly resting: readonly string[];
+    /** Why the last attempt failed (error name and message), once one did. */
+    readonly lastFailure?: string;
   } | null;
   /** Peers in the DHT routing table. */
   readonly dhtPeers: number;
@@ -118,7 +120,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     connections: node.libp2p.getConnections().map((c) => ({ peerId: c.remotePeer.toString(), address: c.remoteAddr.toString(), relayed: isRelayedConnection(c.remoteAddr) })),
     reachable: node.libp2p.services.relaySlots.reachable(),
     relays: node.libp2p.services.relaySlots.relays(),
-    webrtcUpgrades: upgrades === undefined ? null : { upgraded: upgrades.upgraded, failed: upgrades.failed, trying: upgrades.trying(), resting: upgrades.resting() },
+    webrtcUpgrades: upgrades === undefined ? null : { upgraded: upgrades.upgraded, failed: upgrades.failed, trying: upgrades.trying(), resting: upgrades.resting(), ...(upgrades.lastFailure === undefined ? {} : { lastFailure: upgrades.lastFailure }) },
     dhtPeers: routingTableSize(node),
     outbox: messenger.outboxSize(),
     mailboxesReached: lastFetch?.mailboxesReached ?? null,

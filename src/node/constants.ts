@@ -948,6 +948,14 @@ export const WEBRTC_UPGRADE_TIMEOUT_MS = 15_000;
  * STUN requests and a signalling exchange through the relay.
  */
 export const WEBRTC_UPGRADE_RETRY_MS = 10 * 60 * 1000;
+/**
+ * After a first failed WebRTC upgrade with a peer, the node tries once more
+ * after this long by itself, while the relayed connection is open: a first
+ * attempt fails now and then where a second succeeds (seen on a LAN bridge
+ * with both nodes behind one relay, about one run in five); only a second
+ * failure rests the peer for WEBRTC_UPGRADE_RETRY_MS.
+ */
+export const WEBRTC_UPGRADE_FIRST_RETRY_MS = 20_000;
 
 // ---------------------------------------------------------------------------
 // Files (docs/FILES.md, docs/PROTOCOL.md §25)

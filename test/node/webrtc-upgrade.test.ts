@@ -46,7 +46,7 @@ function connection(remoteAddr: Multiaddr, direction: 'inbound' | 'outbound', li
 }
 
 /** A service over fake components; `answer` decides what each WebRTC dial gives. */
-function setup(answer: (target: Multiaddr) => Promise<FakeConnection>) {
+function setup(answer: (target: Multiaddr) => Promise<FakeConnection>, firstRetryMs?: number) {
   const events = new TypedEventEmitter<Libp2pEvents>();
   const connections: FakeConnection[] = [];
   const dials: string[] = [];
@@ -59,7 +59,7 @@ function setup(answer: (target: Multiaddr) => Promise<FakeConnection>) {
       return made;
     },
   } as unknown as TransportManager;
-  const service = webrtcUpgrade({ timeoutMs: 1_000, retryDelayMs: RETRY_MS })({ connectionManager, transportManager, events, logger: defaultLogger() });
+  const service = webrtcUpgrade({ timeoutMs: 1_000, retryDelayMs: RETRY_MS, ...(firstRetryMs === undefined ? {} : { firstRetryMs }) })({ connectionManager, transportManager, events, logger: defaultLogger() });
   const identify = (over: FakeConnection, protocols = [WEBRTC_SIGNALING_PROTOCOL]): void => {
     events.dispatchEvent(new CustomEvent<IdentifyResult>('peer:identify', { detail: { peerId: BOB, protocols, connection: over as unknown as Connection, listenAddrs: [] } as unknown as IdentifyResult }));
   };
@@ -129,6 +129,50 @@ test('a peer an attempt failed with is left alone for retryDelayMs, then tried a
   await settle();
   assert.deepEqual({ dials: dials.length, upgraded: service.upgraded }, { dials: 2, upgraded: 1 });
   assert.deepEqual({ trying: service.trying(), resting: service.resting() }, { trying: [], resting: [] }, 'upgraded: neither trying nor resting');
+  service.stop();
+});
+
+test('with firstRetryMs, a first failure is tried again by itself over the relayed connection still open; a second failure rests the peer for retryDelayMs', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const FIRST_RETRY_MS = 20_000;
+  let fail = true;
+  const { service, connections, dials, identify } = setup(async (target) => {
+    if (fail) throw new Error('ICE failed');
+    return connection(target, 'outbound', false);
+  }, FIRST_RETRY_MS);
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed);
+  await settle();
+  assert.deepEqual({ dials: dials.length, failed: service.failed, resting: service.resting() }, { dials: 1, failed: 1, resting: [BOB.toString()] });
+  t.mock.timers.tick(FIRST_RETRY_MS);
+  await settle();
+  assert.deepEqual({ dials: dials.length, failed: service.failed, resting: service.resting() }, { dials: 2, failed: 2, resting: [BOB.toString()] }, 'tried again without an identify, failed again: rests');
+  t.mock.timers.tick(FIRST_RETRY_MS);
+  await settle();
+  assert.equal(dials.length, 2, 'after a second failure no early retry: the peer rests for retryDelayMs');
+  t.mock.timers.tick(RETRY_MS);
+  fail = false;
+  identify(relayed);
+  await settle();
+  assert.deepEqual({ dials: dials.length, upgraded: service.upgraded }, { dials: 3, upgraded: 1 });
+  service.stop();
+});
+
+test('an early retry is not made once the relayed connection is gone or a direct one is open', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const FIRST_RETRY_MS = 20_000;
+  const { service, connections, dials, identify } = setup(async () => {
+    throw new Error('ICE failed');
+  }, FIRST_RETRY_MS);
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed);
+  await settle();
+  relayed.status = 'closed';
+  t.mock.timers.tick(FIRST_RETRY_MS);
+  await settle();
+  assert.deepEqual({ dials: dials.length, resting: service.resting() }, { dials: 1, resting: [] }, 'no relayed connection: nothing to retry over');
   service.stop();
 });
 

@@ -73,6 +73,7 @@ import {
   STUN_MAX_ANSWERS_PER_SECOND,
   USER_AGENT,
   WEBRTC_UPGRADE_RETRY_MS,
+  WEBRTC_UPGRADE_FIRST_RETRY_MS,
   WEBRTC_UPGRADE_TIMEOUT_MS,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
 } from '../constants.ts';
@@ -428,7 +429,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
         keepIf: (peerId) => reserveOnBootstrap && bootstrapIds.has(peerId),
       }),
       ...(natTraversal && config.relay === true ? { stun: stunResponder({ answersPerSecond: STUN_MAX_ANSWERS_PER_SECOND }) } : {}),
-      ...(useWebrtc ? { webrtcUpgrade: webrtcUpgrade({ timeoutMs: WEBRTC_UPGRADE_TIMEOUT_MS, retryDelayMs: WEBRTC_UPGRADE_RETRY_MS }) } : {}),
+      ...(useWebrtc ? { webrtcUpgrade: webrtcUpgrade({ timeoutMs: WEBRTC_UPGRADE_TIMEOUT_MS, retryDelayMs: WEBRTC_UPGRADE_RETRY_MS, firstRetryMs: WEBRTC_UPGRADE_FIRST_RETRY_MS }) } : {}),
       ...(upnp !== undefined ? { upnp: upnp({ portMappingDescription: USER_AGENT }) } : {}),
     },
     start: false,

@@ -15,12 +15,15 @@
  * the relayed connection already open. One attempt may take `timeoutMs`;
  * on success the relayed connections to that peer are closed (gracefully:
  * streams on them finish or break, and the next ones go on the direct
- * connection). A peer it failed with is left alone for `retryDelayMs`.
+ * connection). After a first failure the attempt is made once more by
+ * itself after `firstRetryMs` (a failure under load, or while the other
+ * side's relay slot settled); a peer it failed with again is left alone
+ * for `retryDelayMs`.
  * Only the dialling side tries, so two peers do not both start one.
  */
 import type { ComponentLogger, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
 import type { ConnectionManager, TransportManager } from '@libp2p/interface-internal';
-import { CODE_P2P } from '@multiformats/multiaddr';
+import { CODE_P2P, type Multiaddr } from '@multiformats/multiaddr';
 import { SottoError } from '../../crypto/errors.ts';
 import { isRelayedConnection } from './relayed-addresses.ts';
 
@@ -41,6 +44,13 @@ export interface WebrtcUpgradeInit {
   readonly timeoutMs: number;
   /** How long a peer an attempt failed with is left alone, in ms (WEBRTC_UPGRADE_RETRY_MS). */
   readonly retryDelayMs: number;
+  /**
+   * After a first failure with a peer, the attempt is made once more after
+   * this long, by itself, while the relayed connection is still open
+   * (WEBRTC_UPGRADE_FIRST_RETRY_MS); only a second failure rests the peer
+   * for `retryDelayMs`. Default: no early retry.
+   */
+  readonly firstRetryMs?: number;
 }
 
 /** The libp2p components the service uses. */
@@ -61,16 +71,21 @@ export interface WebrtcUpgrade {
   trying(): string[];
   /** Peers an attempt failed with that are left alone now, for `retryDelayMs` after the failure (peer ids). */
   resting(): string[];
+  /** Why the last attempt failed (the error's name and message), if one did. */
+  readonly lastFailure: string | undefined;
 }
 
 class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
   private readonly log: Logger;
   /** Peers an attempt runs for (no timer) or failed with (the timer that forgives them). */
   private readonly busy = new Map<string, ReturnType<typeof setTimeout> | undefined>();
+  /** Failed attempts in a row per peer (a success forgets them). */
+  private readonly failures = new Map<string, number>();
   private readonly shutdown = new AbortController();
   private started = false;
   upgraded = 0;
   failed = 0;
+  lastFailure: string | undefined;
 
   constructor(
     private readonly components: WebrtcUpgradeComponents,
@@ -112,26 +127,49 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const { connection, protocols, peerId } = event.detail;
-    const peer = peerId.toString();
-    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr) || this.busy.has(peer)) return;
+    if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr) || this.busy.has(peerId.toString())) return;
     if (!protocols.includes(WEBRTC_SIGNALING_PROTOCOL) || this.hasDirectConnection(peerId)) return;
+    this.begin(peerId, connection.remoteAddr);
+  };
+
+  /** Runs one attempt over the relayed address `relayed`; a failure rests the peer (after a first one, a retry is due by itself). */
+  private begin(peerId: PeerId, relayed: Multiaddr): void {
+    const peer = peerId.toString();
     this.busy.set(peer, undefined);
-    const target = connection.remoteAddr.decapsulateCode(CODE_P2P).encapsulate(`/webrtc/p2p/${peer}`);
+    const target = relayed.decapsulateCode(CODE_P2P).encapsulate(`/webrtc/p2p/${peer}`);
     void this.attempt(peerId, target).then(
       () => {
         this.busy.delete(peer);
+        this.failures.delete(peer);
         this.upgraded++;
       },
       (err: unknown) => {
         this.failed++;
+        this.lastFailure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         this.log('%s: no WebRTC path - %e', peer, err);
         if (!this.started) return;
-        const timer = setTimeout(() => this.busy.delete(peer), this.init.retryDelayMs);
+        const failures = (this.failures.get(peer) ?? 0) + 1;
+        this.failures.set(peer, failures);
+        const early = failures === 1 && this.init.firstRetryMs !== undefined;
+        const timer = setTimeout(
+          () => {
+            this.busy.delete(peer);
+            if (early) this.retry(peerId);
+          },
+          early ? this.init.firstRetryMs! : this.init.retryDelayMs,
+        );
         (timer as { unref?: () => void }).unref?.();
         this.busy.set(peer, timer);
       },
     );
-  };
+  }
+
+  /** The early retry after a first failure: over a relayed connection this node dialled, if one is still open and nothing direct is. */
+  private retry(peerId: PeerId): void {
+    if (!this.started || this.hasDirectConnection(peerId)) return;
+    const relayed = this.components.connectionManager.getConnections(peerId).find((c) => c.status === 'open' && c.direction === 'outbound' && isRelayedConnection(c.remoteAddr));
+    if (relayed) this.begin(peerId, relayed.remoteAddr);
+  }
 
   private async attempt(peerId: PeerId, target: Parameters<TransportManager['dial']>[0]): Promise<void> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.init.timeoutMs), this.shutdown.signal]);

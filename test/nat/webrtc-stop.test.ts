@@ -26,6 +26,7 @@ const SEND_WAIT_S = '20';
 interface Status {
   readonly addresses: readonly string[];
   readonly connections: readonly { readonly peerId: string; readonly address: string; readonly relayed: boolean }[];
+  readonly webrtcUpgrades?: Record<string, unknown>;
 }
 
 const statusOf = (home: string): Promise<Status> => sottoJson<Status>(home, ['status']);
@@ -71,7 +72,11 @@ describe('desktop nodes connected by WebRTC', { skip: unavailable, timeout: 180_
     // upgrades it to WebRTC in the background (PROTOCOL §13).
     const beeId = (await sottoJson<{ peerId: string }>(homes.bee, ['id'])).peerId;
     const toBee = async (): Promise<Status['connections']> => (await statusOf(homes.cat)).connections.filter((c) => c.peerId === beeId);
-    await eventually(async () => (await toBee()).some((c) => c.address.includes('/webrtc')), WAIT_MS, 'cat to hold a WebRTC connection to bee');
+    await eventually(async () => (await toBee()).some((c) => c.address.includes('/webrtc')), WAIT_MS, 'cat to hold a WebRTC connection to bee').catch(async (err: Error) => {
+      // Say what each side's upgrade did (an attempt that failed rests its peer for WEBRTC_UPGRADE_RETRY_MS).
+      const [c, b] = [await statusOf(homes.cat), await statusOf(homes.bee)];
+      throw new Error(`${err.message}; cat: ${JSON.stringify({ upgrades: c.webrtcUpgrades, connections: c.connections })}; bee: ${JSON.stringify({ upgrades: b.webrtcUpgrades, connections: b.connections })}`);
+    });
     const again = await sotto(homes.cat, ['send', 'bee', 'over webrtc again', '--wait', SEND_WAIT_S]);
     assert.equal(again.stdout.trim(), 'delivered', again.stderr);
     const connections = await toBee();
