@@ -149,6 +149,25 @@ describe('file service', () => {
   });
 });
 
+describe('quota raised', () => {
+  test('a file refused for the quota is taken again when the service starts with room for it', async () => {
+    const { alice, bob } = await contactsWithMailboxes();
+    const a = await filesOf(alice);
+    const b = await filesOf(bob, undefined, FILE_CHUNK_BYTES);
+    const bytes = content(2 * FILE_CHUNK_BYTES, 7);
+    await a.service.sendFile('bob', { name: 'later.bin', bytes }, { waitMs: 5_000 });
+    const fileId = (await bob.messenger.history('alice')).at(-1)!.file!.fileId;
+    await until(() => b.changes.some((c) => c.fileId === fileId && c.state.state === 'failed'), 'the file failed for the quota');
+    assert.equal(await b.store.state(fileId), undefined, 'nothing of it kept');
+    b.service.stop();
+    const roomier = await filesOf(bob, undefined, 4 * FILE_CHUNK_BYTES);
+    await until(async () => (await roomier.store.state(fileId))?.state === 'complete', 'the file complete after the quota was raised');
+    assert.deepEqual(await plaintextOf(roomier.store, fileId), Buffer.from(bytes));
+    a.service.stop();
+    roomier.service.stop();
+  });
+});
+
 describe('a sender that lies', () => {
   test('about the size: the manifest it serves does not make the file id, so the file fails at once with why, and nothing of it is kept', async () => {
     const { alice, bob } = await contactsWithMailboxes();

@@ -15,7 +15,7 @@ import { toHex } from '../../crypto/bytes.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
 import { FILE_FETCH_RETRY_MS, FILE_INLINE_MAX_BYTES, FILE_MAX_CONCURRENT_FETCHES, FILE_PROGRESS_INTERVAL_MS } from '../constants.ts';
 import type { Scheduler } from '../core/core.ts';
-import { UnknownFileError } from '../errors.ts';
+import { FileQuotaError, UnknownFileError } from '../errors.ts';
 import type { GroupService, GroupSendResult } from '../groups/group-service.ts';
 import type { Messenger, SendResult } from '../messaging/messenger.ts';
 import { descriptorOf, type StoredFile } from '../store/file-record.ts';
@@ -139,7 +139,8 @@ export class FileService {
           const message = audience.kind === 'contact' ? await store.getMessage(audience.peerId, want.messageId) : await store.getGroupMessage(audience.groupId, want.messageId);
           if (message?.file) {
             if (audience.kind === 'contact' && (await store.getContactByPeer(audience.peerId))?.added !== true) continue;
-            await this.received(message.file, audience, want.messageId, want.sender);
+            // A file over the quota keeps its want: taken again at the next pass or start (the quota may have been raised).
+            if ((await this.received(message.file, audience, want.messageId, want.sender)) === 'over quota') continue;
           }
           await store.commit(new Tx().deleteFileWant(want.messageId), { sync: false });
         }
@@ -237,26 +238,32 @@ export class FileService {
 
   // Receiving.
 
-  private async received(file: StoredFile, audience: FileAudience, messageId: string, sender: string): Promise<void> {
+  /** Gives a received file its record and a fetch; 'over quota' when the store refused it for the quota (it shows failed meanwhile). */
+  private async received(file: StoredFile, audience: FileAudience, messageId: string, sender: string): Promise<'taken' | 'over quota'> {
     const { files } = this.init;
     const descriptor = descriptorOf(file);
     try {
       if (descriptor.inline.length > 0) {
         this.tell(file.fileId, await files.storeInline(descriptor, audience, messageId));
-        return;
+        return 'taken';
       }
       if (descriptor.size <= FILE_INLINE_MAX_BYTES) throw new RangeError('a small file without its chunk');
       await files.target(descriptor, audience, messageId);
       const state = await files.state(file.fileId);
-      if (state?.state === 'complete') return;
+      if (state?.state === 'complete') return 'taken';
+      this.refused.delete(file.fileId);
+      this.refusedMessages.delete(messageId);
       this.senders.set(file.fileId, sender);
       this.want(file.fileId, await this.holdersOf(audience, [sender]));
+      return 'taken';
     } catch (err) {
       // A quota or a descriptor the store refuses: the message stays, its file shows failed.
       const reason = err instanceof Error ? err.message : String(err);
+      const again = this.refused.get(file.fileId) === reason;
       this.refused.set(file.fileId, reason);
       if (err instanceof Error) this.refusedMessages.set(messageId, err);
-      this.tell(file.fileId, { state: 'failed', reason });
+      if (!again) this.tell(file.fileId, { state: 'failed', reason });
+      return err instanceof FileQuotaError ? 'over quota' : 'taken';
     }
   }
 
