@@ -1,9 +1,10 @@
 /**
  * The golden transcript checked from docs/PROTOCOL.md §12a alone: the
- * generator is rebuilt from the spec's words (test/helpers/spec-party.ts: (ChaCha20 keystream keyed
- * by SHA-256 of the label, read through OpenSSL, not the other helpers'
- * DRBG)), the draws are located at the offsets the spec's draw order gives,
- * and the conversation is replayed from the file's own script.
+ * generator is rebuilt from the spec's words in test/helpers/spec-party.ts
+ * (ChaCha20 keystream keyed by SHA-256 of the label, through OpenSSL rather
+ * than the DRBG of the other helpers), the draws are located at the offsets
+ * the spec's draw order gives, and the conversation is replayed from the
+ * file's own script.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
