@@ -24,6 +24,7 @@ import type { CryptoContext } from './context.ts';
 import { DecodeError, InvalidPublicKeyError, InvalidSignatureError, MissingKemPrekeyError } from './errors.ts';
 import { readIdentityPublic, verifyIdentity, writeIdentityPublic, type IdentityPublic } from './identity.ts';
 import { assertValidX25519PublicKey } from './keys.ts';
+import { isValidMlKem768EncapsulationKey } from './mlkem-key.ts';
 import { readVersion } from './version.ts';
 
 const FLAG_KEM_PREKEY = 0x01;
@@ -102,8 +103,9 @@ export function decodeBundle(bytes: Bytes): PrekeyBundle {
 
 /**
  * Checks every signature and key of a bundle: the identity certificate, the
- * signed prekey, the KEM prekey (which must be present), and the X25519 key
- * policy for each X25519 key. Throws MissingKemPrekeyError,
+ * signed prekey, the KEM prekey (which must be present, of the right length
+ * and pass FIPS 203 §7.2's modulus check), and the X25519 key policy for each
+ * X25519 key, in the order of docs/PROTOCOL.md §5. Throws MissingKemPrekeyError,
  * InvalidSignatureError or InvalidPublicKeyError.
  */
 export async function verifyBundle(ctx: CryptoContext, bundle: PrekeyBundle): Promise<void> {
@@ -116,6 +118,7 @@ export async function verifyBundle(ctx: CryptoContext, bundle: PrekeyBundle): Pr
     throw new InvalidSignatureError('signed-prekey');
   }
   if (kemPrekey.publicKey.length !== MLKEM768_PUBLIC_KEY_BYTES) throw new InvalidPublicKeyError('KEM prekey', 'length');
+  if (!isValidMlKem768EncapsulationKey(kemPrekey.publicKey)) throw new InvalidPublicKeyError('KEM prekey', 'invalid-kem-key');
   if (!(await p.ed25519Verify(kemPrekey.signature, kemPrekeySignedData(kemPrekey.id, kemPrekey.publicKey), bundle.identity.signingKey))) {
     throw new InvalidSignatureError('kem-prekey');
   }

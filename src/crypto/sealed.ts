@@ -7,7 +7,7 @@
  *            || XChaCha20-Poly1305(k, nonce, inner, ad)
  *   k      = HKDF(ikm = X25519(e, IKdh_B), salt = E || IKdh_B, info = "sotto/v1/sealed", 32)
  *   ad     = version || E || IKdh_B
- *   inner  = u8 sender length || sender (the sender's peer id bytes) || envelope
+ *   inner  = u8 sender length || sender (the UTF-8 of the sender's peer id text) || envelope
  *
  * The sender's peer id inside is a claim: the ratchet proves it, because
  * only the holder of that identity's session (or, for a first message, its
@@ -26,7 +26,7 @@ import { readVersion } from './version.ts';
 
 /** HKDF info of the sealing key. */
 export const LABEL_SEALED = 'sotto/v1/sealed';
-/** Longest sender id carried inside (a peer id is 38 bytes). */
+/** Longest sender id carried inside (a peer id's text is 52 bytes). */
 export const MAX_SEALED_SENDER_BYTES = 64;
 /** Fixed overhead of a sealed envelope besides the sender id and the envelope. */
 export const SEALED_OVERHEAD_BYTES = 1 + X25519_KEY_BYTES + NONCE_BYTES + AEAD_TAG_BYTES + 1;

@@ -9,20 +9,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '../../src/crypto/bytes.ts';
 import { encodeBundle } from '../../src/crypto/bundle.ts';
 import { decodeEnvelope } from '../../src/crypto/envelope.ts';
 import { encodeIdentityPublic } from '../../src/crypto/identity.ts';
 import { issueBundle } from '../../src/crypto/prekeys.ts';
-import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { safetyNumber } from '../../src/crypto/safety-number.ts';
 import { encodeSessionRecord } from '../../src/crypto/session-codec.ts';
 import { startSession } from '../../src/crypto/session.ts';
 import { testClock, testContext } from '../helpers/context.ts';
-import { ALL_PRIMITIVES } from '../helpers/implementations.ts';
+import { assertFrozenVectors } from '../helpers/golden.ts';
 import { makeParty } from '../helpers/parties.ts';
 
 const FILE = fileURLToPath(new URL('../vectors/golden/transcript-v1.json', import.meta.url));
@@ -77,11 +75,7 @@ async function transcript(primitives: Primitives): Promise<Transcript> {
 }
 
 test('the golden transcript reproduces byte for byte with every implementation', async () => {
-  const fromNode = await transcript(nodePrimitives);
-  if (process.env.SOTTO_UPDATE_GOLDEN === '1') writeFileSync(FILE, JSON.stringify(fromNode, null, 2) + '\n');
-  const frozen = JSON.parse(readFileSync(FILE, 'utf8')) as Transcript;
-  assert.deepEqual(fromNode, frozen);
-  for (const p of ALL_PRIMITIVES) assert.deepEqual(await transcript(p), frozen, p.name);
+  const frozen = await assertFrozenVectors(FILE, transcript);
   assert.deepEqual(
     frozen.messages.map((m) => m.type),
     ['prekey', 'prekey', 'message', 'message', 'message', 'message'],

@@ -234,6 +234,23 @@ describe('ratchet: skipped keys and limits', () => {
       }
     }
   });
+  test('9c. the prune right after a DH step bounds a state to MAX_PREVIOUS_RECEIVING_CHAINS + 1 chains, which the record decoder accepts', async () => {
+    const { alice, bob } = await establishedPair();
+    const counts: number[] = [];
+    for (let i = 0; i < MAX_PREVIOUS_RECEIVING_CHAINS + 4; i++) {
+      await alice.receive(bob.send(`b${i}`));
+      alice.send(`lost ${i}`); // never delivered: leaves a skipped key in each of Bob's chains
+      await bob.receive(alice.send(`a${i}`));
+      counts.push(active(bob).skipped.length);
+      const bytes = encodeSessionRecord(bob.record!);
+      assert.equal(toHex(encodeSessionRecord(decodeSessionRecord(bytes))), toHex(bytes), `step ${i}: the record decodes`);
+    }
+    assert.equal(Math.max(...counts), MAX_PREVIOUS_RECEIVING_CHAINS + 1);
+    assert.deepEqual(counts.slice(-3), Array(3).fill(MAX_PREVIOUS_RECEIVING_CHAINS + 1), 'at the bound, every new chain pushes the oldest out');
+    const steps = active(bob).skipped.map((c) => c.step);
+    assert.equal(Math.min(...steps), active(bob).dhSteps - MAX_PREVIOUS_RECEIVING_CHAINS, 'the oldest kept chain is MAX_PREVIOUS_RECEIVING_CHAINS steps back');
+    assert.equal(Math.max(...steps), active(bob).dhSteps, 'the newest chain carries the current dhSteps');
+  });
 });
 
 describe('ratchet: tampering', () => {

@@ -7,7 +7,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { equalBytes } from '../../src/crypto/bytes.ts';
 import { MLKEM768_ENCAPS_RANDOM_BYTES } from '../../src/crypto/constants.ts';
-import { decodeBundle, encodeBundle, type PrekeyBundle } from '../../src/crypto/bundle.ts';
+import { decodeBundle, encodeBundle, kemPrekeySignedData, verifyBundle, type PrekeyBundle } from '../../src/crypto/bundle.ts';
+import { isValidMlKem768EncapsulationKey } from '../../src/crypto/mlkem-key.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../src/crypto/envelope.ts';
 import { encodePrekeyState, issueBundle } from '../../src/crypto/prekeys.ts';
 import { startSession } from '../../src/crypto/session.ts';
@@ -90,6 +91,33 @@ describe('session setup', () => {
     assert.ok(equalBytes(sameContact.signingKey, good.identity.signingKey), 'fixtures: the same Bob');
     await assert.rejects(startSession(a2.ctx, a2.identity, cases[0]![1], a2.record), { name: 'InvalidSignatureError' });
     assert.equal(snapshot(a2), before);
+  });
+
+  test('21b. a KEM prekey with a coefficient ≥ q (FIPS 203 §7.2), signed by its owner, is refused by verifyBundle before any agreement', async () => {
+    const alice = await makeParty('alice');
+    const bob = await makeParty('bob');
+    const good = bundleOf(bob);
+    await verifyBundle(bob.ctx, good);
+    for (const [what, patch] of [
+      ['first coefficient = q', (ek: Uint8Array) => { ek[0] = 3329 & 0xff; ek[1] = (ek[1]! & 0xf0) | (3329 >> 8); }],
+      ['last coefficient = 4095', (ek: Uint8Array) => { ek[1150] = ek[1150]! | 0xf0; ek[1151] = 0xff; }],
+    ] as const) {
+      const ek = Uint8Array.from(good.kemPrekey.publicKey);
+      patch(ek);
+      assert.equal(isValidMlKem768EncapsulationKey(ek), false, what);
+      const signature = await bob.ctx.primitives.ed25519Sign(bob.identity.signingSeed, kemPrekeySignedData(good.kemPrekey.id, ek));
+      const bad: PrekeyBundle = { ...good, kemPrekey: { ...good.kemPrekey, publicKey: ek, signature } };
+      // It encodes and decodes (the check is a key check, not a parse rule) ...
+      const decoded = decodeBundle(encodeBundle(bad));
+      // ... and verifyBundle refuses it, as does startSession (which calls it first).
+      await assert.rejects(verifyBundle(alice.ctx, decoded), { name: 'InvalidPublicKeyError', what: 'KEM prekey', reason: 'invalid-kem-key' }, what);
+      await assert.rejects(startSession(alice.ctx, alice.identity, decoded), { name: 'InvalidPublicKeyError', reason: 'invalid-kem-key' }, what);
+    }
+    // The 32-byte seed ρ at the end is not a coefficient: any value passes the check.
+    const rho = Uint8Array.from(good.kemPrekey.publicKey);
+    rho.fill(0xff, 1152);
+    assert.equal(isValidMlKem768EncapsulationKey(rho), true);
+    assert.equal(isValidMlKem768EncapsulationKey(rho.subarray(0, 1183)), false, 'wrong length');
   });
 
   test('22. a replayed initial message is treated as a replay; the one-time prekey goes only after a successful decrypt', async () => {
