@@ -15,7 +15,7 @@ import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
 import { messengerApi } from '../../src/app/api.ts';
 import { groupMethods } from '../../src/app/group-api.ts';
 import { FILE_CHUNK_BYTES } from '../../src/node/constants.ts';
-import { FILE_SENDER_MISMATCH_REASON, FileService, type FileChange } from '../../src/node/files/file-service.ts';
+import { FILE_SENDER_MISMATCH_REASON, FileService, groupMembership, type FileChange } from '../../src/node/files/file-service.ts';
 import { LevelFileStore } from '../../src/node/files/level-file-store.ts';
 import type { GroupService } from '../../src/node/groups/group-service.ts';
 import { testContext } from '../helpers/context.ts';
@@ -34,7 +34,7 @@ async function filesOf(home: Home, groups?: GroupService, quotaBytes?: number): 
     store: home.store,
     ctx,
     ...(quotaBytes === undefined ? {} : { quotaBytes }),
-    isGroupMember: async (groupId, peerId) => ((await groups?.list()) ?? []).some((g) => g.id === groupId && g.members.some((m) => m.peerId === peerId)),
+    isGroupMember: groupMembership(groups),
   });
   const service = new FileService({ files: store, store: home.store, messenger: home.messenger, ctx, scheduler: home.scheduler, network: home.hub.network(home.peerId), ...(groups ? { groups } : {}) });
   await service.start();

@@ -66,7 +66,7 @@ export type FileSendResult<R> = R & { readonly size: number; readonly inline: bo
 
 /** Whether `peerId` is a current member of group `groupId` in `groups` (SealedFilesInit.isGroupMember: who may fetch a group's files); none without groups. */
 export function groupMembership(groups: GroupService | undefined): (groupId: string, peerId: string) => Promise<boolean> {
-  return async (groupId, peerId) => ((await groups?.list()) ?? []).some((g) => g.id === groupId && g.active && g.members.some((m) => m.peerId === peerId));
+  return async (groupId, peerId) => groups?.isMember(groupId, peerId) ?? false;
 }
 
 /** Runs files for one messenger; see the module comment. */

@@ -485,6 +485,14 @@ export class GroupService {
     return group;
   }
 
+  /** Whether `peerId` is a member of group `groupId` while this home is active in it (no name lookups: a holder asks it per request). */
+  isMember(groupId: string, peerId: string): boolean {
+    const group = this.groups.get(groupId);
+    const state = this.states.get(groupId);
+    if (!group?.active || !state || !isActiveMember(state)) return false;
+    return groupMembers(state).some((m) => peerIdOfSigningKey(m.identity) === peerId);
+  }
+
   /** Every group with its members and admins (peer ids; a member's name when it is a contact). */
   async list(): Promise<GroupInfo[]> {
     const out: GroupInfo[] = [];
