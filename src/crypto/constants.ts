@@ -13,8 +13,21 @@ import { utf8 } from './bytes.ts';
 export const SPEC_VERSION = 1;
 /** Wire format version byte of envelopes and prekey bundles. */
 export const WIRE_VERSION = 1;
+/**
+ * Version byte of envelopes (§9). Version 2 carries the post-quantum ratchet
+ * (§7a) and binds the KEM key and ciphertext into the agreement (§6); a
+ * version-1 envelope is refused with VersionTooOld.
+ */
+export const ENVELOPE_VERSION = 2;
 /** Storage schema version byte of persisted crypto records (separate from the wire). */
 export const STORAGE_VERSION = 1;
+/**
+ * Storage version of session records (§11). Version 2 adds the post-quantum
+ * ratchet's state; a version-1 record is still read and upgraded in place.
+ */
+export const SESSION_STORAGE_VERSION = 2;
+/** The oldest session-record storage version this build reads. */
+export const OLDEST_SESSION_STORAGE_VERSION = 1;
 /**
  * Storage version of the prekey state. Version 2 records when each one-time
  * prekey was handed out (so that unused ones expire); version 1, which only
@@ -40,6 +53,12 @@ export const LABEL_PQXDH = 'sotto/v1/pqxdh/x25519-mlkem768-sha256';
 export const LABEL_RATCHET = 'sotto/v1/ratchet';
 /** HKDF info that expands a message-key seed into the AEAD key. */
 export const LABEL_MESSAGE_KEY = 'sotto/v1/message-key';
+/** HKDF info of a v2 message key: the message-key seed under the PQ epoch key (§7a). */
+export const LABEL_MESSAGE_KEY_V2 = 'sotto/v2/message-key';
+/** HKDF info of the v2 session agreement; the KEM key and ciphertext digests follow it (§6). */
+export const LABEL_PQXDH_V2 = 'sotto/v2/pqxdh/x25519-mlkem768-sha256';
+/** HKDF info of a PQ epoch key: the KEM secret under the previous epoch key (§7a). */
+export const LABEL_PQ_EPOCH = 'sotto/v2/pq-epoch';
 /** Prefix of the associated data that binds both identities to every message. */
 export const LABEL_ASSOCIATED_DATA = utf8('sotto/v1/ad');
 /** Prefix hashed into each party's safety-number fingerprint. */
@@ -63,8 +82,13 @@ export const SYMMETRIC_KEY_BYTES = 32;
 /** XChaCha20-Poly1305 nonce; random per message, shared by header and body (different keys). */
 export const NONCE_BYTES = 24;
 export const AEAD_TAG_BYTES = 16;
-/** Header plaintext: ratchet public key (32) || previous chain length (u32) || counter (u32). */
-export const HEADER_PLAINTEXT_BYTES = X25519_KEY_BYTES + 4 + 4;
+/** Random nonce bytes a v2 message carries; the AEAD nonce is these followed by 8 zero bytes (§7). */
+export const WIRE_NONCE_BYTES = 16;
+/**
+ * Header plaintext (v2): ratchet public key (32) || previous chain length (u32)
+ * || counter (u32) || PQ epoch (u32) || first part (u8) || part count (u8).
+ */
+export const HEADER_PLAINTEXT_BYTES = X25519_KEY_BYTES + 4 + 4 + 4 + 1 + 1;
 export const HEADER_CIPHERTEXT_BYTES = HEADER_PLAINTEXT_BYTES + AEAD_TAG_BYTES;
 /** The first 32 bytes of the PQXDH key material: 0xFF * 32, as in X3DH/PQXDH for X25519. */
 export const PQXDH_PREFIX = new Uint8Array(32).fill(0xff);
@@ -125,6 +149,33 @@ export const SKIPPED_KEY_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
  * decrypt late messages after a session reset or a simultaneous start.
  */
 export const MAX_ARCHIVED_SESSIONS = 4;
+/**
+ * The post-quantum ratchet (§7a) completes a KEM exchange at least once every
+ * this many messages of a conversation (both directions counted) while both
+ * sides send: the sending side spreads its KEM material so that it is all out
+ * by then. Below SPQR's rate in a ping-pong, at about 47 bytes a message.
+ */
+export const PQ_EPOCH_MAX_MESSAGES = 50;
+/** Messages left over for the round trip that completes an epoch (part of PQ_EPOCH_MAX_MESSAGES). */
+export const PQ_EPOCH_MARGIN_MESSAGES = 2;
+/**
+ * An epoch whose KEM material has been on its way this long goes out whole in
+ * the next message, so that a slow conversation still re-keys daily.
+ */
+export const PQ_EPOCH_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/**
+ * Bytes of KEM material in one part; a message carries whole parts. 96 puts a
+ * 2,272-byte blob in 24 parts: one a message in a ping-pong finishes within
+ * PQ_EPOCH_MAX_MESSAGES.
+ */
+export const PQ_PART_BYTES = 96;
+/**
+ * Past PQ epochs whose keys are kept for late messages (besides the newest
+ * two). An epoch lasts at least a round trip, so a message later than this
+ * many re-keyings is refused as DuplicateMessage; older keys are deleted for
+ * forward secrecy.
+ */
+export const PQ_MAX_KEPT_EPOCHS = 4;
 /** Largest message counter the header's u32 can carry. */
 export const MAX_CHAIN_COUNTER = 0xffff_ffff;
 /** One-time prekeys a device keeps available at most (bounds its stored prekeys). */

@@ -1,11 +1,12 @@
 /**
- * The wire envelope of an encrypted message (docs/PROTOCOL.md, "Envelope").
+ * The wire envelope of an encrypted message (docs/PROTOCOL.md §9), version 2.
  *
- *   MESSAGE (type 1): u8 version || u8 type || nonce (24) || header (56) || body
+ *   MESSAGE (type 1): u8 version || u8 type || nonce (16) || header (62) || body
  *   PREKEY  (type 2): u8 version || u8 type || identity (128) || base key (32)
  *                     || u32 spkId || u32 kemId || u8 hasOpk || [u32 opkId]
- *                     || KEM ciphertext (1088) || nonce (24) || header (56) || body
- *   body = XChaCha20-Poly1305(padded plaintext): a multiple of 64 bytes plus a 16-byte tag.
+ *                     || KEM ciphertext (1088) || nonce (16) || header (62) || body
+ *   body = XChaCha20-Poly1305(padded plaintext || PQ parts): a multiple of
+ *   64 bytes plus the parts (at most one whole PQ blob) plus a 16-byte tag.
  *
  * The transport frames envelopes, so the body runs to the end. Every length
  * is checked before anything is copied; decoders throw only DecodeError,
@@ -17,14 +18,15 @@ import {
   HEADER_CIPHERTEXT_BYTES,
   MAX_PLAINTEXT_BYTES,
   MLKEM768_CIPHERTEXT_BYTES,
-  NONCE_BYTES,
+  ENVELOPE_VERSION,
   PADDING_BLOCK_BYTES,
-  WIRE_VERSION,
+  WIRE_NONCE_BYTES,
   X25519_KEY_BYTES,
 } from './constants.ts';
 import { DecodeError } from './errors.ts';
 import { IDENTITY_PUBLIC_BYTES, readIdentityPublic, writeIdentityPublic } from './identity.ts';
 import type { PrekeyMessageHeader } from './pqxdh.ts';
+import { blobBytes } from './pq-ratchet.ts';
 import type { RatchetMessage } from './ratchet.ts';
 import { readVersion } from './version.ts';
 
@@ -33,10 +35,12 @@ export const ENVELOPE_TYPE_MESSAGE = 1;
 /** Envelope type byte of a message that also carries the session-agreement header. */
 export const ENVELOPE_TYPE_PREKEY = 2;
 
-/** Largest body: the padded maximum plaintext plus the tag. */
-export const MAX_BODY_BYTES = Math.ceil((MAX_PLAINTEXT_BYTES + 1) / PADDING_BLOCK_BYTES) * PADDING_BLOCK_BYTES + AEAD_TAG_BYTES;
+/** Most PQ ratchet bytes one message carries: a whole blob with a ciphertext and a key (§7a). */
+const MAX_PQ_PART_BYTES = blobBytes(2);
+/** Largest body: the padded maximum plaintext, a whole PQ blob, and the tag. */
+export const MAX_BODY_BYTES = Math.ceil((MAX_PLAINTEXT_BYTES + 1) / PADDING_BLOCK_BYTES) * PADDING_BLOCK_BYTES + MAX_PQ_PART_BYTES + AEAD_TAG_BYTES;
 const MIN_BODY_BYTES = PADDING_BLOCK_BYTES + AEAD_TAG_BYTES;
-const RATCHET_FIXED_BYTES = NONCE_BYTES + HEADER_CIPHERTEXT_BYTES;
+const RATCHET_FIXED_BYTES = WIRE_NONCE_BYTES + HEADER_CIPHERTEXT_BYTES;
 const PREKEY_HEADER_MAX_BYTES = IDENTITY_PUBLIC_BYTES + X25519_KEY_BYTES + 4 + 4 + 1 + 4 + MLKEM768_CIPHERTEXT_BYTES;
 /** Largest envelope of any type; transports may reject larger frames before decoding. */
 export const MAX_ENVELOPE_BYTES = 2 + PREKEY_HEADER_MAX_BYTES + RATCHET_FIXED_BYTES + MAX_BODY_BYTES;
@@ -69,15 +73,16 @@ export function readPrekeyHeader(r: Reader, what: string): PrekeyMessageHeader {
 }
 
 function writeRatchetMessage(w: Writer, m: RatchetMessage): void {
-  w.fixed(m.nonce, NONCE_BYTES).fixed(m.headerCiphertext, HEADER_CIPHERTEXT_BYTES).fixed(m.bodyCiphertext, m.bodyCiphertext.length);
+  w.fixed(m.nonce, WIRE_NONCE_BYTES).fixed(m.headerCiphertext, HEADER_CIPHERTEXT_BYTES).fixed(m.bodyCiphertext, m.bodyCiphertext.length);
 }
 
 function readRatchetMessage(r: Reader, what: string): RatchetMessage {
-  const nonce = r.fixed(NONCE_BYTES, 'nonce');
+  const nonce = r.fixed(WIRE_NONCE_BYTES, 'nonce');
   const headerCiphertext = r.fixed(HEADER_CIPHERTEXT_BYTES, 'header');
   const bodyLength = r.remaining;
-  if (bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES || (bodyLength - AEAD_TAG_BYTES) % PADDING_BLOCK_BYTES !== 0) {
-    throw new DecodeError(what, `body length ${bodyLength} is not a padded length in ${MIN_BODY_BYTES}..${MAX_BODY_BYTES}`);
+  // The PQ parts after the padded body are only known once the header is open (§7a).
+  if (bodyLength < MIN_BODY_BYTES || bodyLength > MAX_BODY_BYTES) {
+    throw new DecodeError(what, `body length ${bodyLength} is not in ${MIN_BODY_BYTES}..${MAX_BODY_BYTES}`);
   }
   return { nonce, headerCiphertext, bodyCiphertext: r.rest() };
 }
@@ -85,7 +90,7 @@ function readRatchetMessage(r: Reader, what: string): RatchetMessage {
 /** Encodes an envelope. */
 export function encodeEnvelope(envelope: Envelope): Bytes {
   const w = new Writer(2 + RATCHET_FIXED_BYTES + envelope.message.bodyCiphertext.length + (envelope.type === 'prekey' ? PREKEY_HEADER_MAX_BYTES : 0));
-  w.u8(WIRE_VERSION);
+  w.u8(ENVELOPE_VERSION);
   if (envelope.type === 'prekey') {
     w.u8(ENVELOPE_TYPE_PREKEY);
     writePrekeyHeader(w, envelope.prekey);
@@ -106,7 +111,7 @@ export function decodeEnvelope(bytes: Bytes): Envelope {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError(what, 'input is not a byte array');
   if (bytes.length > MAX_ENVELOPE_BYTES) throw new DecodeError(what, `${bytes.length} bytes exceeds ${MAX_ENVELOPE_BYTES}`);
   const r = new Reader(bytes, what);
-  readVersion(r, what, WIRE_VERSION);
+  readVersion(r, what, ENVELOPE_VERSION);
   const type = r.u8('type');
   if (type === ENVELOPE_TYPE_MESSAGE) return { type: 'message', message: readRatchetMessage(r, what) };
   if (type === ENVELOPE_TYPE_PREKEY) {

@@ -13,7 +13,7 @@
  *   salt = none, info = label).
  */
 import { concatBytes, utf8, type Bytes } from './bytes.ts';
-import { LABEL_MESSAGE_KEY, LABEL_RATCHET, PQXDH_PREFIX, SYMMETRIC_KEY_BYTES } from './constants.ts';
+import { LABEL_MESSAGE_KEY, LABEL_MESSAGE_KEY_V2, LABEL_PQ_EPOCH, LABEL_RATCHET, PQXDH_PREFIX, SYMMETRIC_KEY_BYTES } from './constants.ts';
 import type { Primitives } from './primitives/types.ts';
 
 /** Encoded labels, computed once: encoding on every message would cost more than the hash. */
@@ -55,6 +55,24 @@ export function messageKeyMaterial(p: Primitives, seed: Bytes, label: string = L
   return p.hkdfSha256(seed, EMPTY, labelBytes(label), length);
 }
 
+/**
+ * A v2 message key (§7a): the message-key seed expanded under the PQ epoch
+ * key the message names, HKDF(ikm = seed, salt = epoch key, info =
+ * "sotto/v2/message-key", 32).
+ */
+export function messageKeyV2(p: Primitives, seed: Bytes, epochKey: Bytes): Bytes {
+  return p.hkdfSha256(seed, epochKey, labelBytes(LABEL_MESSAGE_KEY_V2), SYMMETRIC_KEY_BYTES);
+}
+
+/**
+ * The next PQ epoch key (§7a): HKDF(ikm = KEM shared secret (empty for the
+ * first epoch, which carries only a key), salt = previous epoch key, info =
+ * "sotto/v2/pq-epoch", 32).
+ */
+export function nextEpochKey(p: Primitives, previous: Bytes, sharedSecret: Bytes): Bytes {
+  return p.hkdfSha256(sharedSecret, previous, labelBytes(LABEL_PQ_EPOCH), SYMMETRIC_KEY_BYTES);
+}
+
 /** Output of KDF_RK in the header-encryption variant. */
 export interface RootStep {
   readonly rootKey: Bytes;
@@ -74,10 +92,11 @@ export function rootStep(p: Primitives, rootKey: Bytes, dhOutput: Bytes, label: 
 
 /**
  * The session-agreement KDF: HKDF over 0xFF*32 || DH outputs (in protocol
- * order) || KEM shared secret. Sotto always passes a KEM secret; it is
+ * order) || KEM shared secret, info = label || `binding` (v2: the digests
+ * of the KEM key and ciphertext, §6). Sotto always passes a KEM secret; it is
  * optional here only so that libsignal's classical X3DH vectors can be run.
  */
-export function agreementKdf(p: Primitives, label: string, dhOutputs: readonly Bytes[], kemSecret: Bytes | undefined, length: number): Bytes {
+export function agreementKdf(p: Primitives, label: string, dhOutputs: readonly Bytes[], kemSecret: Bytes | undefined, length: number, binding: Bytes = EMPTY): Bytes {
   const ikm = concatBytes(PQXDH_PREFIX, ...dhOutputs, ...(kemSecret ? [kemSecret] : []));
-  return p.hkdfSha256(ikm, EMPTY, labelBytes(label), length);
+  return p.hkdfSha256(ikm, EMPTY, binding.length === 0 ? labelBytes(label) : concatBytes(labelBytes(label), binding), length);
 }

@@ -8,15 +8,16 @@
  *   DH4 = DH(EK_A, OPK_B) (when a one-time prekey was used)
  *   (CT, SS) = ML-KEM-768.Encaps(PQPK_B)
  *   okm = HKDF(0xFF*32 || DH1 || DH2 || DH3 [|| DH4] || SS, salt none,
- *              info "sotto/v1/pqxdh/x25519-mlkem768-sha256", 96)
+ *              info "sotto/v2/pqxdh/x25519-mlkem768-sha256"
+ *                   || SHA-256(PQPK_B) || SHA-256(CT), 128)
  *   root key = okm[0:32], A's first header key = okm[32:64],
- *   B's first header key = okm[64:96]
+ *   B's first header key = okm[64:96], PQ epoch 0 key = okm[96:128]
  *   AD = "sotto/v1/ad" || IK_A (Ed25519 || X25519) || IK_B (Ed25519 || X25519)
  * A KEM prekey is mandatory: a bundle without one, or with a bad signature on
  * it, is refused (never a silent downgrade to classical X3DH).
  */
 import { concatBytes, type Bytes } from './bytes.ts';
-import { LABEL_ASSOCIATED_DATA, LABEL_PQXDH, MLKEM768_CIPHERTEXT_BYTES, MLKEM768_ENCAPS_RANDOM_BYTES } from './constants.ts';
+import { LABEL_ASSOCIATED_DATA, LABEL_PQXDH_V2, MLKEM768_CIPHERTEXT_BYTES, MLKEM768_ENCAPS_RANDOM_BYTES } from './constants.ts';
 import type { CryptoContext } from './context.ts';
 import { InvalidPublicKeyError } from './errors.ts';
 import { verifyBundle, type PrekeyBundle } from './bundle.ts';
@@ -47,9 +48,16 @@ export interface AgreedSecrets {
   readonly responderHeaderKey: Bytes;
   /** Associated data bound into every message of the session. */
   readonly associatedData: Bytes;
+  /** Key of PQ epoch 0 (§7a). */
+  readonly epochKey: Bytes;
 }
 
-const AGREEMENT_OUTPUT_BYTES = 96;
+const AGREEMENT_OUTPUT_BYTES = 128;
+
+/** What v2 appends to the agreement's HKDF info: SHA-256(KEM key) || SHA-256(KEM ciphertext). */
+function kemBinding(ctx: CryptoContext, kemPublicKey: Bytes, kemCiphertext: Bytes): Bytes {
+  return concatBytes(ctx.primitives.sha256(kemPublicKey), ctx.primitives.sha256(kemCiphertext));
+}
 
 /** AD = "sotto/v1/ad" || initiator Ed25519 || initiator X25519 || responder Ed25519 || responder X25519. */
 export function associatedData(initiator: IdentityPublic, responder: IdentityPublic): Bytes {
@@ -57,7 +65,7 @@ export function associatedData(initiator: IdentityPublic, responder: IdentityPub
 }
 
 function splitSecrets(okm: Bytes, ad: Bytes): AgreedSecrets {
-  return { rootKey: okm.slice(0, 32), initiatorHeaderKey: okm.slice(32, 64), responderHeaderKey: okm.slice(64, 96), associatedData: ad };
+  return { rootKey: okm.slice(0, 32), initiatorHeaderKey: okm.slice(32, 64), responderHeaderKey: okm.slice(64, 96), epochKey: okm.slice(96, 128), associatedData: ad };
 }
 
 /**
@@ -86,7 +94,7 @@ export async function initiateAgreement(
   } catch {
     throw new InvalidPublicKeyError('KEM prekey', 'invalid-kem-key');
   }
-  const okm = agreementKdf(ctx.primitives, LABEL_PQXDH, dhs, kem.sharedSecret, AGREEMENT_OUTPUT_BYTES);
+  const okm = agreementKdf(ctx.primitives, LABEL_PQXDH_V2, dhs, kem.sharedSecret, AGREEMENT_OUTPUT_BYTES, kemBinding(ctx, bundle.kemPrekey.publicKey, kem.cipherText));
   const header: PrekeyMessageHeader = {
     identity: ours.public,
     baseKey: ephemeral.publicKey,
@@ -141,6 +149,6 @@ export async function respondToAgreement(ctx: CryptoContext, ours: IdentityKeyPa
     { identityDhKey: header.identity.dhKey, baseKey: header.baseKey },
   );
   const kemSecret = ctx.primitives.kemDecapsulate(header.kemCiphertext, keys.kem.secretKey);
-  const okm = agreementKdf(ctx.primitives, LABEL_PQXDH, dhs, kemSecret, AGREEMENT_OUTPUT_BYTES);
+  const okm = agreementKdf(ctx.primitives, LABEL_PQXDH_V2, dhs, kemSecret, AGREEMENT_OUTPUT_BYTES, kemBinding(ctx, keys.kem.publicKey, header.kemCiphertext));
   return splitSecrets(okm, associatedData(header.identity, ours.public));
 }

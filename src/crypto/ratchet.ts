@@ -14,8 +14,9 @@
  * - Skipped keys are grouped by chain (header key) and bounded per chain, in
  *   total, by age, and by the number of DH steps since their chain.
  */
-import { equalBytes, Reader, Writer, type Bytes } from './bytes.ts';
+import { concatBytes, equalBytes, Reader, Writer, type Bytes } from './bytes.ts';
 import {
+  HEADER_PLAINTEXT_BYTES,
   MAX_CHAIN_COUNTER,
   MAX_PLAINTEXT_BYTES,
   MAX_PREVIOUS_RECEIVING_CHAINS,
@@ -24,6 +25,7 @@ import {
   MAX_SKIPPED_KEYS_TOTAL,
   NONCE_BYTES,
   SKIPPED_KEY_MAX_AGE_MS,
+  WIRE_NONCE_BYTES,
   X25519_KEY_BYTES,
 } from './constants.ts';
 import type { CryptoContext } from './context.ts';
@@ -36,10 +38,11 @@ import {
   MessageTooLargeError,
   TooManySkippedMessagesError,
 } from './errors.ts';
-import { chainStep, messageKeyMaterial, nextChainKey, rootStep } from './kdf.ts';
+import { chainStep, messageKeyV2, nextChainKey, rootStep } from './kdf.ts';
 import { assertValidX25519PublicKey, dh, generateX25519KeyPair, type X25519KeyPair } from './keys.ts';
 import { pad, unpad } from './padding.ts';
 import type { AgreedSecrets } from './pqxdh.ts';
+import { epochKey, initPqState, pqReceive, pqSend, stampPartBytes, type PqStamp, type PqState } from './pq-ratchet.ts';
 import type { Primitives } from './primitives/types.ts';
 
 /** A message key kept for a message that has not arrived yet. */
@@ -92,9 +95,11 @@ export interface RatchetState {
   readonly skipped: readonly SkippedChain[];
   /** AD of the session (binds both identities). */
   readonly associatedData: Bytes;
+  /** The post-quantum ratchet (§7a). */
+  readonly pq: PqState;
 }
 
-/** A ratchet message on the wire: nonce, encrypted header, encrypted padded body. */
+/** A ratchet message on the wire: nonce (16), encrypted header, encrypted padded body followed by PQ parts. */
 export interface RatchetMessage {
   readonly nonce: Bytes;
   readonly headerCiphertext: Bytes;
@@ -106,6 +111,8 @@ export interface RatchetHeader {
   readonly ratchetKey: Bytes;
   readonly previousCount: number;
   readonly counter: number;
+  /** The PQ epoch and the parts the body carries (§7a). */
+  readonly pq: PqStamp;
 }
 
 /** RatchetInitAliceHE: the initiator starts with a DH step against the responder's signed prekey. */
@@ -128,6 +135,7 @@ export async function initRatchetAsInitiator(ctx: CryptoContext, secrets: Agreed
     dhSteps: 0,
     skipped: [],
     associatedData: secrets.associatedData,
+    pq: initPqState('initiator', secrets.epochKey),
   };
 }
 
@@ -149,22 +157,35 @@ export function initRatchetAsResponder(secrets: AgreedSecrets, signedPrekey: X25
     dhSteps: 0,
     skipped: [],
     associatedData: secrets.associatedData,
+    pq: initPqState('responder', secrets.epochKey),
   };
 }
 
 function encodeHeader(header: RatchetHeader): Bytes {
-  return new Writer(X25519_KEY_BYTES + 8).fixed(header.ratchetKey, X25519_KEY_BYTES).u32(header.previousCount).u32(header.counter).finish();
+  const w = new Writer(HEADER_PLAINTEXT_BYTES).fixed(header.ratchetKey, X25519_KEY_BYTES).u32(header.previousCount).u32(header.counter);
+  return w.u32(header.pq.epoch).u8(header.pq.firstPart).u8(header.pq.partCount).finish();
+}
+
+/** The AEAD nonce of a message: its 16 random bytes followed by 8 zero bytes (§7). */
+function aeadNonce(nonce: Bytes): Bytes {
+  const out = new Uint8Array(NONCE_BYTES);
+  out.set(nonce);
+  return out;
 }
 
 function openHeader(p: Primitives, headerKey: Bytes | null, message: RatchetMessage, ad: Bytes): RatchetHeader | undefined {
   if (!headerKey) return undefined;
-  const plain = p.aeadOpen(headerKey, message.nonce, message.headerCiphertext, ad);
+  const plain = p.aeadOpen(headerKey, aeadNonce(message.nonce), message.headerCiphertext, ad);
   if (!plain) return undefined;
   // Authenticated, so produced by the holder of the header key; still parsed strictly.
   const r = new Reader(plain, 'message header');
-  const header = { ratchetKey: r.fixed(X25519_KEY_BYTES, 'ratchet key'), previousCount: r.u32('previous count'), counter: r.u32('counter') };
+  const ratchetKey = r.fixed(X25519_KEY_BYTES, 'ratchet key');
+  const previousCount = r.u32('previous count');
+  const counter = r.u32('counter');
+  const pq = { epoch: r.u32('PQ epoch'), firstPart: r.u8('first part'), partCount: r.u8('part count') };
   r.end();
-  return header;
+  stampPartBytes(pq);
+  return { ratchetKey, previousCount, counter, pq };
 }
 
 /**
@@ -184,10 +205,20 @@ function bodyAd(ad: Bytes, nonce: Bytes, headerCiphertext: Bytes): Bytes {
   return bodyAdScratch.subarray(0, length);
 }
 
-function openBody(p: Primitives, seed: Bytes, message: RatchetMessage, ad: Bytes): Bytes {
-  const plain = p.aeadOpen(messageKeyMaterial(p, seed), message.nonce, message.bodyCiphertext, bodyAd(ad, message.nonce, message.headerCiphertext));
+/**
+ * Opens a body under the message key of `seed` and the epoch the header
+ * names, and applies its PQ side to the state. Returns the plaintext and the
+ * new PQ state.
+ */
+function openBody(ctx: CryptoContext, seed: Bytes, message: RatchetMessage, ad: Bytes, header: RatchetHeader, pq: PqState): { plaintext: Bytes; pq: PqState } {
+  const p = ctx.primitives;
+  const key = messageKeyV2(p, seed, epochKey(pq, header.pq.epoch));
+  const plain = p.aeadOpen(key, aeadNonce(message.nonce), message.bodyCiphertext, bodyAd(ad, message.nonce, message.headerCiphertext));
   if (!plain) throw new AuthenticationError('message body');
-  return unpad(plain);
+  const paddedBytes = plain.length - stampPartBytes(header.pq);
+  if (paddedBytes <= 0) throw new DecodeError('message body', 'shorter than its PQ parts');
+  const plaintext = unpad(plain.subarray(0, paddedBytes));
+  return { plaintext, pq: pqReceive(ctx, pq, header.pq, plain.subarray(paddedBytes)) };
 }
 
 /**
@@ -202,13 +233,15 @@ export function ratchetEncrypt(ctx: CryptoContext, state: RatchetState, plaintex
   if (state.sendCount >= MAX_CHAIN_COUNTER) throw new ChainExhaustedError();
   const p = ctx.primitives;
   const step = chainStep(p, state.sendingChainKey);
-  const header = encodeHeader({ ratchetKey: state.sendingRatchetKey.publicKey, previousCount: state.previousSendCount, counter: state.sendCount });
-  const nonce = ctx.randomBytes(NONCE_BYTES);
-  if (nonce.length !== NONCE_BYTES) throw new RangeError('randomBytes returned the wrong length');
-  const headerCiphertext = p.aeadSeal(state.sendingHeaderKey, nonce, header, state.associatedData);
-  const bodyCiphertext = p.aeadSeal(messageKeyMaterial(p, step.messageKeySeed), nonce, pad(plaintext), bodyAd(state.associatedData, nonce, headerCiphertext));
+  const pq = pqSend(ctx, state.pq);
+  const header = encodeHeader({ ratchetKey: state.sendingRatchetKey.publicKey, previousCount: state.previousSendCount, counter: state.sendCount, pq: pq.stamp });
+  const nonce = ctx.randomBytes(WIRE_NONCE_BYTES);
+  if (nonce.length !== WIRE_NONCE_BYTES) throw new RangeError('randomBytes returned the wrong length');
+  const headerCiphertext = p.aeadSeal(state.sendingHeaderKey, aeadNonce(nonce), header, state.associatedData);
+  const body = pq.parts.length === 0 ? pad(plaintext) : concatBytes(pad(plaintext), pq.parts);
+  const bodyCiphertext = p.aeadSeal(messageKeyV2(p, step.messageKeySeed, pq.key), aeadNonce(nonce), body, bodyAd(state.associatedData, nonce, headerCiphertext));
   return {
-    state: { ...state, sendingChainKey: step.nextChainKey, sendCount: state.sendCount + 1 },
+    state: { ...state, sendingChainKey: step.nextChainKey, sendCount: state.sendCount + 1, pq: pq.pq },
     message: { nonce, headerCiphertext, bodyCiphertext },
   };
 }
@@ -308,22 +341,23 @@ export async function ratchetDecrypt(ctx: CryptoContext, state: RatchetState, me
     if (current.counter < state.receiveCount) {
       const taken = takeSkipped(skipped, hk, current.counter);
       if (!taken) throw new DuplicateMessageError(current.counter);
-      const plaintext = openBody(p, taken.seed, message, ad);
-      return { state: { ...state, skipped: taken.chains }, plaintext };
+      const opened = openBody(ctx, taken.seed, message, ad, current, state.pq);
+      return { state: { ...state, skipped: taken.chains, pq: opened.pq }, plaintext: opened.plaintext };
     }
     const gap = current.counter - state.receiveCount;
     if (gap > MAX_SKIP) throw new TooManySkippedMessagesError(gap, MAX_SKIP);
     const skippedNow = skipKeys(p, state.receivingChainKey, state.receiveCount, current.counter, hk, state.dhSteps, skipped, now);
     const step = chainStep(p, skippedNow.chainKey);
-    const plaintext = openBody(p, step.messageKeySeed, message, ad);
+    const opened = openBody(ctx, step.messageKeySeed, message, ad, current, state.pq);
     return {
       state: {
         ...state,
         receivingChainKey: step.nextChainKey,
         receiveCount: current.counter + 1,
         skipped: boundSkipped(skippedNow.chains, state.dhSteps, now),
+        pq: opened.pq,
       },
-      plaintext,
+      plaintext: opened.plaintext,
     };
   }
 
@@ -344,7 +378,7 @@ export async function ratchetDecrypt(ctx: CryptoContext, state: RatchetState, me
     const dhSteps = state.dhSteps + 1;
     const skippedNew = skipKeys(p, received.chainKey, 0, next.counter, state.nextReceivingHeaderKey, dhSteps, chains, now);
     const step = chainStep(p, skippedNew.chainKey);
-    const plaintext = openBody(p, step.messageKeySeed, message, ad);
+    const opened = openBody(ctx, step.messageKeySeed, message, ad, next, state.pq);
     return {
       state: {
         rootKey: sending.rootKey,
@@ -362,8 +396,9 @@ export async function ratchetDecrypt(ctx: CryptoContext, state: RatchetState, me
         dhSteps,
         skipped: boundSkipped(skippedNew.chains, dhSteps, now),
         associatedData: ad,
+        pq: opened.pq,
       },
-      plaintext,
+      plaintext: opened.plaintext,
     };
   }
 
@@ -375,8 +410,8 @@ export async function ratchetDecrypt(ctx: CryptoContext, state: RatchetState, me
     if (!old) continue;
     const taken = takeSkipped(skipped, chain.headerKey, old.counter);
     if (!taken) throw new DuplicateMessageError(old.counter);
-    const plaintext = openBody(p, taken.seed, message, ad);
-    return { state: { ...state, skipped: taken.chains }, plaintext };
+    const opened = openBody(ctx, taken.seed, message, ad, old, state.pq);
+    return { state: { ...state, skipped: taken.chains, pq: opened.pq }, plaintext: opened.plaintext };
   }
   throw new HeaderDecryptError();
 }

@@ -11,16 +11,19 @@ import {
   MAX_ARCHIVED_SESSIONS,
   MAX_PREVIOUS_RECEIVING_CHAINS,
   MAX_SKIPPED_KEYS_PER_CHAIN,
-  STORAGE_VERSION,
+  MLKEM768_SEED_BYTES,
+  OLDEST_SESSION_STORAGE_VERSION,
+  PQ_MAX_KEPT_EPOCHS,
+  SESSION_STORAGE_VERSION,
   SYMMETRIC_KEY_BYTES,
   X25519_KEY_BYTES,
 } from './constants.ts';
-import { DecodeError } from './errors.ts';
+import { DecodeError, VersionTooNewError, VersionTooOldError } from './errors.ts';
 import { readPrekeyHeader, writePrekeyHeader } from './envelope.ts';
 import { readIdentityPublic, writeIdentityPublic } from './identity.ts';
+import { blobBytes, blobParts, initPqState, type PqEpochKey, type PqState } from './pq-ratchet.ts';
 import type { RatchetState, SkippedChain, SkippedKey } from './ratchet.ts';
 import type { SessionRecord, SessionState } from './session.ts';
-import { readVersion } from './version.ts';
 
 const WHAT = 'stored session record';
 const ROLE_INITIATOR = 0;
@@ -35,6 +38,66 @@ const HAS_RECEIVING_CHAIN = 0x04;
 const HAS_SENDING_HEADER_KEY = 0x08;
 const HAS_RECEIVING_HEADER_KEY = 0x10;
 const KNOWN_PRESENCE = 0x1f;
+
+// Presence bits of the PQ ratchet's optional fields.
+const HAS_PQ_OUTGOING = 0x01;
+const HAS_PQ_INCOMING = 0x02;
+const HAS_PQ_SEED = 0x04;
+const KNOWN_PQ_PRESENCE = 0x07;
+/** Epoch keys a PQ state holds at most: the kept past epochs and the newest two. */
+const MAX_PQ_KEYS = PQ_MAX_KEPT_EPOCHS + 2;
+/** The PQ epoch 0 key of a session stored by version 1 (it had none, §11). */
+const UPGRADED_EPOCH_KEY = new Uint8Array(SYMMETRIC_KEY_BYTES);
+
+function writePq(w: Writer, pq: PqState): void {
+  w.u8(pq.parity).u32(pq.sendEpoch).u8(pq.keys.length);
+  for (const k of pq.keys) w.u32(k.epoch).fixed(k.key, SYMMETRIC_KEY_BYTES);
+  w.u8((pq.outgoing ? HAS_PQ_OUTGOING : 0) | (pq.incoming ? HAS_PQ_INCOMING : 0) | (pq.ownSeed ? HAS_PQ_SEED : 0));
+  if (pq.outgoing) {
+    const o = pq.outgoing;
+    w.u32(o.blob).fixed(o.bytes, blobBytes(o.blob)).u32(o.sent).u64(o.startedAt).u32(o.elapsed);
+  }
+  if (pq.incoming) w.u32(pq.incoming.blob).fixed(pq.incoming.bytes, blobBytes(pq.incoming.blob)).u32(pq.incoming.have);
+  if (pq.ownSeed) w.fixed(pq.ownSeed, MLKEM768_SEED_BYTES);
+}
+
+function readBlobIndex(r: Reader, field: string): number {
+  const blob = r.u32(field);
+  if (blob < 1) throw new DecodeError(WHAT, `${field} ${blob}`);
+  return blob;
+}
+
+function readPq(r: Reader): PqState {
+  const parity = r.u8('PQ parity');
+  if (parity > 1) throw new DecodeError(WHAT, `PQ parity ${parity}`);
+  const sendEpoch = r.u32('PQ send epoch');
+  const keyCount = r.u8('PQ key count');
+  if (keyCount < 1 || keyCount > MAX_PQ_KEYS) throw new DecodeError(WHAT, `PQ key count ${keyCount}`);
+  const keys: PqEpochKey[] = [];
+  for (let i = 0; i < keyCount; i++) {
+    const epoch = r.u32('PQ epoch');
+    if (i > 0 && epoch <= keys[i - 1]!.epoch) throw new DecodeError(WHAT, 'PQ epochs not ascending');
+    keys.push({ epoch, key: r.fixed(SYMMETRIC_KEY_BYTES, 'PQ epoch key') });
+  }
+  if (!keys.some((k) => k.epoch === sendEpoch)) throw new DecodeError(WHAT, `no key for the PQ send epoch ${sendEpoch}`);
+  const presence = r.u8('PQ presence flags');
+  if ((presence & ~KNOWN_PQ_PRESENCE) !== 0) throw new DecodeError(WHAT, `unknown PQ presence flags 0x${presence.toString(16)}`);
+  let outgoing: PqState['outgoing'] = null;
+  if (presence & HAS_PQ_OUTGOING) {
+    const blob = readBlobIndex(r, 'PQ outgoing blob');
+    outgoing = { blob, bytes: r.fixed(blobBytes(blob), 'PQ outgoing bytes'), sent: r.u32('PQ parts sent'), startedAt: r.u64('PQ blob time'), elapsed: r.u32('PQ blob messages') };
+  }
+  let incoming: PqState['incoming'] = null;
+  if (presence & HAS_PQ_INCOMING) {
+    const blob = readBlobIndex(r, 'PQ incoming blob');
+    const bytes = r.fixed(blobBytes(blob), 'PQ incoming bytes');
+    const have = r.u32('PQ parts received');
+    if (have >= 2 ** blobParts(blob)) throw new DecodeError(WHAT, 'PQ parts beyond the blob');
+    incoming = { blob, bytes, have };
+  }
+  const ownSeed = presence & HAS_PQ_SEED ? r.fixed(MLKEM768_SEED_BYTES, 'PQ seed') : null;
+  return { parity: parity === 1 ? 1 : 0, sendEpoch, keys, outgoing, incoming, ownSeed };
+}
 
 function writeOptional(w: Writer, value: Bytes | null): void {
   if (value) w.fixed(value, SYMMETRIC_KEY_BYTES);
@@ -62,9 +125,10 @@ function writeRatchet(w: Writer, s: RatchetState): void {
     w.fixed(chain.headerKey, SYMMETRIC_KEY_BYTES).u32(chain.step).u16(chain.keys.length);
     for (const k of chain.keys) w.u32(k.counter).fixed(k.seed, SYMMETRIC_KEY_BYTES).u64(k.storedAt);
   }
+  writePq(w, s.pq);
 }
 
-function readRatchet(r: Reader): RatchetState {
+function readRatchet(r: Reader, version: number, role: 'initiator' | 'responder'): RatchetState {
   const rootKey = r.fixed(SYMMETRIC_KEY_BYTES, 'root key');
   const sendingRatchetKey = { privateKey: r.fixed(X25519_KEY_BYTES, 'ratchet private key'), publicKey: r.fixed(X25519_KEY_BYTES, 'ratchet public key') };
   const presence = r.u8('presence flags');
@@ -94,6 +158,7 @@ function readRatchet(r: Reader): RatchetState {
     for (let i = 0; i < keyCount; i++) keys.push({ counter: r.u32('skipped counter'), seed: r.fixed(SYMMETRIC_KEY_BYTES, 'skipped key'), storedAt: r.u64('skipped key time') });
     skipped.push({ headerKey, step, keys });
   }
+  const pq = version === 1 ? initPqState(role, UPGRADED_EPOCH_KEY) : readPq(r);
   return {
     rootKey,
     sendingRatchetKey,
@@ -110,13 +175,14 @@ function readRatchet(r: Reader): RatchetState {
     dhSteps,
     skipped,
     associatedData: ad,
+    pq,
   };
 }
 
 /** Encodes a session record for storage. */
 export function encodeSessionRecord(record: SessionRecord): Bytes {
   const w = new Writer(1024);
-  w.u8(STORAGE_VERSION).u8(record.sessions.length);
+  w.u8(SESSION_STORAGE_VERSION).u8(record.sessions.length);
   for (const s of record.sessions) {
     w.fixed(s.id, X25519_KEY_BYTES).u8(s.role === 'initiator' ? ROLE_INITIATOR : ROLE_RESPONDER);
     writeIdentityPublic(w, s.remoteIdentity);
@@ -131,10 +197,18 @@ export function encodeSessionRecord(record: SessionRecord): Bytes {
   return w.finish();
 }
 
-/** Decodes a stored session record; throws DecodeError, VersionTooOldError or VersionTooNewError. */
+/**
+ * Decodes a stored session record; throws DecodeError, VersionTooOldError or
+ * VersionTooNewError. A version-1 record is upgraded (§11): each session gets
+ * a PQ ratchet starting from an all-zero epoch key, and an initiator's
+ * session still waiting for its first answer is dropped (its agreement was
+ * v1's), so the record may come back with no session at all.
+ */
 export function decodeSessionRecord(bytes: Bytes): SessionRecord {
   const r = new Reader(bytes, WHAT);
-  readVersion(r, WHAT, STORAGE_VERSION);
+  const version = r.u8(`${WHAT} version`);
+  if (version < OLDEST_SESSION_STORAGE_VERSION) throw new VersionTooOldError(WHAT, version, OLDEST_SESSION_STORAGE_VERSION);
+  if (version > SESSION_STORAGE_VERSION) throw new VersionTooNewError(WHAT, version, SESSION_STORAGE_VERSION);
   const count = r.u8('session count');
   if (count < 1 || count > 1 + MAX_ARCHIVED_SESSIONS) throw new DecodeError(WHAT, `session count ${count}`);
   const sessions: SessionState[] = [];
@@ -147,8 +221,10 @@ export function decodeSessionRecord(bytes: Bytes): SessionRecord {
     if (hasPending > 1) throw new DecodeError(WHAT, 'pending prekey flag is not 0 or 1');
     const pendingPrekey = hasPending === 1 ? readPrekeyHeader(r, WHAT) : null;
     if (pendingPrekey && roleByte !== ROLE_INITIATOR) throw new DecodeError(WHAT, 'responder session with a pending prekey header');
-    const ratchet = readRatchet(r);
-    sessions.push({ id, role: roleByte === ROLE_INITIATOR ? 'initiator' : 'responder', remoteIdentity, pendingPrekey, ratchet });
+    const role = roleByte === ROLE_INITIATOR ? 'initiator' : 'responder';
+    const ratchet = readRatchet(r, version, role);
+    if (version === 1 && pendingPrekey) continue;
+    sessions.push({ id, role, remoteIdentity, pendingPrekey, ratchet });
   }
   r.end();
   return { sessions };

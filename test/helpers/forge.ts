@@ -4,9 +4,9 @@
  * prove that every header field is authenticated and checked.
  */
 import { Writer, type Bytes } from '../../src/crypto/bytes.ts';
-import { NONCE_BYTES } from '../../src/crypto/constants.ts';
+import { NONCE_BYTES, WIRE_NONCE_BYTES } from '../../src/crypto/constants.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../src/crypto/envelope.ts';
-import { chainStep, messageKeyMaterial } from '../../src/crypto/kdf.ts';
+import { chainStep, messageKeyV2 } from '../../src/crypto/kdf.ts';
 import { pad } from '../../src/crypto/padding.ts';
 import { concatBytes } from '../../src/crypto/bytes.ts';
 import type { Party } from './parties.ts';
@@ -16,6 +16,15 @@ export interface HeaderOverride {
   ratchetKey?: Bytes;
   previousCount?: number;
   counter?: number;
+  /** The PQ epoch the header names. */
+  epoch?: number;
+}
+
+/** The AEAD nonce of a v2 message: its 16 wire bytes and 8 zero bytes (PROTOCOL §7). */
+export function aeadNonce(nonce: Bytes): Bytes {
+  const out = new Uint8Array(NONCE_BYTES);
+  out.set(nonce);
+  return out;
 }
 
 /**
@@ -31,13 +40,17 @@ export function forgeMessage(sender: Party, plaintext: string, override: HeaderO
     .fixed(override.ratchetKey ?? s.sendingRatchetKey.publicKey, 32)
     .u32(override.previousCount ?? s.previousSendCount)
     .u32(override.counter ?? s.sendCount)
+    .u32(override.epoch ?? s.pq.sendEpoch)
+    .u8(0)
+    .u8(0)
     .finish();
-  const nonce = sender.ctx.randomBytes(NONCE_BYTES);
-  const headerCiphertext = p.aeadSeal(s.sendingHeaderKey!, nonce, header, s.associatedData);
+  const nonce = sender.ctx.randomBytes(WIRE_NONCE_BYTES);
+  const headerCiphertext = p.aeadSeal(s.sendingHeaderKey!, aeadNonce(nonce), header, s.associatedData);
   const seed = chainStep(p, s.sendingChainKey!).messageKeySeed;
+  const epochKey = s.pq.keys.find((k) => k.epoch === s.pq.sendEpoch)!.key;
   const bodyCiphertext = p.aeadSeal(
-    messageKeyMaterial(p, seed),
-    nonce,
+    messageKeyV2(p, seed, epochKey),
+    aeadNonce(nonce),
     pad(new TextEncoder().encode(plaintext)),
     concatBytes(s.associatedData, nonce, headerCiphertext),
   );
@@ -57,15 +70,15 @@ export function flipBit(bytes: Uint8Array, index: number, bit = 0): Uint8Array {
  * field changed, keeping the nonce and the original body: what an attacker
  * who learned the header key (but no message key) could do.
  */
-export function rewriteHeader(sender: Party, envelope: Uint8Array, field: 'ratchetKey' | 'previousCount' | 'counter', bit = 0): Uint8Array {
+export function rewriteHeader(sender: Party, envelope: Uint8Array, field: 'ratchetKey' | 'previousCount' | 'counter' | 'epoch', bit = 0): Uint8Array {
   const s = sender.record!.sessions[0]!.ratchet;
   const p = sender.ctx.primitives;
   const decoded = decodeEnvelope(envelope);
-  const plain = p.aeadOpen(s.sendingHeaderKey!, decoded.message.nonce, decoded.message.headerCiphertext, s.associatedData);
+  const plain = p.aeadOpen(s.sendingHeaderKey!, aeadNonce(decoded.message.nonce), decoded.message.headerCiphertext, s.associatedData);
   if (!plain) throw new Error('rewriteHeader: not the sender\'s current header key');
-  const offset = field === 'ratchetKey' ? 0 : field === 'previousCount' ? 35 : 39;
+  const offset = { ratchetKey: 0, previousCount: 35, counter: 39, epoch: 43 }[field];
   const changed = flipBit(plain, offset, bit);
-  const headerCiphertext = p.aeadSeal(s.sendingHeaderKey!, decoded.message.nonce, changed, s.associatedData);
+  const headerCiphertext = p.aeadSeal(s.sendingHeaderKey!, aeadNonce(decoded.message.nonce), changed, s.associatedData);
   const message = { ...decoded.message, headerCiphertext };
   return encodeEnvelope(decoded.type === 'prekey' ? { type: 'prekey', prekey: decoded.prekey, message } : { type: 'message', message });
 }

@@ -4,7 +4,7 @@
  * before the rejection".
  */
 import { toHex, type Bytes } from '../../src/crypto/bytes.ts';
-import { LABEL_MESSAGE_KEY } from '../../src/crypto/constants.ts';
+import { LABEL_MESSAGE_KEY_V2 as LABEL_MESSAGE_KEY } from '../../src/crypto/constants.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 
 /** What a spied context has done. */

@@ -165,9 +165,12 @@ class SnapshotBuilder {
         this.contacts.push(contact);
         return;
       }
-      case 'session':
-        this.sessions.push({ peerId: peerIdIn(kind, rest), record: await decodeAs(kind, () => decodeSessionRecord(value)) });
+      case 'session': {
+        const record = await decodeAs(kind, () => decodeSessionRecord(value));
+        // A version-1 record whose only session was still unanswered upgrades to none (§11).
+        if (record.sessions.length > 0) this.sessions.push({ peerId: peerIdIn(kind, rest), record });
         return;
+      }
       case 'msg': {
         const [peerId = '', seq = ''] = splitLast(rest);
         const message = await decodeAs(kind, () => decodeMessage(key, value));

@@ -412,14 +412,16 @@ export class SottoStore {
     return out;
   }
 
+  /** The session record with a contact; undefined when none, or when upgrading a version-1 record left no session (§11). */
   async getSession(peerId: string): Promise<SessionRecord | undefined> {
-    return this.get(KEY.session(peerId), (key, raw) => {
+    const record = await this.get(KEY.session(peerId), (key, raw) => {
       try {
         return decodeSessionRecord(raw);
       } catch (err) {
         throw new StoreCorruptError(key, err instanceof Error ? err.message : 'undecodable');
       }
     });
+    return record && record.sessions.length > 0 ? record : undefined;
   }
 
   /**
