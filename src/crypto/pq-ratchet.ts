@@ -9,8 +9,9 @@
  * the blob before it, followed by a fresh key of the sender's. Completing
  * blob b gives epoch key b = HKDF(KEM secret, epoch key b−1); epoch 0 comes
  * from the session agreement. A blob travels in parts after the padded body
- * of its sender's messages, cycling until the other side has it all; the
- * sender learns that when a message names epoch b.
+ * of its sender's messages, cycling until the other side has it all (blob 1
+ * goes whole in every message until then); the sender learns that when a
+ * message names epoch b.
  *
  * A message names the newest epoch its sender knows the receiver holds: the
  * receiver of blob b uses b as soon as it completed it; the sender of blob b,
@@ -155,7 +156,8 @@ function withKey(keys: readonly PqEpochKey[], key: PqEpochKey): PqEpochKey[] {
 /** Number of parts the next message carries (§7a, "How fast"). */
 function partsToSend(out: PqOutgoing, now: number): number {
   const parts = blobParts(out.blob);
-  if (now - out.startedAt >= PQ_EPOCH_MAX_AGE_MS) return parts;
+  // Blob 1 (a key, no secret) goes whole, so the first real epoch has the full budget.
+  if (out.blob === 1 || now - out.startedAt >= PQ_EPOCH_MAX_AGE_MS) return parts;
   const ownLeft = Math.max(1, Math.floor((PQ_EPOCH_MAX_MESSAGES - PQ_EPOCH_MARGIN_MESSAGES - out.elapsed) / 2));
   const unsent = parts - out.sent;
   if (unsent <= 0) return ownLeft === 1 ? parts : 1;
