@@ -23,9 +23,8 @@
  * The conversation takes seconds, so a rule on time ("every day") never
  * fires in it; one on message counts does.
  */
-import { rngChacha20 } from '@noble/ciphers/chacha.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes } from '../src/crypto/index.ts';
+import { seededRandom } from '../test/helpers/context.ts';
 import type { Contender, Plaintext } from './crypto.ts';
 
 /** Messages in the whole conversation. */
@@ -61,12 +60,6 @@ export interface ScriptedMessage {
   readonly plaintext: Plaintext;
 }
 
-/** The §12a generator: the ChaCha20 keystream keyed by SHA-256 of `label`. */
-function generator(label: string): (length: number) => Uint8Array {
-  const prg = rngChacha20(sha256(new TextEncoder().encode(label)));
-  return (length) => prg.randomBytes(length);
-}
-
 function other(side: Side): Side {
   return side === 'alice' ? 'bob' : 'alice';
 }
@@ -93,8 +86,9 @@ function cycleSenders(nextByte: () => number): { from: Side; stretch: StretchKin
  */
 export function overheadScript(messages: number = OVERHEAD_MESSAGES): ScriptedMessage[] {
   if (!Number.isInteger(messages) || messages < 1) throw new RangeError('overheadScript: messages must be a positive integer');
-  const runs = generator(RUNS_LABEL);
-  const plaintexts = generator(PLAINTEXTS_LABEL);
+  // PROTOCOL §12a's generator: the ChaCha20 keystream keyed by SHA-256 of the label.
+  const runs = seededRandom(RUNS_LABEL);
+  const plaintexts = seededRandom(PLAINTEXTS_LABEL);
   const nextByte = (): number => runs(1)[0]!;
   const script: ScriptedMessage[] = [];
   while (script.length < messages) {
