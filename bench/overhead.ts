@@ -20,7 +20,7 @@
  * by SHA-256 of a UTF-8 label, zero nonce, one continuous stream): run lengths
  * are the bytes of `"overhead:runs"`, one per run in order; message `i`'s
  * plaintext is bytes `[100·i .. 100·i + 100)` of `"overhead:plaintexts"`.
- * The conversation takes seconds, so a rule on time ("every day") never
+ * The conversation takes about a second, so a rule on time ("every day") never
  * fires in it; one on message counts does.
  */
 import { equalBytes } from '../src/crypto/index.ts';
