@@ -10,6 +10,16 @@
  * alternation: a DH ratchet step per message), setup (fresh prekeys, bundle,
  * first message). A second Sotto contender with the pure-JS noblePrimitives
  * (the browser path) is reported for ping-pong and setup, for information.
+ *
+ * overhead (bytes/msg, not timed): the average wire bytes per 100-byte
+ * message over one scripted 2,000-message conversation, PREKEY messages
+ * included (the script is in ./overhead.ts). Its JSON line adds `ratio`
+ * (Sotto / libsignal; the target is met when ratio ≤ `target`, i.e. Sotto's
+ * messages are no larger), `sottoSteady` / `libsignalSteady` (the average
+ * after the first 10 messages), the min and max message size of each side,
+ * `messages` and how many each side decrypted. `--quick` runs the whole
+ * script too: its figures do not depend on timing, and it takes about a
+ * second.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -40,6 +50,7 @@ import { nodeRandomBytes } from '../src/crypto/primitives/node.ts';
 import { loadNodePrimitives } from '../src/crypto/primitives/node-best.ts';
 import { parseBenchFlags } from './flags.ts';
 import { createLibsignalContender } from './libsignal.ts';
+import { measureOverhead, OVERHEAD_MESSAGES, overheadScript, STEADY_AFTER, STRETCH_KINDS, type OverheadFigures } from './overhead.ts';
 import { DEFAULT_PLAN, measureInterleaved, msPerOp, QUICK_PLAN, roundTo, textTable, type Measurement, type Operation, type TimingPlan } from './stats.ts';
 
 /** Plaintext bytes as libsignal's API wants them (backed by an ArrayBuffer). */
@@ -87,6 +98,10 @@ const SETUP_TARGET = 1;
 const RATE_DECIMALS = 1;
 const MS_DECIMALS = 3;
 const SPEEDUP_DECIMALS = 2;
+/** Decimals of a bytes-per-message average. */
+const BYTES_DECIMALS = 1;
+/** The overhead case is met when Sotto's bytes / libsignal's bytes is at most this. */
+const OVERHEAD_TARGET = 1;
 const PERCENT = 100;
 
 function isPrekeyEnvelope(envelope: Bytes): boolean {
@@ -322,12 +337,31 @@ function resultRow(name: string, unit: Unit, sotto: Measurement, libsignal: Meas
 /** Sizes seen at the end of a case, keyed like "burst sotto". */
 type SizeLog = Map<string, Sizes>;
 
+/** The overhead case: both contenders over the same script. */
+interface Overhead {
+  readonly sotto: OverheadFigures;
+  readonly libsignal: OverheadFigures;
+  /** Sotto's average bytes per message / libsignal's. */
+  readonly ratio: number;
+  readonly met: boolean;
+}
+
 interface Results {
   /** Name of the primitives behind the Sotto rows (e.g. "sodium+liboqs"). */
   readonly primitives: string;
   readonly rows: ResultRow[];
   readonly noble: ResultRow[];
   readonly sizes: SizeLog;
+  readonly overhead: Overhead;
+}
+
+/** Runs the overhead script on a fresh conversation of each contender, one after the other. */
+async function measureOverheadCase(sotto: Contender, libsignal: Contender): Promise<Overhead> {
+  const script = overheadScript(OVERHEAD_MESSAGES);
+  const sottoFigures = await measureOverhead(sotto, script);
+  const libsignalFigures = await measureOverhead(libsignal, script);
+  const ratio = sottoFigures.average / libsignalFigures.average;
+  return { sotto: sottoFigures, libsignal: libsignalFigures, ratio, met: ratio <= OVERHEAD_TARGET };
 }
 
 /** Measures every case, the contenders of a case in interleaved rounds. */
@@ -337,7 +371,9 @@ async function measureAll(plan: TimingPlan, progress: (line: string) => void): P
   const sotto = await createSottoContender('sotto', primitives);
   const sottoNoble = await createSottoContender('sotto-noble', noblePrimitives);
   const libsignal = createLibsignalContender();
-  const results: Results = { primitives: primitives.name, rows: [], noble: [], sizes: new Map() };
+  const rows: ResultRow[] = [];
+  const noble: ResultRow[] = [];
+  const sizes: SizeLog = new Map();
   for (const spec of CASES) {
     progress(`measuring ${spec.name}...`);
     const contenders = spec.withNoble ? [sotto, libsignal, sottoNoble] : [sotto, libsignal];
@@ -347,13 +383,14 @@ async function measureAll(plan: TimingPlan, progress: (line: string) => void): P
       workloads.map((w) => w.run),
       plan,
     );
-    results.rows.push(resultRow(spec.name, spec.unit, sottoRate!, libRate!, spec.target));
-    if (nobleRate) results.noble.push(resultRow(`${spec.name}-noble`, spec.unit, nobleRate, libRate!));
+    rows.push(resultRow(spec.name, spec.unit, sottoRate!, libRate!, spec.target));
+    if (nobleRate) noble.push(resultRow(`${spec.name}-noble`, spec.unit, nobleRate, libRate!));
     workloads.forEach((w, i) => {
-      if (w.sizes) results.sizes.set(`${spec.name} ${contenders[i]!.label}`, w.sizes());
+      if (w.sizes) sizes.set(`${spec.name} ${contenders[i]!.label}`, w.sizes());
     });
   }
-  return results;
+  progress('measuring overhead...');
+  return { primitives: primitives.name, rows, noble, sizes, overhead: await measureOverheadCase(sotto, libsignal) };
 }
 
 function libsignalVersion(): string {
@@ -371,7 +408,13 @@ function percent(fraction: number): string {
   return `${(fraction * PERCENT).toFixed(0)}%`;
 }
 
-const TABLE_HEADER = ['case', 'unit', 'Sotto', 'libsignal', 'speedup', 'target', 'verdict'];
+function formatBytes(value: number): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: BYTES_DECIMALS, maximumFractionDigits: BYTES_DECIMALS });
+}
+
+const TABLE_HEADER = ['case', 'unit', 'Sotto', 'libsignal', 'factor', 'target', 'verdict'];
+const TABLE_LEGEND =
+  "factor: how many times faster Sotto is (a verdict is met at >= target); overhead: Sotto's bytes per message / libsignal's (met at <= target)";
 
 function tableCells(r: ResultRow): string[] {
   return [
@@ -385,7 +428,41 @@ function tableCells(r: ResultRow): string[] {
   ];
 }
 
-function humanReport(plan: TimingPlan, { primitives, rows, noble, sizes }: Results): string {
+function overheadCells(o: Overhead): string[] {
+  return [
+    'overhead',
+    'bytes/msg',
+    formatBytes(o.sotto.average),
+    formatBytes(o.libsignal.average),
+    `${o.ratio.toFixed(SPEEDUP_DECIMALS)}x`,
+    `<= ${OVERHEAD_TARGET}x`,
+    o.met ? 'met' : 'NOT MET',
+  ];
+}
+
+const STRETCH_NAMES = { runs: 'runs', pingpong: 'ping-pong', bursts: 'bursts' } as const;
+
+function overheadLine(label: string, f: OverheadFigures): string {
+  const stretches = STRETCH_KINDS.flatMap((kind) => {
+    const value = f.byStretch[kind];
+    return value === undefined ? [] : [`${STRETCH_NAMES[kind]} ${formatBytes(value)}`];
+  });
+  return (
+    `  ${label}: average ${formatBytes(f.average)} B, after the first ${STEADY_AFTER} ${formatBytes(f.steady)} B (${stretches.join(', ')}); ` +
+    `min ${f.min} B, max ${f.max} B; first message ${f.first} B, ${f.prekeyMessages} with the agreement header; decrypted ${f.decrypted}/${f.messages}`
+  );
+}
+
+function overheadReport(o: Overhead): string[] {
+  return [
+    `overhead: wire bytes of one ${o.sotto.messages.toLocaleString('en-US')}-message conversation of ${PLAINTEXT_BYTES}-byte plaintexts from a fresh session, the same`,
+    '          seeded script for both (cycles of runs of 1-4 messages a side, ping-pong, bursts of 20; bench/overhead.ts):',
+    overheadLine('Sotto', o.sotto),
+    overheadLine('libsignal', o.libsignal),
+  ];
+}
+
+function humanReport(plan: TimingPlan, { primitives, rows, noble, sizes, overhead }: Results): string {
   const cpus = os.cpus();
   const spread = [...rows, ...noble].map((r) => `${r.case} ${percent(r.spread.sotto)} / ${percent(r.spread.libsignal)}`);
   const sizeLines = [...sizes].map(([key, s]) => `  ${key}: last message ${s.envelopeBytes} B, A's session record ${s.recordBytes} B`);
@@ -397,7 +474,8 @@ function humanReport(plan: TimingPlan, { primitives, rows, noble, sizes }: Resul
     '        both sides keep session records (and prekeys in setup) as bytes and decode/encode them on every call;',
     `        warm-up ${plan.warmupMs} ms, then the median of ${plan.rounds} interleaved rounds of >= ${plan.roundMs} ms per side`,
     '',
-    textTable(TABLE_HEADER, rows.map(tableCells)),
+    textTable(TABLE_HEADER, [...rows.map(tableCells), overheadCells(overhead)]),
+    TABLE_LEGEND,
     '',
     'Sotto with noblePrimitives (pure JS, the browser path; for information, not part of the verdict):',
     textTable(TABLE_HEADER, noble.map(tableCells)),
@@ -405,16 +483,42 @@ function humanReport(plan: TimingPlan, { primitives, rows, noble, sizes }: Resul
     `round-to-round spread (max/min - 1), Sotto / libsignal: ${spread.join('; ')}`,
     'sizes at the end of each run:',
     ...sizeLines,
+    '',
+    ...overheadReport(overhead),
   ].join('\n');
 }
 
-function jsonLines({ primitives, rows, noble }: Results): string {
-  return [...rows, ...noble]
-    .map((r) => {
+function overheadJson({ sotto, libsignal, ratio, met }: Overhead): string {
+  const bytes = (value: number): number => roundTo(value, BYTES_DECIMALS);
+  return JSON.stringify({
+    bench: 'crypto',
+    case: 'overhead',
+    unit: 'bytes/msg',
+    sotto: bytes(sotto.average),
+    libsignal: bytes(libsignal.average),
+    ratio: roundTo(ratio, SPEEDUP_DECIMALS),
+    target: OVERHEAD_TARGET,
+    met,
+    sottoSteady: bytes(sotto.steady),
+    libsignalSteady: bytes(libsignal.steady),
+    sottoMin: sotto.min,
+    sottoMax: sotto.max,
+    libsignalMin: libsignal.min,
+    libsignalMax: libsignal.max,
+    messages: sotto.messages,
+    sottoDecrypted: sotto.decrypted,
+    libsignalDecrypted: libsignal.decrypted,
+  });
+}
+
+function jsonLines({ primitives, rows, noble, overhead }: Results): string {
+  return [
+    ...[...rows, ...noble].map((r) => {
       const extra = r.target === undefined ? { primitives: 'noble' } : { target: r.target, met: r.met, primitives };
       return JSON.stringify({ bench: 'crypto', case: r.case, unit: r.unit, sotto: r.sotto, libsignal: r.libsignal, speedup: r.speedup, ...extra });
-    })
-    .join('\n');
+    }),
+    overheadJson(overhead),
+  ].join('\n');
 }
 
 /** Runs the crypto benchmark with its command-line `args`; resolves to the process exit code. */

@@ -13,7 +13,7 @@ interface Benchmark {
 
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   crypto: {
-    description: 'Sotto crypto core vs @signalapp/libsignal-client: burst, ping-pong, session setup [--json] [--quick]',
+    description: 'Sotto crypto core vs @signalapp/libsignal-client: burst, ping-pong, session setup; wire bytes per message over a scripted 2,000-message conversation [--json] [--quick]',
     run: runCryptoBench,
   },
   transport: {
