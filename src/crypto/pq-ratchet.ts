@@ -46,7 +46,7 @@ export interface PqEpochKey {
 export interface PqOutgoing {
   readonly blob: number;
   readonly bytes: Bytes;
-  /** Parts sent so far (the next part is `sent mod parts`). */
+  /** Parts sent so far (the next is `(sent + ⌊sent / parts⌋) mod parts`). */
   readonly sent: number;
   /** When the blob was made (context clock, ms). */
   readonly startedAt: number;
@@ -153,15 +153,21 @@ function withKey(keys: readonly PqEpochKey[], key: PqEpochKey): PqEpochKey[] {
   return all.filter((k) => k.epoch >= oldest);
 }
 
-/** Number of parts the next message carries (§7a, "How fast"). */
+/**
+ * Number of parts the next message carries (§7a, "How fast"). The first pass
+ * over the blob is spread over the sender's share of the messages left in
+ * the budget (half of them, as if the two sides took turns); what is left of
+ * it goes at once when the blob is a day old, and blob 1 always goes whole.
+ * After the first pass, one part a message repairs what was lost.
+ */
 function partsToSend(out: PqOutgoing, now: number): number {
   const parts = blobParts(out.blob);
-  // Blob 1 (a key, no secret) goes whole, so the first real epoch has the full budget.
-  if (out.blob === 1 || now - out.startedAt >= PQ_EPOCH_MAX_AGE_MS) return parts;
-  const ownLeft = Math.max(1, Math.floor((PQ_EPOCH_MAX_MESSAGES - PQ_EPOCH_MARGIN_MESSAGES - out.elapsed) / 2));
+  if (out.blob === 1) return parts;
   const unsent = parts - out.sent;
-  if (unsent <= 0) return ownLeft === 1 ? parts : 1;
-  return Math.min(parts, Math.ceil(unsent / ownLeft));
+  if (unsent <= 0) return 1;
+  if (now - out.startedAt >= PQ_EPOCH_MAX_AGE_MS) return unsent;
+  const ownLeft = Math.max(1, Math.floor((PQ_EPOCH_MAX_MESSAGES - PQ_EPOCH_MARGIN_MESSAGES - out.elapsed) / 2));
+  return Math.ceil(unsent / ownLeft);
 }
 
 /** Draws a new ML-KEM key pair's seed and returns it with its encapsulation key. */
@@ -196,7 +202,9 @@ export function pqSend(ctx: CryptoContext, pq: PqState): { stamp: PqStamp; key: 
   if (!out) return { stamp: { epoch: state.sendEpoch, firstPart: 0, partCount: 0 }, key, parts: new Uint8Array(0), pq: state };
   const total = blobParts(out.blob);
   const count = partsToSend(out, ctx.now());
-  const firstPart = out.sent % total;
+  // Each later pass starts one part further on, so that a loss with a period dividing the
+  // number of parts cannot hit the same parts every pass.
+  const firstPart = (out.sent + Math.floor(out.sent / total)) % total;
   const pieces: Bytes[] = [];
   for (let i = 0; i < count; i++) {
     const span = partSpan(out.blob, (firstPart + i) % total);
