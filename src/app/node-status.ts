@@ -8,6 +8,7 @@ import { isRelayedConnection } from '../node/transport/relayed-addresses.ts';
 import type { MailboxService, MailboxUsage } from '../node/mailbox/service.ts';
 import type { Messenger } from '../node/messaging/messenger.ts';
 import type { ServedChunks, ServedReport } from '../node/files/served-chunks.ts';
+import { ENVELOPE_VERSION } from '../crypto/constants.ts';
 import { count } from './plural.ts';
 import { formatDuration } from './progress.ts';
 import type { NetworkReport } from './reachability.ts';
@@ -71,6 +72,8 @@ export interface NodeStatus {
   readonly requests: number;
   /** Envelopes dropped since start because the identity inside was not the sender's (direct, or sealed mail claiming another sender). */
   readonly forged: { readonly direct: number; readonly mailbox: number };
+  /** Peers whose envelopes were dropped since start for another protocol version, with that version (PROTOCOL §9). */
+  readonly otherVersions: readonly { readonly peerId: string; readonly version: number }[];
   /**
    * File chunks this node served since start: in all (a chunk asked twice
    * counts twice), and per file id the chunks served and, per peer, the
@@ -128,6 +131,7 @@ export function collectNodeStatus(source: StatusSource): NodeStatus {
     mailbox: mailbox?.usage() ?? null,
     requests: messenger.requests().length,
     forged: messenger.forgedCounts(),
+    otherVersions: messenger.otherVersions(),
     files: { served: source.files.report() },
   };
 }
@@ -148,6 +152,9 @@ export function formatNodeStatus(status: NodeStatus, now: number): string[] {
   lines.push(`message requests: ${status.requests} waiting (sotto requests)`);
   const forged = status.forged.direct + status.forged.mailbox;
   if (forged > 0) lines.push(`forged senders dropped: ${forged} (${status.forged.direct} direct, ${status.forged.mailbox} by mail)`);
+  for (const { peerId, version } of status.otherVersions) {
+    lines.push(`${peerId} sent protocol version ${version}, this Sotto speaks ${ENVELOPE_VERSION}: ${version < ENVELOPE_VERSION ? 'they must upgrade Sotto' : 'upgrade Sotto'} (their messages were dropped)`);
+  }
   const served = status.files.served;
   if (served.chunks > 0) lines.push(`file chunks served: ${served.chunks} since start, of ${count(Object.keys(served.files).length, 'file')}`);
   return lines;

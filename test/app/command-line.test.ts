@@ -216,6 +216,7 @@ test('counts in human output agree in number', () => {
     mailbox: { items: 1, bytes: 1, recipients: 1, strangerBytes: 1 },
     requests: 0,
     forged: { direct: 0, mailbox: 0 },
+    otherVersions: [],
     files: { served: { chunks: 0, files: {} } },
   };
   const lines = formatNodeStatus(status, 0);
@@ -227,4 +228,8 @@ test('counts in human output agree in number', () => {
   assert.ok(!lines.some((l) => l.startsWith('file chunks served')), 'no file line before a chunk is served');
   const serving = formatNodeStatus({ ...status, files: { served: { chunks: 9, files: { ab: { chunks: 9, peers: { p: 8 } } } } } }, 0);
   assert.ok(serving.includes('file chunks served: 9 since start, of 1 file'), serving.join('\n'));
+  // Envelopes of another protocol version (PROTOCOL §9): who must upgrade.
+  const versions = formatNodeStatus({ ...status, otherVersions: [{ peerId: '12D3KooWOld', version: 1 }, { peerId: '12D3KooWNew', version: 3 }] }, 0);
+  assert.ok(versions.includes('12D3KooWOld sent protocol version 1, this Sotto speaks 2: they must upgrade Sotto (their messages were dropped)'), versions.join('\n'));
+  assert.ok(versions.includes('12D3KooWNew sent protocol version 3, this Sotto speaks 2: upgrade Sotto (their messages were dropped)'), versions.join('\n'));
 });

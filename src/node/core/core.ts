@@ -44,6 +44,12 @@ export interface MessengerEvents {
    * an identity change. Counted in {@link Core.forged}.
    */
   forged: { readonly peerId: string; readonly via: 'direct' | 'mailbox' };
+  /**
+   * An envelope of another protocol version was dropped (PROTOCOL §9): below
+   * ours the sender must upgrade Sotto, above ours this node must. Kept in
+   * {@link Core.otherVersions}.
+   */
+  'other-version': { readonly peerId: string; readonly version: number };
   /** A delivery attempt failed; the messages stay queued. */
   undelivered: { readonly peerId: string; readonly ids: readonly string[]; readonly reason: string };
   /**
@@ -112,6 +118,8 @@ export class Core {
   readonly evicting = new Set<string>();
   /** Envelopes dropped as forgeries since the messenger opened, by how they came. */
   readonly forged = { direct: 0, mailbox: 0 };
+  /** Peers whose last dropped envelope had another protocol version (PROTOCOL §9), with that version; since the messenger opened. */
+  readonly otherVersions = new Map<string, number>();
   /** Received messages not read yet, per conversation (./unread.ts). */
   readonly unread = new UnreadCounts();
   /**

@@ -8,6 +8,7 @@
  * by its hash and acked again without touching the session, and a message id
  * seen before is never stored twice: the application sees each message once.
  */
+import { ENVELOPE_VERSION } from '../../crypto/constants.ts';
 import { decodeEnvelope } from '../../crypto/envelope.ts';
 import { SottoError } from '../../crypto/errors.ts';
 import { equalBytes, toHex } from '../../crypto/bytes.ts';
@@ -103,15 +104,34 @@ function forged(core: Core, peerId: string, via: Via, stranger: boolean): Proces
   return settled('rejected', stranger);
 }
 
+/**
+ * Drops an envelope of another protocol version (PROTOCOL §9) as 'rejected',
+ * which every version's sender takes as "failed, never retry", and notes the
+ * version so that the user learns who must upgrade.
+ */
+function otherVersion(core: Core, peerId: string, version: number, stranger: boolean): Processed {
+  core.otherVersions.set(peerId, version);
+  core.emit('other-version', { peerId, version });
+  return settled('rejected', stranger);
+}
+
 async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array, hash: string, sync: boolean, via: Via): Promise<Processed> {
   const contact = await core.contactByPeer(peerId);
   const stranger = contact === undefined;
   // Blocked peers, and strangers whose request is full, are refused before anything is opened.
   if (stranger && refusesStranger(core, peerId, envelope.length)) return settled('refused', true);
+  const version = envelope[0];
+  if (version !== undefined && version !== ENVELOPE_VERSION) return otherVersion(core, peerId, version, stranger);
   // Copies are rare and cannot decrypt twice, so the seen mark is read only when
   // decryption fails, or for an envelope that opens a session (where a replayed
   // first message could otherwise be taken for a new session).
-  const opensSession = decodeEnvelope(envelope).type === 'prekey';
+  let opensSession: boolean;
+  try {
+    opensSession = decodeEnvelope(envelope).type === 'prekey';
+  } catch (err) {
+    if (err instanceof SottoError) return settled('rejected', stranger);
+    throw err;
+  }
   if (opensSession && (await core.store.getSeen(peerId, hash))) return settled('duplicate', stranger);
   const record = await core.session(peerId);
   let result;
@@ -302,9 +322,10 @@ export async function serveMsgStream(core: Core, stream: FramedStream, peerId: s
       }
       if (frame.type !== 'deliver') throw new ProtocolError(MSG_PROTOCOL, 'unexpected frame on the receiving side');
       const { seq, envelope } = frame;
-      // Malformed envelopes are refused at once, without waiting for the contact's lock.
+      // Malformed envelopes are refused at once, without waiting for the contact's lock
+      // (one of another protocol version goes on, to be noted as such).
       try {
-        decodeEnvelope(envelope);
+        if (envelope[0] === ENVELOPE_VERSION) decodeEnvelope(envelope);
       } catch {
         ack(seq, 'rejected');
         continue;

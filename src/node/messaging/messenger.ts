@@ -787,6 +787,11 @@ export class Messenger {
     return { ...this.core.forged };
   }
 
+  /** Peers whose envelopes had another protocol version since the messenger opened, with that version (PROTOCOL §9). */
+  otherVersions(): { readonly peerId: string; readonly version: number }[] {
+    return [...this.core.otherVersions].map(([peerId, version]) => ({ peerId, version }));
+  }
+
   /**
    * The state this messenger's parts share, for the rooms built on it
    * (../groups: group delivery uses its identity, store, network, locks
