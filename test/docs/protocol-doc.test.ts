@@ -15,7 +15,7 @@ const doc = readFileSync(fileURLToPath(new URL('../../docs/PROTOCOL.md', import.
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function documentedValue(cell: string): number {
-  const days = /^([\d,]+) days$/.exec(cell);
+  const days = /^([\d,]+) days?$/.exec(cell);
   if (days) return Number(days[1]!.replaceAll(',', '')) * DAY_MS;
   return Number(cell.replaceAll(',', ''));
 }
