@@ -121,7 +121,7 @@ class SottoDevice {
 
   /** Creates fresh prekeys with one one-time prekey, issues a bundle from them and stores the state. */
   async publishBundle(): Promise<PrekeyBundle> {
-    const issued = issueBundle(this.identity, await createPrekeyState(this.ctx, this.identity, { oneTimePrekeys: ONE_TIME_PREKEYS }));
+    const issued = issueBundle(this.ctx, this.identity, await createPrekeyState(this.ctx, this.identity, { oneTimePrekeys: ONE_TIME_PREKEYS }));
     this.#prekeys = encodePrekeyState(issued.state);
     return issued.bundle;
   }

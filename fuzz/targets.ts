@@ -211,7 +211,7 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       const clock = testClock();
       const bob = await makeParty('fuzz-bob', { clock, oneTime: 2 });
       const carol = await makeParty('fuzz-carol', { clock });
-      const issued = issueBundle(bob.identity, bob.prekeys);
+      const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
       bob.prekeys = issued.state;
       const record: SessionRecord = await startSession(carol.ctx, carol.identity, issued.bundle);
       const out = encryptMessage(carol.ctx, record, text.encode('first'));
@@ -240,7 +240,7 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       const identity = await generateIdentity(ctx);
       const { createPrekeyState } = await import('../src/crypto/prekeys.ts');
       const state = await createPrekeyState(ctx, identity, { oneTimePrekeys: 2 });
-      return { fixture: ctx, valid: [encodeBundle(issueBundle(identity, state).bundle), encodeBundle(issueBundle(identity, state, { oneTime: false }).bundle)] };
+      return { fixture: ctx, valid: [encodeBundle(issueBundle(ctx, identity, state).bundle), encodeBundle(issueBundle(ctx, identity, state, { oneTime: false }).bundle)] };
     }, async (ctx, input) => verifyBundle(ctx, decodeBundle(input)), { weight: 0.5, maxRandomBytes: 2_000 }),
   );
 
@@ -254,7 +254,7 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       const identity = await generateIdentity(ctx);
       const { createPrekeyState } = await import('../src/crypto/prekeys.ts');
       const state = await createPrekeyState(ctx, identity, { oneTimePrekeys: 0 });
-      const bundle = issueBundle(identity, state, { oneTime: false }).bundle;
+      const bundle = issueBundle(ctx, identity, state, { oneTime: false }).bundle;
       const key = bundleRecordKey(peerIdOfIdentity(identity.public));
       return { ctx, key, valid: [await encodeBundleRecord(ctx, identity, bundle, NOW), await encodeBundleRecord(ctx, identity, bundle, NOW + BUNDLE_RECORD_MAX_SKEW_MS)] };
     },

@@ -25,7 +25,7 @@ const FILE = fileURLToPath(new URL('../vectors/golden/scenarios-v1.json', import
 type Hex = string;
 
 function bundleOf(party: SpecParty, oneTime: boolean): Hex {
-  const issued = issueBundle(party.identity, party.prekeys, { oneTime });
+  const issued = issueBundle(party.ctx, party.identity, party.prekeys, { oneTime });
   party.prekeys = issued.state;
   return toHex(encodeBundle(issued.bundle));
 }
@@ -34,7 +34,7 @@ async function pairOf(scenario: string, primitives: Primitives, oneTime = true):
   const clock = { now: VECTOR_CLOCK_START };
   const alice = await specParty(`${scenario}:alice`, clock, primitives);
   const bob = await specParty(`${scenario}:bob`, clock, primitives);
-  const issued = issueBundle(bob.identity, bob.prekeys, { oneTime });
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys, { oneTime });
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   return { alice, bob, bobBundle: toHex(encodeBundle(issued.bundle)) };

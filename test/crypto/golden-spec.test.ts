@@ -54,7 +54,7 @@ test('§12a: the whole golden transcript regenerates from the spec generator, th
   const clock = { now: VECTOR_CLOCK_START };
   const alice = await specParty('golden:alice', clock);
   const bob = await specParty('golden:bob', clock);
-  const issued = issueBundle(bob.identity, bob.prekeys);
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
   bob.prekeys = issued.state;
   assert.equal(toHex(encodeIdentityPublic(alice.identity.public)), frozen.aliceIdentity);
   assert.equal(toHex(encodeBundle(issued.bundle)), frozen.bobBundle);

@@ -50,7 +50,7 @@ async function transcript(primitives: Primitives): Promise<Transcript> {
   const clock = testClock(Date.UTC(2026, 10, 24));
   const alice = await makeParty('alice', { ctx: testContext('golden:alice', { clock, primitives }), oneTime: 2 });
   const bob = await makeParty('bob', { ctx: testContext('golden:bob', { clock, primitives }), oneTime: 2 });
-  const issued = issueBundle(bob.identity, bob.prekeys);
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   const messages: Transcript['messages'] = [];

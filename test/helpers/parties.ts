@@ -51,7 +51,7 @@ export async function pair(options: { clock?: TestClock } = {}): Promise<{ alice
   const clock = options.clock ?? testClock();
   const alice = await makeParty('alice', { clock });
   const bob = await makeParty('bob', { clock });
-  const issued = issueBundle(bob.identity, bob.prekeys);
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   return { alice, bob, clock };

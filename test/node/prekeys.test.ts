@@ -164,7 +164,7 @@ async function requestBundle(bob: Bob, requester: string): Promise<PrekeyBundle>
 /** Alice's first message to bob, on a bundle with a one-time prekey (handed out now). */
 async function firstMessageTo(bob: Bob): Promise<{ alicePeerId: string; used: number; envelope: Uint8Array }> {
   const alice = await makeParty('alice', { clock: bob.clock });
-  const issued = issueBundle(bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
+  const issued = issueBundle(bob.core.ctx, bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
   bob.core.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   const payload = encodePayload({ type: 'text', id: '00'.repeat(16), sentAt: bob.clock.now(), text: 'hello' });
