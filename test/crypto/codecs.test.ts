@@ -76,7 +76,7 @@ describe('codecs round-trip and reject corruption', () => {
   });
 
   test('stored prekey state', async () => {
-    const bob = await makeParty('bob', { oneTime: 2 });
+    const bob = await makeParty('bob', { oneTime: 2, oneTimeKem: 2 });
     const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys).state;
     const bytes = encodePrekeyState(issued);
     await checkCodec('prekeys', bytes, decodePrekeyState, encodePrekeyState);

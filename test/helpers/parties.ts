@@ -38,11 +38,11 @@ export class Party {
   }
 }
 
-/** Creates a party with `oneTime` one-time prekeys. */
-export async function makeParty(name: string, options: { clock?: TestClock; oneTime?: number; ctx?: CryptoContext } = {}): Promise<Party> {
+/** Creates a party with `oneTime` one-time X25519 prekeys (3 by default) and `oneTimeKem` one-time ML-KEM prekeys (none by default). */
+export async function makeParty(name: string, options: { clock?: TestClock; oneTime?: number; oneTimeKem?: number; ctx?: CryptoContext } = {}): Promise<Party> {
   const ctx = options.ctx ?? testContext(`party:${name}`, { clock: options.clock ?? testClock() });
   const identity = await generateIdentity(ctx);
-  const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: options.oneTime ?? 3 });
+  const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: options.oneTime ?? 3, oneTimeKemPrekeys: options.oneTimeKem ?? 0 });
   return new Party(name, ctx, identity, prekeys);
 }
 
