@@ -209,7 +209,8 @@ export function fuzzTargets(): FuzzTarget<never>[] {
   add(
     decryptTarget('prekey-decrypt', async () => {
       const clock = testClock();
-      const bob = await makeParty('fuzz-bob', { clock, oneTime: 2 });
+      // The bundle carries a one-time ML-KEM prekey: the KEM lookup falls through to the one-time ones.
+      const bob = await makeParty('fuzz-bob', { clock, oneTime: 2, oneTimeKem: 1 });
       const carol = await makeParty('fuzz-carol', { clock });
       const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
       bob.prekeys = issued.state;
@@ -482,12 +483,15 @@ export function fuzzTargets(): FuzzTarget<never>[] {
     pure('store-crypto-records', async () => {
       const { alice, bob } = await pair();
       await bob.receive(alice.send('hi'));
+      const withKem = await makeParty('fuzz-kem', { oneTime: 1, oneTimeKem: 2 });
+      const kemIssued = issueBundle(withKem.ctx, withKem.identity, withKem.prekeys, { now: NOW }).state;
       return {
         fixture: alice.ctx,
         // Mode byte (mod 4): session record, prekey state, identity public key, identity key pair.
         valid: [
           Uint8Array.of(0, ...encodeSessionRecord(bob.record!)),
           Uint8Array.of(1, ...encodePrekeyState(bob.prekeys)),
+          Uint8Array.of(1, ...encodePrekeyState(kemIssued)),
           Uint8Array.of(2, ...encodeIdentityPublic(bob.identity.public)),
           Uint8Array.of(3, ...encodeIdentityKeyPair(bob.identity)),
         ],
