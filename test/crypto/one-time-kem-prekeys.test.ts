@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeBundle, encodeBundle, kemPrekeySignedData, verifyBundle } from '../../src/crypto/bundle.ts';
 import { fromHex } from '../../src/crypto/bytes.ts';
 import { BUNDLE_VERSION, MAX_ONE_TIME_KEM_PREKEYS, PREKEY_STORAGE_VERSION } from '../../src/crypto/constants.ts';
-import { SottoError, type UnknownPrekeyError } from '../../src/crypto/errors.ts';
+import type { UnknownPrekeyError } from '../../src/crypto/errors.ts';
 import { decodeIdentityKeyPair } from '../../src/crypto/identity.ts';
 import { expireOneTimePrekeys, nextPrekeyChange, type PrekeyLifetimes } from '../../src/crypto/prekey-lifetime.ts';
 import {
@@ -43,7 +43,7 @@ import {
   SIGNED_PREKEY_ROTATION_MS,
 } from '../../src/node/constants.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
-import { assertRejected, snapshot } from '../helpers/assertions.ts';
+import { assertRejected, snapshot, syncErrorName } from '../helpers/assertions.ts';
 import { testClock, testContext } from '../helpers/context.ts';
 import { flipBit } from '../helpers/forge.ts';
 import { makeParty, Party } from '../helpers/parties.ts';
@@ -54,15 +54,7 @@ function vector(name: string): { identity: string; prekeys: string } {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`../vectors/prekeys/${name}`, import.meta.url)), 'utf8')) as { identity: string; prekeys: string };
 }
 
-function errorName(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    assert.ok(err instanceof SottoError, String(err));
-    return err.name;
-  }
-  return assert.fail('no error');
-}
+const errorName = syncErrorName;
 
 const kemIds = (state: PrekeyState): number[] => state.oneTimeKem.map((k) => k.id);
 const lastResortKemId = (state: PrekeyState): number => state.kem.at(-1)!.id;

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fromHex } from '../../src/crypto/bytes.ts';
 import { MAX_ONE_TIME_PREKEYS, MAX_RETAINED_SIGNED_PREKEYS, OLDEST_PREKEY_STORAGE_VERSION, PREKEY_STORAGE_VERSION } from '../../src/crypto/constants.ts';
-import { SottoError } from '../../src/crypto/errors.ts';
+import type { SottoError } from '../../src/crypto/errors.ts';
 import { decodeIdentityKeyPair } from '../../src/crypto/identity.ts';
 import { applyPrekeyLifetimes, dropRetiredPrekeys, expireOneTimePrekeys, nextPrekeyChange, rotationDue, type PrekeyLifetimes } from '../../src/crypto/prekey-lifetime.ts';
 import {
@@ -35,7 +35,7 @@ import {
   SIGNED_PREKEY_RETENTION_MS,
   SIGNED_PREKEY_ROTATION_MS,
 } from '../../src/node/constants.ts';
-import { assertRejected } from '../helpers/assertions.ts';
+import { assertRejected, syncErrorName } from '../helpers/assertions.ts';
 import { testClock, testContext } from '../helpers/context.ts';
 import { makeParty, Party } from '../helpers/parties.ts';
 
@@ -44,15 +44,7 @@ const LIFETIMES: PrekeyLifetimes = { oneTimeTtlMs: ONE_TIME_PREKEY_TTL_MS, rotat
 
 const V1 = JSON.parse(readFileSync(fileURLToPath(new URL('../vectors/prekeys/stored-v1.json', import.meta.url)), 'utf8')) as { identity: string; prekeys: string };
 
-function errorName(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    assert.ok(err instanceof SottoError, String(err));
-    return err.name;
-  }
-  return assert.fail('no error');
-}
+const errorName = syncErrorName;
 
 describe('stored prekey state: version 2, and version 1 still read', () => {
   test('a state stored by the version 1 code decodes, re-encodes as version 2, and keeps working', async () => {
