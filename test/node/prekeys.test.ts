@@ -164,14 +164,15 @@ async function requestBundle(bob: Bob, requester: string): Promise<PrekeyBundle>
   return bundle;
 }
 
-/** Alice's first message to bob, on a bundle with a one-time prekey (handed out now). */
-async function firstMessageTo(bob: Bob): Promise<{ alicePeerId: string; used: number; envelope: Uint8Array }> {
+/** Alice's first message to bob, on a bundle with a one-time prekey and a one-time ML-KEM prekey (handed out now). */
+async function firstMessageTo(bob: Bob): Promise<{ alicePeerId: string; used: number; usedKem: number; envelope: Uint8Array }> {
   const alice = await makeParty('alice', { clock: bob.clock });
   const issued = issueBundle(bob.core.ctx, bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
   bob.core.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   const payload = encodePayload({ type: 'text', id: '00'.repeat(16), sentAt: bob.clock.now(), text: 'hello' });
-  return { alicePeerId: peerIdOfIdentity(alice.identity.public), used: issued.bundle.oneTimePrekey!.id, envelope: encryptMessage(alice.ctx, alice.record, payload).envelope };
+  assert.ok(bob.core.prekeys.oneTimeKem.some((k) => k.id === issued.bundle.kemPrekey.id), 'a one-time ML-KEM prekey');
+  return { alicePeerId: peerIdOfIdentity(alice.identity.public), used: issued.bundle.oneTimePrekey!.id, usedKem: issued.bundle.kemPrekey.id, envelope: encryptMessage(alice.ctx, alice.record, payload).envelope };
 }
 
 describe('/sotto/prekeys: one-time prekeys within the allowance, last-resort bundles beyond it', () => {
@@ -234,6 +235,18 @@ describe('/sotto/prekeys: one-time ML-KEM prekeys', () => {
       assert.ok(!state.oneTime.some((k) => k.id === bundle.oneTimePrekey!.id), 'and the one-time X25519 prekey');
       assert.equal(state.kem.at(-1)!.id, lastResort, 'the last-resort KEM prekey stays');
     }
+    await bob.stop();
+  });
+
+  test('a node whose stored prekeys have no one-time ML-KEM prekeys (made by an older version) makes them as it starts', async () => {
+    const bob = await new Bob(new MemoryHub()).init();
+    await changePrekeys(bob.core, (state) => ({ state: { ...state, oneTimeKem: [] }, result: undefined }));
+    await bob.stop();
+    assert.deepEqual((await bob.store.getPrekeys())!.oneTimeKem, []);
+    await bob.start();
+    const stored = (await bob.store.getPrekeys())!;
+    assert.equal(unissuedOneTimePrekeys(stored).kem, ONE_TIME_KEM_PREKEY_TARGET, 'made and stored during start');
+    assert.notEqual((await requestBundle(bob, 'alice')).kemPrekey.id, stored.kem.at(-1)!.id, 'the first live bundle carries one');
     await bob.stop();
   });
 
@@ -304,7 +317,7 @@ describe('prekey maintenance on the messenger schedule', () => {
 
   test('a first message decrypted while maintenance rotates: the used one-time prekey stays gone and the rotation stays', async () => {
     const bob = await new Bob(new MemoryHub()).init();
-    const { alicePeerId, used, envelope } = await firstMessageTo(bob);
+    const { alicePeerId, used, usedKem, envelope } = await firstMessageTo(bob);
 
     bob.clock.advance(SIGNED_PREKEY_ROTATION_MS);
     const [maintained, received] = await Promise.all([maintainPrekeys(bob.core), receiveEnvelope(bob.core, alicePeerId, envelope)]);
@@ -312,6 +325,7 @@ describe('prekey maintenance on the messenger schedule', () => {
     assert.equal(received, 'stored');
     for (const state of [bob.core.prekeys, (await bob.store.getPrekeys())!]) {
       assert.ok(!state.oneTime.some((k) => k.id === used), 'the used key is gone');
+      assert.ok(!state.oneTimeKem.some((k) => k.id === usedKem), 'the used one-time ML-KEM prekey too');
       assert.equal(state.signed.length, 2, 'the rotation is kept');
     }
     await bob.stop();
@@ -319,7 +333,7 @@ describe('prekey maintenance on the messenger schedule', () => {
 
   test('a prekey change computed from a copy taken before a first message used a key does not bring that key back', async () => {
     const bob = await new Bob(new MemoryHub()).init();
-    const { alicePeerId, used, envelope } = await firstMessageTo(bob);
+    const { alicePeerId, used, usedKem, envelope } = await firstMessageTo(bob);
 
     // The first message is decrypted and stored while the change (here: a rotation) is being computed.
     const rotatedIds = await changePrekeys(bob.core, async (base) => {
@@ -327,10 +341,12 @@ describe('prekey maintenance on the messenger schedule', () => {
       assert.ok(!bob.core.prekeys.oneTime.some((k) => k.id === used));
       const state = await rotateSignedPrekeys(bob.core.ctx, bob.core.identity, base);
       assert.ok(state.oneTime.some((k) => k.id === used), 'the copy still has it');
+      assert.ok(state.oneTimeKem.some((k) => k.id === usedKem), 'and its one-time ML-KEM prekey');
       return { state, result: state.signed.map((k) => k.id) };
     });
     for (const state of [bob.core.prekeys, (await bob.store.getPrekeys())!]) {
       assert.ok(!state.oneTime.some((k) => k.id === used), 'the used key is gone');
+      assert.ok(!state.oneTimeKem.some((k) => k.id === usedKem), 'the used one-time ML-KEM prekey too');
       assert.deepEqual(state.signed.map((k) => k.id), rotatedIds);
     }
     await bob.stop();
