@@ -2,9 +2,9 @@
  * A device's own prekeys as a plain value: generation, rotation, handing out
  * bundles (each one-time prekey, X25519 or ML-KEM, at most once, with the
  * time it was handed out) and consuming one-time prekeys after a successful
- * first decrypt, and the stored encoding. Every function returns a new state; the caller
- * persists it (together with whatever it belongs to). Expiry and retention
- * are in ./prekey-lifetime.ts.
+ * first decrypt, and the stored encoding. Every function returns a new
+ * state; the caller persists it (together with whatever it belongs to).
+ * Expiry and retention are in ./prekey-lifetime.ts.
  */
 import { Reader, Writer, type Bytes } from './bytes.ts';
 import {

@@ -161,10 +161,10 @@ export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, en
     // The signed last-resort KEM prekeys first, then the one-time ones.
     const lastResortKem = prekeys.kem.find((k) => k.id === header.kemPrekeyId);
     const oneTimeKem = lastResortKem ? undefined : prekeys.oneTimeKem.find((k) => k.id === header.kemPrekeyId);
-    if (!lastResortKem && !oneTimeKem) throw new UnknownPrekeyError('kem', header.kemPrekeyId);
+    const kem = lastResortKem ?? (oneTimeKem && { id: oneTimeKem.id, ...oneTimeKemKeyPair(ctx, oneTimeKem) });
+    if (!kem) throw new UnknownPrekeyError('kem', header.kemPrekeyId);
     const oneTime = header.oneTimePrekeyId === undefined ? undefined : prekeys.oneTime.find((k) => k.id === header.oneTimePrekeyId);
     if (header.oneTimePrekeyId !== undefined && !oneTime) throw new UnknownPrekeyError('one-time', header.oneTimePrekeyId);
-    const kem = lastResortKem ?? { id: oneTimeKem!.id, ...oneTimeKemKeyPair(ctx, oneTimeKem!) };
     const secrets = await respondToAgreement(ctx, input.identity, header, { signed, kem, oneTime });
     const { state, plaintext } = await ratchetDecrypt(ctx, initRatchetAsResponder(secrets, signed.keyPair), envelope.message);
     const fresh: SessionState = { id: header.baseKey, role: 'responder', remoteIdentity: header.identity, pendingPrekey: null, ratchet: state };
