@@ -81,7 +81,7 @@ export interface Contender {
   startConversation(): Promise<Conversation>;
   /**
    * One whole session setup: Bob creates fresh prekeys (signed, ML-KEM, one
-   * one-time) and publishes them, Alice starts a session from the bundle and
+   * one-time; Sotto also one one-time ML-KEM) and publishes them, Alice starts a session from the bundle and
    * encrypts `plaintext`, Bob decrypts it. Resolves to what Bob decrypted.
    */
   setup(plaintext: Plaintext): Promise<Uint8Array>;
@@ -92,6 +92,8 @@ const PLAINTEXT_BYTES = 100;
 const PLAINTEXT_POOL_SIZE = 256;
 /** Bob publishes one one-time prekey per setup, like the libsignal side. */
 const ONE_TIME_PREKEYS = 1;
+/** And one one-time ML-KEM prekey, which the bundle carries as its KEM prekey (a live bundle does). */
+const ONE_TIME_KEM_PREKEYS = 1;
 const BURST_TARGET = 3;
 const PINGPONG_TARGET = 1;
 const SETUP_TARGET = 1;
@@ -134,9 +136,9 @@ class SottoDevice {
     this.#records.set(remote, encodeSessionRecord(record));
   }
 
-  /** Creates fresh prekeys with one one-time prekey, issues a bundle from them and stores the state. */
+  /** Creates fresh prekeys with one one-time prekey and one one-time ML-KEM prekey, issues a bundle from them and stores the state. */
   async publishBundle(): Promise<PrekeyBundle> {
-    const issued = issueBundle(this.identity, await createPrekeyState(this.ctx, this.identity, { oneTimePrekeys: ONE_TIME_PREKEYS }));
+    const issued = issueBundle(this.ctx, this.identity, await createPrekeyState(this.ctx, this.identity, { oneTimePrekeys: ONE_TIME_PREKEYS, oneTimeKemPrekeys: ONE_TIME_KEM_PREKEYS }));
     this.#prekeys = encodePrekeyState(issued.state);
     return issued.bundle;
   }

@@ -209,9 +209,10 @@ export function fuzzTargets(): FuzzTarget<never>[] {
   add(
     decryptTarget('prekey-decrypt', async () => {
       const clock = testClock();
-      const bob = await makeParty('fuzz-bob', { clock, oneTime: 2 });
+      // The bundle carries a one-time ML-KEM prekey: the KEM lookup falls through to the one-time ones.
+      const bob = await makeParty('fuzz-bob', { clock, oneTime: 2, oneTimeKem: 1 });
       const carol = await makeParty('fuzz-carol', { clock });
-      const issued = issueBundle(bob.identity, bob.prekeys);
+      const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
       bob.prekeys = issued.state;
       const record: SessionRecord = await startSession(carol.ctx, carol.identity, issued.bundle);
       const out = encryptMessage(carol.ctx, record, text.encode('first'));
@@ -240,7 +241,7 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       const identity = await generateIdentity(ctx);
       const { createPrekeyState } = await import('../src/crypto/prekeys.ts');
       const state = await createPrekeyState(ctx, identity, { oneTimePrekeys: 2 });
-      return { fixture: ctx, valid: [encodeBundle(issueBundle(identity, state).bundle), encodeBundle(issueBundle(identity, state, { oneTime: false }).bundle)] };
+      return { fixture: ctx, valid: [encodeBundle(issueBundle(ctx, identity, state).bundle), encodeBundle(issueBundle(ctx, identity, state, { oneTime: false }).bundle)] };
     }, async (ctx, input) => verifyBundle(ctx, decodeBundle(input)), { weight: 0.5, maxRandomBytes: 2_000 }),
   );
 
@@ -254,7 +255,7 @@ export function fuzzTargets(): FuzzTarget<never>[] {
       const identity = await generateIdentity(ctx);
       const { createPrekeyState } = await import('../src/crypto/prekeys.ts');
       const state = await createPrekeyState(ctx, identity, { oneTimePrekeys: 0 });
-      const bundle = issueBundle(identity, state, { oneTime: false }).bundle;
+      const bundle = issueBundle(ctx, identity, state, { oneTime: false }).bundle;
       const key = bundleRecordKey(peerIdOfIdentity(identity.public));
       return { ctx, key, valid: [await encodeBundleRecord(ctx, identity, bundle, NOW), await encodeBundleRecord(ctx, identity, bundle, NOW + BUNDLE_RECORD_MAX_SKEW_MS)] };
     },
@@ -482,12 +483,15 @@ export function fuzzTargets(): FuzzTarget<never>[] {
     pure('store-crypto-records', async () => {
       const { alice, bob } = await pair();
       await bob.receive(alice.send('hi'));
+      const withKem = await makeParty('fuzz-kem', { oneTime: 1, oneTimeKem: 2 });
+      const kemIssued = issueBundle(withKem.ctx, withKem.identity, withKem.prekeys, { now: NOW }).state;
       return {
         fixture: alice.ctx,
         // Mode byte (mod 4): session record, prekey state, identity public key, identity key pair.
         valid: [
           Uint8Array.of(0, ...encodeSessionRecord(bob.record!)),
           Uint8Array.of(1, ...encodePrekeyState(bob.prekeys)),
+          Uint8Array.of(1, ...encodePrekeyState(kemIssued)),
           Uint8Array.of(2, ...encodeIdentityPublic(bob.identity.public)),
           Uint8Array.of(3, ...encodeIdentityKeyPair(bob.identity)),
         ],

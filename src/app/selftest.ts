@@ -40,7 +40,7 @@ export async function runSelftest(now: () => number): Promise<SelftestStep[]> {
 
   const alice = await generateIdentity(ctx);
   const bob = await generateIdentity(ctx);
-  const issued = issueBundle(bob, await createPrekeyState(ctx, bob, { oneTimePrekeys: 1 }));
+  const issued = issueBundle(ctx, bob, await createPrekeyState(ctx, bob, { oneTimePrekeys: 1, oneTimeKemPrekeys: 1 }));
   const record = await startSession(ctx, alice, issued.bundle);
   const message = new TextEncoder().encode('sotto selftest');
   const { envelope } = encryptMessage(ctx, record, message);

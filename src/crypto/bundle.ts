@@ -2,10 +2,13 @@
  * Prekey bundles: what a device publishes so that others can start a session
  * with it while it is offline. A bundle holds the identity, a signed X25519
  * prekey, a signed ML-KEM-768 prekey (mandatory: Sotto never runs a
- * classical-only handshake) and at most one one-time X25519 prekey.
+ * classical-only handshake), which is either a one-time ML-KEM prekey or the
+ * device's current last-resort one (the same fields and signature; only the
+ * device that made it tells them apart, by id), and at most one one-time
+ * X25519 prekey.
  *
- * Wire layout (docs/PROTOCOL.md, "Prekey bundle"):
- *   u8 version (1) || identity (128) || u8 flags
+ * Wire layout (docs/PROTOCOL.md §5, "Prekey bundle"):
+ *   u8 version (2) || identity (128) || u8 flags
  *   || u32 spkId || spk (32) || spkSig (64)
  *   || [flags & 1] u32 kemId || kemKey (1184) || kemSig (64)
  *   || [flags & 2] u32 opkId || opk (32)
@@ -16,8 +19,8 @@ import {
   ED25519_SIGNATURE_BYTES,
   LABEL_KEM_PREKEY,
   LABEL_SIGNED_PREKEY,
+  BUNDLE_VERSION,
   MLKEM768_PUBLIC_KEY_BYTES,
-  WIRE_VERSION,
   X25519_KEY_BYTES,
 } from './constants.ts';
 import type { CryptoContext } from './context.ts';
@@ -73,7 +76,7 @@ export function kemPrekeySignedData(id: number, publicKey: Bytes): Bytes {
 export function encodeBundle(bundle: PrekeyBundle): Bytes {
   if (!bundle.kemPrekey) throw new MissingKemPrekeyError();
   const w = new Writer(1 + 128 + 1 + 100 + 1252 + 36);
-  w.u8(WIRE_VERSION);
+  w.u8(BUNDLE_VERSION);
   writeIdentityPublic(w, bundle.identity);
   w.u8(FLAG_KEM_PREKEY | (bundle.oneTimePrekey ? FLAG_ONE_TIME_PREKEY : 0));
   w.u32(bundle.signedPrekey.id).fixed(bundle.signedPrekey.publicKey, X25519_KEY_BYTES).fixed(bundle.signedPrekey.signature, ED25519_SIGNATURE_BYTES);
@@ -84,12 +87,14 @@ export function encodeBundle(bundle: PrekeyBundle): Bytes {
 
 /**
  * Decodes a bundle without checking signatures (see {@link verifyBundle}).
- * Throws DecodeError, VersionTooOldError, VersionTooNewError, or
+ * Only BUNDLE_VERSION is read: a version 1 bundle (a peer that needs
+ * upgrading) is VersionTooOldError, a later one VersionTooNewError. Throws
+ * DecodeError, VersionTooOldError, VersionTooNewError, or
  * MissingKemPrekeyError when the KEM flag is clear.
  */
 export function decodeBundle(bytes: Bytes): PrekeyBundle {
   const r = new Reader(bytes, 'prekey bundle');
-  readVersion(r, 'prekey bundle', WIRE_VERSION);
+  readVersion(r, 'prekey bundle', BUNDLE_VERSION);
   const identity = readIdentityPublic(r);
   const flags = r.u8('flags');
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new DecodeError('prekey bundle', `unknown flags 0x${flags.toString(16)}`);

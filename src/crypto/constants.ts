@@ -9,9 +9,13 @@ import { utf8 } from './bytes.ts';
 // Versions
 // ---------------------------------------------------------------------------
 
-/** The spec version; it appears in every domain-separation label ("sotto/v1/..."). */
-export const SPEC_VERSION = 1;
-/** Wire format version byte of envelopes and prekey bundles. */
+/**
+ * The spec version (docs/PROTOCOL.md). Each domain-separation label carries
+ * the version of its own construction: "sotto/v1/..." for those version 2
+ * kept, "sotto/v2/..." for those it changed or added.
+ */
+export const SPEC_VERSION = 2;
+/** Wire format version byte of envelopes and sealed mail. */
 export const WIRE_VERSION = 1;
 /**
  * Version byte of envelopes (§9). Version 2 carries the post-quantum ratchet
@@ -19,6 +23,12 @@ export const WIRE_VERSION = 1;
  * version-1 envelope is refused with VersionTooOld.
  */
 export const ENVELOPE_VERSION = 2;
+/**
+ * Version byte of a prekey bundle. Version 2 may carry a one-time ML-KEM
+ * prekey in the KEM fields (same layout as 1); a version 1 bundle comes from
+ * a peer that needs upgrading (VersionTooOld).
+ */
+export const BUNDLE_VERSION = 2;
 /** Storage schema version byte of persisted crypto records (separate from the wire). */
 export const STORAGE_VERSION = 1;
 /**
@@ -29,11 +39,11 @@ export const SESSION_STORAGE_VERSION = 2;
 /** The oldest session-record storage version this build reads. */
 export const OLDEST_SESSION_STORAGE_VERSION = 1;
 /**
- * Storage version of the prekey state. Version 2 records when each one-time
- * prekey was handed out (so that unused ones expire); version 1, which only
- * marked them handed out, is still read.
+ * Storage version of the prekey state. Version 3 adds the one-time ML-KEM
+ * prekeys; version 2 (which recorded when each one-time prekey was handed
+ * out) and version 1 (which only marked them handed out) are still read.
  */
-export const PREKEY_STORAGE_VERSION = 2;
+export const PREKEY_STORAGE_VERSION = 3;
 /** The oldest prekey-state storage version this build reads. */
 export const OLDEST_PREKEY_STORAGE_VERSION = 1;
 
@@ -180,6 +190,14 @@ export const PQ_MAX_KEPT_EPOCHS = 4;
 export const MAX_CHAIN_COUNTER = 0xffff_ffff;
 /** One-time prekeys a device keeps available at most (bounds its stored prekeys). */
 export const MAX_ONE_TIME_PREKEYS = 500;
+/**
+ * One-time ML-KEM prekeys a device keeps at most, handed out or not. They are
+ * handed out in the same bundles as the one-time X25519 prekeys, under the
+ * same allowance, so the same bound holds: everything handed out within one
+ * ONE_TIME_PREKEY_TTL_MS beside a full top-up fits. Each is stored as its
+ * 64-byte seed and signature (about 141 bytes), so 500 cost about 70 KB.
+ */
+export const MAX_ONE_TIME_KEM_PREKEYS = 500;
 /**
  * Signed / KEM prekeys kept at most, the current one included. Superseded ones
  * are kept by age (the node's SIGNED_PREKEY_RETENTION_MS, so that late first

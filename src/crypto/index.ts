@@ -42,7 +42,7 @@ export type { SafetyNumber } from './safety-number.ts';
 export { formatSafetyNumber, matchesSafetyNumberQr, safetyNumber } from './safety-number.ts';
 export type { PrekeyBundle } from './bundle.ts';
 export { decodeBundle, encodeBundle, verifyBundle } from './bundle.ts';
-export type { PrekeyState } from './prekeys.ts';
+export type { OneTimeKemPrekeyRecord, PrekeyState } from './prekeys.ts';
 export type { PrekeyLifetimes } from './prekey-lifetime.ts';
 export { applyPrekeyLifetimes } from './prekey-lifetime.ts';
 export {
@@ -51,6 +51,7 @@ export {
   decodePrekeyState,
   encodePrekeyState,
   issueBundle,
+  replenishOneTimeKemPrekeys,
   replenishOneTimePrekeys,
   rotateSignedPrekeys,
 } from './prekeys.ts';

@@ -24,7 +24,7 @@ import { verifyBundle, type PrekeyBundle } from './bundle.ts';
 import { verifyIdentity, type IdentityKeyPair, type IdentityPublic } from './identity.ts';
 import { agreementKdf } from './kdf.ts';
 import { dh, generateX25519KeyPair, assertValidX25519PublicKey } from './keys.ts';
-import type { KemPrekeyRecord, OneTimePrekeyRecord, SignedPrekeyRecord } from './prekeys.ts';
+import type { OneTimePrekeyRecord, SignedPrekeyRecord } from './prekeys.ts';
 
 /** What the initiator sends so that the responder can run the same agreement. */
 export interface PrekeyMessageHeader {
@@ -109,7 +109,8 @@ export async function initiateAgreement(
 /** The responder's private keys named by a prekey message. */
 export interface ResponderPrekeys {
   readonly signed: SignedPrekeyRecord;
-  readonly kem: KemPrekeyRecord;
+  /** The KEM prekey named: the signed last-resort one or a one-time one (its key pair regenerated from the seed). */
+  readonly kem: { readonly id: number; readonly publicKey: Bytes; readonly secretKey: Bytes };
   readonly oneTime?: OneTimePrekeyRecord | undefined;
 }
 

@@ -1,8 +1,9 @@
 /**
  * How long a device's prekeys live (docs/PROTOCOL.md §5, "Lifetimes"):
  *
- * - a one-time prekey that was handed out and never used expires `oneTimeTtlMs`
- *   after it was handed out (one not handed out never expires);
+ * - a one-time prekey (X25519 or ML-KEM) that was handed out and never used
+ *   expires `oneTimeTtlMs` after it was handed out (one not handed out never
+ *   expires);
  * - the current signed and KEM prekeys are replaced once `rotationMs` old;
  * - a superseded signed or KEM prekey is dropped `retentionMs` after its
  *   successor was made (the moment it stopped being handed out).
@@ -14,7 +15,7 @@
  */
 import type { CryptoContext } from './context.ts';
 import type { IdentityKeyPair } from './identity.ts';
-import { rotateSignedPrekeys, type OneTimePrekeyRecord, type PrekeyState } from './prekeys.ts';
+import { rotateSignedPrekeys, type PrekeyState } from './prekeys.ts';
 
 /** The lifetimes a device applies to its prekeys, in ms. */
 export interface PrekeyLifetimes {
@@ -26,23 +27,31 @@ export interface PrekeyLifetimes {
   readonly retentionMs: number;
 }
 
-/**
- * Drops handed-out one-time prekeys issued `ttlMs` or more before `now`. A
- * handed-out key without an issue time (stored by version 1) gets `now` as
- * its issue time, so it lives one whole TTL from the first time it is seen.
- */
-export function expireOneTimePrekeys(state: PrekeyState, now: number, ttlMs: number): PrekeyState {
+/** `list` after expiry at `now`, or `list` itself when nothing changed. */
+function expired<T extends { readonly issued: boolean; readonly issuedAt?: number | undefined }>(list: readonly T[], now: number, ttlMs: number): readonly T[] {
   let changed = false;
-  const oneTime: OneTimePrekeyRecord[] = [];
-  for (const k of state.oneTime) {
-    if (!k.issued) oneTime.push(k);
+  const kept: T[] = [];
+  for (const k of list) {
+    if (!k.issued) kept.push(k);
     else if (k.issuedAt === undefined) {
-      oneTime.push({ ...k, issuedAt: now });
+      kept.push({ ...k, issuedAt: now });
       changed = true;
-    } else if (now - k.issuedAt < ttlMs) oneTime.push(k);
+    } else if (now - k.issuedAt < ttlMs) kept.push(k);
     else changed = true;
   }
-  return changed ? { ...state, oneTime } : state;
+  return changed ? kept : list;
+}
+
+/**
+ * Drops handed-out one-time prekeys, X25519 and ML-KEM alike, issued `ttlMs`
+ * or more before `now`. A handed-out key without an issue time (stored by
+ * version 1, or handed out without a time) gets `now` as its issue time, so
+ * it lives one whole TTL from the first time it is seen.
+ */
+export function expireOneTimePrekeys(state: PrekeyState, now: number, ttlMs: number): PrekeyState {
+  const oneTime = expired(state.oneTime, now, ttlMs);
+  const oneTimeKem = expired(state.oneTimeKem, now, ttlMs);
+  return oneTime === state.oneTime && oneTimeKem === state.oneTimeKem ? state : { ...state, oneTime, oneTimeKem };
 }
 
 /** Keeps the current (last) entry and every superseded one whose successor is younger than `retentionMs`. */
@@ -102,6 +111,6 @@ export function nextPrekeyChange(state: PrekeyState, now: number, lifetimes: Pre
     if (current) times.push(current.createdAt + lifetimes.rotationMs);
     for (let i = 0; i + 1 < list.length; i++) times.push(list[i + 1]!.createdAt + lifetimes.retentionMs);
   }
-  for (const k of state.oneTime) if (k.issued) times.push(k.issuedAt === undefined ? now : k.issuedAt + lifetimes.oneTimeTtlMs);
+  for (const k of [...state.oneTime, ...state.oneTimeKem]) if (k.issued) times.push(k.issuedAt === undefined ? now : k.issuedAt + lifetimes.oneTimeTtlMs);
   return Math.max(now, Math.min(...times));
 }

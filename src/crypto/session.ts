@@ -26,7 +26,7 @@ import { decodeEnvelope, encodeEnvelope } from './envelope.ts';
 import type { PrekeyBundle } from './bundle.ts';
 import type { IdentityKeyPair, IdentityPublic } from './identity.ts';
 import { initiateAgreement, respondToAgreement, type PrekeyMessageHeader } from './pqxdh.ts';
-import { consumeOneTimePrekey, type PrekeyState } from './prekeys.ts';
+import { consumeOneTimePrekey, oneTimeKemKeyPair, type PrekeyState } from './prekeys.ts';
 import { initRatchetAsInitiator, initRatchetAsResponder, ratchetDecrypt, ratchetEncrypt, type RatchetMessage, type RatchetState } from './ratchet.ts';
 
 /** One session with a contact. */
@@ -51,7 +51,8 @@ export interface DecryptResult {
   readonly plaintext: Bytes;
   /**
    * The new prekey state when this message used (and so removed) a one-time
-   * prekey; undefined when the prekeys did not change.
+   * prekey, X25519 or ML-KEM or both; undefined when the prekeys did not
+   * change.
    */
   readonly prekeys: PrekeyState | undefined;
   /** The sender's identity, as bound into the session. */
@@ -118,6 +119,12 @@ function insertIncoming(ours: IdentityKeyPair, record: SessionRecord | undefined
   return { sessions: trim([fresh, ...existing]) };
 }
 
+/** `prekeys` without the one-time prekeys of `ids` that a first message used; undefined when none was. */
+function consumedPrekeys(prekeys: PrekeyState, ids: readonly (number | undefined)[]): PrekeyState | undefined {
+  const used = ids.filter((id) => id !== undefined);
+  return used.length === 0 ? undefined : used.reduce(consumeOneTimePrekey, prekeys);
+}
+
 /** Inputs of {@link decryptMessage}: our identity and prekeys, and the record of the sender (if any). */
 export interface DecryptInput {
   readonly identity: IdentityKeyPair;
@@ -128,9 +135,11 @@ export interface DecryptInput {
 
 /**
  * Decrypts an envelope from a contact. A PREKEY envelope for an unknown
- * session runs the responder side of the agreement with the named prekeys;
- * its one-time prekey is removed from the returned prekey state only when
- * the message decrypted. Throws every typed error of the envelope decoder,
+ * session runs the responder side of the agreement with the named prekeys
+ * (the KEM prekey id is looked up among the signed last-resort KEM prekeys,
+ * then among the one-time ones); the one-time prekeys it used, X25519 and
+ * ML-KEM, are removed from the returned prekey state only when the message
+ * decrypted. A last-resort KEM prekey is never removed. Throws every typed error of the envelope decoder,
  * the agreement and the ratchet, plus IdentityMismatchError (the record
  * belongs to another identity), UnknownPrekeyError and NoSessionError.
  */
@@ -149,7 +158,10 @@ export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, en
     const prekeys = typeof input.prekeys === 'function' ? await input.prekeys() : input.prekeys;
     const signed = prekeys.signed.find((k) => k.id === header.signedPrekeyId);
     if (!signed) throw new UnknownPrekeyError('signed', header.signedPrekeyId);
-    const kem = prekeys.kem.find((k) => k.id === header.kemPrekeyId);
+    // The signed last-resort KEM prekeys first, then the one-time ones.
+    const lastResortKem = prekeys.kem.find((k) => k.id === header.kemPrekeyId);
+    const oneTimeKem = lastResortKem ? undefined : prekeys.oneTimeKem.find((k) => k.id === header.kemPrekeyId);
+    const kem = lastResortKem ?? (oneTimeKem && { id: oneTimeKem.id, ...oneTimeKemKeyPair(ctx, oneTimeKem) });
     if (!kem) throw new UnknownPrekeyError('kem', header.kemPrekeyId);
     const oneTime = header.oneTimePrekeyId === undefined ? undefined : prekeys.oneTime.find((k) => k.id === header.oneTimePrekeyId);
     if (header.oneTimePrekeyId !== undefined && !oneTime) throw new UnknownPrekeyError('one-time', header.oneTimePrekeyId);
@@ -159,7 +171,7 @@ export async function decryptMessage(ctx: CryptoContext, input: DecryptInput, en
     return {
       record: insertIncoming(input.identity, record, fresh),
       plaintext,
-      prekeys: oneTime ? consumeOneTimePrekey(prekeys, oneTime.id) : undefined,
+      prekeys: consumedPrekeys(prekeys, [oneTime?.id, oneTimeKem?.id]),
       remoteIdentity: header.identity,
       newSession: true,
     };

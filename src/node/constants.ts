@@ -56,6 +56,16 @@ export const RETRY_JITTER = 0.2;
 /** One-time prekeys kept available; topped up when fewer than the low mark remain. */
 export const ONE_TIME_PREKEY_TARGET = 100;
 export const ONE_TIME_PREKEY_LOW_MARK = 20;
+/**
+ * One-time ML-KEM prekeys kept available, topped up when fewer than the low
+ * mark remain (docs/PROTOCOL.md §5). The same as the X25519 ones, as Signal
+ * uploads 100 of each: both kinds go out in the same bundles, so they run
+ * out together and a session keeps both one-time keys. Each costs an ML-KEM
+ * key generation and a signature to make (about a millisecond) and 141
+ * stored bytes; a top-up of 80 runs in the background of a bundle request.
+ */
+export const ONE_TIME_KEM_PREKEY_TARGET = 100;
+export const ONE_TIME_KEM_PREKEY_LOW_MARK = 20;
 
 /**
  * How long the hash of a processed envelope is kept so that a re-delivery is

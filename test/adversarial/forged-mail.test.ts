@@ -37,7 +37,7 @@ test('sealed mail claiming a verified contact but carrying another identity is d
   // Mallory starts a session of her own from Bob's bundle and seals it as if Alice sent it.
   const mallory = await live.attacker(entry);
   const ctx = testContext('mallory');
-  const record = await startSession(ctx, mallory.identity, issueBundle(bob.messenger.identity, coreOf(bob.messenger).prekeys, { oneTime: false }).bundle);
+  const record = await startSession(ctx, mallory.identity, issueBundle(ctx, bob.messenger.identity, coreOf(bob.messenger).prekeys, { oneTime: false }).bundle);
   const envelope = encryptMessage(ctx, record, encodePayload({ type: 'text', id: 'ab'.repeat(16), sentAt: 1, text: 'alice here: my key changed, trust this one' })).envelope;
   const sealed = await seal(ctx, bob.messenger.identity.public.dhKey, new TextEncoder().encode(alice.messenger.peerId), envelope);
   const stream = framed(await mallory.node.dialProtocol(mailbox.messenger.peerId, MAILBOX_PROTOCOL), { maxFrameBytes: MAX_MAILBOX_FRAME_BYTES });

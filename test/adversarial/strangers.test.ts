@@ -72,7 +72,7 @@ const largest = (label: string): string => `${label} `.padEnd(MAX_TEXT_BYTES, '.
 /** Bytes of an envelope carrying `text` before any reply (with the agreement header), as a stranger sends it. */
 async function firstEnvelopeBytes(ctx: CryptoContext, text: string): Promise<number> {
   const [sender, recipient] = [await generateIdentity(ctx), await generateIdentity(ctx)];
-  const session = await startSession(ctx, sender, issueBundle(recipient, await createPrekeyState(ctx, recipient, { oneTimePrekeys: 1 })).bundle);
+  const session = await startSession(ctx, sender, issueBundle(ctx, recipient, await createPrekeyState(ctx, recipient, { oneTimePrekeys: 1 })).bundle);
   return encryptMessage(ctx, session, encodePayload({ type: 'text', id: toHex(new Uint8Array(MESSAGE_ID_BYTES)), sentAt: ctx.now(), text })).envelope.length;
 }
 

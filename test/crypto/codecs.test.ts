@@ -63,10 +63,10 @@ describe('codecs round-trip and reject corruption', () => {
 
   test('prekey bundle, with and without a one-time prekey', async () => {
     const bob = await makeParty('bob', { oneTime: 1 });
-    const first = issueBundle(bob.identity, bob.prekeys);
+    const first = issueBundle(bob.ctx, bob.identity, bob.prekeys);
     assert.ok(first.bundle.oneTimePrekey);
     await checkCodec('bundle', encodeBundle(first.bundle), decodeBundle, encodeBundle);
-    const lastResort = issueBundle(bob.identity, first.state);
+    const lastResort = issueBundle(bob.ctx, bob.identity, first.state);
     assert.equal(lastResort.bundle.oneTimePrekey, undefined, 'each one-time prekey is handed out at most once');
     const bytes = encodeBundle(lastResort.bundle);
     await checkCodec('last-resort bundle', bytes, decodeBundle, encodeBundle);
@@ -76,8 +76,8 @@ describe('codecs round-trip and reject corruption', () => {
   });
 
   test('stored prekey state', async () => {
-    const bob = await makeParty('bob', { oneTime: 2 });
-    const issued = issueBundle(bob.identity, bob.prekeys).state;
+    const bob = await makeParty('bob', { oneTime: 2, oneTimeKem: 2 });
+    const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys).state;
     const bytes = encodePrekeyState(issued);
     await checkCodec('prekeys', bytes, decodePrekeyState, encodePrekeyState);
     assert.deepEqual(decodePrekeyState(bytes), issued);
@@ -102,7 +102,7 @@ describe('codecs round-trip and reject corruption', () => {
     bob.record = decodeSessionRecord(withSkipped);
     assert.equal(await bob.receive(m[0]!), '1');
 
-    const two = await startSession(alice.ctx, alice.identity, issueBundle(bob.identity, bob.prekeys).bundle, alice.record);
+    const two = await startSession(alice.ctx, alice.identity, issueBundle(bob.ctx, bob.identity, bob.prekeys).bundle, alice.record);
     assert.equal(two.sessions.length, 2);
     await checkCodec('two sessions', encodeSessionRecord(two), decodeSessionRecord, encodeSessionRecord);
     const bytes = encodeSessionRecord(two);

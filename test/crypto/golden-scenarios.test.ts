@@ -17,7 +17,7 @@ import { openSealed, seal } from '../../src/crypto/sealed.ts';
 import { encodeSessionRecord } from '../../src/crypto/session-codec.ts';
 import { startSession } from '../../src/crypto/session.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
-import { assertFrozenVectors } from '../helpers/golden.ts';
+import { asV1Bundle, assertFrozenVectors, fromV1Bundle } from '../helpers/golden.ts';
 import { specParty, specReceive, specSend, VECTOR_CLOCK_START, type SpecParty } from '../helpers/spec-party.ts';
 
 const FILE = fileURLToPath(new URL('../vectors/golden/scenarios-v1.json', import.meta.url));
@@ -25,19 +25,19 @@ const FILE = fileURLToPath(new URL('../vectors/golden/scenarios-v1.json', import
 type Hex = string;
 
 function bundleOf(party: SpecParty, oneTime: boolean): Hex {
-  const issued = issueBundle(party.identity, party.prekeys, { oneTime });
+  const issued = issueBundle(party.ctx, party.identity, party.prekeys, { oneTime });
   party.prekeys = issued.state;
-  return toHex(encodeBundle(issued.bundle));
+  return toHex(asV1Bundle(encodeBundle(issued.bundle)));
 }
 
 async function pairOf(scenario: string, primitives: Primitives, oneTime = true): Promise<{ alice: SpecParty; bob: SpecParty; bobBundle: Hex }> {
   const clock = { now: VECTOR_CLOCK_START };
   const alice = await specParty(`${scenario}:alice`, clock, primitives);
   const bob = await specParty(`${scenario}:bob`, clock, primitives);
-  const issued = issueBundle(bob.identity, bob.prekeys, { oneTime });
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys, { oneTime });
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
-  return { alice, bob, bobBundle: toHex(encodeBundle(issued.bundle)) };
+  return { alice, bob, bobBundle: toHex(asV1Bundle(encodeBundle(issued.bundle))) };
 }
 
 const record = (party: SpecParty): Hex => toHex(encodeSessionRecord(party.record!));
@@ -73,8 +73,8 @@ async function simultaneous(p: Primitives) {
   const alice = await specParty('simultaneous:alice', clock, p);
   const bob = await specParty('simultaneous:bob', clock, p);
   const [aliceBundle, bobBundle] = [bundleOf(alice, true), bundleOf(bob, true)];
-  alice.record = await startSession(alice.ctx, alice.identity, decodeBundle(fromHex(bobBundle)));
-  bob.record = await startSession(bob.ctx, bob.identity, decodeBundle(fromHex(aliceBundle)));
+  alice.record = await startSession(alice.ctx, alice.identity, decodeBundle(fromV1Bundle(fromHex(bobBundle))));
+  bob.record = await startSession(bob.ctx, bob.identity, decodeBundle(fromV1Bundle(fromHex(aliceBundle))));
   const a1 = specSend(alice, 'a1');
   const b1 = specSend(bob, 'b1');
   assert.equal(await specReceive(bob, a1), 'a1');

@@ -19,6 +19,7 @@ import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import { safetyNumber } from '../../src/crypto/safety-number.ts';
 import { encodeSessionRecord } from '../../src/crypto/session-codec.ts';
 import { startSession } from '../../src/crypto/session.ts';
+import { asV1Bundle, fromV1Bundle } from '../helpers/golden.ts';
 import { specGenerator, specParty, specReceive, specSend, VECTOR_CLOCK_START } from '../helpers/spec-party.ts';
 
 const FILE = fileURLToPath(new URL('../vectors/golden/transcript-v1.json', import.meta.url));
@@ -39,7 +40,7 @@ test('§12a: each key of the golden transcript sits at the offset of the draw or
   assert.equal(toHex(await p.ed25519PublicKey(alice.subarray(0, 32))), toHex(identity.subarray(0, 32)), 'Ed25519 seed = draws [0..32)');
   assert.equal(toHex(await p.x25519PublicKey(alice.subarray(32, 64))), toHex(identity.subarray(32, 64)), 'X25519 identity key = draws [32..64)');
   const bob = specGenerator('golden:bob')(32 + 32 + 32 + 64 + 2 * 32);
-  const bundle = decodeBundle(fromHex(frozen.bobBundle));
+  const bundle = decodeBundle(fromV1Bundle(fromHex(frozen.bobBundle)));
   assert.equal(toHex(await p.ed25519PublicKey(bob.subarray(0, 32))), toHex(bundle.identity.signingKey));
   assert.equal(toHex(await p.x25519PublicKey(bob.subarray(32, 64))), toHex(bundle.identity.dhKey));
   assert.equal(bundle.signedPrekey.id, 1);
@@ -54,10 +55,10 @@ test('§12a: the whole golden transcript regenerates from the spec generator, th
   const clock = { now: VECTOR_CLOCK_START };
   const alice = await specParty('golden:alice', clock);
   const bob = await specParty('golden:bob', clock);
-  const issued = issueBundle(bob.identity, bob.prekeys);
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
   bob.prekeys = issued.state;
   assert.equal(toHex(encodeIdentityPublic(alice.identity.public)), frozen.aliceIdentity);
-  assert.equal(toHex(encodeBundle(issued.bundle)), frozen.bobBundle);
+  assert.equal(toHex(asV1Bundle(encodeBundle(issued.bundle))), frozen.bobBundle);
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   const parties = { alice, bob };
   for (const m of frozen.messages) {

@@ -20,7 +20,7 @@ import { safetyNumber } from '../../src/crypto/safety-number.ts';
 import { encodeSessionRecord } from '../../src/crypto/session-codec.ts';
 import { startSession } from '../../src/crypto/session.ts';
 import { testClock, testContext } from '../helpers/context.ts';
-import { assertFrozenVectors } from '../helpers/golden.ts';
+import { asV1Bundle, assertFrozenVectors } from '../helpers/golden.ts';
 import { makeParty } from '../helpers/parties.ts';
 
 const FILE = fileURLToPath(new URL('../vectors/golden/transcript-v1.json', import.meta.url));
@@ -50,7 +50,7 @@ async function transcript(primitives: Primitives): Promise<Transcript> {
   const clock = testClock(Date.UTC(2026, 10, 24));
   const alice = await makeParty('alice', { ctx: testContext('golden:alice', { clock, primitives }), oneTime: 2 });
   const bob = await makeParty('bob', { ctx: testContext('golden:bob', { clock, primitives }), oneTime: 2 });
-  const issued = issueBundle(bob.identity, bob.prekeys);
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   const messages: Transcript['messages'] = [];
@@ -65,7 +65,7 @@ async function transcript(primitives: Primitives): Promise<Transcript> {
   return {
     description: 'Sotto v1 golden transcript: fixed seeds "golden:alice" / "golden:bob" (ChaCha20 DRBG keyed with SHA-256 of the label), clock 2026-11-24T00:00:00Z + 1 s per message.',
     aliceIdentity: toHex(encodeIdentityPublic(alice.identity.public)),
-    bobBundle: toHex(encodeBundle(issued.bundle)),
+    bobBundle: toHex(asV1Bundle(encodeBundle(issued.bundle))),
     safetyNumber: sn.digits,
     safetyNumberQr: sn.qrPayload,
     messages,

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fromHex } from '../../src/crypto/bytes.ts';
 import { MAX_ONE_TIME_PREKEYS, MAX_RETAINED_SIGNED_PREKEYS, OLDEST_PREKEY_STORAGE_VERSION, PREKEY_STORAGE_VERSION } from '../../src/crypto/constants.ts';
-import { SottoError } from '../../src/crypto/errors.ts';
+import type { SottoError } from '../../src/crypto/errors.ts';
 import { decodeIdentityKeyPair } from '../../src/crypto/identity.ts';
 import { applyPrekeyLifetimes, dropRetiredPrekeys, expireOneTimePrekeys, nextPrekeyChange, rotationDue, type PrekeyLifetimes } from '../../src/crypto/prekey-lifetime.ts';
 import {
@@ -35,7 +35,7 @@ import {
   SIGNED_PREKEY_RETENTION_MS,
   SIGNED_PREKEY_ROTATION_MS,
 } from '../../src/node/constants.ts';
-import { assertRejected } from '../helpers/assertions.ts';
+import { assertRejected, syncErrorName } from '../helpers/assertions.ts';
 import { testClock, testContext } from '../helpers/context.ts';
 import { makeParty, Party } from '../helpers/parties.ts';
 
@@ -44,15 +44,7 @@ const LIFETIMES: PrekeyLifetimes = { oneTimeTtlMs: ONE_TIME_PREKEY_TTL_MS, rotat
 
 const V1 = JSON.parse(readFileSync(fileURLToPath(new URL('../vectors/prekeys/stored-v1.json', import.meta.url)), 'utf8')) as { identity: string; prekeys: string };
 
-function errorName(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    assert.ok(err instanceof SottoError, String(err));
-    return err.name;
-  }
-  return assert.fail('no error');
-}
+const errorName = syncErrorName;
 
 describe('stored prekey state: version 2, and version 1 still read', () => {
   test('a state stored by the version 1 code decodes, re-encodes as version 2, and keeps working', async () => {
@@ -74,7 +66,7 @@ describe('stored prekey state: version 2, and version 1 still read', () => {
     const bob = new Party('bob', ctx, identity, state);
     const opk = state.oneTime[0]!;
     const alice = await makeParty('alice');
-    const lastResort = issueBundle(identity, state, { oneTime: false }).bundle;
+    const lastResort = issueBundle(ctx, identity, state, { oneTime: false }).bundle;
     alice.record = await startSession(alice.ctx, alice.identity, { ...lastResort, oneTimePrekey: { id: opk.id, publicKey: opk.keyPair.publicKey } });
     assert.equal(await bob.receive(alice.send('sent before the upgrade')), 'sent before the upgrade');
     assert.deepEqual(bob.prekeys.oneTime.map((k) => k.id), [4, 5]);
@@ -83,8 +75,8 @@ describe('stored prekey state: version 2, and version 1 still read', () => {
   test('version 2 stores the issue time; unknown flags and versions are typed errors', async () => {
     const bob = await makeParty('bob', { oneTime: 3 });
     const at = Date.UTC(2026, 3, 1);
-    let state = issueBundle(bob.identity, bob.prekeys, { now: at }).state;
-    state = issueBundle(bob.identity, state).state;
+    let state = issueBundle(bob.ctx, bob.identity, bob.prekeys, { now: at }).state;
+    state = issueBundle(bob.ctx, bob.identity, state).state;
     const bytes = encodePrekeyState(state);
     const decoded = decodePrekeyState(bytes);
     assert.deepEqual(decoded.oneTime.map((k) => [k.issued, k.issuedAt]), [[true, at], [true, undefined], [false, undefined]]);
@@ -115,7 +107,7 @@ describe('one-time prekeys expire after they were handed out', () => {
     const clock = testClock();
     const bob = await makeParty('bob', { clock, oneTime: 3 });
     const issuedAt = clock.now();
-    const state = issueBundle(bob.identity, bob.prekeys, { now: issuedAt }).state;
+    const state = issueBundle(bob.ctx, bob.identity, bob.prekeys, { now: issuedAt }).state;
     assert.equal(expireOneTimePrekeys(state, issuedAt + ONE_TIME_PREKEY_TTL_MS - 1, ONE_TIME_PREKEY_TTL_MS), state, 'unchanged: the same object');
     const expired = expireOneTimePrekeys(state, issuedAt + ONE_TIME_PREKEY_TTL_MS, ONE_TIME_PREKEY_TTL_MS);
     assert.deepEqual(expired.oneTime.map((k) => k.id), [4, 5]);
@@ -136,7 +128,7 @@ describe('one-time prekeys expire after they were handed out', () => {
     const clock = testClock();
     const bob = await makeParty('bob', { clock, oneTime: 2 });
     const alice = await makeParty('alice', { clock });
-    const issued = issueBundle(bob.identity, bob.prekeys, { now: clock.now() });
+    const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys, { now: clock.now() });
     alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
     clock.advance(ONE_TIME_PREKEY_TTL_MS);
     bob.prekeys = expireOneTimePrekeys(issued.state, clock.now(), ONE_TIME_PREKEY_TTL_MS);
@@ -216,7 +208,7 @@ describe('signed and KEM prekeys rotate; superseded ones are kept by age', () =>
 
   test('a first message to rotated-out prekeys still retained decrypts; to dropped ones it fails cleanly', async () => {
     const { bob, clock } = await bobAt(Date.UTC(2026, 0, 1));
-    const oldBundle = issueBundle(bob.identity, bob.prekeys, { oneTime: false }).bundle;
+    const oldBundle = issueBundle(bob.ctx, bob.identity, bob.prekeys, { oneTime: false }).bundle;
     const late = await makeParty('late', { clock });
     late.record = await startSession(late.ctx, late.identity, oldBundle);
     const tooLate = await makeParty('too-late', { clock });
@@ -247,7 +239,7 @@ describe('a used one-time prekey is removed from whichever copy of the state is 
     const base = bob.prekeys;
     // The inbox consumed key 3 from `base` while maintenance, from `base` too, rotated and made more keys.
     const consumed = consumeOneTimePrekey(base, 3);
-    const changed = await rotateSignedPrekeys(bob.ctx, bob.identity, issueBundle(bob.identity, base, { now: 1 }).state);
+    const changed = await rotateSignedPrekeys(bob.ctx, bob.identity, issueBundle(bob.ctx, bob.identity, base, { now: 1 }).state);
     const merged = withoutConsumedOneTimePrekeys(changed, consumed);
     assert.deepEqual(merged.oneTime.map((k) => k.id), [4, 5]);
     assert.equal(merged.nextId, changed.nextId);

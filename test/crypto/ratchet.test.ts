@@ -46,7 +46,7 @@ describe('ratchet: delivery', () => {
     const bob = await makeParty('bob', { ctx: testContext('long:bob', { clock, primitives: spies[1]!.primitives }) });
     const { issueBundle } = await import('../../src/crypto/prekeys.ts');
     const { startSession } = await import('../../src/crypto/session.ts');
-    const issued = issueBundle(bob.identity, bob.prekeys);
+    const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
     bob.prekeys = issued.state;
     alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
 
@@ -163,7 +163,7 @@ describe('ratchet: skipped keys and limits', () => {
     const { startSession } = await import('../../src/crypto/session.ts');
     const alice = await makeParty('alice', { clock });
     const bob = await makeParty('bob', { ctx: testContext('pn:bob', { clock, primitives: spy.primitives }) });
-    const issued = issueBundle(bob.identity, bob.prekeys);
+    const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
     bob.prekeys = issued.state;
     alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
     await bob.receive(alice.send('a0'));
@@ -287,7 +287,7 @@ describe('ratchet: tampering', () => {
     const { issueBundle } = await import('../../src/crypto/prekeys.ts');
     const { startSession } = await import('../../src/crypto/session.ts');
     const alice2 = new Party('alice', alice.ctx, alice.identity, alice.prekeys);
-    const issued = issueBundle(carol.identity, carol.prekeys);
+    const issued = issueBundle(carol.ctx, carol.identity, carol.prekeys);
     carol.prekeys = issued.state;
     alice2.record = await startSession(alice.ctx, alice.identity, issued.bundle);
     await carol.receive(alice2.send('hi carol'));

@@ -18,7 +18,7 @@ import { flipBit } from '../helpers/forge.ts';
 import { makeParty, pair, type Party } from '../helpers/parties.ts';
 
 function bundleOf(party: Party, oneTime = true): PrekeyBundle {
-  const issued = issueBundle(party.identity, party.prekeys, { oneTime });
+  const issued = issueBundle(party.ctx, party.identity, party.prekeys, { oneTime });
   party.prekeys = issued.state;
   return issued.bundle;
 }
@@ -178,11 +178,11 @@ describe('session records', () => {
     const { alice, bob } = await pair();
     assert.equal(await bob.receive(alice.send('hi')), 'hi');
     const mallory = await makeParty('mallory');
-    const mBundleTarget = issueBundle(bob.identity, bob.prekeys);
+    const mBundleTarget = issueBundle(bob.ctx, bob.identity, bob.prekeys);
     bob.prekeys = mBundleTarget.state;
     mallory.record = await startSession(mallory.ctx, mallory.identity, mBundleTarget.bundle);
     await assertRejected(bob, mallory.send('I am alice now'), 'IdentityMismatchError');
-    await assert.rejects(startSession(alice.ctx, alice.identity, issueBundle(mallory.identity, mallory.prekeys).bundle, alice.record), { name: 'IdentityMismatchError' });
+    await assert.rejects(startSession(alice.ctx, alice.identity, issueBundle(mallory.ctx, mallory.identity, mallory.prekeys).bundle, alice.record), { name: 'IdentityMismatchError' });
   });
 
   test('a normal message without any session is NoSessionError; encrypting without a session too', async () => {

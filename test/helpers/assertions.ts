@@ -14,6 +14,17 @@ export function snapshot(party: Party): string {
   return `${record}/${Buffer.from(encodePrekeyState(party.prekeys)).toString('hex')}`;
 }
 
+/** Runs `run`, which must throw a typed SottoError, and returns the error's name. */
+export function syncErrorName(run: () => unknown): string {
+  try {
+    run();
+  } catch (err) {
+    assert.ok(err instanceof SottoError, String(err));
+    return err.name;
+  }
+  return assert.fail('no error');
+}
+
 /** Asserts that `party.receive(envelope)` rejects with `errorName` and changes nothing. */
 export async function assertRejected(party: Party, envelope: Uint8Array, errorName: string): Promise<SottoError> {
   const before = snapshot(party);

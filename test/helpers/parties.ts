@@ -38,11 +38,11 @@ export class Party {
   }
 }
 
-/** Creates a party with `oneTime` one-time prekeys. */
-export async function makeParty(name: string, options: { clock?: TestClock; oneTime?: number; ctx?: CryptoContext } = {}): Promise<Party> {
+/** Creates a party with `oneTime` one-time X25519 prekeys (3 by default) and `oneTimeKem` one-time ML-KEM prekeys (none by default). */
+export async function makeParty(name: string, options: { clock?: TestClock; oneTime?: number; oneTimeKem?: number; ctx?: CryptoContext } = {}): Promise<Party> {
   const ctx = options.ctx ?? testContext(`party:${name}`, { clock: options.clock ?? testClock() });
   const identity = await generateIdentity(ctx);
-  const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: options.oneTime ?? 3 });
+  const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: options.oneTime ?? 3, oneTimeKemPrekeys: options.oneTimeKem ?? 0 });
   return new Party(name, ctx, identity, prekeys);
 }
 
@@ -51,7 +51,7 @@ export async function pair(options: { clock?: TestClock } = {}): Promise<{ alice
   const clock = options.clock ?? testClock();
   const alice = await makeParty('alice', { clock });
   const bob = await makeParty('bob', { clock });
-  const issued = issueBundle(bob.identity, bob.prekeys);
+  const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys);
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   return { alice, bob, clock };

@@ -42,7 +42,7 @@ test('a forged or stale bundle record is refused by every DHT node; the valid on
   const [victim, forger, reader] = [identities[0]!, identities[1]!, nodes[NODES - 1]!];
   const victimId = nodes[0]!.peerId;
   const key = bundleRecordKey(victimId);
-  const bundleOf = async (identity: typeof victim) => issueBundle(identity, await createPrekeyState(ctx, identity, { oneTimePrekeys: 0 }), { oneTime: false }).bundle;
+  const bundleOf = async (identity: typeof victim) => issueBundle(ctx, identity, await createPrekeyState(ctx, identity, { oneTimePrekeys: 0 }), { oneTime: false }).bundle;
 
   // The forger files its own bundle under the victim's key, and a stale copy of the victim's.
   const forged = await encodeBundleRecord(ctx, forger, await bundleOf(forger), ctx.now());

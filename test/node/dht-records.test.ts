@@ -25,7 +25,7 @@ const clock: TestClock = ctx.clock;
 const hooks = bundleRecordDhtHooks(ctx);
 
 async function recordAt(identity: IdentityKeyPair, publishedAt: number): Promise<Uint8Array> {
-  const bundle = issueBundle(identity, await createPrekeyState(ctx, identity, { oneTimePrekeys: 0 }), { oneTime: false }).bundle;
+  const bundle = issueBundle(ctx, identity, await createPrekeyState(ctx, identity, { oneTimePrekeys: 0 }), { oneTime: false }).bundle;
   return encodeBundleRecord(ctx, identity, bundle, publishedAt);
 }
 

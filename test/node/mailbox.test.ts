@@ -389,11 +389,11 @@ describe('mailboxes', () => {
     const { alice, bob } = await network(0);
     const ctx = testContext('records');
     const now = ctx.now();
-    const bundle = issueBundle(bob.messenger.identity, (await bob.store.getPrekeys())!, { oneTime: false }).bundle;
+    const bundle = issueBundle(ctx, bob.messenger.identity, (await bob.store.getPrekeys())!, { oneTime: false }).bundle;
     const good = await encodeBundleRecord(ctx, bob.messenger.identity, bundle, now);
     await validateBundleRecord(ctx, bundleRecordKey(bob.peerId), good, now);
     // Signed by Alice but filed under Bob's key.
-    const forged = await encodeBundleRecord(ctx, alice.messenger.identity, issueBundle(alice.messenger.identity, (await alice.store.getPrekeys())!, { oneTime: false }).bundle, now);
+    const forged = await encodeBundleRecord(ctx, alice.messenger.identity, issueBundle(ctx, alice.messenger.identity, (await alice.store.getPrekeys())!, { oneTime: false }).bundle, now);
     await assert.rejects(validateBundleRecord(ctx, bundleRecordKey(bob.peerId), forged, now), { name: 'InvalidBundleRecordError', reason: 'other-identity' });
     const tampered = good.slice();
     tampered[tampered.length - 1]! ^= 1;

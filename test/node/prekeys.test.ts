@@ -10,7 +10,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBundle, verifyBundle, type PrekeyBundle } from '../../src/crypto/bundle.ts';
-import { encodePrekeyState, issueBundle, rotateSignedPrekeys } from '../../src/crypto/prekeys.ts';
+import { encodePrekeyState, issueBundle, rotateSignedPrekeys, unissuedOneTimePrekeys } from '../../src/crypto/prekeys.ts';
 import { startSession, encryptMessage } from '../../src/crypto/session.ts';
 import { changePrekeys, maintainPrekeys } from '../../src/node/bundles/local-prekeys.ts';
 import { PrekeyLimiter, type PrekeyLimits } from '../../src/node/bundles/prekey-limiter.ts';
@@ -18,6 +18,8 @@ import { bundleRecordKey, validateBundleRecord } from '../../src/node/bundles/bu
 import { decodePrekeysFrame, encodePrekeysRequest } from '../../src/node/bundles/prekeys-wire.ts';
 import {
   MAX_PREKEY_REQUESTERS_TRACKED,
+  ONE_TIME_KEM_PREKEY_LOW_MARK,
+  ONE_TIME_KEM_PREKEY_TARGET,
   MAX_PREKEYS_FRAME_BYTES,
   ONE_TIME_PREKEY_TARGET,
   ONE_TIME_PREKEY_TTL_MS,
@@ -33,6 +35,7 @@ import type { Core } from '../../src/node/core/core.ts';
 import { receiveEnvelope } from '../../src/node/messaging/inbox.ts';
 import { encodePayload } from '../../src/node/messaging/payload.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
+import { eventually } from '../helpers/cli.ts';
 import { testClock } from '../helpers/context.ts';
 import { Home } from '../helpers/homes.ts';
 import { MemoryHub } from '../helpers/memory-network.ts';
@@ -161,14 +164,15 @@ async function requestBundle(bob: Bob, requester: string): Promise<PrekeyBundle>
   return bundle;
 }
 
-/** Alice's first message to bob, on a bundle with a one-time prekey (handed out now). */
-async function firstMessageTo(bob: Bob): Promise<{ alicePeerId: string; used: number; envelope: Uint8Array }> {
+/** Alice's first message to bob, on a bundle with a one-time prekey and a one-time ML-KEM prekey (handed out now). */
+async function firstMessageTo(bob: Bob): Promise<{ alicePeerId: string; used: number; usedKem: number; envelope: Uint8Array }> {
   const alice = await makeParty('alice', { clock: bob.clock });
-  const issued = issueBundle(bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
+  const issued = issueBundle(bob.core.ctx, bob.core.identity, bob.core.prekeys, { now: bob.clock.now() });
   bob.core.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
   const payload = encodePayload({ type: 'text', id: '00'.repeat(16), sentAt: bob.clock.now(), text: 'hello' });
-  return { alicePeerId: peerIdOfIdentity(alice.identity.public), used: issued.bundle.oneTimePrekey!.id, envelope: encryptMessage(alice.ctx, alice.record, payload).envelope };
+  assert.ok(bob.core.prekeys.oneTimeKem.some((k) => k.id === issued.bundle.kemPrekey.id), 'a one-time ML-KEM prekey');
+  return { alicePeerId: peerIdOfIdentity(alice.identity.public), used: issued.bundle.oneTimePrekey!.id, usedKem: issued.bundle.kemPrekey.id, envelope: encryptMessage(alice.ctx, alice.record, payload).envelope };
 }
 
 describe('/sotto/prekeys: one-time prekeys within the allowance, last-resort bundles beyond it', () => {
@@ -206,6 +210,52 @@ describe('/sotto/prekeys: one-time prekeys within the allowance, last-resort bun
     const stored = (await bob.store.getPrekeys())!;
     assert.equal(stored.oneTime.filter((k) => k.issued).length, ONE_TIME_PREKEYS_BURST);
     assert.ok(stored.oneTime.every((k) => !k.issued || k.issuedAt === bob.clock.now()), 'each with its issue time');
+    await bob.stop();
+  });
+});
+
+describe('/sotto/prekeys: one-time ML-KEM prekeys', () => {
+  test('a live bundle carries a one-time ML-KEM prekey, issued on disk before it leaves; the first message on it removes it on disk', async () => {
+    const bob = await new Bob(new MemoryHub()).init();
+    assert.equal(unissuedOneTimePrekeys(bob.core.prekeys).kem, ONE_TIME_KEM_PREKEY_TARGET, 'a new node makes its target');
+    const lastResort = bob.core.prekeys.kem.at(-1)!.id;
+    const bundle = await requestBundle(bob, 'alice');
+    const kemId = bundle.kemPrekey.id;
+    assert.notEqual(kemId, lastResort);
+    const issued = (await bob.store.getPrekeys())!.oneTimeKem.find((k) => k.id === kemId);
+    assert.deepEqual([issued?.issued, issued?.issuedAt], [true, bob.clock.now()]);
+    assert.notEqual((await requestBundle(bob, 'carol')).kemPrekey.id, kemId, 'handed out once only');
+
+    const alice = await makeParty('alice', { clock: bob.clock });
+    alice.record = await startSession(alice.ctx, alice.identity, bundle);
+    const payload = encodePayload({ type: 'text', id: '01'.repeat(16), sentAt: bob.clock.now(), text: 'on a one-time KEM prekey' });
+    assert.equal(await receiveEnvelope(bob.core, peerIdOfIdentity(alice.identity.public), encryptMessage(alice.ctx, alice.record, payload).envelope), 'stored');
+    for (const state of [bob.core.prekeys, (await bob.store.getPrekeys())!]) {
+      assert.ok(!state.oneTimeKem.some((k) => k.id === kemId), 'the used one-time KEM prekey is gone');
+      assert.ok(!state.oneTime.some((k) => k.id === bundle.oneTimePrekey!.id), 'and the one-time X25519 prekey');
+      assert.equal(state.kem.at(-1)!.id, lastResort, 'the last-resort KEM prekey stays');
+    }
+    await bob.stop();
+  });
+
+  test('a node whose stored prekeys have no one-time ML-KEM prekeys (made by an older version) makes them as it starts', async () => {
+    const bob = await new Bob(new MemoryHub()).init();
+    await changePrekeys(bob.core, (state) => ({ state: { ...state, oneTimeKem: [] }, result: undefined }));
+    await bob.stop();
+    assert.deepEqual((await bob.store.getPrekeys())!.oneTimeKem, []);
+    await bob.start();
+    const stored = (await bob.store.getPrekeys())!;
+    assert.equal(unissuedOneTimePrekeys(stored).kem, ONE_TIME_KEM_PREKEY_TARGET, 'made and stored during start');
+    assert.notEqual((await requestBundle(bob, 'alice')).kemPrekey.id, stored.kem.at(-1)!.id, 'the first live bundle carries one');
+    await bob.stop();
+  });
+
+  test('below ONE_TIME_KEM_PREKEY_LOW_MARK, handing one out tops the one-time ML-KEM prekeys up to the target', async () => {
+    const bob = await new Bob(new MemoryHub()).init();
+    await changePrekeys(bob.core, (state) => ({ state: { ...state, oneTimeKem: state.oneTimeKem.slice(0, ONE_TIME_KEM_PREKEY_LOW_MARK) }, result: undefined }));
+    await requestBundle(bob, 'alice');
+    await eventually(async () => unissuedOneTimePrekeys((await bob.store.getPrekeys())!).kem === ONE_TIME_KEM_PREKEY_TARGET, 5_000, 'the top-up on disk');
+    assert.equal(unissuedOneTimePrekeys(bob.core.prekeys).x25519, ONE_TIME_PREKEY_TARGET - 1, 'the X25519 kind is above its low mark: untouched');
     await bob.stop();
   });
 });
@@ -267,7 +317,7 @@ describe('prekey maintenance on the messenger schedule', () => {
 
   test('a first message decrypted while maintenance rotates: the used one-time prekey stays gone and the rotation stays', async () => {
     const bob = await new Bob(new MemoryHub()).init();
-    const { alicePeerId, used, envelope } = await firstMessageTo(bob);
+    const { alicePeerId, used, usedKem, envelope } = await firstMessageTo(bob);
 
     bob.clock.advance(SIGNED_PREKEY_ROTATION_MS);
     const [maintained, received] = await Promise.all([maintainPrekeys(bob.core), receiveEnvelope(bob.core, alicePeerId, envelope)]);
@@ -275,6 +325,7 @@ describe('prekey maintenance on the messenger schedule', () => {
     assert.equal(received, 'stored');
     for (const state of [bob.core.prekeys, (await bob.store.getPrekeys())!]) {
       assert.ok(!state.oneTime.some((k) => k.id === used), 'the used key is gone');
+      assert.ok(!state.oneTimeKem.some((k) => k.id === usedKem), 'the used one-time ML-KEM prekey too');
       assert.equal(state.signed.length, 2, 'the rotation is kept');
     }
     await bob.stop();
@@ -282,7 +333,7 @@ describe('prekey maintenance on the messenger schedule', () => {
 
   test('a prekey change computed from a copy taken before a first message used a key does not bring that key back', async () => {
     const bob = await new Bob(new MemoryHub()).init();
-    const { alicePeerId, used, envelope } = await firstMessageTo(bob);
+    const { alicePeerId, used, usedKem, envelope } = await firstMessageTo(bob);
 
     // The first message is decrypted and stored while the change (here: a rotation) is being computed.
     const rotatedIds = await changePrekeys(bob.core, async (base) => {
@@ -290,10 +341,12 @@ describe('prekey maintenance on the messenger schedule', () => {
       assert.ok(!bob.core.prekeys.oneTime.some((k) => k.id === used));
       const state = await rotateSignedPrekeys(bob.core.ctx, bob.core.identity, base);
       assert.ok(state.oneTime.some((k) => k.id === used), 'the copy still has it');
+      assert.ok(state.oneTimeKem.some((k) => k.id === usedKem), 'and its one-time ML-KEM prekey');
       return { state, result: state.signed.map((k) => k.id) };
     });
     for (const state of [bob.core.prekeys, (await bob.store.getPrekeys())!]) {
       assert.ok(!state.oneTime.some((k) => k.id === used), 'the used key is gone');
+      assert.ok(!state.oneTimeKem.some((k) => k.id === usedKem), 'the used one-time ML-KEM prekey too');
       assert.deepEqual(state.signed.map((k) => k.id), rotatedIds);
     }
     await bob.stop();

@@ -56,7 +56,7 @@ class Stranger {
 
   static async to(victim: Home, label: string): Promise<Stranger> {
     const party = await makeParty(label, { oneTime: 0 });
-    party.record = await startSession(party.ctx, party.identity, issueBundle(victim.messenger.identity, coreOf(victim.messenger).prekeys, { oneTime: false }).bundle);
+    party.record = await startSession(party.ctx, party.identity, issueBundle(party.ctx, victim.messenger.identity, coreOf(victim.messenger).prekeys, { oneTime: false }).bundle);
     return new Stranger(party, peerIdOfIdentity(party.identity.public));
   }
 
@@ -250,7 +250,7 @@ describe('forged senders', () => {
     alice.messenger.on('forged', (e) => forged.push(e));
     // Mallory seals a first message of her own (her identity inside) and claims to be bob.
     const mallory = await makeParty('mallory', { oneTime: 0 });
-    mallory.record = await startSession(mallory.ctx, mallory.identity, issueBundle(alice.messenger.identity, coreOf(alice.messenger).prekeys, { oneTime: false }).bundle);
+    mallory.record = await startSession(mallory.ctx, mallory.identity, issueBundle(mallory.ctx, alice.messenger.identity, coreOf(alice.messenger).prekeys, { oneTime: false }).bundle);
     const envelope = encryptMessage(mallory.ctx, mallory.record, encodePayload({ type: 'text', id: '00'.repeat(16), sentAt: 1, text: 'it is bob, trust me' })).envelope;
     const sealed = await seal(mallory.ctx, alice.messenger.identity.public.dhKey, new TextEncoder().encode(bob.peerId), envelope);
     const malloryPeer = peerIdOfIdentity(mallory.identity.public);

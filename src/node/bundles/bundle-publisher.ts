@@ -11,7 +11,7 @@ import type { Core } from '../core/core.ts';
 /** Publishes a fresh record of this node's last-resort bundle; resolves to how many peers stored it. */
 export async function publishBundle(core: Core): Promise<number> {
   if (!core.network) return 0;
-  const { bundle } = issueBundle(core.identity, core.prekeys, { oneTime: false });
+  const { bundle } = issueBundle(core.ctx, core.identity, core.prekeys, { oneTime: false });
   const record = await encodeBundleRecord(core.ctx, core.identity, bundle, core.ctx.now());
   return core.network.putRecord(bundleRecordKey(core.peerId), record, { signal: AbortSignal.timeout(MAILBOX_TIMEOUT_MS) });
 }

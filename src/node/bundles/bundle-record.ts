@@ -15,7 +15,7 @@
 import { concatBytes, equalBytes, Reader, Writer, type Bytes } from '../../crypto/bytes.ts';
 import { decodeBundle, encodeBundle, verifyBundle, type PrekeyBundle } from '../../crypto/bundle.ts';
 import type { CryptoContext } from '../../crypto/context.ts';
-import { SottoError } from '../../crypto/errors.ts';
+import { SottoError, VersionTooNewError, VersionTooOldError } from '../../crypto/errors.ts';
 import type { IdentityKeyPair } from '../../crypto/identity.ts';
 import { readVersion } from '../../crypto/version.ts';
 import { BUNDLE_RECORD_MAX_AGE_MS, BUNDLE_RECORD_MAX_SKEW_MS, BUNDLE_RECORD_NAMESPACE, FRAME_VERSION, LABEL_BUNDLE_RECORD, MAX_BUNDLE_RECORD_BYTES } from '../constants.ts';
@@ -69,7 +69,9 @@ function peerIdOfKey(key: Uint8Array): string {
 
 /**
  * Decodes and checks a record filed under `key` at time `now`. Throws
- * InvalidBundleRecordError, and the bundle's own verification errors.
+ * InvalidBundleRecordError, VersionTooOldError / VersionTooNewError for a
+ * bundle of another version than BUNDLE_VERSION (a record's own version byte
+ * is FRAME_VERSION), and the bundle's own verification errors.
  */
 export async function validateBundleRecord(ctx: CryptoContext, key: Uint8Array, value: Uint8Array, now: number): Promise<BundleRecord> {
   const peerId = peerIdOfKey(key);
@@ -86,7 +88,9 @@ export async function validateBundleRecord(ctx: CryptoContext, key: Uint8Array, 
     signature = r.fixed(SIGNATURE_BYTES, 'signature');
     r.end();
     bundle = decodeBundle(bytes);
-  } catch {
+  } catch (err) {
+    // A bundle of another version (an old peer's v1) says so; anything else is malformed.
+    if (err instanceof VersionTooOldError || err instanceof VersionTooNewError) throw err;
     throw new InvalidBundleRecordError('malformed');
   }
   if (!equalBytes(bundle.identity.signingKey, signingKeyOfPeerId(peerId))) throw new InvalidBundleRecordError('other-identity');

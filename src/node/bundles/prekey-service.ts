@@ -1,9 +1,11 @@
 /**
  * /sotto/prekeys/1.0.0: hand out a live prekey bundle, and fetch one from a
- * peer. A bundle carries a one-time prekey only while the requester (the
- * peer id Noise authenticated) and all requesters together are within their
- * allowance (./prekey-limiter.ts); each one-time prekey is handed out at most
- * once, and its issued mark is written to disk before the bundle leaves.
+ * peer. A bundle carries one-time prekeys (an X25519 one, and a one-time
+ * ML-KEM one as its KEM prekey, each while any is left) only while the
+ * requester (the peer id Noise authenticated) and all requesters together
+ * are within their allowance (./prekey-limiter.ts); each one-time prekey is
+ * handed out at most once, and its issued mark is written to disk before the
+ * bundle leaves.
  * Any other request gets a last-resort bundle, which costs no write. A
  * fetched bundle must belong to the peer it came from: its Ed25519 identity
  * key is the key inside the peer id that Noise authenticated.
@@ -21,16 +23,17 @@ import type { PrekeyLimiter } from './prekey-limiter.ts';
 import { decodePrekeysFrame, encodePrekeysBundle, encodePrekeysRequest } from './prekeys-wire.ts';
 
 /**
- * Issues a bundle for `requester`. When a one-time prekey is left and
- * `limiter` grants one, the bundle carries it, marked issued now, and
- * resolves once that mark is durable; otherwise it is a last-resort bundle
- * and nothing is written.
+ * Issues a bundle for `requester`. When a one-time prekey of either kind is
+ * left and `limiter` grants one, the bundle carries the first unissued one of
+ * each kind there is, marked issued now, and resolves once those marks are
+ * durable; otherwise it is a last-resort bundle and nothing is written.
+ * `oneTime` says whether any one-time prekey was handed out.
  */
-export function issueLiveBundle(core: Core, limiter: PrekeyLimiter, requester: string): Promise<PrekeyBundle> {
+export function issueLiveBundle(core: Core, limiter: PrekeyLimiter, requester: string): Promise<{ bundle: PrekeyBundle; oneTime: boolean }> {
   return changePrekeys(core, (state) => {
     const oneTime = hasUnissuedOneTimePrekey(state) && limiter.take(requester);
-    const issued = issueBundle(core.identity, state, { oneTime, now: core.ctx.now() });
-    return { state: issued.state, result: issued.bundle };
+    const issued = issueBundle(core.ctx, core.identity, state, { oneTime, now: core.ctx.now() });
+    return { state: issued.state, result: { bundle: issued.bundle, oneTime: issued.state !== state } };
   });
 }
 
@@ -40,9 +43,9 @@ export async function servePrekeys(core: Core, limiter: PrekeyLimiter, stream: F
   try {
     const request = decodePrekeysFrame(await stream.read({ signal }));
     if (request.type !== 'request') throw new ProtocolError(PREKEYS_PROTOCOL, `unexpected ${request.type} frame`);
-    const bundle = await issueLiveBundle(core, limiter, remotePeerId);
+    const { bundle, oneTime } = await issueLiveBundle(core, limiter, remotePeerId);
     await stream.write(encodePrekeysBundle(encodeBundle(bundle)), { signal });
-    if (bundle.oneTimePrekey) void replenishPrekeys(core).catch(() => {});
+    if (oneTime) void replenishPrekeys(core).catch(() => {});
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
     return;

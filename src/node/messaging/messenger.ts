@@ -38,6 +38,7 @@ import {
   MAX_RECEIPT_IDS,
   MAX_TEXT_BYTES,
   MSG_PROTOCOL,
+  ONE_TIME_KEM_PREKEY_TARGET,
   ONE_TIME_PREKEY_TARGET,
   PREKEY_MAINTENANCE_MAX_DELAY_MS,
   PREKEYS_PROTOCOL,
@@ -162,7 +163,7 @@ export class Messenger {
     // The profile name goes into invites: '' or a valid contact name, in NFC.
     const name = profile.name === '' ? '' : checkContactName(profile.name);
     const identity = await generateIdentity(ctx);
-    const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: ONE_TIME_PREKEY_TARGET });
+    const prekeys = await createPrekeyState(ctx, identity, { oneTimePrekeys: ONE_TIME_PREKEY_TARGET, oneTimeKemPrekeys: ONE_TIME_KEM_PREKEY_TARGET });
     await store.commit(new Tx().putIdentity(identity).putPrekeys(prekeys).putProfile({ name }), { sync: true });
     return { peerId: peerIdOfIdentity(identity.public), identity };
   }
