@@ -32,9 +32,17 @@ interface Message {
   envelope: Hex;
 }
 
+/** A conversation vector: Bob's bundle, the messages, both records at the end. */
+interface ConversationVector {
+  bobBundle: Hex;
+  messages: Message[];
+  aliceRecord: Hex;
+  bobRecord: Hex;
+}
+
 const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../vectors/golden/${name}`, import.meta.url), 'utf8')) as T;
-const frozen = read<{ aliceIdentity: Hex; bobBundle: Hex; safetyNumber: string; safetyNumberQr: string; messages: Message[]; aliceRecord: Hex; bobRecord: Hex }>('transcript-v2.json');
-const pqSteps = read<{ pqSteps: { bobBundle: Hex; messages: Message[]; aliceRecord: Hex; bobRecord: Hex } }>('scenarios-v2.json').pqSteps;
+const frozen = read<ConversationVector & { aliceIdentity: Hex; safetyNumber: string; safetyNumberQr: string }>('transcript-v2.json');
+const pqSteps = read<{ pqSteps: ConversationVector }>('scenarios-v2.json').pqSteps;
 
 /** §7a "Parts": bytes of the parts a stamp announces. */
 function partBytes(stamp: SpecStamp): number {
@@ -139,30 +147,29 @@ test('§12a: each key of the v2 golden transcript sits at the offset of the draw
   assert.equal(toHex(first.prekey.kemCiphertext), toHex(encapsulated.cipherText), 'CT = Encaps(PQPK 5, m = Alice draws [384..416))');
 });
 
-test('§12a: the whole v2 golden transcript regenerates from the spec generator, the clock and the script in the file', async () => {
+/** Sets up with `labels`, replays the vector (clock moved by `tick` a message) and checks both records, their PQ state included. */
+async function regenerate(labels: string, vector: ConversationVector, tick: number): Promise<{ alice: SpecParty; bob: SpecParty; spec: SpecDraws }> {
   const clock = { now: VECTOR_CLOCK_START };
-  const { alice, bob, bobBundle } = await setUp('golden', clock);
+  const { alice, bob, bobBundle } = await setUp(labels, clock);
+  assert.equal(bobBundle, vector.bobBundle);
+  const spec = await replay(alice, bob, vector.messages, clock, tick);
+  assert.equal(toHex(encodeSessionRecord(alice.record!)), vector.aliceRecord);
+  assert.equal(toHex(encodeSessionRecord(bob.record!)), vector.bobRecord);
+  assertPqState(`${labels}:alice`, vector.aliceRecord, spec.pq('initiator'));
+  assertPqState(`${labels}:bob`, vector.bobRecord, spec.pq('responder'));
+  return { alice, bob, spec };
+}
+
+test('§12a: the whole v2 golden transcript regenerates from the spec generator, the clock and the script in the file', async () => {
+  const { alice, bob } = await regenerate('golden', frozen, 1000);
   assert.equal(toHex(encodeIdentityPublic(alice.identity.public)), frozen.aliceIdentity);
-  assert.equal(bobBundle, frozen.bobBundle);
-  const spec = await replay(alice, bob, frozen.messages, clock, 1000);
-  assert.equal(toHex(encodeSessionRecord(alice.record!)), frozen.aliceRecord);
-  assert.equal(toHex(encodeSessionRecord(bob.record!)), frozen.bobRecord);
-  assertPqState('golden:alice', frozen.aliceRecord, spec.pq('initiator'));
-  assertPqState('golden:bob', frozen.bobRecord, spec.pq('responder'));
   const sn = safetyNumber(nodePrimitives, alice.identity.public.signingKey, bob.identity.public.signingKey);
   assert.equal(sn.digits, frozen.safetyNumber);
   assert.equal(sn.qrPayload, frozen.safetyNumberQr);
 });
 
 test('§12a: the pqSteps scenario regenerates from the spec: every draw, part schedule and epoch of three KEM epochs', async () => {
-  const clock = { now: VECTOR_CLOCK_START };
-  const { alice, bob, bobBundle } = await setUp('pq-steps', clock);
-  assert.equal(bobBundle, pqSteps.bobBundle);
-  const spec = await replay(alice, bob, pqSteps.messages, clock, 0);
-  assert.equal(toHex(encodeSessionRecord(alice.record!)), pqSteps.aliceRecord);
-  assert.equal(toHex(encodeSessionRecord(bob.record!)), pqSteps.bobRecord);
-  assertPqState('pq-steps:alice', pqSteps.aliceRecord, spec.pq('initiator'));
-  assertPqState('pq-steps:bob', pqSteps.bobRecord, spec.pq('responder'));
+  const { spec } = await regenerate('pq-steps', pqSteps, 0);
   // Both name epoch 3: Bob completed Alice's blob 3 and began blob 4 (epoch 4 is his alone so far); Alice collects it.
   assert.deepEqual([spec.pq('initiator').sendEpoch, spec.pq('initiator').epochs, spec.pq('initiator').incoming?.blob], [3, [0, 1, 2, 3], 4]);
   assert.deepEqual([spec.pq('responder').sendEpoch, spec.pq('responder').epochs, spec.pq('responder').outgoing?.blob], [3, [0, 1, 2, 3, 4], 4]);
