@@ -44,7 +44,7 @@ interface Transcript {
   bobBundle: string;
   safetyNumber: string;
   safetyNumberQr: string;
-  messages: { from: string; type: string; plaintext: string; envelope: string }[];
+  messages: { from: string; type: string; plaintext: string; epoch: number; envelope: string }[];
   aliceRecord: string;
   bobRecord: string;
 }
@@ -60,8 +60,9 @@ async function transcript(primitives: Primitives): Promise<Transcript> {
   for (const [from, text] of SCRIPT) {
     const [sender, receiver] = from === 'alice' ? [alice, bob] : [bob, alice];
     const envelope = sender.send(text);
+    const epoch = sender.record!.sessions[0]!.ratchet.pq.sendEpoch;
     assert.equal(await receiver.receive(envelope), text);
-    messages.push({ from, type: decodeEnvelope(envelope).type, plaintext: text, envelope: toHex(envelope) });
+    messages.push({ from, type: decodeEnvelope(envelope).type, plaintext: text, epoch, envelope: toHex(envelope) });
     clock.advance(1000);
   }
   const sn = safetyNumber(primitives, alice.identity.public.signingKey, bob.identity.public.signingKey);
@@ -84,6 +85,7 @@ test('the golden transcript reproduces byte for byte with every implementation',
     frozen.messages.map((m) => m.type),
     ['prekey', 'prekey', 'message', 'message', 'message', 'message'],
   );
+  assert.deepEqual(frozen.messages.map((m) => m.epoch), [0, 0, 1, 1, 1, 1], 'Bob names epoch 1 once he has blob 1, Alice once she hears him');
   assert.equal(fromHex(frozen.bobBundle)[0], BUNDLE_VERSION);
   assert.ok(frozen.messages.every((m) => fromHex(m.envelope)[0] === ENVELOPE_VERSION), 'every envelope is version 2');
 });
