@@ -1,10 +1,11 @@
 /**
  * Scenario vectors of docs/PROTOCOL.md §12a, beside the golden transcript:
  * skipped keys (out-of-order delivery), a bundle without a one-time prekey,
- * a simultaneous start and sealed mail. Every party is set up as §12a says
+ * a simultaneous start, sealed mail and the post-quantum ratchet's steps
+ * (§7a) over three KEM epochs. Every party is set up as §12a says
  * (test/helpers/spec-party.ts); the clock stays at its start. The bytes are
- * frozen in test/vectors/golden/scenarios-v1.json and every implementation
- * must reproduce them. Regenerate deliberately with SOTTO_UPDATE_GOLDEN=1.
+ * frozen in test/vectors/golden/scenarios-v2.json and every implementation
+ * must reproduce them. Regenerate deliberately with `npm run golden:update`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,17 +18,17 @@ import { openSealed, seal } from '../../src/crypto/sealed.ts';
 import { encodeSessionRecord } from '../../src/crypto/session-codec.ts';
 import { startSession } from '../../src/crypto/session.ts';
 import { peerIdOfIdentity } from '../../src/node/encoding/peer-id.ts';
-import { asV1Bundle, assertFrozenVectors, fromV1Bundle } from '../helpers/golden.ts';
-import { specParty, specReceive, specSend, VECTOR_CLOCK_START, type SpecParty } from '../helpers/spec-party.ts';
+import { assertFrozenVectors } from '../helpers/golden.ts';
+import { PQ_STEPS_EPOCH, pingPongUntilEpoch, specParty, specReceive, specSend, VECTOR_CLOCK_START, type SpecParty } from '../helpers/spec-party.ts';
 
-const FILE = fileURLToPath(new URL('../vectors/golden/scenarios-v1.json', import.meta.url));
+const FILE = fileURLToPath(new URL('../vectors/golden/scenarios-v2.json', import.meta.url));
 
 type Hex = string;
 
 function bundleOf(party: SpecParty, oneTime: boolean): Hex {
   const issued = issueBundle(party.ctx, party.identity, party.prekeys, { oneTime });
   party.prekeys = issued.state;
-  return toHex(asV1Bundle(encodeBundle(issued.bundle)));
+  return toHex(encodeBundle(issued.bundle));
 }
 
 async function pairOf(scenario: string, primitives: Primitives, oneTime = true): Promise<{ alice: SpecParty; bob: SpecParty; bobBundle: Hex }> {
@@ -37,7 +38,7 @@ async function pairOf(scenario: string, primitives: Primitives, oneTime = true):
   const issued = issueBundle(bob.ctx, bob.identity, bob.prekeys, { oneTime });
   bob.prekeys = issued.state;
   alice.record = await startSession(alice.ctx, alice.identity, issued.bundle);
-  return { alice, bob, bobBundle: toHex(asV1Bundle(encodeBundle(issued.bundle))) };
+  return { alice, bob, bobBundle: toHex(encodeBundle(issued.bundle)) };
 }
 
 const record = (party: SpecParty): Hex => toHex(encodeSessionRecord(party.record!));
@@ -73,8 +74,8 @@ async function simultaneous(p: Primitives) {
   const alice = await specParty('simultaneous:alice', clock, p);
   const bob = await specParty('simultaneous:bob', clock, p);
   const [aliceBundle, bobBundle] = [bundleOf(alice, true), bundleOf(bob, true)];
-  alice.record = await startSession(alice.ctx, alice.identity, decodeBundle(fromV1Bundle(fromHex(bobBundle))));
-  bob.record = await startSession(bob.ctx, bob.identity, decodeBundle(fromV1Bundle(fromHex(aliceBundle))));
+  alice.record = await startSession(alice.ctx, alice.identity, decodeBundle(fromHex(bobBundle)));
+  bob.record = await startSession(bob.ctx, bob.identity, decodeBundle(fromHex(aliceBundle)));
   const a1 = specSend(alice, 'a1');
   const b1 = specSend(bob, 'b1');
   assert.equal(await specReceive(bob, a1), 'a1');
@@ -100,16 +101,29 @@ async function sealed(p: Primitives) {
   return { bobBundle, sender, envelope: toHex(envelope), sealed: toHex(bytes) };
 }
 
+/** Strict ping-pong of short texts, Alice first, until each side has sent a message naming PQ epoch 3; every envelope and both records. */
+async function pqSteps(p: Primitives) {
+  const { alice, bob, bobBundle } = await pairOf('pq-steps', p);
+  const messages = await pingPongUntilEpoch(alice, bob, PQ_STEPS_EPOCH);
+  return { bobBundle, messages, aliceRecord: record(alice), bobRecord: record(bob) };
+}
+
 async function scenarios(p: Primitives) {
   return {
-    description: 'Sotto v1 scenario vectors (docs/PROTOCOL.md §12a): each party set up from the ChaCha20 generator keyed by SHA-256 of "<scenario>:alice" / "<scenario>:bob", two one-time prekeys each, clock fixed at 2026-11-24T00:00:00Z.',
+    description:
+      'Sotto v2 scenario vectors (docs/PROTOCOL.md §12a): each party set up from the ChaCha20 keystream keyed by SHA-256 of "<scenario>:alice" / "<scenario>:bob", two one-time prekeys and two one-time ML-KEM prekeys each, clock fixed at 2026-11-24T00:00:00Z.',
     skipped: await skipped(p),
     noOneTimePrekey: await noOneTimePrekey(p),
     simultaneous: await simultaneous(p),
     sealed: await sealed(p),
+    pqSteps: await pqSteps(p),
   };
 }
 
-test('the scenario vectors (skipped keys, no one-time prekey, simultaneous start, sealed mail) reproduce byte for byte with every implementation', async () => {
-  await assertFrozenVectors(FILE, scenarios);
+test('the scenario vectors (skipped keys, no one-time prekey, simultaneous start, sealed mail, PQ ratchet steps) reproduce byte for byte with every implementation', async () => {
+  const frozen = await assertFrozenVectors(FILE, scenarios);
+  const epochs = frozen.pqSteps.messages.map((m) => m.epoch);
+  for (const e of [0, 1, 2, 3]) assert.ok(epochs.includes(e), `a message names epoch ${e}`);
+  assert.deepEqual(epochs.slice(-2), [PQ_STEPS_EPOCH, PQ_STEPS_EPOCH], 'the last message of each side names epoch 3');
+  assert.deepEqual([...epochs].sort((a, b) => a - b), epochs, 'epochs never go back in a ping-pong');
 });

@@ -5,30 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Bytes } from '../../src/crypto/bytes.ts';
-import { BUNDLE_VERSION } from '../../src/crypto/constants.ts';
 import { nodePrimitives } from '../../src/crypto/primitives/node.ts';
 import type { Primitives } from '../../src/crypto/primitives/types.ts';
 import { ALL_PRIMITIVES } from './implementations.ts';
-
-/** The version byte of the prekey bundles in the frozen v1 vector files. */
-const V1_BUNDLE_VERSION = 1;
-
-/**
- * A bundle as the v1 vector files hold it. Bundle version 2 kept version 1's
- * layout and changed only the version byte (docs/PROTOCOL.md §5), so the v1
- * files still check the bundle bytes through this explicit v1 form.
- */
-export function asV1Bundle(bytes: Bytes): Bytes {
-  assert.equal(bytes[0], BUNDLE_VERSION);
-  return Uint8Array.of(V1_BUNDLE_VERSION, ...bytes.subarray(1));
-}
-
-/** The bundle of today's version for a v1 file's bundle (see {@link asV1Bundle}). */
-export function fromV1Bundle(bytes: Bytes): Bytes {
-  assert.equal(bytes[0], V1_BUNDLE_VERSION);
-  return Uint8Array.of(BUNDLE_VERSION, ...bytes.subarray(1));
-}
 
 /** Asserts that `generate` gives the contents of `file` with every implementation; returns them. */
 export async function assertFrozenVectors<T>(file: string, generate: (p: Primitives) => Promise<T>): Promise<T> {
