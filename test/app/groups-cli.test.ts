@@ -138,6 +138,8 @@ test('a member offline through three membership changes reads everything in orde
     const secret = 'm3 the door code is 4921 and dave must not know';
     await group(alice, ['send', 'club', secret, '--wait', '30']);
     const m4 = 'm4 bob after dave left';
+    // Bob writes in the epoch after the removal (frames are read by epoch, §24a).
+    await waitForMember(bob, 'club', dave.peerId, READY_TIMEOUT_MS, false);
     await group(bob, ['send', 'club', m4, '--wait', '30']);
     await waitForTexts(bob, 'club', [secret], READ_TIMEOUT_MS);
 

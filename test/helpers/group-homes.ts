@@ -119,16 +119,17 @@ export async function waitForGroup(home: GroupHome, name: string, timeoutMs: num
 }
 
 /**
- * Waits until `home` counts `peerId` among the members of group `name`: a
- * message it sends after that is one the new member can read (one sent
- * before it processed the add belongs to the epoch before the member).
+ * Waits until `home` counts `peerId` among the members of group `name` (or,
+ * with `present` false, no longer does): a message it sends after that
+ * belongs to the epoch after the change (one sent before it processed the
+ * change belongs to the epoch before it).
  */
-export async function waitForMember(home: GroupHome, name: string, peerId: string, timeoutMs: number): Promise<void> {
+export async function waitForMember(home: GroupHome, name: string, peerId: string, timeoutMs: number, present = true): Promise<void> {
   await eventually(async () => {
     const list = await sotto(home.home, ['group', 'list', '--json']);
     const info = list.code === 0 ? (JSON.parse(list.stdout) as { name: string; members: { peerId: string }[] }[]).find((g) => g.name === name) : undefined;
-    return info?.members.some((m) => m.peerId === peerId) ?? false;
-  }, timeoutMs, `${home.name} to count ${peerId} in ${name}`);
+    return info !== undefined && info.members.some((m) => m.peerId === peerId) === present;
+  }, timeoutMs, `${home.name} to ${present ? 'count' : 'no longer count'} ${peerId} in ${name}`);
 }
 
 /**
