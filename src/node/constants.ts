@@ -966,6 +966,17 @@ export const WEBRTC_UPGRADE_RETRY_MS = 10 * 60 * 1000;
  * failure rests the peer for WEBRTC_UPGRADE_RETRY_MS.
  */
 export const WEBRTC_UPGRADE_FIRST_RETRY_MS = 20_000;
+/**
+ * A WebRTC connection must open a stream within this long. The dialling side
+ * of an upgrade can see its connection open while the other side never
+ * finished it: a stream then waits for its data channel forever (seen about
+ * one run in three of test/web/reach, a page's message queued behind such a
+ * connection). So an upgrade proves its connection with one stream before
+ * the relayed one is closed, and a stream that a WebRTC connection does not
+ * open in time aborts that connection; the next attempt takes the relayed
+ * one or dials again. A live connection opens one in milliseconds.
+ */
+export const WEBRTC_STREAM_OPEN_TIMEOUT_MS = 4_000;
 
 // ---------------------------------------------------------------------------
 // Files (docs/FILES.md, docs/PROTOCOL.md §25)

@@ -21,6 +21,10 @@ const BOB = peerIdFromString('12D3KooWLR7WqpPM8ZikSABvkjkJPXsnMCNQnLheDkUPrwvVqe
 const RELAYED = multiaddr(`/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${BOB.toString()}`);
 const WEBRTC = `/ip4/11.77.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/webrtc/p2p/${BOB.toString()}`;
 const RETRY_MS = 60_000;
+/** This node: a peer id greater than Bob's (so Bob makes the upgrade when both dialled each other). */
+const SELF_AFTER_BOB = peerIdFromString('12D3KooWR34kruSheZFXTYg6DzYEGTDvB8ccdGJJNcZH7wrDtwFb');
+/** This node with a peer id smaller than Bob's. */
+const SELF_BEFORE_BOB = peerIdFromString('12D3KooWCEM88LzRzxoxHY7Xipgget5sqbuPVhhHGLUKeK58fZAd');
 
 interface FakeConnection {
   readonly remotePeer: PeerId;
@@ -30,9 +34,11 @@ interface FakeConnection {
   readonly limits: object | undefined;
   close(): Promise<void>;
   abort(err: Error): void;
+  /** Resolves once the other side answered the protocol (never, for a connection it never finished). */
+  newStream(protocol: string, options: { signal: AbortSignal }): Promise<{ abort(err: Error): void }>;
 }
 
-function connection(remoteAddr: Multiaddr, direction: 'inbound' | 'outbound', limited: boolean): FakeConnection {
+function connection(remoteAddr: Multiaddr, direction: 'inbound' | 'outbound', limited: boolean, live = true): FakeConnection {
   const c: FakeConnection = {
     remotePeer: BOB,
     remoteAddr,
@@ -41,12 +47,14 @@ function connection(remoteAddr: Multiaddr, direction: 'inbound' | 'outbound', li
     limits: limited ? { bytes: 4_194_304n } : undefined,
     close: async () => void (c.status = 'closed'),
     abort: () => void (c.status = 'closed'),
+    newStream: (_protocol, { signal }) =>
+      live ? Promise.resolve({ abort: () => {} }) : new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
   };
   return c;
 }
 
 /** A service over fake components; `answer` decides what each WebRTC dial gives. */
-function setup(answer: (target: Multiaddr) => Promise<FakeConnection>, firstRetryMs?: number) {
+function setup(answer: (target: Multiaddr) => Promise<FakeConnection>, firstRetryMs?: number, options: { self?: PeerId; proveMs?: number } = {}) {
   const events = new TypedEventEmitter<Libp2pEvents>();
   const connections: FakeConnection[] = [];
   const dials: string[] = [];
@@ -59,7 +67,12 @@ function setup(answer: (target: Multiaddr) => Promise<FakeConnection>, firstRetr
       return made;
     },
   } as unknown as TransportManager;
-  const service = webrtcUpgrade({ timeoutMs: 1_000, retryDelayMs: RETRY_MS, ...(firstRetryMs === undefined ? {} : { firstRetryMs }) })({ connectionManager, transportManager, events, logger: defaultLogger() });
+  const service = webrtcUpgrade({
+    timeoutMs: 1_000,
+    retryDelayMs: RETRY_MS,
+    ...(firstRetryMs === undefined ? {} : { firstRetryMs }),
+    ...(options.proveMs === undefined ? {} : { proveMs: options.proveMs }),
+  })({ peerId: options.self ?? SELF_AFTER_BOB, connectionManager, transportManager, events, logger: defaultLogger() });
   const identify = (over: FakeConnection, protocols = [WEBRTC_SIGNALING_PROTOCOL]): void => {
     events.dispatchEvent(new CustomEvent<IdentifyResult>('peer:identify', { detail: { peerId: BOB, protocols, connection: over as unknown as Connection, listenAddrs: [] } as unknown as IdentifyResult }));
   };
@@ -190,5 +203,41 @@ test('a WebRTC dial that comes back limited is no upgrade: closed, counted as fa
   assert.equal(service.failed, 1);
   assert.equal(made[0]!.status, 'closed');
   assert.equal(relayed.status, 'open');
+  service.stop();
+});
+
+test('when both dialled each other through a relay, only the one with the smaller peer id upgrades', async () => {
+  for (const [self, expected] of [
+    [SELF_AFTER_BOB, []],
+    [SELF_BEFORE_BOB, [WEBRTC]],
+  ] as const) {
+    const { service, connections, dials, identify } = setup(async (target) => connection(target, 'outbound', false), undefined, { self });
+    connections.push(connection(RELAYED, 'inbound', true));
+    const relayed = connection(RELAYED, 'outbound', true);
+    connections.push(relayed);
+    identify(relayed);
+    await settle();
+    assert.deepEqual(dials, expected, self.toString());
+    service.stop();
+  }
+});
+
+test('a WebRTC connection that opens no stream within proveMs is aborted, the attempt fails and the relayed connection stays', async () => {
+  const proveMs = 50;
+  let made: FakeConnection | undefined;
+  const { service, connections, identify } = setup(async (target) => (made = connection(target, 'outbound', false, false)), undefined, { proveMs });
+  const relayed = connection(RELAYED, 'outbound', true);
+  connections.push(relayed);
+  identify(relayed);
+  await settle();
+  assert.equal(made?.status, 'open', 'the new connection waits for its first stream');
+  for (let waited = 0; service.failed === 0; waited += 10) {
+    assert.ok(waited < 100 * proveMs, 'the attempt ends');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(made?.status, 'closed', 'aborted');
+  assert.equal(relayed.status, 'open', 'the relayed connection carries on');
+  assert.deepEqual({ upgraded: service.upgraded, failed: service.failed }, { upgraded: 0, failed: 1 });
+  assert.match(service.lastFailure ?? '', /DeadWebrtcConnectionError/);
   service.stop();
 });

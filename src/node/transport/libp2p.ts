@@ -72,6 +72,7 @@ import {
   RELAY_SLOTS_WANTED,
   STUN_MAX_ANSWERS_PER_SECOND,
   USER_AGENT,
+  WEBRTC_STREAM_OPEN_TIMEOUT_MS,
   WEBRTC_UPGRADE_RETRY_MS,
   WEBRTC_UPGRADE_FIRST_RETRY_MS,
   WEBRTC_UPGRADE_TIMEOUT_MS,
@@ -89,6 +90,7 @@ import { farPrivateAddresses } from './contact-dial-policy.ts';
 import { pauseEmptyWalks } from './empty-walk-pause.ts';
 import { iceServersOf, relayStunUrls } from './ice-servers.ts';
 import { stunResponder, type StunResponder } from './stun-responder.ts';
+import { openWebrtcConnection, streamOrAbort } from './webrtc-stream.ts';
 import { webrtcUpgrade, type WebrtcUpgrade } from './webrtc-upgrade.ts';
 import { sottoWebSockets } from './websocket-listener.ts';
 
@@ -429,7 +431,7 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
         keepIf: (peerId) => reserveOnBootstrap && bootstrapIds.has(peerId),
       }),
       ...(natTraversal && config.relay === true ? { stun: stunResponder({ answersPerSecond: STUN_MAX_ANSWERS_PER_SECOND }) } : {}),
-      ...(useWebrtc ? { webrtcUpgrade: webrtcUpgrade({ timeoutMs: WEBRTC_UPGRADE_TIMEOUT_MS, retryDelayMs: WEBRTC_UPGRADE_RETRY_MS, firstRetryMs: WEBRTC_UPGRADE_FIRST_RETRY_MS }) } : {}),
+      ...(useWebrtc ? { webrtcUpgrade: webrtcUpgrade({ timeoutMs: WEBRTC_UPGRADE_TIMEOUT_MS, retryDelayMs: WEBRTC_UPGRADE_RETRY_MS, firstRetryMs: WEBRTC_UPGRADE_FIRST_RETRY_MS, proveMs: WEBRTC_STREAM_OPEN_TIMEOUT_MS }) } : {}),
       ...(upnp !== undefined ? { upnp: upnp({ portMappingDescription: USER_AGENT }) } : {}),
     },
     start: false,
@@ -553,6 +555,9 @@ export async function createNode(config: NodeConfig): Promise<SottoNode> {
           // and ./webrtc-upgrade.ts or DCUtR replaces it where the NATs allow.
           const relayed = streamOptions.runOnLimitedConnection ? onlyLimitedConnection(libp2p, id) : undefined;
           if (relayed !== undefined) return await relayed.newStream(protocol, streamOptions);
+          // A WebRTC connection that opens no stream in time is dead: aborted, and the next attempt goes another way.
+          const webrtc = openWebrtcConnection(libp2p.getConnections(id));
+          if (webrtc !== undefined) return await streamOrAbort(webrtc, protocol, streamOptions, WEBRTC_STREAM_OPEN_TIMEOUT_MS);
           // An open connection, the peer store's addresses, or (when it has
           // none) libp2p's own lookup through the DHT.
           return await libp2p.dialProtocol(id, protocol, streamOptions);

@@ -12,20 +12,29 @@
  * peer listens for WebRTC (its identify lists the signalling protocol) and
  * no direct connection to it is open, the node dials
  * `<the relayed address>/webrtc/p2p/<peer>`: @libp2p/webrtc signals over
- * the relayed connection already open. One attempt may take `timeoutMs`;
- * on success the relayed connections to that peer are closed (gracefully:
+ * the relayed connection already open. One attempt may take `timeoutMs`.
+ * The new connection must then open a stream (ping's protocol, negotiated
+ * with the other side) within `proveMs`, or it is aborted and the attempt
+ * failed: the dialling side can see a connection open that the other side
+ * never finished. On success the relayed connections to that peer are closed (gracefully:
  * streams on them finish or break, and the next ones go on the direct
  * connection). After a first failure the attempt is made once more by
  * itself after `firstRetryMs` (a failure under load, or while the other
  * side's relay slot settled); a peer it failed with again is left alone
  * for `retryDelayMs`.
- * Only the dialling side tries, so two peers do not both start one.
+ * Only the dialling side tries, so two peers do not both start one; when
+ * each dialled the other through a relay (a contact added on both sides at
+ * once), only the one with the smaller peer id tries: two WebRTC dials
+ * crossing between the same peers left one side with a connection the other
+ * never finished (seen in test/web/reach).
  */
-import type { ComponentLogger, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
+import type { ComponentLogger, Connection, IdentifyResult, Libp2pEvents, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface';
+import { PING_PROTOCOL } from '@libp2p/ping';
 import type { ConnectionManager, TransportManager } from '@libp2p/interface-internal';
 import { CODE_P2P, type Multiaddr } from '@multiformats/multiaddr';
 import { SottoError } from '../../crypto/errors.ts';
 import { isRelayedConnection } from './relayed-addresses.ts';
+import { streamOrAbort } from './webrtc-stream.ts';
 
 /** The protocol a WebRTC listener handles (@libp2p/webrtc's SIGNALING_PROTOCOL). */
 export const WEBRTC_SIGNALING_PROTOCOL = '/webrtc-signaling/0.0.1';
@@ -35,6 +44,14 @@ class LimitedWebrtcConnectionError extends SottoError {
   override readonly name = 'LimitedWebrtcConnectionError';
   constructor() {
     super('the WebRTC connection is limited');
+  }
+}
+
+/** Ends the probe stream once it opened (it carries nothing). */
+class ProbeDoneError extends SottoError {
+  override readonly name = 'ProbeDoneError';
+  constructor() {
+    super('the probe stream opened');
   }
 }
 
@@ -51,10 +68,13 @@ export interface WebrtcUpgradeInit {
    * for `retryDelayMs`. Default: no early retry.
    */
   readonly firstRetryMs?: number;
+  /** How long the new connection may take to open its first stream, in ms (WEBRTC_STREAM_OPEN_TIMEOUT_MS). Default: not checked. */
+  readonly proveMs?: number;
 }
 
 /** The libp2p components the service uses. */
 export interface WebrtcUpgradeComponents {
+  readonly peerId: PeerId;
   readonly connectionManager: ConnectionManager;
   readonly transportManager: TransportManager;
   readonly events: TypedEventTarget<Libp2pEvents>;
@@ -125,10 +145,16 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
     return this.components.connectionManager.getConnections(peer).some((c) => c.status === 'open' && !isRelayedConnection(c.remoteAddr));
   }
 
+  /** True when `peer` also dialled this node through a relay and has the smaller peer id: it makes the upgrade, not us. */
+  private leavesItTo(peer: PeerId): boolean {
+    const dialledUs = this.components.connectionManager.getConnections(peer).some((c) => c.status === 'open' && c.direction === 'inbound' && isRelayedConnection(c.remoteAddr));
+    return dialledUs && peer.toString() < this.components.peerId.toString();
+  }
+
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const { connection, protocols, peerId } = event.detail;
     if (!this.started || connection.direction !== 'outbound' || !isRelayedConnection(connection.remoteAddr) || this.busy.has(peerId.toString())) return;
-    if (!protocols.includes(WEBRTC_SIGNALING_PROTOCOL) || this.hasDirectConnection(peerId)) return;
+    if (!protocols.includes(WEBRTC_SIGNALING_PROTOCOL) || this.hasDirectConnection(peerId) || this.leavesItTo(peerId)) return;
     this.begin(peerId, connection.remoteAddr);
   };
 
@@ -166,7 +192,7 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
 
   /** The early retry after a first failure: over a relayed connection this node dialled, if one is still open and nothing direct is. */
   private retry(peerId: PeerId): void {
-    if (!this.started || this.hasDirectConnection(peerId)) return;
+    if (!this.started || this.hasDirectConnection(peerId) || this.leavesItTo(peerId)) return;
     const relayed = this.components.connectionManager.getConnections(peerId).find((c) => c.status === 'open' && c.direction === 'outbound' && isRelayedConnection(c.remoteAddr));
     if (relayed) this.begin(peerId, relayed.remoteAddr);
   }
@@ -180,9 +206,16 @@ class WebrtcUpgradeService implements WebrtcUpgrade, Startable {
       await direct.close().catch(() => {});
       throw new LimitedWebrtcConnectionError();
     }
+    if (this.init.proveMs !== undefined) await this.prove(direct, this.init.proveMs);
     this.log('%p: direct over WebRTC, closing the relayed connection', peerId);
     const relayed = this.components.connectionManager.getConnections(peerId).filter((c) => isRelayedConnection(c.remoteAddr));
     await Promise.all(relayed.map((c) => c.close().catch((err: unknown) => c.abort(err instanceof Error ? err : new Error(String(err))))));
+  }
+
+  /** The new connection opens one stream (negotiated with the other side) within `ms`, or it is aborted. */
+  private async prove(direct: Connection, ms: number): Promise<void> {
+    const probe = await streamOrAbort(direct, PING_PROTOCOL, { signal: this.shutdown.signal }, ms);
+    probe.abort(new ProbeDoneError());
   }
 }
 
