@@ -32,9 +32,19 @@ function fake(options: { live: boolean; remoteAddr?: typeof WEBRTC; limited?: bo
   return c as unknown as Connection & { aborted?: Error };
 }
 
+/** AbortSignal.timeout's timer does not keep the process alive on its own: a test waiting only on it needs one that does. */
+async function keepingAlive<T>(work: Promise<T>): Promise<T> {
+  const alive = setInterval(() => {}, DEADLINE_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(alive);
+  }
+}
+
 test('a WebRTC connection that opens no stream within the deadline is aborted with DeadWebrtcConnectionError', async () => {
   const dead = fake({ live: false });
-  await assert.rejects(streamOrAbort(dead, '/sotto/msg/1.0.0', { signal: new AbortController().signal }, DEADLINE_MS), { name: 'DeadWebrtcConnectionError' });
+  await assert.rejects(keepingAlive(streamOrAbort(dead, '/sotto/msg/1.0.0', { signal: new AbortController().signal }, DEADLINE_MS)), { name: 'DeadWebrtcConnectionError' });
   assert.equal(dead.aborted?.name, 'DeadWebrtcConnectionError');
   assert.equal(dead.status, 'closed');
 });
