@@ -89,7 +89,7 @@ export const MLKEM768_CIPHERTEXT_BYTES = 1088;
 export const MLKEM768_SEED_BYTES = 64;
 export const MLKEM768_ENCAPS_RANDOM_BYTES = 32;
 export const SYMMETRIC_KEY_BYTES = 32;
-/** XChaCha20-Poly1305 nonce; random per message, shared by header and body (different keys). */
+/** XChaCha20-Poly1305 nonce (sealed mail draws it whole; a ratchet message carries WIRE_NONCE_BYTES of it). */
 export const NONCE_BYTES = 24;
 export const AEAD_TAG_BYTES = 16;
 /** Random nonce bytes a v2 message carries; the AEAD nonce is these followed by 8 zero bytes (§7). */

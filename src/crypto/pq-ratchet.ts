@@ -176,10 +176,11 @@ function newKemKey(ctx: CryptoContext): { seed: Bytes; publicKey: Bytes } {
   return { seed, publicKey: ctx.primitives.kemKeygen(seed).publicKey };
 }
 
-function startBlob(pq: PqState, blob: number, bytes: Bytes, seed: Bytes, now: number, key: PqEpochKey | undefined): PqState {
+/** `pq` sending its new blob `blob` (whose epoch key, known to us at once, is `key`) with the key of `seed` in it. */
+function startBlob(pq: PqState, blob: number, bytes: Bytes, seed: Bytes, now: number, key: PqEpochKey): PqState {
   return {
     ...pq,
-    keys: key ? withKey(pq.keys, key) : pq.keys,
+    keys: withKey(pq.keys, key),
     outgoing: { blob, bytes, sent: 0, startedAt: now, elapsed: 0 },
     incoming: null,
     ownSeed: seed,

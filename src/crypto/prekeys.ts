@@ -20,7 +20,8 @@ import {
   X25519_KEY_BYTES,
 } from './constants.ts';
 import type { CryptoContext } from './context.ts';
-import { DecodeError, VersionTooNewError, VersionTooOldError } from './errors.ts';
+import { DecodeError } from './errors.ts';
+import { readVersion } from './version.ts';
 import { kemPrekeySignedData, signedPrekeySignedData, type PrekeyBundle } from './bundle.ts';
 import type { IdentityKeyPair } from './identity.ts';
 import { generateX25519KeyPair, type X25519KeyPair } from './keys.ts';
@@ -357,9 +358,7 @@ function readOneTimeKemPrekey(r: Reader, what: string): OneTimeKemPrekeyRecord {
 export function decodePrekeyState(bytes: Bytes): PrekeyState {
   const what = 'stored prekeys';
   const r = new Reader(bytes, what);
-  const version = r.u8(`${what} version`);
-  if (version < OLDEST_PREKEY_STORAGE_VERSION) throw new VersionTooOldError(what, version, OLDEST_PREKEY_STORAGE_VERSION);
-  if (version > PREKEY_STORAGE_VERSION) throw new VersionTooNewError(what, version, PREKEY_STORAGE_VERSION);
+  const version = readVersion(r, what, PREKEY_STORAGE_VERSION, OLDEST_PREKEY_STORAGE_VERSION);
   const nextId = r.u32('next id');
   const signedCount = r.u16('signed prekey count');
   if (signedCount < 1 || signedCount > MAX_RETAINED_SIGNED_PREKEYS) throw new DecodeError(what, `signed prekey count ${signedCount}`);

@@ -8,9 +8,13 @@
  * after decryption succeeded (see docs/PROTOCOL.md, "Ratchet state machine").
  *
  * Differences from the specification, all documented in docs/PROTOCOL.md:
- * - One random 24-byte nonce per message, shared by header and body
- *   (different keys): XChaCha20-Poly1305 with random nonces means a session
- *   rolled back to an old state never reuses a (key, nonce) pair.
+ * - One random nonce per message (16 bytes on the wire, 8 zero bytes after
+ *   them for XChaCha20-Poly1305), shared by header and body (different
+ *   keys): random nonces mean a session rolled back to an old state never
+ *   reuses a (key, nonce) pair.
+ * - Every message key is derived under the key of a post-quantum epoch the
+ *   header names (./pq-ratchet.ts), and the body carries that ratchet's KEM
+ *   parts after the padded plaintext.
  * - Skipped keys are grouped by chain (header key) and bounded per chain, in
  *   total, by age, and by the number of DH steps since their chain.
  */
@@ -167,7 +171,7 @@ function encodeHeader(header: RatchetHeader): Bytes {
 }
 
 /** The AEAD nonce of a message: its 16 random bytes followed by 8 zero bytes (§7). */
-function aeadNonce(nonce: Bytes): Bytes {
+export function aeadNonce(nonce: Bytes): Bytes {
   const out = new Uint8Array(NONCE_BYTES);
   out.set(nonce);
   return out;

@@ -18,12 +18,13 @@ import {
   SYMMETRIC_KEY_BYTES,
   X25519_KEY_BYTES,
 } from './constants.ts';
-import { DecodeError, VersionTooNewError, VersionTooOldError } from './errors.ts';
+import { DecodeError } from './errors.ts';
 import { readPrekeyHeader, writePrekeyHeader } from './envelope.ts';
 import { readIdentityPublic, writeIdentityPublic } from './identity.ts';
 import { blobBytes, blobParts, initPqState, type PqEpochKey, type PqState } from './pq-ratchet.ts';
 import type { RatchetState, SkippedChain, SkippedKey } from './ratchet.ts';
 import type { SessionRecord, SessionState } from './session.ts';
+import { readVersion } from './version.ts';
 
 const WHAT = 'stored session record';
 const ROLE_INITIATOR = 0;
@@ -206,9 +207,7 @@ export function encodeSessionRecord(record: SessionRecord): Bytes {
  */
 export function decodeSessionRecord(bytes: Bytes): SessionRecord {
   const r = new Reader(bytes, WHAT);
-  const version = r.u8(`${WHAT} version`);
-  if (version < OLDEST_SESSION_STORAGE_VERSION) throw new VersionTooOldError(WHAT, version, OLDEST_SESSION_STORAGE_VERSION);
-  if (version > SESSION_STORAGE_VERSION) throw new VersionTooNewError(WHAT, version, SESSION_STORAGE_VERSION);
+  const version = readVersion(r, WHAT, SESSION_STORAGE_VERSION, OLDEST_SESSION_STORAGE_VERSION);
   const count = r.u8('session count');
   if (count < 1 || count > 1 + MAX_ARCHIVED_SESSIONS) throw new DecodeError(WHAT, `session count ${count}`);
   const sessions: SessionState[] = [];

@@ -7,12 +7,13 @@ import type { Reader } from './bytes.ts';
 import { VersionTooNewError, VersionTooOldError } from './errors.ts';
 
 /**
- * Reads a version byte and accepts only `supported` (every format is at its
- * first version). Throws {@link VersionTooOldError} / {@link VersionTooNewError}.
+ * Reads a version byte and accepts `newest`, or any version from `oldest`
+ * (a format whose older versions are still read). Throws
+ * {@link VersionTooOldError} / {@link VersionTooNewError}.
  */
-export function readVersion(r: Reader, what: string, supported: number): number {
+export function readVersion(r: Reader, what: string, newest: number, oldest: number = newest): number {
   const version = r.u8(`${what} version`);
-  if (version < supported) throw new VersionTooOldError(what, version, supported);
-  if (version > supported) throw new VersionTooNewError(what, version, supported);
+  if (version < oldest) throw new VersionTooOldError(what, version, oldest);
+  if (version > newest) throw new VersionTooNewError(what, version, newest);
   return version;
 }

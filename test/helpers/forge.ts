@@ -4,7 +4,8 @@
  * prove that every header field is authenticated and checked.
  */
 import { Writer, type Bytes } from '../../src/crypto/bytes.ts';
-import { NONCE_BYTES, WIRE_NONCE_BYTES } from '../../src/crypto/constants.ts';
+import { WIRE_NONCE_BYTES } from '../../src/crypto/constants.ts';
+import { aeadNonce } from '../../src/crypto/ratchet.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../src/crypto/envelope.ts';
 import { chainStep, messageKeyV2 } from '../../src/crypto/kdf.ts';
 import { pad } from '../../src/crypto/padding.ts';
@@ -20,12 +21,7 @@ export interface HeaderOverride {
   epoch?: number;
 }
 
-/** The AEAD nonce of a v2 message: its 16 wire bytes and 8 zero bytes (PROTOCOL §7). */
-export function aeadNonce(nonce: Bytes): Bytes {
-  const out = new Uint8Array(NONCE_BYTES);
-  out.set(nonce);
-  return out;
-}
+
 
 /**
  * The sender's next message with `override` applied to the header, the

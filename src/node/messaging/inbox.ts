@@ -8,9 +8,8 @@
  * by its hash and acked again without touching the session, and a message id
  * seen before is never stored twice: the application sees each message once.
  */
-import { ENVELOPE_VERSION } from '../../crypto/constants.ts';
 import { decodeEnvelope } from '../../crypto/envelope.ts';
-import { SottoError } from '../../crypto/errors.ts';
+import { SottoError, VersionTooNewError, VersionTooOldError } from '../../crypto/errors.ts';
 import { equalBytes, toHex } from '../../crypto/bytes.ts';
 import { decryptMessage } from '../../crypto/session.ts';
 import { withoutConsumedOneTimePrekeys } from '../../crypto/prekeys.ts';
@@ -120,8 +119,6 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   const stranger = contact === undefined;
   // Blocked peers, and strangers whose request is full, are refused before anything is opened.
   if (stranger && refusesStranger(core, peerId, envelope.length)) return settled('refused', true);
-  const version = envelope[0];
-  if (version !== undefined && version !== ENVELOPE_VERSION) return otherVersion(core, peerId, version, stranger);
   // Copies are rare and cannot decrypt twice, so the seen mark is read only when
   // decryption fails, or for an envelope that opens a session (where a replayed
   // first message could otherwise be taken for a new session).
@@ -129,6 +126,7 @@ async function decryptAndQueue(core: Core, peerId: string, envelope: Uint8Array,
   try {
     opensSession = decodeEnvelope(envelope).type === 'prekey';
   } catch (err) {
+    if (err instanceof VersionTooOldError || err instanceof VersionTooNewError) return otherVersion(core, peerId, err.version, stranger);
     if (err instanceof SottoError) return settled('rejected', stranger);
     throw err;
   }
@@ -325,10 +323,12 @@ export async function serveMsgStream(core: Core, stream: FramedStream, peerId: s
       // Malformed envelopes are refused at once, without waiting for the contact's lock
       // (one of another protocol version goes on, to be noted as such).
       try {
-        if (envelope[0] === ENVELOPE_VERSION) decodeEnvelope(envelope);
-      } catch {
-        ack(seq, 'rejected');
-        continue;
+        decodeEnvelope(envelope);
+      } catch (err) {
+        if (!(err instanceof VersionTooOldError || err instanceof VersionTooNewError)) {
+          ack(seq, 'rejected');
+          continue;
+        }
       }
       const job = receiveEnvelope(core, peerId, envelope).then(
         (status) => ack(seq, status),
